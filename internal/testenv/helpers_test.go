@@ -1,0 +1,73 @@
+package testenv_test
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+)
+
+func namespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+}
+
+func bsl(ns, name, prefix string) *velerov1.BackupStorageLocation {
+	return &velerov1.BackupStorageLocation{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: velerov1.BackupStorageLocationSpec{
+			Provider:    "aws",
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "b", Prefix: prefix}},
+		},
+	}
+}
+
+func client(o ctrlclient.Object) ctrlclient.ObjectKey { return ctrlclient.ObjectKeyFromObject(o) }
+
+func keys(objs []types.Object) []string {
+	var out []string
+	for _, o := range objs {
+		out = append(out, aws.ToString(o.Key))
+	}
+	return out
+}
+
+func restClient(k *testenv.Kube) (*rest.RESTClient, error) {
+	cfg := rest.CopyConfig(k.Config)
+	cfg.GroupVersion = &metav1.SchemeGroupVersion
+	cfg.APIPath = "/apis"
+	cfg.NegotiatedSerializer = serializer.NewCodecFactory(scheme.Scheme).WithoutConversion()
+	return rest.RESTClientFor(cfg)
+}
+
+func discoveryClient(k *testenv.Kube) (*discovery.DiscoveryClient, error) {
+	return discovery.NewDiscoveryClientForConfig(k.Config)
+}
+
+// waitTLS waits until the webhook server accepts TLS connections.
+func waitTLS(t interface{ Fatal(...any) }, srv webhook.Server) {
+	opts := srv.(*webhook.DefaultServer).Options
+	addr := net.JoinHostPort(opts.Host, fmt.Sprint(opts.Port))
+	for i := 0; i < 200; i++ {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("webhook server did not start on " + addr)
+}

@@ -1,0 +1,174 @@
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// S3Region is the region versitygw answers for.
+const S3Region = "us-east-1"
+
+// S3 is a running versitygw S3 server on 127.0.0.1 with a temporary data
+// directory and its own root user.
+type S3 struct {
+	// Endpoint is the S3 URL, http://127.0.0.1:PORT.
+	Endpoint string
+	// RootAccessKey and RootSecretKey are the root user's credentials.
+	RootAccessKey, RootSecretKey string
+
+	bin      string
+	adminURL string
+	cmd      *exec.Cmd
+	done     chan struct{}
+}
+
+// StartS3 starts versitygw and stops it when the test ends.
+func StartS3(t TB) *S3 {
+	t.Helper()
+	s, err := NewS3(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// NewS3 starts versitygw with its state under dir; the caller stops it.
+func NewS3(dir string) (*S3, error) {
+	bin, err := Tool("versitygw")
+	if err != nil {
+		return nil, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	aport, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &S3{
+		Endpoint:      "http://127.0.0.1:" + strconv.Itoa(port),
+		RootAccessKey: "root" + randHex(6),
+		RootSecretKey: randHex(20),
+		bin:           bin,
+		adminURL:      "http://127.0.0.1:" + strconv.Itoa(aport),
+		done:          make(chan struct{}),
+	}
+	for _, d := range []string{"iam", "data"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	s.cmd = exec.Command(bin, "--port", "127.0.0.1:"+strconv.Itoa(port), "--admin-port", "127.0.0.1:"+strconv.Itoa(aport),
+		"--iam-dir", filepath.Join(dir, "iam"), "posix", filepath.Join(dir, "data"))
+	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.RootAccessKey, "ROOT_SECRET_KEY="+s.RootSecretKey)
+	logf, err := os.Create(filepath.Join(dir, "versitygw.log"))
+	if err != nil {
+		return nil, err
+	}
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start versitygw: %w", err)
+	}
+	go func() { _ = s.cmd.Wait(); _ = logf.Close(); close(s.done) }()
+	if err := waitHTTP(s.Endpoint, s.done, 20*time.Second); err != nil {
+		s.Stop()
+		log, _ := os.ReadFile(filepath.Join(dir, "versitygw.log"))
+		return nil, fmt.Errorf("versitygw did not become ready: %w\n%s", err, log)
+	}
+	return s, nil
+}
+
+// Stop terminates the server and waits for it.
+func (s *S3) Stop() {
+	if s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// admin runs a versitygw admin command as root.
+func (s *S3) admin(args ...string) error {
+	base := []string{"admin", "-a", s.RootAccessKey, "-s", s.RootSecretKey, "--er", s.adminURL}
+	_, err := Run(s.bin, append(base, args...)...)
+	return err
+}
+
+// CreateUser creates a user with role "user". Create users before a bucket
+// policy that names them.
+func (s *S3) CreateUser(accessKey, secretKey string) error {
+	return s.admin("create-user", "-a", accessKey, "-s", secretKey, "-r", "user")
+}
+
+// CreateBucket creates a bucket as root.
+func (s *S3) CreateBucket(ctx context.Context, bucket string) error {
+	_, err := s.Client(s.RootAccessKey, s.RootSecretKey).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	return err
+}
+
+// Client returns an S3 client with static credentials, path-style addressing,
+// and nothing taken from the environment.
+func (s *S3) Client(accessKey, secretKey string) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       S3Region,
+		BaseEndpoint: aws.String(s.Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
+		HTTPClient:   &http.Client{Timeout: 10 * time.Second},
+	})
+}
+
+// FreePort returns a free TCP port on 127.0.0.1.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitHTTP(url string, done <-chan struct{}, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			return fmt.Errorf("process exited")
+		default:
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("no answer from %s within %s", url, timeout)
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
