@@ -52,7 +52,7 @@ build() { # build NAME OUTDIR
         kustomize) pkg=sigs.k8s.io/kustomize/kustomize/v5 ;;
         kubeconform) pkg=github.com/yannh/kubeconform/cmd/kubeconform ;;
         controller-gen) pkg=sigs.k8s.io/controller-tools/cmd/controller-gen ;;
-        velero-plugin-for-aws) pkg=github.com/vmware-tanzu/velero-plugin-for-aws ;;
+        velero-plugin-for-aws) pkg=github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws ;;
         *) echo "tools.sh: unknown tool $name" >&2; return 1 ;;
       esac
       GOBIN="$out" go install -trimpath -ldflags "-s -w" "$pkg@$v" ;;
