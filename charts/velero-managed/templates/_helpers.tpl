@@ -1,0 +1,145 @@
+{{/*
+Named templates shared by every template of the chart (and by the webhook and
+admission-policy templates). Keep the names stable: other templates and the Go
+renderer depend on them.
+*/}}
+
+{{/* velero-managed.namespace: the Velero namespace (values `namespace`, default "velero"). */}}
+{{- define "velero-managed.namespace" -}}
+{{- default "velero" .Values.namespace -}}
+{{- end -}}
+
+{{/* velero-managed.bslName: the managed BackupStorageLocation's name (values `bsl.name`, default "default"). */}}
+{{- define "velero-managed.bslName" -}}
+{{- $bsl := .Values.bsl | default dict -}}
+{{- default "default" $bsl.name -}}
+{{- end -}}
+
+{{/*
+velero-managed.validatePrefix fails rendering when a prefix breaks the rules of
+internal/prefix.Validate: longer than 512 bytes, a leading "/", a backslash,
+control characters, or an empty, "." or ".." segment (one trailing "/" is
+tolerated). Argument: dict "field" <values path> "value" <prefix>.
+*/}}
+{{- define "velero-managed.validatePrefix" -}}
+{{- $f := .field -}}
+{{- $p := .value | default "" | toString -}}
+{{- if $p -}}
+{{- if gt (len $p) 512 -}}
+{{- fail (printf "%s: Too long: may not be more than 512 bytes" $f) -}}
+{{- end -}}
+{{- if hasPrefix "/" $p -}}
+{{- fail (printf "%s: Invalid value: %q: must not start with '/'" $f $p) -}}
+{{- end -}}
+{{- if contains `\` $p -}}
+{{- fail (printf "%s: Invalid value: %q: must not contain a backslash '\\'" $f $p) -}}
+{{- end -}}
+{{- if regexMatch `[\x{0}-\x{1f}\x{7f}-\x{9f}]` $p -}}
+{{- fail (printf "%s: Invalid value: %q: must not contain control characters" $f $p) -}}
+{{- end -}}
+{{- range $i, $seg := splitList "/" (trimSuffix "/" $p) -}}
+{{- if eq $seg "" -}}
+{{- fail (printf "%s: Invalid value: %q: segment %d is empty ('//'); every path segment must be non-empty" $f $p (add1 $i)) -}}
+{{- else if or (eq $seg ".") (eq $seg "..") -}}
+{{- fail (printf "%s: Invalid value: %q: segment %d is %q; '.' and '..' are not allowed because Velero collapses them with path.Join" $f $p (add1 $i) $seg) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+velero-managed.validateSegment fails rendering unless an ID used as one prefix
+segment is a lowercase RFC 1123 label (internal/prefix.ValidateSegment).
+Argument: dict "field" <values path> "value" <ID>.
+*/}}
+{{- define "velero-managed.validateSegment" -}}
+{{- $f := .field -}}
+{{- $s := .value | default "" | toString -}}
+{{- if not $s -}}
+{{- fail (printf "%s: Required value: must be a non-empty RFC 1123 label" $f) -}}
+{{- end -}}
+{{- if gt (len $s) 63 -}}
+{{- fail (printf "%s: Invalid value: %q: must be a single safe path segment: must be no more than 63 characters" $f $s) -}}
+{{- end -}}
+{{- if not (regexMatch `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` $s) -}}
+{{- fail (printf "%s: Invalid value: %q: must be a single safe path segment: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character" $f $s) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+velero-managed.prefix: the cluster's effective prefix,
+join(storage.prefix, cluster.projectID, cluster.id) by whole segments, exactly
+as internal/prefix.Join computes it. Rendering fails on any bad part.
+*/}}
+{{- define "velero-managed.prefix" -}}
+{{- $c := .Values.cluster | default dict -}}
+{{- $s := .Values.storage | default dict -}}
+{{- $base := $s.prefix | default "" | toString -}}
+{{- include "velero-managed.validatePrefix" (dict "field" "storage.prefix" "value" $base) -}}
+{{- include "velero-managed.validateSegment" (dict "field" "cluster.projectID" "value" $c.projectID) -}}
+{{- include "velero-managed.validateSegment" (dict "field" "cluster.id" "value" $c.id) -}}
+{{- $parts := list (toString $c.projectID) (toString $c.id) -}}
+{{- $base = trimSuffix "/" $base -}}
+{{- if $base -}}
+{{- $parts = prepend $parts $base -}}
+{{- end -}}
+{{- join "/" $parts -}}
+{{- end -}}
+
+{{/* velero-managed.labels: the labels every rendered object carries. */}}
+{{- define "velero-managed.labels" -}}
+{{- $c := .Values.cluster | default dict -}}
+app.kubernetes.io/managed-by: clusterbackup
+app.kubernetes.io/part-of: velero-managed
+clusterbackup.io/project-id: {{ $c.projectID | default "" | toString | quote }}
+clusterbackup.io/cluster-id: {{ $c.id | default "" | toString | quote }}
+{{- end -}}
+
+{{/*
+velero-managed.image: one image reference from the registry value and an image
+entry. Argument: dict "registry" <registry> "image" <entry with repository, tag,
+optional digest>. An empty registry leaves the repository as it is.
+*/}}
+{{- define "velero-managed.image" -}}
+{{- $ref := .image.repository -}}
+{{- if .registry -}}
+{{- $ref = printf "%s/%s" (trimSuffix "/" .registry) $ref -}}
+{{- end -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" $ref .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $ref .image.tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* velero-managed.veleroImage: the Velero server image (also node-agent and restore helper). */}}
+{{- define "velero-managed.veleroImage" -}}
+{{- include "velero-managed.image" (dict "registry" .Values.image.registry "image" .Values.image.velero) -}}
+{{- end -}}
+
+{{/* velero-managed.pluginImage: the AWS object-store plugin image. */}}
+{{- define "velero-managed.pluginImage" -}}
+{{- include "velero-managed.image" (dict "registry" .Values.image.registry "image" .Values.image.pluginForAWS) -}}
+{{- end -}}
+
+{{/* velero-managed.credentialsSecret: the name of the Secret holding the AWS credentials file. */}}
+{{- define "velero-managed.credentialsSecret" -}}
+{{- $cr := .Values.credentials | default dict -}}
+{{- if eq ($cr.mode | default "existingSecret") "inline" -}}
+{{- ($cr.inline | default dict).secretName | default "velero-credentials" -}}
+{{- else -}}
+{{- $cr.existingSecret | default "velero-credentials" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* velero-managed.credentialsKey: the Secret key holding the AWS credentials file. */}}
+{{- define "velero-managed.credentialsKey" -}}
+{{- (.Values.credentials | default dict).key | default "cloud" -}}
+{{- end -}}
+
+{{/* velero-managed.pruneSafe: annotations that stop Helm, Argo CD and Flux from deleting an object. */}}
+{{- define "velero-managed.pruneSafe" -}}
+helm.sh/resource-policy: keep
+argocd.argoproj.io/sync-options: Prune=false
+kustomize.toolkit.fluxcd.io/prune: disabled
+{{- end -}}
