@@ -1,0 +1,212 @@
+package velero
+
+import (
+	"testing"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+)
+
+func TestValidateBSL(t *testing.T) {
+	ro := velerov1.BackupStorageLocationAccessModeReadOnly
+	tests := map[string]struct {
+		obj      *velerov1.BackupStorageLocation
+		old      *velerov1.BackupStorageLocation
+		user     string
+		cfg      func(*Config)
+		wantErr  []string
+		wantWarn string
+	}{
+		"managed BSL created by the applier": {obj: managedBSL(), user: applier},
+		"managed BSL with trailing slash prefix and upper-case endpoint": {
+			obj: bslObj("default", "backups", "HTTPS://s3.example.com/", "kkp/p1/c1/", true), user: applier,
+		},
+		"managed BSL created by someone else": {obj: managedBSL(), user: alice, wantErr: []string{`spec: Forbidden: user "alice" may not change the spec of the managed BSL "default"`}},
+		"any user when no editors are configured": {
+			obj: managedBSL(), user: alice, cfg: func(c *Config) { c.ManagedBSLEditors = nil },
+		},
+		"editor by group": {
+			obj: managedBSL(), user: alice, cfg: func(c *Config) { c.ManagedBSLEditors = nil; c.ManagedBSLEditorGroups = []string{"gitops"} },
+			wantErr: []string{"may not change the spec"},
+		},
+		"managed BSL drops default": {
+			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1", false), old: managedBSL(), user: applier,
+			wantErr: []string{`spec.default: Forbidden: the managed BSL "default" must stay the default`},
+		},
+		"managed BSL changes bucket": {
+			obj: bslObj("default", "other", "https://s3.example.com", "kkp/p1/c1", true), old: managedBSL(), user: applier,
+			wantErr: []string{`spec.objectStorage.bucket: Invalid value: "other": the managed BSL must use the cluster's bucket "backups"`},
+		},
+		"managed BSL changes endpoint": {
+			obj: bslObj("default", "backups", "https://evil.example.com", "kkp/p1/c1", true), user: applier,
+			wantErr: []string{`spec.config[s3Url]: Invalid value: "https://evil.example.com"`},
+		},
+		"managed BSL leaves its prefix for a sibling": {
+			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c10", true), user: applier,
+			wantErr: []string{`spec.objectStorage.prefix: Invalid value: "kkp/p1/c10": the managed BSL must use exactly the cluster's prefix "kkp/p1/c1"`},
+		},
+		"managed BSL moves to the parent folder": {
+			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1", true), user: applier,
+			wantErr: []string{"exactly the cluster's prefix"},
+		},
+		"managed BSL escapes with dotdot": {
+			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1/../../p2/c2", true), user: applier,
+			wantErr: []string{`segment 5 is ".."`, "exactly the cluster's prefix"},
+		},
+		"managed BSL set ReadOnly warns": {
+			obj: func() *velerov1.BackupStorageLocation { b := managedBSL(); b.Spec.AccessMode = ro; return b }(), user: applier,
+			wantWarn: "is ReadOnly",
+		},
+		"status-only update by velero passes": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c10", true)
+				b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
+				return b
+			}(),
+			old:  bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c10", true),
+			user: velero,
+		},
+		"metadata-only update by anyone passes": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := managedBSL()
+				b.Labels = map[string]string{"x": "y"}
+				return b
+			}(),
+			old: managedBSL(), user: alice,
+		},
+		"second default is denied naming the existing one": {
+			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", true), user: alice,
+			cfg:     func(c *Config) { c.AllowOtherStorage = true },
+			wantErr: []string{`spec.default: Forbidden: BSL "default" is already the default; only the managed BSL "default" may be the default`},
+		},
+		"another BSL on the managed bucket and endpoint": {
+			obj: bslObj("sneaky", "backups", "https://s3.example.com/", "kkp/p1/c2", false), user: alice,
+			wantErr: []string{`spec.objectStorage: Forbidden: bucket "backups" at "https://s3.example.com/" is this cluster's managed storage (BSL "default"); one storage location per cluster, so use another bucket`},
+		},
+		"another BSL nested in the managed prefix": {
+			obj: bslObj("nested", "backups", "https://s3.example.com", "kkp/p1/c1/sub", false), user: alice,
+			cfg:     func(c *Config) { c.AllowOtherStorage = true },
+			wantErr: []string{"one storage location per cluster"},
+		},
+		"other storage denied by default": {
+			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", false), user: alice,
+			wantErr: []string{"other storage is not allowed by the webhook configuration"},
+		},
+		"other storage allowed by configuration": {
+			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", false), user: alice,
+			cfg: func(c *Config) { c.AllowOtherStorage = true },
+		},
+		"other storage still needs a clean prefix": {
+			obj: bslObj("mine", "mybucket", "", "/abs", false), user: alice,
+			cfg:     func(c *Config) { c.AllowOtherStorage = true },
+			wantErr: []string{"must not start with '/'"},
+		},
+		"previous location read-only on another bucket": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := bslObj("old", "old", "https://old.example.com", "kkp/p1/c1/", false)
+				b.Spec.AccessMode = ro
+				return b
+			}(),
+			user: applier,
+		},
+		"previous location read-only on the managed bucket": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := bslObj("legacy", "backups", "https://s3.example.com", "legacy/p1/c1", false)
+				b.Spec.AccessMode = ro
+				return b
+			}(),
+			user: applier,
+		},
+		"previous location read-write": {
+			obj:     bslObj("old", "old", "https://old.example.com", "kkp/p1/c1", false),
+			user:    applier,
+			wantErr: []string{"spec.accessMode: Forbidden: bucket old at https://old.example.com prefix kkp/p1/c1 is a previous location of this cluster; it is admitted only with accessMode ReadOnly"},
+		},
+		"previous location as default": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := bslObj("old", "old", "https://old.example.com", "kkp/p1/c1", true)
+				b.Spec.AccessMode = ro
+				return b
+			}(),
+			user: applier, wantErr: []string{"spec.default: Forbidden"},
+		},
+		"wrong prefix on the previous bucket is other storage": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := bslObj("old", "old", "https://old.example.com", "kkp/p1/c2", false)
+				b.Spec.AccessMode = ro
+				return b
+			}(),
+			user: applier, wantErr: []string{"not allowed by the webhook configuration"},
+		},
+		"missing objectStorage": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := bslObj("x", "b", "", "", false)
+				b.Spec.ObjectStorage = nil
+				return b
+			}(),
+			user: alice, wantErr: []string{"spec.objectStorage: Required"},
+		},
+		"other namespaces are not managed": {
+			obj: func() *velerov1.BackupStorageLocation {
+				b := bslObj("x", "backups", "https://s3.example.com", "", true)
+				b.Namespace = "elsewhere"
+				return b
+			}(),
+			user: alice,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig()
+			if tc.cfg != nil {
+				tc.cfg(cfg)
+			}
+			errs, warns := ValidateBSL(ctx, cfg, world(), User{Name: tc.user}, tc.obj, tc.old)
+			check(t, errs, warns, tc.wantErr, tc.wantWarn)
+		})
+	}
+}
+
+func TestDefaultBSL(t *testing.T) {
+	cfg := testConfig()
+	b := bslObj("default", "", "", "", false)
+	b.Spec.ObjectStorage = nil
+	b.Spec.Config = nil
+	DefaultBSL(cfg, b)
+	if !b.Spec.Default || b.Spec.ObjectStorage.Bucket != "backups" || b.Spec.ObjectStorage.Prefix != "kkp/p1/c1" || b.Spec.Config["s3Url"] != "https://s3.example.com" {
+		t.Fatalf("managed BSL not filled: %+v %+v", b.Spec, b.Spec.ObjectStorage)
+	}
+	errs, _ := ValidateBSL(ctx, cfg, world(), User{Name: applier}, b, nil)
+	check(t, errs, nil, nil, "")
+
+	b = bslObj("default", "other", "https://x", "kkp/p1/c1/", false)
+	DefaultBSL(cfg, b)
+	if b.Spec.ObjectStorage.Prefix != "kkp/p1/c1" || b.Spec.ObjectStorage.Bucket != "other" || b.Spec.Config["s3Url"] != "https://x" {
+		t.Fatalf("set fields must be normalized, not replaced: %+v", b.Spec.ObjectStorage)
+	}
+
+	other := bslObj("mine", "", "", "", false)
+	DefaultBSL(cfg, other)
+	if other.Spec.Default || other.Spec.ObjectStorage.Bucket != "" {
+		t.Fatalf("non-managed BSL changed: %+v", other.Spec)
+	}
+}
+
+func TestConfigComplete(t *testing.T) {
+	c := &Config{Managed: Location{Bucket: "b", Prefix: "p/c/"}}
+	if err := c.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Namespace != "velero" || c.ManagedBSLName != "default" || c.VeleroUser != DefaultVeleroUser || c.BackupTTL != DefaultBackupTTL || !*c.DefaultVolumesToFsBackup || c.Managed.Prefix != "p/c" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	for name, bad := range map[string]Config{
+		"no bucket":    {},
+		"bad prefix":   {Managed: Location{Bucket: "b", Prefix: "a/../b"}},
+		"bad previous": {Managed: Location{Bucket: "b"}, PreviousLocations: []Location{{Prefix: "x"}}},
+		"negative ttl": {Managed: Location{Bucket: "b"}, BackupTTL: -1},
+	} {
+		if err := bad.Complete(); err == nil {
+			t.Errorf("%s: Complete() = nil, want an error", name)
+		}
+	}
+}

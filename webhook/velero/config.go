@@ -1,0 +1,162 @@
+package velero
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/clusterbackup/clusterbackup/internal/prefix"
+)
+
+// Defaults used by Config.Complete.
+const (
+	DefaultManagedBSLName = "default"
+	DefaultNamespace      = "velero"
+	DefaultVeleroUser     = "system:serviceaccount:velero:velero"
+	DefaultBackupTTL      = 720 * time.Hour
+)
+
+// Location identifies an object-store location: bucket, endpoint (the AWS
+// plugin's config.s3Url, "" for AWS itself) and prefix.
+type Location struct {
+	// Bucket is the bucket name.
+	Bucket string `json:"bucket"`
+	// Endpoint is the S3 URL (config.s3Url); compared case-insensitively and
+	// without a trailing "/".
+	Endpoint string `json:"endpoint,omitempty"`
+	// Prefix is the folder inside the bucket, compared by whole segments.
+	Prefix string `json:"prefix,omitempty"`
+}
+
+// String prints the location for messages; it holds no secret.
+func (l Location) String() string {
+	s := "bucket " + l.Bucket
+	if l.Endpoint != "" {
+		s += " at " + l.Endpoint
+	}
+	if l.Prefix != "" {
+		s += " prefix " + l.Prefix
+	}
+	return s
+}
+
+// Config configures the user-cluster rules. The zero value is completed by
+// Complete with the documented defaults.
+type Config struct {
+	// Namespace is Velero's namespace; only objects there are managed.
+	// Default "velero".
+	Namespace string `json:"namespace,omitempty"`
+	// ManagedBSLName is the name of the managed, single default BSL.
+	// Default "default".
+	ManagedBSLName string `json:"managedBSLName,omitempty"`
+	// Managed is this cluster's storage: the CBSL's bucket and s3Url and the
+	// cluster's effective prefix (join(CBSL prefix, project, cluster)).
+	// Bucket is required.
+	Managed Location `json:"managed"`
+	// VeleroUser is the username of Velero's service account, the only
+	// identity allowed to make Velero's own defaulting pass on a new Backup.
+	// Default "system:serviceaccount:velero:velero".
+	VeleroUser string `json:"veleroUser,omitempty"`
+	// ManagedBSLEditors are the usernames (the GitOps applier) allowed to
+	// create the managed BSL or change its spec. Empty means anyone may, as
+	// long as the managed invariants hold.
+	ManagedBSLEditors []string `json:"managedBSLEditors,omitempty"`
+	// ManagedBSLEditorGroups are groups whose members may do the same.
+	ManagedBSLEditorGroups []string `json:"managedBSLEditorGroups,omitempty"`
+	// AllowOtherStorage admits BSLs on buckets/endpoints other than the
+	// managed one. Default false.
+	AllowOtherStorage bool `json:"allowOtherStorage,omitempty"`
+	// PreviousLocations are this cluster's earlier locations (after a
+	// storage switch); a non-default BSL on exactly one of them is admitted
+	// when its accessMode is ReadOnly.
+	PreviousLocations []Location `json:"previousLocations,omitempty"`
+	// BackupTTL is the ttl given to Backups that leave it empty or 0s.
+	// Default 720h.
+	BackupTTL time.Duration `json:"backupTTL,omitempty"`
+	// DefaultVolumesToFsBackup is the value given to Backups that leave
+	// defaultVolumesToFsBackup unset. Default true (nil means true).
+	DefaultVolumesToFsBackup *bool `json:"defaultVolumesToFsBackup,omitempty"`
+}
+
+// Complete fills defaults and validates the configuration; the returned
+// error names the broken setting.
+func (c *Config) Complete() error {
+	if c.Namespace == "" {
+		c.Namespace = DefaultNamespace
+	}
+	if c.ManagedBSLName == "" {
+		c.ManagedBSLName = DefaultManagedBSLName
+	}
+	if c.VeleroUser == "" {
+		c.VeleroUser = "system:serviceaccount:" + c.Namespace + ":velero"
+	}
+	if c.BackupTTL == 0 {
+		c.BackupTTL = DefaultBackupTTL
+	}
+	if c.DefaultVolumesToFsBackup == nil {
+		t := true
+		c.DefaultVolumesToFsBackup = &t
+	}
+	var errs field.ErrorList
+	if c.Managed.Bucket == "" {
+		errs = append(errs, field.Required(field.NewPath("managed", "bucket"), "the managed bucket is required"))
+	}
+	errs = append(errs, prefix.Validate(c.Managed.Prefix, field.NewPath("managed", "prefix"))...)
+	for i, l := range c.PreviousLocations {
+		p := field.NewPath("previousLocations").Index(i)
+		if l.Bucket == "" {
+			errs = append(errs, field.Required(p.Child("bucket"), ""))
+		}
+		errs = append(errs, prefix.Validate(l.Prefix, p.Child("prefix"))...)
+	}
+	if c.BackupTTL < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("backupTTL"), c.BackupTTL.String(), "must not be negative"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid webhook configuration: %w", errs.ToAggregate())
+	}
+	c.Managed.Prefix = prefix.Normalize(c.Managed.Prefix)
+	return nil
+}
+
+// MayEditManaged reports whether the requester may create the managed BSL
+// or change its spec.
+func (c *Config) MayEditManaged(u User) bool {
+	if len(c.ManagedBSLEditors) == 0 && len(c.ManagedBSLEditorGroups) == 0 {
+		return true
+	}
+	for _, n := range c.ManagedBSLEditors {
+		if n == u.Name {
+			return true
+		}
+	}
+	for _, g := range c.ManagedBSLEditorGroups {
+		for _, ug := range u.Groups {
+			if g == ug {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// User is the requester of an admission review.
+type User struct {
+	// Name is the username (for a service account
+	// system:serviceaccount:<ns>:<name>).
+	Name string
+	// Groups are the requester's groups.
+	Groups []string
+}
+
+// normEndpoint makes endpoints comparable: lower case, no trailing "/".
+func normEndpoint(s string) string {
+	return strings.ToLower(strings.TrimRight(strings.TrimSpace(s), "/"))
+}
+
+// sameStorage reports whether two locations share bucket and endpoint.
+func sameStorage(a, b Location) bool {
+	return a.Bucket == b.Bucket && normEndpoint(a.Endpoint) == normEndpoint(b.Endpoint)
+}
