@@ -1,0 +1,187 @@
+package s3check
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Defaults of Options.
+const (
+	DefaultBudget      = 3 * time.Second
+	DefaultCacheTTL    = 60 * time.Second
+	DefaultFailureTTL  = 10 * time.Second
+	DefaultMaxAttempts = 3
+)
+
+// Options configure a Checker. Zero values take the documented defaults.
+type Options struct {
+	// Budget is the hard limit of one check, SDK retries included. Keep it
+	// well under the webhook's timeoutSeconds. Default 3s.
+	Budget time.Duration
+	// CacheTTL is how long a successful result is reused. Default 60s;
+	// negative disables caching.
+	CacheTTL time.Duration
+	// FailureTTL is how long a failed result is reused, short so that a fixed
+	// location passes soon. Default 10s; negative disables caching failures.
+	FailureTTL time.Duration
+	// MaxAttempts bounds SDK attempts per request (inside Budget). Default 3.
+	MaxAttempts int
+	// Policy decides which endpoint addresses may be dialled. Default: deny
+	// loopback, link-local, metadata, unspecified and multicast addresses.
+	Policy Policy
+	// Resolver resolves endpoint hosts. Default net.DefaultResolver.
+	Resolver Resolver
+}
+
+func (o Options) withDefaults() Options {
+	if o.Budget <= 0 {
+		o.Budget = DefaultBudget
+	}
+	if o.CacheTTL == 0 {
+		o.CacheTTL = DefaultCacheTTL
+	}
+	if o.FailureTTL == 0 {
+		o.FailureTTL = DefaultFailureTTL
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
+	}
+	return o
+}
+
+// Result is the outcome of one check.
+type Result struct {
+	// Class is ClassOK on success, else the failure class.
+	Class Class
+	// Message says what was found, in one line without secrets or bodies.
+	Message string
+	// Warnings are problems that do not make the location unusable, such as
+	// a credential that is not isolated to its prefix.
+	Warnings []string
+	// Isolated is set when the isolation probe ran: true when the credential
+	// could list neither the bucket root nor a sibling prefix.
+	Isolated *bool
+	// CheckedAt is when the S3 requests were made; Duration how long they took.
+	CheckedAt time.Time
+	Duration  time.Duration
+	// Cached is true when the result came from the cache.
+	Cached bool
+}
+
+// OK reports whether the location is usable.
+func (r Result) OK() bool { return r.Class == ClassOK }
+
+// Err returns nil for a usable location, else an error with the message.
+func (r Result) Err() error {
+	if r.OK() {
+		return nil
+	}
+	return &Error{Class: r.Class, Message: r.Message}
+}
+
+// Error is a failed check as an error.
+type Error struct {
+	Class   Class
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Stats count what a Checker did since it was created.
+type Stats struct {
+	// Checks is the number of checks that talked to an endpoint (or tried).
+	Checks int64
+	// CacheHits is the number of answers served from the cache.
+	CacheHits int64
+	// Shared is the number of callers that waited for another caller's check.
+	Shared int64
+}
+
+// Checker runs reachability checks with a cache and per-target
+// single-flight. It is safe for concurrent use; share one per process.
+type Checker struct {
+	opts  Options
+	cache cache
+	group singleflight.Group
+	now   func() time.Time
+
+	checks, hits, shared atomic.Int64
+}
+
+// New returns a Checker.
+func New(o Options) *Checker {
+	return &Checker{opts: o.withDefaults(), now: time.Now}
+}
+
+// Options returns the effective options (defaults filled).
+func (c *Checker) Options() Options { return c.opts }
+
+// Stats returns the counters.
+func (c *Checker) Stats() Stats {
+	return Stats{Checks: c.checks.Load(), CacheHits: c.hits.Load(), Shared: c.shared.Load()}
+}
+
+// Check answers from the cache when it can; otherwise it checks the target,
+// sharing one check among concurrent callers of the same target. The shared
+// check runs to its own budget even if this caller's ctx ends first; the
+// caller then gets a timeout result.
+func (c *Checker) Check(ctx context.Context, t Target) Result {
+	key := t.key()
+	if r, ok := c.cache.get(key, c.now()); ok {
+		c.hits.Add(1)
+		r.Cached = true
+		return r
+	}
+	ch := c.group.DoChan(key, func() (any, error) {
+		if r, ok := c.cache.get(key, c.now()); ok {
+			c.hits.Add(1)
+			r.Cached = true
+			return r, nil
+		}
+		c.checks.Add(1)
+		r := c.run(context.WithoutCancel(ctx), t)
+		ttl := c.opts.CacheTTL
+		if !r.OK() {
+			ttl = c.opts.FailureTTL
+		}
+		if ttl > 0 {
+			c.cache.put(key, r, r.CheckedAt.Add(ttl))
+		}
+		return r, nil
+	})
+	select {
+	case res := <-ch:
+		if res.Shared {
+			c.shared.Add(1)
+		}
+		return res.Val.(Result)
+	case <-ctx.Done():
+		return Result{Class: ClassTimeout, Message: fmt.Sprintf("check abandoned: %v", ctx.Err()), CheckedAt: c.now()}
+	}
+}
+
+// Forget drops the cached result of a target.
+func (c *Checker) Forget(t Target) {
+	c.cache.mu.Lock()
+	delete(c.cache.m, t.key())
+	c.cache.mu.Unlock()
+}
+
+// run performs one check within the budget.
+func (c *Checker) run(ctx context.Context, t Target) Result {
+	start := c.now()
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Budget)
+	defer cancel()
+	res := c.probe(ctx, t)
+	res.CheckedAt = start
+	res.Duration = c.now().Sub(start)
+	return res
+}

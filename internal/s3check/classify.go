@@ -1,0 +1,176 @@
+package s3check
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"syscall"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+)
+
+// Class names a kind of check outcome.
+type Class string
+
+// Outcome classes. Every failure class has its own message.
+const (
+	ClassOK           Class = "OK"
+	ClassInvalid      Class = "InvalidTarget"
+	ClassPolicy       Class = "EndpointDenied"
+	ClassDNS          Class = "DNS"
+	ClassRefused      Class = "ConnectionRefused"
+	ClassConnect      Class = "ConnectFailed"
+	ClassTimeout      Class = "Timeout"
+	ClassTLS          Class = "TLS"
+	ClassAccessDenied Class = "AccessDenied"
+	ClassNoSuchBucket Class = "NoSuchBucket"
+	ClassWrongRegion  Class = "WrongRegion"
+	ClassHTTP         Class = "UnexpectedResponse"
+)
+
+// failure is a classified error with a safe message.
+type failure struct {
+	class Class
+	msg   string
+}
+
+// probe describes the request that failed, for messages.
+type probe struct {
+	endpoint, host, port string
+	t                    Target
+	budget               string
+}
+
+// safeCode admits S3 error codes (short identifiers) and nothing else from a
+// response body.
+var safeCode = regexp.MustCompile(`^[A-Za-z0-9.]{1,64}$`)
+
+type apiError interface{ ErrorCode() string }
+
+// classify turns an error of the S3 client (or of resolving) into a failure.
+// It reads only error types, status codes, S3 error codes and the
+// x-amz-bucket-region header; never a response body.
+func classify(err error, p probe) failure {
+	var (
+		pe   *PolicyError
+		dns  *net.DNSError
+		ua   x509.UnknownAuthorityError
+		hn   x509.HostnameError
+		ci   x509.CertificateInvalidError
+		rh   tls.RecordHeaderError
+		ne   net.Error
+		code string
+		api  apiError
+	)
+	if errors.As(err, &api) && safeCode.MatchString(api.ErrorCode()) {
+		code = api.ErrorCode()
+	}
+	status, region := statusOf(err)
+	hostport := net.JoinHostPort(p.host, p.port)
+	switch {
+	case errors.As(err, &pe):
+		return failure{ClassPolicy, pe.Error()}
+	case errors.As(err, &dns):
+		what := "DNS lookup failed"
+		switch {
+		case dns.IsNotFound:
+			what = "no such host"
+		case dns.IsTimeout:
+			what = "DNS lookup timed out"
+		}
+		return failure{ClassDNS, fmt.Sprintf("cannot resolve endpoint host %q: %s", p.host, what)}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return failure{ClassRefused, fmt.Sprintf("connection to %s refused: nothing listens there", hostport)}
+	case errors.As(err, &ua):
+		return failure{ClassTLS, fmt.Sprintf("TLS certificate of %s is signed by an unknown authority; put the endpoint's CA into spec.objectStorage.caCert", hostport)}
+	case errors.As(err, &hn):
+		return failure{ClassTLS, fmt.Sprintf("TLS certificate of %s is not valid for host %q", hostport, p.host)}
+	case errors.As(err, &ci):
+		return failure{ClassTLS, fmt.Sprintf("TLS certificate of %s is invalid (expired or not yet valid, or not for server use)", hostport)}
+	case errors.As(err, &rh) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return failure{ClassTLS, fmt.Sprintf("%s does not speak TLS; use an http:// endpoint or fix the port", hostport)}
+	case status == 0 && (errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())):
+		return failure{ClassTimeout, fmt.Sprintf("no answer from %s within the %s budget", hostport, p.budget)}
+	case status == 0 && errors.Is(err, syscall.ECONNRESET):
+		return failure{ClassConnect, fmt.Sprintf("connection to %s was reset by the endpoint", hostport)}
+	case status == 0 && (errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)):
+		return failure{ClassConnect, fmt.Sprintf("cannot connect to %s: no route to host", hostport)}
+	case status == 0 && isTLSError(err):
+		return failure{ClassTLS, fmt.Sprintf("TLS handshake with %s failed", hostport)}
+	}
+	bucket := fmt.Sprintf("bucket %q", p.t.Bucket)
+	ak := fmt.Sprintf("access key ID %q", p.t.Credentials.AccessKeyID)
+	switch code {
+	case "SignatureDoesNotMatch":
+		return failure{ClassAccessDenied, fmt.Sprintf("access denied (HTTP 403, SignatureDoesNotMatch): the secret access key does not belong to %s", ak)}
+	case "InvalidAccessKeyId":
+		return failure{ClassAccessDenied, fmt.Sprintf("access denied (HTTP 403, InvalidAccessKeyId): %s is unknown to %s", ak, p.endpoint)}
+	case "NoSuchBucket":
+		return failure{ClassNoSuchBucket, fmt.Sprintf("%s does not exist at %s", bucket, p.endpoint)}
+	case "AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException", "IncorrectEndpoint":
+		return failure{ClassWrongRegion, wrongRegion(p, bucket, region)}
+	}
+	switch {
+	case status == http.StatusForbidden:
+		detail := ""
+		if code != "" && code != "Forbidden" {
+			detail = ", " + code
+		}
+		return failure{ClassAccessDenied, fmt.Sprintf("access denied (HTTP 403%s): %s may not list %s%s", detail, ak, bucket, prefixNote(p.t))}
+	case status == http.StatusNotFound:
+		return failure{ClassNoSuchBucket, fmt.Sprintf("%s does not exist at %s", bucket, p.endpoint)}
+	case status == http.StatusMovedPermanently || (region != "" && region != p.t.region()):
+		return failure{ClassWrongRegion, wrongRegion(p, bucket, region)}
+	case status >= 300 && status < 400:
+		return failure{ClassHTTP, fmt.Sprintf("%s answered with a redirect (HTTP %d); redirects are not followed, point s3Url at the S3 endpoint itself", p.endpoint, status)}
+	case status != 0:
+		if code != "" {
+			return failure{ClassHTTP, fmt.Sprintf("unexpected answer from %s: HTTP %d (%s)", p.endpoint, status, code)}
+		}
+		return failure{ClassHTTP, fmt.Sprintf("unexpected answer from %s: HTTP %d", p.endpoint, status)}
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return failure{ClassConnect, fmt.Sprintf("cannot connect to %s", hostport)}
+	}
+	return failure{ClassConnect, fmt.Sprintf("request to %s failed before an answer arrived", hostport)}
+}
+
+func wrongRegion(p probe, bucket, actual string) string {
+	if actual != "" && safeCode.MatchString(actual) {
+		return fmt.Sprintf("%s is not in region %q but in %q; set config.region", bucket, p.t.region(), actual)
+	}
+	return fmt.Sprintf("%s is not in region %q (the endpoint rejected the region); set config.region to the bucket's region", bucket, p.t.region())
+}
+
+func prefixNote(t Target) string {
+	if lp := t.listPrefix(); lp != "" {
+		return fmt.Sprintf(" under prefix %q", lp)
+	}
+	return ""
+}
+
+func isTLSError(err error) bool {
+	var (
+		ae *tls.AlertError
+		ce *tls.CertificateVerificationError
+	)
+	return errors.As(err, &ae) || errors.As(err, &ce)
+}
+
+// statusOf returns the HTTP status of a failed S3 call (0 when no answer
+// arrived) and the bucket's region when the endpoint named it in the
+// x-amz-bucket-region header.
+func statusOf(err error) (int, string) {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return 0, ""
+	}
+	return re.HTTPStatusCode(), re.Response.Header.Get("X-Amz-Bucket-Region")
+}

@@ -1,0 +1,69 @@
+package s3check_test
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+func TestPolicyCheck(t *testing.T) {
+	def := s3check.Policy{}
+	allow := s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1", "169.254.0.0/16", "fe80::/10")}
+	exact := s3check.Policy{Allow: s3check.MustPrefixes("169.254.169.254/32")}
+	deny := s3check.Policy{Allow: s3check.MustPrefixes("10.0.0.0/8"), Deny: s3check.MustPrefixes("10.96.0.0/12")}
+	cases := []struct {
+		p       s3check.Policy
+		addr    string
+		allowed bool
+	}{
+		{def, "203.0.113.10", true},
+		{def, "10.1.2.3", true},
+		{def, "127.0.0.1", false},
+		{def, "::1", false},
+		{def, "::ffff:127.0.0.1", false},
+		{def, "169.254.10.1", false},
+		{def, "fe80::1", false},
+		{def, "0.0.0.0", false},
+		{def, "::", false},
+		{def, "224.0.0.1", false},
+		{def, "ff02::1", false},
+		{def, "169.254.169.254", false},
+		{def, "fd00:ec2::254", false},
+		{def, "169.254.170.2", false},
+		{allow, "127.0.0.1", true},
+		{allow, "127.0.0.2", false},
+		{allow, "169.254.10.1", true},
+		{allow, "169.254.169.254", false}, // metadata needs an exact entry
+		{exact, "169.254.169.254", true},
+		{deny, "10.1.2.3", true},
+		{deny, "10.100.0.1", false}, // deny wins over allow
+	}
+	for _, tc := range cases {
+		err := tc.p.Check(tc.addr, netip.MustParseAddr(tc.addr))
+		var pe *s3check.PolicyError
+		if tc.allowed != (err == nil) || (err != nil && !errors.As(err, &pe)) {
+			t.Errorf("%s with %+v: err = %v, want allowed=%v", tc.addr, tc.p, err, tc.allowed)
+		}
+	}
+}
+
+func TestPrefixListFlag(t *testing.T) {
+	var l s3check.PrefixList
+	if err := l.Set("127.0.0.1, 10.0.0.0/8"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Set("fd00::/8"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := l.String(), "127.0.0.1/32,10.0.0.0/8,fd00::/8"; got != want {
+		t.Fatalf("String() = %q, want %q", got, want)
+	}
+	if err := l.Set("10.0.0.0/33"); err == nil {
+		t.Fatal("accepted a bad CIDR")
+	}
+	if err := l.Set("not-an-ip"); err == nil {
+		t.Fatal("accepted a bad address")
+	}
+}
