@@ -2,10 +2,192 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/s3policy"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// runPolicy is a placeholder until the policy work lands.
-func runPolicy(_ context.Context, _ streams, _ []string) error {
-	return errors.New("not implemented yet")
+// policyKinds are the documents `clusterbackup policy` can emit.
+const (
+	policyKindBucket = "bucket"
+	policyKindIAM    = "iam"
+)
+
+// runPolicy emits the S3 bucket policy or IAM identity policy that confines a
+// cluster's dedicated credential to the cluster's prefix, or for a fleet
+// (-f) one bucket policy with a statement set per cluster.
+func runPolicy(_ context.Context, s streams, args []string) error {
+	fs := newFlagSet(s, "policy")
+	clusterFile := fs.String("cluster", "", "`file` holding the KKP Cluster")
+	cbslFile := fs.String("cbsl", "", "`file` holding the cluster's ClusterBackupStorageLocation")
+	kind := fs.String("kind", policyKindBucket, "policy to emit: bucket (S3 bucket policy) or iam (IAM identity policy)")
+	bucket := fs.String("bucket", "", "fleet: the `bucket` to write the policy for when the fleet uses several")
+	var principals, files stringList
+	fs.Var(&principals, "principal", "the cluster's dedicated credential: access key ID or IAM ARN; with -f repeat as CLUSTER=PRINCIPAL")
+	fs.Var(&files, "f", "fleet: a `file or directory` of Clusters and ClusterBackupStorageLocations (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(s.Err, "Usage:\n  clusterbackup policy --cluster FILE --cbsl FILE [--principal P] [--kind bucket|iam]\n  clusterbackup policy -f DIR|FILE... --principal CLUSTER=P... [--bucket B]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	case *kind != policyKindBucket && *kind != policyKindIAM:
+		return fmt.Errorf("%w: --kind must be %q or %q, not %q", errUsage, policyKindBucket, policyKindIAM, *kind)
+	case len(files) > 0 && (*clusterFile != "" || *cbslFile != ""):
+		return fmt.Errorf("%w: use either -f or --cluster/--cbsl", errUsage)
+	case len(files) > 0:
+		if *kind != policyKindBucket {
+			return fmt.Errorf("%w: an IAM identity policy is per credential; use --cluster/--cbsl for --kind iam", errUsage)
+		}
+		return fleetPolicy(s, files, principals, *bucket)
+	case *clusterFile == "" || *cbslFile == "":
+		return fmt.Errorf("%w: --cluster and --cbsl are required (or -f for a fleet)", errUsage)
+	case *bucket != "":
+		return fmt.Errorf("%w: --bucket is for -f only", errUsage)
+	}
+	var (
+		c   kkpv1.Cluster
+		loc kkpv1.ClusterBackupStorageLocation
+	)
+	if err := decodeFile(*clusterFile, "Cluster", &c); err != nil {
+		return err
+	}
+	if err := decodeFile(*cbslFile, "ClusterBackupStorageLocation", &loc); err != nil {
+		return err
+	}
+	t, err := s3policy.TargetFor(&c, &loc)
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
+	}
+	warnRegion(s.Err, &loc)
+	var doc *s3policy.Document
+	if *kind == policyKindIAM {
+		if len(principals) > 1 {
+			return fmt.Errorf("%w: --principal given %d times", errUsage, len(principals))
+		}
+		doc, err = s3policy.IdentityPolicy(t)
+	} else {
+		if len(principals) != 1 {
+			return fmt.Errorf("%w: a bucket policy needs exactly one --principal (the cluster's access key ID or IAM ARN)", errUsage)
+		}
+		if errs := s3policy.ValidatePrincipal(principals[0], field.NewPath("--principal")); len(errs) > 0 {
+			return fmt.Errorf("%w: %v", errUsage, errs.ToAggregate())
+		}
+		doc, err = s3policy.BucketPolicy(s3policy.Grant{Target: t, Principal: principals[0]})
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(s.Out, doc)
 }
+
+// fleetPolicy merges the bucket policy of every cluster in the fleet that has
+// a storage location in the chosen bucket.
+func fleetPolicy(s streams, files, principalArgs []string, bucket string) error {
+	principals := map[string]string{}
+	for _, a := range principalArgs {
+		id, p, ok := strings.Cut(a, "=")
+		if !ok || id == "" {
+			return fmt.Errorf("%w: with -f, --principal is CLUSTER=PRINCIPAL, got %q", errUsage, a)
+		}
+		if errs := s3policy.ValidatePrincipal(p, field.NewPath("--principal").Key(id)); len(errs) > 0 {
+			return fmt.Errorf("%w: %v", errUsage, errs.ToAggregate())
+		}
+		if _, dup := principals[id]; dup {
+			return fmt.Errorf("%w: --principal given twice for cluster %q", errUsage, id)
+		}
+		principals[id] = p
+	}
+	fl, err := loadFleet(files)
+	if err != nil {
+		return err
+	}
+	var (
+		grants  []s3policy.Grant
+		missing []string
+		buckets = map[string]bool{}
+		used    = map[string]bool{}
+	)
+	for _, c := range fl.clusters {
+		name := c.obj.StorageLocationName()
+		if name == "" {
+			continue // backups disabled for this cluster
+		}
+		loc, ok := fl.locations[name]
+		if !ok {
+			return fmt.Errorf("%s: cluster %q: spec.backupConfig.backupStorageLocation.name: ClusterBackupStorageLocation %q is not among the inputs", c.file, c.obj.Name, name)
+		}
+		t, err := s3policy.TargetFor(c.obj, loc.obj)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", c.file, loc.file, err)
+		}
+		buckets[t.Bucket] = true
+		if bucket != "" && t.Bucket != bucket {
+			continue
+		}
+		if !used[loc.obj.Name] {
+			used[loc.obj.Name] = true
+			warnRegion(s.Err, loc.obj)
+		}
+		p, ok := principals[c.obj.Name]
+		if !ok {
+			missing = append(missing, c.obj.Name)
+			continue
+		}
+		grants = append(grants, s3policy.Grant{Target: t, Principal: p})
+	}
+	for id := range principals {
+		if !fl.hasCluster(id) {
+			return fmt.Errorf("%w: --principal names cluster %q, which is not among the inputs", errUsage, id)
+		}
+	}
+	switch names := sortedKeys(buckets); {
+	case len(names) == 0:
+		return fmt.Errorf("no cluster in %s has a backup storage location", strings.Join(files, ", "))
+	case bucket != "" && !buckets[bucket]:
+		return fmt.Errorf("no cluster uses bucket %q (buckets in the fleet: %s)", bucket, strings.Join(names, ", "))
+	case bucket == "" && len(names) > 1:
+		return fmt.Errorf("%w: the fleet uses %d buckets (%s); a bucket policy covers one: choose it with --bucket", errUsage, len(names), strings.Join(names, ", "))
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("%w: no --principal CLUSTER=PRINCIPAL for cluster(s) %s: each cluster needs its own dedicated credential", errUsage, strings.Join(missing, ", "))
+	}
+	doc, err := s3policy.BucketPolicy(grants...)
+	if err != nil {
+		return err
+	}
+	return writeJSON(s.Out, doc)
+}
+
+// warnRegion notes on stderr that without a region Velero's AWS plugin calls
+// HeadBucket, which a prefix-scoped credential may not do.
+func warnRegion(w io.Writer, loc *kkpv1.ClusterBackupStorageLocation) {
+	if loc.Spec.Config["region"] == "" && loc.Spec.Config["s3Url"] == "" {
+		fmt.Fprintf(w, "warning: ClusterBackupStorageLocation %s has no spec.config.region: Velero's AWS plugin then looks the region up with HeadBucket, which a prefix-scoped credential is not allowed; set the region\n", loc.Name)
+	}
+}
+
+func writeJSON(w io.Writer, doc *s3policy.Document) error {
+	b, err := doc.JSON()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

@@ -48,7 +48,7 @@ func ValidateCluster(c *kkpv1.Cluster, loc *kkpv1.ClusterBackupStorageLocation) 
 
 // ValidateLocation checks the CBSL side of a cluster/location pair: it
 // belongs to the cluster's project, is an S3 location with a valid bucket,
-// and its prefix is valid and free of IAM wildcard characters.
+// and its prefix is valid.
 func ValidateLocation(loc *kkpv1.ClusterBackupStorageLocation, c *kkpv1.Cluster) field.ErrorList {
 	var errs field.ErrorList
 	lbl := field.NewPath("metadata", "labels").Key(kkpv1.ProjectIDLabel)
@@ -71,29 +71,51 @@ func ValidateLocation(loc *kkpv1.ClusterBackupStorageLocation, c *kkpv1.Cluster)
 	case !bucketName.MatchString(b) || strings.Contains(b, ".."):
 		errs = append(errs, field.Invalid(osPath.Child("bucket"), b, "must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"))
 	}
-	p := loc.Spec.ObjectStorage.Prefix
-	errs = append(errs, prefix.Validate(p, osPath.Child("prefix"))...)
-	if strings.ContainsAny(p, policyMetachars) {
-		errs = append(errs, field.Invalid(osPath.Child("prefix"), p, "must not contain '*', '?' or '$': IAM policies read them as wildcards or variables, which would widen the grant"))
-	}
-	return errs
+	return append(errs, prefix.Validate(loc.Spec.ObjectStorage.Prefix, osPath.Child("prefix"))...)
 }
 
-// TargetFor validates a cluster and its storage location and returns the
+// ValidatePolicyPrefix checks that a CBSL prefix is free of IAM wildcard and
+// variable characters, which would widen a generated grant.
+func ValidatePolicyPrefix(loc *kkpv1.ClusterBackupStorageLocation) field.ErrorList {
+	if loc.Spec.ObjectStorage == nil || !strings.ContainsAny(loc.Spec.ObjectStorage.Prefix, policyMetachars) {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(field.NewPath("spec", "objectStorage", "prefix"), loc.Spec.ObjectStorage.Prefix,
+		"must not contain '*', '?' or '$': IAM policies read them as wildcards or variables, which would widen the grant")}
+}
+
+// Locate validates a cluster and its storage location and returns the
 // cluster's bucket and effective prefix. The error names the object and
 // lists every broken rule with its field path.
-func TargetFor(c *kkpv1.Cluster, loc *kkpv1.ClusterBackupStorageLocation) (Target, error) {
+func Locate(c *kkpv1.Cluster, loc *kkpv1.ClusterBackupStorageLocation) (Target, error) {
 	if errs := ValidateCluster(c, loc); len(errs) > 0 {
 		return Target{}, fmt.Errorf("cluster %q: %w", c.Name, errs.ToAggregate())
 	}
 	if errs := ValidateLocation(loc, c); len(errs) > 0 {
-		return Target{}, fmt.Errorf("ClusterBackupStorageLocation %s: %w", objectName(loc.Namespace, loc.Name), errs.ToAggregate())
+		return Target{}, locationErr(loc, errs)
 	}
 	p, errs := prefix.Join(loc.Spec.ObjectStorage.Prefix, c.ProjectID(), c.Name)
 	if len(errs) > 0 { // unreachable after the checks above; kept as a guard
 		return Target{}, fmt.Errorf("cluster %q: %w", c.Name, errs.ToAggregate())
 	}
 	return Target{Bucket: loc.Spec.ObjectStorage.Bucket, Prefix: p, ProjectID: c.ProjectID(), ClusterID: c.Name}, nil
+}
+
+// TargetFor is Locate plus the rule that the prefix can be written into an
+// IAM policy (ValidatePolicyPrefix).
+func TargetFor(c *kkpv1.Cluster, loc *kkpv1.ClusterBackupStorageLocation) (Target, error) {
+	t, err := Locate(c, loc)
+	if err != nil {
+		return Target{}, err
+	}
+	if errs := ValidatePolicyPrefix(loc); len(errs) > 0 {
+		return Target{}, locationErr(loc, errs)
+	}
+	return t, nil
+}
+
+func locationErr(loc *kkpv1.ClusterBackupStorageLocation, errs field.ErrorList) error {
+	return fmt.Errorf("ClusterBackupStorageLocation %s: %w", objectName(loc.Namespace, loc.Name), errs.ToAggregate())
 }
 
 func objectName(ns, name string) string {

@@ -119,7 +119,7 @@ func TestTargetFor(t *testing.T) {
 				tc.mutate(tc.l)
 			}
 			assertErrs(t, ValidateCluster(tc.c, tc.l), tc.clusterErr)
-			assertErrs(t, ValidateLocation(tc.l, tc.c), tc.locErr)
+			assertErrs(t, append(ValidateLocation(tc.l, tc.c), ValidatePolicyPrefix(tc.l)...), tc.locErr)
 			got, err := TargetFor(tc.c, tc.l)
 			if len(tc.clusterErr)+len(tc.locErr) > 0 {
 				if err == nil {
