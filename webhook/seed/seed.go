@@ -5,9 +5,14 @@
 package seed
 
 import (
-	"flag"
+	"fmt"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
 // Webhook paths served in seed mode.
@@ -17,20 +22,48 @@ const (
 	ValidateClusterPath = "/validate-kubermatic-k8c-io-v1-cluster"
 )
 
-// Options configure the seed-side webhook.
-type Options struct {
-	// StatusLoop enables the CBSL status reconciler. Default false.
-	StatusLoop bool
-}
-
-// AddFlags binds the options to command-line flags.
-func (o *Options) AddFlags(fs *flag.FlagSet) {
-	fs.BoolVar(&o.StatusLoop, "cbsl-status-loop", false, "run the reconciler that writes CBSL status from the reachability check")
-}
-
-// Setup registers the seed webhooks (and, if enabled, the status loop) with mgr.
+// Setup registers the seed webhooks (and, if enabled, the status loop) with
+// mgr. The handlers read Secrets, Clusters and CBSLs through the manager's
+// uncached API reader (RBAC: get secrets; get/list clusters and
+// clusterbackupstoragelocations); the status loop also watches CBSLs and
+// patches their status. It adds the kubermatic.k8c.io types to the
+// manager's scheme when missing.
 func Setup(mgr manager.Manager, o Options) error {
-	_ = mgr
-	_ = o
-	return nil
+	o, err := o.complete()
+	if err != nil {
+		return err
+	}
+	s := mgr.GetScheme()
+	if !s.Recognizes(kkpv1.GroupVersion.WithKind(kkpv1.KindClusterBackupStorageLocation)) {
+		if err := kkpv1.AddToScheme(s); err != nil {
+			return fmt.Errorf("add %s to the scheme: %w", kkpv1.GroupVersion, err)
+		}
+	}
+	checker := o.Checker
+	if checker == nil {
+		checker = s3check.New(o.Check)
+	}
+	reader := mgr.GetAPIReader()
+	srv := mgr.GetWebhookServer()
+	srv.Register(MutateCBSLPath, &webhook.Admission{Handler: &CBSLMutator{}})
+	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Checker: checker, Options: o}})
+	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace}})
+	if !o.StatusLoop {
+		return nil
+	}
+	r := &StatusReconciler{
+		Client:         mgr.GetClient(),
+		Secrets:        ReaderSecrets(reader),
+		Checker:        checker,
+		Period:         o.StatusPeriod,
+		ProbeIsolation: o.ProbeIsolation,
+		Recorder:       mgr.GetEventRecorder("clusterbackup-cbsl-status"),
+	}
+	return r.SetupWithManager(mgr)
 }
+
+// cbslGroupKind is the GroupKind of CBSLs, for Invalid errors.
+var cbslGroupKind = schema.GroupKind{Group: kkpv1.GroupVersion.Group, Kind: kkpv1.KindClusterBackupStorageLocation}
+
+// clusterGroupKind is the GroupKind of Clusters, for Invalid errors.
+var clusterGroupKind = schema.GroupKind{Group: kkpv1.GroupVersion.Group, Kind: kkpv1.KindCluster}

@@ -1,0 +1,33 @@
+package seed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+)
+
+// CBSLMutator is the mutating webhook for CBSLs: it applies DefaultCBSL.
+type CBSLMutator struct{}
+
+// Handle implements admission.Handler.
+func (m *CBSLMutator) Handle(_ context.Context, req admission.Request) admission.Response {
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return admission.Allowed("")
+	}
+	var c kkpv1.ClusterBackupStorageLocation
+	if err := json.Unmarshal(req.Object.Raw, &c); err != nil {
+		return badRequest(fmt.Errorf("decode clusterbackupstoragelocation: %w", err))
+	}
+	DefaultCBSL(&c)
+	out, err := json.Marshal(&c)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	return admission.PatchResponseFromRaw(req.Object.Raw, out)
+}

@@ -1,0 +1,137 @@
+package seed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+// CBSLValidator is the validating webhook for CBSLs.
+//
+// CREATE, and UPDATE that changes the spec: full validation, the credential
+// Secret, and the reachability check (dry-run requests alike; the check only
+// reads). UPDATE that leaves the spec alone (status, metadata, finalizers)
+// never re-checks: only the project-id label is validated, and it may not
+// change while clusters use the CBSL. DELETE is denied while clusters still
+// reference the CBSL.
+type CBSLValidator struct {
+	// Reader reads Secrets and Clusters (uncached).
+	Reader client.Reader
+	// Checker runs the reachability checks.
+	Checker *s3check.Checker
+	// Options are the completed seed options (Mode, CBSLNamespace,
+	// ProbeIsolation).
+	Options Options
+}
+
+// Handle implements admission.Handler.
+func (v *CBSLValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	switch req.Operation {
+	case admissionv1.Delete:
+		return v.handleDelete(ctx, req)
+	case admissionv1.Create, admissionv1.Update:
+	default:
+		return admission.Allowed("")
+	}
+	var c kkpv1.ClusterBackupStorageLocation
+	if err := json.Unmarshal(req.Object.Raw, &c); err != nil {
+		return badRequest(fmt.Errorf("decode clusterbackupstoragelocation: %w", err))
+	}
+	if req.Operation == admissionv1.Update {
+		var old kkpv1.ClusterBackupStorageLocation
+		if len(req.OldObject.Raw) == 0 {
+			return badRequest(fmt.Errorf("update of clusterbackupstoragelocation %q without oldObject", req.Name))
+		}
+		if err := json.Unmarshal(req.OldObject.Raw, &old); err != nil {
+			return badRequest(fmt.Errorf("decode old clusterbackupstoragelocation: %w", err))
+		}
+		if equality.Semantic.DeepEqual(old.Spec, c.Spec) {
+			return v.handleMetadataUpdate(ctx, &old, &c)
+		}
+	}
+	return v.judge(ctx, &c)
+}
+
+// judge validates and checks a new or changed CBSL.
+func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation) admission.Response {
+	log := logf.FromContext(ctx).WithValues("clusterbackupstoragelocation", c.Namespace+"/"+c.Name)
+	ev, err := Evaluate(ctx, c, ReaderSecrets(v.Reader), v.Checker, v.Options.ProbeIsolation)
+	if err != nil {
+		log.Error(err, "cannot read the credential secret")
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("read secrets of clusterbackupstoragelocation %q: %w", c.Name, err))
+	}
+	if len(ev.Errors) > 0 {
+		log.Info("denied: invalid", "errors", len(ev.Errors))
+		return invalid(cbslGroupKind, c.Name, ev.Errors, ev.Warnings)
+	}
+	r := ev.Check
+	log.Info("reachability check", "class", r.Class, "cached", r.Cached, "duration", r.Duration.String(), "message", r.Message)
+	if r.OK() {
+		return admission.Allowed("").WithWarnings(ev.Warnings...)
+	}
+	msg := fmt.Sprintf("clusterbackupstoragelocation %q: S3 check failed (%s): %s", c.Name, r.Class, r.Message)
+	if v.Options.Mode == ModeWarn {
+		return admission.Allowed("").WithWarnings(append([]string{msg}, ev.Warnings...)...)
+	}
+	return admission.Denied(msg).WithWarnings(ev.Warnings...)
+}
+
+// handleMetadataUpdate covers updates that leave the spec unchanged.
+func (v *CBSLValidator) handleMetadataUpdate(ctx context.Context, old, c *kkpv1.ClusterBackupStorageLocation) admission.Response {
+	if c.DeletionTimestamp != nil {
+		return admission.Allowed("")
+	}
+	if errs := validateProjectLabel(c.Labels); len(errs) > 0 {
+		return invalid(cbslGroupKind, c.Name, errs, nil)
+	}
+	if old.Labels[kkpv1.ProjectIDLabel] == c.Labels[kkpv1.ProjectIDLabel] {
+		return admission.Allowed("")
+	}
+	users, err := v.referencing(ctx, c.Namespace, c.Name)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	if len(users) > 0 {
+		return invalid(cbslGroupKind, c.Name, field.ErrorList{field.Forbidden(field.NewPath("metadata", "labels").Key(kkpv1.ProjectIDLabel),
+			fmt.Sprintf("cannot move to another project while clusters use it: %s", nameList(users)))}, nil)
+	}
+	return admission.Allowed("")
+}
+
+// handleDelete denies deleting a CBSL that clusters still reference.
+func (v *CBSLValidator) handleDelete(ctx context.Context, req admission.Request) admission.Response {
+	users, err := v.referencing(ctx, req.Namespace, req.Name)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	if len(users) == 0 {
+		return admission.Allowed("")
+	}
+	logf.FromContext(ctx).Info("denied: delete of a referenced clusterbackupstoragelocation", "clusterbackupstoragelocation", req.Namespace+"/"+req.Name, "clusters", len(users))
+	return admission.Denied(fmt.Sprintf("clusterbackupstoragelocation %q is still used by %d cluster(s): %s; point their spec.backupConfig.backupStorageLocation elsewhere first",
+		req.Name, len(users), nameList(users)))
+}
+
+// referencing lists the clusters that use the CBSL ns/name. Clusters name
+// CBSLs in CBSLNamespace only.
+func (v *CBSLValidator) referencing(ctx context.Context, ns, name string) ([]string, error) {
+	if ns != v.Options.CBSLNamespace {
+		return nil, nil
+	}
+	var list kkpv1.ClusterList
+	if err := v.Reader.List(ctx, &list); err != nil {
+		return nil, fmt.Errorf("list clusters using clusterbackupstoragelocation %q: %w", name, err)
+	}
+	return ReferencingClusters(list.Items, name), nil
+}

@@ -1,0 +1,84 @@
+package seed
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+// SecretGetter returns a Secret, or (nil, nil) when it does not exist.
+type SecretGetter func(ctx context.Context, namespace, name string) (*corev1.Secret, error)
+
+// ReaderSecrets returns a SecretGetter backed by a Kubernetes reader (the
+// webhook uses the uncached API reader, so it needs only get on Secrets).
+func ReaderSecrets(r client.Reader) SecretGetter {
+	return func(ctx context.Context, ns, name string) (*corev1.Secret, error) {
+		var s corev1.Secret
+		err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &s)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &s, nil
+	}
+}
+
+// Evaluation is the outcome of validating and checking one CBSL.
+type Evaluation struct {
+	// Errors are broken rules; when there are any, no check ran.
+	Errors field.ErrorList
+	// Warnings are accepted risks, from validation and from the check.
+	Warnings []string
+	// Check is the reachability result; nil when validation failed.
+	Check *s3check.Result
+}
+
+// Evaluate runs the full seed-side judgement of a CBSL: pure validation, the
+// credential (and CA) Secrets, then the reachability check with the CBSL's
+// own credentials. The error is for failures to read Secrets, not for
+// problems of the CBSL.
+func Evaluate(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, secrets SecretGetter, checker *s3check.Checker, probeIsolation bool) (Evaluation, error) {
+	var ev Evaluation
+	ev.Errors, ev.Warnings = ValidateCBSL(c)
+	var (
+		st      creds.Static
+		ca      []byte
+		credErr field.ErrorList
+	)
+	if c.Spec.Credential != nil && c.Spec.Credential.Name != "" {
+		s, err := secrets(ctx, c.Namespace, c.Spec.Credential.Name)
+		if err != nil {
+			return ev, err
+		}
+		st, credErr = ValidateCredentialSecret(c, s)
+		ev.Errors = append(ev.Errors, credErr...)
+	}
+	if os := c.Spec.ObjectStorage; os != nil && os.CACertRef != nil && os.CACertRef.Name != "" && os.CACertRef.Key != "" && len(os.CACert) == 0 {
+		s, err := secrets(ctx, c.Namespace, os.CACertRef.Name)
+		if err != nil {
+			return ev, err
+		}
+		var caErr field.ErrorList
+		ca, caErr = CACertFromSecret(c, s)
+		ev.Errors = append(ev.Errors, caErr...)
+	}
+	if len(ev.Errors) > 0 {
+		return ev, nil
+	}
+	t := TargetFor(c, st, ca)
+	t.ProbeIsolation = probeIsolation
+	r := checker.Check(ctx, t)
+	ev.Check = &r
+	ev.Warnings = append(ev.Warnings, r.Warnings...)
+	return ev, nil
+}

@@ -1,0 +1,108 @@
+package seed
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+// Mode says what a failed reachability check does at admission.
+type Mode string
+
+// Modes.
+const (
+	// ModeEnforce denies the request, naming the failure.
+	ModeEnforce Mode = "enforce"
+	// ModeWarn admits the request with an admission warning.
+	ModeWarn Mode = "warn"
+)
+
+// String implements flag.Value.
+func (m *Mode) String() string { return string(*m) }
+
+// Set implements flag.Value.
+func (m *Mode) Set(v string) error {
+	switch Mode(v) {
+	case ModeEnforce, ModeWarn:
+		*m = Mode(v)
+		return nil
+	}
+	return fmt.Errorf("mode must be %q or %q, not %q", ModeEnforce, ModeWarn, v)
+}
+
+// Defaults of Options.
+const (
+	DefaultMode          = ModeEnforce
+	DefaultCBSLNamespace = "kubermatic"
+	DefaultStatusPeriod  = 5 * time.Minute
+)
+
+// Options configure the seed-side webhook. Zero values take the documented
+// defaults.
+type Options struct {
+	// Mode is what a failed reachability check does: ModeEnforce (deny) or
+	// ModeWarn (admit with a warning). Validation errors always deny.
+	// Default ModeEnforce.
+	Mode Mode
+	// CBSLNamespace is where the CBSLs named by Clusters live (KKP keeps
+	// them in "kubermatic"). Default "kubermatic".
+	CBSLNamespace string
+	// Check configures the reachability checker: budget (default 3s), cache
+	// TTL (default 60s), failure TTL (default 10s) and the endpoint policy
+	// (default: deny loopback, link-local, metadata, unspecified and
+	// multicast addresses; no allowlist). Ignored when Checker is set.
+	Check s3check.Options
+	// Checker, when set, is used instead of a new one built from Check, so
+	// that several parts of a process share one cache.
+	Checker *s3check.Checker
+	// ProbeIsolation also checks that a CBSL's credential cannot list the
+	// bucket root or a sibling prefix, and warns when it can. Default false
+	// (a CBSL's credential normally spans all its clusters).
+	ProbeIsolation bool
+	// StatusLoop enables the CBSL status reconciler. Default false.
+	StatusLoop bool
+	// StatusPeriod is how often the status loop re-checks every CBSL.
+	// Default 5m.
+	StatusPeriod time.Duration
+}
+
+// AddFlags binds the options to command-line flags.
+func (o *Options) AddFlags(fs *flag.FlagSet) {
+	if o.Mode == "" {
+		o.Mode = DefaultMode
+	}
+	fs.Var(&o.Mode, "cbsl-check-mode", "what a failed CBSL reachability check does at admission: enforce (deny) or warn (admit with a warning)")
+	fs.StringVar(&o.CBSLNamespace, "cbsl-namespace", or(o.CBSLNamespace, DefaultCBSLNamespace), "namespace of the ClusterBackupStorageLocations that Clusters reference")
+	fs.DurationVar(&o.Check.Budget, "cbsl-check-budget", or(o.Check.Budget, s3check.DefaultBudget), "hard time limit of one S3 reachability check, retries included; keep it under the webhook's timeoutSeconds")
+	fs.DurationVar(&o.Check.CacheTTL, "cbsl-check-cache-ttl", or(o.Check.CacheTTL, s3check.DefaultCacheTTL), "how long a successful check result is reused (negative: never)")
+	fs.DurationVar(&o.Check.FailureTTL, "cbsl-check-failure-ttl", or(o.Check.FailureTTL, s3check.DefaultFailureTTL), "how long a failed check result is reused (negative: never)")
+	fs.Var(&o.Check.Policy.Allow, "cbsl-check-allow-cidr", "CIDR or address the S3 check may dial although the built-in rules deny it (loopback, link-local, ...); repeatable, comma-separated")
+	fs.Var(&o.Check.Policy.Deny, "cbsl-check-deny-cidr", "CIDR the S3 check must never dial, even when allowlisted (e.g. pod and service networks); repeatable, comma-separated")
+	fs.BoolVar(&o.ProbeIsolation, "cbsl-check-probe-isolation", o.ProbeIsolation, "warn when a CBSL's credential can list the bucket root or a sibling prefix")
+	fs.BoolVar(&o.StatusLoop, "cbsl-status-loop", o.StatusLoop, "run the reconciler that writes CBSL status from the reachability check")
+	fs.DurationVar(&o.StatusPeriod, "cbsl-status-period", or(o.StatusPeriod, DefaultStatusPeriod), "how often the status loop re-checks every CBSL")
+}
+
+// complete fills defaults and rejects impossible settings.
+func (o Options) complete() (Options, error) {
+	o.Mode = or(o.Mode, DefaultMode)
+	if err := new(Mode).Set(string(o.Mode)); err != nil {
+		return o, err
+	}
+	o.CBSLNamespace = or(o.CBSLNamespace, DefaultCBSLNamespace)
+	o.StatusPeriod = or(o.StatusPeriod, DefaultStatusPeriod)
+	if o.StatusPeriod < time.Second {
+		return o, fmt.Errorf("status period %s is too short", o.StatusPeriod)
+	}
+	return o, nil
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

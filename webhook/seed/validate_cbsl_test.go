@@ -1,0 +1,204 @@
+package seed
+
+import (
+	"strings"
+	"testing"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+)
+
+const testPEM = `-----BEGIN CERTIFICATE-----
+MIIBhTCCASugAwIBAgIQIRi6zePL6mKjOipn+dNuaTAKBggqhkjOPQQDAjASMRAw
+DgYDVQQKEwdBY21lIENvMB4XDTE3MTAyMDE5NDMwNloXDTE4MTAyMDE5NDMwNlow
+EjEQMA4GA1UEChMHQWNtZSBDbzBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABD0d
+7VNhbWvZLWPuj/RtHFjvtJBEwOkhbN/BnnE8rnZR8+sbwnc/KhCk3FhnpHZnQz7B
+5aETbbIgmuvewdjvSBSjYzBhMA4GA1UdDwEB/wQEAwICpDATBgNVHSUEDDAKBggr
+BgEFBQcDATAPBgNVHRMBAf8EBTADAQH/MCkGA1UdEQQiMCCCDmxvY2FsaG9zdDo1
+NDUzgg4xMjcuMC4wLjE6NTQ1MzAKBggqhkjOPQQDAgNIADBFAiEA2zpJEPQyz6/l
+Wf86aX6PepsntZv2GYlA5UpabfT2EZICICpJ5h/iI+i341gBmLiAFQOyTDT+/wQc
+6MF9+Yw1Yy0t
+-----END CERTIFICATE-----
+`
+
+func goodCBSL() *kkpv1.ClusterBackupStorageLocation {
+	return &kkpv1.ClusterBackupStorageLocation{
+		ObjectMeta: metav1.ObjectMeta{Name: "loc", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
+		Spec: velerov1.BackupStorageLocationSpec{
+			Provider:    "aws",
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "backups", Prefix: "seed-eu"}},
+			Config:      map[string]string{"region": "eu-central-1", "s3Url": "https://s3.example.com"},
+			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}},
+		},
+	}
+}
+
+func TestValidateCBSL(t *testing.T) {
+	spec := field.NewPath("spec")
+	cfg := spec.Child("config")
+	os := spec.Child("objectStorage")
+	cases := map[string]struct {
+		mod  func(*kkpv1.ClusterBackupStorageLocation)
+		want field.ErrorList
+	}{
+		"valid":                 {func(*kkpv1.ClusterBackupStorageLocation) {}, nil},
+		"velero.io/aws":         {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Provider = "velero.io/aws" }, nil},
+		"AWS without s3Url":     {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config = map[string]string{} }, nil},
+		"caCert PEM":            {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.CACert = []byte(testPEM) }, nil},
+		"all known config keys": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["tagging"] = "a=b"; c.Spec.Config["kmsKeyId"] = "k" }, nil},
+		"gcp provider": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Provider = "gcp" },
+			field.ErrorList{field.NotSupported(spec.Child("provider"), "gcp", []string{"aws"})}},
+		"no project label": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Labels = nil },
+			field.ErrorList{field.Required(field.NewPath("metadata", "labels").Key("project-id"), "")}},
+		"slash in bucket": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.Bucket = "backups/seed" },
+			field.ErrorList{field.Invalid(os.Child("bucket"), "backups/seed", "")}},
+		"uppercase bucket": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.Bucket = "Backups" },
+			field.ErrorList{field.Invalid(os.Child("bucket"), "Backups", "")}},
+		"ip bucket": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.Bucket = "192.168.5.4" },
+			field.ErrorList{field.Invalid(os.Child("bucket"), "192.168.5.4", "")}},
+		"short bucket": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.Bucket = "ab" },
+			field.ErrorList{field.Invalid(os.Child("bucket"), "ab", "")}},
+		"no objectStorage": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage = nil },
+			field.ErrorList{field.Required(os, "")}},
+		"dotdot prefix": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.Prefix = "a/../b" },
+			field.ErrorList{field.Invalid(os.Child("prefix"), "a/../b", "")}},
+		"ftp s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "ftp://s3.example.com" },
+			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "ftp://s3.example.com", "")}},
+		"relative s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "s3.example.com" },
+			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "s3.example.com", ""), field.Invalid(cfg.Key("s3Url"), "s3.example.com", "")}},
+		"userinfo s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "https://ak:sk@s3.example.com" },
+			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://REDACTED@s3.example.com", "")}},
+		"query s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "https://s3.example.com/?x=1" },
+			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://s3.example.com/?x=1", "")}},
+		"fragment s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "https://s3.example.com/#x" },
+			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://s3.example.com/#x", "")}},
+		"no region with s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { delete(c.Spec.Config, "region") },
+			field.ErrorList{field.Required(cfg.Key("region"), "")}},
+		"unknown config key": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["endpoint"] = "x" },
+			field.ErrorList{field.Invalid(cfg.Key("endpoint"), "endpoint", "")}},
+		"bad bool": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3ForcePathStyle"] = "yes please" },
+			field.ErrorList{field.Invalid(cfg.Key("s3ForcePathStyle"), "yes please", "")}},
+		"bad checksum": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["checksumAlgorithm"] = "MD4" },
+			field.ErrorList{field.NotSupported(cfg.Key("checksumAlgorithm"), "MD4", []string(nil))}},
+		"caCert not PEM": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.CACert = []byte("hello") },
+			field.ErrorList{field.Invalid(os.Child("caCert"), "<data>", "")}},
+		"caCert private key": {func(c *kkpv1.ClusterBackupStorageLocation) {
+			c.Spec.ObjectStorage.CACert = []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+		}, field.ErrorList{field.Invalid(os.Child("caCert"), "<data>", "")}},
+		"no credential": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Credential = nil },
+			field.ErrorList{field.Required(spec.Child("credential"), "")}},
+		"bad accessMode": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.AccessMode = "WriteOnly" },
+			field.ErrorList{field.NotSupported(spec.Child("accessMode"), "WriteOnly", []string(nil))}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := goodCBSL()
+			tc.mod(c)
+			got, _ := ValidateCBSL(c)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d errors %v, want %d %v", len(got), got, len(tc.want), tc.want)
+			}
+			for i := range got {
+				if got[i].Type != tc.want[i].Type || got[i].Field != tc.want[i].Field || got[i].BadValue != tc.want[i].BadValue && tc.want[i].BadValue != nil {
+					t.Errorf("error %d = %v, want type %s field %s value %v", i, got[i], tc.want[i].Type, tc.want[i].Field, tc.want[i].BadValue)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownConfigKeyListsKnownKeys(t *testing.T) {
+	c := goodCBSL()
+	c.Spec.Config["s3URL"] = "https://typo.example.com"
+	errs, _ := ValidateCBSL(c)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "the AWS plugin knows only: bucket, caCert, checksumAlgorithm") || !strings.Contains(errs[0].Error(), "s3Url") {
+		t.Fatalf("errs = %v", errs)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	c := goodCBSL()
+	c.Spec.Config["insecureSkipTLSVerify"] = "true"
+	c.Spec.Default = true
+	errs, warnings := ValidateCBSL(c)
+	if len(errs) != 0 || len(warnings) != 2 {
+		t.Fatalf("errs=%v warnings=%q", errs, warnings)
+	}
+}
+
+func TestDefaultCBSL(t *testing.T) {
+	c := goodCBSL()
+	c.Spec.Provider = ""
+	DefaultCBSL(c)
+	if c.Spec.Provider != "aws" || c.Spec.AccessMode != velerov1.BackupStorageLocationAccessModeReadWrite || c.Spec.Config["s3ForcePathStyle"] != "true" {
+		t.Fatalf("defaults not applied: %+v", c.Spec)
+	}
+	c = goodCBSL()
+	c.Spec.Config["s3ForcePathStyle"] = "false"
+	c.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
+	DefaultCBSL(c)
+	if c.Spec.Config["s3ForcePathStyle"] != "false" || c.Spec.AccessMode != velerov1.BackupStorageLocationAccessModeReadOnly {
+		t.Fatalf("user values overwritten: %+v", c.Spec)
+	}
+	c = goodCBSL()
+	c.Spec.Config = nil
+	DefaultCBSL(c) // no s3Url: no path style, no panic on a nil map
+	if c.Spec.Config != nil {
+		t.Fatalf("config = %v", c.Spec.Config)
+	}
+}
+
+func TestValidateCredentialSecret(t *testing.T) {
+	c := goodCBSL()
+	sec := func(data map[string]string) *corev1.Secret {
+		s := &corev1.Secret{Data: map[string][]byte{}}
+		for k, v := range data {
+			s.Data[k] = []byte(v)
+		}
+		return s
+	}
+	if _, errs := ValidateCredentialSecret(c, nil); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound {
+		t.Fatalf("missing secret: %v", errs)
+	}
+	st, errs := ValidateCredentialSecret(c, sec(map[string]string{"accessKeyId": "AK", "secretAccessKey": "SUPERSECRET"}))
+	if len(errs) != 0 || st.AccessKeyID != "AK" {
+		t.Fatalf("KKP keys: %v", errs)
+	}
+	c.Spec.Credential.Key = "cloud"
+	st, errs = ValidateCredentialSecret(c, sec(map[string]string{"cloud": "[default]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
+	if len(errs) != 0 || st.AccessKeyID != "AK2" {
+		t.Fatalf("INI: %v", errs)
+	}
+	_, errs = ValidateCredentialSecret(c, sec(map[string]string{"cloud": "[other]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
+	if len(errs) != 1 || strings.Contains(errs.ToAggregate().Error(), "SUPERSECRET") {
+		t.Fatalf("wrong profile: %v", errs)
+	}
+	c.Spec.Credential.Key = ""
+	_, errs = ValidateCredentialSecret(c, sec(map[string]string{"accessKeyId": "AK"}))
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `no "secretAccessKey"`) {
+		t.Fatalf("half a key pair: %v", errs)
+	}
+}
+
+func TestValidateClusterReference(t *testing.T) {
+	cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "c1", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
+		Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "loc"}}}}
+	if errs := ValidateClusterReference(cl, goodCBSL(), "kubermatic"); len(errs) != 0 {
+		t.Fatalf("same project: %v", errs)
+	}
+	if errs := ValidateClusterReference(cl, nil, "kubermatic"); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound {
+		t.Fatalf("missing: %v", errs)
+	}
+	other := goodCBSL()
+	other.Labels[kkpv1.ProjectIDLabel] = "p2"
+	if errs := ValidateClusterReference(cl, other, "kubermatic"); len(errs) != 1 || !strings.Contains(errs[0].Error(), `belongs to project "p2"`) {
+		t.Fatalf("cross-project: %v", errs)
+	}
+	if got := ReferencingClusters([]kkpv1.Cluster{*cl, {ObjectMeta: metav1.ObjectMeta{Name: "c0"}}}, "loc"); len(got) != 1 || got[0] != "c1" {
+		t.Fatalf("referencing = %v", got)
+	}
+}
