@@ -1,0 +1,98 @@
+package renderer
+
+import (
+	"runtime"
+
+	"github.com/clusterbackup/clusterbackup/internal/versions"
+)
+
+// DefaultKubeVersion is the Kubernetes version rendered for unless
+// Options.KubeVersion says otherwise (Helm's own default is v1.20).
+const DefaultKubeVersion = "v1.37.2"
+
+// CredentialsMode says where Velero gets its AWS credentials.
+type CredentialsMode string
+
+const (
+	// CredentialsExistingSecret references a Secret created out of band
+	// (the default: no keys end up in Git or Argo CD output).
+	CredentialsExistingSecret CredentialsMode = "existingSecret"
+	// CredentialsInline renders a Secret with the keys from the CBSL's
+	// credential Secret (opt-in; needs that Secret among the inputs).
+	CredentialsInline CredentialsMode = "inline"
+)
+
+// Schedule is one Velero Schedule rendered into every cluster.
+type Schedule struct {
+	// Schedule is the cron expression (5 fields or a descriptor).
+	Schedule string `json:"schedule"`
+	// Template is the Backup spec; storageLocation defaults to the managed
+	// BSL and defaultVolumesToFsBackup to true while the node-agent is on.
+	Template map[string]any `json:"template,omitempty"`
+	// Paused creates the Schedule paused.
+	Paused bool `json:"paused,omitempty"`
+	// UseOwnerReferencesInBackup makes Backups owned by the Schedule.
+	UseOwnerReferencesInBackup bool `json:"useOwnerReferencesInBackup,omitempty"`
+}
+
+// Options configure rendering. The zero value renders the chart's defaults
+// for Kubernetes DefaultKubeVersion.
+type Options struct {
+	// KubeVersion is the Kubernetes version the chart sees in
+	// .Capabilities.KubeVersion. Default DefaultKubeVersion.
+	KubeVersion string
+	// APIVersions are extra group/versions for .Capabilities.APIVersions, on
+	// top of Helm's built-in set and velero.io/v1, velero.io/v2alpha1 and
+	// admissionregistration.k8s.io/v1. Default none.
+	APIVersions []string
+	// Overlay names a kustomize overlay from overlays/ (see Overlays) applied
+	// after the chart. Default "" (none).
+	Overlay string
+	// Namespace is the Velero namespace. Default "velero" (the chart's).
+	Namespace string
+	// BSLName names the managed BackupStorageLocation. Default "default".
+	BSLName string
+	// Registry replaces the image registry of every image, including the
+	// restore helper. Default "" (the chart's, docker.io).
+	Registry string
+	// VeleroTag and PluginTag override the pinned image tags (keep them a
+	// compatible pair). Default "" (versions.Velero and
+	// versions.VeleroPluginForAWS, as pinned in the chart).
+	VeleroTag, PluginTag string
+	// Credentials is the credentials mode. Default CredentialsExistingSecret.
+	Credentials CredentialsMode
+	// CredentialsSecret names the Secret in the Velero namespace that holds
+	// the AWS credentials file (existing or rendered). Default
+	// "velero-credentials" (the chart's).
+	CredentialsSecret string
+	// DisableNodeAgent turns the node-agent (File System Backup) off.
+	// Default false: the node-agent runs.
+	DisableNodeAgent bool
+	// Schedules are rendered into every cluster, by name. Default none.
+	Schedules map[string]Schedule
+	// Values are extra chart values merged over the computed ones (maps
+	// deeply, anything else replaced), e.g. server.resources, webhook or
+	// admissionPolicies. Default none.
+	Values map[string]any
+	// Concurrency is the number of clusters RenderFleet renders at once.
+	// Default runtime.GOMAXPROCS(0).
+	Concurrency int
+}
+
+func (o Options) kubeVersion() string {
+	if o.KubeVersion == "" {
+		return DefaultKubeVersion
+	}
+	return o.KubeVersion
+}
+
+func (o Options) concurrency() int {
+	if o.Concurrency > 0 {
+		return o.Concurrency
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// pinned is referenced so the chart's pins and internal/versions are checked
+// against each other in tests.
+var pinned = [2]string{versions.Velero, versions.VeleroPluginForAWS}
