@@ -107,7 +107,7 @@ func (c *Client) classify(op, key string, err error) error {
 	ak := c.opts.Credentials.AccessKeyID
 	switch {
 	case credentialCodes[code]:
-		return fmt.Errorf("%s %s: %w, %w: the endpoint refused access key %q (%s): check accessKeyId and secretAccessKey in the Secret", op, where, ErrAccessDenied, ErrCredentialsRejected, ak, code)
+		return fmt.Errorf("%s %s: %w, %w: the endpoint refused access key %q (%s): check accessKeyId and secretAccessKey in the Secret", op, where, ErrAccessDenied, ErrCredentialsRejected, ak, codeOr(code, status))
 	case status == http.StatusForbidden || code == "AccessDenied" || code == "Forbidden":
 		return fmt.Errorf("%s %s: %w (HTTP 403) for access key %q: the secret is wrong or the credential is not allowed on this prefix", op, where, ErrAccessDenied, ak)
 	case code == "NoSuchBucket":
@@ -125,7 +125,7 @@ func (c *Client) classify(op, key string, err error) error {
 func codeOr(code string, status int) string {
 	switch {
 	case code != "" && status != 0:
-		return fmt.Sprintf("%s, HTTP %d", code, status)
+		return fmt.Sprintf("HTTP %d, %s", status, code)
 	case code != "":
 		return code
 	}

@@ -56,6 +56,9 @@ func (c *Client) ToFile(ctx context.Context, backup, dest string) (n int64, err 
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return n, fmt.Errorf("download %s: stopped after %d bytes: %w", c.location(key), n, contextErr(err))
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return n, fmt.Errorf("download %s: the connection ended after %d of %d bytes: %w", c.location(key), n, aws.ToInt64(out.ContentLength), err)
+		}
 		return n, fmt.Errorf("download %s: after %d bytes: %w", c.location(key), n, err)
 	}
 	if want := aws.ToInt64(out.ContentLength); out.ContentLength != nil && want != n {

@@ -15,6 +15,15 @@ const MaxListed = 5
 // Backups returns up to limit backup names under the cluster's backups
 // folder, in S3's lexical order; more reports whether there are further ones.
 func (c *Client) Backups(ctx context.Context, limit int) (names []string, more bool, err error) {
+	names, more, err = c.listBackups(ctx, limit)
+	if err != nil {
+		return nil, false, c.classify("list", BackupsDir(c.prefix), err)
+	}
+	return names, more, nil
+}
+
+// listBackups is Backups with the SDK's error unclassified.
+func (c *Client) listBackups(ctx context.Context, limit int) (names []string, more bool, err error) {
 	dir := BackupsDir(c.prefix)
 	out, err := c.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
 		Bucket:    aws.String(c.bucket),
@@ -23,7 +32,7 @@ func (c *Client) Backups(ctx context.Context, limit int) (names []string, more b
 		MaxKeys:   aws.Int32(int32(limit)),
 	})
 	if err != nil {
-		return nil, false, c.classify("list", dir, err)
+		return nil, false, err
 	}
 	for _, p := range out.CommonPrefixes {
 		if n := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(p.Prefix), dir), "/"); n != "" {
@@ -44,11 +53,15 @@ func (c *Client) objectError(ctx context.Context, op, backup string, err error) 
 	switch {
 	case errors.Is(cerr, ErrNotFound):
 		return c.missing(ctx, backup, key)
+	case errors.Is(cerr, ErrCredentialsRejected):
+		return cerr
 	case errors.Is(cerr, ErrAccessDenied):
-		names, more, lerr := c.Backups(ctx, MaxListed)
+		names, more, lerr := c.listBackups(ctx, MaxListed)
 		if lerr != nil {
-			if errors.Is(lerr, ErrCredentialsRejected) {
-				return lerr
+			// The listing names the cause a HEAD cannot (e.g. a wrong
+			// secret); report it for the object asked for.
+			if lc := c.classify(op, key, lerr); errors.Is(lc, ErrCredentialsRejected) {
+				return lc
 			}
 			return cerr
 		}
