@@ -246,6 +246,12 @@ func TestPolicyIsolatesTenantsOnVersitygw(t *testing.T) {
 					t.Errorf("%s: got %q, want AccessDenied", what, code)
 				}
 			}
+			// HeadBucket is authorized as an unconditioned s3:ListBucket (as on
+			// AWS), so a prefix-scoped credential gets a bare 403 for it: a
+			// reachability check must decide by listing "<prefix>/".
+			if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(fleetBucket)}); s3Code(err) != "Forbidden" {
+				t.Errorf("head bucket: got %q, want Forbidden (403)", s3Code(err))
+			}
 			if got, err := get(ctx, root, theirs); err != nil || got != "seeded-"+other.cluster {
 				t.Fatalf("other tenant's object changed: %q, %v", got, err)
 			}

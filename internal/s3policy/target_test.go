@@ -181,3 +181,16 @@ func TestValidatePrincipal(t *testing.T) {
 		})
 	}
 }
+
+// Locate serves downloads, where '*' in a prefix is just a character; only a
+// policy refuses it.
+func TestLocateAcceptsWhatOnlyPoliciesRefuse(t *testing.T) {
+	c, l := cluster("c1", "p1", "loc"), location("loc", "p1", "bkt", "team*")
+	got, err := Locate(c, l)
+	if err != nil || got.Prefix != "team*/p1/c1" {
+		t.Fatalf("Locate = %+v, %v", got, err)
+	}
+	if _, err := TargetFor(c, l); err == nil || !strings.Contains(err.Error(), "spec.objectStorage.prefix") {
+		t.Fatalf("TargetFor: %v", err)
+	}
+}
