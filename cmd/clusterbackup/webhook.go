@@ -2,10 +2,214 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/go-logr/logr"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/yaml"
+
+	"github.com/clusterbackup/clusterbackup/webhook/server"
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
-// runWebhook is a placeholder until the webhook work lands.
-func runWebhook(_ context.Context, _ streams, _ []string) error {
-	return errors.New("not implemented yet")
+// webhookFlags are the flags that are not server.Options fields.
+type webhookFlags struct {
+	config, kubeconfig string
+	verbosity          int
+}
+
+// bindWebhookFlags binds every option of the webhook command to fs.
+func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
+	fs.StringVar(&f.config, "config", "", "YAML config file with server.Options fields (mode, port, certDir, velero: {...}); flags override it")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster whose objects the rules read (default: in-cluster or $KUBECONFIG)")
+	fs.IntVar(&f.verbosity, "v", 0, "log verbosity (0: denials and lifecycle; 1: every review)")
+	fs.StringVar(&o.Mode, "mode", or(o.Mode, server.ModeUser), "webhooks to serve: user (Velero objects in a user cluster) or seed (CBSLs and Clusters)")
+	fs.StringVar(&o.Host, "host", o.Host, "address the webhook server listens on (default all)")
+	fs.IntVar(&o.Port, "port", orInt(o.Port, 9443), "webhook server port")
+	fs.StringVar(&o.CertDir, "cert-dir", o.CertDir, "directory holding tls.crt and tls.key, reloaded when they change")
+	fs.StringVar(&o.HealthAddr, "health-addr", or(o.HealthAddr, ":8081"), `address for /healthz and /readyz ("0" disables)`)
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", or(o.MetricsAddr, ":8080"), `address for Prometheus /metrics ("0" disables)`)
+	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long in-flight reviews may finish after SIGTERM (default 25s)")
+	v := &o.Velero
+	fs.StringVar(&v.Namespace, "velero-namespace", v.Namespace, "Velero's namespace (default velero)")
+	fs.StringVar(&v.ManagedBSLName, "managed-bsl-name", v.ManagedBSLName, "name of the managed default BackupStorageLocation (default default)")
+	fs.StringVar(&v.Managed.Bucket, "managed-bucket", v.Managed.Bucket, "the cluster's bucket (user mode; required)")
+	fs.StringVar(&v.Managed.Endpoint, "managed-endpoint", v.Managed.Endpoint, "the cluster's S3 endpoint, the BSL's config.s3Url (empty: AWS)")
+	fs.StringVar(&v.Managed.Prefix, "managed-prefix", v.Managed.Prefix, "the cluster's effective prefix, join(CBSL prefix, project ID, cluster ID)")
+	fs.StringVar(&v.VeleroUser, "velero-user", v.VeleroUser, "username of Velero's service account (default system:serviceaccount:<velero-namespace>:velero)")
+	fs.Var(&listFlag{p: &v.ManagedBSLEditors}, "managed-bsl-editor", "username allowed to change the managed BSL's spec, e.g. the GitOps applier (repeatable; none: anyone)")
+	fs.Var(&listFlag{p: &v.ManagedBSLEditorGroups}, "managed-bsl-editor-group", "group allowed to change the managed BSL's spec (repeatable)")
+	fs.BoolVar(&v.AllowOtherStorage, "allow-other-storage", v.AllowOtherStorage, "admit BSLs on other buckets or endpoints than the managed one")
+	fs.Var(&locationsFlag{p: &v.PreviousLocations}, "previous-location", "a previous location kept read-only after a storage switch: bucket=B[,endpoint=URL][,prefix=P] (repeatable)")
+	fs.DurationVar(&v.BackupTTL.Duration, "backup-ttl", v.BackupTTL.Duration, "ttl given to Backups that leave it empty (default 720h)")
+	o.Seed.AddFlags(fs)
+}
+
+// runWebhook serves the admission webhooks until ctx is cancelled.
+func runWebhook(ctx context.Context, s streams, args []string) error {
+	o, f, err := parseWebhookArgs(s, args)
+	if err != nil {
+		return err
+	}
+	logf.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-f.verbosity)})))
+	cfg, err := restConfig(f.kubeconfig)
+	if err != nil {
+		return err
+	}
+	mgr, err := server.New(ctx, cfg, o)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("webhook server: %w", err)
+	}
+	return nil
+}
+
+// parseWebhookArgs parses the flags. With --config, the file is read first
+// and becomes the flags' defaults, so flags on the command line override it.
+func parseWebhookArgs(s streams, args []string) (server.Options, webhookFlags, error) {
+	var o server.Options
+	var f webhookFlags
+	if path := configArg(args); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return o, f, fmt.Errorf("read config file: %w", err)
+		}
+		if err := yaml.UnmarshalStrict(raw, &o); err != nil {
+			return o, f, fmt.Errorf("%w: config file %s: %v", errUsage, path, err)
+		}
+	}
+	fs := newFlagSet(s, "webhook")
+	bindWebhookFlags(fs, &o, &f)
+	if err := parseFlags(fs, args); err != nil {
+		return o, f, err
+	}
+	if fs.NArg() > 0 {
+		return o, f, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	return o, f, nil
+}
+
+// configArg finds the value of --config before the flags are parsed.
+func configArg(args []string) string {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		for _, p := range []string{"--config", "-config"} {
+			if a == p && i+1 < len(args) {
+				return args[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, p+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig != "" {
+		cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
+		}
+		return cfg, nil
+	}
+	cfg, err := ctrlconfig.GetConfig()
+	if err != nil {
+		return nil, fmt.Errorf("find a kubeconfig (in-cluster or $KUBECONFIG): %w", err)
+	}
+	return cfg, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// listFlag is a repeatable string flag; the first use on the command line
+// replaces a list read from the config file.
+type listFlag struct {
+	p   *[]string
+	set bool
+}
+
+func (l *listFlag) String() string {
+	if l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listFlag) Set(v string) error {
+	if !l.set {
+		*l.p, l.set = nil, true
+	}
+	*l.p = append(*l.p, v)
+	return nil
+}
+
+// locationsFlag is a repeatable bucket=,endpoint=,prefix= flag; the first
+// use replaces the config file's list.
+type locationsFlag struct {
+	p   *[]velero.Location
+	set bool
+}
+
+func (l *locationsFlag) String() string {
+	if l.p == nil {
+		return ""
+	}
+	var parts []string
+	for _, loc := range *l.p {
+		parts = append(parts, fmt.Sprintf("bucket=%s,endpoint=%s,prefix=%s", loc.Bucket, loc.Endpoint, loc.Prefix))
+	}
+	return strings.Join(parts, ";")
+}
+
+func (l *locationsFlag) Set(v string) error {
+	var loc velero.Location
+	for _, kv := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("%q is not key=value", kv)
+		}
+		switch k {
+		case "bucket":
+			loc.Bucket = val
+		case "endpoint":
+			loc.Endpoint = val
+		case "prefix":
+			loc.Prefix = val
+		default:
+			return fmt.Errorf("unknown key %q (want bucket, endpoint, prefix)", k)
+		}
+	}
+	if loc.Bucket == "" {
+		return fmt.Errorf("bucket= is required")
+	}
+	if !l.set {
+		*l.p, l.set = nil, true
+	}
+	*l.p = append(*l.p, loc)
+	return nil
 }

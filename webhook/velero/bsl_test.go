@@ -3,6 +3,8 @@ package velero
 import (
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 )
 
@@ -196,14 +198,14 @@ func TestConfigComplete(t *testing.T) {
 	if err := c.Complete(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Namespace != "velero" || c.ManagedBSLName != "default" || c.VeleroUser != DefaultVeleroUser || c.BackupTTL != DefaultBackupTTL || !*c.DefaultVolumesToFsBackup || c.Managed.Prefix != "p/c" {
+	if c.Namespace != "velero" || c.ManagedBSLName != "default" || c.VeleroUser != DefaultVeleroUser || c.BackupTTL.Duration != DefaultBackupTTL || !*c.DefaultVolumesToFsBackup || c.Managed.Prefix != "p/c" {
 		t.Fatalf("defaults: %+v", c)
 	}
 	for name, bad := range map[string]Config{
 		"no bucket":    {},
 		"bad prefix":   {Managed: Location{Bucket: "b", Prefix: "a/../b"}},
 		"bad previous": {Managed: Location{Bucket: "b"}, PreviousLocations: []Location{{Prefix: "x"}}},
-		"negative ttl": {Managed: Location{Bucket: "b"}, BackupTTL: -1},
+		"negative ttl": {Managed: Location{Bucket: "b"}, BackupTTL: metav1.Duration{Duration: -1}},
 	} {
 		if err := bad.Complete(); err == nil {
 			t.Errorf("%s: Complete() = nil, want an error", name)

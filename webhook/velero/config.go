@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
@@ -74,7 +75,7 @@ type Config struct {
 	PreviousLocations []Location `json:"previousLocations,omitempty"`
 	// BackupTTL is the ttl given to Backups that leave it empty or 0s.
 	// Default 720h.
-	BackupTTL time.Duration `json:"backupTTL,omitempty"`
+	BackupTTL metav1.Duration `json:"backupTTL,omitempty"`
 	// DefaultVolumesToFsBackup is the value given to Backups that leave
 	// defaultVolumesToFsBackup unset. Default true (nil means true).
 	DefaultVolumesToFsBackup *bool `json:"defaultVolumesToFsBackup,omitempty"`
@@ -92,8 +93,8 @@ func (c *Config) Complete() error {
 	if c.VeleroUser == "" {
 		c.VeleroUser = "system:serviceaccount:" + c.Namespace + ":velero"
 	}
-	if c.BackupTTL == 0 {
-		c.BackupTTL = DefaultBackupTTL
+	if c.BackupTTL.Duration == 0 {
+		c.BackupTTL.Duration = DefaultBackupTTL
 	}
 	if c.DefaultVolumesToFsBackup == nil {
 		t := true
@@ -111,8 +112,8 @@ func (c *Config) Complete() error {
 		}
 		errs = append(errs, prefix.Validate(l.Prefix, p.Child("prefix"))...)
 	}
-	if c.BackupTTL < 0 {
-		errs = append(errs, field.Invalid(field.NewPath("backupTTL"), c.BackupTTL.String(), "must not be negative"))
+	if c.BackupTTL.Duration < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("backupTTL"), c.BackupTTL.Duration.String(), "must not be negative"))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid webhook configuration: %w", errs.ToAggregate())

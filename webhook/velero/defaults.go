@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // IsNew reports whether a Backup has not been processed by Velero yet
@@ -38,7 +37,7 @@ func DefaultSchedule(ctx context.Context, cfg *Config, l Lookup, s *velerov1.Sch
 // It never overwrites a value the user set, including an explicit false.
 func DefaultBackupSpec(ctx context.Context, cfg *Config, l Lookup, s *velerov1.BackupSpec) error {
 	if s.TTL.Duration == 0 {
-		s.TTL = metav1.Duration{Duration: cfg.BackupTTL}
+		s.TTL = cfg.BackupTTL
 	}
 	if s.DefaultVolumesToFsBackup == nil && cfg.DefaultVolumesToFsBackup != nil {
 		v := *cfg.DefaultVolumesToFsBackup

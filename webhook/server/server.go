@@ -1,0 +1,168 @@
+// Package server builds the controller-runtime manager that serves
+// clusterbackup's admission webhooks: the TLS webhook server (certificates
+// reloaded from CertDir on rotation), /healthz and /readyz, Prometheus
+// metrics, an informer cache limited to what the rules read, and graceful
+// shutdown that lets in-flight reviews finish.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/webhook/seed"
+	"github.com/clusterbackup/clusterbackup/webhook/user"
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+// Modes the server runs in.
+const (
+	ModeUser = "user"
+	ModeSeed = "seed"
+)
+
+// Options configure the webhook server. Zero values take the defaults named
+// on each field.
+type Options struct {
+	// Mode is ModeUser (Velero objects in a user cluster) or ModeSeed
+	// (CBSLs and Clusters in the seed). Default ModeUser.
+	Mode string `json:"mode,omitempty"`
+	// Host is the address the webhook server listens on. Default "" (all).
+	Host string `json:"host,omitempty"`
+	// Port is the webhook server's port. Default 9443.
+	Port int `json:"port,omitempty"`
+	// CertDir holds tls.crt and tls.key; both are reloaded when they change.
+	// Required.
+	CertDir string `json:"certDir,omitempty"`
+	// HealthAddr serves /healthz and /readyz. Default ":8081"; "0" disables.
+	HealthAddr string `json:"healthAddr,omitempty"`
+	// MetricsAddr serves Prometheus metrics on /metrics. Default ":8080";
+	// "0" disables.
+	MetricsAddr string `json:"metricsAddr,omitempty"`
+	// ShutdownTimeout bounds how long in-flight reviews may finish after a
+	// stop signal. Default 25s (under a Pod's default 30s grace period).
+	ShutdownTimeout metav1.Duration `json:"shutdownTimeout,omitempty"`
+	// Velero configures the user-mode rules.
+	Velero velero.Config `json:"velero,omitempty"`
+	// Seed configures seed mode.
+	Seed seed.Options `json:"seed,omitempty"`
+}
+
+// complete applies defaults and checks the options.
+func (o *Options) complete() error {
+	if o.Mode == "" {
+		o.Mode = ModeUser
+	}
+	if o.Port == 0 {
+		o.Port = 9443
+	}
+	if o.HealthAddr == "" {
+		o.HealthAddr = ":8081"
+	}
+	if o.MetricsAddr == "" {
+		o.MetricsAddr = ":8080"
+	}
+	if o.ShutdownTimeout.Duration == 0 {
+		o.ShutdownTimeout.Duration = 25 * time.Second
+	}
+	if o.CertDir == "" {
+		return errors.New("a certificate directory (tls.crt, tls.key) is required")
+	}
+	switch o.Mode {
+	case ModeUser:
+		return o.Velero.Complete()
+	case ModeSeed:
+		return nil
+	}
+	return fmt.Errorf("unknown mode %q: use %q or %q", o.Mode, ModeUser, ModeSeed)
+}
+
+// Scheme knows the built-in kinds, Velero's and ours.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, velerov1.AddToScheme, kkpv1.AddToScheme} {
+		if err := add(s); err != nil {
+			panic(err) // static registration; cannot fail at run time
+		}
+	}
+	return s
+}
+
+// New builds the manager, registers the webhooks of o.Mode and the health
+// checks. Start it with mgr.Start(ctx); cancelling ctx shuts it down.
+func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
+	if err := o.complete(); err != nil {
+		return nil, err
+	}
+	metricsAddr := o.MetricsAddr
+	mo := manager.Options{
+		Scheme: Scheme(),
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: o.Host, Port: o.Port, CertDir: o.CertDir,
+			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }},
+		}),
+		HealthProbeBindAddress:  zeroOff(o.HealthAddr),
+		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
+		GracefulShutdownTimeout: &o.ShutdownTimeout.Duration,
+		Cache:                   cacheOptions(o),
+	}
+	mgr, err := manager.New(cfg, mo)
+	if err != nil {
+		return nil, fmt.Errorf("create manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("webhook-server", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return nil, err
+	}
+	switch o.Mode {
+	case ModeUser:
+		v := o.Velero
+		err = user.Setup(ctx, mgr, &v)
+	case ModeSeed:
+		err = seed.Setup(mgr, o.Seed)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("set up %s webhooks: %w", o.Mode, err)
+	}
+	return mgr, nil
+}
+
+// cacheOptions limits the informer cache: in user mode Velero's kinds are
+// watched in Velero's namespace only; managed fields are always dropped.
+func cacheOptions(o Options) cache.Options {
+	co := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	if o.Mode == ModeUser {
+		ns := map[string]cache.Config{o.Velero.Namespace: {}}
+		co.ByObject = map[client.Object]cache.ByObject{
+			&velerov1.BackupStorageLocation{}: {Namespaces: ns},
+			&velerov1.Backup{}:                {Namespaces: ns},
+			&velerov1.Schedule{}:              {Namespaces: ns},
+			&velerov1.Restore{}:               {Namespaces: ns},
+		}
+	}
+	return co
+}
+
+func zeroOff(addr string) string {
+	if addr == "0" {
+		return ""
+	}
+	return addr
+}

@@ -1,0 +1,212 @@
+package user_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/server"
+	"github.com/clusterbackup/clusterbackup/webhook/user"
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+// Identities the integration tests act as.
+const (
+	applier  = "system:serviceaccount:argocd:argocd-application-controller"
+	veleroSA = "system:serviceaccount:velero:velero"
+	alice    = "alice"
+)
+
+// testConfig is the cluster the tests play: project p1, cluster c1.
+func testConfig() velero.Config {
+	return velero.Config{
+		Managed:           velero.Location{Bucket: "backups", Endpoint: "https://s3.example.com", Prefix: "kkp/p1/c1"},
+		ManagedBSLEditors: []string{applier},
+		PreviousLocations: []velero.Location{{Bucket: "old", Endpoint: "https://old.example.com", Prefix: "kkp/p1/c1"}},
+	}
+}
+
+// env is a kube-apiserver calling our webhook server, plus clients.
+type env struct {
+	k                    *testenv.Kube
+	admin                client.Client
+	clients              map[string]client.Client
+	warnings             map[string]*warnings
+	metricsURL, probeURL string
+}
+
+// warnings collects the API server's warning headers for one client.
+type warnings struct {
+	mu  sync.Mutex
+	msg []string
+}
+
+func (w *warnings) HandleWarningHeaderWithContext(_ context.Context, _ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msg = append(w.msg, text)
+}
+
+// take returns and clears the collected warnings.
+func (w *warnings) take() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := strings.Join(w.msg, "\n")
+	w.msg = nil
+	return s
+}
+
+// startEnv starts kube-apiserver + etcd with our webhook configurations and
+// the real webhook server (server.New: manager, cache, TLS) in front of it.
+func startEnv(t *testing.T) *env {
+	t.Helper()
+	mwc, vwc := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "x", ServiceName: "x"})
+	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
+		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	wo := k.Env.WebhookInstallOptions
+	health, metrics := freeAddr(t), freeAddr(t)
+	mgr, err := server.New(ctx, k.Config, server.Options{
+		Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
+		HealthAddr: health, MetricsAddr: metrics, Velero: testConfig(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager stopped with %v", err)
+		}
+	})
+	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*warnings{},
+		metricsURL: "http://" + metrics + "/metrics", probeURL: "http://" + health}
+	waitReady(t, e.probeURL+"/readyz")
+
+	bg := context.Background()
+	for _, ns := range []string{"velero", "app", "db"} {
+		must(t, e.admin.Create(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	}
+	crb := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "test-users-admin"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
+	}
+	for _, u := range []string{applier, veleroSA, alice} {
+		crb.Subjects = append(crb.Subjects, rbacv1.Subject{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: u})
+		e.clientAs(t, u)
+	}
+	must(t, e.admin.Create(bg, crb))
+	return e
+}
+
+// clientAs returns a client authenticated as user (through envtest's
+// client certificates) that records the warnings it receives.
+func (e *env) clientAs(t *testing.T, name string) client.Client {
+	t.Helper()
+	u, err := e.k.Env.AddUser(envtest.User{Name: name}, nil)
+	must(t, err)
+	cfg := rest.CopyConfig(u.Config())
+	w := &warnings{}
+	cfg.WarningHandlerWithContext = w
+	c, err := client.New(cfg, client.Options{Scheme: e.k.Env.Scheme})
+	must(t, err)
+	e.clients[name], e.warnings[name] = c, w
+	return c
+}
+
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready in 30s", url)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventually retries f until it returns nil: the webhook reads an informer
+// cache, which sees a new object a few milliseconds after the API server.
+func eventually(t *testing.T, what string, f func() error) {
+	t.Helper()
+	var err error
+	for i := 0; i < 100; i++ {
+		if err = f(); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: %v", what, err)
+}
+
+// denied asserts err is a webhook denial containing every substring.
+func denied(t *testing.T, what string, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: allowed, want a denial containing %q", what, want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Fatalf("%s: error %q does not contain %q", what, err, w)
+		}
+	}
+	if !strings.Contains(err.Error(), "denied the request") {
+		t.Fatalf("%s: error %q is not a webhook denial", what, err)
+	}
+}
+
+func bsl(name, bucket, endpoint, prefix string, def bool) *velerov1.BackupStorageLocation {
+	b := &velerov1.BackupStorageLocation{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "velero"},
+		Spec: velerov1.BackupStorageLocationSpec{
+			Provider:    "aws",
+			Default:     def,
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: prefix}},
+			Config:      map[string]string{"region": "eu-central-1"},
+		},
+	}
+	if endpoint != "" {
+		b.Spec.Config["s3Url"] = endpoint
+	}
+	return b
+}
+
+func key(name string) client.ObjectKey { return client.ObjectKey{Namespace: "velero", Name: name} }

@@ -1,0 +1,99 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+// Register serves every user-cluster webhook on srv. cfg must be completed
+// (velero.Config.Complete); l answers the rules' reads; m may be nil.
+func Register(srv webhook.Server, cfg *velero.Config, l velero.Lookup, m *Metrics) {
+	for path, h := range Handlers(cfg, l, m) {
+		srv.Register(path, &webhook.Admission{Handler: h})
+	}
+}
+
+// Handlers returns the admission handler for each path.
+func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admission.Handler {
+	bsl := kind[*velerov1.BackupStorageLocation]{name: "BackupStorageLocation", newObj: func() *velerov1.BackupStorageLocation { return &velerov1.BackupStorageLocation{} }}
+	backup := kind[*velerov1.Backup]{name: "Backup", newObj: func() *velerov1.Backup { return &velerov1.Backup{} }}
+	schedule := kind[*velerov1.Schedule]{name: "Schedule", newObj: func() *velerov1.Schedule { return &velerov1.Schedule{} }}
+	restore := kind[*velerov1.Restore]{name: "Restore", newObj: func() *velerov1.Restore { return &velerov1.Restore{} }}
+	return map[string]admission.Handler{
+		MutateBSLPath: &mutator[*velerov1.BackupStorageLocation]{
+			kind: bsl, hook: "mutate-bsl", onUpdate: true, metrics: m,
+			specEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
+			defaults:  func(_ context.Context, o *velerov1.BackupStorageLocation) error { velero.DefaultBSL(cfg, o); return nil },
+		},
+		ValidateBSLPath: &validator[*velerov1.BackupStorageLocation]{
+			kind: bsl, hook: "validate-bsl", metrics: m,
+			validate: func(ctx context.Context, u velero.User, o, old *velerov1.BackupStorageLocation) (field.ErrorList, admission.Warnings) {
+				return velero.ValidateBSL(ctx, cfg, l, u, o, old)
+			},
+		},
+		// Backups are defaulted on CREATE only; Velero's own pass follows.
+		MutateBackupPath: &mutator[*velerov1.Backup]{
+			kind: backup, hook: "mutate-backup", metrics: m,
+			defaults: func(ctx context.Context, o *velerov1.Backup) error { return velero.DefaultBackup(ctx, cfg, l, o) },
+		},
+		ValidateBackupPath: &validator[*velerov1.Backup]{
+			kind: backup, hook: "validate-backup", metrics: m,
+			validate: func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
+				return velero.ValidateBackup(ctx, cfg, l, u, o, old)
+			},
+		},
+		MutateSchedulePath: &mutator[*velerov1.Schedule]{
+			kind: schedule, hook: "mutate-schedule", onUpdate: true, metrics: m,
+			specEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
+			defaults:  func(ctx context.Context, o *velerov1.Schedule) error { return velero.DefaultSchedule(ctx, cfg, l, o) },
+		},
+		ValidateSchedulePath: &validator[*velerov1.Schedule]{
+			kind: schedule, hook: "validate-schedule", metrics: m,
+			validate: func(ctx context.Context, u velero.User, o, old *velerov1.Schedule) (field.ErrorList, admission.Warnings) {
+				return velero.ValidateSchedule(ctx, cfg, l, u, o, old)
+			},
+		},
+		ValidateRestorePath: &validator[*velerov1.Restore]{
+			kind: restore, hook: "validate-restore", metrics: m,
+			validate: func(ctx context.Context, u velero.User, o, old *velerov1.Restore) (field.ErrorList, admission.Warnings) {
+				return velero.ValidateRestore(ctx, cfg, l, u, o, old)
+			},
+		},
+	}
+}
+
+// Setup registers the user-cluster webhooks with mgr's webhook server,
+// reading through mgr's informer cache, and adds a readiness check that
+// passes once that cache has synced. The manager's cache should be limited
+// to cfg.Namespace for Velero's kinds (see CacheOptions).
+func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
+	c := mgr.GetCache()
+	// Start the informers with the manager, not on the first review.
+	for _, o := range []client.Object{&velerov1.BackupStorageLocation{}, &velerov1.Backup{}, namespaceMeta()} {
+		if _, err := c.GetInformer(ctx, o); err != nil {
+			return fmt.Errorf("watch %T: %w", o, err)
+		}
+	}
+	Register(mgr.GetWebhookServer(), cfg, &CacheLookup{Reader: c, Namespace: cfg.Namespace}, NewMetrics(ctrlmetrics.Registry))
+	return mgr.AddReadyzCheck("informers-synced", func(r *http.Request) error {
+		wctx, cancel := context.WithTimeout(r.Context(), 50*time.Millisecond)
+		defer cancel()
+		if !c.WaitForCacheSync(wctx) {
+			return fmt.Errorf("informer cache not synced yet")
+		}
+		return nil
+	})
+}
