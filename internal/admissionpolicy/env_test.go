@@ -1,0 +1,132 @@
+package admissionpolicy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+)
+
+// cluster is a real kube-apiserver with the chart's admission policies
+// applied and active, and no webhook registered.
+type cluster struct {
+	*testenv.Kube
+	ctx context.Context
+}
+
+// startCluster starts a control plane, creates the velero namespace, applies
+// the rendered policies for the sample cluster and waits until the API server
+// enforces every one of them.
+func startCluster(t *testing.T, validating, mutating bool) *cluster {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	objs, err := renderPolicies(sampleValues(validating, mutating))
+	if err != nil {
+		t.Fatalf("render the chart's admission policies: %v", err)
+	}
+	k := testenv.StartKube(t, testenv.KubeOptions{})
+	c := &cluster{Kube: k, ctx: ctx}
+	if err := k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: sampleNamespace}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if err := k.Client.Create(ctx, o); err != nil {
+			t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
+		}
+	}
+	if validating {
+		c.waitValidating(t)
+	}
+	if mutating {
+		c.waitMutating(t)
+	}
+	return c
+}
+
+// waitValidating polls with a known-bad object per policy (dry-run) until
+// the API server denies it: bindings become effective asynchronously.
+func (c *cluster) waitValidating(t *testing.T) {
+	t.Helper()
+	started := backup("probe-started")
+	if err := c.Client.Create(c.ctx, started); err != nil {
+		t.Fatal(err)
+	}
+	started.Status.Phase = velerov1.BackupPhaseCompleted
+	if err := c.Client.Update(c.ctx, started); err != nil {
+		t.Fatal(err)
+	}
+	probes := map[string]func() error{
+		"clusterbackup-bsl": func() error {
+			return c.Client.Create(c.ctx, bsl("probe", "other-bucket", "", "a//b"), client.DryRunAll)
+		},
+		"clusterbackup-backup": func() error {
+			b := started.DeepCopy()
+			b.Spec.IncludedNamespaces = []string{"probe"}
+			return c.Client.Update(c.ctx, b, client.DryRunAll)
+		},
+		"clusterbackup-schedule": func() error {
+			return c.Client.Create(c.ctx, schedule("probe", "not cron"), client.DryRunAll)
+		},
+		"clusterbackup-restore": func() error {
+			return c.Client.Create(c.ctx, restore("probe", "", ""), client.DryRunAll)
+		},
+	}
+	for policy, probe := range probes {
+		c.waitDenied(t, policy, probe)
+	}
+}
+
+// waitDenied polls probe until the named policy denies it.
+func (c *cluster) waitDenied(t *testing.T, policy string, probe func() error) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		last = probe()
+		return last != nil && strings.Contains(last.Error(), fmt.Sprintf("'%s'", policy)), nil
+	})
+	if err != nil {
+		t.Fatalf("policy %s never became effective; last answer: %v", policy, last)
+	}
+}
+
+// waitMutating polls with dry-run creates until every defaulting policy
+// fills its defaults.
+func (c *cluster) waitMutating(t *testing.T) {
+	t.Helper()
+	var last string
+	err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		b := cliBackup("probe")
+		// Until the API server has the CRDs' schemas for apply
+		// configurations, the policies fail (failurePolicy Fail).
+		if err := c.Client.Create(ctx, b, client.DryRunAll); err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		s := cliSchedule("probe", "@daily")
+		if err := c.Client.Create(ctx, s, client.DryRunAll); err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		l := bsl(sampleBSL, "", "", "")
+		if err := c.Client.Create(ctx, l, client.DryRunAll); err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		last = fmt.Sprintf("backup storageLocation %q, schedule template storageLocation %q, managed BSL prefix %q",
+			b.Spec.StorageLocation, s.Spec.Template.StorageLocation, l.Spec.ObjectStorage.Prefix)
+		return b.Spec.StorageLocation == sampleBSL && s.Spec.Template.StorageLocation == sampleBSL && l.Spec.ObjectStorage.Prefix == samplePrefix, nil
+	})
+	if err != nil {
+		t.Fatalf("defaulting policies never became effective: %s: %v", last, err)
+	}
+}

@@ -1,0 +1,89 @@
+package admissionpolicy
+
+import (
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: sampleNamespace}
+}
+
+// bsl is a BackupStorageLocation on bucket/endpoint/prefix; endpoint "" means
+// no spec.config.s3Url.
+func bsl(name, bucket, endpoint, prefix string) *velerov1.BackupStorageLocation {
+	b := &velerov1.BackupStorageLocation{
+		ObjectMeta: meta(name),
+		Spec: velerov1.BackupStorageLocationSpec{
+			Provider: "aws",
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{
+				Bucket: bucket, Prefix: prefix,
+			}},
+			Config: map[string]string{"region": "us-east-1"},
+		},
+	}
+	if endpoint != "" {
+		b.Spec.Config["s3Url"] = endpoint
+	}
+	return b
+}
+
+// managedBSL is the managed BSL exactly as the chart renders it.
+func managedBSL() *velerov1.BackupStorageLocation {
+	b := bsl(sampleBSL, sampleBucket, sampleEndpoint, samplePrefix)
+	b.Spec.Default = true
+	return b
+}
+
+// backup is a Backup with every default already filled.
+func backup(name string) *velerov1.Backup {
+	return &velerov1.Backup{
+		ObjectMeta: meta(name),
+		Spec: velerov1.BackupSpec{
+			IncludedNamespaces:       []string{"app"},
+			TTL:                      metav1.Duration{Duration: 720 * 60 * 60 * 1e9},
+			StorageLocation:          sampleBSL,
+			DefaultVolumesToFsBackup: ptrTo(true),
+		},
+	}
+}
+
+// cliBackup is a Backup shaped like `velero backup create`: zero durations
+// sent explicitly ("0s" means unset), no storage location, no FS-backup
+// choice.
+func cliBackup(name string) *velerov1.Backup {
+	return &velerov1.Backup{
+		ObjectMeta: meta(name),
+		Spec: velerov1.BackupSpec{
+			IncludedNamespaces: []string{"*"},
+			// TTL, CSISnapshotTimeout and ItemOperationTimeout are zero
+			// metav1.Durations, which serialize as "0s".
+		},
+	}
+}
+
+// schedule is a Schedule with cron spec and a filled template.
+func schedule(name, cron string) *velerov1.Schedule {
+	return &velerov1.Schedule{
+		ObjectMeta: meta(name),
+		Spec:       velerov1.ScheduleSpec{Schedule: cron, Template: backup("t").Spec},
+	}
+}
+
+// cliSchedule is a Schedule shaped like `velero schedule create`.
+func cliSchedule(name, cron string) *velerov1.Schedule {
+	return &velerov1.Schedule{
+		ObjectMeta: meta(name),
+		Spec:       velerov1.ScheduleSpec{Schedule: cron, Template: cliBackup("t").Spec},
+	}
+}
+
+// restore is a Restore from a backup and/or a schedule ("" = unset).
+func restore(name, backupName, scheduleName string) *velerov1.Restore {
+	return &velerov1.Restore{
+		ObjectMeta: meta(name),
+		Spec:       velerov1.RestoreSpec{BackupName: backupName, ScheduleName: scheduleName},
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

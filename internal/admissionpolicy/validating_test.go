@@ -1,0 +1,16 @@
+package admissionpolicy
+
+import "testing"
+
+// TestValidatingPoliciesWithoutWebhook applies only the chart's
+// ValidatingAdmissionPolicies (no webhook configuration exists) and checks
+// that the API server enforces every stateless rule: each has a denied case
+// and an allowed neighbour.
+func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
+	c := startCluster(t, true, false)
+	t.Run("BackupStorageLocation", func(t *testing.T) { testBSLRules(t, c) })
+	t.Run("Backup", func(t *testing.T) { testBackupRules(t, c) })
+	t.Run("Schedule", func(t *testing.T) { testScheduleRules(t, c) })
+	t.Run("Restore", func(t *testing.T) { testRestoreRules(t, c) })
+	t.Run("Velero's own writes", func(t *testing.T) { testVeleroWrites(t, c) })
+}
