@@ -1,9 +1,12 @@
 package admissionpolicy
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -49,6 +52,53 @@ func testBackupRules(t *testing.T, c *cluster) {
 			wantAllowed(t, c.Client.Update(c.ctx, labels, client.DryRunAll))
 		})
 	}
+}
+
+// testBackupSpecRules: the stateless spec checks on a new Backup and on a
+// Schedule's template.
+func testBackupSpecRules(t *testing.T, c *cluster) {
+	sel := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "a"}}
+	tests := map[string]struct {
+		edit  func(*velerov1.BackupSpec)
+		wants string
+	}{
+		"both selectors": {edit: func(s *velerov1.BackupSpec) {
+			s.LabelSelector = sel
+			s.OrLabelSelectors = []*metav1.LabelSelector{sel}
+		}, wants: "labelSelector and %sorLabelSelectors are mutually exclusive"},
+		"labelSelector only":    {edit: func(s *velerov1.BackupSpec) { s.LabelSelector = sel }},
+		"orLabelSelectors only": {edit: func(s *velerov1.BackupSpec) { s.OrLabelSelectors = []*metav1.LabelSelector{sel} }},
+		"negative ttl":          {edit: func(s *velerov1.BackupSpec) { s.TTL.Duration = -time.Hour }, wants: `ttl "-1h0m0s" must not be negative`},
+		"zero ttl":              {edit: func(s *velerov1.BackupSpec) { s.TTL.Duration = 0 }},
+	}
+	for name, tc := range tests {
+		t.Run("Backup/"+name, func(t *testing.T) {
+			b := backup("spec-" + lower(name[:4]) + sprintf("%d", len(name)))
+			tc.edit(&b.Spec)
+			err := c.Client.Create(c.ctx, b, client.DryRunAll)
+			if tc.wants == "" {
+				wantAllowed(t, err)
+				return
+			}
+			wantDenied(t, err, backupPolicy, "Backup velero/"+b.Name, "spec."+strings.ReplaceAll(tc.wants, "%s", "spec."))
+		})
+		t.Run("Schedule/"+name, func(t *testing.T) {
+			s := schedule("spec-"+lower(name[:4])+sprintf("%d", len(name)), "@daily")
+			tc.edit(&s.Spec.Template)
+			err := c.Client.Create(c.ctx, s, client.DryRunAll)
+			if tc.wants == "" {
+				wantAllowed(t, err)
+				return
+			}
+			wantDenied(t, err, schedulePolicy, "Schedule velero/"+s.Name, "spec.template."+strings.ReplaceAll(tc.wants, "%s", "spec.template."))
+		})
+	}
+	t.Run("Backup/ttl is checked on CREATE only", func(t *testing.T) {
+		b := backup("ttl-update")
+		wantAllowed(t, c.Client.Create(c.ctx, b))
+		b.Spec.TTL.Duration = -time.Hour
+		wantAllowed(t, c.Client.Update(c.ctx, b, client.DryRunAll))
+	})
 }
 
 // testScheduleRules: the coarse cron check, on create and on writes that

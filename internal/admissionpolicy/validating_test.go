@@ -10,6 +10,7 @@ func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
 	c := startCluster(t, true, false)
 	t.Run("BackupStorageLocation", func(t *testing.T) { testBSLRules(t, c) })
 	t.Run("Backup", func(t *testing.T) { testBackupRules(t, c) })
+	t.Run("Backup and Schedule template", func(t *testing.T) { testBackupSpecRules(t, c) })
 	t.Run("Schedule", func(t *testing.T) { testScheduleRules(t, c) })
 	t.Run("Restore", func(t *testing.T) { testRestoreRules(t, c) })
 	t.Run("Velero's own writes", func(t *testing.T) { testVeleroWrites(t, c) })
