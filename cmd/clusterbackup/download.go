@@ -51,13 +51,13 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 		loc kkpv1.ClusterBackupStorageLocation
 		sec corev1.Secret
 	)
-	if err := decodeFile(*clusterFile, "Cluster", &c); err != nil {
+	if err := decodeInputFile(*clusterFile, "Cluster", &c); err != nil {
 		return err
 	}
-	if err := decodeFile(*cbslFile, "ClusterBackupStorageLocation", &loc); err != nil {
+	if err := decodeInputFile(*cbslFile, "ClusterBackupStorageLocation", &loc); err != nil {
 		return err
 	}
-	if err := decodeFile(*secretFile, "Secret", &sec); err != nil {
+	if err := decodeInputFile(*secretFile, "Secret", &sec); err != nil {
 		return err
 	}
 	t, err := s3policy.Locate(&c, &loc)

@@ -19,9 +19,9 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// veleroTarball builds a small backup tarball in Velero's layout, with 1 MiB
+// isoTarball builds a small backup tarball in Velero's layout, with 1 MiB
 // of incompressible data so the download really streams.
-func veleroTarball(t *testing.T) []byte {
+func isoTarball(t *testing.T) []byte {
 	t.Helper()
 	noise := make([]byte, 1<<20)
 	if _, err := rand.Read(noise); err != nil {
@@ -54,8 +54,8 @@ func veleroTarball(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-// tarballHas reports whether a .tar.gz holds a file.
-func tarballHas(t *testing.T, data []byte, name string) bool {
+// isoTarballHas reports whether a .tar.gz holds a file.
+func isoTarballHas(t *testing.T, data []byte, name string) bool {
 	t.Helper()
 	gz, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
@@ -76,8 +76,8 @@ func tarballHas(t *testing.T, data []byte, name string) bool {
 	}
 }
 
-// dirEntries lists a directory's names.
-func dirEntries(t *testing.T, dir string) []string {
+// isoDirEntries lists a directory's names.
+func isoDirEntries(t *testing.T, dir string) []string {
 	t.Helper()
 	es, err := os.ReadDir(dir)
 	if err != nil {
@@ -94,22 +94,22 @@ func dirEntries(t *testing.T, dir string) []string {
 // tenant A's backup, written under A's prefix with A's credential, comes back
 // byte for byte through -o and through a presigned URL that expires.
 func TestDownloadOnVersitygw(t *testing.T) {
-	f := startIsolatedFleet(t)
+	f := startIsoFleet(t)
 	ctx := context.Background()
 	a := f.tenants["ca"]
-	tarball := veleroTarball(t)
-	if err := put(ctx, a.client, a.prefix+"/backups/nightly/nightly.tar.gz", string(tarball)); err != nil {
+	tarball := isoTarball(t)
+	if err := isoPut(ctx, a.client, a.prefix+"/backups/nightly/nightly.tar.gz", string(tarball)); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 6; i++ { // more backups than a missing-backup error lists
 		name := fmt.Sprintf("daily-%02d", i)
-		if err := put(ctx, a.client, a.prefix+"/backups/"+name+"/"+name+"-logs.gz", "log"); err != nil {
+		if err := isoPut(ctx, a.client, a.prefix+"/backups/"+name+"/"+name+"-logs.gz", "log"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The CBSL's own credential Secret in Velero's INI layout under "cloud".
 	secret := filepath.Join(f.dir, "secret-a.yaml")
-	writeFile(t, secret, fmt.Sprintf(`apiVersion: v1
+	isoWriteFile(t, secret, fmt.Sprintf(`apiVersion: v1
 kind: Secret
 metadata:
   name: backups-pa-credentials
@@ -122,7 +122,7 @@ stringData:
 `, a.ak, a.sk))
 	const wrongSecret = "not-the-secret-of-tenant-a"
 	wrong := filepath.Join(f.dir, "secret-wrong.yaml")
-	writeFile(t, wrong, fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ca-dedicated\ndata:\n  accessKeyId: %s\n  secretAccessKey: %s\n",
+	isoWriteFile(t, wrong, fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ca-dedicated\ndata:\n  accessKeyId: %s\n  secretAccessKey: %s\n",
 		base64.StdEncoding.EncodeToString([]byte(a.ak)), base64.StdEncoding.EncodeToString([]byte(wrongSecret))))
 	cluster, cbsl := filepath.Join(f.dir, "cluster-ca.yaml"), filepath.Join(f.dir, "cbsl-pa.yaml")
 	base := []string{"download", "--cluster", cluster, "--cbsl", cbsl, "--secret", secret}
@@ -138,13 +138,13 @@ stringData:
 		if err != nil || !bytes.Equal(got, tarball) {
 			t.Fatalf("downloaded %d bytes (err %v), want the %d bytes uploaded", len(got), err, len(tarball))
 		}
-		if !tarballHas(t, got, "resources/configmaps/namespaces/ns/cm.json") {
+		if !isoTarballHas(t, got, "resources/configmaps/namespaces/ns/cm.json") {
 			t.Fatal("the tarball lacks the ConfigMap")
 		}
 		if st, _ := os.Stat(dest); st.Mode().Perm() != 0o600 {
 			t.Fatalf("mode %v, want 0600", st.Mode().Perm())
 		}
-		if names := dirEntries(t, out); len(names) != 1 {
+		if names := isoDirEntries(t, out); len(names) != 1 {
 			t.Fatalf("output directory holds %v; want only the tarball", names)
 		}
 		if !strings.Contains(stderr, fmt.Sprintf("(%d bytes)", len(tarball))) {
@@ -162,16 +162,16 @@ stringData:
 			t.Fatalf("unexpected URL %q", u)
 		}
 		signedAt := time.Now()
-		status, body := httpGet(t, u)
+		status, body := isoHTTPGet(t, u)
 		if status != http.StatusOK || !bytes.Equal(body, tarball) {
 			t.Fatalf("GET before expiry: %d, %d bytes", status, len(body))
 		}
 		time.Sleep(time.Until(signedAt.Add(3 * time.Second)))
-		if status, _ := httpGet(t, u); status != http.StatusForbidden {
+		if status, _ := isoHTTPGet(t, u); status != http.StatusForbidden {
 			t.Fatalf("GET after expiry: %d, want 403", status)
 		}
 		tampered := strings.Replace(u, "nightly.tar.gz", "daily-01.tar.gz", 1)
-		if status, _ := httpGet(t, tampered); status != http.StatusForbidden {
+		if status, _ := isoHTTPGet(t, tampered); status != http.StatusForbidden {
 			t.Fatalf("GET of a tampered URL: %d, want 403", status)
 		}
 	})
@@ -185,7 +185,7 @@ stringData:
 				t.Fatalf("%v: code %d, stdout %q, stderr %q; want %q", mode, code, stdout, stderr, want)
 			}
 		}
-		if names := dirEntries(t, out); len(names) != 0 {
+		if names := isoDirEntries(t, out); len(names) != 0 {
 			t.Fatalf("output directory holds %v after a failure", names)
 		}
 		// A backup folder without a tarball (in progress or failed).
@@ -197,12 +197,12 @@ stringData:
 
 	t.Run("an existing file survives a failed download", func(t *testing.T) {
 		dest := filepath.Join(t.TempDir(), "keep.tar.gz")
-		writeFile(t, dest, "previous")
+		isoWriteFile(t, dest, "previous")
 		if _, _, code := runCLI(t, "", nil, append(base, "--backup", "weekly", "-o", dest)...); code != 1 {
 			t.Fatalf("code %d", code)
 		}
-		if b, _ := os.ReadFile(dest); string(b) != "previous" || len(dirEntries(t, filepath.Dir(dest))) != 1 {
-			t.Fatalf("existing file changed to %q or leftovers: %v", b, dirEntries(t, filepath.Dir(dest)))
+		if b, _ := os.ReadFile(dest); string(b) != "previous" || len(isoDirEntries(t, filepath.Dir(dest))) != 1 {
+			t.Fatalf("existing file changed to %q or leftovers: %v", b, isoDirEntries(t, filepath.Dir(dest)))
 		}
 	})
 
@@ -218,7 +218,7 @@ stringData:
 				t.Fatalf("stderr leaks a secret: %q", stderr)
 			}
 		}
-		if names := dirEntries(t, out); len(names) != 0 {
+		if names := isoDirEntries(t, out); len(names) != 0 {
 			t.Fatalf("output directory holds %v after a failure", names)
 		}
 	})
@@ -226,7 +226,7 @@ stringData:
 	t.Run("another tenant's credential is denied", func(t *testing.T) {
 		b := f.tenants["cb"]
 		other := filepath.Join(f.dir, "secret-b.yaml")
-		writeFile(t, other, fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: cb-dedicated\nstringData:\n  accessKeyId: %s\n  secretAccessKey: %s\n", b.ak, b.sk))
+		isoWriteFile(t, other, fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: cb-dedicated\nstringData:\n  accessKeyId: %s\n  secretAccessKey: %s\n", b.ak, b.sk))
 		// B's credential against A's cluster: the CBSL of A's project, B's key.
 		stdout, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", cbsl, "--secret", other, "--backup", "nightly", "--url")
 		if code != 1 || stdout != "" || !strings.Contains(stderr, `access denied (HTTP 403) for access key "tenantb"`) || strings.Contains(stderr, b.sk) {
@@ -240,19 +240,19 @@ stringData:
 			t.Fatal(err)
 		}
 		dead := filepath.Join(t.TempDir(), "cbsl-dead.yaml")
-		writeFile(t, dead, cbslYAML("backups-pa", "pa", fleetBucket, "seed-eu", fmt.Sprintf("http://127.0.0.1:%d", port)))
+		isoWriteFile(t, dead, isoCBSLYAML("backups-pa", "pa", isoBucket, "seed-eu", fmt.Sprintf("http://127.0.0.1:%d", port)))
 		out := t.TempDir()
 		_, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", dead, "--secret", secret, "--backup", "nightly", "-o", filepath.Join(out, "x"))
 		if code != 1 || !strings.Contains(stderr, fmt.Sprintf("endpoint unreachable: http://127.0.0.1:%d: dial tcp 127.0.0.1:%d: connect: connection refused", port, port)) {
 			t.Fatalf("code %d, stderr %q", code, stderr)
 		}
-		if names := dirEntries(t, out); len(names) != 0 {
+		if names := isoDirEntries(t, out); len(names) != 0 {
 			t.Fatalf("output directory holds %v after a failure", names)
 		}
 	})
 }
 
-func httpGet(t *testing.T, u string) (int, []byte) {
+func isoHTTPGet(t *testing.T, u string) (int, []byte) {
 	t.Helper()
 	resp, err := http.Get(u)
 	if err != nil {
@@ -269,9 +269,9 @@ func httpGet(t *testing.T, u string) (int, []byte) {
 // TestDownloadFlags checks the command line without a server.
 func TestDownloadFlags(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "cluster.yaml"), clusterYAML("ca", "pa", "backups-pa"))
-	writeFile(t, filepath.Join(dir, "cbsl.yaml"), cbslYAML("backups-pa", "pb", fleetBucket, "seed-eu", "https://s3.example.com"))
-	writeFile(t, filepath.Join(dir, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  accessKeyId: AK\n")
+	isoWriteFile(t, filepath.Join(dir, "cluster.yaml"), isoClusterYAML("ca", "pa", "backups-pa"))
+	isoWriteFile(t, filepath.Join(dir, "cbsl.yaml"), isoCBSLYAML("backups-pa", "pb", isoBucket, "seed-eu", "https://s3.example.com"))
+	isoWriteFile(t, filepath.Join(dir, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  accessKeyId: AK\n")
 	in := []string{"--cluster", filepath.Join(dir, "cluster.yaml"), "--cbsl", filepath.Join(dir, "cbsl.yaml"), "--secret", filepath.Join(dir, "secret.yaml")}
 	for name, tc := range map[string]struct {
 		args []string

@@ -27,7 +27,7 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 	cbslFile := fs.String("cbsl", "", "`file` holding the cluster's ClusterBackupStorageLocation")
 	kind := fs.String("kind", policyKindBucket, "policy to emit: bucket (S3 bucket policy) or iam (IAM identity policy)")
 	bucket := fs.String("bucket", "", "fleet: the `bucket` to write the policy for when the fleet uses several")
-	var principals, files stringList
+	var principals, files policyList
 	fs.Var(&principals, "principal", "the cluster's dedicated credential: access key ID or IAM ARN; with -f repeat as CLUSTER=PRINCIPAL")
 	fs.Var(&files, "f", "fleet: a `file or directory` of Clusters and ClusterBackupStorageLocations (repeatable)")
 	fs.Usage = func() {
@@ -58,17 +58,17 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 		c   kkpv1.Cluster
 		loc kkpv1.ClusterBackupStorageLocation
 	)
-	if err := decodeFile(*clusterFile, "Cluster", &c); err != nil {
+	if err := decodeInputFile(*clusterFile, "Cluster", &c); err != nil {
 		return err
 	}
-	if err := decodeFile(*cbslFile, "ClusterBackupStorageLocation", &loc); err != nil {
+	if err := decodeInputFile(*cbslFile, "ClusterBackupStorageLocation", &loc); err != nil {
 		return err
 	}
 	t, err := s3policy.TargetFor(&c, &loc)
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
 	}
-	warnRegion(s.Err, &loc)
+	policyWarnRegion(s.Err, &loc)
 	var doc *s3policy.Document
 	if *kind == policyKindIAM {
 		if len(principals) > 1 {
@@ -87,7 +87,7 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(s.Out, doc)
+	return writePolicy(s, doc, *kind)
 }
 
 // fleetPolicy merges the bucket policy of every cluster in the fleet that has
@@ -107,7 +107,7 @@ func fleetPolicy(s streams, files, principalArgs []string, bucket string) error 
 		}
 		principals[id] = p
 	}
-	fl, err := loadFleet(files)
+	fl, err := loadPolicyFleet(files)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func fleetPolicy(s streams, files, principalArgs []string, bucket string) error 
 		}
 		if !used[loc.obj.Name] {
 			used[loc.obj.Name] = true
-			warnRegion(s.Err, loc.obj)
+			policyWarnRegion(s.Err, loc.obj)
 		}
 		p, ok := principals[c.obj.Name]
 		if !ok {
@@ -150,7 +150,7 @@ func fleetPolicy(s streams, files, principalArgs []string, bucket string) error 
 			return fmt.Errorf("%w: --principal names cluster %q, which is not among the inputs", errUsage, id)
 		}
 	}
-	switch names := sortedKeys(buckets); {
+	switch names := policySortedKeys(buckets); {
 	case len(names) == 0:
 		return fmt.Errorf("no cluster in %s has a backup storage location", strings.Join(files, ", "))
 	case bucket != "" && !buckets[bucket]:
@@ -166,28 +166,40 @@ func fleetPolicy(s streams, files, principalArgs []string, bucket string) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(s.Out, doc)
+	return writePolicy(s, doc, policyKindBucket)
 }
 
-// warnRegion notes on stderr that without a region Velero's AWS plugin calls
+// policyWarnRegion notes on stderr that without a region Velero's AWS plugin calls
 // HeadBucket, which a prefix-scoped credential may not do.
-func warnRegion(w io.Writer, loc *kkpv1.ClusterBackupStorageLocation) {
+func policyWarnRegion(w io.Writer, loc *kkpv1.ClusterBackupStorageLocation) {
 	if loc.Spec.Config["region"] == "" && loc.Spec.Config["s3Url"] == "" {
 		fmt.Fprintf(w, "warning: ClusterBackupStorageLocation %s has no spec.config.region: Velero's AWS plugin then looks the region up with HeadBucket, which a prefix-scoped credential is not allowed; set the region\n", loc.Name)
 	}
 }
 
-func writeJSON(w io.Writer, doc *s3policy.Document) error {
+// writePolicy prints the document, warning on stderr when it exceeds AWS's
+// size limit for its kind.
+func writePolicy(s streams, doc *s3policy.Document, kind string) error {
 	b, err := doc.JSON()
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(b)
+	size, err := doc.Size()
+	if err != nil {
+		return err
+	}
+	switch {
+	case kind == policyKindBucket && size > s3policy.MaxBucketPolicyBytes:
+		fmt.Fprintf(s.Err, "warning: the bucket policy has %d bytes; AWS accepts at most %d: split the fleet over buckets or attach --kind iam policies per credential instead\n", size, s3policy.MaxBucketPolicyBytes)
+	case kind == policyKindIAM && size > s3policy.MaxInlineUserPolicyBytes:
+		fmt.Fprintf(s.Err, "warning: the IAM policy has %d bytes; AWS accepts at most %d for a user's inline policies: attach it as a managed policy\n", size, s3policy.MaxInlineUserPolicyBytes)
+	}
+	_, err = s.Out.Write(b)
 	return err
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
+// policyList is a repeatable string flag.
+type policyList []string
 
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+func (l *policyList) String() string     { return strings.Join(*l, ",") }
+func (l *policyList) Set(v string) error { *l = append(*l, v); return nil }

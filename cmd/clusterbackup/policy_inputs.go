@@ -22,29 +22,29 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// yamlDoc is one YAML document of an input file.
-type yamlDoc struct {
+// policyDoc is one YAML document of an input file.
+type policyDoc struct {
 	file string
 	idx  int // 1-based document number in the file
 	kind string
 	raw  []byte
 }
 
-func (d yamlDoc) where() string {
+func (d policyDoc) where() string {
 	if d.idx <= 1 {
 		return d.file
 	}
 	return fmt.Sprintf("%s (document %d)", d.file, d.idx)
 }
 
-// readDocs splits a file into its non-empty YAML documents.
-func readDocs(path string) ([]yamlDoc, error) {
+// readPolicyDocs splits a file into its non-empty YAML documents.
+func readPolicyDocs(path string) ([]policyDoc, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var docs []yamlDoc
+	var docs []policyDoc
 	for i := 1; ; i++ {
 		raw, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -57,21 +57,21 @@ func readDocs(path string) ([]yamlDoc, error) {
 		if err := yaml.Unmarshal(raw, &tm); err != nil {
 			return nil, fmt.Errorf("%s (document %d): %w", path, i, err)
 		}
-		if len(bytes.TrimSpace(raw)) == 0 || (tm.Kind == "" && isEmptyYAML(raw)) {
+		if len(bytes.TrimSpace(raw)) == 0 || (tm.Kind == "" && isEmptyPolicyDoc(raw)) {
 			continue
 		}
-		docs = append(docs, yamlDoc{file: path, idx: i, kind: tm.Kind, raw: raw})
+		docs = append(docs, policyDoc{file: path, idx: i, kind: tm.Kind, raw: raw})
 	}
 }
 
-func isEmptyYAML(raw []byte) bool {
+func isEmptyPolicyDoc(raw []byte) bool {
 	var v any
 	return yaml.Unmarshal(raw, &v) == nil && v == nil
 }
 
-// decodeFile reads a file that holds exactly one object of the given kind.
-func decodeFile(path, kind string, into any) error {
-	docs, err := readDocs(path)
+// decodeInputFile reads a file that holds exactly one object of the given kind.
+func decodeInputFile(path, kind string, into any) error {
+	docs, err := readPolicyDocs(path)
 	if err != nil {
 		return err
 	}
@@ -89,24 +89,24 @@ func decodeFile(path, kind string, into any) error {
 	return nil
 }
 
-type fleetCluster struct {
+type policyCluster struct {
 	file string
 	obj  *kkpv1.Cluster
 }
 
-type fleetLocation struct {
+type policyLocation struct {
 	file string
 	obj  *kkpv1.ClusterBackupStorageLocation
 }
 
-// fleet holds the Clusters and CBSLs of the -f inputs; other kinds are
+// policyFleet holds the Clusters and CBSLs of the -f inputs; other kinds are
 // ignored (a fleet directory may hold Secrets too).
-type fleet struct {
-	clusters  []fleetCluster
-	locations map[string]fleetLocation
+type policyFleet struct {
+	clusters  []policyCluster
+	locations map[string]policyLocation
 }
 
-func (f *fleet) hasCluster(id string) bool {
+func (f *policyFleet) hasCluster(id string) bool {
 	for _, c := range f.clusters {
 		if c.obj.Name == id {
 			return true
@@ -115,9 +115,9 @@ func (f *fleet) hasCluster(id string) bool {
 	return false
 }
 
-// loadFleet reads files and directories (recursively: *.yaml, *.yml, *.json)
+// loadPolicyFleet reads files and directories (recursively: *.yaml, *.yml, *.json)
 // in lexical order.
-func loadFleet(paths []string) (*fleet, error) {
+func loadPolicyFleet(paths []string) (*policyFleet, error) {
 	var files []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -144,10 +144,10 @@ func loadFleet(paths []string) (*fleet, error) {
 			return nil, err
 		}
 	}
-	fl := &fleet{locations: map[string]fleetLocation{}}
+	fl := &policyFleet{locations: map[string]policyLocation{}}
 	seen := map[string]string{}
 	for _, file := range files {
-		docs, err := readDocs(file)
+		docs, err := readPolicyDocs(file)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +162,7 @@ func loadFleet(paths []string) (*fleet, error) {
 					return nil, fmt.Errorf("%s: cluster %q is also defined in %s", d.where(), c.Name, prev)
 				}
 				seen[c.Name] = d.where()
-				fl.clusters = append(fl.clusters, fleetCluster{file: d.where(), obj: c})
+				fl.clusters = append(fl.clusters, policyCluster{file: d.where(), obj: c})
 			case "ClusterBackupStorageLocation":
 				l := &kkpv1.ClusterBackupStorageLocation{}
 				if err := yaml.Unmarshal(d.raw, l); err != nil {
@@ -171,14 +171,14 @@ func loadFleet(paths []string) (*fleet, error) {
 				if prev, dup := fl.locations[l.Name]; dup {
 					return nil, fmt.Errorf("%s: ClusterBackupStorageLocation %q is also defined in %s", d.where(), l.Name, prev.file)
 				}
-				fl.locations[l.Name] = fleetLocation{file: d.where(), obj: l}
+				fl.locations[l.Name] = policyLocation{file: d.where(), obj: l}
 			}
 		}
 	}
 	return fl, nil
 }
 
-func sortedKeys(m map[string]bool) []string {
+func policySortedKeys(m map[string]bool) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -19,38 +19,38 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// tenant is one cluster of the isolation fleet with its dedicated credential.
-type tenant struct {
+// isoTenant is one cluster of the isolation fleet with its dedicated credential.
+type isoTenant struct {
 	project, cluster, prefix string
 	ak, sk                   string
 	client                   *s3.Client
 }
 
-// isolatedFleet is a versitygw bucket shared by clusters of different
+// isoFleet is a versitygw bucket shared by clusters of different
 // projects, each with its own user, and the bucket policy from
 // `clusterbackup policy -f` applied by root.
-type isolatedFleet struct {
+type isoFleet struct {
 	s3      *testenv.S3
 	bucket  string
 	dir     string // input files: cluster-<id>.yaml, cbsl-<project>.yaml
-	tenants map[string]*tenant
+	tenants map[string]*isoTenant
 	policy  string
 }
 
-const fleetBucket = "kkp-backups"
+const isoBucket = "kkp-backups"
 
-// startIsolatedFleet starts versitygw with A (project pa, cluster ca), B
+// startIsoFleet starts versitygw with A (project pa, cluster ca), B
 // (project pb, cluster cb) and C (project pa, cluster ca0 — a sibling whose
 // ID extends A's, the case where a bare-prefix listing would leak).
-func startIsolatedFleet(t *testing.T) *isolatedFleet {
+func startIsoFleet(t *testing.T) *isoFleet {
 	t.Helper()
 	ctx := context.Background()
 	s := testenv.StartS3(t)
-	if err := s.CreateBucket(ctx, fleetBucket); err != nil {
+	if err := s.CreateBucket(ctx, isoBucket); err != nil {
 		t.Fatal(err)
 	}
-	f := &isolatedFleet{s3: s, bucket: fleetBucket, dir: t.TempDir(), tenants: map[string]*tenant{}}
-	for _, tn := range []*tenant{
+	f := &isoFleet{s3: s, bucket: isoBucket, dir: t.TempDir(), tenants: map[string]*isoTenant{}}
+	for _, tn := range []*isoTenant{
 		{project: "pa", cluster: "ca", ak: "tenanta", sk: "secret-of-tenant-a-0001"},
 		{project: "pb", cluster: "cb", ak: "tenantb", sk: "secret-of-tenant-b-0002"},
 		{project: "pa", cluster: "ca0", ak: "tenantc", sk: "secret-of-tenant-c-0003"},
@@ -62,10 +62,10 @@ func startIsolatedFleet(t *testing.T) *isolatedFleet {
 		tn.prefix = "seed-eu/" + tn.project + "/" + tn.cluster
 		tn.client = s.Client(tn.ak, tn.sk)
 		f.tenants[tn.cluster] = tn
-		writeFile(t, filepath.Join(f.dir, "cluster-"+tn.cluster+".yaml"), clusterYAML(tn.cluster, tn.project, "backups-"+tn.project))
+		isoWriteFile(t, filepath.Join(f.dir, "cluster-"+tn.cluster+".yaml"), isoClusterYAML(tn.cluster, tn.project, "backups-"+tn.project))
 	}
 	for _, p := range []string{"pa", "pb"} {
-		writeFile(t, filepath.Join(f.dir, "cbsl-"+p+".yaml"), cbslYAML("backups-"+p, p, fleetBucket, "seed-eu", s.Endpoint))
+		isoWriteFile(t, filepath.Join(f.dir, "cbsl-"+p+".yaml"), isoCBSLYAML("backups-"+p, p, isoBucket, "seed-eu", s.Endpoint))
 	}
 	out, stderr, code := runCLI(t, "", nil, "policy", "-f", f.dir,
 		"--principal", "ca=tenanta", "--principal", "cb=tenantb", "--principal", "ca0=tenantc")
@@ -75,17 +75,17 @@ func startIsolatedFleet(t *testing.T) *isolatedFleet {
 	f.policy = out
 	// Control: without the policy a user may do nothing in root's bucket, so
 	// every access the tests see granted comes from the generated policy.
-	if err := put(ctx, f.tenants["ca"].client, "seed-eu/pa/ca/probe", "x"); s3Code(err) != "AccessDenied" {
+	if err := isoPut(ctx, f.tenants["ca"].client, "seed-eu/pa/ca/probe", "x"); isoCode(err) != "AccessDenied" {
 		t.Fatalf("before the policy: put = %v, want AccessDenied", err)
 	}
 	root := s.Client(s.RootAccessKey, s.RootSecretKey)
-	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(fleetBucket), Policy: aws.String(out)}); err != nil {
+	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(isoBucket), Policy: aws.String(out)}); err != nil {
 		t.Fatalf("versitygw refused the generated policy: %v\n%s", err, out)
 	}
 	return f
 }
 
-func clusterYAML(id, project, cbsl string) string {
+func isoClusterYAML(id, project, cbsl string) string {
 	return fmt.Sprintf(`apiVersion: kubermatic.k8c.io/v1
 kind: Cluster
 metadata:
@@ -100,7 +100,7 @@ spec:
 `, id, project, id, cbsl)
 }
 
-func cbslYAML(name, project, bucket, prefix, endpoint string) string {
+func isoCBSLYAML(name, project, bucket, prefix, endpoint string) string {
 	return fmt.Sprintf(`apiVersion: kubermatic.k8c.io/v1
 kind: ClusterBackupStorageLocation
 metadata:
@@ -122,15 +122,15 @@ spec:
 `, name, project, bucket, prefix, testenv.S3Region, endpoint, name)
 }
 
-func writeFile(t *testing.T, path, content string) {
+func isoWriteFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// s3Code returns the S3 error code of err, or "" when err is nil.
-func s3Code(err error) string {
+// isoCode returns the S3 error code of err, or "" when err is nil.
+func isoCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
@@ -141,13 +141,13 @@ func s3Code(err error) string {
 	return ""
 }
 
-func put(ctx context.Context, c *s3.Client, key, body string) error {
-	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(fleetBucket), Key: aws.String(key), Body: strings.NewReader(body)})
+func isoPut(ctx context.Context, c *s3.Client, key, body string) error {
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(isoBucket), Key: aws.String(key), Body: strings.NewReader(body)})
 	return err
 }
 
-func get(ctx context.Context, c *s3.Client, key string) (string, error) {
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(fleetBucket), Key: aws.String(key)})
+func isoGet(ctx context.Context, c *s3.Client, key string) (string, error) {
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(isoBucket), Key: aws.String(key)})
 	if err != nil {
 		return "", err
 	}
@@ -156,8 +156,8 @@ func get(ctx context.Context, c *s3.Client, key string) (string, error) {
 	return string(b), err
 }
 
-func list(ctx context.Context, c *s3.Client, prefix string) ([]string, error) {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(fleetBucket)}
+func isoList(ctx context.Context, c *s3.Client, prefix string) ([]string, error) {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(isoBucket)}
 	if prefix != "" {
 		in.Prefix = aws.String(prefix)
 	}
@@ -176,16 +176,16 @@ func list(ctx context.Context, c *s3.Client, prefix string) ([]string, error) {
 // command: with the generated bucket policy each tenant works freely below its
 // own prefix and is denied everything else.
 func TestPolicyIsolatesTenantsOnVersitygw(t *testing.T) {
-	f := startIsolatedFleet(t)
+	f := startIsoFleet(t)
 	ctx := context.Background()
 	root := f.s3.Client(f.s3.RootAccessKey, f.s3.RootSecretKey)
 	// Objects every tenant must not touch: one per tenant prefix and one at the root.
 	for _, tn := range f.tenants {
-		if err := put(ctx, root, tn.prefix+"/backups/seeded/seeded.tar.gz", "seeded-"+tn.cluster); err != nil {
+		if err := isoPut(ctx, root, tn.prefix+"/backups/seeded/seeded.tar.gz", "seeded-"+tn.cluster); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := put(ctx, root, "root-object", "root"); err != nil {
+	if err := isoPut(ctx, root, "root-object", "root"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -195,32 +195,32 @@ func TestPolicyIsolatesTenantsOnVersitygw(t *testing.T) {
 			c := me.client
 			key := me.prefix + "/backups/b1/b1.tar.gz"
 			// Allowed: put, get, list, delete, multipart, bucket location.
-			if err := put(ctx, c, key, "mine"); err != nil {
+			if err := isoPut(ctx, c, key, "mine"); err != nil {
 				t.Fatalf("put own object: %v", err)
 			}
-			if got, err := get(ctx, c, key); err != nil || got != "mine" {
+			if got, err := isoGet(ctx, c, key); err != nil || got != "mine" {
 				t.Fatalf("get own object = %q, %v", got, err)
 			}
 			for _, p := range []string{me.prefix + "/", me.prefix + "/backups/"} {
-				keys, err := list(ctx, c, p)
-				if err != nil || !contains(keys, key) {
+				keys, err := isoList(ctx, c, p)
+				if err != nil || !isoContains(keys, key) {
 					t.Fatalf("list %q = %v, %v; want it to hold %s", p, keys, err, key)
 				}
 			}
-			if _, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(fleetBucket)}); err != nil {
+			if _, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(isoBucket)}); err != nil {
 				t.Fatalf("get bucket location: %v", err)
 			}
-			mp, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(fleetBucket), Key: aws.String(me.prefix + "/backups/big/big.tar.gz")})
+			mp, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(isoBucket), Key: aws.String(me.prefix + "/backups/big/big.tar.gz")})
 			if err != nil {
 				t.Fatalf("create multipart upload: %v", err)
 			}
-			if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(fleetBucket), Key: mp.Key, UploadId: mp.UploadId}); err != nil {
+			if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(isoBucket), Key: mp.Key, UploadId: mp.UploadId}); err != nil {
 				t.Fatalf("abort multipart upload: %v", err)
 			}
-			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(fleetBucket), Key: aws.String(key)}); err != nil {
+			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(isoBucket), Key: aws.String(key)}); err != nil {
 				t.Fatalf("delete own object: %v", err)
 			}
-			if _, err := get(ctx, root, key); s3Code(err) != "NoSuchKey" {
+			if _, err := isoGet(ctx, root, key); isoCode(err) != "NoSuchKey" {
 				t.Fatalf("own object still there after delete: %v", err)
 			}
 
@@ -228,31 +228,31 @@ func TestPolicyIsolatesTenantsOnVersitygw(t *testing.T) {
 			// bare-prefix listing that would reach a sibling.
 			theirs := other.prefix + "/backups/seeded/seeded.tar.gz"
 			denied := map[string]error{}
-			_, denied["list bucket root"] = list(ctx, c, "")
-			_, denied["list seed-eu/"] = list(ctx, c, "seed-eu/")
-			_, denied["list own project folder"] = list(ctx, c, "seed-eu/"+me.project+"/")
-			_, denied["list other prefix"] = list(ctx, c, other.prefix+"/")
-			_, denied["list bare own prefix"] = list(ctx, c, me.prefix)
-			_, denied["get other object"] = get(ctx, c, theirs)
-			_, denied["get root object"] = get(ctx, c, "root-object")
-			denied["put under other prefix"] = put(ctx, c, other.prefix+"/backups/evil/evil.tar.gz", "evil")
-			denied["overwrite other object"] = put(ctx, c, theirs, "evil")
-			denied["put at root"] = put(ctx, c, "evil", "evil")
-			denied["put beside own prefix"] = put(ctx, c, me.prefix+"-x/evil", "evil")
-			_, denied["delete other object"] = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(fleetBucket), Key: aws.String(theirs)})
-			_, denied["get bucket policy"] = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(fleetBucket)})
+			_, denied["list bucket root"] = isoList(ctx, c, "")
+			_, denied["list seed-eu/"] = isoList(ctx, c, "seed-eu/")
+			_, denied["list own project folder"] = isoList(ctx, c, "seed-eu/"+me.project+"/")
+			_, denied["list other prefix"] = isoList(ctx, c, other.prefix+"/")
+			_, denied["list bare own prefix"] = isoList(ctx, c, me.prefix)
+			_, denied["get other object"] = isoGet(ctx, c, theirs)
+			_, denied["get root object"] = isoGet(ctx, c, "root-object")
+			denied["put under other prefix"] = isoPut(ctx, c, other.prefix+"/backups/evil/evil.tar.gz", "evil")
+			denied["overwrite other object"] = isoPut(ctx, c, theirs, "evil")
+			denied["put at root"] = isoPut(ctx, c, "evil", "evil")
+			denied["put beside own prefix"] = isoPut(ctx, c, me.prefix+"-x/evil", "evil")
+			_, denied["delete other object"] = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(isoBucket), Key: aws.String(theirs)})
+			_, denied["get bucket policy"] = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(isoBucket)})
 			for what, err := range denied {
-				if code := s3Code(err); code != "AccessDenied" {
+				if code := isoCode(err); code != "AccessDenied" {
 					t.Errorf("%s: got %q, want AccessDenied", what, code)
 				}
 			}
 			// HeadBucket is authorized as an unconditioned s3:ListBucket (as on
 			// AWS), so a prefix-scoped credential gets a bare 403 for it: a
 			// reachability check must decide by listing "<prefix>/".
-			if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(fleetBucket)}); s3Code(err) != "Forbidden" {
-				t.Errorf("head bucket: got %q, want Forbidden (403)", s3Code(err))
+			if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(isoBucket)}); isoCode(err) != "Forbidden" {
+				t.Errorf("head bucket: got %q, want Forbidden (403)", isoCode(err))
 			}
-			if got, err := get(ctx, root, theirs); err != nil || got != "seeded-"+other.cluster {
+			if got, err := isoGet(ctx, root, theirs); err != nil || got != "seeded-"+other.cluster {
 				t.Fatalf("other tenant's object changed: %q, %v", got, err)
 			}
 		})
@@ -263,11 +263,11 @@ func TestPolicyIsolatesTenantsOnVersitygw(t *testing.T) {
 // "<prefix>/" but not the bare "<prefix>": with the bare prefix granted,
 // cluster ca lists the keys of its sibling ca0.
 func TestBarePrefixListingWouldLeak(t *testing.T) {
-	f := startIsolatedFleet(t)
+	f := startIsoFleet(t)
 	ctx := context.Background()
 	root := f.s3.Client(f.s3.RootAccessKey, f.s3.RootSecretKey)
 	sibling := f.tenants["ca0"].prefix + "/backups/seeded/seeded.tar.gz"
-	if err := put(ctx, root, sibling, "x"); err != nil {
+	if err := isoPut(ctx, root, sibling, "x"); err != nil {
 		t.Fatal(err)
 	}
 	a := f.tenants["ca"]
@@ -275,11 +275,11 @@ func TestBarePrefixListingWouldLeak(t *testing.T) {
 	if widened == f.policy {
 		t.Fatalf("could not widen the policy:\n%s", f.policy)
 	}
-	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(fleetBucket), Policy: aws.String(widened)}); err != nil {
+	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(isoBucket), Policy: aws.String(widened)}); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := list(ctx, a.client, a.prefix)
-	if err != nil || !contains(keys, sibling) {
+	keys, err := isoList(ctx, a.client, a.prefix)
+	if err != nil || !isoContains(keys, sibling) {
 		t.Fatalf("widened policy: list %q = %v, %v; expected the sibling's key to leak", a.prefix, keys, err)
 	}
 }
@@ -287,11 +287,11 @@ func TestBarePrefixListingWouldLeak(t *testing.T) {
 // TestPolicyCommand checks the command's output and errors without a server.
 func TestPolicyCommand(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "cluster.yaml"), clusterYAML("ca", "pa", "backups-pa"))
-	writeFile(t, filepath.Join(dir, "cbsl.yaml"), cbslYAML("backups-pa", "pa", fleetBucket, "seed-eu", "https://s3.example.com"))
-	writeFile(t, filepath.Join(dir, "cbsl-other.yaml"), cbslYAML("backups-pa", "pb", fleetBucket, "seed-eu", "https://s3.example.com"))
-	writeFile(t, filepath.Join(dir, "cluster-other.yaml"), clusterYAML("ca", "pa", "elsewhere"))
-	writeFile(t, filepath.Join(dir, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n")
+	isoWriteFile(t, filepath.Join(dir, "cluster.yaml"), isoClusterYAML("ca", "pa", "backups-pa"))
+	isoWriteFile(t, filepath.Join(dir, "cbsl.yaml"), isoCBSLYAML("backups-pa", "pa", isoBucket, "seed-eu", "https://s3.example.com"))
+	isoWriteFile(t, filepath.Join(dir, "cbsl-other.yaml"), isoCBSLYAML("backups-pa", "pb", isoBucket, "seed-eu", "https://s3.example.com"))
+	isoWriteFile(t, filepath.Join(dir, "cluster-other.yaml"), isoClusterYAML("ca", "pa", "elsewhere"))
+	isoWriteFile(t, filepath.Join(dir, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n")
 	cl, cb := filepath.Join(dir, "cluster.yaml"), filepath.Join(dir, "cbsl.yaml")
 
 	t.Run("bucket policy is deterministic JSON", func(t *testing.T) {
@@ -393,11 +393,36 @@ func TestPolicyFleetExamples(t *testing.T) {
 	}
 }
 
-func contains(s []string, v string) bool {
+func isoContains(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {
 			return true
 		}
 	}
 	return false
+}
+
+// TestPolicySizeWarning: a fleet bucket policy beyond AWS's 20 KB limit is
+// still written, with a warning pointing at per-credential IAM policies.
+func TestPolicySizeWarning(t *testing.T) {
+	dir := t.TempDir()
+	isoWriteFile(t, filepath.Join(dir, "cbsl.yaml"), isoCBSLYAML("backups-pa", "pa", isoBucket, "seed-eu", "https://s3.example.com"))
+	args := []string{"policy", "-f", dir}
+	for i := 0; i < 30; i++ {
+		id := fmt.Sprintf("c%02d", i)
+		isoWriteFile(t, filepath.Join(dir, id+".yaml"), isoClusterYAML(id, "pa", "backups-pa"))
+		args = append(args, "--principal", id+"=arn:aws:iam::123456789012:user/backup-"+id)
+	}
+	out, stderr, code := runCLI(t, "", nil, args...)
+	if code != 0 || !strings.Contains(stderr, "warning: the bucket policy has") || !strings.Contains(stderr, "AWS accepts at most 20480") {
+		t.Fatalf("code %d, stderr %q", code, stderr)
+	}
+	if n := strings.Count(out, `"Sid"`); n != 90 {
+		t.Fatalf("%d statements, want 90", n)
+	}
+	// One cluster stays far below the limit.
+	_, stderr, _ = runCLI(t, "", nil, "policy", "-f", filepath.Join(dir, "cbsl.yaml"), "-f", filepath.Join(dir, "c00.yaml"), "--principal", "c00=A")
+	if strings.Contains(stderr, "warning") {
+		t.Fatalf("unexpected warning: %s", stderr)
+	}
 }

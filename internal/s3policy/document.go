@@ -52,3 +52,19 @@ func (d *Document) JSON() ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// AWS size limits of policy documents, counted without whitespace.
+const (
+	// MaxBucketPolicyBytes is AWS's limit for a bucket policy (20 KB), about
+	// 23 clusters with ARN principals.
+	MaxBucketPolicyBytes = 20 * 1024
+	// MaxInlineUserPolicyBytes is AWS's limit for an IAM user's inline policies.
+	MaxInlineUserPolicyBytes = 2048
+)
+
+// Size returns the document's length as AWS counts it: compact JSON, no
+// whitespace.
+func (d *Document) Size() (int, error) {
+	b, err := json.Marshal(d)
+	return len(b), err
+}

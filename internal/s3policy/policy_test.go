@@ -184,3 +184,15 @@ func TestSidBase(t *testing.T) {
 		}
 	}
 }
+
+func TestSizeIsCompact(t *testing.T) {
+	doc, err := BucketPolicy(Grant{Target: target("p1", "c1"), Principal: "AKIDC1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := doc.Size()
+	compact := strings.Join(strings.Fields(wantBucketPolicy), "")
+	if err != nil || n != len(compact) {
+		t.Fatalf("Size = %d, %v; want %d", n, err, len(compact))
+	}
+}
