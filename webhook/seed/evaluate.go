@@ -3,6 +3,8 @@ package seed
 import (
 	"context"
 
+	"github.com/go-logr/logr"
+
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -19,8 +21,11 @@ type SecretGetter func(ctx context.Context, namespace, name string) (*corev1.Sec
 
 // ReaderSecrets returns a SecretGetter backed by a Kubernetes reader (the
 // webhook uses the uncached API reader, so it needs only get on Secrets).
+// The read runs without the caller's logger: client-go dumps response
+// bodies at high verbosity, and a Secret's body must never reach a log.
 func ReaderSecrets(r client.Reader) SecretGetter {
 	return func(ctx context.Context, ns, name string) (*corev1.Secret, error) {
+		ctx = logr.NewContext(ctx, logr.Discard())
 		var s corev1.Secret
 		err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &s)
 		if apierrors.IsNotFound(err) {

@@ -45,11 +45,14 @@ func TestValidateCBSL(t *testing.T) {
 		mod  func(*kkpv1.ClusterBackupStorageLocation)
 		want field.ErrorList
 	}{
-		"valid":                 {func(*kkpv1.ClusterBackupStorageLocation) {}, nil},
-		"velero.io/aws":         {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Provider = "velero.io/aws" }, nil},
-		"AWS without s3Url":     {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config = map[string]string{} }, nil},
-		"caCert PEM":            {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.CACert = []byte(testPEM) }, nil},
-		"all known config keys": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["tagging"] = "a=b"; c.Spec.Config["kmsKeyId"] = "k" }, nil},
+		"valid":             {func(*kkpv1.ClusterBackupStorageLocation) {}, nil},
+		"velero.io/aws":     {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Provider = "velero.io/aws" }, nil},
+		"AWS without s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config = map[string]string{} }, nil},
+		"caCert PEM":        {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.ObjectStorage.CACert = []byte(testPEM) }, nil},
+		"all known config keys": {func(c *kkpv1.ClusterBackupStorageLocation) {
+			c.Spec.Config["tagging"] = "a=b"
+			c.Spec.Config["kmsKeyId"] = "k"
+		}, nil},
 		"gcp provider": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Provider = "gcp" },
 			field.ErrorList{field.NotSupported(spec.Child("provider"), "gcp", []string{"aws"})}},
 		"no project label": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Labels = nil },

@@ -1,0 +1,319 @@
+package seed
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+)
+
+// logs captures every log line of the test process (controller-runtime's
+// global logger), so tests can prove secrets never reach a log.
+var logs syncBuffer
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestMain(m *testing.M) {
+	logf.SetLogger(funcr.New(func(prefix, args string) {
+		fmt.Fprintln(&logs, prefix, args)
+	}, funcr.Options{Verbosity: 10}))
+	os.Exit(m.Run())
+}
+
+// seedEnv is a real kube-apiserver with the seed webhooks registered and
+// served by a controller-runtime manager running Setup, plus versitygw.
+type seedEnv struct {
+	k        *testenv.Kube
+	s3       *testenv.S3
+	c        client.Client // a client that records admission warnings
+	warnings *warningLog
+	ns       string
+}
+
+type warningLog struct {
+	mu   sync.Mutex
+	text []string
+}
+
+func (w *warningLog) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	w.text = append(w.text, text)
+	w.mu.Unlock()
+}
+
+func (w *warningLog) all() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.text, "\n")
+}
+
+// webhookConfigs are the seed's webhook registrations as the chart renders
+// them: CBSLs (main resource only, so status writes never reach the
+// webhook) and Clusters.
+func webhookConfigs() envtest.WebhookInstallOptions {
+	fail := admissionregv1.Fail
+	none := admissionregv1.SideEffectClassNone
+	svc := func(path string) admissionregv1.WebhookClientConfig {
+		return admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "clusterbackup-seed", Namespace: "kubermatic", Path: ptr.To(path)}}
+	}
+	rule := func(resource string, ops ...admissionregv1.OperationType) []admissionregv1.RuleWithOperations {
+		return []admissionregv1.RuleWithOperations{{Operations: ops, Rule: admissionregv1.Rule{
+			APIGroups: []string{kkpv1.GroupVersion.Group}, APIVersions: []string{"v1"}, Resources: []string{resource}}}}
+	}
+	return envtest.WebhookInstallOptions{
+		MutatingWebhooks: []*admissionregv1.MutatingWebhookConfiguration{{
+			ObjectMeta: metav1.ObjectMeta{Name: "clusterbackup-seed"},
+			Webhooks: []admissionregv1.MutatingWebhook{{
+				Name: "cbsl.mutate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
+				TimeoutSeconds: ptr.To[int32](5), ClientConfig: svc(MutateCBSLPath),
+				Rules: rule("clusterbackupstoragelocations", admissionregv1.Create, admissionregv1.Update),
+			}},
+		}},
+		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{{
+			ObjectMeta: metav1.ObjectMeta{Name: "clusterbackup-seed"},
+			Webhooks: []admissionregv1.ValidatingWebhook{{
+				Name: "cbsl.validate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
+				TimeoutSeconds: ptr.To[int32](10), ClientConfig: svc(ValidateCBSLPath),
+				Rules: rule("clusterbackupstoragelocations", admissionregv1.Create, admissionregv1.Update, admissionregv1.Delete),
+			}, {
+				Name: "cluster.validate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
+				TimeoutSeconds: ptr.To[int32](5), ClientConfig: svc(ValidateClusterPath),
+				Rules: rule("clusters", admissionregv1.Create, admissionregv1.Update),
+			}},
+		}},
+	}
+}
+
+// startSeed starts the control plane, versitygw and a manager running Setup(o).
+func startSeed(t *testing.T, o Options) *seedEnv {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: webhookConfigs()})
+	s := testenv.StartS3(t)
+	wo := k.Env.WebhookInstallOptions
+	mgr, err := manager.New(k.Config, manager.Options{
+		Scheme:                 testenv.Scheme(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		WebhookServer:          webhook.NewServer(webhook.Options{Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir}),
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Setup(mgr, o); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
+
+	w := &warningLog{}
+	cfg := rest.CopyConfig(k.Config)
+	cfg.WarningHandler = w
+	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &seedEnv{k: k, s3: s, c: c, warnings: w, ns: DefaultCBSLNamespace}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: e.ns}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateBucket(ctx, "backups"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func waitTLS(t *testing.T, addr string) {
+	t.Helper()
+	for i := 0; i < 400; i++ {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("webhook server did not start on " + addr)
+}
+
+// secret creates a credential Secret in KKP's layout.
+func (e *seedEnv) secret(t *testing.T, name, ak, sk string) {
+	t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns},
+		Data: map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(ak), kkpv1.CredentialSecretAccessKey: []byte(sk)}}
+	if err := e.c.Create(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cbsl returns a CBSL of project p1 on endpoint with the given bucket,
+// relying on the mutating webhook for provider, accessMode and path style.
+func (e *seedEnv) cbsl(name, endpoint, bucket, secret string) *kkpv1.ClusterBackupStorageLocation {
+	return &kkpv1.ClusterBackupStorageLocation{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns, Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
+		Spec: velerov1.BackupStorageLocationSpec{
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: "seed-eu"}},
+			Config:      map[string]string{"region": testenv.S3Region, "s3Url": endpoint},
+			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secret}},
+		},
+	}
+}
+
+func cluster(name, project, cbsl string) *kkpv1.Cluster {
+	return &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{kkpv1.ProjectIDLabel: project}},
+		Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: cbsl}}}}
+}
+
+// countingProxy forwards to an S3 endpoint and counts requests; TLS
+// proxies use a fresh self-signed certificate.
+type countingProxy struct {
+	*httptest.Server
+	n atomic.Int64
+}
+
+func newProxy(t *testing.T, target string, withTLS bool) *countingProxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &countingProxy{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	p.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.n.Add(1)
+		rp.ServeHTTP(w, r)
+	}))
+	if withTLS {
+		p.Server.TLS = selfSigned(t)
+		p.Server.StartTLS()
+	} else {
+		p.Server.Start()
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *countingProxy) caPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Certificate().Raw})
+}
+
+func selfSigned(t *testing.T) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "s3"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+// silentListener accepts connections, counts them, and never answers.
+type silentListener struct {
+	net.Listener
+	n atomic.Int64
+}
+
+func newSilentListener(t *testing.T, addr string) *silentListener {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := &silentListener{Listener: l}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			sl.n.Add(1)
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return sl
+}
+
+// allowLoopback is the tests' endpoint policy: versitygw and the proxies
+// listen on 127.0.0.1, which the default policy denies.
+func allowLoopback() s3check.Options {
+	return s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}}
+}

@@ -1,0 +1,339 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+)
+
+const wrongSecret = "wrong-secret-Zq81KKx0aBc"
+
+// TestSeedAdmissionEnforce drives the seed webhooks through the real
+// kube-apiserver against a real versitygw, in enforce mode with the default
+// 3s budget and 60s cache.
+func TestSeedAdmissionEnforce(t *testing.T) {
+	ctx := context.Background()
+	e := startSeed(t, Options{Check: allowLoopback()})
+	s := e.s3
+	e.secret(t, "good", s.RootAccessKey, s.RootSecretKey)
+	e.secret(t, "wrong", s.RootAccessKey, wrongSecret)
+	var messages []string // every denial, scanned for secrets at the end
+
+	create := func(c *kkpv1.ClusterBackupStorageLocation, opts ...client.CreateOption) error {
+		err := e.c.Create(ctx, c, opts...)
+		if err != nil {
+			messages = append(messages, err.Error())
+		}
+		return err
+	}
+	denied := func(t *testing.T, err error, want string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want a denial containing %q", err, want)
+		}
+	}
+
+	t.Run("reachable CBSL admitted and defaulted", func(t *testing.T) {
+		c := e.cbsl("reachable", s.Endpoint, "backups", "good")
+		if err := create(c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Spec.Provider != "aws" || c.Spec.AccessMode != velerov1.BackupStorageLocationAccessModeReadWrite || c.Spec.Config["s3ForcePathStyle"] != "true" {
+			t.Fatalf("mutation not applied: %+v", c.Spec)
+		}
+	})
+	t.Run("wrong secret key denied with the 403 message", func(t *testing.T) {
+		denied(t, create(e.cbsl("wrong-secret", s.Endpoint, "backups", "wrong")), "access denied (HTTP 403, SignatureDoesNotMatch)")
+	})
+	t.Run("missing bucket denied", func(t *testing.T) {
+		denied(t, create(e.cbsl("missing-bucket", s.Endpoint, "no-such-bucket", "good")), `bucket "no-such-bucket" does not exist`)
+	})
+	t.Run("missing secret denied", func(t *testing.T) {
+		denied(t, create(e.cbsl("missing-secret", s.Endpoint, "backups", "absent")), `spec.credential.name: Not found: "secret kubermatic/absent"`)
+	})
+	t.Run("unknown config key denied listing the known keys", func(t *testing.T) {
+		c := e.cbsl("unknown-key", s.Endpoint, "backups", "good")
+		c.Spec.Config["endpoint"] = "x"
+		err := create(c)
+		denied(t, err, `spec.config[endpoint]: Invalid value: "endpoint": unknown config key; the AWS plugin knows only: bucket, caCert`)
+		if !apierrors.IsInvalid(err) {
+			t.Fatalf("want a 422 Invalid, got %v", err)
+		}
+	})
+	t.Run("closed port refused", func(t *testing.T) {
+		port, err := testenv.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		denied(t, create(e.cbsl("closed-port", fmt.Sprintf("http://127.0.0.1:%d", port), "backups", "good")), "refused: nothing listens there")
+	})
+	t.Run("silent endpoint answered within budget", func(t *testing.T) {
+		l := newSilentListener(t, "127.0.0.1:0")
+		start := time.Now()
+		err := create(e.cbsl("silent", "http://"+l.Addr().String(), "backups", "good"))
+		took := time.Since(start)
+		denied(t, err, "within the 3s budget")
+		if took > 3500*time.Millisecond {
+			t.Fatalf("admission took %s, budget is 3s", took)
+		}
+	})
+	t.Run("self-signed TLS admitted only with caCert", func(t *testing.T) {
+		p := newProxy(t, s.Endpoint, true)
+		c := e.cbsl("self-signed", p.URL, "backups", "good")
+		denied(t, create(c.DeepCopy()), "signed by an unknown authority")
+		c.Spec.ObjectStorage.CACert = p.caPEM()
+		if err := create(c); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("metadata and loopback endpoints denied without a packet", func(t *testing.T) {
+		denied(t, create(e.cbsl("metadata", "http://169.254.169.254", "backups", "good")), "endpoint address 169.254.169.254 is not allowed: cloud metadata address")
+		denied(t, create(e.cbsl("ecs-metadata", "http://169.254.170.2", "backups", "good")), "cloud metadata address")
+		l := newSilentListener(t, "127.0.0.2:0")
+		denied(t, create(e.cbsl("loopback", "http://"+l.Addr().String(), "backups", "good")), "endpoint address 127.0.0.2 is not allowed: loopback address")
+		if n := l.n.Load(); n != 0 {
+			t.Fatalf("the denied endpoint saw %d connections, want 0", n)
+		}
+	})
+	t.Run("dry-run checked; second admission within TTL makes no S3 request", func(t *testing.T) {
+		p := newProxy(t, s.Endpoint, false)
+		c := e.cbsl("cached", p.URL, "backups", "good")
+		if err := create(c.DeepCopy(), client.DryRunAll); err != nil {
+			t.Fatal(err)
+		}
+		first := p.n.Load()
+		if first == 0 {
+			t.Fatal("dry-run create made no S3 request; it must be checked like a real one")
+		}
+		if err := create(c); err != nil {
+			t.Fatal(err)
+		}
+		if n := p.n.Load(); n != first {
+			t.Fatalf("second admission made %d S3 requests, want 0 (cached)", n-first)
+		}
+		bad := e.cbsl("cached-bad", p.URL, "no-such-bucket", "good")
+		denied(t, create(bad, client.DryRunAll), "does not exist")
+	})
+	t.Run("20 concurrent admissions make one S3 check", func(t *testing.T) {
+		p := newProxy(t, s.Endpoint, false)
+		var wg sync.WaitGroup
+		errs := make([]error, 20)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = e.c.Create(ctx, e.cbsl("concurrent", p.URL, "backups", "good"), client.DryRunAll)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := p.n.Load(); n != 2 {
+			t.Fatalf("20 concurrent admissions made %d S3 requests, want 2 (one HeadBucket + one ListObjectsV2)", n)
+		}
+	})
+	t.Run("metadata-only update never re-checks, a spec change does", func(t *testing.T) {
+		p := newProxy(t, s.Endpoint, false)
+		c := e.cbsl("then-broken", p.URL, "backups", "good")
+		if err := create(c); err != nil {
+			t.Fatal(err)
+		}
+		p.Close() // the endpoint is gone from now on
+		c.Annotations = map[string]string{"note": "metadata only"}
+		if err := e.c.Update(ctx, c); err != nil {
+			t.Fatalf("metadata-only update: %v", err)
+		}
+		c.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
+		if err := e.c.Status().Update(ctx, c); err != nil {
+			t.Fatalf("status update: %v", err)
+		}
+		c.Spec.ObjectStorage.Prefix = "moved"
+		err := e.c.Update(ctx, c)
+		if err != nil {
+			messages = append(messages, err.Error())
+		}
+		denied(t, err, "refused")
+	})
+	t.Run("delete protection and cross-project clusters", func(t *testing.T) {
+		c := e.cbsl("in-use", s.Endpoint, "backups", "good")
+		if err := create(c); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"cluster-b", "cluster-a"} {
+			if err := e.c.Create(ctx, cluster(name, "p1", "in-use")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := e.c.Delete(ctx, c)
+		denied(t, err, `clusterbackupstoragelocation "in-use" is still used by 2 cluster(s): cluster-a, cluster-b`)
+		err = e.c.Update(ctx, withLabel(c, "p2"))
+		denied(t, err, "cannot move to another project while clusters use it: cluster-a, cluster-b")
+
+		err = e.c.Create(ctx, cluster("cluster-x", "p2", "in-use"))
+		denied(t, err, `clusterbackupstoragelocation kubermatic/in-use belongs to project "p1", not to the cluster's project "p2"`)
+		err = e.c.Create(ctx, cluster("cluster-y", "p1", "nowhere"))
+		denied(t, err, `spec.backupConfig.backupStorageLocation.name: Not found: "clusterbackupstoragelocation kubermatic/nowhere"`)
+		moved := cluster("cluster-a", "p1", "in-use")
+		if err := e.c.Get(ctx, client.ObjectKeyFromObject(moved), moved); err != nil {
+			t.Fatal(err)
+		}
+		moved.Labels[kkpv1.ProjectIDLabel] = "p2"
+		denied(t, e.c.Update(ctx, moved), `belongs to project "p1"`)
+
+		for _, name := range []string{"cluster-a", "cluster-b"} {
+			if err := e.c.Delete(ctx, cluster(name, "p1", "in-use")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.c.Delete(ctx, c); err != nil {
+			t.Fatalf("delete of an unused CBSL: %v", err)
+		}
+	})
+	t.Run("no secret in logs or messages", func(t *testing.T) {
+		assertNoSecret(t, logs.String()+strings.Join(messages, "\n"), s.RootSecretKey, wrongSecret)
+		if !strings.Contains(logs.String(), "reachability check") {
+			t.Fatal("the webhook logged no reachability check; the scan proves nothing")
+		}
+	})
+}
+
+// TestSeedWarnModeAndStatusLoop runs warn mode with the status loop on a
+// short period and cache.
+func TestSeedWarnModeAndStatusLoop(t *testing.T) {
+	ctx := context.Background()
+	check := allowLoopback()
+	check.CacheTTL, check.FailureTTL = 500*time.Millisecond, 500*time.Millisecond
+	e := startSeed(t, Options{Mode: ModeWarn, Check: check, StatusLoop: true, StatusPeriod: time.Second})
+	s := e.s3
+	e.secret(t, "good", s.RootAccessKey, s.RootSecretKey)
+	e.secret(t, "wrong", s.RootAccessKey, wrongSecret)
+
+	t.Run("warn mode admits with a warning", func(t *testing.T) {
+		if err := e.c.Create(ctx, e.cbsl("warned", s.Endpoint, "no-such-bucket", "good")); err != nil {
+			t.Fatalf("warn mode denied: %v", err)
+		}
+		if w := e.warnings.all(); !strings.Contains(w, `clusterbackupstoragelocation "warned": S3 check failed (NoSuchBucket)`) {
+			t.Fatalf("warnings = %q", w)
+		}
+		// Validation errors still deny in warn mode.
+		bad := e.cbsl("warned-invalid", s.Endpoint, "Bad_Bucket", "good")
+		if err := e.c.Create(ctx, bad); !apierrors.IsInvalid(err) {
+			t.Fatalf("invalid CBSL in warn mode: %v", err)
+		}
+	})
+	t.Run("status loop: Available, then Unavailable after the bucket is removed", func(t *testing.T) {
+		if err := s.CreateBucket(ctx, "doomed"); err != nil {
+			t.Fatal(err)
+		}
+		c := e.cbsl("watched", s.Endpoint, "doomed", "good")
+		if err := e.c.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got := waitPhase(t, e, c, velerov1.BackupStorageLocationPhaseAvailable)
+		if got.Status.LastValidationTime == nil || !strings.Contains(got.Status.Message, `bucket "doomed"`) {
+			t.Fatalf("status = %+v", got.Status)
+		}
+		if _, err := s.Client(s.RootAccessKey, s.RootSecretKey).DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("doomed")}); err != nil {
+			t.Fatal(err)
+		}
+		got = waitPhase(t, e, c, velerov1.BackupStorageLocationPhaseUnavailable)
+		if !strings.Contains(got.Status.Message, `S3 check failed (NoSuchBucket): bucket "doomed" does not exist`) {
+			t.Fatalf("message = %q", got.Status.Message)
+		}
+	})
+	t.Run("status loop reports a wrong secret without leaking it", func(t *testing.T) {
+		c := e.cbsl("wrong-secret", s.Endpoint, "backups", "wrong")
+		if err := e.c.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got := waitPhase(t, e, c, velerov1.BackupStorageLocationPhaseUnavailable)
+		if !strings.Contains(got.Status.Message, "access denied (HTTP 403") {
+			t.Fatalf("message = %q", got.Status.Message)
+		}
+	})
+	t.Run("no secret in logs, warnings, status or events", func(t *testing.T) {
+		var evs eventsv1.EventList
+		var text strings.Builder
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if err := e.c.List(ctx, &evs, client.InNamespace(e.ns)); err != nil {
+				t.Fatal(err)
+			}
+			if len(evs.Items) >= 3 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if len(evs.Items) == 0 {
+			t.Fatal("the status loop recorded no events; the scan proves nothing")
+		}
+		for _, ev := range evs.Items {
+			fmt.Fprintln(&text, ev.Reason, ev.Note)
+		}
+		var list kkpv1.ClusterBackupStorageLocationList
+		if err := e.c.List(ctx, &list, client.InNamespace(e.ns)); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range list.Items {
+			fmt.Fprintln(&text, c.Status.Message)
+		}
+		assertNoSecret(t, logs.String()+e.warnings.all()+text.String(), s.RootSecretKey, wrongSecret)
+		if !strings.Contains(text.String(), "SignatureDoesNotMatch") {
+			t.Fatalf("events and status lack the wrong-secret failure:\n%s", text.String())
+		}
+	})
+}
+
+func waitPhase(t *testing.T, e *seedEnv, c *kkpv1.ClusterBackupStorageLocation, want velerov1.BackupStorageLocationPhase) *kkpv1.ClusterBackupStorageLocation {
+	t.Helper()
+	var got kkpv1.ClusterBackupStorageLocation
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := e.c.Get(context.Background(), client.ObjectKeyFromObject(c), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status.Phase == want {
+			return &got
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("phase of %s stayed %q (%s), want %q", c.Name, got.Status.Phase, got.Status.Message, want)
+	return nil
+}
+
+func withLabel(c *kkpv1.ClusterBackupStorageLocation, project string) *kkpv1.ClusterBackupStorageLocation {
+	c = c.DeepCopy()
+	c.Labels[kkpv1.ProjectIDLabel] = project
+	return c
+}
+
+func assertNoSecret(t *testing.T, text string, secrets ...string) {
+	t.Helper()
+	// client-go dumps response bodies at verbosity 8 (the tests log at 10):
+	// a Secret's body must never be among them.
+	if i := strings.Index(text, "|k8s.....v1..Secr"); i >= 0 {
+		t.Fatalf("a Secret's body was logged: %q", text[max(0, i-200):min(len(text), i+200)])
+	}
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			i := strings.Index(text, s)
+			t.Fatalf("a secret appears in logs or messages near: %q", text[max(0, i-200):i])
+		}
+	}
+}
