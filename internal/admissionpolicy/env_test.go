@@ -44,11 +44,13 @@ func startCluster(t *testing.T, validating, mutating bool) *cluster {
 			t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
 		}
 	}
-	if validating {
-		c.waitValidating(t)
-	}
+	// Mutating first: until they are effective, every write they match
+	// fails, including the validating probes' setup.
 	if mutating {
 		c.waitMutating(t)
+	}
+	if validating {
+		c.waitValidating(t)
 	}
 	return c
 }

@@ -1,0 +1,398 @@
+package admissionpolicy
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+// diffCase is one admission request of the differential corpus.
+type diffCase struct {
+	name string
+	// obj is the object to CREATE; with edit set, the object the UPDATE
+	// starts from (created first unless exists).
+	obj client.Object
+	// exists: obj is already in the cluster (only its name is used).
+	exists bool
+	// edit, when set, makes the case an UPDATE of the stored obj.
+	edit func(client.Object)
+	// user is the requester; "" is an administrator.
+	user string
+	// stricter documents why the webhook denies what the policies admit
+	// (it needs other objects, identities or an exact parse). Empty: both
+	// layers must agree, on the decision and on the stored spec.
+	stricter string
+}
+
+// adminUser is the requester of the corpus' user writes.
+const adminUser = "admin"
+
+// TestDifferentialPoliciesVsWebhook sends one corpus of objects through (a)
+// the chart's policies alone (validating and mutating, real kube-apiserver,
+// no webhook) and (b) the webhook's own defaulting and validation functions
+// (webhook/velero, called the way webhook/user's handlers call them), and
+// asserts they never disagree: same decision, and for admitted objects the
+// same stored spec, which the webhook's defaulting leaves unchanged when it
+// runs after the policies (both layers on). The only admitted difference is the webhook being
+// stricter where it is documented to be (diffCase.stricter); each such case
+// must really differ, so the list stays honest.
+func TestDifferentialPoliciesVsWebhook(t *testing.T) {
+	c := startCluster(t, true, true)
+	rendered, err := renderTemplates(sampleValues(true, true), "backupstoragelocation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAllowed(t, c.Client.Create(c.ctx, rendered[0]))
+	for _, ns := range []string{"app"} {
+		wantAllowed(t, c.Client.Create(c.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	}
+	cfg := &velero.Config{
+		Namespace:         sampleNamespace,
+		ManagedBSLName:    sampleBSL,
+		Managed:           velero.Location{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: samplePrefix},
+		PreviousLocations: []velero.Location{{Bucket: sampleBucket, Endpoint: sampleEndpoint + "/", Prefix: previousPrefix + "/"}},
+		VeleroUser:        veleroUser,
+	}
+	if err := cfg.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	clients := map[string]client.Client{}
+	for _, u := range []string{adminUser, veleroUser} {
+		cl, err := c.ClientAs(u, "system:masters")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[u] = cl
+	}
+	stricter := 0
+	for _, tc := range diffCorpus() {
+		t.Run(tc.name, func(t *testing.T) {
+			user := tc.user
+			if user == "" {
+				user = adminUser
+			}
+			obj, old := tc.obj.DeepCopyObject().(client.Object), client.Object(nil)
+			if tc.edit != nil {
+				if !tc.exists {
+					wantAllowed(t, c.Client.Create(c.ctx, obj.DeepCopyObject().(client.Object)))
+				}
+				old = obj.DeepCopyObject().(client.Object)
+				if err := c.Client.Get(c.ctx, client.ObjectKeyFromObject(obj), old); err != nil {
+					t.Fatal(err)
+				}
+				obj = old.DeepCopyObject().(client.Object)
+				tc.edit(obj)
+			}
+
+			// (b) the webhook's functions, on the cluster's current state.
+			lookup := c.snapshot(t)
+			wObj := obj.DeepCopyObject().(client.Object)
+			wErrs := webhookAdmit(c.ctx, cfg, lookup, velero.User{Name: user}, wObj, old)
+
+			// (a) the policies alone: a dry-run write through the API server.
+			pObj := obj.DeepCopyObject().(client.Object)
+			var pErr error
+			if old == nil {
+				pErr = clients[user].Create(c.ctx, pObj, client.DryRunAll)
+			} else {
+				pErr = clients[user].Update(c.ctx, pObj, client.DryRunAll)
+			}
+
+			switch {
+			case pErr == nil && len(wErrs) == 0:
+				if tc.stricter != "" {
+					t.Fatalf("documented as webhook-stricter (%s), but both layers admit it", tc.stricter)
+				}
+				if p, w := specOf(pObj), specOf(wObj); !equality.Semantic.DeepEqual(p, w) {
+					t.Fatalf("both admit, but the stored specs differ:\npolicies %+v\nwebhook  %+v", p, w)
+				}
+				// Both layers on: the webhook runs after the policies and
+				// must find nothing left to change.
+				again := pObj.DeepCopyObject().(client.Object)
+				if err := webhookDefault(c.ctx, cfg, lookup, again, old); err != nil {
+					t.Fatal(err)
+				}
+				if p, w := specOf(pObj), specOf(again); !equality.Semantic.DeepEqual(p, w) {
+					t.Fatalf("the webhook changes what the policies stored:\npolicies %+v\nthen webhook %+v", p, w)
+				}
+				// Keep what both admit, so later cases can refer to it.
+				if old == nil {
+					wantAllowed(t, clients[user].Create(c.ctx, obj.DeepCopyObject().(client.Object)))
+				}
+			case pErr != nil && len(wErrs) > 0:
+				if tc.stricter != "" {
+					t.Fatalf("documented as webhook-stricter (%s), but the policies deny it too: %v", tc.stricter, pErr)
+				}
+				t.Logf("both deny:\n  policies: %v\n  webhook:  %v", pErr, wErrs.ToAggregate())
+			case pErr == nil && tc.stricter != "":
+				stricter++
+				t.Logf("webhook stricter (%s): %v", tc.stricter, wErrs.ToAggregate())
+			case pErr == nil:
+				t.Fatalf("the policies admit what the webhook denies: %v", wErrs.ToAggregate())
+			default:
+				t.Fatalf("the policies deny what the webhook admits: %v", pErr)
+			}
+		})
+	}
+	t.Logf("%d corpus cases, %d documented webhook-stricter", len(diffCorpus()), stricter)
+
+	// Velero's own write pattern runs through the combined layers too.
+	t.Run("Velero's own writes", func(t *testing.T) { testVeleroWrites(t, c) })
+}
+
+// webhookAdmit runs an object through the webhook's mutating and then
+// validating functions the way webhook/user's handlers route them. obj is
+// defaulted in place.
+func webhookAdmit(ctx context.Context, cfg *velero.Config, l velero.Lookup, u velero.User, obj, old client.Object) field.ErrorList {
+	if err := webhookDefault(ctx, cfg, l, obj, old); err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
+	}
+	var errs field.ErrorList
+	switch o := obj.(type) {
+	case *velerov1.BackupStorageLocation:
+		prev, _ := old.(*velerov1.BackupStorageLocation)
+		errs, _ = velero.ValidateBSL(ctx, cfg, l, u, o, prev)
+	case *velerov1.Backup:
+		prev, _ := old.(*velerov1.Backup)
+		errs, _ = velero.ValidateBackup(ctx, cfg, l, u, o, prev)
+	case *velerov1.Schedule:
+		prev, _ := old.(*velerov1.Schedule)
+		errs, _ = velero.ValidateSchedule(ctx, cfg, l, u, o, prev)
+	case *velerov1.Restore:
+		prev, _ := old.(*velerov1.Restore)
+		errs, _ = velero.ValidateRestore(ctx, cfg, l, u, o, prev)
+	default:
+		panic(sprintf("webhookAdmit: unexpected %T", obj))
+	}
+	return errs
+}
+
+// webhookDefault applies the webhook's defaulting the way webhook/user's
+// mutating handlers route it: BSLs and Schedules on CREATE and on
+// spec-changing UPDATEs, Backups on CREATE only, Restores never.
+func webhookDefault(ctx context.Context, cfg *velero.Config, l velero.Lookup, obj, old client.Object) error {
+	switch o := obj.(type) {
+	case *velerov1.BackupStorageLocation:
+		prev, _ := old.(*velerov1.BackupStorageLocation)
+		if prev == nil || !equality.Semantic.DeepEqual(prev.Spec, o.Spec) {
+			velero.DefaultBSL(cfg, o)
+		}
+	case *velerov1.Backup:
+		if old == nil {
+			return velero.DefaultBackup(ctx, cfg, l, o)
+		}
+	case *velerov1.Schedule:
+		prev, _ := old.(*velerov1.Schedule)
+		if prev == nil || !equality.Semantic.DeepEqual(prev.Spec, o.Spec) {
+			return velero.DefaultSchedule(ctx, cfg, l, o)
+		}
+	}
+	return nil
+}
+
+// specOf returns the spec of a Velero object.
+func specOf(obj client.Object) any {
+	switch o := obj.(type) {
+	case *velerov1.BackupStorageLocation:
+		return o.Spec
+	case *velerov1.Backup:
+		return o.Spec
+	case *velerov1.Schedule:
+		return o.Spec
+	case *velerov1.Restore:
+		return o.Spec
+	}
+	panic(sprintf("specOf: unexpected %T", obj))
+}
+
+// snapshot is the webhook's view of the cluster: what its informers hold.
+func (c *cluster) snapshot(t *testing.T) *velero.Objects {
+	t.Helper()
+	var bsls velerov1.BackupStorageLocationList
+	var backups velerov1.BackupList
+	var nss corev1.NamespaceList
+	for _, l := range []client.ObjectList{&bsls, &backups} {
+		if err := c.Client.List(c.ctx, l, client.InNamespace(sampleNamespace)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Client.List(c.ctx, &nss); err != nil {
+		t.Fatal(err)
+	}
+	o := &velero.Objects{Locations: bsls.Items, Backups: backups.Items}
+	for _, ns := range nss.Items {
+		o.Namespaces = append(o.Namespaces, ns.Name)
+	}
+	return o
+}
+
+// Reasons the webhook is stricter, as docs/admission-layers.md lists them.
+const (
+	whyOtherStorage = "other storage needs the webhook's allowOtherStorage; the policies leave it alone"
+	whyLookup       = "needs another object (the storage location or Backup must exist and be usable)"
+	whyIdentity     = "identity-aware: while New only Velero's service account may fill empty fields"
+	whyExactCron    = "exact robfig/cron parse (field ranges, time zones, @every at least 1m)"
+)
+
+// diffCorpus is the shared corpus, in order: later cases use objects that
+// earlier ones left in the cluster (a CREATE both layers admit is kept).
+func diffCorpus() []diffCase {
+	ro := func(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {
+		b.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
+		return b
+	}
+	def := func(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {
+		b.Spec.Default = true
+		return b
+	}
+	managed := &velerov1.BackupStorageLocation{ObjectMeta: meta(sampleBSL)}
+	editBSL := func(f func(*velerov1.BackupStorageLocation)) func(client.Object) {
+		return func(o client.Object) { f(o.(*velerov1.BackupStorageLocation)) }
+	}
+	editBackup := func(f func(*velerov1.Backup)) func(client.Object) {
+		return func(o client.Object) { f(o.(*velerov1.Backup)) }
+	}
+	editSchedule := func(f func(*velerov1.Schedule)) func(client.Object) {
+		return func(o client.Object) { f(o.(*velerov1.Schedule)) }
+	}
+	withPhase := func(b *velerov1.Backup, p velerov1.BackupPhase) *velerov1.Backup {
+		b.Status.Phase = p
+		return b
+	}
+	withLabel := func(b *velerov1.Backup, k, v string) *velerov1.Backup {
+		b.Labels = map[string]string{k: v}
+		return b
+	}
+	sel := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "a"}}
+	bothSelectors := func(s *velerov1.BackupSpec) {
+		s.LabelSelector = sel
+		s.OrLabelSelectors = []*metav1.LabelSelector{sel}
+	}
+	b := func(name string, f func(*velerov1.Backup)) *velerov1.Backup {
+		x := cliBackup(name)
+		f(x)
+		return x
+	}
+	sch := func(name, cron string, f func(*velerov1.Schedule)) *velerov1.Schedule {
+		x := cliSchedule(name, cron)
+		f(x)
+		return x
+	}
+	none := func(*velerov1.Backup) {}
+	noneS := func(*velerov1.Schedule) {}
+
+	return []diffCase{
+		// BackupStorageLocations.
+		{name: "bsl/other storage, clean prefix", obj: bsl("d-other", "other-bucket", sampleEndpoint, "x"), stricter: whyOtherStorage},
+		{name: "bsl/other storage, empty segment", obj: bsl("d-empty", "other-bucket", sampleEndpoint, "a//b")},
+		{name: "bsl/other storage, dotdot", obj: bsl("d-dotdot", "other-bucket", sampleEndpoint, "p1/cA/../../p2/cX")},
+		{name: "bsl/other storage, dot", obj: bsl("d-dot", "other-bucket", sampleEndpoint, "a/./b")},
+		{name: "bsl/other storage, leading slash", obj: bsl("d-lead", "other-bucket", sampleEndpoint, "/a")},
+		{name: "bsl/other storage, backslash", obj: bsl("d-bs", "other-bucket", sampleEndpoint, `a\b`)},
+		{name: "bsl/other storage, control character", obj: bsl("d-ctl", "other-bucket", sampleEndpoint, "a\tb")},
+		{name: "bsl/other storage, too long", obj: bsl("d-long", "other-bucket", sampleEndpoint, longPrefix(513))},
+		{name: "bsl/second default", obj: def(bsl("d-default", "other-bucket", sampleEndpoint, "y"))},
+		{name: "bsl/same bucket and endpoint", obj: bsl("d-same", sampleBucket, sampleEndpoint, "kkp/p1/c2")},
+		{name: "bsl/same storage, endpoint spelled else", obj: bsl("d-same-case", sampleBucket, "HTTPS://s3.example.com:9000//", "kkp/p1/c2")},
+		{name: "bsl/same storage, inside the cluster prefix", obj: bsl("d-nested", sampleBucket, sampleEndpoint, samplePrefix+"/x")},
+		{name: "bsl/previous location, read-only", obj: ro(bsl("d-prev-ro", sampleBucket, sampleEndpoint, previousPrefix))},
+		{name: "bsl/previous location, read-write", obj: bsl("d-prev-rw", sampleBucket, sampleEndpoint, previousPrefix)},
+		{name: "bsl/previous location, read-only default", obj: def(ro(bsl("d-prev-def", sampleBucket, sampleEndpoint, previousPrefix)))},
+		{name: "bsl/managed, drop default", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Default = false })},
+		{name: "bsl/managed, other bucket", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Bucket = "elsewhere" })},
+		{name: "bsl/managed, other endpoint", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://evil.example.com" })},
+		{name: "bsl/managed, endpoint spelled else", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://S3.example.com:9000/" })},
+		{name: "bsl/managed, sibling prefix", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = samplePrefix + "0" })},
+		{name: "bsl/managed, parent prefix", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = "kkp/p1" })},
+		{name: "bsl/managed, trailing slash", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = samplePrefix + "/" })},
+		{name: "bsl/managed, empty prefix", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = "" })},
+		{name: "bsl/managed, Velero status write", obj: managed, exists: true, user: veleroUser, edit: editBSL(func(b *velerov1.BackupStorageLocation) {
+			b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
+		})},
+
+		// Backups.
+		{name: "backup/velero CLI", obj: b("d-cli", none)},
+		{name: "backup/explicit values", obj: b("d-explicit", func(x *velerov1.Backup) {
+			x.Spec.TTL.Duration = 24 * time.Hour
+			x.Spec.StorageLocation = sampleBSL
+			x.Spec.DefaultVolumesToFsBackup = ptrTo(false)
+		})},
+		{name: "backup/missing storage location", obj: b("d-nope", func(x *velerov1.Backup) { x.Spec.StorageLocation = "nope" }), stricter: whyLookup},
+		{name: "backup/read-only storage location", obj: b("d-to-ro", func(x *velerov1.Backup) { x.Spec.StorageLocation = "d-prev-ro" }), stricter: whyLookup},
+		{name: "backup/both selectors", obj: b("d-selectors", func(x *velerov1.Backup) { bothSelectors(&x.Spec) })},
+		{name: "backup/negative ttl", obj: b("d-negative", func(x *velerov1.Backup) { x.Spec.TTL.Duration = -time.Hour })},
+		{name: "backup/synced from storage", obj: withPhase(backup("d-synced"), velerov1.BackupPhaseCompleted)},
+		{name: "backup/synced from storage, of a schedule", obj: withLabel(withPhase(backup("d-nightly-1"), velerov1.BackupPhaseCompleted), velerov1.ScheduleNameLabel, "d-nightly")},
+		{name: "backup/Velero's defaulting pass while new", obj: cliBackup("d-run"), user: veleroUser, edit: editBackup(func(x *velerov1.Backup) {
+			x.Spec.SnapshotMoveData = ptrTo(false)
+			x.Spec.ItemOperationTimeout.Duration = 4 * time.Hour
+			x.Spec.CSISnapshotTimeout.Duration = 10 * time.Minute
+			x.Labels = map[string]string{velerov1.StorageLocationLabel: sampleBSL}
+			x.Status.Phase = velerov1.BackupPhaseInProgress
+		})},
+		{name: "backup/user spec change while new", obj: cliBackup("d-user-new"), edit: editBackup(func(x *velerov1.Backup) { x.Spec.IncludedNamespaces = []string{"app"} }), stricter: whyIdentity},
+		{name: "backup/Velero status write", obj: withPhase(backup("d-progress"), velerov1.BackupPhaseInProgress), user: veleroUser, edit: editBackup(func(x *velerov1.Backup) {
+			x.Status.Phase = velerov1.BackupPhaseCompleted
+		})},
+		{name: "backup/spec change after completion", obj: withPhase(backup("d-done"), velerov1.BackupPhaseCompleted), edit: editBackup(func(x *velerov1.Backup) { x.Spec.TTL.Duration = time.Hour })},
+		{name: "backup/labels after completion", obj: withPhase(backup("d-done-labels"), velerov1.BackupPhaseCompleted), edit: editBackup(func(x *velerov1.Backup) { x.Labels = map[string]string{"keep": "yes"} })},
+
+		// Schedules.
+		{name: "schedule/velero CLI", obj: sch("d-cli", "@daily", noneS)},
+		{name: "schedule/five fields", obj: sch("d-five", "0 1 * * *", noneS)},
+		{name: "schedule/every", obj: sch("d-every", "@every 6h", noneS)},
+		{name: "schedule/time zone", obj: sch("d-tz", "CRON_TZ=Europe/Berlin 0 3 * * *", noneS)},
+		{name: "schedule/not cron", obj: sch("d-not", "not cron", noneS)},
+		{name: "schedule/four fields", obj: sch("d-four", "* * * *", noneS)},
+		{name: "schedule/six fields", obj: sch("d-six", "0 * * * * *", noneS)},
+		{name: "schedule/bad every", obj: sch("d-badevery", "@every 5x", noneS)},
+		{name: "schedule/unknown descriptor", obj: sch("d-desc", "@fortnightly", noneS)},
+		{name: "schedule/zone without spec", obj: sch("d-zoneonly", "TZ=UTC", noneS)},
+		{name: "schedule/empty", obj: sch("d-emptycron", "", noneS)},
+		{name: "schedule/every 30s", obj: sch("d-30s", "@every 30s", noneS), stricter: whyExactCron},
+		{name: "schedule/hour 25", obj: sch("d-h25", "0 25 * * *", noneS), stricter: whyExactCron},
+		{name: "schedule/unknown zone", obj: sch("d-zone", "TZ=Nowhere/City 0 1 * * *", noneS), stricter: whyExactCron},
+		{name: "schedule/template with both selectors", obj: sch("d-tsel", "@daily", func(x *velerov1.Schedule) { bothSelectors(&x.Spec.Template) })},
+		{name: "schedule/template with negative ttl", obj: sch("d-tneg", "@daily", func(x *velerov1.Schedule) { x.Spec.Template.TTL.Duration = -time.Hour })},
+		{name: "schedule/template on a missing location", obj: sch("d-tnope", "@daily", func(x *velerov1.Schedule) { x.Spec.Template.StorageLocation = "nope" }), stricter: whyLookup},
+		{name: "schedule/update to a bad cron", obj: cliSchedule("d-upd-bad", "@daily"), edit: editSchedule(func(x *velerov1.Schedule) { x.Spec.Schedule = "0 1 * *" })},
+		{name: "schedule/update zeroes the template ttl", obj: cliSchedule("d-upd-ttl", "@daily"), edit: editSchedule(func(x *velerov1.Schedule) {
+			x.Spec.Template.TTL.Duration = 0
+			x.Spec.Template.DefaultVolumesToFsBackup = nil
+		})},
+		{name: "schedule/Velero status write", obj: cliSchedule("d-upd-status", "@daily"), user: veleroUser, edit: editSchedule(func(x *velerov1.Schedule) {
+			x.Status.Phase = velerov1.SchedulePhaseEnabled
+		})},
+
+		// Restores.
+		{name: "restore/neither source", obj: restore("d-neither", "", "")},
+		{name: "restore/both sources", obj: restore("d-both", "d-synced", "d-nightly")},
+		{name: "restore/from a backup", obj: restore("d-from-backup", "d-synced", "")},
+		{name: "restore/from a schedule", obj: restore("d-from-schedule", "", "d-nightly")},
+		{name: "restore/from a missing backup", obj: restore("d-missing", "nope", ""), stricter: whyLookup},
+		{name: "restore/from a schedule without backups", obj: restore("d-no-backups", "", "d-five"), stricter: whyLookup},
+		{name: "restore/Velero fills the backup name", obj: restore("d-fill", "", "d-nightly"), user: veleroUser, edit: func(o client.Object) {
+			r := o.(*velerov1.Restore)
+			r.Spec.BackupName = "d-nightly-1"
+			r.Status.Phase = velerov1.RestorePhaseInProgress
+		}},
+	}
+}
+
+// longPrefix is a valid-looking prefix of n bytes.
+func longPrefix(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 'a'
+	}
+	return string(b)
+}
