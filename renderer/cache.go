@@ -99,6 +99,14 @@ func (r *Renderer) renderShape(s *shape, vals map[string]any) {
 	}
 	s.ms = outs[0]
 	s.ok = sameManifests(substitute(outs[0], probes[0], probes[1]), outs[1])
+	if s.ok {
+		// JSON is derived from the YAML, so IDs appear in it verbatim too.
+		for i := range s.ms {
+			if j, err := s.ms[i].JSON(); err == nil {
+				s.ms[i].json = j
+			}
+		}
+	}
 }
 
 // substitute returns ms with from's IDs replaced by to's, copying only
@@ -115,7 +123,9 @@ func substitute(ms []Manifest, from, to probe) []Manifest {
 		out[i].YAML = []byte(r.Replace(string(m.YAML)))
 		out[i].Name = r.Replace(m.Name)
 		out[i].Namespace = r.Replace(m.Namespace)
-		out[i].json = nil
+		if m.json != nil {
+			out[i].json = []byte(r.Replace(string(m.json)))
+		}
 	}
 	return out
 }

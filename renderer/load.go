@@ -48,11 +48,17 @@ func LoadInputs(files ...string) ([]Input, error) {
 			}
 			continue
 		}
-		if err := objs.loadFS(os.DirFS(filepath.Dir(f)), filepath.Base(f), filepath.Dir(f)); err != nil {
+		if err := objs.Load(f); err != nil {
 			return nil, err
 		}
 	}
 	return BuildFleet(objs)
+}
+
+// Load adds the objects of a file or a directory on disk (every *.yaml,
+// *.yml and *.json below it, in lexical order; hidden directories skipped).
+func (o *Objects) Load(file string) error {
+	return o.loadFS(os.DirFS(filepath.Dir(file)), filepath.Base(file), filepath.Dir(file))
 }
 
 // LoadInputsFS is LoadInputs on a file system (for example the embedded

@@ -1,11 +1,295 @@
 package main
 
 import (
+	"bufio"
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/clusterbackup/clusterbackup/examples"
+	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
-// runRender is a placeholder until the renderer work lands.
-func runRender(_ context.Context, _ streams, _ []string) error {
-	return errors.New("not implemented yet")
+// With -o DIR, each cluster's folder holds crdsFile (the Velero CRDs, the
+// same for every cluster: hard links to one file) and renderFile (the rest).
+const (
+	crdsFile   = "crds"
+	renderFile = "velero-managed"
+)
+
+// renderOutputFiles are the only files an existing output directory may hold.
+var renderOutputFiles = map[string]bool{
+	crdsFile + ".yaml": true, crdsFile + ".json": true, renderFile + ".yaml": true, renderFile + ".json": true,
+}
+
+// fileList is a repeatable -f flag.
+type fileList []string
+
+func (l *fileList) String() string     { return strings.Join(*l, ",") }
+func (l *fileList) Set(v string) error { *l = append(*l, v); return nil }
+
+// runRender renders the managed Velero release of every Cluster in the
+// inputs (default: the bundled example fleet) to stdout or one folder per
+// cluster.
+func runRender(ctx context.Context, s streams, args []string) error {
+	fs := newFlagSet(s, "render")
+	var files fileList
+	fs.Var(&files, "f", "a `file, directory or -` (stdin) with Clusters, ClusterBackupStorageLocations and Secrets (repeatable; default: the bundled examples/fleet)")
+	overlay := fs.String("overlay", "", "apply the named kustomize `overlay` ("+strings.Join(renderer.Overlays(), ", ")+")")
+	out := fs.String("o", "-", "`-` to stream to stdout, or a DIR to write DIR/<cluster-id>/{"+crdsFile+","+renderFile+"}.<format> (replaced atomically)")
+	kubeVersion := fs.String("kube-version", renderer.DefaultKubeVersion, "Kubernetes `version` the chart renders for")
+	format := fs.String("format", "yaml", "output `format`: yaml (multi-document) or json (one v1 List per cluster)")
+	registry := fs.String("registry", "", "image `registry` for every image, including the restore helper (air-gapped installs)")
+	credentials := fs.String("credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference a Secret) or inline (render the CBSL's keys; opt-in)")
+	noNodeAgent := fs.Bool("no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
+	concurrency := fs.Int("concurrency", 0, "clusters rendered at once (default: number of CPUs)")
+	fs.Usage = func() {
+		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q (give inputs with -f)", errUsage, fs.Args())
+	}
+	if *format != "yaml" && *format != "json" {
+		return fmt.Errorf("%w: --format must be yaml or json, not %q", errUsage, *format)
+	}
+	mode := renderer.CredentialsMode(*credentials)
+	if mode != renderer.CredentialsExistingSecret && mode != renderer.CredentialsInline {
+		return fmt.Errorf("%w: --credentials must be %s or %s, not %q", errUsage, renderer.CredentialsExistingSecret, renderer.CredentialsInline, *credentials)
+	}
+
+	inputs, err := loadRenderInputs(s, files)
+	if err != nil {
+		return err
+	}
+	r, err := renderer.New(renderer.Options{
+		KubeVersion:      *kubeVersion,
+		Overlay:          *overlay,
+		Registry:         *registry,
+		Credentials:      mode,
+		DisableNodeAgent: *noNodeAgent,
+		Concurrency:      *concurrency,
+	})
+	if err != nil {
+		return err
+	}
+	prog := newProgress(s.Err, len(inputs))
+	defer prog.done()
+	if *out == "-" {
+		return renderStream(ctx, r, inputs, *format, s.Out, prog)
+	}
+	return renderDir(ctx, r, inputs, *format, *out, prog)
+}
+
+// loadRenderInputs reads the -f inputs, or the bundled example fleet.
+func loadRenderInputs(s streams, files []string) ([]renderer.Input, error) {
+	if len(files) == 0 {
+		return renderer.LoadInputsFS(examples.Fleet, "fleet")
+	}
+	var objs renderer.Objects
+	for _, f := range files {
+		var err error
+		if f == "-" {
+			err = objs.Parse("<stdin>", s.In)
+		} else {
+			err = objs.Load(f)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return renderer.BuildFleet(objs)
+}
+
+func writeResult(w io.Writer, res renderer.Result, format string) error {
+	if format == "json" {
+		return res.WriteJSON(w)
+	}
+	return res.WriteYAML(w)
+}
+
+// renderStream writes every cluster's release to w, in input order.
+func renderStream(ctx context.Context, r *renderer.Renderer, inputs []renderer.Input, format string, w io.Writer, prog *progress) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	err := r.RenderFleet(ctx, inputs, func(res renderer.Result) error {
+		if format == "yaml" {
+			fmt.Fprintf(bw, "# cluster %s (project %s)\n", res.ClusterID(), res.Input.ProjectID())
+		}
+		prog.add()
+		return writeResult(bw, res, format)
+	})
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// renderDir writes DIR/<cluster-id>/{crds,velero-managed}.<format> into a temporary
+// directory beside DIR and renames it into place only when every cluster
+// rendered: a failure leaves DIR as it was. An existing DIR is replaced only
+// when it holds nothing but such cluster folders.
+func renderDir(ctx context.Context, r *renderer.Renderer, inputs []renderer.Input, format, dir string, prog *progress) error {
+	dir = filepath.Clean(dir)
+	if err := checkReplaceable(dir, format); err != nil {
+		return err
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	sharedCRDs := "" // the first cluster's CRD file; the others are hard links to it
+	err = r.RenderFleet(ctx, inputs, func(res renderer.Result) error {
+		defer prog.add()
+		d := filepath.Join(tmp, res.ClusterID())
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+		crds, rest := splitCRDs(res)
+		crdFile := filepath.Join(d, crdsFile+"."+format)
+		if sharedCRDs == "" || os.Link(sharedCRDs, crdFile) != nil {
+			if err := writeFile(crdFile, crds, format); err != nil {
+				return err
+			}
+			sharedCRDs = crdFile
+		}
+		return writeFile(filepath.Join(d, renderFile+"."+format), rest, format)
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	old := ""
+	if _, err := os.Stat(dir); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dir)
+		}
+		return err
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}
+
+// splitCRDs separates the CRDs (identical for every cluster) from the rest.
+func splitCRDs(res renderer.Result) (crds, rest renderer.Result) {
+	crds.Input, rest.Input = res.Input, res.Input
+	for _, m := range res.Manifests {
+		if m.Kind == "CustomResourceDefinition" {
+			crds.Manifests = append(crds.Manifests, m)
+		} else {
+			rest.Manifests = append(rest.Manifests, m)
+		}
+	}
+	return crds, rest
+}
+
+// writeFile writes one result to a new file.
+func writeFile(name string, res renderer.Result, format string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	err = writeResult(bw, res, format)
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// checkReplaceable refuses to replace a directory that holds anything but
+// earlier render output.
+func checkReplaceable(dir, format string) error {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			return fmt.Errorf("output directory %s holds %s, which is not render output; refusing to replace it", dir, e.Name())
+		}
+		sub, err := os.ReadDir(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return err
+		}
+		for _, f := range sub {
+			if f.IsDir() || !renderOutputFiles[f.Name()] {
+				return fmt.Errorf("output directory %s holds %s, which is not render output; refusing to replace it", dir, filepath.Join(e.Name(), f.Name()))
+			}
+		}
+	}
+	return nil
+}
+
+// progress reports rendered clusters on stderr, only when it is a terminal
+// and the fleet has more than one cluster.
+type progress struct {
+	w     io.Writer
+	total int
+	n     atomic.Int64
+	stop  chan struct{}
+	ended chan struct{}
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total}
+	f, ok := w.(*os.File)
+	if !ok || total < 2 || !term.IsTerminal(int(f.Fd())) {
+		return p
+	}
+	p.stop, p.ended = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.ended)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				fmt.Fprintf(p.w, "\rrendered %d/%d clusters", p.n.Load(), p.total)
+			case <-p.stop:
+				fmt.Fprintf(p.w, "\rrendered %d/%d clusters\n", p.n.Load(), p.total)
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) add() { p.n.Add(1) }
+
+func (p *progress) done() {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.ended
+	}
 }
