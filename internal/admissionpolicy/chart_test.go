@@ -1,0 +1,133 @@
+package admissionpolicy
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// kinds lists "Kind/name" of objects.
+func kinds(t *testing.T, values map[string]any) []string {
+	t.Helper()
+	objs, err := renderPolicies(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, o := range objs {
+		out = append(out, o.GetKind()+"/"+o.GetName())
+	}
+	slices.Sort(out)
+	return out
+}
+
+var (
+	params     = []string{"ConfigMap/" + paramsName}
+	validating = []string{
+		"ValidatingAdmissionPolicy/clusterbackup-backup", "ValidatingAdmissionPolicy/clusterbackup-bsl",
+		"ValidatingAdmissionPolicy/clusterbackup-restore", "ValidatingAdmissionPolicy/clusterbackup-schedule",
+		"ValidatingAdmissionPolicyBinding/clusterbackup-backup", "ValidatingAdmissionPolicyBinding/clusterbackup-bsl",
+		"ValidatingAdmissionPolicyBinding/clusterbackup-restore", "ValidatingAdmissionPolicyBinding/clusterbackup-schedule",
+	}
+	mutating = []string{
+		"MutatingAdmissionPolicy/clusterbackup-backups-defaults", "MutatingAdmissionPolicy/clusterbackup-bsl-defaults",
+		"MutatingAdmissionPolicy/clusterbackup-schedules-defaults",
+		"MutatingAdmissionPolicyBinding/clusterbackup-backups-defaults", "MutatingAdmissionPolicyBinding/clusterbackup-bsl-defaults",
+		"MutatingAdmissionPolicyBinding/clusterbackup-schedules-defaults",
+	}
+)
+
+func sorted(parts ...[]string) []string {
+	out := slices.Concat(parts...)
+	slices.Sort(out)
+	return out
+}
+
+// TestChartGating: validating policies are on and mutating ones off by
+// default (the webhook mutates); each switch works on its own.
+func TestChartGating(t *testing.T) {
+	defaults := sampleValues(true, false)
+	delete(defaults, "admissionPolicies")
+	tests := map[string]struct {
+		values map[string]any
+		want   []string
+	}{
+		"chart defaults":  {values: defaults, want: sorted(params, validating)},
+		"validating only": {values: sampleValues(true, false), want: sorted(params, validating)},
+		"mutating only":   {values: sampleValues(false, true), want: sorted(params, mutating)},
+		"both":            {values: sampleValues(true, true), want: sorted(params, validating, mutating)},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := kinds(t, tc.values); !slices.Equal(got, tc.want) {
+				t.Fatalf("rendered %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("neither", func(t *testing.T) {
+		if got := kinds(t, sampleValues(false, false)); len(got) != 0 {
+			t.Fatalf("rendered %v with both switches off, want nothing", got)
+		}
+	})
+}
+
+// TestChartParams: the params ConfigMap carries the cluster's managed storage
+// and its previous locations, normalized the way the rules compare them.
+func TestChartParams(t *testing.T) {
+	objs, err := renderPolicies(sampleValues(true, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(objs, func(o *unstructured.Unstructured) bool { return o.GetKind() == "ConfigMap" })
+	if i < 0 {
+		t.Fatal("no params ConfigMap rendered")
+	}
+	cm := objs[i]
+	if cm.GetNamespace() != sampleNamespace {
+		t.Errorf("params in namespace %q, want %q", cm.GetNamespace(), sampleNamespace)
+	}
+	if cm.GetLabels()["app.kubernetes.io/managed-by"] != "clusterbackup" {
+		t.Errorf("params labels %v lack the managed-by label", cm.GetLabels())
+	}
+	want := map[string]any{
+		"bslName":    sampleBSL,
+		"bucket":     sampleBucket,
+		"s3Url":      sampleEndpoint,
+		"prefix":     samplePrefix,
+		"previous.0": sampleBucket + "\n" + sampleEndpoint + "\n" + previousPrefix,
+	}
+	if got := cm.Object["data"].(map[string]any); !maps.Equal(got, want) {
+		t.Fatalf("params data %q\nwant %q", got, want)
+	}
+}
+
+// TestChartRejects: bad admission-policy values fail rendering with the
+// values path in the message.
+func TestChartRejects(t *testing.T) {
+	tests := map[string]struct {
+		set  func(ap map[string]any)
+		want string
+	}{
+		"unknown key": {set: func(ap map[string]any) { ap["enable"] = true }, want: "additional properties 'enable' not allowed"},
+		"previous location without bucket": {set: func(ap map[string]any) {
+			ap["previousLocations"] = []any{map[string]any{"prefix": "a"}}
+		}, want: "missing property 'bucket'"},
+		"previous location with a bad prefix": {set: func(ap map[string]any) {
+			ap["previousLocations"] = []any{map[string]any{"bucket": "b", "prefix": "a/../b"}}
+		}, want: `admissionPolicies.previousLocations[0].prefix: Invalid value: "a/../b": segment 2 is ".."`},
+		"enabled is not a boolean": {set: func(ap map[string]any) { ap["validating"] = map[string]any{"enabled": "yes"} }, want: "validating/enabled"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			v := sampleValues(true, false)
+			tc.set(v["admissionPolicies"].(map[string]any))
+			_, err := renderPolicies(v)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("render: %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
