@@ -21,6 +21,7 @@ func wantDenied(t *testing.T, err error, policy string, wants ...string) {
 			t.Fatalf("denial %q does not contain %q", msg, w)
 		}
 	}
+	t.Logf("denied: %s", msg)
 }
 
 // wantAllowed fails on any error.
