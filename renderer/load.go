@@ -58,6 +58,7 @@ func LoadInputs(files ...string) ([]Input, error) {
 // Load adds the objects of a file or a directory on disk (every *.yaml,
 // *.yml and *.json below it, in lexical order; hidden directories skipped).
 func (o *Objects) Load(file string) error {
+	file = filepath.Clean(file)
 	return o.loadFS(os.DirFS(filepath.Dir(file)), filepath.Base(file), filepath.Dir(file))
 }
 
