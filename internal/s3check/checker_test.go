@@ -85,7 +85,7 @@ func TestFailureClasses(t *testing.T) {
 // TestDNSFailure uses a resolver that knows no names.
 func TestDNSFailure(t *testing.T) {
 	c := s3check.New(s3check.Options{Resolver: fakeResolver{}})
-	r := c.Check(context.Background(), s3check.Target{Endpoint: "https://s3.nowhere.test", Region: "x", Bucket: "b"})
+	r := c.Check(context.Background(), s3check.Target{Endpoint: "https://s3.nowhere.test", Region: "x", Bucket: "b", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}})
 	if r.Class != s3check.ClassDNS || !strings.Contains(r.Message, `cannot resolve endpoint host "s3.nowhere.test": no such host`) {
 		t.Fatalf("got %s %q", r.Class, r.Message)
 	}
@@ -110,7 +110,7 @@ func TestMetadataBehindNameNoPacket(t *testing.T) {
 	}
 	// A configured deny CIDR wins over the allowlist; again nothing is dialled.
 	c = s3check.New(s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.0/8"), Deny: s3check.MustPrefixes("127.0.0.1/32")}})
-	r = c.Check(context.Background(), s3check.Target{Endpoint: "http://" + l.Addr().String(), Region: "x", Bucket: "bucket"})
+	r = c.Check(context.Background(), s3check.Target{Endpoint: "http://" + l.Addr().String(), Region: "x", Bucket: "bucket", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}})
 	if r.Class != s3check.ClassPolicy || !strings.Contains(r.Message, "in the denied range 127.0.0.1/32") || l.n.Load() != 0 {
 		t.Fatalf("got %s %q with %d connections", r.Class, r.Message, l.n.Load())
 	}

@@ -91,7 +91,7 @@ type countingListener struct {
 	n atomic.Int64
 }
 
-func newCountingListener(t *testing.T, addr string) *countingListener {
+func newCountingListener(t testing.TB, addr string) *countingListener {
 	t.Helper()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {

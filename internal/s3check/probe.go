@@ -24,6 +24,9 @@ func (c *Checker) probe(ctx context.Context, t Target) Result {
 	if t.Bucket == "" {
 		return fail(failure{ClassInvalid, "no bucket given"})
 	}
+	if t.Credentials.AccessKeyID == "" || t.Credentials.SecretAccessKey == "" {
+		return fail(failure{ClassInvalid, "no static credentials given (access key ID and secret access key)"})
+	}
 	u, host, port, err := t.hostPort()
 	if err != nil {
 		return fail(failure{ClassInvalid, err.Error()})

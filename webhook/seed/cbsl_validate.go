@@ -26,8 +26,10 @@ import (
 // change while clusters use the CBSL. DELETE is denied while clusters still
 // reference the CBSL.
 type CBSLValidator struct {
-	// Reader reads Secrets and Clusters (uncached).
+	// Reader reads Clusters (uncached), and Secrets unless Secrets is set.
 	Reader client.Reader
+	// Secrets reads credential Secrets. Default ReaderSecrets(Reader).
+	Secrets SecretGetter
 	// Checker runs the reachability checks.
 	Checker *s3check.Checker
 	// Options are the completed seed options (Mode, CBSLNamespace,
@@ -66,7 +68,11 @@ func (v *CBSLValidator) Handle(ctx context.Context, req admission.Request) admis
 // judge validates and checks a new or changed CBSL.
 func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation) admission.Response {
 	log := logf.FromContext(ctx).WithValues("clusterbackupstoragelocation", c.Namespace+"/"+c.Name)
-	ev, err := Evaluate(ctx, c, ReaderSecrets(v.Reader), v.Checker, v.Options.ProbeIsolation)
+	secrets := v.Secrets
+	if secrets == nil {
+		secrets = ReaderSecrets(v.Reader)
+	}
+	ev, err := Evaluate(ctx, c, secrets, v.Checker, v.Options.ProbeIsolation)
 	if err != nil {
 		log.Error(err, "cannot read the credential secret")
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("read secrets of clusterbackupstoragelocation %q: %w", c.Name, err))

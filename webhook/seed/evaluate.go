@@ -38,6 +38,19 @@ func ReaderSecrets(r client.Reader) SecretGetter {
 	}
 }
 
+// firstFound asks primary, then fallback when primary does not have the
+// Secret: an informer cache may lag behind a Secret applied together with
+// its CBSL.
+func firstFound(primary, fallback SecretGetter) SecretGetter {
+	return func(ctx context.Context, ns, name string) (*corev1.Secret, error) {
+		s, err := primary(ctx, ns, name)
+		if s != nil || err != nil {
+			return s, err
+		}
+		return fallback(ctx, ns, name)
+	}
+}
+
 // Evaluation is the outcome of validating and checking one CBSL.
 type Evaluation struct {
 	// Errors are broken rules; when there are any, no check ran.

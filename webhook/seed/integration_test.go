@@ -214,12 +214,12 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 }
 
 // TestSeedWarnModeAndStatusLoop runs warn mode with the status loop on a
-// short period and cache.
+// short period and cache, reading Secrets through the informer cache.
 func TestSeedWarnModeAndStatusLoop(t *testing.T) {
 	ctx := context.Background()
 	check := allowLoopback()
 	check.CacheTTL, check.FailureTTL = 500*time.Millisecond, 500*time.Millisecond
-	e := startSeed(t, Options{Mode: ModeWarn, Check: check, StatusLoop: true, StatusPeriod: time.Second})
+	e := startSeed(t, Options{Mode: ModeWarn, Check: check, StatusLoop: true, StatusPeriod: time.Second, CachedSecrets: true})
 	s := e.s3
 	e.secret(t, "good", s.RootAccessKey, s.RootSecretKey)
 	e.secret(t, "wrong", s.RootAccessKey, wrongSecret)

@@ -61,6 +61,12 @@ type Options struct {
 	// bucket root or a sibling prefix, and warns when it can. Default false
 	// (a CBSL's credential normally spans all its clusters).
 	ProbeIsolation bool
+	// CachedSecrets reads credential Secrets through the manager's informer
+	// cache instead of one API GET per admission. Faster (the GET dominates a
+	// cached admission), but the manager then watches Secrets: restrict its
+	// cache to CBSLNamespace (cache.Options.ByObject) and grant list/watch
+	// on secrets there. Default false.
+	CachedSecrets bool
 	// StatusLoop enables the CBSL status reconciler. Default false.
 	StatusLoop bool
 	// StatusPeriod is how often the status loop re-checks every CBSL.
@@ -81,6 +87,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.Var(&o.Check.Policy.Allow, "cbsl-check-allow-cidr", "CIDR or address the S3 check may dial although the built-in rules deny it (loopback, link-local, ...); repeatable, comma-separated")
 	fs.Var(&o.Check.Policy.Deny, "cbsl-check-deny-cidr", "CIDR the S3 check must never dial, even when allowlisted (e.g. pod and service networks); repeatable, comma-separated")
 	fs.BoolVar(&o.ProbeIsolation, "cbsl-check-probe-isolation", o.ProbeIsolation, "warn when a CBSL's credential can list the bucket root or a sibling prefix")
+	fs.BoolVar(&o.CachedSecrets, "cbsl-cached-secrets", o.CachedSecrets, "read CBSL credential Secrets from the manager's informer cache (needs list/watch on secrets) instead of one API GET per admission")
 	fs.BoolVar(&o.StatusLoop, "cbsl-status-loop", o.StatusLoop, "run the reconciler that writes CBSL status from the reachability check")
 	fs.DurationVar(&o.StatusPeriod, "cbsl-status-period", or(o.StatusPeriod, DefaultStatusPeriod), "how often the status loop re-checks every CBSL")
 }

@@ -44,16 +44,20 @@ func Setup(mgr manager.Manager, o Options) error {
 		checker = s3check.New(o.Check)
 	}
 	reader := mgr.GetAPIReader()
+	secrets := ReaderSecrets(reader)
+	if o.CachedSecrets {
+		secrets = firstFound(ReaderSecrets(mgr.GetClient()), secrets)
+	}
 	srv := mgr.GetWebhookServer()
 	srv.Register(MutateCBSLPath, &webhook.Admission{Handler: &CBSLMutator{}})
-	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Checker: checker, Options: o}})
+	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o}})
 	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace}})
 	if !o.StatusLoop {
 		return nil
 	}
 	r := &StatusReconciler{
 		Client:         mgr.GetClient(),
-		Secrets:        ReaderSecrets(reader),
+		Secrets:        secrets,
 		Checker:        checker,
 		Period:         o.StatusPeriod,
 		ProbeIsolation: o.ProbeIsolation,
