@@ -239,7 +239,7 @@ func (c *cluster) snapshot(t *testing.T) *velero.Objects {
 const (
 	whyOtherStorage = "other storage needs the webhook's allowOtherStorage; the policies leave it alone"
 	whyLookup       = "needs another object (the storage location or Backup must exist and be usable)"
-	whyIdentity     = "identity-aware: while New only Velero's service account may fill empty fields"
+	whyIdentity     = "identity-aware: before InProgress only Velero's service account may fill empty fields"
 	whyExactCron    = "exact robfig/cron parse (field ranges, time zones, @every at least 1m)"
 )
 
@@ -332,7 +332,11 @@ func diffCorpus() []diffCase {
 		{name: "backup/negative ttl", obj: b("d-negative", func(x *velerov1.Backup) { x.Spec.TTL.Duration = -time.Hour })},
 		{name: "backup/synced from storage", obj: withPhase(backup("d-synced"), velerov1.BackupPhaseCompleted)},
 		{name: "backup/synced from storage, of a schedule", obj: withLabel(withPhase(backup("d-nightly-1"), velerov1.BackupPhaseCompleted), velerov1.ScheduleNameLabel, "d-nightly")},
-		{name: "backup/Velero's defaulting pass while new", obj: cliBackup("d-run"), user: veleroUser, edit: editBackup(func(x *velerov1.Backup) {
+		{name: "backup/Velero queues it", obj: cliBackup("d-queue"), user: veleroUser, edit: editBackup(func(x *velerov1.Backup) {
+			x.Status.Phase = velerov1.BackupPhaseQueued
+			x.Status.QueuePosition = 1
+		})},
+		{name: "backup/Velero's defaulting pass while ready to start", obj: withPhase(cliBackup("d-run"), velerov1.BackupPhaseReadyToStart), user: veleroUser, edit: editBackup(func(x *velerov1.Backup) {
 			x.Spec.SnapshotMoveData = ptrTo(false)
 			x.Spec.ItemOperationTimeout.Duration = 4 * time.Hour
 			x.Spec.CSISnapshotTimeout.Duration = 10 * time.Minute
@@ -340,6 +344,7 @@ func diffCorpus() []diffCase {
 			x.Status.Phase = velerov1.BackupPhaseInProgress
 		})},
 		{name: "backup/user spec change while new", obj: cliBackup("d-user-new"), edit: editBackup(func(x *velerov1.Backup) { x.Spec.IncludedNamespaces = []string{"app"} }), stricter: whyIdentity},
+		{name: "backup/user spec change while queued", obj: withPhase(cliBackup("d-user-queued"), velerov1.BackupPhaseQueued), edit: editBackup(func(x *velerov1.Backup) { x.Spec.IncludedNamespaces = []string{"app"} }), stricter: whyIdentity},
 		{name: "backup/Velero status write", obj: withPhase(backup("d-progress"), velerov1.BackupPhaseInProgress), user: veleroUser, edit: editBackup(func(x *velerov1.Backup) {
 			x.Status.Phase = velerov1.BackupPhaseCompleted
 		})},

@@ -16,10 +16,11 @@ const (
 	restorePolicy  = "clusterbackup-restore"
 )
 
-// testBackupRules: a Backup's spec is frozen once its phase is past New;
+// testBackupRules: a Backup's spec is frozen once Velero has started it
+// (phase past ReadyToStart);
 // status and metadata writes always pass.
 func testBackupRules(t *testing.T, c *cluster) {
-	for _, phase := range []velerov1.BackupPhase{"", velerov1.BackupPhaseNew} {
+	for _, phase := range []velerov1.BackupPhase{"", velerov1.BackupPhaseNew, velerov1.BackupPhaseQueued, velerov1.BackupPhaseReadyToStart} {
 		t.Run("spec change while phase is "+string(phase)+"-is-allowed", func(t *testing.T) {
 			b := backup("open-" + lower(string(phase)) + "x")
 			wantAllowed(t, c.Client.Create(c.ctx, b))

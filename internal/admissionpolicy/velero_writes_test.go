@@ -12,8 +12,9 @@ import (
 // veleroUser is Velero's service account, the identity of its controllers.
 const veleroUser = "system:serviceaccount:velero:velero"
 
-// testVeleroWrites replays Velero v1.18's own write sequence with its
-// identity and merge patches (UPDATEs at admission, because Backup and
+// testVeleroWrites replays Velero v1.18's own write sequence (backup queue
+// New -> Queued -> ReadyToStart, then the defaulting patch to InProgress,
+// then status to Completed) with its identity and merge patches (UPDATEs at admission, because Backup and
 // Restore have no status subresource) and asserts that no policy denies any
 // step.
 func testVeleroWrites(t *testing.T, c *cluster) {
@@ -32,8 +33,18 @@ func testVeleroWrites(t *testing.T, c *cluster) {
 		b := cliBackup("velero-run")
 		wantAllowed(t, c.Client.Create(c.ctx, b)) // the velero CLI
 		now := metav1.NewTime(time.Now().Truncate(time.Second))
+		// The backup queue controller: New -> Queued -> ReadyToStart.
+		patch(t, b, func() {
+			b.Status.Phase = velerov1.BackupPhaseQueued
+			b.Status.QueuePosition = 1
+		})
+		patch(t, b, func() {
+			b.Status.Phase = velerov1.BackupPhaseReadyToStart
+			b.Status.QueuePosition = 0
+		})
 		// The backup controller's first pass: spec defaults, labels and
-		// phase InProgress in one patch, while the stored phase is "".
+		// phase InProgress in one patch, while the stored phase is
+		// ReadyToStart.
 		patch(t, b, func() {
 			if b.Spec.TTL.Duration == 0 {
 				b.Spec.TTL = metav1.Duration{Duration: 720 * time.Hour}
