@@ -16,6 +16,9 @@ import (
 type Manifest struct {
 	// APIVersion, Kind, Namespace and Name identify the object.
 	APIVersion, Kind, Namespace, Name string
+	// Source is the chart file the object came from
+	// ("velero-managed/templates/deployment.yaml", "crds/...").
+	Source string
 	// YAML is the object as one YAML document without "---", ending in a
 	// newline. CRD manifests are shared between Results: never modify YAML.
 	YAML []byte
@@ -111,7 +114,7 @@ func splitDocuments(source string, stream []byte, out []Manifest) ([]Manifest, e
 		if h.Kind == "" || h.APIVersion == "" || h.Metadata.Name == "" {
 			return out, fmt.Errorf("%s: a document lacks apiVersion, kind or metadata.name:\n%s", source, doc)
 		}
-		out = append(out, Manifest{APIVersion: h.APIVersion, Kind: h.Kind, Namespace: h.Metadata.Namespace, Name: h.Metadata.Name, YAML: doc})
+		out = append(out, Manifest{APIVersion: h.APIVersion, Kind: h.Kind, Namespace: h.Metadata.Namespace, Name: h.Metadata.Name, Source: source, YAML: doc})
 	}
 	return out, nil
 }
@@ -267,4 +270,11 @@ func (r Result) Objects() ([]*unstructured.Unstructured, error) {
 		objs = append(objs, u)
 	}
 	return objs, nil
+}
+
+// WriteJSONString returns WriteJSON's output as a string.
+func (r Result) WriteJSONString() (string, error) {
+	var b bytes.Buffer
+	err := r.WriteJSON(&b)
+	return b.String(), err
 }

@@ -111,5 +111,20 @@ func (o *overlay) apply(ms []Manifest) (out []Manifest, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("kustomize output: %w", err)
 	}
-	return splitDocuments("overlay "+o.name, y, nil)
+	out, err = splitDocuments("overlay "+o.name, y, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Keep each object's chart source; objects the overlay added keep the
+	// overlay as theirs.
+	src := make(map[string]string, len(ms))
+	for _, m := range ms {
+		src[m.Kind+"/"+m.Namespace+"/"+m.Name] = m.Source
+	}
+	for i := range out {
+		if s, ok := src[out[i].Kind+"/"+out[i].Namespace+"/"+out[i].Name]; ok {
+			out[i].Source = s
+		}
+	}
+	return out, nil
 }
