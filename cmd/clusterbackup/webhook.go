@@ -59,6 +59,9 @@ func runWebhook(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := o.Complete(); err != nil {
+		return err
+	}
 	logf.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-f.verbosity)})))
 	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {

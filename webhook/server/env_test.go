@@ -1,4 +1,4 @@
-package user_test
+package server_test
 
 import (
 	"context"

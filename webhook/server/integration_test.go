@@ -1,4 +1,4 @@
-package user_test
+package server_test
 
 import (
 	"context"
@@ -91,13 +91,17 @@ func TestThroughKubeAPIServer(t *testing.T) {
 	t.Run("velero's status sequence passes end to end", func(t *testing.T) {
 		var b velerov1.Backup
 		must(t, vel.Get(ctx, key("b1"), &b))
-		// Velero's defaulting pass while the Backup is New.
-		b.Status.Phase = velerov1.BackupPhaseNew
+		// Velero 1.18: New, then the queue controller's Queued and
+		// ReadyToStart, then the backup controller's defaulting pass in
+		// the same update that sets InProgress, then Completed.
+		for _, phase := range []velerov1.BackupPhase{velerov1.BackupPhaseNew, velerov1.BackupPhaseQueued, velerov1.BackupPhaseReadyToStart} {
+			b.Status.Phase = phase
+			must(t, vel.Update(ctx, &b))
+		}
 		b.Spec.ItemOperationTimeout = metav1.Duration{Duration: 4 * time.Hour}
 		b.Spec.CSISnapshotTimeout = metav1.Duration{Duration: 10 * time.Minute}
 		b.Spec.SnapshotMoveData = ptr.To(false)
 		b.Labels = map[string]string{velerov1.StorageLocationLabel: "default"}
-		must(t, vel.Update(ctx, &b))
 		b.Status.Phase = velerov1.BackupPhaseInProgress
 		b.Status.StartTimestamp = &metav1.Time{Time: time.Now()}
 		b.Status.Version = 1
@@ -108,7 +112,7 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		must(t, vel.Update(ctx, &b))
 	})
 
-	t.Run("velero's one-patch defaulting like Velero 1.18", func(t *testing.T) {
+	t.Run("velero's defaulting as one merge patch", func(t *testing.T) {
 		b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b2", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}}
 		must(t, user.Create(ctx, b))
 		must(t, vel.Get(ctx, key("b2"), b))

@@ -63,8 +63,8 @@ type Options struct {
 	Seed seed.Options `json:"seed,omitempty"`
 }
 
-// complete applies defaults and checks the options.
-func (o *Options) complete() error {
+// Complete applies the defaults and checks the options; New calls it.
+func (o *Options) Complete() error {
 	if o.Mode == "" {
 		o.Mode = ModeUser
 	}
@@ -106,7 +106,7 @@ func Scheme() *runtime.Scheme {
 // New builds the manager, registers the webhooks of o.Mode and the health
 // checks. Start it with mgr.Start(ctx); cancelling ctx shuts it down.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
-	if err := o.complete(); err != nil {
+	if err := o.Complete(); err != nil {
 		return nil, err
 	}
 	metricsAddr := o.MetricsAddr

@@ -36,7 +36,10 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admiss
 		MutateBSLPath: &mutator[*velerov1.BackupStorageLocation]{
 			kind: bsl, hook: "mutate-bsl", onUpdate: true, metrics: m,
 			specEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
-			defaults:  func(_ context.Context, o *velerov1.BackupStorageLocation) error { velero.DefaultBSL(cfg, o); return nil },
+			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) error {
+				velero.DefaultBSL(cfg, o)
+				return nil
+			},
 		},
 		ValidateBSLPath: &validator[*velerov1.BackupStorageLocation]{
 			kind: bsl, hook: "validate-bsl", metrics: m,

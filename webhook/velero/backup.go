@@ -16,8 +16,8 @@ const immutableBackupMsg = "the spec of a Backup is immutable after creation (Ve
 
 // ValidateBackup checks a Backup on CREATE (old nil) or UPDATE. On UPDATE
 // the spec is immutable, except for Velero's own first defaulting pass:
-// old phase empty or New, requester Velero's service account, and only
-// previously empty fields filled. Status and metadata writes always pass.
+// old Backup not started yet (IsNew), requester Velero's service account,
+// and only previously empty fields filled. Status and metadata writes always pass.
 func ValidateBackup(ctx context.Context, cfg *Config, l Lookup, u User, b, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
 	if b.Namespace != cfg.Namespace {
 		return nil, nil

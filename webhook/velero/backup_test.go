@@ -66,6 +66,12 @@ func TestValidateBackup(t *testing.T) {
 		"velero defaulting pass while New": {
 			obj: withPhase(defaulted, velerov1.BackupPhaseNew), old: withPhase(cliSpec, velerov1.BackupPhaseNew), user: velero,
 		},
+		"velero defaulting pass while ReadyToStart (Velero 1.18 queue)": {
+			obj: withPhase(defaulted, velerov1.BackupPhaseInProgress), old: withPhase(cliSpec, velerov1.BackupPhaseReadyToStart), user: velero,
+		},
+		"velero defaulting pass while Queued": {
+			obj: withPhase(defaulted, velerov1.BackupPhaseQueued), old: withPhase(cliSpec, velerov1.BackupPhaseQueued), user: velero,
+		},
 		"velero defaulting pass while phase empty": {
 			obj: withPhase(defaulted, ""), old: withPhase(cliSpec, ""), user: velero,
 		},

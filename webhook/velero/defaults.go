@@ -8,9 +8,19 @@ import (
 )
 
 // IsNew reports whether a Backup has not been processed by Velero yet
-// (phase empty or New), the only phases in which Velero reads its spec.
+// (phase empty, New, Queued or ReadyToStart), the only phases in which
+// Velero reads its spec.
+//
+// Velero 1.18 queues Backups before it starts them (New → Queued →
+// ReadyToStart → InProgress) and makes its defaulting pass in the same patch
+// that moves ReadyToStart to InProgress, so every phase before InProgress
+// counts as new.
 func IsNew(b *velerov1.Backup) bool {
-	return b.Status.Phase == "" || b.Status.Phase == velerov1.BackupPhaseNew
+	switch b.Status.Phase {
+	case "", velerov1.BackupPhaseNew, velerov1.BackupPhaseQueued, velerov1.BackupPhaseReadyToStart:
+		return true
+	}
+	return false
 }
 
 // DefaultBackup fills a new Backup's empty fields (see DefaultBackupSpec).

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/testcert"
+	"github.com/clusterbackup/clusterbackup/webhook/user"
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+func TestWebhookArgs(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config.yaml")
+	must(t, os.WriteFile(cfgFile, []byte(`
+mode: user
+port: 9999
+certDir: /certs
+shutdownTimeout: 10s
+velero:
+  managed: {bucket: backups, endpoint: "https://s3.example.com", prefix: kkp/p1/c1}
+  managedBSLEditors: [from-file]
+  previousLocations: [{bucket: old, prefix: kkp/p1/c1}]
+  backupTTL: 48h
+`), 0o600))
+	o, _, err := parseWebhookArgs(streams{Err: io.Discard}, []string{"--config", cfgFile, "--port", "8443", "--managed-bsl-editor", "argo", "--managed-bsl-editor", "flux"})
+	must(t, err)
+	if o.Port != 8443 || o.CertDir != "/certs" || o.ShutdownTimeout.Duration != 10*time.Second || o.Velero.Managed.Bucket != "backups" ||
+		fmt.Sprint(o.Velero.ManagedBSLEditors) != "[argo flux]" || len(o.Velero.PreviousLocations) != 1 || o.Velero.BackupTTL.Duration != 48*time.Hour {
+		t.Fatalf("flags must override the file, the file the defaults: %+v", o)
+	}
+	o, _, err = parseWebhookArgs(streams{Err: io.Discard}, []string{"--previous-location", "bucket=b,endpoint=https://x,prefix=p/c", "--allow-other-storage"})
+	must(t, err)
+	if len(o.Velero.PreviousLocations) != 1 || o.Velero.PreviousLocations[0] != (velero.Location{Bucket: "b", Endpoint: "https://x", Prefix: "p/c"}) || !o.Velero.AllowOtherStorage || o.Port != 9443 || o.Mode != "user" {
+		t.Fatalf("flags: %+v", o)
+	}
+
+	for name, tc := range map[string]struct {
+		args []string
+		code int
+		msg  string
+	}{
+		"unknown config key":      {[]string{"--config", writeTemp(t, "velero: {bukket: x}")}, 2, "unknown field"},
+		"bad previous location":   {[]string{"--previous-location", "prefix=x"}, 2, "bucket= is required"},
+		"stray argument":          {[]string{"extra"}, 2, "unexpected arguments"},
+		"missing certificate dir": {[]string{"--managed-bucket", "b"}, 1, "certificate directory"},
+		"missing bucket":          {[]string{"--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, "managed.bucket: Required value"},
+		"unknown mode":            {[]string{"--mode", "both", "--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, `unknown mode "both"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, "", nil, append([]string{"webhook"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(stderr, tc.msg) {
+				t.Fatalf("code=%d stderr=%q; want %d and %q", code, stderr, tc.code, tc.msg)
+			}
+		})
+	}
+}
+
+// TestWebhookServe runs `clusterbackup webhook` against a real API server:
+// health, readiness, a review over TLS, metrics, certificate rotation
+// without restart, and a graceful stop that finishes an in-flight review.
+func TestWebhookServe(t *testing.T) {
+	k := testenv.StartKube(t, testenv.KubeOptions{})
+	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
+	must(t, err)
+	kc, err := u.KubeConfig()
+	must(t, err)
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	must(t, os.WriteFile(kubeconfig, kc, 0o600))
+	certs := filepath.Join(dir, "certs")
+	ca1, err := testcert.Write(certs, "first")
+	must(t, err)
+	port, health, metrics := freePort(t), freeHostPort(t), freeHostPort(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, streams{In: strings.NewReader(""), Out: io.Discard, Err: &logs, Getenv: os.Getenv}, []string{"webhook",
+			"--kubeconfig", kubeconfig, "--host", "127.0.0.1", "--port", fmt.Sprint(port), "--cert-dir", certs,
+			"--health-addr", health, "--metrics-addr", metrics, "--managed-bucket", "backups", "--managed-prefix", "kkp/p1/c1"})
+	}()
+	waitHTTP(t, "http://"+health+"/readyz", code, &logs)
+	resp, err := http.Get("http://" + health + "/healthz")
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/healthz = %d", resp.StatusCode)
+	}
+
+	base := fmt.Sprintf("https://127.0.0.1:%d", port)
+	c := tlsClient(ca1)
+	body := []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"velero.io","version":"v1","kind":"Backup"},"operation":"CREATE","namespace":"velero","userInfo":{"username":"alice"},"object":{"metadata":{"name":"b","namespace":"velero"},"spec":{"storageLocation":"nowhere"}}}}`)
+	ar := postReview(t, c, base+user.ValidateBackupPath, bytes.NewReader(body))
+	if ar.Allowed || !strings.Contains(ar.Result.Message, `spec.storageLocation: Not found: "nowhere"`) {
+		t.Fatalf("review = %+v", ar)
+	}
+
+	resp, err = http.Get("http://" + metrics + "/metrics")
+	must(t, err)
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`controller_runtime_webhook_latency_seconds_count{webhook="/validate-velero-io-v1-backup"} 1`, `clusterbackup_webhook_reviews_total{operation="CREATE",outcome="denied",webhook="validate-backup"} 1`} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	// Rotate the certificate files in place; the server must present the new
+	// one without a restart.
+	ca2, err := testcert.Write(certs, "second")
+	must(t, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for servedCN(t, port) != "second" {
+		if time.Now().After(deadline) {
+			t.Fatal("rotated certificate not served within 20s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c = tlsClient(ca2)
+	if ar := postReview(t, c, base+user.ValidateBackupPath, bytes.NewReader(body)); ar.Allowed {
+		t.Fatal("review after rotation allowed a bad backup")
+	}
+
+	// Graceful stop: a review whose body is still arriving when the stop
+	// signal comes is answered completely.
+	pr, pw := io.Pipe()
+	answered := make(chan *admissionv1.AdmissionResponse, 1)
+	go func() { answered <- postReview(t, c, base+user.ValidateBackupPath, pr) }()
+	_, _ = pw.Write(body[:40])
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	time.Sleep(300 * time.Millisecond)
+	_, _ = pw.Write(body[40:])
+	pw.Close()
+	select {
+	case ar := <-answered:
+		if ar.Allowed || ar.UID != "u1" {
+			t.Fatalf("in-flight review answered wrongly: %+v", ar)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("in-flight review not answered during shutdown")
+	}
+	select {
+	case got := <-code:
+		if got != 0 {
+			t.Fatalf("exit code %d; logs:\n%s", got, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not stop")
+	}
+
+	// Logs are JSON lines; the denial is logged with its reason.
+	sawDenial := false
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q in\n%s", line, logs.String())
+		}
+		if rec["msg"] == "denied" && strings.Contains(fmt.Sprint(rec["reason"]), "nowhere") && rec["user"] == "alice" {
+			sawDenial = true
+		}
+	}
+	if !sawDenial {
+		t.Fatalf("no structured denial log:\n%s", logs.String())
+	}
+}
+
+func postReview(t *testing.T, c *http.Client, url string, body io.Reader) *admissionv1.AdmissionResponse {
+	resp, err := c.Post(url, "application/json", body)
+	if err != nil {
+		t.Errorf("post review: %v", err)
+		return &admissionv1.AdmissionResponse{}
+	}
+	defer resp.Body.Close()
+	var ar admissionv1.AdmissionReview
+	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil || ar.Response == nil {
+		t.Errorf("decode review answer: %v", err)
+		return &admissionv1.AdmissionResponse{}
+	}
+	return ar.Response
+}
+
+func tlsClient(ca []byte) *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+}
+
+// servedCN returns the common name of the certificate the server presents.
+func servedCN(t *testing.T, port int) string {
+	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // reads the presented certificate only
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].Subject.CommonName
+}
+
+func waitHTTP(t *testing.T, url string, exited <-chan int, logs *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case c := <-exited:
+			t.Fatalf("webhook exited with %d:\n%s", c, logs.String())
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready:\n%s", url, logs.String())
+}
+
+func freePort(t *testing.T) int {
+	p, err := testenv.FreePort()
+	must(t, err)
+	return p
+}
+
+func freeHostPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func writeTemp(t *testing.T, content string) string {
+	p := filepath.Join(t.TempDir(), "f.yaml")
+	must(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
