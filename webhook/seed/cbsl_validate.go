@@ -58,8 +58,16 @@ func (v *CBSLValidator) Handle(ctx context.Context, req admission.Request) admis
 		if err := json.Unmarshal(req.OldObject.Raw, &old); err != nil {
 			return badRequest(fmt.Errorf("decode old clusterbackupstoragelocation: %w", err))
 		}
-		if equality.Semantic.DeepEqual(old.Spec, c.Spec) {
+		// Compare with the old spec as the mutating webhook would have
+		// defaulted it, so that defaults filled into an object created
+		// before the webhook existed do not count as a spec change.
+		oldDefaulted := old.DeepCopy()
+		DefaultCBSL(oldDefaulted)
+		if equality.Semantic.DeepEqual(old.Spec, c.Spec) || equality.Semantic.DeepEqual(oldDefaulted.Spec, c.Spec) {
 			return v.handleMetadataUpdate(ctx, &old, &c)
+		}
+		if c.DeletionTimestamp != nil {
+			return admission.Allowed("")
 		}
 	}
 	return v.judge(ctx, &c)

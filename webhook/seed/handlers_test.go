@@ -1,0 +1,78 @@
+package seed
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+func review(t *testing.T, op admissionv1.Operation, obj, old any) admission.Request {
+	t.Helper()
+	raw := func(o any) runtime.RawExtension {
+		if o == nil {
+			return runtime.RawExtension{}
+		}
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return runtime.RawExtension{Raw: b}
+	}
+	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{Operation: op, Name: "loc", Namespace: "kubermatic", Object: raw(obj), OldObject: raw(old)}}
+}
+
+// TestMetadataUpdateOfUndefaultedObject: an object stored before the
+// webhook existed lacks the defaults; a label update gets them from the
+// mutating webhook but must not count as a spec change (no check, no
+// Secret read: the validator has neither reader nor checker here).
+func TestMetadataUpdateOfUndefaultedObject(t *testing.T) {
+	old := goodCBSL()
+	old.Spec.Provider = ""
+	updated := old.DeepCopy()
+	updated.Annotations = map[string]string{"a": "b"}
+	DefaultCBSL(updated)
+	o, err := Options{}.complete()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &CBSLValidator{Checker: s3check.New(s3check.Options{}), Options: o}
+	if r := v.Handle(context.Background(), review(t, admissionv1.Update, updated, old)); !r.Allowed {
+		t.Fatalf("denied: %v", r.Result)
+	}
+}
+
+// TestBadReviews: malformed objects and missing oldObject are clear 400s.
+func TestBadReviews(t *testing.T) {
+	o, _ := Options{}.complete()
+	v := &CBSLValidator{Checker: s3check.New(s3check.Options{}), Options: o}
+	req := review(t, admissionv1.Create, nil, nil)
+	req.Object.Raw = []byte("{not json")
+	if r := v.Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
+		t.Fatalf("malformed: %+v", r.Result)
+	}
+	if r := v.Handle(context.Background(), review(t, admissionv1.Update, goodCBSL(), nil)); r.Allowed || r.Result.Code != 400 {
+		t.Fatalf("update without oldObject: %+v", r.Result)
+	}
+	if r := (&CBSLMutator{}).Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
+		t.Fatalf("mutator, malformed: %+v", r.Result)
+	}
+	if r := (&ClusterValidator{}).Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
+		t.Fatalf("cluster validator, malformed: %+v", r.Result)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	if _, err := (Options{Mode: "audit"}).complete(); err == nil {
+		t.Fatal("accepted mode audit")
+	}
+	o, err := Options{}.complete()
+	if err != nil || o.Mode != ModeEnforce || o.CBSLNamespace != "kubermatic" || o.StatusPeriod != DefaultStatusPeriod {
+		t.Fatalf("defaults: %+v %v", o, err)
+	}
+}

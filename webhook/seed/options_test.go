@@ -1,0 +1,32 @@
+package seed
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+func TestAddFlags(t *testing.T) {
+	var o Options
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.AddFlags(fs)
+	if o.Mode != ModeEnforce || o.Check.Budget != s3check.DefaultBudget || o.CBSLNamespace != "kubermatic" || o.StatusPeriod != 5*time.Minute {
+		t.Fatalf("flag defaults: %+v", o)
+	}
+	err := fs.Parse([]string{"--cbsl-check-mode=warn", "--cbsl-check-budget=2s", "--cbsl-check-allow-cidr=127.0.0.1,10.0.0.0/8",
+		"--cbsl-check-deny-cidr=10.96.0.0/12", "--cbsl-status-loop", "--cbsl-status-period=30s", "--cbsl-namespace=seed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Mode != ModeWarn || o.Check.Budget != 2*time.Second || len(o.Check.Policy.Allow) != 2 || len(o.Check.Policy.Deny) != 1 ||
+		!o.StatusLoop || o.StatusPeriod != 30*time.Second || o.CBSLNamespace != "seed" {
+		t.Fatalf("parsed: %+v", o)
+	}
+	if err := fs.Parse([]string{"--cbsl-check-mode=audit"}); err == nil {
+		t.Fatal("accepted mode audit")
+	}
+}
