@@ -1,11 +1,66 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/clusterbackup/clusterbackup/internal/gitops"
 )
 
-// runCMP is a placeholder until the GitOps work lands.
-func runCMP(_ context.Context, _ streams, _ []string) error {
-	return errors.New("not implemented yet")
+// runCMP is the Argo CD config-management plugin (CMP v2):
+// `clusterbackup cmp generate` renders the application directory (the
+// working directory, as the argocd-repo-server sidecar runs it) and prints
+// only objects on stdout. Everything is buffered: on any failure stdout
+// stays empty (an empty render with auto-prune would delete the release),
+// the error goes to stderr and the exit code is non-zero.
+func runCMP(ctx context.Context, s streams, args []string) error {
+	if len(args) == 0 || args[0] != "generate" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprint(s.Err, cmpUsage)
+			return nil
+		}
+		return fmt.Errorf("%w: want `cmp generate`", errUsage)
+	}
+	fs := newFlagSet(s, "cmp generate")
+	dir := fs.String("path", ".", "application `directory` (Argo CD runs generate in it)")
+	fs.Usage = func() { fmt.Fprint(s.Err, cmpUsage); fs.PrintDefaults() }
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	app, err := gitops.LoadApp(*dir, s.Getenv)
+	if err != nil {
+		return err
+	}
+	res, err := gitops.Render(ctx, app.Fleet, &app.Params)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := res.WriteYAML(&out); err != nil {
+		return err
+	}
+	if out.Len() == 0 {
+		return fmt.Errorf("cluster %q rendered no objects; refusing empty output", res.ClusterID())
+	}
+	for _, w := range gitops.SharedCredentials(app.Fleet) {
+		fmt.Fprintf(s.Err, "clusterbackup cmp: warning: %s\n", w)
+	}
+	_, err = s.Out.Write(out.Bytes())
+	return err
 }
+
+const cmpUsage = `Usage: clusterbackup cmp generate [--path DIR]
+
+Argo CD config-management plugin (see deploy/argocd/plugin.yaml). Renders the
+application directory, which must hold the marker file clusterbackup.yaml
+(apiVersion: clusterbackup.io/v1alpha1, kind: RenderConfig, parameters under
+spec), for one cluster. Settings, later ones winning: the plugin's defaults,
+KUBE_VERSION and KUBE_API_VERSIONS, the marker file, ARGOCD_ENV_<NAME>,
+PARAM_<NAME>, ARGOCD_APP_PARAMETERS. Prints only objects on stdout; on failure
+nothing on stdout, the error on stderr, exit status 1 (2 for usage).
+
+`

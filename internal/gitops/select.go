@@ -1,0 +1,47 @@
+package gitops
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/clusterbackup/clusterbackup/renderer"
+)
+
+// Select returns the input of cluster id, or the only input when id is "".
+// An Argo CD Application or a KRM function renders one cluster: a second
+// cluster's objects would collide with the first's (same names, CRDs).
+func Select(fleet []renderer.Input, id string) (renderer.Input, error) {
+	ids := make([]string, len(fleet))
+	for i, in := range fleet {
+		if in.ClusterID() == id {
+			return in, nil
+		}
+		ids[i] = in.ClusterID()
+	}
+	if id == "" {
+		if len(fleet) == 1 {
+			return fleet[0], nil
+		}
+		return renderer.Input{}, fmt.Errorf("the inputs hold %d clusters (%s); set parameter %q to the one to render", len(fleet), strings.Join(ids, ", "), ParamCluster)
+	}
+	return renderer.Input{}, fmt.Errorf("parameter %s=%q: no such Cluster among the inputs; clusters: %s", ParamCluster, id, strings.Join(ids, ", "))
+}
+
+// Render renders the cluster the parameters select from a validated fleet
+// with the options the parameters map to.
+func Render(ctx context.Context, fleet []renderer.Input, p *Params) (renderer.Result, error) {
+	opts, err := p.Options()
+	if err != nil {
+		return renderer.Result{}, err
+	}
+	in, err := Select(fleet, p.Get(ParamCluster))
+	if err != nil {
+		return renderer.Result{}, err
+	}
+	r, err := renderer.NewSingle(opts)
+	if err != nil {
+		return renderer.Result{}, err
+	}
+	return r.Render(ctx, in)
+}
