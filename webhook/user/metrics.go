@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
@@ -80,11 +81,21 @@ func (m *Metrics) observe(hook string, req admission.Request, resp admission.Res
 	case len(resp.Patches) > 0:
 		outcome = "patched"
 	}
-	m.Reviews.WithLabelValues(hook, string(req.Operation), outcome).Inc()
+	m.Reviews.WithLabelValues(hook, operationLabel(req.Operation), outcome).Inc()
 	for _, e := range errs {
 		m.Violations.WithLabelValues(hook, indexes.ReplaceAllString(e.Field, "[*]"), string(e.Type)).Inc()
 	}
 	if n := len(resp.Warnings); n > 0 {
 		m.Warnings.WithLabelValues(hook).Add(float64(n))
 	}
+}
+
+// operationLabel bounds the operation label to the four the API server
+// sends; anything else (a forged review) becomes "other".
+func operationLabel(op admissionv1.Operation) string {
+	switch op {
+	case admissionv1.Create, admissionv1.Update, admissionv1.Delete, admissionv1.Connect:
+		return string(op)
+	}
+	return "other"
 }

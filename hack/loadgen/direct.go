@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/user"
+)
+
+// backupReview is what the API server sends for `velero backup create`
+// after mutation: a Backup CREATE in Velero's namespace.
+const backupReview = `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"0b9c8f4e-6a51-4f0e-9d7e-3f1f2b6f9a10",` +
+	`"kind":{"group":"velero.io","version":"v1","kind":"Backup"},"resource":{"group":"velero.io","version":"v1","resource":"backups"},` +
+	`"requestKind":{"group":"velero.io","version":"v1","kind":"Backup"},"requestResource":{"group":"velero.io","version":"v1","resource":"backups"},` +
+	`"name":"nightly-20261125","namespace":"velero","operation":"CREATE","userInfo":{"username":"alice","groups":["system:authenticated"]},` +
+	`"object":{"apiVersion":"velero.io/v1","kind":"Backup","metadata":{"name":"nightly-20261125","namespace":"velero","creationTimestamp":null},` +
+	`"spec":{"includedNamespaces":["app"],"ttl":"720h0m0s","storageLocation":"default","defaultVolumesToFsBackup":true,` +
+	`"csiSnapshotTimeout":"0s","itemOperationTimeout":"0s","hooks":{},"metadata":{}},"status":{}},"oldObject":null,"dryRun":false,` +
+	`"options":{"apiVersion":"meta.k8s.io/v1","kind":"CreateOptions"}}}`
+
+// result summarizes one load phase.
+type result struct {
+	name          string
+	sent, errs    int
+	elapsed       time.Duration
+	p50, p99, max time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%-16s requests=%-7d errors=%-4d achieved=%7.0f/s p50=%-9s p99=%-9s max=%s",
+		r.name, r.sent, r.errs, float64(r.sent)/r.elapsed.Seconds(), round(r.p50), round(r.p99), round(r.max))
+}
+
+func round(d time.Duration) string { return d.Round(time.Microsecond).String() }
+
+func runDirect(ctx context.Context, bin string, args []string) error {
+	fs := flag.NewFlagSet("direct", flag.ContinueOnError)
+	rates := fs.String("rates", "1000,2000", "comma-separated fixed rates (reviews/s)")
+	duration := fs.Duration("duration", 10*time.Second, "length of each fixed-rate phase (keep ≤ 20s on a shared machine)")
+	saturate := fs.Duration("saturate", 10*time.Second, "length of the saturated phase (0 skips it)")
+	workers := fs.Int("workers", 32, "concurrent requests in the saturated phase")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := startCluster(ctx, testenv.KubeOptions{})
+	if err != nil {
+		return err
+	}
+	defer c.stop()
+	p, _, err := startWebhook(ctx, bin, c, "webhook")
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	url := p.base + user.ValidateBackupPath
+	body := []byte(backupReview)
+	if ok, err := send(p.client, url, body); !ok || err != nil {
+		return fmt.Errorf("probe review not allowed: %v", err)
+	}
+	// Warm up connections, TLS session and the Go runtime.
+	_ = closedLoop(ctx, p.client, url, body, *workers, time.Second, "warm-up")
+	fmt.Printf("webhook: %s, Backup validation over TLS on loopback, %s per phase\n", bin, *duration)
+	for _, s := range strings.Split(*rates, ",") {
+		rate, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || rate <= 0 {
+			return fmt.Errorf("bad rate %q", s)
+		}
+		fmt.Println(openLoop(ctx, p.client, url, body, rate, *duration))
+	}
+	if *saturate > 0 {
+		fmt.Println(closedLoop(ctx, p.client, url, body, *workers, *saturate, fmt.Sprintf("saturated(%d)", *workers)))
+	}
+	cur, peak := p.rss()
+	fmt.Printf("server RSS now %.1f MiB, peak %.1f MiB\n", float64(cur)/1024, float64(peak)/1024)
+	return nil
+}
+
+// send posts one review and reports whether it was allowed.
+func send(c *http.Client, url string, body []byte) (bool, error) {
+	resp, err := c.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return false, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return bytes.Contains(out, []byte(`"allowed":true`)), nil
+}
+
+// openLoop sends rate reviews per second for d, each at its scheduled time,
+// and measures latency from that time, so a stalled server is charged for
+// the requests it delayed (no coordinated omission).
+func openLoop(ctx context.Context, c *http.Client, url string, body []byte, rate int, d time.Duration) result {
+	n := int(float64(rate) * d.Seconds())
+	interval := time.Second / time.Duration(rate)
+	lat := make([]time.Duration, n)
+	var errs atomic.Int64
+	due := make(chan int, n)
+	start := time.Now().Add(20 * time.Millisecond)
+	var wg sync.WaitGroup
+	for w := 0; w < 256; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range due {
+				ok, err := send(c, url, body)
+				if err != nil || !ok {
+					errs.Add(1)
+				}
+				lat[i] = time.Since(start.Add(time.Duration(i) * interval))
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
+			time.Sleep(wait)
+		}
+		due <- i
+	}
+	close(due)
+	wg.Wait()
+	return summarize(fmt.Sprintf("rate %d/s", rate), lat, int(errs.Load()), time.Since(start))
+}
+
+// closedLoop keeps workers requests in flight for d.
+func closedLoop(ctx context.Context, c *http.Client, url string, body []byte, workers int, d time.Duration, name string) result {
+	var mu sync.Mutex
+	var all []time.Duration
+	var errs atomic.Int64
+	stop := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(stop) && ctx.Err() == nil {
+				t := time.Now()
+				ok, err := send(c, url, body)
+				if err != nil || !ok {
+					errs.Add(1)
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return summarize(name, all, int(errs.Load()), time.Since(start))
+}
+
+func summarize(name string, lat []time.Duration, errs int, elapsed time.Duration) result {
+	r := result{name: name, sent: len(lat), errs: errs, elapsed: elapsed}
+	if len(lat) == 0 {
+		return r
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r.p50, r.p99, r.max = pct(lat, 0.50), pct(lat, 0.99), lat[len(lat)-1]
+	return r
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	i := int(p*float64(len(sorted))+0.5) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(sorted) {
+		i = len(sorted) - 1
+	}
+	return sorted[i]
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/testcert"
+)
+
+// cluster is a kube-apiserver with Velero's namespace, the managed BSL and
+// an application namespace.
+type cluster struct {
+	kube       *testenv.Kube
+	kubeconfig string
+	dir        string
+}
+
+func startCluster(ctx context.Context, opts testenv.KubeOptions) (*cluster, error) {
+	k, err := testenv.NewKube(opts)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "loadgen-")
+	if err != nil {
+		return nil, err
+	}
+	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	kc, err := u.KubeConfig()
+	if err != nil {
+		return nil, err
+	}
+	c := &cluster{kube: k, kubeconfig: filepath.Join(dir, "kubeconfig"), dir: dir}
+	if err := os.WriteFile(c.kubeconfig, kc, 0o600); err != nil {
+		return nil, err
+	}
+	for _, ns := range []string{"velero", "app"} {
+		if err := k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			return nil, err
+		}
+	}
+	bsl := &velerov1.BackupStorageLocation{
+		ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "velero"},
+		Spec: velerov1.BackupStorageLocationSpec{Provider: "aws", Default: true,
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "backups", Prefix: "kkp/p1/c1"}},
+			Config:      map[string]string{"region": "eu-central-1", "s3Url": "https://s3.example.com"}},
+	}
+	if err := k.Client.Create(ctx, bsl); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *cluster) stop() {
+	_ = c.kube.Stop()
+	_ = os.RemoveAll(c.dir)
+}
+
+// proc is a server process under measurement.
+type proc struct {
+	cmd    *exec.Cmd
+	base   string
+	client *http.Client
+}
+
+// startWebhook runs `clusterbackup webhook` against the cluster.
+func startWebhook(ctx context.Context, bin string, c *cluster, name string, extra ...string) (*proc, []byte, error) {
+	certs := filepath.Join(c.dir, name+"-certs")
+	ca, err := testcert.Write(certs, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	port, err := testenv.FreePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	hport, err := testenv.FreePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	args := append([]string{"webhook", "--kubeconfig", c.kubeconfig, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--cert-dir", certs, "--health-addr", fmt.Sprintf("127.0.0.1:%d", hport), "--metrics-addr", "0",
+		"--managed-bucket", "backups", "--managed-endpoint", "https://s3.example.com", "--managed-prefix", "kkp/p1/c1"}, extra...)
+	p, err := startProc(ctx, bin, args, port, ca, fmt.Sprintf("http://127.0.0.1:%d/readyz", hport))
+	return p, ca, err
+}
+
+func startProc(ctx context.Context, bin string, args []string, port int, ca []byte, ready string) (*proc, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	p := &proc{cmd: cmd, base: fmt.Sprintf("https://127.0.0.1:%d", port), client: &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{
+			TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+			ForceAttemptHTTP2:   true,
+			MaxIdleConnsPerHost: 256,
+		},
+	}}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(ready); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.stop()
+	return nil, fmt.Errorf("%s did not become ready", bin)
+}
+
+func (p *proc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = p.cmd.Wait()
+}
+
+// rss returns the process's current and peak resident set size in KiB.
+func (p *proc) rss() (cur, peak int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ":")
+		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			cur = n
+		case "VmHWM":
+			peak = n
+		}
+	}
+	return cur, peak
+}
