@@ -22,20 +22,20 @@ const (
 type Options struct {
 	// Budget is the hard limit of one check, SDK retries included. Keep it
 	// well under the webhook's timeoutSeconds. Default 3s.
-	Budget time.Duration
+	Budget time.Duration `json:"budget,omitempty"`
 	// CacheTTL is how long a successful result is reused. Default 60s;
 	// negative disables caching.
-	CacheTTL time.Duration
+	CacheTTL time.Duration `json:"cacheTTL,omitempty"`
 	// FailureTTL is how long a failed result is reused, short so that a fixed
 	// location passes soon. Default 10s; negative disables caching failures.
-	FailureTTL time.Duration
+	FailureTTL time.Duration `json:"failureTTL,omitempty"`
 	// MaxAttempts bounds SDK attempts per request (inside Budget). Default 3.
-	MaxAttempts int
+	MaxAttempts int `json:"maxAttempts,omitempty"`
 	// Policy decides which endpoint addresses may be dialled. Default: deny
 	// loopback, link-local, metadata, unspecified and multicast addresses.
-	Policy Policy
+	Policy Policy `json:"policy,omitempty"`
 	// Resolver resolves endpoint hosts. Default net.DefaultResolver.
-	Resolver Resolver
+	Resolver Resolver `json:"-"`
 }
 
 func (o Options) withDefaults() Options {

@@ -25,10 +25,10 @@ var metadataAddrs = []netip.Addr{
 type Policy struct {
 	// Allow admits addresses the built-in rules would deny (tests allowlist
 	// 127.0.0.1/32). Default empty.
-	Allow PrefixList
+	Allow PrefixList `json:"allow,omitempty"`
 	// Deny adds CIDRs that are always denied (for example the seed's pod and
 	// service networks). Default empty.
-	Deny PrefixList
+	Deny PrefixList `json:"deny,omitempty"`
 }
 
 // PolicyError reports an address the policy refused; nothing was dialled.

@@ -40,38 +40,38 @@ const (
 )
 
 // Options configure the seed-side webhook. Zero values take the documented
-// defaults.
+// defaults. In a config file, durations are nanoseconds (prefer the flags).
 type Options struct {
 	// Mode is what a failed reachability check does: ModeEnforce (deny) or
 	// ModeWarn (admit with a warning). Validation errors always deny.
 	// Default ModeEnforce.
-	Mode Mode
+	Mode Mode `json:"mode,omitempty"`
 	// CBSLNamespace is where the CBSLs named by Clusters live (KKP keeps
 	// them in "kubermatic"). Default "kubermatic".
-	CBSLNamespace string
+	CBSLNamespace string `json:"cbslNamespace,omitempty"`
 	// Check configures the reachability checker: budget (default 3s), cache
 	// TTL (default 60s), failure TTL (default 10s) and the endpoint policy
 	// (default: deny loopback, link-local, metadata, unspecified and
 	// multicast addresses; no allowlist). Ignored when Checker is set.
-	Check s3check.Options
+	Check s3check.Options `json:"check,omitempty"`
 	// Checker, when set, is used instead of a new one built from Check, so
 	// that several parts of a process share one cache.
-	Checker *s3check.Checker
+	Checker *s3check.Checker `json:"-"`
 	// ProbeIsolation also checks that a CBSL's credential cannot list the
 	// bucket root or a sibling prefix, and warns when it can. Default false
 	// (a CBSL's credential normally spans all its clusters).
-	ProbeIsolation bool
+	ProbeIsolation bool `json:"probeIsolation,omitempty"`
 	// CachedSecrets reads credential Secrets through the manager's informer
 	// cache instead of one API GET per admission. Faster (the GET dominates a
 	// cached admission), but the manager then watches Secrets: restrict its
 	// cache to CBSLNamespace (cache.Options.ByObject) and grant list/watch
 	// on secrets there. Default false.
-	CachedSecrets bool
+	CachedSecrets bool `json:"cachedSecrets,omitempty"`
 	// StatusLoop enables the CBSL status reconciler. Default false.
-	StatusLoop bool
+	StatusLoop bool `json:"statusLoop,omitempty"`
 	// StatusPeriod is how often the status loop re-checks every CBSL.
 	// Default 5m.
-	StatusPeriod time.Duration
+	StatusPeriod time.Duration `json:"statusPeriod,omitempty"`
 }
 
 // AddFlags binds the options to command-line flags.

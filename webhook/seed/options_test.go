@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
@@ -28,5 +30,19 @@ func TestAddFlags(t *testing.T) {
 	}
 	if err := fs.Parse([]string{"--cbsl-check-mode=audit"}); err == nil {
 		t.Fatal("accepted mode audit")
+	}
+}
+
+// TestOptionsFromConfigFile: the webhook server embeds Options in its YAML
+// config file.
+func TestOptionsFromConfigFile(t *testing.T) {
+	var o Options
+	err := yaml.UnmarshalStrict([]byte("mode: warn\ncbslNamespace: seed\nstatusLoop: true\ncheck:\n  budget: 2000000000\n  policy:\n    allow: [127.0.0.1/32]\n    deny: [10.96.0.0/12]\n"), &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Mode != ModeWarn || o.CBSLNamespace != "seed" || !o.StatusLoop || o.Check.Budget != 2*time.Second ||
+		o.Check.Policy.Allow.String() != "127.0.0.1/32" || o.Check.Policy.Deny.String() != "10.96.0.0/12" {
+		t.Fatalf("decoded %+v", o)
 	}
 }
