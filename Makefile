@@ -6,8 +6,8 @@ SHELL := /usr/bin/env bash -o pipefail -e
 GO ?= go
 BIN := bin/clusterbackup
 TOOLS := hack/tools.sh
-# Tools `make test` needs; the Velero e2e adds velero and its AWS plugin.
-TEST_TOOLS := etcd kube-apiserver versitygw helm kustomize kubeconform
+# Tools `make test` needs (the Velero e2e needs velero and its AWS plugin).
+TEST_TOOLS := etcd kube-apiserver versitygw helm kustomize kubeconform velero velero-plugin-for-aws
 GO_TEST_FLAGS ?= -timeout 30m
 FUZZTIME ?= 5s
 
@@ -39,6 +39,11 @@ tools: ## Build every tool the tests need into the cache (no-op when cached).
 test: tools ## Install what the tests need, then run unit, integration and short fuzz tests.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory fuzz
+
+.PHONY: e2e
+e2e: ## Velero end to end: render, apply, back up to S3, restore, download (also part of test).
+	$(TOOLS) install $(TEST_TOOLS)
+	$(GO) test $(GO_TEST_FLAGS) -count=1 -v -run TestVeleroBackupRestore ./test/e2e
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (default 5s).

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +40,14 @@ type Velero struct {
 func StartVelero(t TB, o VeleroOptions) *Velero {
 	t.Helper()
 	bin := MustTool(t, "velero")
+	// velero server's controller-runtime manager always binds its own
+	// metrics listener to :8080 (no flag changes it), so only one Velero
+	// runs at a time and the port must be free.
+	if l, err := net.Listen("tcp", ":8080"); err != nil {
+		t.Fatalf("testenv: velero server needs port 8080 (its manager's fixed metrics address), which is busy: %v", err)
+	} else {
+		_ = l.Close()
+	}
 	plugin := MustTool(t, "velero-plugin-for-aws")
 	if o.Namespace == "" {
 		o.Namespace = "velero"
@@ -86,16 +95,22 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	must(t, cmd.Start())
 	v := &Velero{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); _ = logf.Close(); close(v.done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-v.done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-v.done
-		}
-	})
+	t.Cleanup(v.Stop)
 	return v
+}
+
+// Stop terminates the server and waits for it; calling it again is a no-op.
+func (v *Velero) Stop() {
+	if v.Exited() {
+		return
+	}
+	_ = v.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-v.done:
+	case <-time.After(15 * time.Second):
+		_ = v.cmd.Process.Kill()
+		<-v.done
+	}
 }
 
 // Exited reports whether the server process has stopped.

@@ -1,0 +1,291 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/webhook/server"
+	"github.com/clusterbackup/clusterbackup/webhook/user"
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+const (
+	veleroNS  = "velero"
+	veleroSA  = "system:serviceaccount:velero:velero"
+	applier   = "system:serviceaccount:argocd:argocd-application-controller"
+	owner     = "alice" // a cluster-admin of the user cluster
+	bucket    = "kkp-backups"
+	cbslPre   = "seed-eu"
+	projectID = "jnpllgp66z"
+)
+
+// userCluster is one user cluster: its own kube-apiserver + etcd, our
+// webhook, the rendered release applied, and a velero server process.
+type userCluster struct {
+	id     string
+	prefix string
+	kube   *testenv.Kube
+	admin  client.Client // the GitOps applier
+	user   client.Client // a cluster-admin person, as kubectl or the velero CLI
+	velero *testenv.Velero
+	files  map[string]string // rendered input files for the CLI
+}
+
+// fixture is the seed side shared by the clusters: the S3 server, the CBSL
+// and its credential Secret.
+type fixture struct {
+	s3     *testenv.S3
+	cbsl   *kkpv1.ClusterBackupStorageLocation
+	secret *corev1.Secret
+	dir    string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	s3 := testenv.StartS3(t)
+	if err := s3.CreateBucket(context.Background(), bucket); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{s3: s3, dir: t.TempDir()}
+	f.cbsl = &kkpv1.ClusterBackupStorageLocation{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "kubermatic.k8c.io/v1", Kind: "ClusterBackupStorageLocation"},
+		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
+		Spec: velerov1.BackupStorageLocationSpec{
+			Provider:    "aws",
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: cbslPre}},
+			Config:      map[string]string{"region": testenv.S3Region, "s3Url": s3.Endpoint, "s3ForcePathStyle": "true"},
+			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "backups-eu-credentials"}},
+		},
+	}
+	f.secret = &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: "kubermatic"},
+		Data: map[string][]byte{
+			kkpv1.CredentialAccessKeyID:     []byte(s3.RootAccessKey),
+			kkpv1.CredentialSecretAccessKey: []byte(s3.RootSecretKey),
+		},
+	}
+	f.write(t, "cbsl.yaml", f.cbsl)
+	f.write(t, "secret.yaml", f.secret)
+	return f
+}
+
+func (f *fixture) write(t *testing.T, name string, obj any) string {
+	t.Helper()
+	b, err := yaml.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(f.dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startCluster renders cluster id with the inline-credentials option, starts
+// a control plane guarded by our webhook, applies the release as a GitOps
+// tool would and starts Velero with the rendered credentials.
+func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
+	t.Helper()
+	ctx := context.Background()
+	cluster := &kkpv1.Cluster{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "kubermatic.k8c.io/v1", Kind: "Cluster"},
+		ObjectMeta: metav1.ObjectMeta{Name: id, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
+		Spec:       kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: f.cbsl.Name}}},
+	}
+	in := renderer.Input{Cluster: cluster, CBSL: f.cbsl, Secret: f.secret}
+	pfx, err := in.Prefix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := renderer.New(renderer.Options{Credentials: renderer.CredentialsInline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Render(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := res.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	mwc, vwc := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "x", ServiceName: "x"})
+	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
+		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
+	}})
+	startWebhook(t, k, velero.Config{
+		Managed:           velero.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: pfx},
+		ManagedBSLEditors: []string{applier},
+	})
+
+	must(t, k.Client.Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "e2e-people"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects: []rbacv1.Subject{
+			{Kind: "User", APIGroup: rbacv1.GroupName, Name: applier},
+			{Kind: "User", APIGroup: rbacv1.GroupName, Name: owner},
+		},
+	}))
+	uc := &userCluster{id: id, prefix: pfx, kube: k, admin: clientAs(t, k, applier), user: clientAs(t, k, owner),
+		files: map[string]string{"cluster": f.write(t, "cluster-"+id+".yaml", cluster), "cbsl": filepath.Join(f.dir, "cbsl.yaml"), "secret": filepath.Join(f.dir, "secret.yaml")}}
+
+	// Apply every rendered object with server-side apply, as Argo CD or Flux would.
+	var ini []byte
+	for _, o := range objs {
+		if o.GetKind() == "Secret" && o.GetNamespace() == veleroNS {
+			ini = secretData(t, o, "cloud")
+		}
+		o.SetManagedFields(nil)
+		if err := uc.admin.Patch(ctx, o, client.Apply, client.FieldOwner("e2e-gitops"), client.ForceOwnership); err != nil {
+			t.Fatalf("apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+		}
+	}
+	if ini == nil {
+		t.Fatal("the rendered release holds no credentials Secret with key cloud")
+	}
+
+	// Velero runs as its own service account, so the webhook sees its real identity.
+	u, err := k.Env.AddUser(envtest.User{Name: veleroSA, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:velero"}}, nil)
+	must(t, err)
+	kc, err := u.KubeConfig()
+	must(t, err)
+	uc.velero = testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("velero log of %s (tail):\n%s", id, tail(uc.velero.Log(), 60))
+		}
+	})
+	return uc
+}
+
+// startWebhook runs our user-mode webhook server where envtest points the
+// configurations.
+func startWebhook(t *testing.T, k *testenv.Kube, cfg velero.Config) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	wo := k.Env.WebhookInstallOptions
+	mgr, err := server.New(ctx, k.Config, server.Options{
+		Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
+		HealthAddr: "0", MetricsAddr: "0", Velero: cfg,
+	})
+	must(t, err)
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		t.Fatal("webhook cache did not sync")
+	}
+}
+
+func clientAs(t *testing.T, k *testenv.Kube, name string) client.Client {
+	t.Helper()
+	c, err := k.ClientAs(name)
+	must(t, err)
+	return c
+}
+
+func secretData(t *testing.T, o *unstructured.Unstructured, key string) []byte {
+	t.Helper()
+	var s corev1.Secret
+	b, err := o.MarshalJSON()
+	must(t, err)
+	must(t, yaml.Unmarshal(b, &s))
+	if v, ok := s.Data[key]; ok {
+		return v
+	}
+	return []byte(s.StringData[key])
+}
+
+// eventually polls cond every 250ms until it returns true or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := cond()
+		if ok {
+			return
+		}
+		last = err
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cli runs the clusterbackup binary built once per test run.
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+func clusterbackup(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "clusterbackup-e2e-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "clusterbackup")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/clusterbackup/clusterbackup/cmd/clusterbackup").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(binPath, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		return stdout.String(), fmt.Errorf("clusterbackup %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// isForbidden reports whether err is an admission denial.
+func isForbidden(err error) bool { return apierrors.IsForbidden(err) || apierrors.IsInvalid(err) }

@@ -1,0 +1,259 @@
+package e2e
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// TestVeleroBackupRestore is the end-to-end proof: render → apply → Velero
+// backs up into the cluster's prefix → restore → download; a Schedule makes
+// Backups; a second cluster on the same CBSL sees none of the first's.
+func TestVeleroBackupRestore(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	a := f.startCluster(t, "xkc6lgmfsn")
+
+	// The rendered BSL becomes Available once Velero validated the storage.
+	waitBSLAvailable(t, a)
+
+	// Workload: a namespace with ConfigMaps and Secrets.
+	must(t, a.user.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}))
+	for _, n := range []string{"catalog", "prices"} {
+		must(t, a.user.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: n, Namespace: "shop"}, Data: map[string]string{"item": n}}))
+	}
+	must(t, a.user.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "shop"}, StringData: map[string]string{"password": "hunter2"}}))
+
+	// A Backup shaped like the velero CLI's: zero ttl, no storage location.
+	b := &velerov1.Backup{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop-1", Namespace: veleroNS},
+		Spec: velerov1.BackupSpec{
+			IncludedNamespaces:   []string{"shop"},
+			TTL:                  metav1.Duration{},
+			CSISnapshotTimeout:   metav1.Duration{},
+			ItemOperationTimeout: metav1.Duration{},
+		},
+	}
+	must(t, a.user.Create(ctx, b))
+	if b.Spec.TTL.Duration != 720*time.Hour || b.Spec.StorageLocation != "default" || b.Spec.DefaultVolumesToFsBackup == nil || !*b.Spec.DefaultVolumesToFsBackup {
+		t.Fatalf("mutation did not fill the defaults: ttl=%s storageLocation=%q defaultVolumesToFsBackup=%v", b.Spec.TTL.Duration, b.Spec.StorageLocation, b.Spec.DefaultVolumesToFsBackup)
+	}
+	waitBackupPhase(t, a, "shop-1", velerov1.BackupPhaseCompleted)
+
+	// The backup's files live under the cluster's prefix, and nothing was
+	// written outside it.
+	keys := listAll(t, f)
+	want := a.prefix + "/backups/shop-1/shop-1.tar.gz"
+	if !contains(keys, want) {
+		t.Fatalf("%s missing from the bucket; keys: %v", want, keys)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, a.prefix+"/") {
+			t.Fatalf("object %q was written outside the cluster prefix %s/", k, a.prefix)
+		}
+	}
+
+	// One-time Backups are immutable.
+	var cur velerov1.Backup
+	must(t, a.user.Get(ctx, client.ObjectKeyFromObject(b), &cur))
+	cur.Spec.IncludedNamespaces = []string{"shop", "kube-system"}
+	if err := a.user.Update(ctx, &cur); !isForbidden(err) || !strings.Contains(err.Error(), "Schedule") {
+		t.Fatalf("editing a Backup's spec: err = %v, want a denial pointing to a new Backup or a Schedule", err)
+	}
+
+	// Download the tarball through the CLI and look inside.
+	out := filepath.Join(t.TempDir(), "shop-1.tar.gz")
+	if _, err := clusterbackup(t, "download", "--cluster", a.files["cluster"], "--cbsl", a.files["cbsl"], "--secret", a.files["secret"], "--backup", "shop-1", "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	entries := tarEntries(t, out)
+	for _, n := range []string{"catalog", "prices"} {
+		if !containsSuffix(entries, "configmaps/namespaces/shop/"+n+".json") {
+			t.Fatalf("tarball lacks ConfigMap %s; entries: %v", n, entries)
+		}
+	}
+
+	// Lose the namespace, then restore it.
+	deleteNamespace(t, a, "shop")
+	must(t, a.user.Create(ctx, &velerov1.Restore{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop-1-restore", Namespace: veleroNS},
+		Spec:       velerov1.RestoreSpec{BackupName: "shop-1"},
+	}))
+	eventually(t, 90*time.Second, "restore Completed", func() (bool, error) {
+		var r velerov1.Restore
+		if err := a.user.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "shop-1-restore"}, &r); err != nil {
+			return false, err
+		}
+		if r.Status.Phase == velerov1.RestorePhaseFailed || r.Status.Phase == velerov1.RestorePhaseFailedValidation || r.Status.Phase == velerov1.RestorePhasePartiallyFailed {
+			t.Fatalf("restore ended %s: %v", r.Status.Phase, r.Status.ValidationErrors)
+		}
+		return r.Status.Phase == velerov1.RestorePhaseCompleted, nil
+	})
+	for _, n := range []string{"catalog", "prices"} {
+		var cm corev1.ConfigMap
+		must(t, a.user.Get(ctx, client.ObjectKey{Namespace: "shop", Name: n}, &cm))
+		if cm.Data["item"] != n {
+			t.Fatalf("restored ConfigMap %s has data %v", n, cm.Data)
+		}
+	}
+	var sec corev1.Secret
+	must(t, a.user.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "db"}, &sec))
+	if string(sec.Data["password"]) != "hunter2" {
+		t.Fatal("restored Secret lost its data")
+	}
+
+	// A Schedule produces a Backup (Velero runs the first one right away).
+	must(t, a.user.Create(ctx, &velerov1.Schedule{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop-hourly", Namespace: veleroNS},
+		Spec:       velerov1.ScheduleSpec{Schedule: "@every 1m", Template: velerov1.BackupSpec{IncludedNamespaces: []string{"shop"}}},
+	}))
+	eventually(t, 150*time.Second, "a Completed Backup from the Schedule", func() (bool, error) {
+		var list velerov1.BackupList
+		if err := a.user.List(ctx, &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.ScheduleNameLabel: "shop-hourly"}); err != nil {
+			return false, err
+		}
+		for _, b := range list.Items {
+			if b.Status.Phase == velerov1.BackupPhaseCompleted {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+
+	// A second cluster on the same CBSL gets its own prefix; its Velero sees
+	// none of the first cluster's backups. (One Velero at a time: each binds
+	// :8080 for its manager's metrics.)
+	a.velero.Stop()
+	b2 := f.startCluster(t, "r7tqz9d2wk")
+	if b2.prefix == a.prefix || strings.HasPrefix(b2.prefix+"/", a.prefix+"/") || strings.HasPrefix(a.prefix+"/", b2.prefix+"/") {
+		t.Fatalf("prefixes overlap: %s and %s", a.prefix, b2.prefix)
+	}
+	waitBSLAvailable(t, b2)
+	// Give the backup sync controller several periods (2s) to import anything it can see.
+	time.Sleep(8 * time.Second)
+	var seen velerov1.BackupList
+	must(t, b2.user.List(ctx, &seen, client.InNamespace(veleroNS)))
+	if len(seen.Items) != 0 {
+		t.Fatalf("cluster %s sees %d backups of another cluster: %s", b2.id, len(seen.Items), seen.Items[0].Name)
+	}
+	// Sanity: the bucket does hold cluster A's backups B could have seen.
+	if n := len(listAll(t, f)); n < 2 {
+		t.Fatalf("bucket holds %d objects, want cluster %s's backups", n, a.id)
+	}
+}
+
+func waitBSLAvailable(t *testing.T, uc *userCluster) {
+	t.Helper()
+	eventually(t, 60*time.Second, "BSL default of "+uc.id+" Available", func() (bool, error) {
+		if uc.velero.Exited() {
+			t.Fatalf("velero server exited:\n%s", tail(uc.velero.Log(), 40))
+		}
+		var bsl velerov1.BackupStorageLocation
+		if err := uc.user.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "default"}, &bsl); err != nil {
+			return false, err
+		}
+		return bsl.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable, errors.New("phase " + string(bsl.Status.Phase) + " " + bsl.Status.Message)
+	})
+}
+
+func waitBackupPhase(t *testing.T, uc *userCluster, name string, want velerov1.BackupPhase) {
+	t.Helper()
+	eventually(t, 90*time.Second, "backup "+name+" "+string(want), func() (bool, error) {
+		var b velerov1.Backup
+		if err := uc.user.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: name}, &b); err != nil {
+			return false, err
+		}
+		switch b.Status.Phase {
+		case velerov1.BackupPhaseFailed, velerov1.BackupPhaseFailedValidation, velerov1.BackupPhasePartiallyFailed:
+			t.Fatalf("backup %s ended %s: %v %s", name, b.Status.Phase, b.Status.ValidationErrors, b.Status.FailureReason)
+		}
+		return b.Status.Phase == want, errors.New("phase " + string(b.Status.Phase))
+	})
+}
+
+// deleteNamespace deletes a namespace and its objects. envtest runs no
+// controller-manager, so this does what the namespace controller would:
+// delete the contents, then finalize the namespace.
+func deleteNamespace(t *testing.T, uc *userCluster, name string) {
+	t.Helper()
+	ctx := context.Background()
+	must(t, uc.user.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(name)))
+	must(t, uc.user.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(name)))
+	ns := &corev1.Namespace{}
+	must(t, uc.user.Get(ctx, client.ObjectKey{Name: name}, ns))
+	must(t, uc.user.Delete(ctx, ns))
+	must(t, uc.user.Get(ctx, client.ObjectKey{Name: name}, ns))
+	ns.Spec.Finalizers = nil
+	must(t, uc.user.SubResource("finalize").Update(ctx, ns))
+	eventually(t, 30*time.Second, "namespace "+name+" gone", func() (bool, error) {
+		err := uc.user.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
+		return apierrors.IsNotFound(err), err
+	})
+}
+
+func listAll(t *testing.T, f *fixture) []string {
+	t.Helper()
+	c := f.s3.Client(f.s3.RootAccessKey, f.s3.RootSecretKey)
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		must(t, err)
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
+}
+
+func tarEntries(t *testing.T, file string) []string {
+	t.Helper()
+	fh, err := os.Open(file)
+	must(t, err)
+	defer fh.Close()
+	gz, err := gzip.NewReader(fh)
+	must(t, err)
+	tr := tar.NewReader(gz)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return names
+		}
+		must(t, err)
+		names = append(names, h.Name)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsSuffix(list []string, suffix string) bool {
+	for _, x := range list {
+		if strings.HasSuffix(x, suffix) {
+			return true
+		}
+	}
+	return false
+}
