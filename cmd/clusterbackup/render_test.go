@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const renderCBSL = `apiVersion: kubermatic.k8c.io/v1
+kind: ClusterBackupStorageLocation
+metadata:
+  name: loc
+  namespace: kubermatic
+  labels:
+    project-id: proj1
+spec:
+  provider: aws
+  objectStorage:
+    bucket: bucket
+    prefix: seed
+  config:
+    region: eu-central-1
+`
+
+func renderCluster(name string) string {
+	return "---\napiVersion: kubermatic.k8c.io/v1\nkind: Cluster\nmetadata:\n  name: " + name +
+		"\n  labels:\n    project-id: proj1\nspec:\n  backupConfig:\n    backupStorageLocation:\n      name: loc\n"
+}
+
+// TestRenderExamplesByDefault: without -f the bundled example fleet is
+// rendered (make run), one release per cluster, in cluster-ID order.
+func TestRenderExamplesByDefault(t *testing.T) {
+	out, stderr, code := runCLI(t, "", nil, "render")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	if stderr != "" {
+		t.Fatalf("stderr is not a terminal, yet got %q", stderr)
+	}
+	var order []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "# cluster ") {
+			order = append(order, strings.Fields(line)[2])
+		}
+	}
+	if strings.Join(order, ",") != "m2vd8s5ptc,r7tqz9d2wk,xkc6lgmfsn" {
+		t.Fatalf("clusters %v", order)
+	}
+	for _, p := range []string{`prefix: "q4mh2x8vbn/m2vd8s5ptc"`, `prefix: "seed-eu/jnpllgp66z/r7tqz9d2wk"`, `prefix: "seed-eu/jnpllgp66z/xkc6lgmfsn"`} {
+		if !strings.Contains(out, p) {
+			t.Errorf("output lacks %s", p)
+		}
+	}
+}
+
+// TestRenderStdinJSON reads inputs from stdin and writes one v1 List per
+// cluster.
+func TestRenderStdinJSON(t *testing.T) {
+	out, stderr, code := runCLI(t, renderCBSL+renderCluster("c1")+renderCluster("c2"), nil, "render", "-f", "-", "--format", "json")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	var prefixes []string
+	for dec.More() {
+		var list struct {
+			Kind  string `json:"kind"`
+			Items []struct {
+				Kind string `json:"kind"`
+				Spec struct {
+					ObjectStorage struct{ Prefix string } `json:"objectStorage"`
+				} `json:"spec"`
+			} `json:"items"`
+		}
+		if err := dec.Decode(&list); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range list.Items {
+			if it.Kind == "BackupStorageLocation" {
+				prefixes = append(prefixes, it.Spec.ObjectStorage.Prefix)
+			}
+		}
+	}
+	if strings.Join(prefixes, ",") != "seed/proj1/c1,seed/proj1/c2" {
+		t.Fatalf("prefixes %v", prefixes)
+	}
+}
+
+// TestRenderDir writes one folder per cluster and replaces earlier output
+// as a whole.
+func TestRenderDir(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "fleet")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeRenderFile(t, filepath.Join(in, "cbsl.yaml"), renderCBSL)
+	writeRenderFile(t, filepath.Join(in, "clusters.yaml"), renderCluster("c1")+renderCluster("c2"))
+	out := filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := runCLI(t, "", nil, "render", "-f", in, "-o", out); code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	for _, c := range []string{"c1", "c2"} {
+		b, err := os.ReadFile(filepath.Join(out, c, "velero-managed.yaml"))
+		if err != nil || !bytes.Contains(b, []byte(`prefix: "seed/proj1/`+c+`"`)) {
+			t.Fatalf("%s: %v", c, err)
+		}
+		crds, err := os.ReadFile(filepath.Join(out, c, "crds.yaml"))
+		if err != nil || bytes.Count(crds, []byte("kind: CustomResourceDefinition")) != 13 {
+			t.Fatalf("%s crds: %v", c, err)
+		}
+	}
+	// A second run with one cluster replaces the folder: c2 is gone.
+	writeRenderFile(t, filepath.Join(in, "clusters.yaml"), renderCluster("c1"))
+	if _, stderr, code := runCLI(t, "", nil, "render", "-f", in, "-o", out); code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "c2")); !os.IsNotExist(err) {
+		t.Fatalf("c2 survived the replacement: %v", err)
+	}
+	assertNoRenderTemp(t, filepath.Dir(out))
+}
+
+// TestRenderDirNothingHalfWritten: a failing run leaves the output folder as
+// it was and no temporary folder behind.
+func TestRenderDirNothingHalfWritten(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.yaml")
+	writeRenderFile(t, in, renderCBSL+renderCluster("c1"))
+	out := filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := runCLI(t, "", nil, "render", "-f", in, "-o", out); code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	before, err := os.ReadFile(filepath.Join(out, "c1", "velero-managed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A run cancelled mid-way fails and leaves the old output.
+	writeRenderFile(t, in, renderCBSL+renderCluster("c1")+renderCluster("c2"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr, Getenv: func(string) string { return "" }}, []string{"render", "-f", in, "-o", out})
+	if code != 1 || !strings.Contains(stderr.String(), "context canceled") {
+		t.Fatalf("code %d: %s", code, stderr.String())
+	}
+	after, err := os.ReadFile(filepath.Join(out, "c1", "velero-managed.yaml"))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("old output changed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "c2")); !os.IsNotExist(err) {
+		t.Fatal("a cancelled run wrote c2")
+	}
+	assertNoRenderTemp(t, filepath.Dir(out))
+
+	// Invalid input: nothing is created at all.
+	writeRenderFile(t, in, renderCBSL+renderCluster("Bad_ID"))
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	_, serr, code := runCLI(t, "", nil, "render", "-f", in, "-o", fresh)
+	if code != 1 || !strings.Contains(serr, "in.yaml#2") || !strings.Contains(serr, "metadata.name") {
+		t.Fatalf("code %d: %s", code, serr)
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Fatal("a failed run created the output folder")
+	}
+}
+
+// TestRenderDirRefusesForeignFolder: -o never replaces a folder that holds
+// anything but render output.
+func TestRenderDirRefusesForeignFolder(t *testing.T) {
+	out := t.TempDir()
+	writeRenderFile(t, filepath.Join(out, "notes.txt"), "mine")
+	_, stderr, code := runCLI(t, "", nil, "render", "-o", out)
+	if code != 1 || !strings.Contains(stderr, "refusing to replace") {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Fatal("foreign file touched")
+	}
+}
+
+// TestRenderFlags covers the overlay, registry and usage errors.
+func TestRenderFlags(t *testing.T) {
+	out, stderr, code := runCLI(t, "", nil, "render", "--overlay", "air-gap")
+	if code != 0 || !strings.Contains(out, "image: registry.airgap.internal/velero/velero:v1.18.3") || strings.Contains(out, "docker.io/velero") {
+		t.Fatalf("air-gap: code %d: %s", code, stderr)
+	}
+	out, _, code = runCLI(t, "", nil, "render", "--registry", "mirror.example/", "--kube-version", "v1.36.0")
+	if code != 0 || !strings.Contains(out, "image: mirror.example/velero/velero:v1.18.3") || strings.Contains(out, "docker.io") {
+		t.Fatalf("registry: code %d", code)
+	}
+	for _, args := range [][]string{{"--format", "xml"}, {"--credentials", "plain"}, {"extra"}, {"--nope"}} {
+		if _, stderr, code := runCLI(t, "", nil, append([]string{"render"}, args...)...); code != 2 {
+			t.Errorf("%v: code %d, want 2: %s", args, code, stderr)
+		}
+	}
+	if _, stderr, code := runCLI(t, "", nil, "render", "--overlay", "nope"); code != 1 || !strings.Contains(stderr, "air-gap") {
+		t.Errorf("unknown overlay: code %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, "", nil, "render", "--credentials", "inline"); code != 1 || !strings.Contains(stderr, "spec.credential.name: Not found") {
+		t.Errorf("inline without secret: code %d: %s", code, stderr)
+	}
+}
+
+func writeRenderFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func assertNoRenderTemp(t *testing.T, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Fatalf("temporary folder %s left behind", e.Name())
+		}
+	}
+}
