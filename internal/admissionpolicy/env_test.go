@@ -7,14 +7,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
+
+// The tests talk to the API server only; controller-runtime's own logs
+// would be noise.
+func init() { ctrllog.SetLogger(logr.Discard()) }
 
 // cluster is a real kube-apiserver with the chart's admission policies
 // applied and active, and no webhook registered.
@@ -26,7 +32,7 @@ type cluster struct {
 // startCluster starts a control plane, creates the velero namespace, applies
 // the rendered policies for the sample cluster and waits until the API server
 // enforces every one of them.
-func startCluster(t *testing.T, validating, mutating bool) *cluster {
+func startCluster(t testing.TB, validating, mutating bool) *cluster {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -57,7 +63,7 @@ func startCluster(t *testing.T, validating, mutating bool) *cluster {
 
 // waitValidating polls with a known-bad object per policy (dry-run) until
 // the API server denies it: bindings become effective asynchronously.
-func (c *cluster) waitValidating(t *testing.T) {
+func (c *cluster) waitValidating(t testing.TB) {
 	t.Helper()
 	started := backup("probe-started")
 	if err := c.Client.Create(c.ctx, started); err != nil {
@@ -89,7 +95,7 @@ func (c *cluster) waitValidating(t *testing.T) {
 }
 
 // waitDenied polls probe until the named policy denies it.
-func (c *cluster) waitDenied(t *testing.T, policy string, probe func() error) {
+func (c *cluster) waitDenied(t testing.TB, policy string, probe func() error) {
 	t.Helper()
 	var last error
 	err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
@@ -103,7 +109,7 @@ func (c *cluster) waitDenied(t *testing.T, policy string, probe func() error) {
 
 // waitMutating polls with dry-run creates until every defaulting policy
 // fills its defaults.
-func (c *cluster) waitMutating(t *testing.T) {
+func (c *cluster) waitMutating(t testing.TB) {
 	t.Helper()
 	var last string
 	err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
