@@ -72,6 +72,9 @@ type Options struct {
 	// StatusPeriod is how often the status loop re-checks every CBSL.
 	// Default 5m.
 	StatusPeriod time.Duration `json:"statusPeriod,omitempty"`
+	// StatusWorkers is how many CBSLs the status loop checks in parallel.
+	// Default 4.
+	StatusWorkers int `json:"statusWorkers,omitempty"`
 }
 
 // AddFlags binds the options to command-line flags.
@@ -90,6 +93,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.CachedSecrets, "cbsl-cached-secrets", o.CachedSecrets, "read CBSL credential Secrets from the manager's informer cache (needs list/watch on secrets) instead of one API GET per admission")
 	fs.BoolVar(&o.StatusLoop, "cbsl-status-loop", o.StatusLoop, "run the reconciler that writes CBSL status from the reachability check")
 	fs.DurationVar(&o.StatusPeriod, "cbsl-status-period", or(o.StatusPeriod, DefaultStatusPeriod), "how often the status loop re-checks every CBSL")
+	fs.IntVar(&o.StatusWorkers, "cbsl-status-workers", or(o.StatusWorkers, DefaultStatusWorkers), "how many CBSLs the status loop checks in parallel")
 }
 
 // complete fills defaults and rejects impossible settings.
@@ -100,6 +104,7 @@ func (o Options) complete() (Options, error) {
 	}
 	o.CBSLNamespace = or(o.CBSLNamespace, DefaultCBSLNamespace)
 	o.StatusPeriod = or(o.StatusPeriod, DefaultStatusPeriod)
+	o.StatusWorkers = or(o.StatusWorkers, DefaultStatusWorkers)
 	if o.StatusPeriod < time.Second {
 		return o, fmt.Errorf("status period %s is too short", o.StatusPeriod)
 	}

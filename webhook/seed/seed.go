@@ -61,6 +61,7 @@ func Setup(mgr manager.Manager, o Options) error {
 		Checker:        checker,
 		Period:         o.StatusPeriod,
 		ProbeIsolation: o.ProbeIsolation,
+		Workers:        o.StatusWorkers,
 		Recorder:       mgr.GetEventRecorder("clusterbackup-cbsl-status"),
 	}
 	return r.SetupWithManager(mgr)

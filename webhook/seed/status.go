@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -13,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -42,15 +44,26 @@ type StatusReconciler struct {
 	ProbeIsolation bool
 	// Recorder records phase changes; optional.
 	Recorder events.EventRecorder
+	// Workers is the number of CBSLs checked in parallel, so that a few
+	// black-holed endpoints (each costing the budget) do not delay the
+	// others. Default DefaultStatusWorkers.
+	Workers int
 }
+
+// DefaultStatusWorkers is the default of StatusReconciler.Workers.
+const DefaultStatusWorkers = 4
 
 // SetupWithManager registers the reconciler with mgr.
 func (r *StatusReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Period <= 0 {
 		r.Period = DefaultStatusPeriod
 	}
+	if r.Workers <= 0 {
+		r.Workers = DefaultStatusWorkers
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(StatusControllerName).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
 		For(&kkpv1.ClusterBackupStorageLocation{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Complete(r)
 }
@@ -88,7 +101,13 @@ func (r *StatusReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		}
 		r.Recorder.Eventf(&c, nil, kind, string(phase), "Validate", "%s", msg)
 	}
-	return ctrl.Result{RequeueAfter: r.Period}, nil
+	return ctrl.Result{RequeueAfter: jitter(r.Period)}, nil
+}
+
+// jitter spreads periodic checks over ±10% of the period, so CBSLs created
+// together do not hit their endpoints together forever.
+func jitter(d time.Duration) time.Duration {
+	return d - d/10 + rand.N(d/5+1)
 }
 
 // Phase turns an evaluation into a BSL phase and message.
