@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 )
 
@@ -97,37 +96,121 @@ func (r *Renderer) renderShape(s *shape, vals map[string]any) {
 		}
 		outs[i] = ms
 	}
+	for i := range outs[0] {
+		outs[0][i].tpl = compileManifest(outs[0][i], probes[0])
+	}
 	s.ms = outs[0]
 	s.ok = sameManifests(substitute(outs[0], probes[0], probes[1]), outs[1])
-	if s.ok {
-		// JSON is derived from the YAML, so IDs appear in it verbatim too.
-		for i := range s.ms {
-			if j, err := s.ms[i].JSON(); err == nil {
-				s.ms[i].json = j
-			}
-		}
-	}
 }
 
-// substitute returns ms with from's IDs replaced by to's, copying only
-// manifests that change.
+// substitute returns ms with from's IDs replaced by to's.
 func substitute(ms []Manifest, from, to probe) []Manifest {
 	out := make([]Manifest, len(ms))
-	r := strings.NewReplacer(from.project, to.project, from.cluster, to.cluster)
-	fp, fc := []byte(from.project), []byte(from.cluster)
 	for i, m := range ms {
 		out[i] = m
-		if !bytes.Contains(m.YAML, fp) && !bytes.Contains(m.YAML, fc) {
-			continue
+		if m.tpl == nil {
+			out[i].tpl = compileManifest(m, from)
 		}
-		out[i].YAML = []byte(r.Replace(string(m.YAML)))
-		out[i].Name = r.Replace(m.Name)
-		out[i].Namespace = r.Replace(m.Namespace)
-		if m.json != nil {
-			out[i].json = []byte(r.Replace(string(m.json)))
-		}
+		out[i] = out[i].fill(to)
 	}
 	return out
+}
+
+// holeText is a text with the placeholder IDs cut out: literal pieces
+// alternating with holes (0: project ID, 1: cluster ID).
+type holeText struct {
+	lits  [][]byte
+	holes []int8
+	size  int // bytes of literal text
+}
+
+// cut splits b at every occurrence of p's IDs; nil when there is none.
+func cut(b []byte, p probe) *holeText {
+	toks := [2][]byte{[]byte(p.project), []byte(p.cluster)}
+	var t holeText
+	found := false
+	for {
+		at, which := -1, int8(-1)
+		for k, tok := range toks {
+			if i := bytes.Index(b, tok); i >= 0 && (at < 0 || i < at) {
+				at, which = i, int8(k)
+			}
+		}
+		if at < 0 {
+			break
+		}
+		found = true
+		t.lits = append(t.lits, b[:at])
+		t.holes = append(t.holes, which)
+		t.size += at
+		b = b[at+len(toks[which]):]
+	}
+	if !found {
+		return nil
+	}
+	t.lits = append(t.lits, b)
+	t.size += len(b)
+	return &t
+}
+
+// fill returns the text with p's IDs in the holes.
+func (t *holeText) fill(p probe) []byte {
+	ids := [2]string{p.project, p.cluster}
+	n := t.size
+	for _, h := range t.holes {
+		n += len(ids[h])
+	}
+	out := make([]byte, 0, n)
+	for i, h := range t.holes {
+		out = append(out, t.lits[i]...)
+		out = append(out, ids[h]...)
+	}
+	return append(out, t.lits[len(t.lits)-1]...)
+}
+
+func (t *holeText) fillString(s string, p probe) string {
+	if t == nil {
+		return s
+	}
+	return string(t.fill(p))
+}
+
+// manifestTemplate is a manifest rendered with placeholder IDs, cut for
+// filling in a cluster's IDs. Nil fields have no placeholder.
+type manifestTemplate struct {
+	yaml, json, name, namespace *holeText
+}
+
+// compileManifest cuts m (rendered with p's IDs) into a template; its JSON
+// is derived once here.
+func compileManifest(m Manifest, p probe) *manifestTemplate {
+	t := &manifestTemplate{
+		yaml:      cut(m.YAML, p),
+		name:      cut([]byte(m.Name), p),
+		namespace: cut([]byte(m.Namespace), p),
+	}
+	if j, err := m.JSON(); err == nil {
+		t.json = cut(j, p)
+	}
+	return t
+}
+
+// fill returns the manifest with p's IDs; JSON is filled lazily by JSON().
+func (m Manifest) fill(p probe) Manifest {
+	t := m.tpl
+	if t.yaml == nil && t.name == nil && t.namespace == nil && t.json == nil {
+		return m
+	}
+	if t.yaml != nil {
+		m.YAML = t.yaml.fill(p)
+	}
+	m.Name = t.name.fillString(m.Name, p)
+	m.Namespace = t.namespace.fillString(m.Namespace, p)
+	if t.json != nil {
+		m.json = nil
+		m.ids = p
+	}
+	return m
 }
 
 func sameManifests(a, b []Manifest) bool {

@@ -24,6 +24,10 @@ type Manifest struct {
 	YAML []byte
 	// json caches the object as compact JSON (set for CRDs at start-up).
 	json []byte
+	// tpl, when set, is the placeholder form this manifest was filled from
+	// with ids; JSON() fills tpl.json instead of converting the YAML.
+	tpl *manifestTemplate
+	ids probe
 }
 
 // kindOrder is the stable output order: CRDs, Namespace, RBAC, Secret,
@@ -242,6 +246,9 @@ func (r Result) WriteJSON(w io.Writer) error {
 func (m *Manifest) JSON() ([]byte, error) {
 	if m.json != nil {
 		return m.json, nil
+	}
+	if m.tpl != nil && m.tpl.json != nil && m.ids != (probe{}) {
+		return m.tpl.json.fill(m.ids), nil
 	}
 	j, err := yaml.YAMLToJSON(m.YAML)
 	if err != nil {

@@ -108,7 +108,12 @@ func (r *Renderer) renderCached(vals map[string]any) ([]Manifest, error) {
 		return r.renderFull(vals)
 	}
 	cl := vals["cluster"].(map[string]any)
-	return substitute(s.ms, probes[0], probe{project: cl["projectID"].(string), cluster: cl["id"].(string)}), nil
+	ids := probe{project: cl["projectID"].(string), cluster: cl["id"].(string)}
+	out := make([]Manifest, len(s.ms))
+	for i, m := range s.ms {
+		out[i] = m.fill(ids)
+	}
+	return out, nil
 }
 
 // renderFull renders the templates and applies the overlay, sorted.
