@@ -35,10 +35,18 @@ type CBSLValidator struct {
 	// Options are the completed seed options (Mode, CBSLNamespace,
 	// ProbeIsolation).
 	Options Options
+	// Metrics are optional.
+	Metrics *Metrics
 }
 
 // Handle implements admission.Handler.
 func (v *CBSLValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	r := v.handle(ctx, req)
+	v.Metrics.review("cbsl", string(req.Operation), outcome(r))
+	return r
+}
+
+func (v *CBSLValidator) handle(ctx context.Context, req admission.Request) admission.Response {
 	switch req.Operation {
 	case admissionv1.Delete:
 		return v.handleDelete(ctx, req)
@@ -90,6 +98,7 @@ func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorage
 		return invalid(cbslGroupKind, c.Name, ev.Errors, ev.Warnings)
 	}
 	r := ev.Check
+	v.Metrics.check("admission", r)
 	log.Info("reachability check", "class", r.Class, "cached", r.Cached, "duration", r.Duration.String(), "message", r.Message)
 	if r.OK() {
 		return admission.Allowed("").WithWarnings(ev.Warnings...)

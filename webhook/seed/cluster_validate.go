@@ -24,10 +24,18 @@ type ClusterValidator struct {
 	Reader client.Reader
 	// Namespace is where referenced CBSLs live.
 	Namespace string
+	// Metrics are optional.
+	Metrics *Metrics
 }
 
 // Handle implements admission.Handler.
 func (v *ClusterValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	r := v.handle(ctx, req)
+	v.Metrics.review("cluster", string(req.Operation), outcome(r))
+	return r
+}
+
+func (v *ClusterValidator) handle(ctx context.Context, req admission.Request) admission.Response {
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
 		return admission.Allowed("")
 	}

@@ -14,6 +14,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -205,6 +206,23 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 			t.Fatalf("delete of an unused CBSL: %v", err)
 		}
 	})
+	t.Run("metrics count reviews and check results", func(t *testing.T) {
+		for _, want := range []struct {
+			name   string
+			labels map[string]string
+		}{
+			{"clusterbackup_cbsl_check_results_total", map[string]string{"source": "admission", "class": "AccessDenied", "cached": "false"}},
+			{"clusterbackup_cbsl_check_results_total", map[string]string{"source": "admission", "class": "OK", "cached": "true"}},
+			{"clusterbackup_cbsl_check_results_total", map[string]string{"source": "admission", "class": "EndpointDenied", "cached": "false"}},
+			{"clusterbackup_seed_reviews_total", map[string]string{"webhook": "cbsl", "operation": "DELETE", "outcome": "denied"}},
+			{"clusterbackup_seed_reviews_total", map[string]string{"webhook": "cbsl", "operation": "CREATE", "outcome": "invalid"}},
+			{"clusterbackup_seed_reviews_total", map[string]string{"webhook": "cluster", "operation": "CREATE", "outcome": "invalid"}},
+		} {
+			if v := counterValue(t, want.name, want.labels); v < 1 {
+				t.Errorf("%s%v = %v, want >= 1", want.name, want.labels, v)
+			}
+		}
+	})
 	t.Run("no secret in logs or messages", func(t *testing.T) {
 		assertNoSecret(t, logs.String()+strings.Join(messages, "\n"), s.RootSecretKey, wrongSecret)
 		if !strings.Contains(logs.String(), "reachability check") {
@@ -336,4 +354,34 @@ func assertNoSecret(t *testing.T, text string, secrets ...string) {
 			t.Fatalf("a secret appears in logs or messages near: %q", text[max(0, i-200):i])
 		}
 	}
+}
+
+// counterValue sums a counter of controller-runtime's registry over the
+// series that carry all the given labels.
+func counterValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			got := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				got[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue series
+				}
+			}
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
 }

@@ -21,3 +21,19 @@ func invalid(gk schema.GroupKind, name string, errs field.ErrorList, warnings []
 func badRequest(err error) admission.Response {
 	return admission.Errored(http.StatusBadRequest, err)
 }
+
+// outcome names a response for metrics: allowed, warned, denied, invalid or
+// errored.
+func outcome(r admission.Response) string {
+	switch {
+	case r.Allowed && len(r.Warnings) > 0:
+		return "warned"
+	case r.Allowed:
+		return "allowed"
+	case r.Result != nil && r.Result.Code == http.StatusUnprocessableEntity:
+		return "invalid"
+	case r.Result != nil && r.Result.Code >= 400 && r.Result.Code != http.StatusForbidden:
+		return "errored"
+	}
+	return "denied"
+}

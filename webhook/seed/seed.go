@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -23,7 +24,7 @@ const (
 )
 
 // Setup registers the seed webhooks (and, if enabled, the status loop) with
-// mgr. The handlers read Secrets, Clusters and CBSLs through the manager's
+// mgr, and their metrics with controller-runtime's registry. The handlers read Secrets, Clusters and CBSLs through the manager's
 // uncached API reader (RBAC: get secrets; get/list clusters and
 // clusterbackupstoragelocations); the status loop also watches CBSLs and
 // patches their status. It adds the kubermatic.k8c.io types to the
@@ -48,10 +49,11 @@ func Setup(mgr manager.Manager, o Options) error {
 	if o.CachedSecrets {
 		secrets = firstFound(ReaderSecrets(mgr.GetClient()), secrets)
 	}
+	m := NewMetrics(metrics.Registry)
 	srv := mgr.GetWebhookServer()
 	srv.Register(MutateCBSLPath, &webhook.Admission{Handler: &CBSLMutator{}})
-	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o}})
-	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace}})
+	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o, Metrics: m}})
+	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace, Metrics: m}})
 	if !o.StatusLoop {
 		return nil
 	}
@@ -62,6 +64,7 @@ func Setup(mgr manager.Manager, o Options) error {
 		Period:         o.StatusPeriod,
 		ProbeIsolation: o.ProbeIsolation,
 		Workers:        o.StatusWorkers,
+		Metrics:        m,
 		Recorder:       mgr.GetEventRecorder("clusterbackup-cbsl-status"),
 	}
 	return r.SetupWithManager(mgr)

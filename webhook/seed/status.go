@@ -44,6 +44,8 @@ type StatusReconciler struct {
 	ProbeIsolation bool
 	// Recorder records phase changes; optional.
 	Recorder events.EventRecorder
+	// Metrics are optional.
+	Metrics *Metrics
 	// Workers is the number of CBSLs checked in parallel, so that a few
 	// black-holed endpoints (each costing the budget) do not delay the
 	// others. Default DefaultStatusWorkers.
@@ -82,6 +84,7 @@ func (r *StatusReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("evaluate clusterbackupstoragelocation %s: %w", req.NamespacedName, err)
 	}
+	r.Metrics.check("status", ev.Check)
 	phase, msg := Phase(ev)
 	before := c.Status.Phase
 	patch := client.MergeFrom(c.DeepCopy())
