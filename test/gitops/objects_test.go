@@ -1,0 +1,148 @@
+package gitopstest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"testing"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// object is one decoded Kubernetes object.
+type object = map[string]any
+
+// parseStream decodes a multi-document YAML stream (v1 Lists unpacked).
+func parseStream(t *testing.T, b []byte) []object {
+	t.Helper()
+	var out []object
+	rd := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+	for {
+		doc, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o object
+		if err := yaml.Unmarshal(doc, &o); err != nil {
+			t.Fatalf("decode %s: %v", doc, err)
+		}
+		if o == nil {
+			continue
+		}
+		if o["kind"] == "List" {
+			items, _ := o["items"].([]any)
+			for _, it := range items {
+				out = append(out, it.(object))
+			}
+			continue
+		}
+		out = append(out, o)
+	}
+}
+
+// key identifies an object: apiVersion, kind, namespace, name.
+func key(o object) string {
+	md, _ := o["metadata"].(object)
+	ns, _ := md["namespace"].(string)
+	name, _ := md["name"].(string)
+	return o["apiVersion"].(string) + " " + o["kind"].(string) + " " + ns + "/" + name
+}
+
+// objectSet maps each object's key to its canonical JSON (sorted keys), for
+// order-independent semantic comparison. Duplicate keys fail the test.
+func objectSet(t *testing.T, what string, objs []object) map[string]string {
+	t.Helper()
+	set := make(map[string]string, len(objs))
+	for _, o := range objs {
+		k := key(o)
+		if _, dup := set[k]; dup {
+			t.Fatalf("%s: object %s twice", what, k)
+		}
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set[k] = string(b)
+	}
+	return set
+}
+
+// compareSets fails on any object missing, extra or different.
+func compareSets(t *testing.T, what string, want, got map[string]string) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatalf("%s: the reference has no objects", what)
+	}
+	keys := make([]string, 0, len(want)+len(got))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w, inW := want[k]
+		g, inG := got[k]
+		switch {
+		case !inW:
+			t.Errorf("%s: extra object %s", what, k)
+		case !inG:
+			t.Errorf("%s: missing object %s", what, k)
+		case w != g:
+			t.Errorf("%s: object %s differs:\nwant %s\ngot  %s", what, k, w, g)
+		}
+	}
+}
+
+// runCmd runs a command and returns stdout; failure fails the test with
+// stderr.
+func runCmd(t *testing.T, cmd *exec.Cmd) []byte {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
+	}
+	return out
+}
+
+// copyFile copies one file, creating the target's directory.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dst, b)
+}
+
+func writeFile(t *testing.T, name string, b []byte) {
+	t.Helper()
+	if err := os.MkdirAll(dirOf(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dirOf(name string) string {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[:i]
+	}
+	return "."
+}
