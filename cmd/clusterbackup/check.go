@@ -27,7 +27,10 @@ import (
 // checkFileList collects repeated -f flags.
 type checkFileList []string
 
-func (l *checkFileList) String() string     { return strings.Join(*l, ",") }
+// String implements flag.Value.
+func (l *checkFileList) String() string { return strings.Join(*l, ",") }
+
+// Set implements flag.Value.
 func (l *checkFileList) Set(v string) error { *l = append(*l, v); return nil }
 
 // runCheck validates every CBSL in the files exactly as the seed webhook

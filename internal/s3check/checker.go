@@ -93,6 +93,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns the message.
 func (e *Error) Error() string { return e.Message }
 
 // Stats count what a Checker did since it was created.

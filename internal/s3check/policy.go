@@ -38,6 +38,7 @@ type PolicyError struct {
 	Reason string
 }
 
+// Error names the host, the address and the rule.
 func (e *PolicyError) Error() string {
 	if e.Host == e.Addr.String() {
 		return fmt.Sprintf("endpoint address %s is not allowed: %s", e.Addr, e.Reason)
