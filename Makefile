@@ -80,3 +80,13 @@ lint: ## gofmt and go vet.
 .PHONY: clean
 clean: ## Remove build output (not the tool cache).
 	rm -rf bin
+
+.PHONY: bench-vs-helm
+bench-vs-helm: ## Renderer: library vs one `helm template` process per cluster, in one run; prints the ratio (target >= 40x).
+	$(TOOLS) install helm
+	@$(GO) test -run '^$$' -bench '^Benchmark(Render|RenderFull|HelmTemplateProcess)$$' -benchtime 3s ./renderer | tee /dev/stderr | \
+	  awk '/^BenchmarkRender-/ {lib=$$3} /^BenchmarkRenderFull-/ {full=$$3} /^BenchmarkHelmTemplateProcess-/ {helm=$$3} \
+	    END { if (!lib || !helm) { print "bench-vs-helm: missing benchmark results" > "/dev/stderr"; exit 1 } \
+	      printf "bench-vs-helm: library %.0f ns/cluster, helm template process %.0f ns/cluster: %.0fx faster (target >= 40x)\n", lib, helm, helm/lib; \
+	      if (full) printf "bench-vs-helm: without the shape cache (full Helm render per cluster) %.0f ns/cluster: %.1fx\n", full, helm/full; \
+	      if (helm/lib < 40) exit 1 }'
