@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
@@ -73,8 +74,15 @@ func (t Target) listPrefix() string {
 	return ""
 }
 
+// awsRegion matches AWS region names; only such a region may become part of
+// an AWS endpoint host name.
+var awsRegion = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
 // hostPort parses the endpoint into host and port.
 func (t Target) hostPort() (u *url.URL, host, port string, err error) {
+	if t.Endpoint == "" && !awsRegion.MatchString(t.region()) {
+		return nil, "", "", fmt.Errorf("region %q is not an AWS region name", t.region())
+	}
 	u, err = url.Parse(t.endpoint())
 	if err != nil {
 		return nil, "", "", fmt.Errorf("endpoint is not a URL")

@@ -78,6 +78,10 @@ func validateProjectLabel(labels map[string]string) field.ErrorList {
 	return prefix.ValidateSegment(id, p)
 }
 
+// regionName admits AWS region names and the free-form names S3-compatible
+// servers use, but nothing that could reshape a URL.
+var regionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
 var bucketChars = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
 
 // ValidateBucketName checks S3's bucket naming rules (general purpose
@@ -177,6 +181,9 @@ func validateConfig(cfg map[string]string, fldPath *field.Path) (field.ErrorList
 			errs = append(errs, field.Invalid(fldPath.Key(k), k,
 				"unknown config key; the AWS plugin knows only: "+strings.Join(KnownConfigKeys, ", ")))
 		}
+	}
+	if r, ok := cfg[configRegion]; ok && r != "" && !regionName.MatchString(r) {
+		errs = append(errs, field.Invalid(fldPath.Key(configRegion), r, "must be a region name: letters, digits, '.', '_' and '-', at most 64 characters"))
 	}
 	if s3URL, ok := cfg[configS3URL]; ok {
 		errs = append(errs, ValidateEndpointURL(s3URL, fldPath.Key(configS3URL))...)

@@ -81,6 +81,10 @@ func TestValidateCBSL(t *testing.T) {
 			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://s3.example.com/#x", "")}},
 		"no region with s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { delete(c.Spec.Config, "region") },
 			field.ErrorList{field.Required(cfg.Key("region"), "")}},
+		"region with a slash": {func(c *kkpv1.ClusterBackupStorageLocation) {
+			c.Spec.Config = map[string]string{"region": "evil.example.com/"}
+		},
+			field.ErrorList{field.Invalid(cfg.Key("region"), "evil.example.com/", "")}},
 		"unknown config key": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["endpoint"] = "x" },
 			field.ErrorList{field.Invalid(cfg.Key("endpoint"), "endpoint", "")}},
 		"bad bool": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3ForcePathStyle"] = "yes please" },
