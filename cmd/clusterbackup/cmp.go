@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/clusterbackup/clusterbackup/internal/gitops"
 )
@@ -31,6 +32,7 @@ func runCMP(ctx context.Context, s streams, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
+	defer oneShotGC()()
 	app, err := gitops.LoadApp(*dir, s.Getenv)
 	if err != nil {
 		return err
@@ -64,3 +66,20 @@ PARAM_<NAME>, ARGOCD_APP_PARAMETERS. Prints only objects on stdout; on failure
 nothing on stdout, the error on stderr, exit status 1 (2 for usage).
 
 `
+
+// oneShotGC tunes the garbage collector for a process that renders once and
+// exits: no collection below oneShotMemoryLimit (a render of one cluster
+// stays far below it), the usual pacing above it. It returns the function
+// that restores the previous settings (for in-process callers and tests).
+func oneShotGC() (restore func()) {
+	pct := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(oneShotMemoryLimit)
+	return func() {
+		debug.SetMemoryLimit(limit)
+		debug.SetGCPercent(pct)
+	}
+}
+
+// oneShotMemoryLimit is the heap size up to which cmp generate and krm do not
+// collect garbage; keep it below the sidecar's memory limit (256Mi).
+const oneShotMemoryLimit = 160 << 20

@@ -24,6 +24,7 @@ func runKRM(ctx context.Context, s streams, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
+	defer oneShotGC()()
 	in, err := io.ReadAll(s.In)
 	if err != nil {
 		return fmt.Errorf("read standard input: %w", err)
