@@ -1,0 +1,295 @@
+package renderer
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/prefix"
+)
+
+// The life cycle of a cluster's release never loses backups (docs/lifecycle.md):
+//
+//   - Switching storage (a new CBSL): the managed BSL points at the new
+//     storage; each previous location is rendered as a read-only, non-default
+//     BSL on the OLD CBSL's join(prefix, project, cluster), so its backups stay
+//     listable and restorable.
+//   - Disabling: the workloads (Deployment, DaemonSet, RBAC, Secret, restore
+//     helper ConfigMap, webhook objects) are dropped; the CRDs, the Namespace,
+//     every BSL (made ReadOnly), VolumeSnapshotLocations, the Schedules
+//     (kept, paused: dropping a Schedule would let Kubernetes garbage-collect
+//     the Backups it owns) and the admission policies with their parameters
+//     stay.
+//   - Purging: the only way to render no CRDs and no BSLs; only together
+//     with Disabled. Because every kept object is prune-safe, applying a purge
+//     render deletes nothing by itself: it makes the removal visible to Diff,
+//     which refuses it unless allowed, and the operator deletes on purpose.
+
+// LifecycleAnnotation marks objects the life cycle changed
+// (value "disabled": made ReadOnly or paused because backup is disabled).
+const LifecycleAnnotation = "clusterbackup.io/lifecycle"
+
+// PreviousLocationLabel marks the read-only BSLs of previous locations.
+const PreviousLocationLabel = "clusterbackup.io/previous-location"
+
+// PreviousLocation is one of a cluster's earlier storage locations, kept as
+// a read-only, non-default BSL after a storage switch.
+type PreviousLocation struct {
+	// Name is the BSL's name. Default "previous-" + CBSL.Name.
+	Name string
+	// CBSL is the old ClusterBackupStorageLocation: its bucket, prefix
+	// (the cluster's project and cluster IDs are appended), config and
+	// caCert. Required.
+	CBSL *kkpv1.ClusterBackupStorageLocation
+}
+
+// BSLName returns the BSL name of the previous location.
+func (p PreviousLocation) BSLName() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	if p.CBSL == nil {
+		return ""
+	}
+	return "previous-" + p.CBSL.Name
+}
+
+// Lifecycle says where a cluster's release is in its life cycle. The zero
+// value renders the plain, enabled release.
+type Lifecycle struct {
+	// Previous are the cluster's earlier storage locations, rendered as
+	// read-only BSLs. Removing one retires it (its BSL stays in the cluster
+	// until deleted on purpose). Default none.
+	Previous []PreviousLocation
+	// Disabled drops the workloads and keeps everything that holds or
+	// points at backups (see the package comment above). Default false.
+	Disabled bool
+	// Purge renders nothing at all: no CRDs, no BSLs. Only with Disabled.
+	// Default false.
+	Purge bool
+}
+
+// Validate checks the life cycle for in: each previous location's CBSL
+// (ValidateCBSL), unique BSL names other than the managed one, and no
+// previous location equal to or nested with the managed prefix on the same
+// storage (Velero would mark one of them invalid).
+func (lc Lifecycle) Validate(in Input, opts Options) field.ErrorList {
+	var errs field.ErrorList
+	root := field.NewPath("lifecycle")
+	if lc.Purge && !lc.Disabled {
+		errs = append(errs, field.Forbidden(root.Child("purge"), "a purge is only possible for a disabled cluster; set disabled as well"))
+	}
+	managedName := opts.BSLName
+	if managedName == "" {
+		managedName = "default"
+	}
+	managedPrefix, _ := in.Prefix()
+	seen := map[string]bool{}
+	for i, p := range lc.Previous {
+		fp := root.Child("previous").Index(i)
+		if p.CBSL == nil {
+			errs = append(errs, field.Required(fp.Child("cbsl"), "the old ClusterBackupStorageLocation is required"))
+			continue
+		}
+		for _, e := range ValidateCBSL(p.CBSL) {
+			e.Field = fp.Child("cbsl").String() + "." + e.Field
+			errs = append(errs, e)
+		}
+		name := p.BSLName()
+		switch {
+		case name == managedName:
+			errs = append(errs, field.Invalid(fp.Child("name"), name, "is the managed BSL's name; a previous location needs a name of its own"))
+		case seen[name]:
+			errs = append(errs, field.Duplicate(fp.Child("name"), name))
+		}
+		seen[name] = true
+		os := p.CBSL.Spec.ObjectStorage
+		if os == nil || in.CBSL == nil || in.CBSL.Spec.ObjectStorage == nil || managedPrefix == "" {
+			continue
+		}
+		old, el := prefix.Join(os.Prefix, in.ProjectID(), in.ClusterID())
+		if len(el) > 0 {
+			continue // reported by ValidateCBSL
+		}
+		cur := in.CBSL.Spec.ObjectStorage
+		if os.Bucket == cur.Bucket && sameEndpoint(p.CBSL.Spec.Config["s3Url"], in.CBSL.Spec.Config["s3Url"]) && prefix.Nested(old, managedPrefix) {
+			errs = append(errs, field.Invalid(fp.Child("cbsl"), old, fmt.Sprintf(
+				"the previous prefix and the managed prefix %q are the same or nested on bucket %q; Velero would mark one of the BSLs invalid", managedPrefix, os.Bucket)))
+		}
+	}
+	return errs
+}
+
+func sameEndpoint(a, b string) bool {
+	n := func(s string) string { return strings.ToLower(strings.TrimRight(strings.TrimSpace(s), "/")) }
+	return n(a) == n(b)
+}
+
+// LifecycleValues returns the chart values a life cycle adds:
+// previousLocations (cluster-independent: the chart appends the IDs) and,
+// for previous locations on the managed bucket and endpoint,
+// admissionPolicies.previousLocations with the effective prefix, so the
+// API server's own BSL policy admits them.
+func LifecycleValues(in Input, lc Lifecycle) map[string]any {
+	if len(lc.Previous) == 0 {
+		return nil
+	}
+	var locs, params []any
+	for _, p := range lc.Previous {
+		os := p.CBSL.Spec.ObjectStorage
+		l := map[string]any{"name": p.BSLName(), "bucket": os.Bucket}
+		if os.Prefix != "" {
+			l["prefix"] = os.Prefix
+		}
+		if len(p.CBSL.Spec.Config) > 0 {
+			cfg := make(map[string]any, len(p.CBSL.Spec.Config))
+			for k, v := range p.CBSL.Spec.Config {
+				cfg[k] = v
+			}
+			l["config"] = cfg
+		}
+		if len(os.CACert) > 0 {
+			l["caCert"] = base64.StdEncoding.EncodeToString(os.CACert)
+		}
+		locs = append(locs, l)
+		cur := in.CBSL.Spec.ObjectStorage
+		if os.Bucket == cur.Bucket && sameEndpoint(p.CBSL.Spec.Config["s3Url"], in.CBSL.Spec.Config["s3Url"]) {
+			eff, _ := prefix.Join(os.Prefix, in.ProjectID(), in.ClusterID())
+			params = append(params, map[string]any{"bucket": os.Bucket, "s3Url": p.CBSL.Spec.Config["s3Url"], "prefix": eff})
+		}
+	}
+	v := map[string]any{"previousLocations": locs}
+	if len(params) > 0 {
+		v["admissionPolicies"] = map[string]any{"previousLocations": params}
+	}
+	return v
+}
+
+// RenderLifecycle renders one cluster like Render, with its life cycle:
+// previous locations as read-only BSLs, and the Disabled and Purge
+// filters. With the zero Lifecycle it returns exactly Render's output.
+func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	vals, err := Values(in, r.opts)
+	if err != nil {
+		return Result{}, err
+	}
+	if errs := lc.Validate(in, r.opts); len(errs) > 0 {
+		return Result{}, clusterError(in.ClusterSource, in.Cluster, errs)
+	}
+	if lc.Purge {
+		return Result{Input: in}, nil
+	}
+	mergeLifecycle(vals, LifecycleValues(in, lc))
+	ms, err := r.renderCached(vals)
+	if err != nil {
+		return Result{}, fmt.Errorf("cluster %q: %w", in.ClusterID(), err)
+	}
+	out := make([]Manifest, 0, len(r.crds)+len(ms))
+	out = append(append(out, r.crds...), ms...)
+	if lc.Disabled {
+		if out, err = disable(out, paramsName(vals)); err != nil {
+			return Result{}, fmt.Errorf("cluster %q: %w", in.ClusterID(), err)
+		}
+	}
+	return Result{Input: in, Manifests: out}, nil
+}
+
+// mergeLifecycle merges lv into vals, appending (not replacing)
+// admissionPolicies.previousLocations given through Options.Values.
+func mergeLifecycle(vals, lv map[string]any) {
+	if lv == nil {
+		return
+	}
+	ap, _ := lv["admissionPolicies"].(map[string]any)
+	if ap != nil {
+		if cur, ok := vals["admissionPolicies"].(map[string]any); ok {
+			if given, ok := cur["previousLocations"].([]any); ok {
+				ap["previousLocations"] = append(deepCopyValue(given).([]any), ap["previousLocations"].([]any)...)
+			}
+		}
+	}
+	mergeInto(vals, lv)
+}
+
+func paramsName(vals map[string]any) string {
+	if ap, ok := vals["admissionPolicies"].(map[string]any); ok {
+		if n, ok := ap["paramsName"].(string); ok && n != "" {
+			return n
+		}
+	}
+	return "clusterbackup-admission-params"
+}
+
+// keptWhenDisabled are the kinds a disabled release keeps: what holds
+// backups or points at them, and the admission rules that protect them.
+var keptWhenDisabled = map[string]bool{
+	"CustomResourceDefinition":         true,
+	"Namespace":                        true,
+	"BackupStorageLocation":            true,
+	"VolumeSnapshotLocation":           true,
+	"Schedule":                         true,
+	"ValidatingAdmissionPolicy":        true,
+	"ValidatingAdmissionPolicyBinding": true,
+	"MutatingAdmissionPolicy":          true,
+	"MutatingAdmissionPolicyBinding":   true,
+}
+
+// disable keeps what a disabled release keeps (keptWhenDisabled and the
+// admission parameters ConfigMap), with every BSL made ReadOnly and every
+// Schedule paused.
+func disable(ms []Manifest, params string) ([]Manifest, error) {
+	out := make([]Manifest, 0, len(ms))
+	for _, m := range ms {
+		keep := keptWhenDisabled[m.Kind] || (m.Kind == "ConfigMap" && m.Name == params)
+		if !keep {
+			continue
+		}
+		var err error
+		switch m.Kind {
+		case "BackupStorageLocation":
+			m, err = setSpecField(m, "accessMode", "ReadOnly")
+		case "Schedule":
+			m, err = setSpecField(m, "paused", true)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// setSpecField returns a copy of m with spec.<key> = v and the life-cycle
+// annotation, re-serialized (comments are dropped).
+func setSpecField(m Manifest, key string, v any) (Manifest, error) {
+	var obj map[string]any
+	if err := yaml.Unmarshal(m.YAML, &obj); err != nil {
+		return m, fmt.Errorf("%s %s: %w", m.Kind, m.Name, err)
+	}
+	spec, _ := obj["spec"].(map[string]any)
+	if spec == nil {
+		spec = map[string]any{}
+		obj["spec"] = spec
+	}
+	spec[key] = v
+	meta, _ := obj["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		meta["annotations"] = ann
+	}
+	ann[LifecycleAnnotation] = "disabled"
+	b, err := yaml.Marshal(obj)
+	if err != nil {
+		return m, fmt.Errorf("%s %s: %w", m.Kind, m.Name, err)
+	}
+	return Manifest{APIVersion: m.APIVersion, Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, Source: m.Source, YAML: b}, nil
+}

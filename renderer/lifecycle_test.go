@@ -1,0 +1,276 @@
+package renderer
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+)
+
+// oldCBSL returns a copy of the plain case's CBSL as it was before a
+// storage switch: another name and prefix, same bucket and endpoint.
+func oldCBSL(in Input, name, pfx string) *kkpv1.ClusterBackupStorageLocation {
+	c := in.CBSL.DeepCopy()
+	c.Name = name
+	c.Spec.ObjectStorage.Prefix = pfx
+	return c
+}
+
+func renderLC(t *testing.T, opts Options, in Input, lc Lifecycle) []*unstructured.Unstructured {
+	t.Helper()
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.RenderLifecycle(context.Background(), in, lc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := res.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	for _, o := range objs {
+		if o.GetKind() == kind && o.GetName() == name {
+			return o
+		}
+	}
+	return nil
+}
+
+func kinds(objs []*unstructured.Unstructured) map[string]int {
+	m := map[string]int{}
+	for _, o := range objs {
+		m[o.GetKind()]++
+	}
+	return m
+}
+
+func TestZeroLifecycleIsRender(t *testing.T) {
+	in := loadCase(t, "schedules")
+	opts := goldenOpts(t, "schedules")
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := r.Render(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.RenderLifecycle(context.Background(), in, Lifecycle{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a.YAML()) != string(b.YAML()) {
+		t.Fatal("RenderLifecycle with the zero Lifecycle differs from Render")
+	}
+}
+
+func TestPreviousLocationIsReadOnlyOnOldPrefix(t *testing.T) {
+	in := loadCase(t, "plain")
+	prev := oldCBSL(in, "backups-old", "legacy/eu")
+	objs := renderLC(t, Options{}, in, Lifecycle{Previous: []PreviousLocation{{CBSL: prev}}})
+	b := find(objs, "BackupStorageLocation", "previous-backups-old")
+	if b == nil {
+		t.Fatal("no BSL previous-backups-old rendered")
+	}
+	want := map[string]any{
+		"spec.accessMode":            "ReadOnly",
+		"spec.default":               false,
+		"spec.objectStorage.bucket":  "kkp-backups",
+		"spec.objectStorage.prefix":  "legacy/eu/jnpllgp66z/r7tqz9d2wk",
+		"spec.config.s3Url":          "https://s3.eu.example.com",
+		"metadata.annotations.helm\\.sh/resource-policy": "keep",
+	}
+	for path, v := range want {
+		got, ok, _ := unstructured.NestedFieldNoCopy(b.Object, splitPath(path)...)
+		if !ok || got != v {
+			t.Errorf("%s = %v, want %v", path, got, v)
+		}
+	}
+	ann := b.GetAnnotations()
+	if ann["argocd.argoproj.io/sync-options"] != "Prune=false" || ann["kustomize.toolkit.fluxcd.io/prune"] != "disabled" || ann["argocd.argoproj.io/sync-wave"] != "5" {
+		t.Errorf("previous BSL lacks prune-safety or sync wave: %v", ann)
+	}
+	if d, _, _ := unstructured.NestedBool(find(objs, "BackupStorageLocation", "default").Object, "spec", "default"); !d {
+		t.Error("the managed BSL is no longer the default")
+	}
+	var defaults int
+	for _, o := range objs {
+		if o.GetKind() == "BackupStorageLocation" {
+			if d, _, _ := unstructured.NestedBool(o.Object, "spec", "default"); d {
+				defaults++
+			}
+		}
+	}
+	if defaults != 1 {
+		t.Errorf("%d default BSLs, want 1", defaults)
+	}
+	// The API server's own BSL policy must admit it: same bucket and endpoint.
+	params := find(objs, "ConfigMap", "clusterbackup-admission-params")
+	got, _, _ := unstructured.NestedString(params.Object, "data", "previous.0")
+	if got != "kkp-backups\nhttps://s3.eu.example.com\nlegacy/eu/jnpllgp66z/r7tqz9d2wk" {
+		t.Errorf("admission params previous.0 = %q", got)
+	}
+}
+
+func splitPath(p string) []string {
+	var out []string
+	for _, s := range strings.Split(strings.ReplaceAll(p, `\.`, "\x00"), ".") {
+		out = append(out, strings.ReplaceAll(s, "\x00", "."))
+	}
+	return out
+}
+
+// TestPreviousLocationsHelmParity: helm template with the same values gives
+// the same previous BSL (the chart computes the prefix itself).
+func TestPreviousLocationsHelmParity(t *testing.T) {
+	helm := testenv.MustTool(t, "helm")
+	in := loadCase(t, "plain")
+	lc := Lifecycle{Previous: []PreviousLocation{{Name: "old", CBSL: oldCBSL(in, "backups-old", "")}}}
+	vals, err := Values(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mergeLifecycle(vals, LifecycleValues(in, lc))
+	b, err := yaml.Marshal(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "values.yaml")
+	if err := os.WriteFile(f, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(helm, "template", ReleaseName, filepath.Join(testenv.RepoRoot(), "charts", "velero-managed"), "--namespace", "velero", "-f", f, "--kube-version", DefaultKubeVersion)
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, exitStderr(err))
+	}
+	lib := renderLC(t, Options{}, in, lc)
+	hb := find(parseStream(t, out), "BackupStorageLocation", "old")
+	lb := find(lib, "BackupStorageLocation", "old")
+	if hb == nil || lb == nil {
+		t.Fatalf("previous BSL missing: helm %v, library %v", hb != nil, lb != nil)
+	}
+	hy, _ := yaml.Marshal(hb.Object)
+	ly, _ := yaml.Marshal(lb.Object)
+	if string(hy) != string(ly) {
+		t.Fatalf("helm and library differ:\n%s\n---\n%s", hy, ly)
+	}
+	if p, _, _ := unstructured.NestedString(lb.Object, "spec", "objectStorage", "prefix"); p != "jnpllgp66z/r7tqz9d2wk" {
+		t.Errorf("prefix of a previous CBSL without prefix = %q", p)
+	}
+}
+
+func TestDisabledKeepsDataDropsWorkloads(t *testing.T) {
+	in := loadCase(t, "schedules")
+	opts := goldenOpts(t, "schedules")
+	opts.Credentials = CredentialsExistingSecret
+	prev := oldCBSL(in, "backups-old", "legacy")
+	enabled := renderLC(t, opts, in, Lifecycle{Previous: []PreviousLocation{{CBSL: prev}}})
+	disabled := renderLC(t, opts, in, Lifecycle{Previous: []PreviousLocation{{CBSL: prev}}, Disabled: true})
+	k := kinds(disabled)
+	for _, gone := range []string{"Deployment", "DaemonSet", "ServiceAccount", "ClusterRoleBinding", "Secret"} {
+		if k[gone] > 0 {
+			t.Errorf("disabled release still renders %d %s", k[gone], gone)
+		}
+	}
+	ek := kinds(enabled)
+	for _, kept := range []string{"CustomResourceDefinition", "Namespace", "BackupStorageLocation", "Schedule", "ValidatingAdmissionPolicy"} {
+		if k[kept] == 0 || k[kept] != ek[kept] {
+			t.Errorf("disabled release renders %d %s, enabled %d; want the same, non-zero", k[kept], kept, ek[kept])
+		}
+	}
+	if find(disabled, "ConfigMap", "fs-restore-action-config") != nil || find(disabled, "ConfigMap", "clusterbackup-admission-params") == nil {
+		t.Error("want the restore-helper ConfigMap dropped and the admission params kept")
+	}
+	for _, o := range disabled {
+		switch o.GetKind() {
+		case "BackupStorageLocation":
+			if m, _, _ := unstructured.NestedString(o.Object, "spec", "accessMode"); m != "ReadOnly" {
+				t.Errorf("BSL %s accessMode %q, want ReadOnly", o.GetName(), m)
+			}
+			if o.GetAnnotations()["helm.sh/resource-policy"] != "keep" || o.GetAnnotations()[LifecycleAnnotation] != "disabled" {
+				t.Errorf("BSL %s annotations %v", o.GetName(), o.GetAnnotations())
+			}
+		case "Schedule":
+			if p, _, _ := unstructured.NestedBool(o.Object, "spec", "paused"); !p {
+				t.Errorf("Schedule %s not paused", o.GetName())
+			}
+		}
+	}
+	if r := Diff(enabled, disabled, DiffOptions{}); r.Dangerous() || len(r.Removed) == 0 {
+		t.Errorf("enabled -> disabled: dangerous %v, removed %v", r.Dangers, r.Removed)
+	}
+}
+
+func TestPurgeOnlyWhenDisabled(t *testing.T) {
+	in := loadCase(t, "plain")
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.RenderLifecycle(context.Background(), in, Lifecycle{Purge: true})
+	if err == nil || !strings.Contains(err.Error(), "lifecycle.purge: Forbidden") {
+		t.Fatalf("purge without disabled: %v", err)
+	}
+	res, err := r.RenderLifecycle(context.Background(), in, Lifecycle{Disabled: true, Purge: true})
+	if err != nil || len(res.Manifests) != 0 {
+		t.Fatalf("purge: %d manifests, %v", len(res.Manifests), err)
+	}
+}
+
+func TestLifecycleValidation(t *testing.T) {
+	in := loadCase(t, "plain")
+	bad := oldCBSL(in, "bad", "a/../b")
+	tests := map[string]struct {
+		lc   Lifecycle
+		want string
+	}{
+		"managed name":   {Lifecycle{Previous: []PreviousLocation{{Name: "default", CBSL: oldCBSL(in, "x", "old")}}}, "lifecycle.previous[0].name: Invalid value: \"default\""},
+		"duplicate":      {Lifecycle{Previous: []PreviousLocation{{Name: "p", CBSL: oldCBSL(in, "x", "a")}, {Name: "p", CBSL: oldCBSL(in, "y", "b")}}}, "lifecycle.previous[1].name: Duplicate value"},
+		"no CBSL":        {Lifecycle{Previous: []PreviousLocation{{Name: "p"}}}, "lifecycle.previous[0].cbsl: Required value"},
+		"bad prefix":     {Lifecycle{Previous: []PreviousLocation{{CBSL: bad}}}, "lifecycle.previous[0].cbsl.spec.objectStorage.prefix"},
+		"same location":  {Lifecycle{Previous: []PreviousLocation{{CBSL: oldCBSL(in, "x", "seed-eu")}}}, "same or nested"},
+		"nested":         {Lifecycle{Previous: []PreviousLocation{{CBSL: oldCBSL(in, "x", "seed-eu/jnpllgp66z/r7tqz9d2wk/sub")}}}, "same or nested"},
+		"purge, enabled": {Lifecycle{Purge: true}, "lifecycle.purge: Forbidden"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			errs := tc.lc.Validate(in, Options{})
+			if !strings.Contains(errs.ToAggregate().Error(), tc.want) {
+				t.Fatalf("got %v, want %q", errs, tc.want)
+			}
+		})
+	}
+	other := oldCBSL(in, "x", "seed-eu")
+	other.Spec.ObjectStorage.Bucket = "elsewhere"
+	if errs := (Lifecycle{Previous: []PreviousLocation{{CBSL: other}}}).Validate(in, Options{}); len(errs) > 0 {
+		t.Fatalf("same prefix on another bucket: %v", errs)
+	}
+}
+
+// goldenOpts returns the options of a golden case.
+func goldenOpts(t *testing.T, name string) Options {
+	t.Helper()
+	for _, tc := range goldenCases {
+		if tc.name == name {
+			return tc.opts
+		}
+	}
+	t.Fatalf("no golden case %q", name)
+	return Options{}
+}
