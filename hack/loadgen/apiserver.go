@@ -24,7 +24,7 @@ import (
 const abLabel = "loadgen.clusterbackup.io/variant"
 
 // Variants measured in each round.
-var variants = []string{"none", "floor", "floor1", "ours"}
+var variants = []string{"none", "floor", "floor1", "floorpatch", "ours"}
 
 func runAPIServer(ctx context.Context, bin string, args []string) error {
 	fs := flag.NewFlagSet("apiserver", flag.ContinueOnError)
@@ -99,12 +99,12 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	for i, q := range []string{"p50", "p99"} {
 		none := p["none"][i]
 		added := func(v string) time.Duration { return p[v][i] - none }
-		fmt.Printf("  added %s: floor(2 hooks)=%s floor(1 hook)=%s ours(mutate+validate)=%s  ours/floor=%.2f  ours/floor1=%.2f\n", q,
-			round(added("floor")), round(added("floor1")), round(added("ours")),
-			float64(added("ours"))/float64(added("floor")), float64(added("ours"))/float64(added("floor1")))
+		ratio := func(v string) float64 { return float64(added("ours")) / float64(added(v)) }
+		fmt.Printf("  added %s: floor1=%s floor=%s floorpatch=%s ours=%s | ours/floor=%.2f ours/floorpatch=%.2f ours/floor1=%.2f\n", q,
+			round(added("floor1")), round(added("floor")), round(added("floorpatch")), round(added("ours")),
+			ratio("floor"), ratio("floorpatch"), ratio("floor1"))
 	}
-	cur, peak := ours.rss()
-	fmt.Printf("  webhook RSS now %.1f MiB, peak %.1f MiB\n", float64(cur)/1024, float64(peak)/1024)
+	fmt.Printf("  webhook: %s\n", ours.mem())
 	return nil
 }
 
@@ -160,14 +160,18 @@ func register(ctx context.Context, c *cluster, oursURL string, oursCA []byte, fl
 			ObjectSelector:    sel(v),
 		}
 	}
-	fv := floorHook("validate", "/validate", "floor")
-	fm := floorHook("mutate", "/mutate", "floor")
-	f1 := floorHook("validate1", "/validate", "floor1")
-	floorM := &admissionregv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}, Webhooks: []admissionregv1.MutatingWebhook{{
-		Name: fm.Name, ClientConfig: fm.ClientConfig, Rules: fm.Rules, FailurePolicy: fm.FailurePolicy, SideEffects: fm.SideEffects,
-		TimeoutSeconds: fm.TimeoutSeconds, AdmissionReviewVersions: fm.AdmissionReviewVersions, NamespaceSelector: fm.NamespaceSelector, ObjectSelector: fm.ObjectSelector,
-	}}}
-	floorV := &admissionregv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}, Webhooks: []admissionregv1.ValidatingWebhook{fv, f1}}
+	mutating := func(h admissionregv1.ValidatingWebhook) admissionregv1.MutatingWebhook {
+		return admissionregv1.MutatingWebhook{
+			Name: h.Name, ClientConfig: h.ClientConfig, Rules: h.Rules, FailurePolicy: h.FailurePolicy, SideEffects: h.SideEffects,
+			TimeoutSeconds: h.TimeoutSeconds, AdmissionReviewVersions: h.AdmissionReviewVersions, NamespaceSelector: h.NamespaceSelector, ObjectSelector: h.ObjectSelector,
+		}
+	}
+	floorM := &admissionregv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}, Webhooks: []admissionregv1.MutatingWebhook{
+		mutating(floorHook("mutate", "/mutate", "floor")), mutating(floorHook("mutatepatch", "/mutate-patch", "floorpatch")),
+	}}
+	floorV := &admissionregv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}, Webhooks: []admissionregv1.ValidatingWebhook{
+		floorHook("validate", "/validate", "floor"), floorHook("validate1", "/validate", "floor1"), floorHook("validatepatch", "/validate", "floorpatch"),
+	}}
 	for _, o := range []client.Object{mwc, vwc, floorM, floorV} {
 		if err := c.kube.Client.Create(ctx, o); err != nil {
 			return fmt.Errorf("register %s: %w", o.GetName(), err)

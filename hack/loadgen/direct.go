@@ -63,6 +63,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 		return err
 	}
 	defer p.stop()
+	fmt.Printf("server when ready: %s\n", p.mem())
 	url := p.base + user.ValidateBackupPath
 	body := []byte(backupReview)
 	if ok, err := send(p.client, url, body); !ok || err != nil {
@@ -81,8 +82,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	if *saturate > 0 {
 		fmt.Println(closedLoop(ctx, p.client, url, body, *workers, *saturate, fmt.Sprintf("saturated(%d)", *workers)))
 	}
-	cur, peak := p.rss()
-	fmt.Printf("server RSS now %.1f MiB, peak %.1f MiB\n", float64(cur)/1024, float64(peak)/1024)
+	fmt.Printf("server after load: %s\n", p.mem())
 	return nil
 }
 

@@ -139,11 +139,20 @@ func (p *proc) stop() {
 	_ = p.cmd.Wait()
 }
 
-// rss returns the process's current and peak resident set size in KiB.
-func (p *proc) rss() (cur, peak int64) {
+// memory is a process's resident memory in KiB.
+type memory struct{ rss, peak, anon, file int64 }
+
+func (m memory) String() string {
+	mib := func(k int64) string { return fmt.Sprintf("%.1f MiB", float64(k)/1024) }
+	return fmt.Sprintf("RSS %s (anonymous %s, file-backed binary pages %s), peak %s", mib(m.rss), mib(m.anon), mib(m.file), mib(m.peak))
+}
+
+// mem reads the process's resident memory from /proc.
+func (p *proc) mem() memory {
+	var m memory
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
-		return 0, 0
+		return m
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -152,10 +161,14 @@ func (p *proc) rss() (cur, peak int64) {
 		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 		switch k {
 		case "VmRSS":
-			cur = n
+			m.rss = n
 		case "VmHWM":
-			peak = n
+			m.peak = n
+		case "RssAnon":
+			m.anon = n
+		case "RssFile":
+			m.file = n
 		}
 	}
-	return cur, peak
+	return m
 }

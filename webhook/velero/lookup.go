@@ -6,7 +6,8 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 )
 
-// Lookup is the read-only view of the user cluster the rules need. The
+// Lookup is the read-only view of the user cluster the rules need; the
+// objects it returns may be shared with a cache and must not be modified. The
 // server implements it with an informer-backed cache, so a lookup costs no
 // API call; every method reads Velero's namespace only (Namespace excepted).
 type Lookup interface {
