@@ -2,6 +2,7 @@ package renderer
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -218,7 +219,19 @@ func normalized(o *unstructured.Unstructured) map[string]any {
 	for _, f := range []string{"managedFields", "creationTimestamp", "resourceVersion", "uid", "generation"} {
 		unstructured.RemoveNestedField(c, "metadata", f)
 	}
-	return c
+	// One representation for numbers, whichever decoder read the object
+	// (YAML decoders give float64, the unstructured JSON decoder int64).
+	b, err := json.Marshal(c)
+	if err != nil {
+		return c
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out map[string]any
+	if dec.Decode(&out) != nil {
+		return c
+	}
+	return out
 }
 
 // changedFields returns the paths where a and b differ, depth-first, at

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/renderer"
+)
+
+// errDangerous marks a diff that would lose backups and was not allowed.
+var errDangerous = errors.New("refusing a change that would lose backups")
+
+// runDiff compares a previous render (a DIR as written by `render -o DIR`,
+// or any folder of YAML/JSON manifests) with a new one (another DIR, or the
+// inputs rendered now) and reports, per cluster, the objects created,
+// changed and removed. It fails when a change would remove a CRD, a Backup,
+// a BSL that still has backups, or the namespace holding them, or move such
+// a BSL away from its storage, unless --allow-removal is given.
+func runDiff(ctx context.Context, s streams, args []string) error {
+	fs := newFlagSet(s, "diff")
+	from := fs.String("from", "", "the previous render: a `DIR` (render -o DIR layout: one folder per cluster) or a folder/file of manifests")
+	to := fs.String("to", "", "the new render: a `DIR` like --from (or give -f to render the inputs now)")
+	var files, backups, previous fileList
+	fs.Var(&files, "f", "render these inputs now as the new render (`file, directory or -`; repeatable; like render -f)")
+	fs.Var(&backups, "backups", "a `file` of Backup objects that exist in the clusters (kubectl get backups -A -o yaml; repeatable)")
+	fs.Var(&previous, "previous", "with -f: a `file` of the CBSLs clusters used before a storage switch; each becomes a read-only BSL of the clusters of its project that now use another CBSL (repeatable)")
+	disable := fs.Bool("disable", false, "with -f: render the clusters disabled (workloads dropped; CRDs, BSLs read-only, paused Schedules kept)")
+	purge := fs.Bool("purge", false, "with -f and --disable: render nothing, not even CRDs and BSLs (a deliberate purge)")
+	allow := fs.Bool("allow-removal", false, "report dangerous removals but exit 0")
+	fs.Usage = func() {
+		fmt.Fprintln(s.Err, "Usage: clusterbackup diff --from DIR (--to DIR | -f INPUTS [--previous CBSLS] [--disable [--purge]]) [--backups FILE]... [--allow-removal]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	case *from == "":
+		return fmt.Errorf("%w: --from is required", errUsage)
+	case (*to == "") == (len(files) == 0):
+		return fmt.Errorf("%w: give exactly one of --to and -f", errUsage)
+	case *to != "" && (len(previous) > 0 || *disable || *purge):
+		return fmt.Errorf("%w: --previous, --disable and --purge go with -f", errUsage)
+	case *purge && !*disable:
+		return fmt.Errorf("%w: --purge needs --disable", errUsage)
+	}
+	olds, err := readRenderDir(*from)
+	if err != nil {
+		return err
+	}
+	var news map[string][]*unstructured.Unstructured
+	if *to != "" {
+		news, err = readRenderDir(*to)
+	} else {
+		news, err = renderForDiff(ctx, s, files, previous, renderer.Lifecycle{Disabled: *disable, Purge: *purge})
+	}
+	if err != nil {
+		return err
+	}
+	var known []*unstructured.Unstructured
+	for _, f := range backups {
+		objs, err := readManifests(f)
+		if err != nil {
+			return err
+		}
+		known = append(known, objs...)
+	}
+	pairClusters(olds, news)
+	dangerous := 0
+	for _, id := range clusterIDs(olds, news) {
+		r := renderer.Diff(olds[id], news[id], renderer.DiffOptions{Backups: known})
+		if id != "" {
+			fmt.Fprintf(s.Out, "cluster %s:\n", id)
+		}
+		if err := r.WriteText(s.Out); err != nil {
+			return err
+		}
+		dangerous += len(r.Dangers)
+	}
+	if dangerous > 0 && !*allow {
+		return fmt.Errorf("%w: %d dangerous change(s) listed above; rerun with --allow-removal only if that is intended", errDangerous, dangerous)
+	}
+	return nil
+}
+
+// readRenderDir reads a render: a file, or a folder whose sub-folders are
+// clusters (render -o DIR) and whose own files belong to cluster "".
+func readRenderDir(dir string) (map[string][]*unstructured.Unstructured, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]*unstructured.Unstructured{}
+	if !st.IsDir() {
+		objs, err := readManifests(dir)
+		out[""] = objs
+		return out, err
+	}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !isManifestFile(p) {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		id := ""
+		if parts := strings.Split(filepath.ToSlash(rel), "/"); len(parts) > 1 {
+			id = parts[0]
+		}
+		objs, err := readManifests(p)
+		if err != nil {
+			return err
+		}
+		out[id] = append(out[id], objs...)
+		return nil
+	})
+	return out, err
+}
+
+func isManifestFile(p string) bool {
+	switch filepath.Ext(p) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func readManifests(p string) ([]*unstructured.Unstructured, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	objs, err := renderer.DecodeObjects(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return objs, nil
+}
+
+// renderForDiff renders the inputs with the default options and the life
+// cycle, keyed by cluster ID.
+func renderForDiff(ctx context.Context, s streams, files, previous []string, lc renderer.Lifecycle) (map[string][]*unstructured.Unstructured, error) {
+	inputs, err := loadRenderInputs(s, files)
+	if err != nil {
+		return nil, err
+	}
+	var prev renderer.Objects
+	for _, f := range previous {
+		if err := prev.Load(f); err != nil {
+			return nil, err
+		}
+	}
+	r, err := renderer.New(renderer.Options{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]*unstructured.Unstructured{}
+	for _, in := range inputs {
+		l := lc
+		l.Previous = previousFor(in, prev.CBSLs)
+		res, err := r.RenderLifecycle(ctx, in, l)
+		if err != nil {
+			return nil, err
+		}
+		if out[in.ClusterID()], err = res.Objects(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// previousFor returns the previous locations of a cluster: the given CBSLs
+// of its project other than the one it uses now.
+func previousFor(in renderer.Input, cbsls []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]) []renderer.PreviousLocation {
+	var out []renderer.PreviousLocation
+	for _, c := range cbsls {
+		if c.Object.Labels[kkpv1.ProjectIDLabel] != in.ProjectID() || (in.CBSL != nil && c.Object.Namespace == in.CBSL.Namespace && c.Object.Name == in.CBSL.Name) {
+			continue
+		}
+		out = append(out, renderer.PreviousLocation{CBSL: c.Object})
+	}
+	return out
+}
+
+// pairClusters lets a single-cluster render without folders (cluster "")
+// be compared with a single cluster of the other side.
+func pairClusters(a, b map[string][]*unstructured.Unstructured) {
+	only := func(m map[string][]*unstructured.Unstructured) string {
+		for k := range m {
+			return k
+		}
+		return ""
+	}
+	if len(a) != 1 || len(b) != 1 {
+		return
+	}
+	ka, kb := only(a), only(b)
+	switch {
+	case ka == "" && kb != "":
+		a[kb] = a[""]
+		delete(a, "")
+	case kb == "" && ka != "":
+		b[ka] = b[""]
+		delete(b, "")
+	}
+}
+
+func clusterIDs(a, b map[string][]*unstructured.Unstructured) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, m := range []map[string][]*unstructured.Unstructured{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				ids = append(ids, k)
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
