@@ -87,11 +87,11 @@ func TestPreviousLocationIsReadOnlyOnOldPrefix(t *testing.T) {
 		t.Fatal("no BSL previous-backups-old rendered")
 	}
 	want := map[string]any{
-		"spec.accessMode":            "ReadOnly",
-		"spec.default":               false,
-		"spec.objectStorage.bucket":  "kkp-backups",
-		"spec.objectStorage.prefix":  "legacy/eu/jnpllgp66z/r7tqz9d2wk",
-		"spec.config.s3Url":          "https://s3.eu.example.com",
+		"spec.accessMode":                                "ReadOnly",
+		"spec.default":                                   false,
+		"spec.objectStorage.bucket":                      "kkp-backups",
+		"spec.objectStorage.prefix":                      "legacy/eu/jnpllgp66z/r7tqz9d2wk",
+		"spec.config.s3Url":                              "https://s3.eu.example.com",
 		"metadata.annotations.helm\\.sh/resource-policy": "keep",
 	}
 	for path, v := range want {
