@@ -210,3 +210,6 @@ func bsl(name, bucket, endpoint, prefix string, def bool) *velerov1.BackupStorag
 }
 
 func key(name string) client.ObjectKey { return client.ObjectKey{Namespace: "velero", Name: name} }
+
+// clientDryRun asks the API server for a dry run.
+var clientDryRun = client.CreateOptions{DryRun: []string{metav1.DryRunAll}}

@@ -1,0 +1,219 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/server"
+	"github.com/clusterbackup/clusterbackup/webhook/testcert"
+	"github.com/clusterbackup/clusterbackup/webhook/user"
+)
+
+const chartValues = `
+cluster: {id: c1, projectID: p1}
+storage: {bucket: backups, prefix: kkp, config: {region: eu-central-1, s3Url: "https://s3.example.com"}}
+`
+
+// helmTemplate renders the chart with the real helm CLI and returns its objects.
+func helmTemplate(t *testing.T, values string, set ...string) ([]*unstructured.Unstructured, error) {
+	t.Helper()
+	helm := testenv.MustTool(t, "helm")
+	f := filepath.Join(t.TempDir(), "values.yaml")
+	must(t, os.WriteFile(f, []byte(chartValues+values), 0o600))
+	args := []string{"template", "t", filepath.Join(testenv.RepoRoot(), "charts", "velero-managed"), "-f", f, "--kube-version", "v1.37.2"}
+	for _, s := range set {
+		args = append(args, "--set", s)
+	}
+	cmd := exec.Command(helm, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("helm template: %v: %s", err, stderr.String())
+	}
+	var objs []*unstructured.Unstructured
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if len(u.Object) > 0 {
+			objs = append(objs, &u)
+		}
+	}
+	return objs, nil
+}
+
+func find(objs []*unstructured.Unstructured, kind string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() == kind && o.GetLabels()["component"] == "webhook" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func convert(t *testing.T, u *unstructured.Unstructured, into any) {
+	t.Helper()
+	raw, err := yaml.Marshal(u.Object)
+	must(t, err)
+	must(t, yaml.UnmarshalStrict(raw, into))
+}
+
+// TestChartWebhook renders the chart's webhook templates with the real helm
+// CLI: off by default; in-cluster mode with its Deployment, PDB, Service and
+// Certificate; the webhook configurations equal user.Configurations apart
+// from names and client config.
+func TestChartWebhook(t *testing.T) {
+	objs, err := helmTemplate(t, "")
+	must(t, err)
+	for _, o := range objs {
+		if o.GetLabels()["component"] == "webhook" {
+			t.Fatalf("webhook disabled by default, but %s %s rendered", o.GetKind(), o.GetName())
+		}
+	}
+
+	objs, err = helmTemplate(t, "webhook: {enabled: true, managedBSLEditors: [argo]}\npreviousLocations: [{name: old, bucket: old, prefix: kkp-old}]\n")
+	must(t, err)
+	deps := find(objs, "Deployment")
+	if len(deps) != 1 {
+		t.Fatalf("want one webhook Deployment, got %d", len(deps))
+	}
+	var dep appsv1.Deployment
+	convert(t, deps[0], &dep)
+	args := strings.Join(dep.Spec.Template.Spec.Containers[0].Args, " ")
+	for _, want := range []string{"--mode=user", "--managed-bucket=backups", "--managed-endpoint=https://s3.example.com", "--managed-prefix=kkp/p1/c1",
+		"--managed-bsl-editor=argo", "--previous-location=bucket=old,endpoint=,prefix=kkp-old/p1/c1"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("webhook args %q lack %q", args, want)
+		}
+	}
+	if *dep.Spec.Replicas != 2 || dep.Spec.Template.Spec.Affinity.PodAntiAffinity == nil {
+		t.Errorf("want 2 replicas with anti-affinity, got %d %+v", *dep.Spec.Replicas, dep.Spec.Template.Spec.Affinity)
+	}
+	for _, kind := range []string{"PodDisruptionBudget", "Service", "Certificate", "Issuer", "ServiceAccount", "Role", "ClusterRole"} {
+		if len(find(objs, kind)) != 1 {
+			t.Errorf("want one webhook %s", kind)
+		}
+	}
+	mwcs, vwcs := find(objs, "MutatingWebhookConfiguration"), find(objs, "ValidatingWebhookConfiguration")
+	if len(mwcs) != 1 || len(vwcs) != 1 {
+		t.Fatalf("want one configuration of each kind, got %d %d", len(mwcs), len(vwcs))
+	}
+	if mwcs[0].GetAnnotations()["cert-manager.io/inject-ca-from"] != "velero/clusterbackup-webhook" {
+		t.Errorf("cainjector annotation missing: %v", mwcs[0].GetAnnotations())
+	}
+	var mwc admissionregv1.MutatingWebhookConfiguration
+	var vwc admissionregv1.ValidatingWebhookConfiguration
+	convert(t, mwcs[0], &mwc)
+	convert(t, vwcs[0], &vwc)
+	wantM, wantV := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "velero", ServiceName: "clusterbackup-webhook"})
+	if len(mwc.Webhooks) != len(wantM.Webhooks) || len(vwc.Webhooks) != len(wantV.Webhooks) {
+		t.Fatalf("webhook counts %d/%d, want %d/%d", len(mwc.Webhooks), len(vwc.Webhooks), len(wantM.Webhooks), len(wantV.Webhooks))
+	}
+	for i, w := range mwc.Webhooks {
+		want := wantM.Webhooks[i]
+		w.Name, want.Name = "", ""
+		if !equality.Semantic.DeepEqual(w, want) {
+			t.Errorf("chart mutating webhook %d differs from user.Configurations:\nchart %+v\ngo    %+v", i, w, want)
+		}
+	}
+	for i, w := range vwc.Webhooks {
+		want := wantV.Webhooks[i]
+		w.Name, want.Name = "", ""
+		if !equality.Semantic.DeepEqual(w, want) {
+			t.Errorf("chart validating webhook %d differs from user.Configurations:\nchart %+v\ngo    %+v", i, w, want)
+		}
+	}
+
+	for name, tc := range map[string]struct {
+		values string
+		set    []string
+		errMsg string
+	}{
+		"plain http URL":  {values: "webhook: {enabled: true, url: 'http://x'}", errMsg: "url"},
+		"timeout over 30": {values: "webhook: {enabled: true, timeoutSeconds: 31}", errMsg: "timeoutSeconds"},
+		"unknown key":     {values: "webhook: {enabled: true, replica: 3}", errMsg: "replica"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := helmTemplate(t, tc.values, tc.set...)
+			if err == nil || !strings.Contains(err.Error(), tc.errMsg) {
+				t.Fatalf("err = %v, want one naming %s", err, tc.errMsg)
+			}
+		})
+	}
+}
+
+// TestChartWebhookURLModeThroughKubeAPIServer installs the chart's webhook
+// configurations (URL mode, given caBundle) into a real kube-apiserver and
+// checks they reach the webhook server: mutation and denial work, status
+// writes do not call it.
+func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
+	certs := t.TempDir()
+	ca, err := testcert.Write(certs, "webhook")
+	must(t, err)
+	port, err := testenv.FreePort()
+	must(t, err)
+	objs, err := helmTemplate(t, fmt.Sprintf("webhook: {enabled: true, url: 'https://127.0.0.1:%d', tls: {caBundle: %s}}\n", port, base64.StdEncoding.EncodeToString(ca)))
+	must(t, err)
+	for _, kind := range []string{"Deployment", "Service", "Certificate"} {
+		if len(find(objs, kind)) != 0 {
+			t.Fatalf("URL mode rendered a %s", kind)
+		}
+	}
+	k := testenv.StartKube(t, testenv.KubeOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := testConfig()
+	cfg.ManagedBSLEditors = nil // the admin client applies the managed BSL here
+	mgr, err := server.New(ctx, k.Config, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", Velero: cfg})
+	must(t, err)
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
+	for _, o := range append(find(objs, "MutatingWebhookConfiguration"), find(objs, "ValidatingWebhookConfiguration")...) {
+		must(t, k.Client.Create(ctx, o))
+	}
+	eventually(t, "mutated managed BSL", func() error {
+		b := bsl("default", "backups", "https://s3.example.com", "", false)
+		if err := k.Client.Create(ctx, b, &clientDryRun); err != nil {
+			return err
+		}
+		if b.Spec.ObjectStorage.Prefix != "kkp/p1/c1" || !b.Spec.Default {
+			return fmt.Errorf("not mutated yet: %+v", b.Spec.ObjectStorage)
+		}
+		return nil
+	})
+	must(t, k.Client.Create(ctx, bsl("default", "backups", "https://s3.example.com", "", false)))
+	b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "velero"}, Spec: velerov1.BackupSpec{StorageLocation: "nowhere"}}
+	denied(t, "backup on a missing location", k.Client.Create(ctx, b), `spec.storageLocation: Not found: "nowhere"`)
+	b.Spec.StorageLocation = ""
+	eventually(t, "create backup", func() error { return k.Client.Create(ctx, b) })
+	if b.Spec.TTL.Duration != 720*time.Hour {
+		t.Fatalf("backup not defaulted: %v", b.Spec.TTL)
+	}
+}
