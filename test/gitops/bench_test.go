@@ -14,8 +14,7 @@ import (
 // adds the overlay (kustomize in memory). cpu-ms/op is the process's user +
 // system time, which other load on the machine inflates less than wall time.
 func BenchmarkCMPGenerate(b *testing.B) {
-	t := &testing.T{}
-	apps := applicationsFromSet(t)
+	apps := applicationsFromSet(b)
 	app := apps["xkc6lgmfsn"]
 	for _, tc := range []struct {
 		name  string
@@ -25,8 +24,8 @@ func BenchmarkCMPGenerate(b *testing.B) {
 		{"hardened", map[string]string{"OVERLAY": "hardened"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			repo := argoRepo(t, app.Spec.Source.Path)
-			env := argoEnv(t, app, tc.extra)
+			repo := argoRepo(b, app.Spec.Source.Path)
+			env := argoEnv(b, app, tc.extra)
 			dir := filepath.Join(repo, app.Spec.Source.Path)
 			var max, cpu time.Duration
 			b.ResetTimer()

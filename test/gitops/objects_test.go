@@ -20,7 +20,7 @@ import (
 type object = map[string]any
 
 // parseStream decodes a multi-document YAML stream (v1 Lists unpacked).
-func parseStream(t *testing.T, b []byte) []object {
+func parseStream(t testing.TB, b []byte) []object {
 	t.Helper()
 	var out []object
 	rd := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
@@ -109,7 +109,7 @@ func compareSets(t *testing.T, what string, want, got map[string]string) {
 
 // runCmd runs a command and returns stdout; failure fails the test with
 // stderr.
-func runCmd(t *testing.T, cmd *exec.Cmd) []byte {
+func runCmd(t testing.TB, cmd *exec.Cmd) []byte {
 	t.Helper()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -121,7 +121,7 @@ func runCmd(t *testing.T, cmd *exec.Cmd) []byte {
 }
 
 // copyFile copies one file, creating the target's directory.
-func copyFile(t *testing.T, src, dst string) {
+func copyFile(t testing.TB, src, dst string) {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -130,7 +130,7 @@ func copyFile(t *testing.T, src, dst string) {
 	writeFile(t, dst, b)
 }
 
-func writeFile(t *testing.T, name string, b []byte) {
+func writeFile(t testing.TB, name string, b []byte) {
 	t.Helper()
 	if err := os.MkdirAll(dirOf(name), 0o755); err != nil {
 		t.Fatal(err)

@@ -118,7 +118,7 @@ type envVar struct {
 // git files generator does: its template (goTemplate, missingkey=error)
 // executed with each examples/fleet/cluster-*.yaml file's content. It
 // returns the Applications by cluster ID.
-func applicationsFromSet(t *testing.T) map[string]application {
+func applicationsFromSet(t testing.TB) map[string]application {
 	t.Helper()
 	root := testenv.RepoRoot()
 	b, err := os.ReadFile(filepath.Join(root, "deploy", "argocd", "applicationset.yaml"))
@@ -189,7 +189,7 @@ func applicationsFromSet(t *testing.T) map[string]application {
 // argoRepo lays out a repository as Argo CD's repo server checks it out:
 // the Application's source path holding the example fleet and the marker
 // file deploy/argocd/clusterbackup.yaml. It returns the repository root.
-func argoRepo(t *testing.T, sourcePath string) string {
+func argoRepo(t testing.TB, sourcePath string) string {
 	t.Helper()
 	root := testenv.RepoRoot()
 	repo := t.TempDir()
@@ -203,7 +203,7 @@ func argoRepo(t *testing.T, sourcePath string) string {
 
 // argoEnv is the environment the repo server gives generate for app, plus
 // extra ARGOCD_ENV_ variables.
-func argoEnv(t *testing.T, app application, extraEnv map[string]string) []string {
+func argoEnv(t testing.TB, app application, extraEnv map[string]string) []string {
 	t.Helper()
 	env := []string{
 		"PATH=/usr/bin:/bin",
@@ -449,7 +449,7 @@ func viaFlux(t *testing.T, v variant, id string) []object {
 }
 
 // findConfigMap returns the data of the ConfigMap named name in dir's files.
-func findConfigMap(t *testing.T, dir, name string) map[string]string {
+func findConfigMap(t testing.TB, dir, name string) map[string]string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	for _, f := range files {
