@@ -106,9 +106,12 @@ type header struct {
 // metadata.name.
 func splitDocuments(source string, stream []byte, out []Manifest) ([]Manifest, error) {
 	for _, doc := range splitYAML(stream) {
-		var h header
-		if err := yaml.Unmarshal(doc, &h); err != nil {
-			return out, fmt.Errorf("%s: %w", source, err)
+		h, ok := quickHeader(doc)
+		if !ok {
+			h = header{}
+			if err := yaml.Unmarshal(doc, &h); err != nil {
+				return out, fmt.Errorf("%s: %w", source, err)
+			}
 		}
 		if h.Kind == "" && h.APIVersion == "" && h.Metadata.Name == "" {
 			if isBlank(doc) {

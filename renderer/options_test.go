@@ -125,3 +125,21 @@ func TestEveryObjectLabelled(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaEnforced: values that break values.schema.json are refused on
+// both render paths, with Helm's wording and the offending property.
+func TestSchemaEnforced(t *testing.T) {
+	opts := Options{Values: map[string]any{"server": map[string]any{"uploaderType": "restic"}, "typo": true}}
+	for _, noCache := range []bool{false, true} {
+		r, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.noCache = noCache
+		_, err = r.Render(context.Background(), loadCase(t, "plain"))
+		if err == nil || !strings.Contains(err.Error(), "values don't meet the specifications of the schema") ||
+			!strings.Contains(err.Error(), "uploaderType") || !strings.Contains(err.Error(), "'typo' not allowed") {
+			t.Fatalf("noCache=%v: err = %v", noCache, err)
+		}
+	}
+}

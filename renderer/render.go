@@ -2,10 +2,13 @@ package renderer
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -21,6 +24,10 @@ type Renderer struct {
 	crds    []Manifest
 	overlay *overlay
 	cache   renderCache
+	// schema is the chart's values.schema.json, compiled on first use.
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+	schemaErr  error
 	// noCache renders every cluster in full (tests compare both paths).
 	noCache bool
 }
@@ -44,6 +51,9 @@ func newRenderer(ch *chart.Chart, opts Options) (*Renderer, error) {
 		return nil, fmt.Errorf("chart %s requires kubeVersion %s, which is incompatible with Kubernetes %s", ch.Name(), ch.Metadata.KubeVersion, caps.KubeVersion.String())
 	}
 	r := &Renderer{opts: opts, chart: ch, caps: caps}
+	if err := r.compileSchema(); err != nil {
+		return nil, err
+	}
 	crdFiles := ch.CRDObjects()
 	sort.Slice(crdFiles, func(i, j int) bool { return crdFiles[i].Filename < crdFiles[j].Filename })
 	for _, c := range crdFiles {
@@ -138,10 +148,19 @@ func (r *Renderer) renderTemplates(vals map[string]any) ([]Manifest, error) {
 	if ns == "" {
 		ns = "velero"
 	}
-	top, err := chartutil.ToRenderValues(r.chart, vals, chartutil.ReleaseOptions{
+	// Coalesce with the chart's defaults as ToRenderValues does, then apply
+	// the schema compiled once in New (Helm compiles it on every call).
+	top, err := chartutil.ToRenderValuesWithSchemaValidation(r.chart, vals, chartutil.ReleaseOptions{
 		Name: ReleaseName, Namespace: ns, Revision: 1, IsInstall: true,
-	}, r.caps)
+	}, r.caps, true)
 	if err != nil {
+		return nil, err
+	}
+	v, ok := top["Values"].(chartutil.Values)
+	if !ok {
+		return nil, fmt.Errorf("coalesced values have type %T, not chartutil.Values", top["Values"])
+	}
+	if err := r.validateValues(v); err != nil {
 		return nil, err
 	}
 	var e engine.Engine
