@@ -145,7 +145,9 @@ func scalar(v string) (string, bool) {
 	if _, err := strconv.ParseFloat(v, 64); err == nil {
 		return "", false
 	}
-	if strings.IndexFunc(v, func(r rune) bool { return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && !strings.ContainsRune("-._/", r) }) >= 0 {
+	if strings.IndexFunc(v, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && !strings.ContainsRune("-._/", r)
+	}) >= 0 {
 		return "", false
 	}
 	return v, true
