@@ -25,16 +25,45 @@ import (
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
-// variant is one option set every path renders with.
+// variant is one option set every path renders with, expressed the way
+// each path's users express it.
 type variant struct {
 	name string
 	// opts are the library's options.
 	opts renderer.Options
+	// cliArgs are the render CLI's flags.
+	cliArgs []string
+	// argoEnv are plugin env variables (ARGOCD_ENV_<key>).
+	argoEnv map[string]string
+	// krmSpec are the KRM function config's spec entries.
+	krmSpec map[string]any
+	// helmSet are `helm template --set` values.
+	helmSet []string
+	// fluxValues are the HelmRelease's spec.values; fluxPostRender keeps its
+	// postRenderers (the hardened patches).
+	fluxValues     map[string]any
+	fluxPostRender bool
 }
 
 var variants = []variant{
 	{name: "default"},
-	{name: "hardened", opts: renderer.Options{Overlay: "hardened"}},
+	{
+		name:           "hardened",
+		opts:           renderer.Options{Overlay: "hardened"},
+		cliArgs:        []string{"--overlay", "hardened"},
+		argoEnv:        map[string]string{"OVERLAY": "hardened"},
+		krmSpec:        map[string]any{"overlay": "hardened"},
+		fluxPostRender: true,
+	},
+	{
+		name:       "mirror-without-node-agent",
+		opts:       renderer.Options{Registry: "registry.example.com/mirror", DisableNodeAgent: true},
+		cliArgs:    []string{"--registry", "registry.example.com/mirror", "--no-node-agent"},
+		argoEnv:    map[string]string{"REGISTRY": "registry.example.com/mirror", "NODE_AGENT": "false"},
+		krmSpec:    map[string]any{"registry": "registry.example.com/mirror", "nodeAgent": false},
+		helmSet:    []string{"image.registry=registry.example.com/mirror", "nodeAgent.enabled=false"},
+		fluxValues: map[string]any{"image": map[string]any{"registry": "registry.example.com/mirror"}, "nodeAgent": map[string]any{"enabled": false}},
+	},
 }
 
 // viaLibrary renders with the renderer package: the reference.
@@ -65,10 +94,7 @@ func viaCLI(t *testing.T, v variant) map[string][]object {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "out")
 	args := []string{"render", "-f", filepath.Join(testenv.RepoRoot(), "examples", "fleet"), "-o", dir}
-	if v.opts.Overlay != "" {
-		args = append(args, "--overlay", v.opts.Overlay)
-	}
-	runCmd(t, exec.Command(binary(), args...))
+	runCmd(t, exec.Command(binary(), append(args, v.cliArgs...)...))
 	out := map[string][]object{}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -245,18 +271,14 @@ func argoEnv(t testing.TB, app application, extraEnv map[string]string) []string
 
 // viaCMP runs `clusterbackup cmp generate` as the repo server's sidecar does:
 // working directory = the application's path in the checked-out repository,
-// Argo CD's variables set. The hardened variant sets the overlay as plugin
-// env (ARGOCD_ENV_OVERLAY), as an Application's spec.source.plugin.env would.
+// Argo CD's variables set. The variant's settings come as plugin env
+// (ARGOCD_ENV_*), as an Application's spec.source.plugin.env gives them.
 func viaCMP(t *testing.T, v variant, app application) []object {
 	t.Helper()
 	repo := argoRepo(t, app.Spec.Source.Path)
-	extra := map[string]string{}
-	if v.opts.Overlay != "" {
-		extra["OVERLAY"] = v.opts.Overlay
-	}
 	cmd := exec.Command(binary(), "cmp", "generate")
 	cmd.Dir = filepath.Join(repo, filepath.FromSlash(app.Spec.Source.Path))
-	cmd.Env = argoEnv(t, app, extra)
+	cmd.Env = argoEnv(t, app, v.argoEnv)
 	return parseStream(t, runCmd(t, cmd))
 }
 
@@ -286,8 +308,8 @@ func viaKRM(t *testing.T, v variant, id string) []object {
 		t.Fatal(err)
 	}
 	spec := map[string]any{"cluster": id}
-	if v.opts.Overlay != "" {
-		spec["overlay"] = v.opts.Overlay
+	for k, val := range v.krmSpec {
+		spec[k] = val
 	}
 	fn["spec"] = spec
 	if b, err = yaml.Marshal(fn); err != nil {
@@ -310,6 +332,9 @@ func viaHelmCLI(t *testing.T, v variant, id string) []object {
 	chartDir := filepath.Join(root, "charts", "velero-managed")
 	values := filepath.Join(root, "examples", "ci", id+".yaml")
 	args := []string{"template", renderer.ReleaseName, chartDir, "--namespace", "velero", "--include-crds", "-f", values}
+	for _, set := range v.helmSet {
+		args = append(args, "--set", set)
+	}
 	cmd := exec.Command(helm, append(args, renderer.HelmTemplateArgs(renderer.Options{})...)...)
 	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
 	release := runCmd(t, cmd)
@@ -361,7 +386,8 @@ var substVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // spec.values, and its postRenderers' kustomize patches are applied with the
 // Helm SDK (client-only install) and krusty, as helm-controller does. The
 // CRDs are the chart's crds/ (install.crds: CreateReplace applies them
-// without post-rendering). The default variant drops the postRenderers.
+// without post-rendering). Variants without an overlay drop the
+// postRenderers; a variant's values go into spec.values.
 func viaFlux(t *testing.T, v variant, id string) []object {
 	t.Helper()
 	root := testenv.RepoRoot()
@@ -409,6 +435,13 @@ func viaFlux(t *testing.T, v variant, id string) []object {
 		}
 		vals = chartutil.MergeTables(part, vals)
 	}
+	if v.fluxValues != nil {
+		// as a user would write them into the HelmRelease (a copy: merging
+		// writes into it)
+		b, err := json.Marshal(v.fluxValues)
+		must(t, err)
+		must(t, json.Unmarshal(b, &hr.Spec.Values))
+	}
 	if hr.Spec.Values != nil {
 		vals = chartutil.MergeTables(hr.Spec.Values, vals)
 	}
@@ -427,7 +460,7 @@ func viaFlux(t *testing.T, v variant, id string) []object {
 	install.KubeVersion = kv
 	install.APIVersions = renderer.APIVersions(renderer.Options{})
 	install.DisableOpenAPIValidation = true
-	if v.opts.Overlay != "" {
+	if v.fluxPostRender {
 		var patches []types.Patch
 		for _, pr := range hr.Spec.PostRenderers {
 			patches = append(patches, pr.Kustomize.Patches...)
