@@ -106,7 +106,7 @@ func kubeconform(t *testing.T, stream []byte) (string, error) {
 }
 
 // TestKubeconform validates everything the renderer produces (every golden
-// case, overlays included, and the example fleet) with kubeconform -strict
+// case, overlays included, every option variant, and the example fleet) with kubeconform -strict
 // against Kubernetes v1.37.2 and the CRD schemas; no object may be skipped.
 func TestKubeconform(t *testing.T) {
 	var streams []struct {
@@ -129,6 +129,21 @@ func TestKubeconform(t *testing.T) {
 			t.Fatal(err)
 		}
 		add(tc.name, res)
+	}
+	for name, opts := range optionVariants {
+		in := loadCase(t, "plain")
+		if opts.Credentials == CredentialsInline {
+			in = loadCase(t, "inline-credentials")
+		}
+		r, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Render(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add("options/"+name, res)
 	}
 	r, err := New(Options{})
 	if err != nil {
