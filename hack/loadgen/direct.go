@@ -50,6 +50,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "length of each fixed-rate phase (keep ≤ 20s on a shared machine)")
 	saturate := fs.Duration("saturate", 10*time.Second, "length of the saturated phase (0 skips it)")
 	workers := fs.Int("workers", 32, "concurrent requests in the saturated phase")
+	floor := fs.Bool("floor", true, "repeat the phases against the allow-all floor server for comparison")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,18 +72,41 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	}
 	// Warm up connections, TLS session and the Go runtime.
 	_ = closedLoop(ctx, p.client, url, body, *workers, time.Second, "warm-up")
+	fmt.Printf("server after warm-up: %s\n", p.mem())
 	fmt.Printf("webhook: %s, Backup validation over TLS on loopback, %s per phase\n", bin, *duration)
-	for _, s := range strings.Split(*rates, ",") {
+	if err := phases(ctx, p, url, body, *rates, *duration, *saturate, *workers); err != nil {
+		return err
+	}
+	p.stop()
+	if !*floor {
+		return nil
+	}
+	f, _, err := startAllowAll(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer f.stop()
+	furl := f.base + "/validate"
+	_ = closedLoop(ctx, f.client, furl, body, *workers, time.Second, "warm-up")
+	fmt.Println("floor: allow-all controller-runtime webhook, same review, same phases")
+	return phases(ctx, f, furl, body, *rates, *duration, *saturate, *workers)
+}
+
+// phases runs the fixed-rate phases, then the saturated one, printing each
+// result and the server's memory.
+func phases(ctx context.Context, p *proc, url string, body []byte, rates string, duration, saturate time.Duration, workers int) error {
+	for _, s := range strings.Split(rates, ",") {
 		rate, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || rate <= 0 {
 			return fmt.Errorf("bad rate %q", s)
 		}
-		fmt.Println(openLoop(ctx, p.client, url, body, rate, *duration))
+		fmt.Println(openLoop(ctx, p.client, url, body, rate, duration))
+		fmt.Printf("  server: %s\n", p.mem())
 	}
-	if *saturate > 0 {
-		fmt.Println(closedLoop(ctx, p.client, url, body, *workers, *saturate, fmt.Sprintf("saturated(%d)", *workers)))
+	if saturate > 0 {
+		fmt.Println(closedLoop(ctx, p.client, url, body, workers, saturate, fmt.Sprintf("saturated(%d)", workers)))
+		fmt.Printf("  server: %s\n", p.mem())
 	}
-	fmt.Printf("server after load: %s\n", p.mem())
 	return nil
 }
 

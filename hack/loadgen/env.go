@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -77,6 +78,7 @@ func (c *cluster) stop() {
 
 // proc is a server process under measurement.
 type proc struct {
+	once   sync.Once
 	cmd    *exec.Cmd
 	base   string
 	client *http.Client
@@ -134,9 +136,12 @@ func startProc(ctx context.Context, bin string, args []string, port int, ca []by
 	return nil, fmt.Errorf("%s did not become ready", bin)
 }
 
+// stop ends the process gracefully; calling it again does nothing.
 func (p *proc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	_ = p.cmd.Wait()
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		_ = p.cmd.Wait()
+	})
 }
 
 // memory is a process's resident memory in KiB.

@@ -105,7 +105,9 @@ func Scheme() *runtime.Scheme {
 }
 
 // New builds the manager, registers the webhooks of o.Mode and the health
-// checks. Start it with mgr.Start(ctx); cancelling ctx shuts it down.
+// checks. Start it with mgr.Start(ctx); cancelling ctx shuts it down. Call
+// logf.SetLogger first: until a logger is set, controller-runtime keeps every
+// per-review logger it hands out, and memory grows with each review.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
 	if err := o.Complete(); err != nil {
 		return nil, err
