@@ -1,10 +1,6 @@
 package renderer
 
-import (
-	"runtime"
-
-	"github.com/clusterbackup/clusterbackup/internal/versions"
-)
+import "runtime"
 
 // DefaultKubeVersion is the Kubernetes version rendered for unless
 // Options.KubeVersion says otherwise (Helm's own default is v1.20).
@@ -92,7 +88,3 @@ func (o Options) concurrency() int {
 	}
 	return runtime.GOMAXPROCS(0)
 }
-
-// pinned is referenced so the chart's pins and internal/versions are checked
-// against each other in tests.
-var pinned = [2]string{versions.Velero, versions.VeleroPluginForAWS}
