@@ -81,7 +81,8 @@ const maxChangedFields = 8
 
 // Diff compares an old render with a new one and flags what would lose
 // backups: removing a Velero CRD (deletes every object of its kind),
-// removing a Backup, removing a BSL that still has backups, moving such a
+// removing a Backup, removing a BSL that still has backups or is a previous
+// location (PreviousLocationLabel), moving such a
 // BSL to other storage while no BSL of the new render keeps the old
 // location, and removing a Namespace that holds BSLs or Backups. Objects
 // are matched by group, kind, namespace and name, so a version change is a
@@ -137,6 +138,8 @@ func dangers(r Report, olds, news map[ObjectRef]*unstructured.Unstructured, back
 			ds = append(ds, Danger{Ref: ref, Reason: "the Backup object would be removed"})
 		case isBSL(ref) && len(perBSL[ref]) > 0:
 			ds = append(ds, Danger{Ref: ref, Reason: fmt.Sprintf("the BSL still has %d backup(s) (%s); they would no longer be listable or restorable", len(perBSL[ref]), names(perBSL[ref]))})
+		case isBSL(ref) && olds[ref].GetLabels()[PreviousLocationLabel] == "true":
+			ds = append(ds, Danger{Ref: ref, Reason: "it is a previous storage location, kept read-only for the backups written before a storage switch (their Backup objects may name another BSL); retire it only when they are no longer needed"})
 		case ref.Group == "" && ref.Kind == "Namespace" && perNS[ref.Name] > 0:
 			ds = append(ds, Danger{Ref: ref, Reason: "deleting the namespace deletes the BSLs and Backups in it"})
 		}

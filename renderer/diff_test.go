@@ -80,6 +80,11 @@ func TestDiff(t *testing.T) {
 			old: []*unstructured.Unstructured{bsl("default", "bkt", "b/p/c"), bsl("previous-a", "bkt", "a/p/c")},
 			new: []*unstructured.Unstructured{bsl("default", "bkt", "b/p/c")}, backups: backups, removed: 1,
 		},
+		"retire a rendered previous location": {
+			old: []*unstructured.Unstructured{bsl("default", "bkt", "b/p/c"), labelled(bsl("previous-a", "bkt", "a/p/c"), PreviousLocationLabel, "true")},
+			new: []*unstructured.Unstructured{bsl("default", "bkt", "b/p/c")}, removed: 1,
+			dangerous: []string{"BackupStorageLocation velero/previous-a: it is a previous storage location"},
+		},
 		"version change of the same object is a change": {
 			old: []*unstructured.Unstructured{obj("velero.io/v1", "DataUpload", "velero", "x", map[string]any{"a": "b"})},
 			new: []*unstructured.Unstructured{obj("velero.io/v2alpha1", "DataUpload", "velero", "x", map[string]any{"a": "b"})}, changed: 1,
@@ -132,4 +137,9 @@ func TestDecodeObjects(t *testing.T) {
 	if _, err := DecodeObjects(strings.NewReader("apiVersion: v1\nkind: ConfigMap\n")); err == nil {
 		t.Fatal("a document without a name was accepted")
 	}
+}
+
+func labelled(o *unstructured.Unstructured, k, v string) *unstructured.Unstructured {
+	o.SetLabels(map[string]string{k: v})
+	return o
 }

@@ -22,9 +22,9 @@ import (
 //   - Disabling: the workloads (Deployment, DaemonSet, RBAC, Secret, restore
 //     helper ConfigMap, webhook objects) are dropped; the CRDs, the Namespace,
 //     every BSL (made ReadOnly), VolumeSnapshotLocations, the Schedules
-//     (kept, paused: dropping a Schedule would let Kubernetes garbage-collect
-//     the Backups it owns) and the admission policies with their parameters
-//     stay.
+//     (kept, paused, synced before the BSLs: dropping a Schedule would let
+//     Kubernetes garbage-collect the Backups it owns) and the admission
+//     policies with their parameters stay.
 //   - Purging: the only way to render no CRDs and no BSLs; only together
 //     with Disabled. Because every kept object is prune-safe, applying a purge
 //     render deletes nothing by itself: it makes the removal visible to Diff,
@@ -255,9 +255,11 @@ func disable(ms []Manifest, params string) ([]Manifest, error) {
 		var err error
 		switch m.Kind {
 		case "BackupStorageLocation":
-			m, err = setSpecField(m, "accessMode", "ReadOnly")
+			m, err = setSpecField(m, "accessMode", "ReadOnly", nil)
 		case "Schedule":
-			m, err = setSpecField(m, "paused", true)
+			// Paused before the BSLs turn ReadOnly (wave 5): the webhook
+			// refuses a Schedule change that names a ReadOnly BSL.
+			m, err = setSpecField(m, "paused", true, map[string]any{syncWave: disabledScheduleWave})
 		}
 		if err != nil {
 			return nil, err
@@ -267,9 +269,16 @@ func disable(ms []Manifest, params string) ([]Manifest, error) {
 	return out, nil
 }
 
-// setSpecField returns a copy of m with spec.<key> = v and the life-cycle
-// annotation, re-serialized (comments are dropped).
-func setSpecField(m Manifest, key string, v any) (Manifest, error) {
+// syncWave is Argo CD's sync-wave annotation.
+const syncWave = "argocd.argoproj.io/sync-wave"
+
+// disabledScheduleWave syncs a disabled release's Schedules before its BSLs.
+const disabledScheduleWave = "4"
+
+// setSpecField returns a copy of m with spec.<key> = v, the life-cycle
+// annotation and the extra annotations, re-serialized (comments are
+// dropped).
+func setSpecField(m Manifest, key string, v any, extra map[string]any) (Manifest, error) {
 	var obj map[string]any
 	if err := yaml.Unmarshal(m.YAML, &obj); err != nil {
 		return m, fmt.Errorf("%s %s: %w", m.Kind, m.Name, err)
@@ -287,6 +296,9 @@ func setSpecField(m Manifest, key string, v any) (Manifest, error) {
 		meta["annotations"] = ann
 	}
 	ann[LifecycleAnnotation] = "disabled"
+	for k, v := range extra {
+		ann[k] = v
+	}
 	b, err := yaml.Marshal(obj)
 	if err != nil {
 		return m, fmt.Errorf("%s %s: %w", m.Kind, m.Name, err)
