@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 
@@ -202,7 +202,7 @@ func RunKRM(ctx context.Context, rl *ResourceList) (*ResourceList, error) {
 // anyName reports whether a "namespace/name" key with this name exists.
 func anyName(keys map[string]bool, name string) bool {
 	for k := range keys {
-		if i := bytes.LastIndexByte([]byte(k), '/'); i >= 0 && k[i+1:] == name {
+		if _, n, _ := strings.Cut(k, "/"); n == name {
 			return true
 		}
 	}
@@ -215,11 +215,10 @@ func errorResults(err error) []Result {
 	var out []Result
 	var walk func(error)
 	walk = func(err error) {
-		var ie *renderer.InputError
-		if errors.As(err, &ie) && error(ie) == err {
-			ns, name := "", ie.Name
-			if i := bytes.IndexByte([]byte(name), '/'); i >= 0 {
-				ns, name = name[:i], name[i+1:]
+		if ie, ok := err.(*renderer.InputError); ok {
+			ns, name, found := strings.Cut(ie.Name, "/")
+			if !found {
+				ns, name = "", ie.Name
 			}
 			for _, fe := range ie.Errs {
 				msg := fe.ErrorBody()
