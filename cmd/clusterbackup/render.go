@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/term"
+	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/examples"
 	"github.com/clusterbackup/clusterbackup/renderer"
@@ -50,8 +51,10 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	credentials := fs.String("credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference a Secret) or inline (render the CBSL's keys; opt-in)")
 	noNodeAgent := fs.Bool("no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
 	concurrency := fs.Int("concurrency", 0, "clusters rendered at once (default: number of CPUs)")
+	var valueFiles fileList
+	fs.Var(&valueFiles, "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V]\n\nFlags:")
+		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V] [--values FILE]...\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -68,6 +71,10 @@ func runRender(ctx context.Context, s streams, args []string) error {
 		return fmt.Errorf("%w: --credentials must be %s or %s, not %q", errUsage, renderer.CredentialsExistingSecret, renderer.CredentialsInline, *credentials)
 	}
 
+	extra, err := loadValueFiles(valueFiles)
+	if err != nil {
+		return err
+	}
 	inputs, err := loadRenderInputs(s, files)
 	if err != nil {
 		return err
@@ -79,6 +86,7 @@ func runRender(ctx context.Context, s streams, args []string) error {
 		Credentials:      mode,
 		DisableNodeAgent: *noNodeAgent,
 		Concurrency:      *concurrency,
+		Values:           extra,
 	})
 	if err != nil {
 		return err
@@ -89,6 +97,41 @@ func runRender(ctx context.Context, s streams, args []string) error {
 		return renderStream(ctx, r, inputs, *format, s.Out, prog)
 	}
 	return renderDir(ctx, r, inputs, *format, *out, prog)
+}
+
+// loadValueFiles reads and merges --values files (later files win; maps
+// merge deeply).
+func loadValueFiles(files []string) (map[string]any, error) {
+	var merged map[string]any
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var v map[string]any
+		if err := yaml.Unmarshal(b, &v); err != nil {
+			return nil, fmt.Errorf("values file %s: %w", f, err)
+		}
+		merged = mergeValues(merged, v)
+	}
+	return merged, nil
+}
+
+// mergeValues merges src over dst: maps deeply, anything else replaced.
+func mergeValues(dst, src map[string]any) map[string]any {
+	if dst == nil {
+		dst = map[string]any{}
+	}
+	for k, sv := range src {
+		sm, sok := sv.(map[string]any)
+		dm, dok := dst[k].(map[string]any)
+		if sok && dok {
+			dst[k] = mergeValues(dm, sm)
+			continue
+		}
+		dst[k] = sv
+	}
+	return dst
 }
 
 // loadRenderInputs reads the -f inputs, or the bundled example fleet.

@@ -221,3 +221,22 @@ func assertNoRenderTemp(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestRenderValuesFile: --values adds chart values (here a Schedule and
+// node-agent resources) to every cluster; a schema violation is an error.
+func TestRenderValuesFile(t *testing.T) {
+	dir := t.TempDir()
+	vf := filepath.Join(dir, "values.yaml")
+	writeRenderFile(t, vf, "schedules:\n  daily:\n    schedule: \"0 2 * * *\"\nnodeAgent:\n  resources:\n    limits:\n      memory: 2Gi\n")
+	out, stderr, code := runCLI(t, "", nil, "render", "--values", vf)
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	if strings.Count(out, "\nkind: Schedule\n") != 3 || !strings.Contains(out, "memory: 2Gi") {
+		t.Fatal("values file not applied to every cluster")
+	}
+	writeRenderFile(t, vf, "server:\n  uploaderType: restic\n")
+	if _, stderr, code := runCLI(t, "", nil, "render", "--values", vf); code != 1 || !strings.Contains(stderr, "uploaderType") {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+}
