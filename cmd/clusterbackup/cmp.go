@@ -16,16 +16,22 @@ import (
 // stays empty (an empty render with auto-prune would delete the release),
 // the error goes to stderr and the exit code is non-zero.
 func runCMP(ctx context.Context, s streams, args []string) error {
-	if len(args) == 0 || args[0] != "generate" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprint(s.Err, cmpUsage)
-			return nil
-		}
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help"):
+		args = []string{"generate", "-h"}
+	case len(args) == 0 || args[0] != "generate":
 		return fmt.Errorf("%w: want `cmp generate`", errUsage)
 	}
 	fs := newFlagSet(s, "cmp generate")
 	dir := fs.String("path", ".", "application `directory` (Argo CD runs generate in it)")
-	fs.Usage = func() { fmt.Fprint(s.Err, cmpUsage); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprint(s.Err, cmpUsage)
+		fs.PrintDefaults()
+		fmt.Fprintln(s.Err, "\nParameters (default in brackets):")
+		for _, p := range gitops.Specs {
+			fmt.Fprintf(s.Err, "  %-18s [%s] %s\n", p.Name, p.Default, p.Help)
+		}
+	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
