@@ -79,7 +79,12 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := renderer.New(renderer.Options{
+	// One cluster: skip the fleet-only start-up work (same output).
+	newRenderer := renderer.New
+	if len(inputs) == 1 {
+		newRenderer = renderer.NewSingle
+	}
+	r, err := newRenderer(renderer.Options{
 		KubeVersion:      *kubeVersion,
 		Overlay:          *overlay,
 		Registry:         *registry,
