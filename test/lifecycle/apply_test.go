@@ -61,15 +61,23 @@ func syncRender(t *testing.T, c client.Client, prev, next []*unstructured.Unstru
 	for _, o := range objs {
 		o = o.DeepCopy()
 		o.SetManagedFields(nil)
-		var err error
+		var err, first error
+		attempts := 0
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+			attempts++
 			err = c.Patch(ctx, o, client.Apply, client.FieldOwner(fieldManager), client.ForceOwnership)
 			if err == nil || time.Now().After(deadline) {
 				break
 			}
+			if first == nil {
+				first = err
+			}
 		}
 		if err != nil {
 			t.Fatalf("apply %s: %v", renderer.RefOf(o), err)
+		}
+		if attempts > 1 {
+			t.Logf("apply %s succeeded after %d attempts (first error: %v)", renderer.RefOf(o), attempts, first)
 		}
 		res.applied = append(res.applied, renderer.RefOf(o).String())
 	}

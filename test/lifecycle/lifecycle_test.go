@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -333,4 +334,43 @@ func stdout(s string) string {
 		return s[:4000] + "..."
 	}
 	return s
+}
+
+// TestPreviousCRDsLikeGencrds: the previous pair's CRDs in testdata carry
+// exactly the annotations and labels hack/gencrds gives the chart's CRDs, so
+// the upgrade starts from what that release rendered.
+func TestPreviousCRDsLikeGencrds(t *testing.T) {
+	read := func(glob string) map[string]*unstructured.Unstructured {
+		files, err := filepath.Glob(glob)
+		must(t, err)
+		out := map[string]*unstructured.Unstructured{}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			must(t, err)
+			objs, err := renderer.DecodeObjects(strings.NewReader(string(b)))
+			must(t, err)
+			for _, o := range objs {
+				out[o.GetName()] = o
+			}
+		}
+		return out
+	}
+	prev := read(filepath.Join("testdata", "crds-"+previousVelero, "*.yaml"))
+	cur := read(filepath.Join("..", "..", "charts", "velero-managed", "crds", "*.yaml"))
+	if len(prev) != len(cur) || len(cur) != 13 {
+		t.Fatalf("%d previous CRDs, %d current, want 13 each", len(prev), len(cur))
+	}
+	for name, c := range cur {
+		p, ok := prev[name]
+		if !ok {
+			t.Errorf("CRD %s missing from the previous pair", name)
+			continue
+		}
+		ca, pa := c.GetAnnotations(), p.GetAnnotations()
+		delete(ca, "controller-gen.kubebuilder.io/version")
+		delete(pa, "controller-gen.kubebuilder.io/version")
+		if !reflect.DeepEqual(ca, pa) || !reflect.DeepEqual(c.GetLabels(), p.GetLabels()) {
+			t.Errorf("CRD %s: previous annotations %v labels %v, current %v %v", name, pa, p.GetLabels(), ca, c.GetLabels())
+		}
+	}
 }
