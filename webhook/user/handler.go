@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	admissionv1 "k8s.io/api/admission/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -36,8 +35,10 @@ type mutator[T client.Object] struct {
 	onUpdate bool
 	// specEqual reports whether two objects have the same spec.
 	specEqual func(a, b T) bool
-	defaults  func(ctx context.Context, obj T) error
-	metrics   *Metrics
+	// spec returns the object's spec, the only part defaults change.
+	spec     func(obj T) any
+	defaults func(ctx context.Context, obj T) error
+	metrics  *Metrics
 }
 
 // validator runs a validation function on CREATE and UPDATE.
@@ -107,18 +108,17 @@ func (m *mutator[T]) handle(ctx context.Context, req admission.Request) admissio
 			return admission.Allowed("")
 		}
 	}
-	defaulted := obj.DeepCopyObject().(T)
-	if err := m.defaults(ctx, defaulted); err != nil {
+	if err := m.defaults(ctx, obj); err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.name, obj.GetName(), err))
 	}
-	if equality.Semantic.DeepEqual(obj, defaulted) {
+	ops, err := specPatch(req.Object.Raw, m.spec(obj))
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("patch %s %q: %w", m.name, obj.GetName(), err))
+	}
+	if len(ops) == 0 {
 		return admission.Allowed("")
 	}
-	out, err := jsonMarshal(defaulted)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
-	}
-	return admission.PatchResponseFromRaw(req.Object.Raw, out)
+	return admission.Patched("", ops...)
 }
 
 // Handle implements admission.Handler.

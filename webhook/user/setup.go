@@ -35,6 +35,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admiss
 	return map[string]admission.Handler{
 		MutateBSLPath: &mutator[*velerov1.BackupStorageLocation]{
 			kind: bsl, hook: "mutate-bsl", onUpdate: true, metrics: m,
+			spec:      func(o *velerov1.BackupStorageLocation) any { return &o.Spec },
 			specEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
 			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) error {
 				velero.DefaultBSL(cfg, o)
@@ -50,6 +51,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admiss
 		// Backups are defaulted on CREATE only; Velero's own pass follows.
 		MutateBackupPath: &mutator[*velerov1.Backup]{
 			kind: backup, hook: "mutate-backup", metrics: m,
+			spec:     func(o *velerov1.Backup) any { return &o.Spec },
 			defaults: func(ctx context.Context, o *velerov1.Backup) error { return velero.DefaultBackup(ctx, cfg, l, o) },
 		},
 		ValidateBackupPath: &validator[*velerov1.Backup]{
@@ -60,6 +62,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admiss
 		},
 		MutateSchedulePath: &mutator[*velerov1.Schedule]{
 			kind: schedule, hook: "mutate-schedule", onUpdate: true, metrics: m,
+			spec:      func(o *velerov1.Schedule) any { return &o.Spec },
 			specEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
 			defaults:  func(ctx context.Context, o *velerov1.Schedule) error { return velero.DefaultSchedule(ctx, cfg, l, o) },
 		},

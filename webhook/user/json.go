@@ -1,6 +1,0 @@
-package user
-
-import "encoding/json"
-
-// jsonMarshal encodes an object for a JSON patch.
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
