@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/clusterbackup/clusterbackup/internal/gitops"
+	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 // runCMP is the Argo CD config-management plugin (CMP v2):
@@ -54,7 +55,7 @@ func runCMP(ctx context.Context, s streams, args []string) error {
 	if out.Len() == 0 {
 		return fmt.Errorf("cluster %q rendered no objects; refusing empty output", res.ClusterID())
 	}
-	for _, w := range gitops.SharedCredentials(app.Fleet) {
+	for _, w := range renderer.SharedCredentials(app.Fleet) {
 		fmt.Fprintf(s.Err, "clusterbackup cmp: warning: %s\n", w)
 	}
 	_, err = s.Out.Write(out.Bytes())

@@ -51,6 +51,7 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	credentials := fs.String("credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference a Secret) or inline (render the CBSL's keys; opt-in)")
 	noNodeAgent := fs.Bool("no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
 	concurrency := fs.Int("concurrency", 0, "clusters rendered at once (default: number of CPUs)")
+	dedicated := fs.Bool("require-dedicated-credentials", false, "fail when clusters share an access key (checked when the credential Secrets are among the inputs); default: warn on stderr")
 	var valueFiles fileList
 	fs.Var(&valueFiles, "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
 	fs.Usage = func() {
@@ -78,6 +79,14 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	inputs, err := loadRenderInputs(s, files)
 	if err != nil {
 		return err
+	}
+	if shared := renderer.SharedCredentials(inputs); len(shared) > 0 {
+		if *dedicated {
+			return fmt.Errorf("--require-dedicated-credentials: %s", shared[0])
+		}
+		for _, c := range shared {
+			fmt.Fprintf(s.Err, "warning: %s\n", c)
+		}
 	}
 	// One cluster: skip the fleet-only start-up work (same output).
 	newRenderer := renderer.New

@@ -187,7 +187,7 @@ func RunKRM(ctx context.Context, rl *ResourceList) (*ResourceList, error) {
 		items = append(items, j)
 	}
 	out.Items = items
-	for _, s := range SharedCredentials(fleet) {
+	for _, s := range renderer.SharedCredentials(fleet) {
 		out.Results = append(out.Results, Result{Severity: SeverityWarning, Message: s.String()})
 	}
 	pfx, _ := res.Input.Prefix()

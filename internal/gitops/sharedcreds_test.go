@@ -29,16 +29,16 @@ func fleetWith(t *testing.T, extra ...string) []renderer.Input {
 func TestSharedCredentials(t *testing.T) {
 	cases := map[string]struct {
 		secrets []string
-		want    []SharedCredential
+		want    []renderer.SharedCredential
 	}{
 		"no Secrets among the inputs": {},
 		"one CBSL used by two clusters": {
 			secrets: []string{secretYAML("backups-eu-credentials", "AKIAEU"), secretYAML("team-b-credentials", "AKIAB")},
-			want:    []SharedCredential{{AccessKeyID: "AKIAEU", Clusters: []string{"r7tqz9d2wk", "xkc6lgmfsn"}, CBSLs: []string{"kubermatic/backups-eu"}}},
+			want:    []renderer.SharedCredential{{AccessKeyID: "AKIAEU", Clusters: []string{"r7tqz9d2wk", "xkc6lgmfsn"}, CBSLs: []string{"kubermatic/backups-eu"}}},
 		},
 		"two CBSLs with one key": {
 			secrets: []string{secretYAML("backups-eu-credentials", "AKIASAME"), secretYAML("team-b-credentials", "AKIASAME")},
-			want:    []SharedCredential{{AccessKeyID: "AKIASAME", Clusters: []string{"m2vd8s5ptc", "r7tqz9d2wk", "xkc6lgmfsn"}, CBSLs: []string{"kubermatic/backups-eu", "kubermatic/team-b"}}},
+			want:    []renderer.SharedCredential{{AccessKeyID: "AKIASAME", Clusters: []string{"m2vd8s5ptc", "r7tqz9d2wk", "xkc6lgmfsn"}, CBSLs: []string{"kubermatic/backups-eu", "kubermatic/team-b"}}},
 		},
 		"a single cluster's key is not shared": {
 			secrets: []string{secretYAML("team-b-credentials", "AKIAB")},
@@ -46,7 +46,7 @@ func TestSharedCredentials(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := SharedCredentials(fleetWith(t, tc.secrets...))
+			got := renderer.SharedCredentials(fleetWith(t, tc.secrets...))
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}

@@ -1,4 +1,4 @@
-package gitops
+package renderer
 
 import (
 	"fmt"
@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
-	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 // SharedCredential is one access key that several clusters of a fleet use
@@ -31,7 +30,7 @@ func (s SharedCredential) String() string {
 // of the fleet, sorted by access key ID. Only inputs whose credential Secret
 // is among the inputs count; an unreadable Secret is skipped (rendering
 // reports it when it needs it).
-func SharedCredentials(fleet []renderer.Input) []SharedCredential {
+func SharedCredentials(fleet []Input) []SharedCredential {
 	byKey := map[string]*SharedCredential{}
 	for _, in := range fleet {
 		if in.Secret == nil || in.CBSL == nil || in.CBSL.Spec.Credential == nil {
