@@ -131,15 +131,15 @@ func sameEndpoint(a, b string) bool {
 }
 
 // LifecycleValues returns the chart values a life cycle adds:
-// previousLocations (cluster-independent: the chart appends the IDs) and,
-// for previous locations on the managed bucket and endpoint,
-// admissionPolicies.previousLocations with the effective prefix, so the
-// API server's own BSL policy admits them.
-func LifecycleValues(in Input, lc Lifecycle) map[string]any {
+// previousLocations, cluster-independent (the chart appends the IDs to each
+// old CBSL prefix, for the BSLs, the webhook's --previous-location flags and
+// the admission policies' parameters), so clusters that switched from the
+// same CBSL share one cached render shape.
+func LifecycleValues(lc Lifecycle) map[string]any {
 	if len(lc.Previous) == 0 {
 		return nil
 	}
-	var locs, params []any
+	var locs []any
 	for _, p := range lc.Previous {
 		os := p.CBSL.Spec.ObjectStorage
 		l := map[string]any{"name": p.BSLName(), "bucket": os.Bucket}
@@ -157,17 +157,8 @@ func LifecycleValues(in Input, lc Lifecycle) map[string]any {
 			l["caCert"] = base64.StdEncoding.EncodeToString(os.CACert)
 		}
 		locs = append(locs, l)
-		cur := in.CBSL.Spec.ObjectStorage
-		if os.Bucket == cur.Bucket && sameEndpoint(p.CBSL.Spec.Config["s3Url"], in.CBSL.Spec.Config["s3Url"]) {
-			eff, _ := prefix.Join(os.Prefix, in.ProjectID(), in.ClusterID())
-			params = append(params, map[string]any{"bucket": os.Bucket, "s3Url": p.CBSL.Spec.Config["s3Url"], "prefix": eff})
-		}
 	}
-	v := map[string]any{"previousLocations": locs}
-	if len(params) > 0 {
-		v["admissionPolicies"] = map[string]any{"previousLocations": params}
-	}
-	return v
+	return map[string]any{"previousLocations": locs}
 }
 
 // RenderLifecycle renders one cluster like Render, with its life cycle:
@@ -187,7 +178,7 @@ func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) 
 	if lc.Purge {
 		return Result{Input: in}, nil
 	}
-	mergeLifecycle(vals, LifecycleValues(in, lc))
+	mergeInto(vals, LifecycleValues(lc))
 	ms, err := r.renderCached(vals)
 	if err != nil {
 		return Result{}, fmt.Errorf("cluster %q: %w", in.ClusterID(), err)
@@ -200,23 +191,6 @@ func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) 
 		}
 	}
 	return Result{Input: in, Manifests: out}, nil
-}
-
-// mergeLifecycle merges lv into vals, appending (not replacing)
-// admissionPolicies.previousLocations given through Options.Values.
-func mergeLifecycle(vals, lv map[string]any) {
-	if lv == nil {
-		return
-	}
-	ap, _ := lv["admissionPolicies"].(map[string]any)
-	if ap != nil {
-		if cur, ok := vals["admissionPolicies"].(map[string]any); ok {
-			if given, ok := cur["previousLocations"].([]any); ok {
-				ap["previousLocations"] = append(deepCopyValue(given).([]any), ap["previousLocations"].([]any)...)
-			}
-		}
-	}
-	mergeInto(vals, lv)
 }
 
 func paramsName(vals map[string]any) string {

@@ -144,7 +144,7 @@ func TestPreviousLocationsHelmParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mergeLifecycle(vals, LifecycleValues(in, lc))
+	mergeInto(vals, LifecycleValues(lc))
 	b, err := yaml.Marshal(vals)
 	if err != nil {
 		t.Fatal(err)
@@ -273,4 +273,56 @@ func goldenOpts(t *testing.T, name string) Options {
 	}
 	t.Fatalf("no golden case %q", name)
 	return Options{}
+}
+
+// TestPreviousLocationsShareTheCachedShape: clusters that switched from the
+// same CBSL share one render shape (the values carry no cluster ID), and the
+// cached output equals a full render.
+func TestPreviousLocationsShareTheCachedShape(t *testing.T) {
+	ins, err := LoadInputsFS(os.DirFS(filepath.Join(testenv.RepoRoot(), "examples")), "fleet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.noCache = true
+	n := 0
+	for _, in := range ins {
+		if in.CBSL.Name != "backups-eu" {
+			continue
+		}
+		n++
+		lc := Lifecycle{Previous: []PreviousLocation{{CBSL: oldCBSL(in, "backups-old", "legacy")}}}
+		a, err := cached.RenderLifecycle(context.Background(), in, lc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := full.RenderLifecycle(context.Background(), in, lc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(a.YAML()) != string(b.YAML()) {
+			t.Fatalf("cluster %s: cached and full renders differ:\n%s", in.ClusterID(), lineDiff(string(b.YAML()), string(a.YAML())))
+		}
+		if !strings.Contains(string(a.YAML()), "legacy/"+in.ProjectID()+"/"+in.ClusterID()) {
+			t.Fatalf("cluster %s: no previous prefix in the render", in.ClusterID())
+		}
+	}
+	if n < 2 {
+		t.Fatalf("%d clusters on backups-eu in the example fleet, want 2", n)
+	}
+	if len(cached.cache.shapes) != 1 {
+		t.Fatalf("%d cached shapes for %d clusters of one CBSL and one previous location, want 1", len(cached.cache.shapes), n)
+	}
+	for _, s := range cached.cache.shapes {
+		if !s.ok {
+			t.Fatal("ID substitution was found unsound for the shape with previous locations")
+		}
+	}
 }
