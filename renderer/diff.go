@@ -96,7 +96,7 @@ func Diff(oldObjs, newObjs []*unstructured.Unstructured, opts DiffOptions) Repor
 			r.Removed = append(r.Removed, ref)
 			continue
 		}
-		if f := changedFields(normalized(o), normalized(n)); len(f) > 0 {
+		if f := changedFields(o.Object, n.Object); len(f) > 0 {
 			r.Changed = append(r.Changed, Change{Ref: ref, Fields: f})
 		}
 	}
@@ -215,56 +215,38 @@ func index(objs []*unstructured.Unstructured) map[ObjectRef]*unstructured.Unstru
 	return m
 }
 
-// normalized drops what the API server or a tool owns, not the render.
-func normalized(o *unstructured.Unstructured) map[string]any {
-	c := o.DeepCopy().Object
-	unstructured.RemoveNestedField(c, "status")
-	for _, f := range []string{"managedFields", "creationTimestamp", "resourceVersion", "uid", "generation"} {
-		unstructured.RemoveNestedField(c, "metadata", f)
-	}
-	// One representation for numbers, whichever decoder read the object
-	// (YAML decoders give float64, the unstructured JSON decoder int64).
-	b, err := json.Marshal(c)
-	if err != nil {
-		return c
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var out map[string]any
-	if dec.Decode(&out) != nil {
-		return c
-	}
-	return out
+// ignored are the fields the API server or a tool owns, not the render.
+var ignored = map[string]bool{
+	"status": true, "metadata.managedFields": true, "metadata.creationTimestamp": true,
+	"metadata.resourceVersion": true, "metadata.uid": true, "metadata.generation": true,
 }
 
 // changedFields returns the paths where a and b differ, depth-first, at
-// most maxChangedFields.
-func changedFields(a, b any) []string {
+// most maxChangedFields; ignored paths are skipped.
+func changedFields(a, b map[string]any) []string {
 	var out []string
 	walkDiff("", a, b, &out)
 	return out
 }
 
 func walkDiff(path string, a, b any, out *[]string) {
-	if len(*out) >= maxChangedFields {
+	if len(*out) >= maxChangedFields || ignored[path] {
 		return
 	}
 	am, aok := a.(map[string]any)
 	bm, bok := b.(map[string]any)
 	if aok && bok {
-		keys := map[string]bool{}
+		keys := make([]string, 0, len(am)+len(bm))
 		for k := range am {
-			keys[k] = true
+			keys = append(keys, k)
 		}
 		for k := range bm {
-			keys[k] = true
+			if _, ok := am[k]; !ok {
+				keys = append(keys, k)
+			}
 		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		sort.Strings(keys)
+		for _, k := range keys {
 			p := k
 			if path != "" {
 				p = path + "." + k
@@ -273,12 +255,67 @@ func walkDiff(path string, a, b any, out *[]string) {
 		}
 		return
 	}
-	if !reflect.DeepEqual(a, b) {
+	if !equalValues(a, b) {
 		if path == "" {
 			path = "."
 		}
 		*out = append(*out, path)
 	}
+}
+
+// equalValues compares decoded JSON/YAML values; numbers compare by value,
+// whichever decoder read them (YAML decoders give float64, the unstructured
+// JSON decoder int64).
+func equalValues(a, b any) bool {
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for k, x := range av {
+			y, ok := bv[k]
+			if !ok || !equalValues(x, y) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for i := range av {
+			if !equalValues(av[i], bv[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if x, ok := number(a); ok {
+		y, ok := number(b)
+		return ok && x == y
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case float32:
+		return float64(n), true
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }
 
 func sortRefs(rs []ObjectRef) { sort.Slice(rs, func(i, j int) bool { return refLess(rs[i], rs[j]) }) }
