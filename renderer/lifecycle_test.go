@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -325,4 +326,58 @@ func TestPreviousLocationsShareTheCachedShape(t *testing.T) {
 			t.Fatal("ID substitution was found unsound for the shape with previous locations")
 		}
 	}
+}
+
+// TestPruneSafeOutput: in every golden case (overlays included) the CRDs,
+// the Namespace and every BSL carry the annotations that stop Helm, Argo CD
+// and Flux from deleting them, the sync waves order CRDs and the Namespace
+// first, the BSLs after the workloads and Schedules after the BSLs, and
+// nothing is a Helm hook or a Job.
+func TestPruneSafeOutput(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := loadCase(t, tc.name)
+			lc := Lifecycle{Previous: []PreviousLocation{{CBSL: oldCBSL(in, "backups-old", "legacy")}}}
+			objs := renderLC(t, tc.opts, in, lc)
+			waves := map[string]string{"CustomResourceDefinition": "-10", "Namespace": "-10", "BackupStorageLocation": "5", "Schedule": "10"}
+			seen := map[string]int{}
+			for _, o := range objs {
+				a := o.GetAnnotations()
+				ref := RefOf(o).String()
+				if o.GetKind() == "Job" || a["helm.sh/hook"] != "" {
+					t.Errorf("%s is a Job or a Helm hook", ref)
+				}
+				w, ok := waves[o.GetKind()]
+				if !ok {
+					if k := o.GetKind(); (k == "Deployment" || k == "DaemonSet") && waveOf(a) >= 5 {
+						t.Errorf("%s has sync wave %q; workloads must sync before the BSLs (wave 5)", ref, a["argocd.argoproj.io/sync-wave"])
+					}
+					continue
+				}
+				seen[o.GetKind()]++
+				if a["argocd.argoproj.io/sync-wave"] != w {
+					t.Errorf("%s sync wave %q, want %q", ref, a["argocd.argoproj.io/sync-wave"], w)
+				}
+				if o.GetKind() == "Schedule" {
+					continue
+				}
+				if a["helm.sh/resource-policy"] != "keep" || a["kustomize.toolkit.fluxcd.io/prune"] != "disabled" ||
+					!strings.Contains(a["argocd.argoproj.io/sync-options"], "Prune=false") {
+					t.Errorf("%s is not prune-safe: %v", ref, a)
+				}
+				if o.GetKind() == "CustomResourceDefinition" && !strings.Contains(a["argocd.argoproj.io/sync-options"], "ServerSideApply=true") {
+					t.Errorf("%s lacks ServerSideApply=true", ref)
+				}
+			}
+			if seen["CustomResourceDefinition"] != 13 || seen["Namespace"] != 1 || seen["BackupStorageLocation"] != 2 {
+				t.Errorf("rendered %v", seen)
+			}
+		})
+	}
+}
+
+// waveOf returns the Argo CD sync wave of annotations a (0 when unset).
+func waveOf(a map[string]string) int {
+	w, _ := strconv.Atoi(a["argocd.argoproj.io/sync-wave"])
+	return w
 }
