@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -180,24 +181,34 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	must(t, err)
 	objs, err := helmTemplate(t, fmt.Sprintf("webhook: {enabled: true, url: 'https://127.0.0.1:%d', tls: {caBundle: %s}}\n", port, base64.StdEncoding.EncodeToString(ca)))
 	must(t, err)
-	for _, kind := range []string{"Deployment", "Service", "Certificate"} {
+	for _, kind := range []string{"Deployment", "Service", "Certificate", "PodDisruptionBudget"} {
 		if len(find(objs, kind)) != 0 {
 			t.Fatalf("URL mode rendered a %s", kind)
 		}
 	}
+	if len(find(objs, "ServiceAccount")) != 1 || len(find(objs, "ClusterRole")) != 1 {
+		t.Fatal("URL mode needs the webhook's ServiceAccount and RBAC for its reads")
+	}
 	k := testenv.StartKube(t, testenv.KubeOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
+	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
+	// Install everything the chart rendered for the webhook: its RBAC and
+	// the configurations.
+	for _, kind := range []string{"ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"} {
+		for _, o := range find(objs, kind) {
+			must(t, k.Client.Create(ctx, o))
+		}
+	}
+	// The webhook reads as the chart's ServiceAccount: its RBAC must suffice.
+	sa, err := k.Env.AddUser(envtest.User{Name: "system:serviceaccount:velero:clusterbackup-webhook"}, nil)
+	must(t, err)
 	cfg := testConfig()
 	cfg.ManagedBSLEditors = nil // the admin client applies the managed BSL here
-	mgr, err := server.New(ctx, k.Config, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", Velero: cfg})
+	mgr, err := server.New(ctx, sa.Config(), server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", Velero: cfg})
 	must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
-	for _, o := range append(find(objs, "MutatingWebhookConfiguration"), find(objs, "ValidatingWebhookConfiguration")...) {
-		must(t, k.Client.Create(ctx, o))
-	}
 	eventually(t, "mutated managed BSL", func() error {
 		b := bsl("default", "backups", "https://s3.example.com", "", false)
 		if err := k.Client.Create(ctx, b, &clientDryRun); err != nil {
@@ -212,6 +223,7 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "velero"}, Spec: velerov1.BackupSpec{StorageLocation: "nowhere"}}
 	denied(t, "backup on a missing location", k.Client.Create(ctx, b), `spec.storageLocation: Not found: "nowhere"`)
 	b.Spec.StorageLocation = ""
+	b.Spec.IncludedNamespaces = []string{"velero"} // a Namespace read: the ClusterRole must cover it
 	eventually(t, "create backup", func() error { return k.Client.Create(ctx, b) })
 	if b.Spec.TTL.Duration != 720*time.Hour {
 		t.Fatalf("backup not defaulted: %v", b.Spec.TTL)
