@@ -48,7 +48,7 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.Var(&listFlag{p: &v.ManagedBSLEditors}, "managed-bsl-editor", "username allowed to change the managed BSL's spec, e.g. the GitOps applier (repeatable; none: anyone)")
 	fs.Var(&listFlag{p: &v.ManagedBSLEditorGroups}, "managed-bsl-editor-group", "group allowed to change the managed BSL's spec (repeatable)")
 	fs.BoolVar(&v.AllowOtherStorage, "allow-other-storage", v.AllowOtherStorage, "admit BSLs on other buckets or endpoints than the managed one")
-	fs.Var(&locationsFlag{p: &v.PreviousLocations}, "previous-location", "a previous location kept read-only after a storage switch: bucket=B[,endpoint=URL][,prefix=P] (repeatable)")
+	fs.Var(&locationsFlag{p: &v.PreviousLocations}, "previous-location", "a previous location kept read-only after a storage switch: bucket=B[,endpoint=URL][,prefix=P] (repeatable; prefix last, it may contain ',')")
 	fs.DurationVar(&v.BackupTTL.Duration, "backup-ttl", v.BackupTTL.Duration, "ttl given to Backups that leave it empty (default 720h)")
 	o.Seed.AddFlags(fs)
 }
@@ -191,7 +191,13 @@ func (l *locationsFlag) String() string {
 
 func (l *locationsFlag) Set(v string) error {
 	var loc velero.Location
-	for _, kv := range strings.Split(v, ",") {
+	parts := strings.Split(v, ",")
+	for i, kv := range parts {
+		if strings.HasPrefix(kv, "prefix=") {
+			// prefix comes last and may itself contain ",".
+			loc.Prefix = strings.TrimPrefix(strings.Join(parts[i:], ","), "prefix=")
+			break
+		}
 		k, val, ok := strings.Cut(kv, "=")
 		if !ok {
 			return fmt.Errorf("%q is not key=value", kv)
@@ -201,10 +207,8 @@ func (l *locationsFlag) Set(v string) error {
 			loc.Bucket = val
 		case "endpoint":
 			loc.Endpoint = val
-		case "prefix":
-			loc.Prefix = val
 		default:
-			return fmt.Errorf("unknown key %q (want bucket, endpoint, prefix)", k)
+			return fmt.Errorf("unknown key %q (want bucket, endpoint, then prefix)", k)
 		}
 	}
 	if loc.Bucket == "" {

@@ -46,9 +46,9 @@ velero:
 		fmt.Sprint(o.Velero.ManagedBSLEditors) != "[argo flux]" || len(o.Velero.PreviousLocations) != 1 || o.Velero.BackupTTL.Duration != 48*time.Hour {
 		t.Fatalf("flags must override the file, the file the defaults: %+v", o)
 	}
-	o, _, err = parseWebhookArgs(streams{Err: io.Discard}, []string{"--previous-location", "bucket=b,endpoint=https://x,prefix=p/c", "--allow-other-storage"})
+	o, _, err = parseWebhookArgs(streams{Err: io.Discard}, []string{"--previous-location", "bucket=b,endpoint=https://x,prefix=p,q/c", "--allow-other-storage"})
 	must(t, err)
-	if len(o.Velero.PreviousLocations) != 1 || o.Velero.PreviousLocations[0] != (velero.Location{Bucket: "b", Endpoint: "https://x", Prefix: "p/c"}) || !o.Velero.AllowOtherStorage || o.Port != 9443 || o.Mode != "user" {
+	if len(o.Velero.PreviousLocations) != 1 || o.Velero.PreviousLocations[0] != (velero.Location{Bucket: "b", Endpoint: "https://x", Prefix: "p,q/c"}) || !o.Velero.AllowOtherStorage || o.Port != 9443 || o.Mode != "user" {
 		t.Fatalf("flags: %+v", o)
 	}
 

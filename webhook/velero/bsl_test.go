@@ -14,6 +14,7 @@ func TestValidateBSL(t *testing.T) {
 		obj      *velerov1.BackupStorageLocation
 		old      *velerov1.BackupStorageLocation
 		user     string
+		groups   []string
 		cfg      func(*Config)
 		wantErr  []string
 		wantWarn string
@@ -26,9 +27,13 @@ func TestValidateBSL(t *testing.T) {
 		"any user when no editors are configured": {
 			obj: managedBSL(), user: alice, cfg: func(c *Config) { c.ManagedBSLEditors = nil },
 		},
-		"editor by group": {
+		"not in the editor group": {
 			obj: managedBSL(), user: alice, cfg: func(c *Config) { c.ManagedBSLEditors = nil; c.ManagedBSLEditorGroups = []string{"gitops"} },
 			wantErr: []string{"may not change the spec"},
+		},
+		"editor by group": {
+			obj: managedBSL(), user: alice, groups: []string{"system:authenticated", "gitops"},
+			cfg: func(c *Config) { c.ManagedBSLEditors = nil; c.ManagedBSLEditorGroups = []string{"gitops"} },
 		},
 		"managed BSL drops default": {
 			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1", false), old: managedBSL(), user: applier,
@@ -162,7 +167,7 @@ func TestValidateBSL(t *testing.T) {
 			if tc.cfg != nil {
 				tc.cfg(cfg)
 			}
-			errs, warns := ValidateBSL(ctx, cfg, world(), User{Name: tc.user}, tc.obj, tc.old)
+			errs, warns := ValidateBSL(ctx, cfg, world(), User{Name: tc.user, Groups: tc.groups}, tc.obj, tc.old)
 			check(t, errs, warns, tc.wantErr, tc.wantWarn)
 		})
 	}
