@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
@@ -277,5 +278,42 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWebhookServeSeedMode checks `--mode seed` wires webhook/seed into the
+// same server: ready, and its validation path answers AdmissionReviews.
+func TestWebhookServeSeedMode(t *testing.T) {
+	k := testenv.StartKube(t, testenv.KubeOptions{})
+	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
+	must(t, err)
+	kc, err := u.KubeConfig()
+	must(t, err)
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	must(t, os.WriteFile(kubeconfig, kc, 0o600))
+	ca, err := testcert.Write(filepath.Join(dir, "certs"), "seed")
+	must(t, err)
+	port, health := freePort(t), freeHostPort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, streams{In: strings.NewReader(""), Out: io.Discard, Err: &logs, Getenv: os.Getenv}, []string{"webhook", "--mode", "seed",
+			"--kubeconfig", kubeconfig, "--host", "127.0.0.1", "--port", fmt.Sprint(port), "--cert-dir", filepath.Join(dir, "certs"),
+			"--health-addr", health, "--metrics-addr", "0"})
+	}()
+	waitHTTP(t, "http://"+health+"/readyz", code, &logs)
+	body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"s1","kind":{"group":"kubermatic.k8c.io","version":"v1","kind":"ClusterBackupStorageLocation"},` +
+		`"resource":{"group":"kubermatic.k8c.io","version":"v1","resource":"clusterbackupstoragelocations"},"operation":"CREATE","namespace":"kubermatic","userInfo":{"username":"admin"},` +
+		`"object":{"apiVersion":"kubermatic.k8c.io/v1","kind":"ClusterBackupStorageLocation","metadata":{"name":"x","namespace":"kubermatic"},"spec":{"provider":"gcp","objectStorage":{"bucket":"a/b"}}}}}`
+	ar := postReview(t, tlsClient(ca), fmt.Sprintf("https://127.0.0.1:%d%s", port, seed.ValidateCBSLPath), strings.NewReader(body))
+	if ar.UID != "s1" || ar.Allowed {
+		t.Fatalf("seed validation of a broken CBSL = %+v, want a denial", ar)
+	}
+	cancel()
+	if got := <-code; got != 0 {
+		t.Fatalf("exit code %d:\n%s", got, logs.String())
 	}
 }
