@@ -37,6 +37,7 @@ type result struct {
 	p50, p99, max time.Duration
 }
 
+// String prints one result line.
 func (r result) String() string {
 	return fmt.Sprintf("%-16s requests=%-7d errors=%-4d achieved=%7.0f/s p50=%-9s p99=%-9s max=%s",
 		r.name, r.sent, r.errs, float64(r.sent)/r.elapsed.Seconds(), round(r.p50), round(r.p99), round(r.max))

@@ -147,6 +147,7 @@ func (p *proc) stop() {
 // memory is a process's resident memory in KiB.
 type memory struct{ rss, peak, anon, file int64 }
 
+// String prints the memory figures in MiB.
 func (m memory) String() string {
 	mib := func(k int64) string { return fmt.Sprintf("%.1f MiB", float64(k)/1024) }
 	return fmt.Sprintf("RSS %s (anonymous %s, file-backed binary pages %s), peak %s", mib(m.rss), mib(m.anon), mib(m.file), mib(m.peak))
