@@ -101,6 +101,15 @@ func TestDiffTransitions(t *testing.T) {
 			args:     []string{"--to", from},
 			contains: []string{"0 created, 0 changed, 0 removed, 0 dangerous"},
 		},
+		"a cluster dropped from the fleet": {
+			args: []string{"-f", filepath.Join(fleet, "cbsl-backups-eu.yaml"), "-f", filepath.Join(fleet, "cluster-r7tqz9d2wk.yaml"), "-f", filepath.Join(fleet, "cbsl-team-b.yaml"), "-f", filepath.Join(fleet, "cluster-m2vd8s5ptc.yaml")},
+			code: 1,
+			contains: []string{
+				"cluster xkc6lgmfsn:\n- apiextensions.k8s.io/CustomResourceDefinition backuprepositories.velero.io",
+				"! dangerous: Namespace velero: deleting the namespace",
+				"cluster r7tqz9d2wk:\n0 created, 0 changed, 0 removed, 0 dangerous",
+			},
+		},
 		"no from":           {args: []string{"-f", fleet, "--from", ""}, code: 2},
 		"both to and f":     {args: []string{"-f", fleet, "--to", from}, code: 2},
 		"purge needs off":   {args: []string{"-f", fleet, "--purge"}, code: 2},
@@ -126,5 +135,22 @@ func TestDiffTransitions(t *testing.T) {
 				t.Errorf("stderr: %s", stderr)
 			}
 		})
+	}
+}
+
+// TestDiffReadsJSONRenders: a render written with --format json (v1 Lists)
+// compares equal to the same inputs rendered now.
+func TestDiffReadsJSONRenders(t *testing.T) {
+	from := filepath.Join(t.TempDir(), "json")
+	if _, stderr, code := runCLI(t, "", nil, "render", "-o", from, "--format", "json"); code != 0 {
+		t.Fatalf("render: %d %s", code, stderr)
+	}
+	stdout, stderr, code := runCLI(t, "", nil, "diff", "--from", from)
+	if code != 2 || !strings.Contains(stderr, "give exactly one of --to and -f") {
+		t.Fatalf("diff without a new render: exit %d, %s", code, stderr)
+	}
+	stdout, stderr, code = runCLI(t, "", nil, "diff", "--from", from, "-f", filepath.Join(testenv.RepoRoot(), "examples", "fleet"))
+	if code != 0 || strings.Count(stdout, "0 created, 0 changed, 0 removed, 0 dangerous") != 3 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
