@@ -292,6 +292,32 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 		}
 	})
 
+	t.Run("re-enable, then disable again", func(t *testing.T) {
+		out, stderr, code := diffCLI(t, "--from", writeRender(t, dir, "d-enable", d), "--to", writeRender(t, dir, "b-enable", b), "--backups", backupsFile)
+		if code != 0 {
+			t.Fatalf("re-enable: exit %d: %s\n%s", code, out, stderr)
+		}
+		containsAll(t, "diff d -> b", out, "+ apps/Deployment velero/velero", "0 removed, 0 dangerous")
+		syncRender(t, c.admin, d, b)
+		intact(t, "after re-enabling")
+		if !exists(t, c.root, "apps/v1", "Deployment", veleroNS, "velero") {
+			t.Error("the Velero Deployment is not back")
+		}
+		if m := c.bsl(t, "default").Spec.AccessMode; m == velerov1.BackupStorageLocationAccessModeReadOnly {
+			t.Error("the managed BSL is still ReadOnly after re-enabling")
+		}
+		if m := c.bsl(t, "previous-backups-eu").Spec.AccessMode; m != velerov1.BackupStorageLocationAccessModeReadOnly {
+			t.Errorf("the previous location's accessMode is %q after re-enabling, want ReadOnly", m)
+		}
+		s := &velerov1.Schedule{}
+		must(t, c.root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
+		if s.Spec.Paused || s.Annotations[renderer.LifecycleAnnotation] != "" || s.Annotations["argocd.argoproj.io/sync-wave"] != "10" {
+			t.Errorf("Schedule daily after re-enabling: paused %v, annotations %v", s.Spec.Paused, s.Annotations)
+		}
+		syncRender(t, c.admin, b, d)
+		intact(t, "after disabling again")
+	})
+
 	t.Run("purge is refused unless allowed, and prunes no data", func(t *testing.T) {
 		lcP := lcD
 		lcP.Purge = true
