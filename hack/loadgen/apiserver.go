@@ -30,6 +30,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	fs := flag.NewFlagSet("apiserver", flag.ContinueOnError)
 	rounds := fs.Int("rounds", 6, "alternating rounds")
 	perRound := fs.Int("per-round", 100, "Backups created per variant per round")
+	settle := fs.Duration("settle", 15*time.Second, "wait before measuring: a fresh kube-apiserver spends its first seconds publishing CRD OpenAPI")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,6 +56,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 		return err
 	}
 
+	time.Sleep(*settle)
 	lat := map[string][]time.Duration{}
 	n := 0
 	create := func(variant string) error {

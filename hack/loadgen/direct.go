@@ -52,6 +52,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	saturate := fs.Duration("saturate", 10*time.Second, "length of the saturated phase (0 skips it)")
 	workers := fs.Int("workers", 32, "concurrent requests in the saturated phase")
 	floor := fs.Bool("floor", true, "repeat the phases against the allow-all floor server for comparison")
+	settle := fs.Duration("settle", 15*time.Second, "wait before measuring: a fresh kube-apiserver spends its first seconds publishing CRD OpenAPI")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,6 +72,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	if ok, err := send(p.client, url, body); !ok || err != nil {
 		return fmt.Errorf("probe review not allowed: %v", err)
 	}
+	time.Sleep(*settle)
 	// Warm up connections, TLS session and the Go runtime.
 	_ = closedLoop(ctx, p.client, url, body, *workers, time.Second, "warm-up")
 	fmt.Printf("server after warm-up: %s\n", p.mem())
