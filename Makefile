@@ -25,6 +25,10 @@ help: ## Show this help.
 build: ## Build bin/clusterbackup.
 	$(GO) build -trimpath -o $(BIN) ./cmd/clusterbackup
 
+.PHONY: build-webhook
+build-webhook: ## Build bin/clusterbackup-webhook: only the webhook and version commands (the webhook image; less memory).
+	$(GO) build -trimpath -tags webhookonly -o bin/clusterbackup-webhook ./cmd/clusterbackup
+
 .PHONY: run
 run: build ## Render the bundled example fleet (examples/) to stdout.
 	./$(BIN) render

@@ -1,3 +1,5 @@
+//go:build !webhookonly
+
 package main
 
 // clusterbackup check: the seed webhook's CBSL validation and S3 reachability

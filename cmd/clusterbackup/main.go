@@ -26,19 +26,6 @@ type command struct {
 	run           func(ctx context.Context, s streams, args []string) error
 }
 
-// commands lists every subcommand; each lives in its own file.
-var commands = []command{
-	{"render", "render the managed Velero release of user clusters (default: the bundled example fleet)", runRender},
-	{"diff", "compare two renders; refuse changes that would lose backups (CRDs, BSLs with backups)", runDiff},
-	{"webhook", "serve the admission webhook (user-cluster or seed mode)", runWebhook},
-	{"check", "validate a ClusterBackupStorageLocation and check its S3 endpoint", runCheck},
-	{"policy", "emit S3 bucket and IAM policies that confine a cluster to its prefix", runPolicy},
-	{"download", "download a backup tarball from a cluster's prefix, or print a presigned URL", runDownload},
-	{"cmp", "Argo CD config-management plugin (cmp generate)", runCMP},
-	{"krm", "kustomize KRM function: ResourceList on stdin, rendered list on stdout", runKRM},
-	{"version", "print the version and the pinned Velero pair", runVersion},
-}
-
 // errUsage marks a command-line mistake; main exits 2 for it.
 var errUsage = errors.New("usage error")
 

@@ -1,3 +1,5 @@
+//go:build !webhookonly
+
 package main
 
 // Input files of the policy and download commands: a small local decoder for
