@@ -13,6 +13,7 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -148,18 +149,31 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 }
 
 // cacheOptions limits the informer cache: in user mode Velero's kinds are
-// watched in Velero's namespace only; managed fields are always dropped.
+// watched in Velero's namespace only, in seed mode Secrets in the CBSL
+// namespace only; managed fields are always dropped.
 func cacheOptions(o Options) cache.Options {
-	// The rules only read what they look up, so the cache hands out its
-	// objects without a deep copy per review.
-	co := cache.Options{DefaultTransform: cache.TransformStripManagedFields(), DefaultUnsafeDisableDeepCopy: ptr.To(true)}
-	if o.Mode == ModeUser {
+	co := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	switch o.Mode {
+	case ModeUser:
+		// The user-mode rules only read what they look up, so the cache
+		// hands out its objects without a deep copy per review.
+		co.DefaultUnsafeDisableDeepCopy = ptr.To(true)
 		ns := map[string]cache.Config{o.Velero.Namespace: {}}
 		co.ByObject = map[client.Object]cache.ByObject{
 			&velerov1.BackupStorageLocation{}: {Namespaces: ns},
 			&velerov1.Backup{}:                {Namespaces: ns},
 			&velerov1.Schedule{}:              {Namespaces: ns},
 			&velerov1.Restore{}:               {Namespaces: ns},
+		}
+	case ModeSeed:
+		// The seed's status loop writes objects it read, so copies stay on;
+		// credential Secrets are only ever read in the CBSL namespace.
+		ns := o.Seed.CBSLNamespace
+		if ns == "" {
+			ns = seed.DefaultCBSLNamespace
+		}
+		co.ByObject = map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {Namespaces: map[string]cache.Config{ns: {}}},
 		}
 	}
 	return co
