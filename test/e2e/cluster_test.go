@@ -8,9 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
@@ -222,22 +220,6 @@ func secretData(t *testing.T, o *unstructured.Unstructured, key string) []byte {
 	return []byte(s.StringData[key])
 }
 
-// eventually polls cond every 250ms until it returns true or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -253,32 +235,11 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// cli runs the clusterbackup binary built once per test run.
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
+// clusterbackup runs the clusterbackup command, built once per test run.
 func clusterbackup(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "clusterbackup-e2e-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "clusterbackup")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/clusterbackup/clusterbackup/cmd/clusterbackup").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(binPath, args...)
+	cmd := exec.Command(testenv.Binary(t), args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -94,7 +95,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-1-restore", Namespace: veleroNS},
 		Spec:       velerov1.RestoreSpec{BackupName: "shop-1"},
 	}))
-	eventually(t, 90*time.Second, "restore Completed", func() (bool, error) {
+	testenv.Eventually(t, 90*time.Second, "restore Completed", func() (bool, error) {
 		var r velerov1.Restore
 		if err := a.user.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "shop-1-restore"}, &r); err != nil {
 			return false, err
@@ -122,7 +123,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-hourly", Namespace: veleroNS},
 		Spec:       velerov1.ScheduleSpec{Schedule: "@every 1m", Template: velerov1.BackupSpec{IncludedNamespaces: []string{"shop"}}},
 	}))
-	eventually(t, 150*time.Second, "a Completed Backup from the Schedule", func() (bool, error) {
+	testenv.Eventually(t, 150*time.Second, "a Completed Backup from the Schedule", func() (bool, error) {
 		var list velerov1.BackupList
 		if err := a.user.List(ctx, &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.ScheduleNameLabel: "shop-hourly"}); err != nil {
 			return false, err
@@ -159,7 +160,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 
 func waitBSLAvailable(t *testing.T, uc *userCluster) {
 	t.Helper()
-	eventually(t, 60*time.Second, "BSL default of "+uc.id+" Available", func() (bool, error) {
+	testenv.Eventually(t, 60*time.Second, "BSL default of "+uc.id+" Available", func() (bool, error) {
 		if uc.velero.Exited() {
 			t.Fatalf("velero server exited:\n%s", tail(uc.velero.Log(), 40))
 		}
@@ -173,7 +174,7 @@ func waitBSLAvailable(t *testing.T, uc *userCluster) {
 
 func waitBackupPhase(t *testing.T, uc *userCluster, name string, want velerov1.BackupPhase) {
 	t.Helper()
-	eventually(t, 90*time.Second, "backup "+name+" "+string(want), func() (bool, error) {
+	testenv.Eventually(t, 90*time.Second, "backup "+name+" "+string(want), func() (bool, error) {
 		var b velerov1.Backup
 		if err := uc.user.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: name}, &b); err != nil {
 			return false, err
@@ -200,7 +201,7 @@ func deleteNamespace(t *testing.T, uc *userCluster, name string) {
 	must(t, uc.user.Get(ctx, client.ObjectKey{Name: name}, ns))
 	ns.Spec.Finalizers = nil
 	must(t, uc.user.SubResource("finalize").Update(ctx, ns))
-	eventually(t, 30*time.Second, "namespace "+name+" gone", func() (bool, error) {
+	testenv.Eventually(t, 30*time.Second, "namespace "+name+" gone", func() (bool, error) {
 		err := uc.user.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
 		return apierrors.IsNotFound(err), err
 	})

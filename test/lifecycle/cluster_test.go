@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -211,48 +210,11 @@ func input(c *kkpv1.ClusterBackupStorageLocation) renderer.Input {
 	}
 }
 
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
-}
-
-// The clusterbackup binary, built once per test run.
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
 // diffCLI runs `clusterbackup diff` and returns stdout, stderr and the exit code.
 func diffCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "clusterbackup-lifecycle-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "clusterbackup")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/clusterbackup/clusterbackup/cmd/clusterbackup").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(binPath, append([]string{"diff"}, args...)...)
+	cmd := exec.Command(testenv.Binary(t), append([]string{"diff"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
