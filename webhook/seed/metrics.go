@@ -1,11 +1,11 @@
 package seed
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
@@ -43,23 +43,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		m.Reviews = registerCollector(reg, m.Reviews)
-		m.Checks = registerCollector(reg, m.Checks)
-		m.CheckSeconds = registerCollector(reg, m.CheckSeconds)
+		m.Reviews = metricsreg.Register(reg, m.Reviews)
+		m.Checks = metricsreg.Register(reg, m.Checks)
+		m.CheckSeconds = metricsreg.Register(reg, m.CheckSeconds)
 	}
 	return m
-}
-
-func registerCollector[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-	}
-	return c
 }
 
 // review counts one answered review; m may be nil.

@@ -1,9 +1,9 @@
 package user
 
 import (
-	"errors"
 	"regexp"
 
+	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -40,27 +40,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"webhook"}),
 	}
 	if reg != nil {
-		m.Reviews = register(reg, m.Reviews)
-		m.Violations = register(reg, m.Violations)
-		m.Warnings = register(reg, m.Warnings)
+		m.Reviews = metricsreg.Register(reg, m.Reviews)
+		m.Violations = metricsreg.Register(reg, m.Violations)
+		m.Warnings = metricsreg.Register(reg, m.Warnings)
 	}
 	return m
-}
-
-// register registers c, or returns the collector already registered under
-// its name, so a second server in one process (tests, restarts) shares the
-// counters instead of panicking.
-func register(reg prometheus.Registerer, c *prometheus.CounterVec) *prometheus.CounterVec {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
-				return existing
-			}
-		}
-		panic(err) // a clashing collector of another type is a programming error
-	}
-	return c
 }
 
 // indexes matches list indexes and map keys in field paths, which would
