@@ -18,16 +18,19 @@ import (
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
-// backupReview is what the API server sends for `velero backup create`
-// after mutation: a Backup CREATE in Velero's namespace.
+// backupReview is what the API server sends for `velero backup create
+// nightly-20261125 --include-namespaces app`: a Backup CREATE in Velero's
+// namespace that needs all three defaults. Our one call for it defaults,
+// validates and answers with a JSON patch.
 const backupReview = `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"0b9c8f4e-6a51-4f0e-9d7e-3f1f2b6f9a10",` +
 	`"kind":{"group":"velero.io","version":"v1","kind":"Backup"},"resource":{"group":"velero.io","version":"v1","resource":"backups"},` +
 	`"requestKind":{"group":"velero.io","version":"v1","kind":"Backup"},"requestResource":{"group":"velero.io","version":"v1","resource":"backups"},` +
 	`"name":"nightly-20261125","namespace":"velero","operation":"CREATE","userInfo":{"username":"alice","groups":["system:authenticated"]},` +
-	`"object":{"apiVersion":"velero.io/v1","kind":"Backup","metadata":{"name":"nightly-20261125","namespace":"velero","creationTimestamp":null},` +
-	`"spec":{"includedNamespaces":["app"],"ttl":"720h0m0s","storageLocation":"default","defaultVolumesToFsBackup":true,` +
-	`"csiSnapshotTimeout":"0s","itemOperationTimeout":"0s","hooks":{},"metadata":{}},"status":{}},"oldObject":null,"dryRun":false,` +
-	`"options":{"apiVersion":"meta.k8s.io/v1","kind":"CreateOptions"}}}`
+	`"object":{"apiVersion":"velero.io/v1","kind":"Backup","metadata":{"name":"nightly-20261125","namespace":"velero",` +
+	`"managedFields":[{"manager":"velero","operation":"Update","apiVersion":"velero.io/v1","time":"2026-11-25T22:00:00Z","fieldsType":"FieldsV1",` +
+	`"fieldsV1":{"f:spec":{".":{},"f:csiSnapshotTimeout":{},"f:hooks":{},"f:includedNamespaces":{},"f:itemOperationTimeout":{},"f:metadata":{},"f:ttl":{}}}}]},` +
+	`"spec":{"includedNamespaces":["app"],"ttl":"0s","csiSnapshotTimeout":"0s","itemOperationTimeout":"0s","hooks":{},"metadata":{}},"status":{}},` +
+	`"oldObject":null,"dryRun":false,"options":{"apiVersion":"meta.k8s.io/v1","kind":"CreateOptions"}}}`
 
 // result summarizes one load phase.
 type result struct {
@@ -67,7 +70,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	}
 	defer p.stop()
 	fmt.Printf("server when ready: %s\n", p.mem())
-	url := p.base + user.ValidateBackupPath
+	url := p.base + user.MutateBackupPath
 	body := []byte(backupReview)
 	if ok, err := send(p.client, url, body); !ok || err != nil {
 		return fmt.Errorf("probe review not allowed: %v", err)
@@ -76,7 +79,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	// Warm up connections, TLS session and the Go runtime.
 	_ = closedLoop(ctx, p.client, url, body, *workers, time.Second, "warm-up")
 	fmt.Printf("server after warm-up: %s\n", p.mem())
-	fmt.Printf("webhook: %s, Backup validation over TLS on loopback, %s per phase\n", bin, *duration)
+	fmt.Printf("webhook: %s, velero-CLI Backup CREATE (defaults, validation, patch) over TLS on loopback, %s per phase\n", bin, *duration)
 	if err := phases(ctx, p, url, body, *rates, *duration, *saturate, *workers); err != nil {
 		return err
 	}

@@ -44,6 +44,8 @@ type KubeOptions struct {
 	Webhooks envtest.WebhookInstallOptions
 	// APIServerArgs are extra kube-apiserver flags (name -> values).
 	APIServerArgs map[string][]string
+	// EtcdArgs are extra etcd flags (name -> values).
+	EtcdArgs map[string][]string
 }
 
 // Kube is a running kube-apiserver + etcd with CRDs installed.
@@ -82,6 +84,12 @@ func NewKube(opts KubeOptions) (*Kube, error) {
 	api := env.ControlPlane.GetAPIServer()
 	for k, vs := range opts.APIServerArgs {
 		api.Configure().Set(k, vs...)
+	}
+	if len(opts.EtcdArgs) > 0 {
+		env.ControlPlane.Etcd = &envtest.Etcd{}
+		for k, vs := range opts.EtcdArgs {
+			env.ControlPlane.Etcd.Configure().Set(k, vs...)
+		}
 	}
 	cfg, err := env.Start()
 	if err != nil {

@@ -223,9 +223,11 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		resp.Body.Close()
 		for _, want := range []string{
 			`controller_runtime_webhook_latency_seconds_bucket{webhook="/validate-velero-io-v1-backup"`,
-			`clusterbackup_webhook_reviews_total{operation="CREATE",outcome="denied",webhook="validate-backup"}`,
+			// A Backup CREATE is defaulted and validated in one call.
+			`clusterbackup_webhook_reviews_total{operation="CREATE",outcome="denied",webhook="mutate-backup"}`,
+			`clusterbackup_webhook_reviews_total{operation="UPDATE",outcome="denied",webhook="validate-backup"}`,
 			`clusterbackup_webhook_reviews_total{operation="CREATE",outcome="patched",webhook="mutate-backup"}`,
-			`clusterbackup_webhook_rule_violations_total{field="spec.storageLocation",type="FieldValueNotFound",webhook="validate-backup"}`,
+			`clusterbackup_webhook_rule_violations_total{field="spec.storageLocation",type="FieldValueNotFound",webhook="mutate-backup"}`,
 			`clusterbackup_webhook_warnings_total{webhook="validate-restore"}`,
 		} {
 			if !strings.Contains(string(body), want) {

@@ -61,6 +61,7 @@ type hookSpec struct {
 
 var (
 	create       = []admissionregv1.OperationType{admissionregv1.Create}
+	update       = []admissionregv1.OperationType{admissionregv1.Update}
 	createUpdate = []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update}
 	mutating     = []hookSpec{
 		{"bsl", MutateBSLPath, "backupstoragelocations", createUpdate, []admissionregv1.MatchCondition{specChanged}},
@@ -69,7 +70,8 @@ var (
 	}
 	validating = []hookSpec{
 		{"bsl", ValidateBSLPath, "backupstoragelocations", createUpdate, []admissionregv1.MatchCondition{specChanged}},
-		{"backup", ValidateBackupPath, "backups", createUpdate, []admissionregv1.MatchCondition{specChanged}},
+		// A Backup CREATE is validated by its mutating call (one hop).
+		{"backup", ValidateBackupPath, "backups", update, []admissionregv1.MatchCondition{specChanged}},
 		{"schedule", ValidateSchedulePath, "schedules", createUpdate, []admissionregv1.MatchCondition{specChanged}},
 		{"restore", ValidateRestorePath, "restores", create, nil},
 	}

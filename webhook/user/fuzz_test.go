@@ -2,7 +2,7 @@ package user_test
 
 import (
 	"bytes"
-	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -13,14 +13,12 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
 // fuzzHandlers returns the handlers in a stable order with their kinds.
-func fuzzHandlers(t testing.TB) ([]string, map[string]admission.Handler) {
+func fuzzHandlers(t testing.TB) ([]string, map[string]http.Handler) {
 	cfg := testConfig()
 	if err := cfg.Complete(); err != nil {
 		t.Fatal(err)
@@ -48,8 +46,9 @@ func kindOf(path string) string {
 }
 
 // FuzzReview feeds arbitrary objects, old objects, operations and users to
-// every handler directly (no panic recovery in between): no input may
-// panic, and every denial must carry a message.
+// every handler in well-formed reviews: no input may panic, every answer is
+// an AdmissionReview, every denial carries a message, and only mutating
+// webhooks patch.
 func FuzzReview(f *testing.F) {
 	f.Add(uint8(3), "CREATE", "alice", []byte(`{"metadata":{"name":"b","namespace":"velero"},"spec":{"ttl":"0s"}}`), []byte(nil))
 	f.Add(uint8(3), "UPDATE", "system:serviceaccount:velero:velero", []byte(`{"metadata":{"name":"b","namespace":"velero"},"spec":{"ttl":"720h0m0s"},"status":{"phase":"InProgress"}}`), []byte(`{"metadata":{"name":"b","namespace":"velero"},"spec":{},"status":{"phase":"New"}}`))
@@ -59,30 +58,41 @@ func FuzzReview(f *testing.F) {
 	f.Add(uint8(6), "CREATE", "alice", []byte(`{"metadata":{"namespace":"velero"},"spec":{"backupName":"x","includedNamespaces":["*"]}}`), []byte(nil))
 	f.Add(uint8(2), "DELETE", "alice", []byte(`null`), []byte(`[]`))
 	paths, hs := fuzzHandlers(f)
+	raw := func(b []byte) runtime.RawExtension {
+		if !json.Valid(b) {
+			return runtime.RawExtension{} // sent as null
+		}
+		return runtime.RawExtension{Raw: b}
+	}
 	f.Fuzz(func(t *testing.T, which uint8, op, username string, obj, old []byte) {
 		path := paths[int(which)%len(paths)]
-		req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
-			UID:       "u",
-			Kind:      metav1.GroupVersionKind{Group: "velero.io", Version: "v1", Kind: kindOf(path)},
-			Namespace: "velero",
-			Operation: admissionv1.Operation(op),
-			UserInfo:  authnv1.UserInfo{Username: username},
-			Object:    runtime.RawExtension{Raw: obj},
-			OldObject: runtime.RawExtension{Raw: old},
-		}}
-		resp := hs[path].Handle(context.Background(), req)
+		body, err := json.Marshal(admissionv1.AdmissionReview{
+			TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+			Request: &admissionv1.AdmissionRequest{
+				UID:       "u",
+				Kind:      metav1.GroupVersionKind{Group: "velero.io", Version: "v1", Kind: kindOf(path)},
+				Namespace: "velero",
+				Operation: admissionv1.Operation(op),
+				UserInfo:  authnv1.UserInfo{Username: username},
+				Object:    raw(obj),
+				OldObject: raw(old),
+			},
+		})
+		if err != nil {
+			t.Fatalf("build review: %v", err)
+		}
+		resp := serveReview(t, hs[path], body)
 		if !resp.Allowed && (resp.Result == nil || resp.Result.Message == "") {
 			t.Fatalf("%s %s: denial without a message: %+v", path, op, resp)
 		}
-		if resp.Allowed && len(resp.Patches) > 0 && !strings.HasPrefix(path, "/mutate") {
+		if resp.Allowed && len(resp.Patch) > 0 && !strings.HasPrefix(path, "/mutate") {
 			t.Fatalf("%s: a validating webhook returned a patch", path)
 		}
 	})
 }
 
-// FuzzServeHTTP posts arbitrary bodies through controller-runtime's HTTP
-// layer to a handler: the answer is always an AdmissionReview, never a
-// recovered panic.
+// FuzzServeHTTP posts arbitrary bodies to a handler: the answer is always
+// an AdmissionReview, never a recovered panic.
 func FuzzServeHTTP(f *testing.F) {
 	f.Add(uint8(3), []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"group":"velero.io","version":"v1","kind":"Backup"},"operation":"CREATE","object":{"metadata":{"name":"b","namespace":"velero"}}}}`))
 	f.Add(uint8(1), []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"group":"velero.io","version":"v1","kind":"BackupStorageLocation"},"operation":"UPDATE","object":{"metadata":{"name":"default","namespace":"velero"}}}}`))
@@ -91,16 +101,27 @@ func FuzzServeHTTP(f *testing.F) {
 	paths, hs := fuzzHandlers(f)
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := paths[int(which)%len(paths)]
-		wh := &webhook.Admission{Handler: hs[path]}
-		rec := httptest.NewRecorder()
-		r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		wh.ServeHTTP(rec, r)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("HTTP %d", rec.Code)
-		}
-		if bytes.Contains(rec.Body.Bytes(), []byte("[recovered]")) {
-			t.Fatalf("%s panicked: %s", path, rec.Body.Bytes())
-		}
+		serveReview(t, hs[path], body)
 	})
+}
+
+// serveReview posts body to h and returns the AdmissionReview's response,
+// failing on anything else or on a recovered panic.
+func serveReview(t *testing.T, h http.Handler, body []byte) *admissionv1.AdmissionResponse {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", rec.Code, rec.Body.Bytes())
+	}
+	if bytes.Contains(rec.Body.Bytes(), []byte("[recovered]")) {
+		t.Fatalf("handler panicked: %s", rec.Body.Bytes())
+	}
+	var ar admissionv1.AdmissionReview
+	if err := json.Unmarshal(rec.Body.Bytes(), &ar); err != nil || ar.Response == nil || ar.Kind != "AdmissionReview" {
+		t.Fatalf("answer is not an AdmissionReview: %v %s", err, rec.Body.Bytes())
+	}
+	return ar.Response
 }

@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
@@ -19,18 +18,14 @@ import (
 // group is the API group every handler here admits.
 const group = "velero.io"
 
-// kind describes one admitted kind to the generic handlers.
-type kind[T client.Object] struct {
-	// name is the Kind, e.g. "Backup".
-	name string
-	// newObj returns an empty object to decode into.
-	newObj func() T
-}
+// validateFunc checks obj (old is nil on CREATE) and returns field errors
+// and warnings.
+type validateFunc[T client.Object] func(ctx context.Context, u velero.User, obj, old T) (field.ErrorList, admission.Warnings)
 
 // mutator applies a defaulting function on CREATE and UPDATE.
 type mutator[T client.Object] struct {
-	kind[T]
-	hook string
+	// kind is the Kind admitted, e.g. "Backup"; hook names the webhook in metrics.
+	kind, hook string
 	// onUpdate also defaults on spec-changing UPDATEs when true.
 	onUpdate bool
 	// specEqual reports whether two objects have the same spec.
@@ -38,15 +33,18 @@ type mutator[T client.Object] struct {
 	// spec returns the object's spec, the only part defaults change.
 	spec     func(obj T) any
 	defaults func(ctx context.Context, obj T) error
+	// validate, when set, also checks the defaulted object and denies it in
+	// the same call, so that admitting it takes one webhook call instead of
+	// a mutating and a validating one (see Configurations).
+	validate validateFunc[T]
 	metrics  *Metrics
 }
 
 // validator runs a validation function on CREATE and UPDATE.
 type validator[T client.Object] struct {
-	kind[T]
-	hook     string
-	validate func(ctx context.Context, u velero.User, obj, old T) (field.ErrorList, admission.Warnings)
-	metrics  *Metrics
+	kind, hook string
+	validate   validateFunc[T]
+	metrics    *Metrics
 }
 
 // errNoObject and friends are the client mistakes every handler reports.
@@ -63,100 +61,62 @@ func checkKind(req admission.Request, want string) error {
 	return nil
 }
 
-// decode reads raw JSON into a fresh object, case-sensitively like the API server.
-func (k kind[T]) decode(raw []byte, what string) (T, error) {
-	obj := k.newObj()
-	if len(raw) == 0 {
-		return obj, errNoObject
-	}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err != nil {
-		return obj, fmt.Errorf("decode %s as %s: %w", what, k.name, err)
-	}
-	return obj, nil
+// ServeHTTP implements http.Handler.
+func (m *mutator[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	serve(w, r, m.kind, m.hook, m.metrics, m.review)
 }
 
-// Handle implements admission.Handler.
-func (m *mutator[T]) Handle(ctx context.Context, req admission.Request) admission.Response {
-	resp := m.handle(ctx, req)
-	m.metrics.observe(m.hook, req, resp, nil)
-	return resp
-}
-
-func (m *mutator[T]) handle(ctx context.Context, req admission.Request) admission.Response {
-	if err := checkKind(req, m.name); err != nil {
-		return admission.Errored(http.StatusBadRequest, err)
-	}
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return admission.Allowed("")
-	}
-	obj, err := m.decode(req.Object.Raw, "object")
-	if err != nil {
-		return admission.Errored(http.StatusBadRequest, err)
-	}
-	if req.Operation == admissionv1.Update {
-		if !m.onUpdate {
-			return admission.Allowed("")
-		}
-		old, err := m.decode(req.OldObject.Raw, "oldObject")
-		if errors.Is(err, errNoObject) {
-			return admission.Errored(http.StatusBadRequest, errNoOldObject)
-		}
-		if err != nil {
-			return admission.Errored(http.StatusBadRequest, err)
-		}
-		if m.specEqual(old, obj) {
-			return admission.Allowed("")
-		}
-	}
-	if err := m.defaults(ctx, obj); err != nil {
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.name, obj.GetName(), err))
-	}
-	ops, err := specPatch(req.Object.Raw, m.spec(obj))
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("patch %s %q: %w", m.name, obj.GetName(), err))
-	}
-	if len(ops) == 0 {
-		return admission.Allowed("")
-	}
-	return admission.Patched("", ops...)
-}
-
-// Handle implements admission.Handler.
-func (v *validator[T]) Handle(ctx context.Context, req admission.Request) admission.Response {
-	resp, errs := v.handle(ctx, req)
-	v.metrics.observe(v.hook, req, resp, errs)
-	return resp
-}
-
-func (v *validator[T]) handle(ctx context.Context, req admission.Request) (admission.Response, field.ErrorList) {
-	if err := checkKind(req, v.name); err != nil {
-		return admission.Errored(http.StatusBadRequest, err), nil
-	}
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+// review defaults obj and answers with the JSON patch of the change, after
+// validating the result when the mutator validates too.
+func (m *mutator[T]) review(ctx context.Context, req admission.Request, obj, old T) (admission.Response, field.ErrorList) {
+	if req.Operation == admissionv1.Update && (!m.onUpdate || m.specEqual(old, obj)) {
 		return admission.Allowed(""), nil
 	}
-	obj, err := v.decode(req.Object.Raw, "object")
+	before := m.spec(obj.DeepCopyObject().(T))
+	if err := m.defaults(ctx, obj); err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.kind, obj.GetName(), err)), nil
+	}
+	var warns admission.Warnings
+	if m.validate != nil {
+		var errs field.ErrorList
+		if errs, warns = m.validate(ctx, userOf(req), obj, old); len(errs) > 0 {
+			return deny(ctx, req, m.kind, obj, errs, warns), errs
+		}
+	}
+	ops, err := specPatch(before, m.spec(obj))
 	if err != nil {
-		return admission.Errored(http.StatusBadRequest, err), nil
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("patch %s %q: %w", m.kind, obj.GetName(), err)), nil
 	}
-	var old T
-	if req.Operation == admissionv1.Update {
-		o, err := v.decode(req.OldObject.Raw, "oldObject")
-		if errors.Is(err, errNoObject) {
-			return admission.Errored(http.StatusBadRequest, errNoOldObject), nil
-		}
-		if err != nil {
-			return admission.Errored(http.StatusBadRequest, err), nil
-		}
-		old = o
+	if len(ops) == 0 {
+		return admission.Allowed("").WithWarnings(warns...), nil
 	}
-	u := velero.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups}
-	errs, warns := v.validate(ctx, u, obj, old)
+	return admission.Patched("", ops...).WithWarnings(warns...), nil
+}
+
+// ServeHTTP implements http.Handler.
+func (v *validator[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	serve(w, r, v.kind, v.hook, v.metrics, v.review)
+}
+
+// review validates obj (against old on UPDATE).
+func (v *validator[T]) review(ctx context.Context, req admission.Request, obj, old T) (admission.Response, field.ErrorList) {
+	errs, warns := v.validate(ctx, userOf(req), obj, old)
 	if len(errs) == 0 {
 		return admission.Allowed("").WithWarnings(warns...), nil
 	}
-	msg := fmt.Sprintf("%s.%s %q is invalid: %s", v.name, group, obj.GetName(), errs.ToAggregate().Error())
-	logf.FromContext(ctx).Info("denied", "kind", v.name, "namespace", obj.GetNamespace(), "name", obj.GetName(),
+	return deny(ctx, req, v.kind, obj, errs, warns), errs
+}
+
+// userOf is the requester as the rules see it.
+func userOf(req admission.Request) velero.User {
+	return velero.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups}
+}
+
+// deny answers a review whose object broke the rules: the message names
+// the object, and each field error its field and rule.
+func deny(ctx context.Context, req admission.Request, kind string, obj client.Object, errs field.ErrorList, warns admission.Warnings) admission.Response {
+	msg := fmt.Sprintf("%s.%s %q is invalid: %s", kind, group, obj.GetName(), errs.ToAggregate().Error())
+	logf.FromContext(ctx).Info("denied", "kind", kind, "namespace", obj.GetNamespace(), "name", obj.GetName(),
 		"operation", req.Operation, "user", req.UserInfo.Username, "dryRun", req.DryRun != nil && *req.DryRun, "reason", msg)
-	return admission.Denied(msg).WithWarnings(warns...), errs
+	return admission.Denied(msg).WithWarnings(warns...)
 }

@@ -10,13 +10,26 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// CacheLookup implements velero.Lookup over a controller-runtime reader,
-// normally the manager's informer cache, so no review makes an API call.
+// CacheLookup implements velero.Lookup over controller-runtime readers:
+// BSLs and namespaces from the manager's informer cache, so Backup, Schedule
+// and BSL reviews make no API call; Backups live from the API server.
 type CacheLookup struct {
-	// Reader reads objects; use the manager's cache.
+	// Reader reads BSLs and namespaces; use the manager's cache.
 	Reader client.Reader
+	// Backups reads Backups, which only Restore creates need; use the
+	// manager's API reader. Caching Backups would make the webhook's memory
+	// grow with the cluster's backup history and cost a watch event decode
+	// per Backup write. Default: Reader.
+	Backups client.Reader
 	// Namespace is Velero's namespace.
 	Namespace string
+}
+
+func (l *CacheLookup) backups() client.Reader {
+	if l.Backups != nil {
+		return l.Backups
+	}
+	return l.Reader
 }
 
 // BSL implements velero.Lookup.
@@ -37,13 +50,13 @@ func (l *CacheLookup) BSLs(ctx context.Context) ([]velerov1.BackupStorageLocatio
 // Backup implements velero.Lookup.
 func (l *CacheLookup) Backup(ctx context.Context, name string) (*velerov1.Backup, error) {
 	var b velerov1.Backup
-	return getOrNil(ctx, l.Reader, client.ObjectKey{Namespace: l.Namespace, Name: name}, &b)
+	return getOrNil(ctx, l.backups(), client.ObjectKey{Namespace: l.Namespace, Name: name}, &b)
 }
 
 // BackupsOfSchedule implements velero.Lookup.
 func (l *CacheLookup) BackupsOfSchedule(ctx context.Context, schedule string) ([]velerov1.Backup, error) {
 	var list velerov1.BackupList
-	if err := l.Reader.List(ctx, &list, client.InNamespace(l.Namespace), client.MatchingLabels{velerov1.ScheduleNameLabel: schedule}); err != nil {
+	if err := l.backups().List(ctx, &list, client.InNamespace(l.Namespace), client.MatchingLabels{velerov1.ScheduleNameLabel: schedule}); err != nil {
 		return nil, err
 	}
 	return list.Items, nil

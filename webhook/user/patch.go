@@ -1,54 +1,90 @@
 package user
 
 import (
-	"bytes"
 	"encoding/json"
-	"sort"
+	"fmt"
+	"reflect"
 	"strings"
 
 	"gomodules.xyz/jsonpatch/v2"
+	"k8s.io/apimachinery/pkg/api/equality"
 )
 
-// specPatch returns JSON patch operations that turn the spec in raw (the
-// object as the API server sent it) into spec, one "add" (which replaces an
-// existing member) per top-level spec field whose encoding changed. Defaults
-// only fill or replace fields, so fields are never removed; new fields whose
-// value is empty ({}, [], null, "", "0s") are left out. This avoids diffing the
-// whole object generically, which cost more than the rules themselves.
-func specPatch(raw []byte, spec any) ([]jsonpatch.Operation, error) {
-	var orig struct {
-		Spec map[string]json.RawMessage `json:"spec"`
+// specPatch returns the JSON patch that turns the spec before defaulting
+// into the spec after it. before and after point to two values of the same
+// spec struct. It compares the typed values field by field (inline structs
+// flattened) and emits one "add" (which also replaces an existing member)
+// per top-level JSON field that changed, or "remove" for an omitempty field
+// that became empty. When before is entirely zero the object may have no
+// spec member at all, so the whole spec is added in one operation.
+//
+// Comparing typed values avoids parsing the request's JSON again and
+// diffing whole objects generically, which cost more than the rules.
+func specPatch(before, after any) ([]jsonpatch.Operation, error) {
+	bv, av := reflect.ValueOf(before), reflect.ValueOf(after)
+	if bv.Kind() != reflect.Pointer || av.Kind() != reflect.Pointer || bv.Type() != av.Type() || bv.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("specPatch: want two pointers to the same struct type, got %T and %T", before, after)
 	}
-	if err := json.Unmarshal(raw, &orig); err != nil {
-		return nil, err
-	}
-	out, err := json.Marshal(spec)
-	if err != nil {
-		return nil, err
-	}
-	if orig.Spec == nil {
-		return []jsonpatch.Operation{jsonpatch.NewOperation("add", "/spec", json.RawMessage(out))}, nil
-	}
-	var now map[string]json.RawMessage
-	if err := json.Unmarshal(out, &now); err != nil {
-		return nil, err
+	bv, av = bv.Elem(), av.Elem()
+	if bv.IsZero() {
+		if av.IsZero() {
+			return nil, nil
+		}
+		return []jsonpatch.Operation{jsonpatch.NewOperation("add", "/spec", after)}, nil
 	}
 	var ops []jsonpatch.Operation
-	for k, v := range now {
-		o, had := orig.Spec[k]
-		if had && bytes.Equal(o, v) || !had && emptyJSON(v) {
-			continue
-		}
-		ops = append(ops, jsonpatch.NewOperation("add", "/spec/"+escapePointer(k), v))
-	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].Path < ops[j].Path })
-	return ops, nil
+	err := diffFields(bv, av, &ops)
+	return ops, err
 }
 
-func emptyJSON(v json.RawMessage) bool {
-	switch string(v) {
-	case "{}", "[]", "null", `""`, `"0s"`:
-		return true
+// diffFields appends an operation per changed JSON member of the structs b and a.
+func diffFields(b, a reflect.Value, ops *[]jsonpatch.Operation) error {
+	t := b.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		if name == "" && (f.Anonymous || hasOpt(opts, "inline")) && f.Type.Kind() == reflect.Struct {
+			if err := diffFields(b.Field(i), a.Field(i), ops); err != nil {
+				return err
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		bf, af := b.Field(i), a.Field(i)
+		// Most fields are empty before and after: skip them without
+		// boxing them into interfaces for the comparison.
+		if bf.IsZero() && af.IsZero() || equality.Semantic.DeepEqual(bf.Interface(), af.Interface()) {
+			continue
+		}
+		path := "/spec/" + escapePointer(name)
+		if af.IsZero() && hasOpt(opts, "omitempty") {
+			*ops = append(*ops, jsonpatch.NewOperation("remove", path, nil))
+			continue
+		}
+		raw, err := json.Marshal(af.Interface())
+		if err != nil {
+			return fmt.Errorf("encode spec.%s: %w", name, err)
+		}
+		*ops = append(*ops, jsonpatch.NewOperation("add", path, json.RawMessage(raw)))
+	}
+	return nil
+}
+
+func hasOpt(opts, want string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == want {
+			return true
+		}
 	}
 	return false
 }

@@ -129,8 +129,10 @@ func TestBadInput(t *testing.T) {
 		wantMsg           string
 	}{
 		"malformed JSON":                 {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{`), wantCode: 400, wantMsg: "unexpected"},
-		"malformed object":               {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"metadata":`, nil, false), wantCode: 400, wantMsg: "json parse error"},
-		"object of the wrong type":       {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"spec":{"ttl":5}}`, nil, false), wantCode: 400, wantMsg: "decode object as Backup"},
+		"malformed object":               {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"metadata":`, nil, false), wantCode: 400, wantMsg: "decode the AdmissionReview of a Backup: "},
+		"object of the wrong type":       {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"spec":{"ttl":5}}`, nil, false), wantCode: 400, wantMsg: "decode the AdmissionReview of a Backup: "},
+		"not an AdmissionReview":         {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"v1","kind":"Pod","request":{}}`), wantCode: 400, wantMsg: `want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind "Pod" apiVersion "v1"`},
+		"review without a request":       {path: user.MutateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), wantCode: 400, wantMsg: "the AdmissionReview has no request"},
 		"wrong kind for the endpoint":    {path: user.ValidateBackupPath, body: review("Restore", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: `this endpoint admits velero.io/Backup, not "Restore"`},
 		"wrong kind for a mutator":       {path: user.MutateBSLPath, body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "this endpoint admits velero.io/BackupStorageLocation"},
 		"missing object":                 {path: user.ValidateBackupPath, body: review("Backup", "CREATE", nil, nil, false), wantCode: 400, wantMsg: "has no object"},
@@ -141,6 +143,7 @@ func TestBadInput(t *testing.T) {
 		"wrong content type":             {path: user.ValidateBackupPath, contentType: "text/plain", body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "expected application/json"},
 		"empty body":                     {path: user.ValidateBackupPath, body: nil, wantCode: 400, wantMsg: "request body is empty"},
 		"real request denied":            {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
+		"denied by the mutating call":    {path: user.MutateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `Backup.velero.io "b" is invalid: spec.storageLocation: Not found: "nowhere"`},
 		"dry-run denied the same way":    {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, true), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
 		"dry-run allowed":                {path: user.ValidateBackupPath, body: review("Backup", "CREATE", goodBackup, nil, true), wantCode: 200, wantAllowed: true},
 		"DELETE passes":                  {path: user.ValidateRestorePath, body: review("Restore", "DELETE", nil, nil, false), wantCode: 200, wantAllowed: true},

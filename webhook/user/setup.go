@@ -22,17 +22,18 @@ import (
 // (velero.Config.Complete); l answers the rules' reads; m may be nil.
 func Register(srv webhook.Server, cfg *velero.Config, l velero.Lookup, m *Metrics) {
 	for path, h := range Handlers(cfg, l, m) {
-		srv.Register(path, &webhook.Admission{Handler: h})
+		srv.Register(path, h)
 	}
 }
 
-// Handlers returns the admission handler for each path.
-func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admission.Handler {
-	bsl := kind[*velerov1.BackupStorageLocation]{name: "BackupStorageLocation", newObj: func() *velerov1.BackupStorageLocation { return &velerov1.BackupStorageLocation{} }}
-	backup := kind[*velerov1.Backup]{name: "Backup", newObj: func() *velerov1.Backup { return &velerov1.Backup{} }}
-	schedule := kind[*velerov1.Schedule]{name: "Schedule", newObj: func() *velerov1.Schedule { return &velerov1.Schedule{} }}
-	restore := kind[*velerov1.Restore]{name: "Restore", newObj: func() *velerov1.Restore { return &velerov1.Restore{} }}
-	return map[string]admission.Handler{
+// Handlers returns the handler of each path: each reads an AdmissionReview
+// over HTTP and answers one.
+func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.Handler {
+	const bsl, backup, schedule, restore = "BackupStorageLocation", "Backup", "Schedule", "Restore"
+	validateBackup := func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
+		return velero.ValidateBackup(ctx, cfg, l, u, o, old)
+	}
+	return map[string]http.Handler{
 		MutateBSLPath: &mutator[*velerov1.BackupStorageLocation]{
 			kind: bsl, hook: "mutate-bsl", onUpdate: true, metrics: m,
 			spec:      func(o *velerov1.BackupStorageLocation) any { return &o.Spec },
@@ -49,16 +50,16 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admiss
 			},
 		},
 		// Backups are defaulted on CREATE only; Velero's own pass follows.
+		// The same call validates the defaulted Backup: a CREATE costs one
+		// webhook hop; the validating path checks UPDATEs.
 		MutateBackupPath: &mutator[*velerov1.Backup]{
 			kind: backup, hook: "mutate-backup", metrics: m,
 			spec:     func(o *velerov1.Backup) any { return &o.Spec },
 			defaults: func(ctx context.Context, o *velerov1.Backup) error { return velero.DefaultBackup(ctx, cfg, l, o) },
+			validate: validateBackup,
 		},
 		ValidateBackupPath: &validator[*velerov1.Backup]{
-			kind: backup, hook: "validate-backup", metrics: m,
-			validate: func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
-				return velero.ValidateBackup(ctx, cfg, l, u, o, old)
-			},
+			kind: backup, hook: "validate-backup", metrics: m, validate: validateBackup,
 		},
 		MutateSchedulePath: &mutator[*velerov1.Schedule]{
 			kind: schedule, hook: "mutate-schedule", onUpdate: true, metrics: m,
@@ -82,18 +83,19 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]admiss
 }
 
 // Setup registers the user-cluster webhooks with mgr's webhook server,
-// reading through mgr's informer cache, and adds a readiness check that
+// reading BSLs and namespaces through mgr's informer cache and Backups (for
+// Restore creates) through its API reader, and adds a readiness check that
 // passes once that cache has synced. The manager's cache should be limited
 // to cfg.Namespace for Velero's kinds (see CacheOptions).
 func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
 	c := mgr.GetCache()
 	// Start the informers with the manager, not on the first review.
-	for _, o := range []client.Object{&velerov1.BackupStorageLocation{}, &velerov1.Backup{}, namespaceMeta()} {
+	for _, o := range []client.Object{&velerov1.BackupStorageLocation{}, namespaceMeta()} {
 		if _, err := c.GetInformer(ctx, o); err != nil {
 			return fmt.Errorf("watch %T: %w", o, err)
 		}
 	}
-	Register(mgr.GetWebhookServer(), cfg, &CacheLookup{Reader: c, Namespace: cfg.Namespace}, NewMetrics(ctrlmetrics.Registry))
+	Register(mgr.GetWebhookServer(), cfg, &CacheLookup{Reader: c, Backups: mgr.GetAPIReader(), Namespace: cfg.Namespace}, NewMetrics(ctrlmetrics.Registry))
 	return mgr.AddReadyzCheck("informers-synced", func(r *http.Request) error {
 		wctx, cancel := context.WithTimeout(r.Context(), 50*time.Millisecond)
 		defer cancel()

@@ -8,8 +8,9 @@ import (
 
 // Lookup is the read-only view of the user cluster the rules need; the
 // objects it returns may be shared with a cache and must not be modified. The
-// server implements it with an informer-backed cache, so a lookup costs no
-// API call; every method reads Velero's namespace only (Namespace excepted).
+// server answers BSL and namespace lookups from an informer cache (no API
+// call) and Backup lookups, which only Restore creates make, with a live
+// read; every method reads Velero's namespace only (Namespace excepted).
 type Lookup interface {
 	// BSL returns the named BackupStorageLocation, or nil when absent.
 	BSL(ctx context.Context, name string) (*velerov1.BackupStorageLocation, error)

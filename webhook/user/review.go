@@ -1,0 +1,146 @@
+package user
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	kjson "sigs.k8s.io/json"
+)
+
+// MaxReviewBytes bounds an AdmissionReview's body (controller-runtime's
+// limit too); a larger one is answered with code 413.
+const MaxReviewBytes = 7 << 20
+
+// log is the logger of every review; denials carry the object's kind,
+// namespace, name, operation and user.
+var log = logf.Log.WithName("admission")
+
+// reviewFunc answers a well-formed CREATE or UPDATE review of the endpoint's
+// kind; old is nil on CREATE.
+type reviewFunc[T client.Object] func(ctx context.Context, req admission.Request, obj, old T) (admission.Response, field.ErrorList)
+
+// objectReview is an AdmissionReview whose object and oldObject decode
+// straight into T: the outer fields shadow the embedded request's raw ones.
+type objectReview[T any] struct {
+	metav1.TypeMeta `json:",inline"`
+	Request         *struct {
+		admissionv1.AdmissionRequest `json:",inline"`
+		Object                       T `json:"object,omitempty"`
+		OldObject                    T `json:"oldObject,omitempty"`
+	} `json:"request,omitempty"`
+}
+
+// serve answers one HTTP request carrying an AdmissionReview for kind.
+//
+// It parses the body once, objects included, where controller-runtime's
+// admission.Webhook parses it three times (sniff the type, decode the
+// review, decode the object from its raw bytes); that was half the CPU of a
+// Backup review, and a review's CPU shows up several-fold in the latency
+// the API server adds on a loaded node. Errors are answered like
+// controller-runtime does: HTTP 200 with the code and message in the review.
+func serve[T client.Object](w http.ResponseWriter, r *http.Request, kind, hook string, m *Metrics, review reviewFunc[T]) {
+	ctx := logf.IntoContext(r.Context(), log)
+	var req admission.Request
+	var resp admission.Response
+	var errs field.ErrorList
+	apiVersion := admissionv1.SchemeGroupVersion.String()
+	rev, code, err := decodeReview[T](r, kind)
+	if err != nil {
+		resp = admission.Errored(code, err)
+	} else {
+		apiVersion = rev.APIVersion
+		req.AdmissionRequest = rev.Request.AdmissionRequest
+		resp, errs = answer(ctx, req, kind, rev.Request.Object, rev.Request.OldObject, review)
+	}
+	m.observe(hook, req, resp, errs)
+	writeReview(ctx, w, req, resp, apiVersion)
+}
+
+// decodeReview reads and decodes the request body; on error it returns the
+// code to answer with.
+func decodeReview[T any](r *http.Request, kind string) (*objectReview[T], int32, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		return nil, http.StatusBadRequest, fmt.Errorf("contentType=%s, expected application/json", ct)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxReviewBytes+1))
+	switch {
+	case err != nil:
+		return nil, http.StatusBadRequest, fmt.Errorf("read the request body: %w", err)
+	case len(body) == 0:
+		return nil, http.StatusBadRequest, errors.New("request body is empty")
+	case len(body) > MaxReviewBytes:
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request entity is too large; limit is %d bytes", MaxReviewBytes)
+	}
+	var rev objectReview[T]
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(body, &rev); err != nil {
+		return nil, http.StatusBadRequest, fmt.Errorf("decode the AdmissionReview of a %s: %w", kind, err)
+	}
+	if rev.Kind != "AdmissionReview" || rev.APIVersion != "admission.k8s.io/v1" && rev.APIVersion != "admission.k8s.io/v1beta1" {
+		return nil, http.StatusBadRequest, fmt.Errorf("want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind %q apiVersion %q", rev.Kind, rev.APIVersion)
+	}
+	if rev.Request == nil {
+		return nil, http.StatusBadRequest, errors.New("the AdmissionReview has no request")
+	}
+	return &rev, 0, nil
+}
+
+// answer checks what every endpoint requires of a decoded review and calls
+// review; a panic in it becomes an internal error, logged with its stack.
+func answer[T client.Object](ctx context.Context, req admission.Request, kind string, obj, old T, review reviewFunc[T]) (resp admission.Response, errs field.ErrorList) {
+	defer func() {
+		if p := recover(); p != nil {
+			logf.FromContext(ctx).Error(fmt.Errorf("%v", p), "panic while admitting", "kind", kind, "namespace", req.Namespace, "name", req.Name, "stack", string(debug.Stack()))
+			resp, errs = admission.Errored(http.StatusInternalServerError, fmt.Errorf("internal error while admitting %s %q [recovered]; see the webhook's log", kind, req.Name)), nil
+		}
+	}()
+	if err := checkKind(req, kind); err != nil {
+		return admission.Errored(http.StatusBadRequest, err), nil
+	}
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return admission.Allowed(""), nil
+	}
+	if isNil(obj) {
+		return admission.Errored(http.StatusBadRequest, errNoObject), nil
+	}
+	if req.Operation == admissionv1.Update && isNil(old) {
+		return admission.Errored(http.StatusBadRequest, errNoOldObject), nil
+	}
+	return review(ctx, req, obj, old)
+}
+
+// writeReview writes resp as the AdmissionReview answering req.
+func writeReview(ctx context.Context, w http.ResponseWriter, req admission.Request, resp admission.Response, apiVersion string) {
+	if err := resp.Complete(req); err != nil {
+		logf.FromContext(ctx).Error(err, "encode the admission response")
+		resp = admission.Errored(http.StatusInternalServerError, errors.New("unable to encode the admission response"))
+		resp.UID = req.UID
+	}
+	out, err := json.Marshal(admissionv1.AdmissionReview{
+		TypeMeta: metav1.TypeMeta{APIVersion: apiVersion, Kind: "AdmissionReview"},
+		Response: &resp.AdmissionResponse,
+	})
+	if err != nil {
+		http.Error(w, "unable to encode the AdmissionReview", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(out)
+}
+
+// isNil reports whether the pointer obj is nil: the review had no such object.
+func isNil[T client.Object](obj T) bool {
+	v := reflect.ValueOf(obj)
+	return !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil()
+}
