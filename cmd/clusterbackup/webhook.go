@@ -36,6 +36,8 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.IntVar(&o.Port, "port", orInt(o.Port, 9443), "webhook server port")
 	fs.StringVar(&o.CertDir, "cert-dir", o.CertDir, "directory holding tls.crt and tls.key, reloaded when they change")
 	fs.StringVar(&o.HealthAddr, "health-addr", or(o.HealthAddr, ":8081"), `address for /healthz and /readyz ("0" disables)`)
+	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "serve HTTP/2 too (default: HTTP/1.1 only)")
+	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", or(o.MetricsAddr, ":8080"), `address for Prometheus /metrics ("0" disables)`)
 	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long in-flight reviews may finish after SIGTERM (default 25s)")
 	v := &o.Velero

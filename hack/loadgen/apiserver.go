@@ -43,8 +43,8 @@ var variants = []variant{
 
 func runAPIServer(ctx context.Context, bin string, args []string) error {
 	fs := flag.NewFlagSet("apiserver", flag.ContinueOnError)
-	rounds := fs.Int("rounds", 10, "alternating rounds")
-	perRound := fs.Int("per-round", 100, "Backups created per variant per round")
+	rounds := fs.Int("rounds", 20, "alternating rounds")
+	perRound := fs.Int("per-round", 250, "Backups created per variant per round (p99 needs thousands of samples per variant)")
 	settle := fs.Duration("settle", 15*time.Second, "wait before measuring: a fresh kube-apiserver spends its first seconds publishing CRD OpenAPI")
 	fsync := fs.Bool("fsync", false, "let etcd fsync each write (off: the disk's latency spread would drown the webhooks' differences at p99)")
 	if err := fs.Parse(args); err != nil {

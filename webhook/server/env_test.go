@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -47,6 +48,8 @@ type env struct {
 	clients              map[string]client.Client
 	warnings             map[string]*warnings
 	metricsURL, probeURL string
+	// webhookAddr is the webhook server's host:port.
+	webhookAddr string
 }
 
 // warnings collects the API server's warning headers for one client.
@@ -98,7 +101,8 @@ func startEnv(t *testing.T) *env {
 		}
 	})
 	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*warnings{},
-		metricsURL: "http://" + metrics + "/metrics", probeURL: "http://" + health}
+		metricsURL: "http://" + metrics + "/metrics", probeURL: "http://" + health,
+		webhookAddr: net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort))}
 	waitReady(t, e.probeURL+"/readyz")
 
 	bg := context.Background()

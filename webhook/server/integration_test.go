@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -214,6 +216,38 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		b := bsl("anything", "backups", "https://s3.example.com", "", true)
 		b.Namespace = "app"
 		must(t, user.Create(ctx, b))
+	})
+
+	t.Run("lookups follow the cluster: a deleted BSL, a new namespace", func(t *testing.T) {
+		must(t, e.admin.Delete(ctx, &velerov1.BackupStorageLocation{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: "velero"}}))
+		eventually(t, "deleted location", func() error {
+			err := user.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "gone", Namespace: "velero"}, Spec: velerov1.BackupSpec{StorageLocation: "old"}}, client.DryRunAll)
+			if err == nil || !strings.Contains(err.Error(), `spec.storageLocation: Not found: "old"`) {
+				return fmt.Errorf("want a NotFound denial, got %v", err)
+			}
+			return nil
+		})
+		must(t, e.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "late"}}))
+		eventually(t, "new namespace", func() error {
+			e.warnings[alice].take()
+			b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "late", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"late"}}}
+			if err := user.Create(ctx, b, client.DryRunAll); err != nil {
+				return err
+			}
+			if w := e.warnings[alice].take(); w != "" {
+				return fmt.Errorf("warnings = %q, want none once namespace late exists", w)
+			}
+			return nil
+		})
+	})
+
+	t.Run("HTTP/1.1 only unless enabled", func(t *testing.T) {
+		conn, err := tls.Dial("tcp", e.webhookAddr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}) //nolint:gosec // only the ALPN answer is checked
+		must(t, err)
+		defer conn.Close()
+		if p := conn.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
+			t.Fatalf("negotiated %q, want http/1.1 (HTTP/2 is off by default)", p)
+		}
 	})
 
 	t.Run("metrics count reviews per rule and outcome", func(t *testing.T) {

@@ -53,6 +53,14 @@ type Options struct {
 	CertDir string `json:"certDir,omitempty"`
 	// HealthAddr serves /healthz and /readyz. Default ":8081"; "0" disables.
 	HealthAddr string `json:"healthAddr,omitempty"`
+	// EnableHTTP2 lets the webhook server speak HTTP/2. Default false:
+	// HTTP/1.1 costs less per review (the API server sends one review per
+	// request and reuses connections) and keeps HTTP/2's rapid-reset class
+	// of attacks (CVE-2023-44487) away from a failurePolicy=Fail webhook.
+	EnableHTTP2 bool `json:"enableHTTP2,omitempty"`
+	// PprofAddr serves Go's net/http/pprof profiles, for finding where a
+	// review's time goes. Default "" (off); bind it to localhost.
+	PprofAddr string `json:"pprofAddr,omitempty"`
 	// MetricsAddr serves Prometheus metrics on /metrics. Default ":8080";
 	// "0" disables.
 	MetricsAddr string `json:"metricsAddr,omitempty"`
@@ -118,9 +126,15 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Scheme: Scheme(),
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: o.Host, Port: o.Port, CertDir: o.CertDir,
-			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }},
+			TLSOpts: []func(*tls.Config){func(c *tls.Config) {
+				c.MinVersion = tls.VersionTLS12
+				if !o.EnableHTTP2 {
+					c.NextProtos = []string{"http/1.1"}
+				}
+			}},
 		}),
 		HealthProbeBindAddress:  zeroOff(o.HealthAddr),
+		PprofBindAddress:        o.PprofAddr,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		GracefulShutdownTimeout: &o.ShutdownTimeout.Duration,
 		Cache:                   cacheOptions(o),

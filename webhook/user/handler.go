@@ -30,9 +30,10 @@ type mutator[T client.Object] struct {
 	onUpdate bool
 	// specEqual reports whether two objects have the same spec.
 	specEqual func(a, b T) bool
-	// spec returns the object's spec, the only part defaults change.
-	spec     func(obj T) any
-	defaults func(ctx context.Context, obj T) error
+	// spec returns a pointer to the object's spec, the only part defaults
+	// change; specCopy a pointer to a deep copy of it.
+	spec, specCopy func(obj T) any
+	defaults       func(ctx context.Context, obj T) error
 	// validate, when set, also checks the defaulted object and denies it in
 	// the same call, so that admitting it takes one webhook call instead of
 	// a mutating and a validating one (see Configurations).
@@ -72,7 +73,7 @@ func (m *mutator[T]) review(ctx context.Context, req admission.Request, obj, old
 	if req.Operation == admissionv1.Update && (!m.onUpdate || m.specEqual(old, obj)) {
 		return admission.Allowed(""), nil
 	}
-	before := m.spec(obj.DeepCopyObject().(T))
+	before := m.specCopy(obj)
 	if err := m.defaults(ctx, obj); err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.kind, obj.GetName(), err)), nil
 	}

@@ -2,77 +2,169 @@ package user
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"sync"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// CacheLookup implements velero.Lookup over controller-runtime readers:
-// BSLs and namespaces from the manager's informer cache, so Backup, Schedule
-// and BSL reviews make no API call; Backups live from the API server.
-type CacheLookup struct {
-	// Reader reads BSLs and namespaces; use the manager's cache.
-	Reader client.Reader
-	// Backups reads Backups, which only Restore creates need; use the
-	// manager's API reader. Caching Backups would make the webhook's memory
-	// grow with the cluster's backup history and cost a watch event decode
-	// per Backup write. Default: Reader.
+// InformerLookup implements velero.Lookup for the webhook server. BSLs and
+// namespace names are kept in maps fed by informer events, so the lookups a
+// Backup, Schedule or BSL review makes are map reads under a read lock:
+// reading through controller-runtime's namespaced cache instead resolved
+// the object's scope with the REST mapper on every Get, a tenth of the
+// webhook's CPU. Backups, which only Restore creates need, are read live.
+type InformerLookup struct {
+	// Backups reads Backups; use the manager's API reader. Caching Backups
+	// would make memory grow with the cluster's backup history and cost a
+	// watch event decode per Backup write.
 	Backups client.Reader
 	// Namespace is Velero's namespace.
 	Namespace string
+
+	mu         sync.RWMutex
+	bsls       map[string]*velerov1.BackupStorageLocation
+	namespaces map[string]struct{}
+	synced     []toolscache.ResourceEventHandlerRegistration
 }
 
-func (l *CacheLookup) backups() client.Reader {
-	if l.Backups != nil {
-		return l.Backups
+// NewInformerLookup feeds a lookup from c's informers for BSLs and
+// namespace metadata (c should watch Velero's kinds in ns only) and reads
+// Backups through backups.
+func NewInformerLookup(ctx context.Context, c cache.Cache, backups client.Reader, ns string) (*InformerLookup, error) {
+	l := &InformerLookup{Backups: backups, Namespace: ns,
+		bsls: map[string]*velerov1.BackupStorageLocation{}, namespaces: map[string]struct{}{}}
+	for _, w := range []struct {
+		obj       client.Object
+		set, drop func(client.Object)
+	}{
+		{&velerov1.BackupStorageLocation{}, l.setBSL, l.dropBSL},
+		{namespaceMeta(), l.setNamespace, l.dropNamespace},
+	} {
+		inf, err := c.GetInformer(ctx, w.obj)
+		if err != nil {
+			return nil, fmt.Errorf("watch %T: %w", w.obj, err)
+		}
+		reg, err := inf.AddEventHandler(handler(w.set, w.drop))
+		if err != nil {
+			return nil, fmt.Errorf("watch %T: %w", w.obj, err)
+		}
+		l.synced = append(l.synced, reg)
 	}
-	return l.Reader
+	return l, nil
+}
+
+// HasSynced reports whether both maps hold every object of the initial list.
+func (l *InformerLookup) HasSynced() bool {
+	for _, r := range l.synced {
+		if !r.HasSynced() {
+			return false
+		}
+	}
+	return true
+}
+
+// handler turns informer events into set and drop calls.
+func handler(set, drop func(client.Object)) toolscache.ResourceEventHandler {
+	return toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { withObject(o, set) },
+		UpdateFunc: func(_, o any) { withObject(o, set) },
+		DeleteFunc: func(o any) {
+			if t, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+				o = t.Obj
+			}
+			withObject(o, drop)
+		},
+	}
+}
+
+func withObject(o any, f func(client.Object)) {
+	if obj, ok := o.(client.Object); ok {
+		f(obj)
+	}
+}
+
+func (l *InformerLookup) setBSL(o client.Object) {
+	b, ok := o.(*velerov1.BackupStorageLocation)
+	if !ok || b.Namespace != l.Namespace {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bsls[b.Name] = b
+}
+
+func (l *InformerLookup) dropBSL(o client.Object) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.bsls, o.GetName())
+}
+
+func (l *InformerLookup) setNamespace(o client.Object) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.namespaces[o.GetName()] = struct{}{}
+}
+
+func (l *InformerLookup) dropNamespace(o client.Object) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.namespaces, o.GetName())
 }
 
 // BSL implements velero.Lookup.
-func (l *CacheLookup) BSL(ctx context.Context, name string) (*velerov1.BackupStorageLocation, error) {
-	var b velerov1.BackupStorageLocation
-	return getOrNil(ctx, l.Reader, client.ObjectKey{Namespace: l.Namespace, Name: name}, &b)
+func (l *InformerLookup) BSL(_ context.Context, name string) (*velerov1.BackupStorageLocation, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.bsls[name], nil
 }
 
-// BSLs implements velero.Lookup.
-func (l *CacheLookup) BSLs(ctx context.Context) ([]velerov1.BackupStorageLocation, error) {
-	var list velerov1.BackupStorageLocationList
-	if err := l.Reader.List(ctx, &list, client.InNamespace(l.Namespace)); err != nil {
-		return nil, err
+// BSLs implements velero.Lookup; they come sorted by name.
+func (l *InformerLookup) BSLs(context.Context) ([]velerov1.BackupStorageLocation, error) {
+	l.mu.RLock()
+	out := make([]velerov1.BackupStorageLocation, 0, len(l.bsls))
+	for _, b := range l.bsls {
+		out = append(out, *b)
 	}
-	return list.Items, nil
+	l.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// NamespaceExists implements velero.Lookup.
+func (l *InformerLookup) NamespaceExists(_ context.Context, name string) (bool, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	_, ok := l.namespaces[name]
+	return ok, nil
 }
 
 // Backup implements velero.Lookup.
-func (l *CacheLookup) Backup(ctx context.Context, name string) (*velerov1.Backup, error) {
+func (l *InformerLookup) Backup(ctx context.Context, name string) (*velerov1.Backup, error) {
 	var b velerov1.Backup
-	return getOrNil(ctx, l.backups(), client.ObjectKey{Namespace: l.Namespace, Name: name}, &b)
+	if err := l.Backups.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: name}, &b); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &b, nil
 }
 
 // BackupsOfSchedule implements velero.Lookup.
-func (l *CacheLookup) BackupsOfSchedule(ctx context.Context, schedule string) ([]velerov1.Backup, error) {
+func (l *InformerLookup) BackupsOfSchedule(ctx context.Context, schedule string) ([]velerov1.Backup, error) {
 	var list velerov1.BackupList
-	if err := l.backups().List(ctx, &list, client.InNamespace(l.Namespace), client.MatchingLabels{velerov1.ScheduleNameLabel: schedule}); err != nil {
+	if err := l.Backups.List(ctx, &list, client.InNamespace(l.Namespace), client.MatchingLabels{velerov1.ScheduleNameLabel: schedule}); err != nil {
 		return nil, err
 	}
 	return list.Items, nil
-}
-
-// NamespaceExists implements velero.Lookup; namespaces are cached as
-// metadata only.
-func (l *CacheLookup) NamespaceExists(ctx context.Context, name string) (bool, error) {
-	ns := namespaceMeta()
-	if err := l.Reader.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
-		if apierrors.IsNotFound(err) {
-			return false, nil
-		}
-		return false, err
-	}
-	return true, nil
 }
 
 // namespaceMeta is the metadata-only Namespace the cache watches.
@@ -80,17 +172,4 @@ func namespaceMeta() *metav1.PartialObjectMetadata {
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
 	return m
-}
-
-func getOrNil[T any, P interface {
-	*T
-	client.Object
-}](ctx context.Context, r client.Reader, key client.ObjectKey, obj P) (P, error) {
-	if err := r.Get(ctx, key, obj); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return obj, nil
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -37,6 +35,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 		MutateBSLPath: &mutator[*velerov1.BackupStorageLocation]{
 			kind: bsl, hook: "mutate-bsl", onUpdate: true, metrics: m,
 			spec:      func(o *velerov1.BackupStorageLocation) any { return &o.Spec },
+			specCopy:  func(o *velerov1.BackupStorageLocation) any { return o.Spec.DeepCopy() },
 			specEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
 			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) error {
 				velero.DefaultBSL(cfg, o)
@@ -55,6 +54,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 		MutateBackupPath: &mutator[*velerov1.Backup]{
 			kind: backup, hook: "mutate-backup", metrics: m,
 			spec:     func(o *velerov1.Backup) any { return &o.Spec },
+			specCopy: func(o *velerov1.Backup) any { return o.Spec.DeepCopy() },
 			defaults: func(ctx context.Context, o *velerov1.Backup) error { return velero.DefaultBackup(ctx, cfg, l, o) },
 			validate: validateBackup,
 		},
@@ -64,6 +64,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 		MutateSchedulePath: &mutator[*velerov1.Schedule]{
 			kind: schedule, hook: "mutate-schedule", onUpdate: true, metrics: m,
 			spec:      func(o *velerov1.Schedule) any { return &o.Spec },
+			specCopy:  func(o *velerov1.Schedule) any { return o.Spec.DeepCopy() },
 			specEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
 			defaults:  func(ctx context.Context, o *velerov1.Schedule) error { return velero.DefaultSchedule(ctx, cfg, l, o) },
 		},
@@ -83,24 +84,20 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 }
 
 // Setup registers the user-cluster webhooks with mgr's webhook server,
-// reading BSLs and namespaces through mgr's informer cache and Backups (for
-// Restore creates) through its API reader, and adds a readiness check that
-// passes once that cache has synced. The manager's cache should be limited
-// to cfg.Namespace for Velero's kinds (see CacheOptions).
+// looking BSLs and namespaces up in maps fed by mgr's informers and reading
+// Backups (for Restore creates) through its API reader, and adds a
+// readiness check that passes once those maps hold the initial lists. The
+// manager's cache should be limited to cfg.Namespace for Velero's kinds
+// (see CacheOptions).
 func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
-	c := mgr.GetCache()
-	// Start the informers with the manager, not on the first review.
-	for _, o := range []client.Object{&velerov1.BackupStorageLocation{}, namespaceMeta()} {
-		if _, err := c.GetInformer(ctx, o); err != nil {
-			return fmt.Errorf("watch %T: %w", o, err)
-		}
+	l, err := NewInformerLookup(ctx, mgr.GetCache(), mgr.GetAPIReader(), cfg.Namespace)
+	if err != nil {
+		return err
 	}
-	Register(mgr.GetWebhookServer(), cfg, &CacheLookup{Reader: c, Backups: mgr.GetAPIReader(), Namespace: cfg.Namespace}, NewMetrics(ctrlmetrics.Registry))
-	return mgr.AddReadyzCheck("informers-synced", func(r *http.Request) error {
-		wctx, cancel := context.WithTimeout(r.Context(), 50*time.Millisecond)
-		defer cancel()
-		if !c.WaitForCacheSync(wctx) {
-			return fmt.Errorf("informer cache not synced yet")
+	Register(mgr.GetWebhookServer(), cfg, l, NewMetrics(ctrlmetrics.Registry))
+	return mgr.AddReadyzCheck("informers-synced", func(*http.Request) error {
+		if !l.HasSynced() {
+			return fmt.Errorf("BSL and namespace informers not synced yet")
 		}
 		return nil
 	})
