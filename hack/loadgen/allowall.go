@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 
 	"github.com/go-logr/logr"
@@ -14,18 +15,23 @@ import (
 // runAllowAll serves the floor: a controller-runtime webhook server whose
 // handlers allow everything, so a call costs one TLS hop plus decoding and
 // encoding the AdmissionReview and nothing else; /mutate-patch also returns
-// a fixed patch.
+// a fixed patch. HTTP/1.1 only, like clusterbackup webhook, unless -http2.
 func runAllowAll(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("allowall", flag.ContinueOnError)
 	port := fs.Int("port", 9443, "port on 127.0.0.1")
 	certDir := fs.String("cert-dir", "", "directory with tls.crt and tls.key")
 	health := fs.String("health-addr", "", "address for /readyz")
+	http2 := fs.Bool("http2", false, "serve HTTP/2 too, controller-runtime's default (off: HTTP/1.1 only, like clusterbackup webhook)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	// Without a logger controller-runtime keeps every per-review logger.
 	logf.SetLogger(logr.Discard())
-	srv := webhook.NewServer(webhook.Options{Host: "127.0.0.1", Port: *port, CertDir: *certDir})
+	o := webhook.Options{Host: "127.0.0.1", Port: *port, CertDir: *certDir}
+	if !*http2 {
+		o.TLSOpts = []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+	}
+	srv := webhook.NewServer(o)
 	allow := &webhook.Admission{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response {
 		return admission.Allowed("")
 	})}

@@ -32,19 +32,44 @@ type variant struct {
 	scheduled bool
 }
 
-// variants measured in each round. The floor is one allow-all hop (as the
-// issue defines it); floorpatch is one allow-all hop that returns the same
-// 3-op patch ours returns for a velero-CLI Backup, which isolates the API
-// server's cost of applying a patch.
-var variants = []variant{
-	{"none", "none", false}, {"floor", "floor", false}, {"floorpatch", "floorpatch", false}, {"ours", "ours", false},
-	{"none/scheduled", "none", true}, {"floor/scheduled", "floor", true}, {"ours/scheduled", "ours", true},
+// floor is an allow-all webhook process: floor is one validating hop (the
+// issue's floor) over HTTP/1.1 like ours; floorpatch one mutating hop that
+// returns the 3-op patch ours returns for a velero-CLI Backup, which
+// isolates the API server's cost of applying a patch; floorh2 the floor with
+// controller-runtime's default HTTP/2.
+type floor struct {
+	route, path     string
+	http2, mutating bool
+}
+
+var floors = []floor{
+	{"floor", "/validate", false, false},
+	{"floorpatch", "/mutate-patch", false, true},
+	{"floorh2", "/validate", true, false},
+}
+
+// routes are measured for a velero-CLI Backup and a scheduled one each, so
+// every webhook process serves the same share of the requests.
+var routes = []string{"none", "floor", "floorpatch", "floorh2", "ours"}
+
+func variants() []variant {
+	var vs []variant
+	for _, sched := range []bool{false, true} {
+		for _, r := range routes {
+			name := r
+			if sched {
+				name += "/scheduled"
+			}
+			vs = append(vs, variant{name, r, sched})
+		}
+	}
+	return vs
 }
 
 func runAPIServer(ctx context.Context, bin string, args []string) error {
 	fs := flag.NewFlagSet("apiserver", flag.ContinueOnError)
-	rounds := fs.Int("rounds", 20, "alternating rounds")
-	perRound := fs.Int("per-round", 250, "Backups created per variant per round (p99 needs thousands of samples per variant)")
+	rounds := fs.Int("rounds", 4000, "alternating rounds")
+	perRound := fs.Int("per-round", 1, "Backups created per variant per round (1: variants interleave request by request, so the machine's stalls spread evenly over them)")
 	settle := fs.Duration("settle", 15*time.Second, "wait before measuring: a fresh kube-apiserver spends its first seconds publishing CRD OpenAPI")
 	fsync := fs.Bool("fsync", false, "let etcd fsync each write (off: the disk's latency spread would drown the webhooks' differences at p99)")
 	if err := fs.Parse(args); err != nil {
@@ -64,12 +89,16 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 		return err
 	}
 	defer ours.stop()
-	floor, floorCA, err := startAllowAll(ctx, c)
-	if err != nil {
-		return err
+	ends := map[string]endpoint{"ours": {ours.base, oursCA}}
+	for _, f := range floors {
+		p, ca, err := startAllowAll(ctx, c, f.route, f.http2)
+		if err != nil {
+			return err
+		}
+		defer p.stop()
+		ends[f.route] = endpoint{p.base, ca}
 	}
-	defer floor.stop()
-	if err := register(ctx, c, ours.base, oursCA, floor.base, floorCA); err != nil {
+	if err := register(ctx, c, ends); err != nil {
 		return err
 	}
 	if err := waitRegistered(ctx, c); err != nil {
@@ -77,6 +106,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	}
 
 	time.Sleep(*settle)
+	vs := variants()
 	lat := map[string][]time.Duration{}
 	n := 0
 	create := func(v variant) error {
@@ -96,9 +126,9 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 		lat[v.name] = append(lat[v.name], time.Since(t))
 		return nil
 	}
-	// Warm-up: connections to both webhooks and the API server's caches.
+	// Warm-up: connections to every webhook and the API server's caches.
 	for i := 0; i < 20; i++ {
-		for _, v := range variants {
+		for _, v := range vs {
 			if err := create(v); err != nil {
 				return err
 			}
@@ -106,7 +136,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	}
 	lat = map[string][]time.Duration{}
 	for r := 0; r < *rounds; r++ {
-		for _, v := range rotate(variants, r) {
+		for _, v := range rotate(vs, r) {
 			for i := 0; i < *perRound; i++ {
 				if err := create(v); err != nil {
 					return err
@@ -116,24 +146,31 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	}
 	fmt.Printf("Backup create through kube-apiserver, %d rounds x %d per variant, variants alternating, etcd fsync %v\n", *rounds, *perRound, *fsync)
 	p := map[string][2]time.Duration{}
-	for _, v := range variants {
+	for _, v := range vs {
 		s := lat[v.name]
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		p[v.name] = [2]time.Duration{pct(s, 0.5), pct(s, 0.99)}
-		fmt.Printf("  %-16s p50=%-9s p99=%s\n", v.name, round(p[v.name][0]), round(p[v.name][1]))
+		fmt.Printf("  %-20s p50=%-9s p99=%s\n", v.name, round(p[v.name][0]), round(p[v.name][1]))
 	}
-	for i, q := range []string{"p50", "p99"} {
-		added := func(v, none string) time.Duration { return p[v][i] - p[none][i] }
-		ratio := func(a, b, none string) float64 { return float64(added(a, none)) / float64(added(b, none)) }
-		fmt.Printf("  added %s, velero-CLI Backup (3 defaults): floor=%s floorpatch=%s ours=%s | ours/floor=%.2f ours/floorpatch=%.2f\n", q,
-			round(added("floor", "none")), round(added("floorpatch", "none")), round(added("ours", "none")),
-			ratio("ours", "floor", "none"), ratio("ours", "floorpatch", "none"))
-		fmt.Printf("  added %s, scheduled Backup (no defaults): floor=%s ours=%s | ours/floor=%.2f\n", q,
-			round(added("floor/scheduled", "none/scheduled")), round(added("ours/scheduled", "none/scheduled")),
-			ratio("ours/scheduled", "floor/scheduled", "none/scheduled"))
+	for _, spec := range []struct{ what, suffix string }{{"velero-CLI Backup (3 defaults to fill)", ""}, {"scheduled Backup (nothing to fill)", "/scheduled"}} {
+		for i, q := range []string{"p50", "p99"} {
+			added := func(route string) time.Duration { return p[route+spec.suffix][i] - p["none"+spec.suffix][i] }
+			fmt.Printf("  added %s, %s:", q, spec.what)
+			for _, r := range routes[1:] {
+				fmt.Printf(" %s=%s", r, round(added(r)))
+			}
+			fmt.Printf(" | ours/floor=%.2f ours/floorpatch=%.2f ours/floorh2=%.2f\n", float64(added("ours"))/float64(added("floor")),
+				float64(added("ours"))/float64(added("floorpatch")), float64(added("ours"))/float64(added("floorh2")))
+		}
 	}
 	fmt.Printf("  webhook: %s\n", ours.mem())
 	return nil
+}
+
+// endpoint is a webhook server's base URL and CA.
+type endpoint struct {
+	url string
+	ca  []byte
 }
 
 func rotate[T any](s []T, r int) []T {
@@ -145,9 +182,9 @@ func rotate[T any](s []T, r int) []T {
 }
 
 // startAllowAll runs this binary's allowall mode as its own process.
-func startAllowAll(ctx context.Context, c *cluster) (*proc, []byte, error) {
-	certs := c.dir + "/floor-certs"
-	ca, err := testcert.Write(certs, "floor")
+func startAllowAll(ctx context.Context, c *cluster, name string, http2 bool) (*proc, []byte, error) {
+	certs := c.dir + "/" + name + "-certs"
+	ca, err := testcert.Write(certs, name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,43 +201,41 @@ func startAllowAll(ctx context.Context, c *cluster) (*proc, []byte, error) {
 		return nil, nil, err
 	}
 	health := "127.0.0.1:" + strconv.Itoa(hport)
-	p, err := startProc(ctx, self, []string{"allowall", "-port", strconv.Itoa(port), "-cert-dir", certs, "-health-addr", health}, port, ca, "http://"+health+"/readyz")
+	p, err := startProc(ctx, self, []string{"allowall", "-port", strconv.Itoa(port), "-cert-dir", certs, "-health-addr", health, "-http2=" + strconv.FormatBool(http2)}, port, ca, "http://"+health+"/readyz")
 	return p, ca, err
 }
 
 // register installs our configurations (objectSelector variant=ours) and
-// the allow-all ones: "floor" a single validating hook, "floorpatch" a
-// single mutating hook returning a fixed patch.
-func register(ctx context.Context, c *cluster, oursURL string, oursCA []byte, floorURL string, floorCA []byte) error {
+// one allow-all hook per floor, selecting its route's Backups.
+func register(ctx context.Context, c *cluster, ends map[string]endpoint) error {
 	sel := func(v string) *metav1.LabelSelector {
 		return &metav1.LabelSelector{MatchLabels: map[string]string{abLabel: v}}
 	}
-	mwc, vwc := user.Configurations(user.ConfigurationOptions{Name: "ours", URL: oursURL, CABundle: oursCA, ObjectSelector: sel("ours")})
-	floorHook := func(name, path, v string) admissionregv1.ValidatingWebhook {
-		return admissionregv1.ValidatingWebhook{
-			Name:         name + ".floor.loadgen.clusterbackup.io",
-			ClientConfig: admissionregv1.WebhookClientConfig{URL: ptr.To(floorURL + path), CABundle: floorCA},
+	mwc, vwc := user.Configurations(user.ConfigurationOptions{Name: "ours", URL: ends["ours"].url, CABundle: ends["ours"].ca, ObjectSelector: sel("ours")})
+	floorM := &admissionregv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}}
+	floorV := &admissionregv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}}
+	for _, f := range floors {
+		e := ends[f.route]
+		h := admissionregv1.ValidatingWebhook{
+			Name:         f.route + ".floor.loadgen.clusterbackup.io",
+			ClientConfig: admissionregv1.WebhookClientConfig{URL: ptr.To(e.url + f.path), CABundle: e.ca},
 			Rules: []admissionregv1.RuleWithOperations{{Operations: []admissionregv1.OperationType{admissionregv1.Create},
 				Rule: admissionregv1.Rule{APIGroups: []string{"velero.io"}, APIVersions: []string{"v1"}, Resources: []string{"backups"}}}},
 			FailurePolicy: ptr.To(admissionregv1.Fail), SideEffects: ptr.To(admissionregv1.SideEffectClassNone),
 			TimeoutSeconds: ptr.To[int32](5), AdmissionReviewVersions: []string{"v1"},
 			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "velero"}},
-			ObjectSelector:    sel(v),
+			ObjectSelector:    sel(f.route),
 		}
-	}
-	mutating := func(h admissionregv1.ValidatingWebhook) admissionregv1.MutatingWebhook {
-		return admissionregv1.MutatingWebhook{
+		if !f.mutating {
+			floorV.Webhooks = append(floorV.Webhooks, h)
+			continue
+		}
+		floorM.Webhooks = append(floorM.Webhooks, admissionregv1.MutatingWebhook{
 			Name: h.Name, ClientConfig: h.ClientConfig, Rules: h.Rules, FailurePolicy: h.FailurePolicy, SideEffects: h.SideEffects,
 			TimeoutSeconds: h.TimeoutSeconds, AdmissionReviewVersions: h.AdmissionReviewVersions, NamespaceSelector: h.NamespaceSelector, ObjectSelector: h.ObjectSelector,
 			ReinvocationPolicy: ptr.To(admissionregv1.NeverReinvocationPolicy),
-		}
+		})
 	}
-	floorM := &admissionregv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}, Webhooks: []admissionregv1.MutatingWebhook{
-		mutating(floorHook("mutatepatch", "/mutate-patch", "floorpatch")),
-	}}
-	floorV := &admissionregv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}, Webhooks: []admissionregv1.ValidatingWebhook{
-		floorHook("validate", "/validate", "floor"),
-	}}
 	for _, o := range []client.Object{mwc, vwc, floorM, floorV} {
 		if err := c.kube.Client.Create(ctx, o); err != nil {
 			return fmt.Errorf("register %s: %w", o.GetName(), err)

@@ -87,14 +87,14 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	if !*floor {
 		return nil
 	}
-	f, _, err := startAllowAll(ctx, c)
+	f, _, err := startAllowAll(ctx, c, "floor", false)
 	if err != nil {
 		return err
 	}
 	defer f.stop()
 	furl := f.base + "/validate"
 	_ = closedLoop(ctx, f.client, furl, body, *workers, time.Second, "warm-up")
-	fmt.Println("floor: allow-all controller-runtime webhook, same review, same phases")
+	fmt.Println("floor: allow-all controller-runtime webhook (HTTP/1.1 like ours), same review, same phases")
 	return phases(ctx, f, furl, body, *rates, *duration, *saturate, *workers)
 }
 

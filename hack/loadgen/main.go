@@ -1,18 +1,22 @@
 // Command loadgen measures the user-cluster admission webhook.
 //
-//	loadgen -bin bin/clusterbackup direct [-rates 1000,2000] [-duration 10s] [-saturate 10s]
-//	loadgen -bin bin/clusterbackup apiserver [-rounds 6] [-per-round 100]
+//	loadgen -bin bin/clusterbackup-webhook direct [-rates 1000,2000] [-duration 10s] [-saturate 10s]
+//	loadgen -bin bin/clusterbackup-webhook apiserver [-rounds 20] [-per-round 250]
 //
 // direct starts a kube-apiserver (for the webhook's informers) and the real
-// `clusterbackup webhook` process, then drives Backup-validation reviews over
-// TLS on loopback at fixed rates (open loop, latency measured from each
-// request's scheduled time) and saturated (closed loop), reporting p50, p99,
-// max, achieved rate and the server's peak RSS.
+// `clusterbackup webhook` process, then drives velero-CLI Backup CREATE
+// reviews (defaults, validation, JSON patch) over TLS on loopback at fixed
+// rates (open loop, latency measured from each request's scheduled time) and
+// saturated (closed loop), reporting p50, p99, max, achieved rate and the
+// server's RSS; then the same against the allow-all floor.
 //
 // apiserver registers the webhook and a trivial allow-all webhook (the
-// floor: one TLS hop + JSON per call) with a real kube-apiserver and creates
-// Backups through it in alternating rounds: no webhook, the floor, ours. It
-// reports the latency each adds over no webhook at p50 and p99.
+// floor: one TLS hop + JSON per call, controller-runtime's defaults) with a
+// real kube-apiserver and creates Backups through it in alternating rounds:
+// no webhook, the floor, the floor returning ours' patch, ours; for
+// velero-CLI Backups (three defaults to fill) and for complete ones as
+// Velero's schedule controller creates them (nothing to fill). It reports
+// the latency each adds over no webhook at p50 and p99.
 package main
 
 import (
