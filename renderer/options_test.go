@@ -88,7 +88,7 @@ func TestOptionVariants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareSets(t, "helm template vs library", objectSet(t, parseStream(t, helmOut)), objectSet(t, lib))
+			testenv.CompareObjectSets(t, "helm template vs library", objectSet(t, parseStream(t, helmOut)), objectSet(t, lib))
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -49,35 +48,6 @@ func parseStream(t *testing.T, stream []byte) []*unstructured.Unstructured {
 		t.Fatal(err)
 	}
 	return objs
-}
-
-func compareSets(t *testing.T, what string, want, got map[string]string) {
-	t.Helper()
-	var keys []string
-	for k := range want {
-		keys = append(keys, k)
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		w, inW := want[k]
-		g, inG := got[k]
-		switch {
-		case !inW:
-			t.Errorf("%s: extra object %s", what, k)
-		case !inG:
-			t.Errorf("%s: missing object %s", what, k)
-		case w != g:
-			t.Errorf("%s: object %s differs:\nwant %s\ngot  %s", what, k, w, g)
-		}
-	}
-	if len(want) == 0 {
-		t.Fatalf("%s: no objects", what)
-	}
 }
 
 // TestHelmCLIParity runs the real `helm template` on the chart with the
@@ -123,7 +93,7 @@ func TestHelmCLIParity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareSets(t, "helm template vs library", objectSet(t, parseStream(t, out)), objectSet(t, lib))
+			testenv.CompareObjectSets(t, "helm template vs library", objectSet(t, parseStream(t, out)), objectSet(t, lib))
 		})
 	}
 }
@@ -187,7 +157,7 @@ func TestCachedRenderMatchesHelmInstall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareSets(t, "helm install action vs library", objectSet(t, objs), objectSet(t, lib))
+			testenv.CompareObjectSets(t, "helm install action vs library", objectSet(t, objs), objectSet(t, lib))
 		})
 	}
 }

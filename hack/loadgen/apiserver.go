@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
-	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
@@ -185,16 +184,7 @@ func rotate[T any](s []T, r int) []T {
 
 // startAllowAll runs this binary's allowall mode as its own process.
 func startAllowAll(ctx context.Context, c *cluster, name string, http2 bool) (*proc, []byte, error) {
-	certs := c.dir + "/" + name + "-certs"
-	ca, err := testcert.Write(certs, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	port, err := testenv.FreePort()
-	if err != nil {
-		return nil, nil, err
-	}
-	hport, err := testenv.FreePort()
+	s, err := newServing(c, name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -202,9 +192,9 @@ func startAllowAll(ctx context.Context, c *cluster, name string, http2 bool) (*p
 	if err != nil {
 		return nil, nil, err
 	}
-	health := "127.0.0.1:" + strconv.Itoa(hport)
-	p, err := startProc(ctx, self, []string{"allowall", "-port", strconv.Itoa(port), "-cert-dir", certs, "-health-addr", health, "-http2=" + strconv.FormatBool(http2)}, port, ca, "http://"+health+"/readyz")
-	return p, ca, err
+	args := []string{"allowall", "-port", strconv.Itoa(s.port), "-cert-dir", s.certDir, "-health-addr", s.health, "-http2=" + strconv.FormatBool(http2)}
+	p, err := startProc(ctx, self, args, s)
+	return p, s.ca, err
 }
 
 // register installs our configurations (objectSelector variant=ours) and

@@ -84,29 +84,45 @@ type proc struct {
 	client *http.Client
 }
 
-// startWebhook runs `clusterbackup webhook` against the cluster.
-func startWebhook(ctx context.Context, bin string, c *cluster, name string, extra ...string) (*proc, []byte, error) {
-	certs := filepath.Join(c.dir, name+"-certs")
-	ca, err := testcert.Write(certs, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	port, err := testenv.FreePort()
-	if err != nil {
-		return nil, nil, err
-	}
-	hport, err := testenv.FreePort()
-	if err != nil {
-		return nil, nil, err
-	}
-	args := append([]string{"webhook", "--kubeconfig", c.kubeconfig, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--cert-dir", certs, "--health-addr", fmt.Sprintf("127.0.0.1:%d", hport), "--metrics-addr", "0",
-		"--managed-bucket", "backups", "--managed-endpoint", "https://s3.example.com", "--managed-prefix", "kkp/p1/c1"}, extra...)
-	p, err := startProc(ctx, bin, args, port, ca, fmt.Sprintf("http://127.0.0.1:%d/readyz", hport))
-	return p, ca, err
+// serving is what a server under measurement listens with: a certificate
+// signed by ca in certDir, the webhook port, and the /readyz address.
+type serving struct {
+	certDir string
+	ca      []byte
+	port    int
+	health  string
 }
 
-func startProc(ctx context.Context, bin string, args []string, port int, ca []byte, ready string) (*proc, error) {
+// newServing writes a serving certificate for name and picks free ports.
+func newServing(c *cluster, name string) (serving, error) {
+	s := serving{certDir: filepath.Join(c.dir, name+"-certs")}
+	var err error
+	if s.ca, err = testcert.Write(s.certDir, name); err != nil {
+		return s, err
+	}
+	if s.port, err = testenv.FreePort(); err != nil {
+		return s, err
+	}
+	hport, err := testenv.FreePort()
+	s.health = "127.0.0.1:" + strconv.Itoa(hport)
+	return s, err
+}
+
+// startWebhook runs `clusterbackup webhook` against the cluster.
+func startWebhook(ctx context.Context, bin string, c *cluster, name string, extra ...string) (*proc, []byte, error) {
+	s, err := newServing(c, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	args := append([]string{"webhook", "--kubeconfig", c.kubeconfig, "--host", "127.0.0.1", "--port", strconv.Itoa(s.port),
+		"--cert-dir", s.certDir, "--health-addr", s.health, "--metrics-addr", "0",
+		"--managed-bucket", "backups", "--managed-endpoint", "https://s3.example.com", "--managed-prefix", "kkp/p1/c1"}, extra...)
+	p, err := startProc(ctx, bin, args, s)
+	return p, s.ca, err
+}
+
+func startProc(ctx context.Context, bin string, args []string, s serving) (*proc, error) {
+	port, ca, ready := s.port, s.ca, "http://"+s.health+"/readyz"
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

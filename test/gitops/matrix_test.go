@@ -2,6 +2,8 @@ package gitopstest
 
 import (
 	"testing"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // TestMatrix renders the three example clusters through every GitOps path,
@@ -38,7 +40,7 @@ func TestMatrix(t *testing.T) {
 						{"flux HelmRelease", func() []object { return viaFlux(t, v, id) }},
 					}
 					for _, p := range paths {
-						compareSets(t, p.name+" vs library", want, objectSet(t, p.name, p.objs()))
+						testenv.CompareObjectSets(t, p.name+" vs library", want, objectSet(t, p.name, p.objs()))
 					}
 				})
 			}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"sort"
 	"strings"
 	"testing"
 
@@ -75,36 +74,6 @@ func objectSet(t *testing.T, what string, objs []object) map[string]string {
 		set[k] = string(b)
 	}
 	return set
-}
-
-// compareSets fails on any object missing, extra or different.
-func compareSets(t *testing.T, what string, want, got map[string]string) {
-	t.Helper()
-	if len(want) == 0 {
-		t.Fatalf("%s: the reference has no objects", what)
-	}
-	keys := make([]string, 0, len(want)+len(got))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		w, inW := want[k]
-		g, inG := got[k]
-		switch {
-		case !inW:
-			t.Errorf("%s: extra object %s", what, k)
-		case !inG:
-			t.Errorf("%s: missing object %s", what, k)
-		case w != g:
-			t.Errorf("%s: object %s differs:\nwant %s\ngot  %s", what, k, w, g)
-		}
-	}
 }
 
 // runCmd runs a command and returns stdout; failure fails the test with

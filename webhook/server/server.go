@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -162,22 +161,18 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	return mgr, nil
 }
 
-// cacheOptions limits the informer cache: in user mode Velero's kinds are
+// cacheOptions limits the informer cache: in user mode BSLs are
 // watched in Velero's namespace only, in seed mode Secrets in the CBSL
 // namespace only; managed fields are always dropped.
 func cacheOptions(o Options) cache.Options {
 	co := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 	switch o.Mode {
 	case ModeUser:
-		// The user-mode rules only read what they look up, so the cache
-		// hands out its objects without a deep copy per review.
-		co.DefaultUnsafeDisableDeepCopy = ptr.To(true)
-		ns := map[string]cache.Config{o.Velero.Namespace: {}}
+		// Only BSLs are watched (user.InformerLookup keeps them, with
+		// namespace names, in maps fed by the informers' events); Backups
+		// are read live.
 		co.ByObject = map[client.Object]cache.ByObject{
-			&velerov1.BackupStorageLocation{}: {Namespaces: ns},
-			&velerov1.Backup{}:                {Namespaces: ns},
-			&velerov1.Schedule{}:              {Namespaces: ns},
-			&velerov1.Restore{}:               {Namespaces: ns},
+			&velerov1.BackupStorageLocation{}: {Namespaces: map[string]cache.Config{o.Velero.Namespace: {}}},
 		}
 	case ModeSeed:
 		// The seed's status loop writes objects it read, so copies stay on;

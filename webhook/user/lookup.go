@@ -102,6 +102,9 @@ func (l *InformerLookup) setBSL(o client.Object) {
 }
 
 func (l *InformerLookup) dropBSL(o client.Object) {
+	if o.GetNamespace() != l.Namespace {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.bsls, o.GetName())
