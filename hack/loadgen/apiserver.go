@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -32,7 +34,8 @@ type variant struct {
 }
 
 // floor is an allow-all webhook process: floor is one validating hop (the
-// issue's floor) over HTTP/1.1 like ours; floormut the same hop in the
+// issue's floor) over HTTP/1.1 like ours, with Go's default GOMAXPROCS;
+// floor1p the same with GOMAXPROCS=1 like ours; floormut the floor in the
 // mutating phase, where ours must run to default; floorpatch one mutating
 // hop that returns the 3-op patch ours returns for a velero-CLI Backup,
 // which isolates the API server's cost of applying a patch; floorh2 the
@@ -40,20 +43,22 @@ type variant struct {
 type floor struct {
 	route, path     string
 	http2, mutating bool
+	// maxProcs is the process's GOMAXPROCS; 0 keeps Go's default.
+	maxProcs int
 }
 
 var floors = []floor{
-	{"floor", "/validate", false, false},
-	{"floormut", "/mutate", false, true},
-	{"floorpatch", "/mutate-patch", false, true},
-	{"floorh2", "/validate", true, false},
+	{"floor", "/validate", false, false, 0},
+	{"floor1p", "/validate", false, false, 1},
+	{"floormut", "/mutate", false, true, 0},
+	{"floorpatch", "/mutate-patch", false, true, 0},
+	{"floorh2", "/validate", true, false, 0},
 }
 
-// routes are measured for a velero-CLI Backup and a scheduled one each, so
-// every webhook process serves the same share of the requests.
-var routes = []string{"none", "floor", "floormut", "floorpatch", "floorh2", "ours"}
-
-func variants() []variant {
+// variants returns every route measured for a velero-CLI Backup and for a
+// scheduled one, so every webhook process serves the same share of the
+// requests.
+func variants(routes []string) []variant {
 	var vs []variant
 	for _, sched := range []bool{false, true} {
 		for _, r := range routes {
@@ -67,13 +72,36 @@ func variants() []variant {
 	return vs
 }
 
+// selectFloors returns the floors named in list (comma-separated; "all").
+func selectFloors(list string) ([]floor, error) {
+	if list == "all" {
+		return floors, nil
+	}
+	var out []floor
+	for _, name := range strings.Split(list, ",") {
+		i := slices.IndexFunc(floors, func(f floor) bool { return f.route == name })
+		if i < 0 {
+			return nil, fmt.Errorf("-floors: no floor %q; have floor, floor1p, floormut, floorpatch, floorh2", name)
+		}
+		out = append(out, floors[i])
+	}
+	return out, nil
+}
+
 func runAPIServer(ctx context.Context, bin string, args []string) error {
 	fs := flag.NewFlagSet("apiserver", flag.ContinueOnError)
 	rounds := fs.Int("rounds", 4000, "alternating rounds")
 	perRound := fs.Int("per-round", 1, "Backups created per variant per round (1: variants interleave request by request, so the machine's stalls spread evenly over them)")
 	settle := fs.Duration("settle", 15*time.Second, "wait before measuring: a fresh kube-apiserver spends its first seconds publishing CRD OpenAPI")
 	fsync := fs.Bool("fsync", false, "let etcd fsync each write (off: the disk's latency spread would drown the webhooks' differences at p99)")
+	oursArgs := fs.String("ours-args", "", "extra flags for clusterbackup webhook, space-separated, e.g. --max-procs=0")
+	bArgs := fs.String("b-args", "", "also measure a second clusterbackup webhook process, route oursb, with these extra flags (an A/B comparison within one run)")
+	floorList := fs.String("floors", "all", "allow-all floors to measure, comma-separated: floor, floor1p, floormut, floorpatch, floorh2")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fls, err := selectFloors(*floorList)
+	if err != nil {
 		return err
 	}
 	opts := testenv.KubeOptions{}
@@ -85,21 +113,35 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 		return err
 	}
 	defer c.stop()
-	ours, oursCA, err := startWebhook(ctx, bin, c, "ours")
+	ours, oursCA, err := startWebhook(ctx, bin, c, "ours", strings.Fields(*oursArgs)...)
 	if err != nil {
 		return err
 	}
 	defer ours.stop()
 	ends := map[string]endpoint{"ours": {ours.base, oursCA}}
-	for _, f := range floors {
-		p, ca, err := startAllowAll(ctx, c, f.route, f.http2)
+	procs := map[string]*proc{"ours": ours}
+	routes := []string{"none"}
+	if *bArgs != "" {
+		b, bCA, err := startWebhook(ctx, bin, c, "oursb", strings.Fields(*oursArgs+" "+*bArgs)...)
+		if err != nil {
+			return err
+		}
+		defer b.stop()
+		ends["oursb"], procs["oursb"] = endpoint{b.base, bCA}, b
+		routes = append(routes, "oursb")
+	}
+	for _, f := range fls {
+		p, ca, err := startAllowAll(ctx, c, f)
 		if err != nil {
 			return err
 		}
 		defer p.stop()
+		procs[f.route] = p
 		ends[f.route] = endpoint{p.base, ca}
+		routes = append(routes, f.route)
 	}
-	if err := register(ctx, c, ends); err != nil {
+	routes = append(routes, "ours")
+	if err := register(ctx, c, fls, ends); err != nil {
 		return err
 	}
 	if err := waitRegistered(ctx, c); err != nil {
@@ -107,7 +149,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	}
 
 	time.Sleep(*settle)
-	vs := variants()
+	vs := variants(routes)
 	lat := map[string][]time.Duration{}
 	n := 0
 	create := func(v variant) error {
@@ -136,6 +178,10 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 		}
 	}
 	lat = map[string][]time.Duration{}
+	cpu0 := map[string]time.Duration{}
+	for r, p := range procs {
+		cpu0[r] = p.cpu()
+	}
 	for r := 0; r < *rounds; r++ {
 		for _, v := range rotate(vs, r) {
 			for i := 0; i < *perRound; i++ {
@@ -160,10 +206,19 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 			for _, r := range routes[1:] {
 				fmt.Printf(" %s=%s", r, round(added(r)))
 			}
-			fmt.Printf(" | ours/floor=%.2f ours/floormut=%.2f ours/floorpatch=%.2f ours/floorh2=%.2f\n", float64(added("ours"))/float64(added("floor")),
-				float64(added("ours"))/float64(added("floormut")), float64(added("ours"))/float64(added("floorpatch")), float64(added("ours"))/float64(added("floorh2")))
+			fmt.Printf(" |")
+			for _, r := range routes[1 : len(routes)-1] {
+				fmt.Printf(" ours/%s=%.2f", r, float64(added("ours"))/float64(added(r)))
+			}
+			fmt.Println()
 		}
 	}
+	// Each process serves a velero-CLI and a scheduled Backup per round.
+	fmt.Printf("  CPU per review, all threads of each webhook process:")
+	for _, r := range routes[1:] {
+		fmt.Printf(" %s=%s", r, round((procs[r].cpu()-cpu0[r])/time.Duration(2**rounds**perRound)))
+	}
+	fmt.Println()
 	fmt.Printf("  webhook: %s\n", ours.mem())
 	return nil
 }
@@ -183,8 +238,8 @@ func rotate[T any](s []T, r int) []T {
 }
 
 // startAllowAll runs this binary's allowall mode as its own process.
-func startAllowAll(ctx context.Context, c *cluster, name string, http2 bool) (*proc, []byte, error) {
-	s, err := newServing(c, name)
+func startAllowAll(ctx context.Context, c *cluster, f floor) (*proc, []byte, error) {
+	s, err := newServing(c, f.route)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -192,21 +247,27 @@ func startAllowAll(ctx context.Context, c *cluster, name string, http2 bool) (*p
 	if err != nil {
 		return nil, nil, err
 	}
-	args := []string{"allowall", "-port", strconv.Itoa(s.port), "-cert-dir", s.certDir, "-health-addr", s.health, "-http2=" + strconv.FormatBool(http2)}
+	args := []string{"allowall", "-port", strconv.Itoa(s.port), "-cert-dir", s.certDir, "-health-addr", s.health, "-http2=" + strconv.FormatBool(f.http2), "-max-procs", strconv.Itoa(f.maxProcs)}
 	p, err := startProc(ctx, self, args, s)
 	return p, s.ca, err
 }
 
 // register installs our configurations (objectSelector variant=ours) and
 // one allow-all hook per floor, selecting its route's Backups.
-func register(ctx context.Context, c *cluster, ends map[string]endpoint) error {
+func register(ctx context.Context, c *cluster, fls []floor, ends map[string]endpoint) error {
 	sel := func(v string) *metav1.LabelSelector {
 		return &metav1.LabelSelector{MatchLabels: map[string]string{abLabel: v}}
 	}
-	mwc, vwc := user.Configurations(user.ConfigurationOptions{Name: "ours", URL: ends["ours"].url, CABundle: ends["ours"].ca, ObjectSelector: sel("ours")})
+	var objs []client.Object
+	for _, name := range []string{"ours", "oursb"} {
+		if e, ok := ends[name]; ok {
+			mwc, vwc := user.Configurations(user.ConfigurationOptions{Name: name, URL: e.url, CABundle: e.ca, ObjectSelector: sel(name)})
+			objs = append(objs, mwc, vwc)
+		}
+	}
 	floorM := &admissionregv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}}
 	floorV := &admissionregv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "floor"}}
-	for _, f := range floors {
+	for _, f := range fls {
 		e := ends[f.route]
 		h := admissionregv1.ValidatingWebhook{
 			Name:         f.route + ".floor.loadgen.clusterbackup.io",
@@ -228,7 +289,7 @@ func register(ctx context.Context, c *cluster, ends map[string]endpoint) error {
 			ReinvocationPolicy: ptr.To(admissionregv1.NeverReinvocationPolicy),
 		})
 	}
-	for _, o := range []client.Object{mwc, vwc, floorM, floorV} {
+	for _, o := range append(objs, floorM, floorV) {
 		if err := c.kube.Client.Create(ctx, o); err != nil {
 			return fmt.Errorf("register %s: %w", o.GetName(), err)
 		}

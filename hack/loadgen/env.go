@@ -194,3 +194,22 @@ func (p *proc) mem() memory {
 	}
 	return m
 }
+
+// cpu is the time the process's threads have spent on a CPU so far, summed
+// from each thread's schedstat (nanoseconds, unlike /proc/PID/stat's ticks).
+func (p *proc) cpu() time.Duration {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", p.cmd.Process.Pid))
+	var total time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			total += time.Duration(n)
+		}
+	}
+	return total
+}

@@ -9,14 +9,16 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
+	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	kjson "sigs.k8s.io/json"
 )
 
 // MaxReviewBytes bounds an AdmissionReview's body (controller-runtime's
@@ -41,6 +43,29 @@ type objectReview[T any] struct {
 		OldObject                    T `json:"oldObject,omitempty"`
 	} `json:"request,omitempty"`
 }
+
+// reviewJSON decodes AdmissionReviews with encoding/json/v2's defaults,
+// stricter than encoding/json (names case-sensitive and unique, strings
+// valid UTF-8), and skips what no rule reads: metadata.managedFields (the
+// API server's field ownership) and the request's options.
+var reviewJSON = jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(
+	jsonv2.UnmarshalFromFunc(func(d *jsontext.Decoder, _ *[]metav1.ManagedFieldsEntry) error { return d.SkipValue() }),
+	// metav1.Duration's UnmarshalJSON would run encoding/json once more.
+	jsonv2.UnmarshalFromFunc(func(d *jsontext.Decoder, v *metav1.Duration) error {
+		t, err := d.ReadToken()
+		if err != nil {
+			return err
+		}
+		switch t.Kind() {
+		case 'n':
+			return nil
+		case '"':
+			v.Duration, err = time.ParseDuration(t.String())
+			return err
+		}
+		return fmt.Errorf("want a duration string like \"720h0m0s\", got a JSON %s", t.Kind())
+	}),
+))
 
 // serve answers one HTTP request carrying an AdmissionReview for kind.
 //
@@ -84,7 +109,7 @@ func decodeReview[T any](r *http.Request, kind string) (*objectReview[T], int32,
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request entity is too large; limit is %d bytes", MaxReviewBytes)
 	}
 	var rev objectReview[T]
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(body, &rev); err != nil {
+	if err := jsonv2.Unmarshal(body, &rev, reviewJSON); err != nil {
 		return nil, http.StatusBadRequest, fmt.Errorf("decode the AdmissionReview of a %s: %w", kind, err)
 	}
 	if rev.Kind != "AdmissionReview" || rev.APIVersion != "admission.k8s.io/v1" && rev.APIVersion != "admission.k8s.io/v1beta1" {
