@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/go-logr/logr"
@@ -26,9 +24,6 @@ import (
 type webhookFlags struct {
 	config, kubeconfig string
 	verbosity          int
-	// maxProcs and gcPercent are the GOMAXPROCS and GOGC the command sets;
-	// see tuneRuntime.
-	maxProcs, gcPercent int
 }
 
 // bindWebhookFlags binds every option of the webhook command to fs.
@@ -36,8 +31,6 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.StringVar(&f.config, "config", "", "YAML config file with server.Options fields (mode, port, certDir, velero: {...}); flags override it")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster whose objects the rules read (default: in-cluster or $KUBECONFIG)")
 	fs.IntVar(&f.verbosity, "v", 0, "log verbosity (0: denials and lifecycle; 1: every review)")
-	fs.IntVar(&f.maxProcs, "max-procs", 1, "OS threads running Go code at once (GOMAXPROCS); 0: Go's default, the CPU count or limit; ignored when $GOMAXPROCS is set")
-	fs.IntVar(&f.gcPercent, "gc-percent", 400, "heap growth between garbage collections, in percent of the live heap (GOGC); 0: Go's default, 100; ignored when $GOGC is set")
 	fs.StringVar(&o.Mode, "mode", or(o.Mode, server.ModeUser), "webhooks to serve: user (Velero objects in a user cluster) or seed (CBSLs and Clusters)")
 	fs.StringVar(&o.Host, "host", o.Host, "address the webhook server listens on (default all)")
 	fs.IntVar(&o.Port, "port", orInt(o.Port, 9443), "webhook server port")
@@ -72,7 +65,6 @@ func runWebhook(ctx context.Context, s streams, args []string) error {
 		return err
 	}
 	logf.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-f.verbosity)})))
-	tuneRuntime(f.maxProcs, f.gcPercent)
 	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return err
@@ -85,28 +77,6 @@ func runWebhook(ctx context.Context, s streams, args []string) error {
 		return fmt.Errorf("webhook server: %w", err)
 	}
 	return nil
-}
-
-// tuneRuntime sets GOMAXPROCS to maxProcs and GOGC to gcPercent, each
-// unless it is 0 or its environment variable is set.
-//
-// One P is the default: a review costs tens of microseconds of CPU, and
-// with more than one P every review that wakes the idle server also wakes a
-// second thread to look for work. On a 2-core VM that cost about 100 µs of
-// CPU per review, a fifth of the server's total, and showed in the latency
-// of a Backup create; one P still serves over 15,000 reviews/s.
-//
-// GOGC 400 is the default: the live heap is a few MiB, so at Go's 100 a
-// collection ran every 150 or so reviews and the reviews it overlapped made
-// the p99. The chart's GOMEMLIMIT still bounds the heap. Figures:
-// docs/benchmarks.md, "Webhook".
-func tuneRuntime(maxProcs, gcPercent int) {
-	if maxProcs > 0 && os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(maxProcs)
-	}
-	if gcPercent > 0 && os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 }
 
 // parseWebhookArgs parses the flags. With --config, the file is read first
@@ -130,12 +100,6 @@ func parseWebhookArgs(s streams, args []string) (server.Options, webhookFlags, e
 	}
 	if fs.NArg() > 0 {
 		return o, f, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
-	if f.maxProcs < 0 {
-		return o, f, fmt.Errorf("%w: --max-procs=%d: must be 0 (Go's default) or more", errUsage, f.maxProcs)
-	}
-	if f.gcPercent < 0 {
-		return o, f, fmt.Errorf("%w: --gc-percent=%d: must be 0 (Go's default) or more", errUsage, f.gcPercent)
 	}
 	return o, f, nil
 }

@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -63,8 +61,6 @@ velero:
 		"unknown config key":      {[]string{"--config", writeTemp(t, "velero: {bukket: x}")}, 2, "unknown field"},
 		"bad previous location":   {[]string{"--previous-location", "prefix=x"}, 2, "bucket= is required"},
 		"stray argument":          {[]string{"extra"}, 2, "unexpected arguments"},
-		"negative max-procs":      {[]string{"--max-procs", "-1"}, 2, "--max-procs=-1: must be 0"},
-		"negative gc-percent":     {[]string{"--gc-percent", "-5"}, 2, "--gc-percent=-5: must be 0"},
 		"missing certificate dir": {[]string{"--managed-bucket", "b"}, 1, "certificate directory"},
 		"missing bucket":          {[]string{"--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, "managed.bucket: Required value"},
 		"unknown mode":            {[]string{"--mode", "both", "--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, `unknown mode "both"`},
@@ -76,34 +72,6 @@ velero:
 			}
 		})
 	}
-}
-
-// TestTuneRuntime checks the defaults (one P, GOGC 400), 0 for Go's own
-// choice, and that explicit $GOMAXPROCS and $GOGC win.
-func TestTuneRuntime(t *testing.T) {
-	procs, pct := runtime.GOMAXPROCS(0), debug.SetGCPercent(100)
-	t.Cleanup(func() { runtime.GOMAXPROCS(procs); debug.SetGCPercent(pct) })
-	_, f, err := parseWebhookArgs(streams{Err: io.Discard}, nil)
-	must(t, err)
-	if f.maxProcs != 1 || f.gcPercent != 400 {
-		t.Fatalf("defaults --max-procs=%d --gc-percent=%d, want 1 and 400", f.maxProcs, f.gcPercent)
-	}
-	check := func(what string, wantProcs, wantPct int) {
-		t.Helper()
-		if n, p := runtime.GOMAXPROCS(0), debug.SetGCPercent(100); n != wantProcs || p != wantPct {
-			t.Fatalf("%s: GOMAXPROCS=%d GOGC=%d, want %d and %d", what, n, p, wantProcs, wantPct)
-		}
-	}
-	runtime.GOMAXPROCS(3)
-	tuneRuntime(0, 0)
-	check("zeros keep Go's settings", 3, 100)
-	tuneRuntime(1, 400)
-	check("flags", 1, 400)
-	runtime.GOMAXPROCS(3)
-	t.Setenv("GOMAXPROCS", "3")
-	t.Setenv("GOGC", "100")
-	tuneRuntime(1, 400)
-	check("the environment wins", 3, 100)
 }
 
 // TestWebhookServe runs `clusterbackup webhook` against a real API server:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"flag"
-	"runtime"
 
 	"github.com/go-logr/logr"
 	"gomodules.xyz/jsonpatch/v2"
@@ -23,12 +22,8 @@ func runAllowAll(ctx context.Context, args []string) error {
 	certDir := fs.String("cert-dir", "", "directory with tls.crt and tls.key")
 	health := fs.String("health-addr", "", "address for /readyz")
 	http2 := fs.Bool("http2", false, "serve HTTP/2 too, controller-runtime's default (off: HTTP/1.1 only, like clusterbackup webhook)")
-	maxProcs := fs.Int("max-procs", 0, "GOMAXPROCS (0: Go's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *maxProcs > 0 {
-		runtime.GOMAXPROCS(*maxProcs)
 	}
 	// Without a logger controller-runtime keeps every per-review logger.
 	logf.SetLogger(logr.Discard())

@@ -34,8 +34,7 @@ type variant struct {
 }
 
 // floor is an allow-all webhook process: floor is one validating hop (the
-// issue's floor) over HTTP/1.1 like ours, with Go's default GOMAXPROCS;
-// floor1p the same with GOMAXPROCS=1 like ours; floormut the floor in the
+// issue's floor) over HTTP/1.1 like ours; floormut the floor in the
 // mutating phase, where ours must run to default; floorpatch one mutating
 // hop that returns the 3-op patch ours returns for a velero-CLI Backup,
 // which isolates the API server's cost of applying a patch; floorh2 the
@@ -43,16 +42,13 @@ type variant struct {
 type floor struct {
 	route, path     string
 	http2, mutating bool
-	// maxProcs is the process's GOMAXPROCS; 0 keeps Go's default.
-	maxProcs int
 }
 
 var floors = []floor{
-	{"floor", "/validate", false, false, 0},
-	{"floor1p", "/validate", false, false, 1},
-	{"floormut", "/mutate", false, true, 0},
-	{"floorpatch", "/mutate-patch", false, true, 0},
-	{"floorh2", "/validate", true, false, 0},
+	{"floor", "/validate", false, false},
+	{"floormut", "/mutate", false, true},
+	{"floorpatch", "/mutate-patch", false, true},
+	{"floorh2", "/validate", true, false},
 }
 
 // variants returns every route measured for a velero-CLI Backup and for a
@@ -81,7 +77,7 @@ func selectFloors(list string) ([]floor, error) {
 	for _, name := range strings.Split(list, ",") {
 		i := slices.IndexFunc(floors, func(f floor) bool { return f.route == name })
 		if i < 0 {
-			return nil, fmt.Errorf("-floors: no floor %q; have floor, floor1p, floormut, floorpatch, floorh2", name)
+			return nil, fmt.Errorf("-floors: no floor %q; have floor, floormut, floorpatch, floorh2", name)
 		}
 		out = append(out, floors[i])
 	}
@@ -94,9 +90,11 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	perRound := fs.Int("per-round", 1, "Backups created per variant per round (1: variants interleave request by request, so the machine's stalls spread evenly over them)")
 	settle := fs.Duration("settle", 15*time.Second, "wait before measuring: a fresh kube-apiserver spends its first seconds publishing CRD OpenAPI")
 	fsync := fs.Bool("fsync", false, "let etcd fsync each write (off: the disk's latency spread would drown the webhooks' differences at p99)")
-	oursArgs := fs.String("ours-args", "", "extra flags for clusterbackup webhook, space-separated, e.g. --max-procs=0")
+	oursArgs := fs.String("ours-args", "", "extra flags for clusterbackup webhook, space-separated, e.g. --enable-http2")
 	bArgs := fs.String("b-args", "", "also measure a second clusterbackup webhook process, route oursb, with these extra flags (an A/B comparison within one run)")
-	floorList := fs.String("floors", "all", "allow-all floors to measure, comma-separated: floor, floor1p, floormut, floorpatch, floorh2")
+	bBin := fs.String("b-bin", "", "the binary of oursb (default -bin); with -b-args \"\" it still runs, so two builds can be compared")
+	clusterGC := fs.Int("cluster-gogc", 400, "GOGC of kube-apiserver and etcd (0: Go's default): at 100 their collections were the stalls that made every variant's p99, and two identical allow-all floors differed by up to 1.7x there")
+	floorList := fs.String("floors", "all", "allow-all floors to measure, comma-separated: floor, floormut, floorpatch, floorh2")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -108,7 +106,11 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	if !*fsync {
 		opts.EtcdArgs = map[string][]string{"unsafe-no-fsync": {"true"}}
 	}
+	if *clusterGC > 0 {
+		os.Setenv("GOGC", strconv.Itoa(*clusterGC)) // inherited by the control plane only
+	}
 	c, err := startCluster(ctx, opts)
+	os.Unsetenv("GOGC")
 	if err != nil {
 		return err
 	}
@@ -121,8 +123,11 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	ends := map[string]endpoint{"ours": {ours.base, oursCA}}
 	procs := map[string]*proc{"ours": ours}
 	routes := []string{"none"}
-	if *bArgs != "" {
-		b, bCA, err := startWebhook(ctx, bin, c, "oursb", strings.Fields(*oursArgs+" "+*bArgs)...)
+	if *bArgs != "" || *bBin != "" {
+		if *bBin == "" {
+			*bBin = bin
+		}
+		b, bCA, err := startWebhook(ctx, *bBin, c, "oursb", strings.Fields(*oursArgs+" "+*bArgs)...)
 		if err != nil {
 			return err
 		}
@@ -247,7 +252,7 @@ func startAllowAll(ctx context.Context, c *cluster, f floor) (*proc, []byte, err
 	if err != nil {
 		return nil, nil, err
 	}
-	args := []string{"allowall", "-port", strconv.Itoa(s.port), "-cert-dir", s.certDir, "-health-addr", s.health, "-http2=" + strconv.FormatBool(f.http2), "-max-procs", strconv.Itoa(f.maxProcs)}
+	args := []string{"allowall", "-port", strconv.Itoa(s.port), "-cert-dir", s.certDir, "-health-addr", s.health, "-http2=" + strconv.FormatBool(f.http2)}
 	p, err := startProc(ctx, self, args, s)
 	return p, s.ca, err
 }

@@ -1,7 +1,7 @@
 // Command loadgen measures the user-cluster admission webhook.
 //
 //	loadgen -bin bin/clusterbackup-webhook direct [-rates 1000,2000] [-duration 10s] [-saturate 10s]
-//	loadgen -bin bin/clusterbackup-webhook apiserver [-rounds 20] [-per-round 250]
+//	loadgen -bin bin/clusterbackup-webhook apiserver [-rounds 4000] [-floors all] [-b-bin OTHER] [-b-args FLAGS]
 //
 // direct starts a kube-apiserver (for the webhook's informers) and the real
 // `clusterbackup webhook` process, then drives velero-CLI Backup CREATE
@@ -10,13 +10,15 @@
 // saturated (closed loop), reporting p50, p99, max, achieved rate and the
 // server's RSS; then the same against the allow-all floor.
 //
-// apiserver registers the webhook and a trivial allow-all webhook (the
-// floor: one TLS hop + JSON per call, controller-runtime's defaults) with a
-// real kube-apiserver and creates Backups through it in alternating rounds:
-// no webhook, the floor, the floor returning ours' patch, ours; for
-// velero-CLI Backups (three defaults to fill) and for complete ones as
+// apiserver registers the webhook and trivial allow-all webhooks (the
+// floors: one TLS hop + JSON per call) with a real kube-apiserver and
+// creates Backups through it, every variant in turn, request by request: no
+// webhook, each floor (validating, mutating, returning ours' patch, HTTP/2),
+// optionally a second webhook process (another build or other flags), ours;
+// for velero-CLI Backups (three defaults to fill) and for complete ones as
 // Velero's schedule controller creates them (nothing to fill). It reports
-// the latency each adds over no webhook at p50 and p99.
+// the latency each adds over no webhook at p50 and p99, and each webhook
+// process's CPU per review. allowall is the floors' server.
 package main
 
 import (
