@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"flag"
+	"net/http"
+	_ "net/http/pprof" // -pprof-addr
 
 	"github.com/go-logr/logr"
 	"gomodules.xyz/jsonpatch/v2"
@@ -22,8 +24,12 @@ func runAllowAll(ctx context.Context, args []string) error {
 	certDir := fs.String("cert-dir", "", "directory with tls.crt and tls.key")
 	health := fs.String("health-addr", "", "address for /readyz")
 	http2 := fs.Bool("http2", false, "serve HTTP/2 too, controller-runtime's default (off: HTTP/1.1 only, like clusterbackup webhook)")
+	pprofAddr := fs.String("pprof-addr", "", "address for Go's pprof profiles (default off)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }() //nolint:gosec // a local measuring tool
 	}
 	// Without a logger controller-runtime keeps every per-review logger.
 	logf.SetLogger(logr.Discard())

@@ -93,6 +93,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	oursArgs := fs.String("ours-args", "", "extra flags for clusterbackup webhook, space-separated, e.g. --enable-http2")
 	bArgs := fs.String("b-args", "", "also measure a second clusterbackup webhook process, route oursb, with these extra flags (an A/B comparison within one run)")
 	bBin := fs.String("b-bin", "", "the binary of oursb (default -bin); with -b-args \"\" it still runs, so two builds can be compared")
+	floorPprof := fs.String("floor-pprof", "", "ROUTE=ADDR: serve that floor's pprof profiles on ADDR, e.g. floormut=127.0.0.1:6062 (ours: -ours-args=--pprof-addr=...)")
 	clusterGC := fs.Int("cluster-gogc", 400, "GOGC of kube-apiserver and etcd (0: Go's default): at 100 their collections were the stalls that made every variant's p99, and two identical allow-all floors differed by up to 1.7x there")
 	floorList := fs.String("floors", "all", "allow-all floors to measure, comma-separated: floor, floormut, floorpatch, floorh2")
 	if err := fs.Parse(args); err != nil {
@@ -136,7 +137,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 		routes = append(routes, "oursb")
 	}
 	for _, f := range fls {
-		p, ca, err := startAllowAll(ctx, c, f)
+		p, ca, err := startAllowAll(ctx, c, f, *floorPprof)
 		if err != nil {
 			return err
 		}
@@ -243,7 +244,7 @@ func rotate[T any](s []T, r int) []T {
 }
 
 // startAllowAll runs this binary's allowall mode as its own process.
-func startAllowAll(ctx context.Context, c *cluster, f floor) (*proc, []byte, error) {
+func startAllowAll(ctx context.Context, c *cluster, f floor, floorPprof string) (*proc, []byte, error) {
 	s, err := newServing(c, f.route)
 	if err != nil {
 		return nil, nil, err
@@ -253,6 +254,9 @@ func startAllowAll(ctx context.Context, c *cluster, f floor) (*proc, []byte, err
 		return nil, nil, err
 	}
 	args := []string{"allowall", "-port", strconv.Itoa(s.port), "-cert-dir", s.certDir, "-health-addr", s.health, "-http2=" + strconv.FormatBool(f.http2)}
+	if route, addr, _ := strings.Cut(floorPprof, "="); route == f.route {
+		args = append(args, "-pprof-addr", addr)
+	}
 	p, err := startProc(ctx, self, args, s)
 	return p, s.ca, err
 }

@@ -87,7 +87,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	if !*floor {
 		return nil
 	}
-	f, _, err := startAllowAll(ctx, c, floors[0])
+	f, _, err := startAllowAll(ctx, c, floors[0], "")
 	if err != nil {
 		return err
 	}
