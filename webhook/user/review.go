@@ -47,7 +47,7 @@ type objectReview[T any] struct {
 // reviewJSON decodes AdmissionReviews with encoding/json/v2's defaults,
 // stricter than encoding/json (names case-sensitive and unique, strings
 // valid UTF-8), and skips what no rule reads: metadata.managedFields (the
-// API server's field ownership) and the request's options.
+// API server's field ownership).
 var reviewJSON = jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(
 	jsonv2.UnmarshalFromFunc(func(d *jsontext.Decoder, _ *[]metav1.ManagedFieldsEntry) error { return d.SkipValue() }),
 	// metav1.Duration's UnmarshalJSON would run encoding/json once more.

@@ -130,7 +130,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		"malformed JSON":                 {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{`), wantCode: 400, wantMsg: "unexpected"},
 		"malformed object":               {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"metadata":`, nil, false), wantCode: 400, wantMsg: "decode the AdmissionReview of a Backup: "},
-		"object of the wrong type":       {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"spec":{"ttl":5}}`, nil, false), wantCode: 400, wantMsg: "decode the AdmissionReview of a Backup: "},
+		"object of the wrong type":       {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"spec":{"ttl":5}}`, nil, false), wantCode: 400, wantMsg: `decode the AdmissionReview of a Backup: json: cannot unmarshal into Go *v1.Duration within "/request/object/spec/ttl": want a duration string like "720h0m0s", got a JSON number`},
 		"duplicate name in the object":   {path: user.MutateBackupPath, body: review("Backup", "CREATE", `{"metadata":{"name":"b"},"spec":{"storageLocation":"default","storageLocation":"nowhere"}}`, nil, false), wantCode: 400, wantMsg: `duplicate object member name "storageLocation"`},
 		"ttl that is no duration":        {path: user.MutateBackupPath, body: review("Backup", "CREATE", `{"metadata":{"name":"b"},"spec":{"ttl":"soon"}}`, nil, false), wantCode: 400, wantMsg: `/request/object/spec/ttl`},
 		"not an AdmissionReview":         {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"v1","kind":"Pod","request":{}}`), wantCode: 400, wantMsg: `want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind "Pod" apiVersion "v1"`},
