@@ -107,11 +107,9 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	if !*fsync {
 		opts.EtcdArgs = map[string][]string{"unsafe-no-fsync": {"true"}}
 	}
-	if *clusterGC > 0 {
-		os.Setenv("GOGC", strconv.Itoa(*clusterGC)) // inherited by the control plane only
-	}
+	restore := setGOGC(*clusterGC) // for the control plane only
 	c, err := startCluster(ctx, opts)
-	os.Unsetenv("GOGC")
+	restore()
 	if err != nil {
 		return err
 	}
@@ -227,6 +225,22 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	fmt.Println()
 	fmt.Printf("  webhook: %s\n", ours.mem())
 	return nil
+}
+
+// setGOGC sets $GOGC to pct (unless 0), for the processes started next, and
+// returns the function that puts $GOGC back as it was.
+func setGOGC(pct int) (restore func()) {
+	prev, had := os.LookupEnv("GOGC")
+	if pct > 0 {
+		os.Setenv("GOGC", strconv.Itoa(pct))
+	}
+	return func() {
+		if had {
+			os.Setenv("GOGC", prev)
+		} else {
+			os.Unsetenv("GOGC")
+		}
+	}
 }
 
 // endpoint is a webhook server's base URL and CA.
