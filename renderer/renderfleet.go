@@ -13,6 +13,13 @@ import (
 // a time. The first error (a render error or one returned by emit) stops the
 // run and is returned; Results after it are not emitted.
 func (r *Renderer) RenderFleet(ctx context.Context, inputs []Input, emit func(Result) error) error {
+	return r.RenderFleetLifecycle(ctx, inputs, nil, emit)
+}
+
+// RenderFleetLifecycle is RenderFleet with a life cycle per cluster: each
+// input is rendered by RenderLifecycle with lifecycle(input). A nil
+// lifecycle renders every cluster plainly, exactly like RenderFleet.
+func (r *Renderer) RenderFleetLifecycle(ctx context.Context, inputs []Input, lifecycle func(Input) Lifecycle, emit func(Result) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -34,7 +41,13 @@ func (r *Renderer) RenderFleet(ctx context.Context, inputs []Input, emit func(Re
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				res, err := r.Render(ctx, j.in)
+				var res Result
+				var err error
+				if lifecycle == nil {
+					res, err = r.Render(ctx, j.in)
+				} else {
+					res, err = r.RenderLifecycle(ctx, j.in, lifecycle(j.in))
+				}
 				j.out <- outcome{res, err}
 			}
 		}()

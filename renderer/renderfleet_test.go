@@ -123,3 +123,48 @@ func TestParseInputsList(t *testing.T) {
 		t.Fatalf("fleet %v prefix %q", fleet, p)
 	}
 }
+
+// TestRenderFleetLifecycle: each cluster gets its own life cycle, and each
+// result equals a single RenderLifecycle of that cluster; a lifecycle error
+// names the cluster and stops the run.
+func TestRenderFleetLifecycle(t *testing.T) {
+	fleet := syntheticFleet(t, 12)
+	r, err := New(Options{Concurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lcFor := func(in Input) Lifecycle {
+		switch in.ClusterID()[len(in.ClusterID())-1] % 3 {
+		case 0:
+			return Lifecycle{Disabled: true}
+		case 1:
+			return Lifecycle{Previous: []PreviousLocation{{CBSL: oldCBSL(in, "old", "legacy")}}}
+		}
+		return Lifecycle{}
+	}
+	n := 0
+	err = r.RenderFleetLifecycle(context.Background(), fleet, lcFor, func(res Result) error {
+		n++
+		single, err := r.RenderLifecycle(context.Background(), res.Input, lcFor(res.Input))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(single.YAML(), res.YAML()) {
+			return errors.New("fleet result differs from a single RenderLifecycle")
+		}
+		disabled := bytes.Contains(res.YAML(), []byte(LifecycleAnnotation+`: disabled`))
+		previous := bytes.Contains(res.YAML(), []byte("name: previous-old"))
+		if want := lcFor(res.Input); disabled != want.Disabled || previous != (len(want.Previous) > 0) {
+			return errors.New("result does not show its life cycle")
+		}
+		return nil
+	})
+	if err != nil || n != len(fleet) {
+		t.Fatalf("err = %v after %d of %d results", err, n, len(fleet))
+	}
+
+	err = r.RenderFleetLifecycle(context.Background(), fleet, func(Input) Lifecycle { return Lifecycle{Purge: true} }, func(Result) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), fleet[0].ClusterID()) || !strings.Contains(err.Error(), "lifecycle.purge") {
+		t.Fatalf("a purge without disable: err = %v, want one naming the cluster and lifecycle.purge", err)
+	}
+}

@@ -14,7 +14,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -31,15 +30,13 @@ func runDiff(ctx context.Context, s streams, args []string) error {
 	fs := newFlagSet(s, "diff")
 	from := fs.String("from", "", "the previous render: a `DIR` (render -o DIR layout: one folder per cluster) or a folder/file of manifests")
 	to := fs.String("to", "", "the new render: a `DIR` like --from (or give -f to render the inputs now)")
-	var files, backups, previous fileList
-	fs.Var(&files, "f", "render these inputs now as the new render (`file, directory or -`; repeatable; like render -f)")
+	var rf renderFlags
+	rf.register(fs, "render these inputs now as the new render (`file, directory or -`; repeatable), with the same flags as render")
+	var backups fileList
 	fs.Var(&backups, "backups", "a `file` of Backup objects that exist in the clusters (kubectl get backups -A -o yaml; repeatable)")
-	fs.Var(&previous, "previous", "with -f: a `file` of the CBSLs clusters used before a storage switch; each becomes a read-only BSL of the clusters of its project that now use another CBSL (repeatable)")
-	disable := fs.Bool("disable", false, "with -f: render the clusters disabled (workloads dropped; CRDs, BSLs read-only, paused Schedules kept)")
-	purge := fs.Bool("purge", false, "with -f and --disable: render nothing, not even CRDs and BSLs (a deliberate purge)")
 	allow := fs.Bool("allow-removal", false, "report dangerous removals but exit 0")
 	fs.Usage = func() {
-		fmt.Fprintln(s.Err, "Usage: clusterbackup diff --from DIR (--to DIR | -f INPUTS [--previous CBSLS] [--disable [--purge]]) [--backups FILE]... [--allow-removal]\n\nFlags:")
+		fmt.Fprintln(s.Err, "Usage: clusterbackup diff --from DIR (--to DIR | -f INPUTS [render flags: --overlay, --values, --previous, --disable, ...]) [--backups FILE]... [--allow-removal]\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -50,12 +47,13 @@ func runDiff(ctx context.Context, s streams, args []string) error {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	case *from == "":
 		return fmt.Errorf("%w: --from is required", errUsage)
-	case (*to == "") == (len(files) == 0):
+	case (*to == "") == (len(rf.files) == 0):
 		return fmt.Errorf("%w: give exactly one of --to and -f", errUsage)
-	case *to != "" && (len(previous) > 0 || *disable || *purge):
-		return fmt.Errorf("%w: --previous, --disable and --purge go with -f", errUsage)
-	case *purge && !*disable:
-		return fmt.Errorf("%w: --purge needs --disable", errUsage)
+	case *to != "" && len(rf.set(fs)) > 0:
+		return fmt.Errorf("%w: %s only apply with -f (they say how to render the inputs; --to reads a finished render)", errUsage, strings.Join(rf.set(fs), ", "))
+	}
+	if err := rf.check(); err != nil {
+		return err
 	}
 	olds, err := readRenderDir(*from)
 	if err != nil {
@@ -65,7 +63,7 @@ func runDiff(ctx context.Context, s streams, args []string) error {
 	if *to != "" {
 		news, err = readRenderDir(*to)
 	} else {
-		news, err = renderForDiff(ctx, s, files, previous, renderer.Lifecycle{Disabled: *disable, Purge: *purge})
+		news, err = renderForDiff(ctx, s, &rf)
 	}
 	if err != nil {
 		return err
@@ -158,49 +156,28 @@ func readManifests(p string) ([]*unstructured.Unstructured, error) {
 	return objs, nil
 }
 
-// renderForDiff renders the inputs with the default options and the life
-// cycle, keyed by cluster ID.
-func renderForDiff(ctx context.Context, s streams, files, previous []string, lc renderer.Lifecycle) (map[string][]*unstructured.Unstructured, error) {
-	inputs, err := loadRenderInputs(s, files)
+// renderForDiff renders the -f inputs as render would with the same
+// flags, keyed by cluster ID.
+func renderForDiff(ctx context.Context, s streams, rf *renderFlags) (map[string][]*unstructured.Unstructured, error) {
+	inputs, err := loadRenderInputs(s, rf.files)
 	if err != nil {
 		return nil, err
 	}
-	var prev renderer.Objects
-	for _, f := range previous {
-		if err := prev.Load(f); err != nil {
-			return nil, err
-		}
+	lifecycle, err := rf.lifecycle()
+	if err != nil {
+		return nil, err
 	}
-	r, err := renderer.New(renderer.Options{})
+	r, err := rf.newRenderer(len(inputs))
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]*unstructured.Unstructured{}
-	for _, in := range inputs {
-		l := lc
-		l.Previous = previousFor(in, prev.CBSLs)
-		res, err := r.RenderLifecycle(ctx, in, l)
-		if err != nil {
-			return nil, err
-		}
-		if out[in.ClusterID()], err = res.Objects(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// previousFor returns the previous locations of a cluster: the given CBSLs
-// of its project other than the one it uses now.
-func previousFor(in renderer.Input, cbsls []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]) []renderer.PreviousLocation {
-	var out []renderer.PreviousLocation
-	for _, c := range cbsls {
-		if c.Object.Labels[kkpv1.ProjectIDLabel] != in.ProjectID() || (in.CBSL != nil && c.Object.Namespace == in.CBSL.Namespace && c.Object.Name == in.CBSL.Name) {
-			continue
-		}
-		out = append(out, renderer.PreviousLocation{CBSL: c.Object})
-	}
-	return out
+	err = r.RenderFleetLifecycle(ctx, inputs, lifecycle, func(res renderer.Result) error {
+		objs, err := res.Objects()
+		out[res.ClusterID()] = objs
+		return err
+	})
+	return out, err
 }
 
 // pairClusters lets a single-cluster render without folders (cluster "")

@@ -43,21 +43,13 @@ func (l *fileList) Set(v string) error { *l = append(*l, v); return nil }
 // cluster.
 func runRender(ctx context.Context, s streams, args []string) error {
 	fs := newFlagSet(s, "render")
-	var files fileList
-	fs.Var(&files, "f", "a `file, directory or -` (stdin) with Clusters, ClusterBackupStorageLocations and Secrets (repeatable; default: the bundled examples/fleet)")
-	overlay := fs.String("overlay", "", "apply the named kustomize `overlay` ("+strings.Join(renderer.Overlays(), ", ")+")")
+	var rf renderFlags
+	rf.register(fs, "a `file, directory or -` (stdin) with Clusters, ClusterBackupStorageLocations and Secrets (repeatable; default: the bundled examples/fleet)")
 	out := fs.String("o", "-", "`-` to stream to stdout, or a DIR to write DIR/<cluster-id>/{"+crdsFile+","+renderFile+"}.<format> (replaced atomically)")
-	kubeVersion := fs.String("kube-version", renderer.DefaultKubeVersion, "Kubernetes `version` the chart renders for")
 	format := fs.String("format", "yaml", "output `format`: yaml (multi-document) or json (one v1 List per cluster)")
-	registry := fs.String("registry", "", "image `registry` for every image, including the restore helper (air-gapped installs)")
-	credentials := fs.String("credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference a Secret) or inline (render the CBSL's keys; opt-in)")
-	noNodeAgent := fs.Bool("no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
-	concurrency := fs.Int("concurrency", 0, "clusters rendered at once (default: number of CPUs)")
 	dedicated := fs.Bool("require-dedicated-credentials", false, "fail when clusters share an access key (checked when the credential Secrets are among the inputs); default: warn on stderr")
-	var valueFiles fileList
-	fs.Var(&valueFiles, "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V] [--values FILE]...\n\nFlags:")
+		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V] [--values FILE]... [--previous CBSLS]... [--disable [--purge]]\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -69,16 +61,10 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	if *format != "yaml" && *format != "json" {
 		return fmt.Errorf("%w: --format must be yaml or json, not %q", errUsage, *format)
 	}
-	mode := renderer.CredentialsMode(*credentials)
-	if mode != renderer.CredentialsExistingSecret && mode != renderer.CredentialsInline {
-		return fmt.Errorf("%w: --credentials must be %s or %s, not %q", errUsage, renderer.CredentialsExistingSecret, renderer.CredentialsInline, *credentials)
-	}
-
-	extra, err := loadValueFiles(valueFiles)
-	if err != nil {
+	if err := rf.check(); err != nil {
 		return err
 	}
-	inputs, err := loadRenderInputs(s, files)
+	inputs, err := loadRenderInputs(s, rf.files)
 	if err != nil {
 		return err
 	}
@@ -90,29 +76,20 @@ func runRender(ctx context.Context, s streams, args []string) error {
 			fmt.Fprintf(s.Err, "warning: %s\n", c)
 		}
 	}
-	// One cluster: skip the fleet-only start-up work (same output).
-	newRenderer := renderer.New
-	if len(inputs) == 1 {
-		newRenderer = renderer.NewSingle
+	lifecycle, err := rf.lifecycle()
+	if err != nil {
+		return err
 	}
-	r, err := newRenderer(renderer.Options{
-		KubeVersion:      *kubeVersion,
-		Overlay:          *overlay,
-		Registry:         *registry,
-		Credentials:      mode,
-		DisableNodeAgent: *noNodeAgent,
-		Concurrency:      *concurrency,
-		Values:           extra,
-	})
+	r, err := rf.newRenderer(len(inputs))
 	if err != nil {
 		return err
 	}
 	prog := newProgress(s.Err, len(inputs))
 	defer prog.done()
 	if *out == "-" {
-		return renderStream(ctx, r, inputs, *format, s.Out, prog)
+		return renderStream(ctx, r, inputs, lifecycle, *format, s.Out, prog)
 	}
-	return renderDir(ctx, r, inputs, *format, *out, prog)
+	return renderDir(ctx, r, inputs, lifecycle, *format, *out, prog)
 }
 
 // loadValueFiles reads and merges --values files (later files win; maps
@@ -178,9 +155,9 @@ func writeResult(w io.Writer, res renderer.Result, format string) error {
 }
 
 // renderStream writes every cluster's release to w, in input order.
-func renderStream(ctx context.Context, r *renderer.Renderer, inputs []renderer.Input, format string, w io.Writer, prog *progress) error {
+func renderStream(ctx context.Context, r *renderer.Renderer, inputs []renderer.Input, lifecycle func(renderer.Input) renderer.Lifecycle, format string, w io.Writer, prog *progress) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	err := r.RenderFleet(ctx, inputs, func(res renderer.Result) error {
+	err := r.RenderFleetLifecycle(ctx, inputs, lifecycle, func(res renderer.Result) error {
 		if format == "yaml" {
 			fmt.Fprintf(bw, "# cluster %s (project %s)\n", res.ClusterID(), res.Input.ProjectID())
 		}
@@ -197,7 +174,7 @@ func renderStream(ctx context.Context, r *renderer.Renderer, inputs []renderer.I
 // directory beside DIR and renames it into place only when every cluster
 // rendered: a failure leaves DIR as it was. An existing DIR is replaced only
 // when it holds nothing but such cluster folders.
-func renderDir(ctx context.Context, r *renderer.Renderer, inputs []renderer.Input, format, dir string, prog *progress) error {
+func renderDir(ctx context.Context, r *renderer.Renderer, inputs []renderer.Input, lifecycle func(renderer.Input) renderer.Lifecycle, format, dir string, prog *progress) error {
 	dir = filepath.Clean(dir)
 	if err := checkReplaceable(dir, format); err != nil {
 		return err
@@ -211,8 +188,8 @@ func renderDir(ctx context.Context, r *renderer.Renderer, inputs []renderer.Inpu
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	sharedCRDs := "" // the first cluster's CRD file; the others are hard links to it
-	err = r.RenderFleet(ctx, inputs, func(res renderer.Result) error {
+	sharedCRDs := "" // the first cluster's CRD file; the others with CRDs are hard links to it (a purged cluster has none)
+	err = r.RenderFleetLifecycle(ctx, inputs, lifecycle, func(res renderer.Result) error {
 		defer prog.add()
 		d := filepath.Join(tmp, res.ClusterID())
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -220,11 +197,13 @@ func renderDir(ctx context.Context, r *renderer.Renderer, inputs []renderer.Inpu
 		}
 		crds, rest := splitCRDs(res)
 		crdFile := filepath.Join(d, crdsFile+"."+format)
-		if sharedCRDs == "" || os.Link(sharedCRDs, crdFile) != nil {
+		if len(crds.Manifests) == 0 || sharedCRDs == "" || os.Link(sharedCRDs, crdFile) != nil {
 			if err := writeFile(crdFile, crds, format); err != nil {
 				return err
 			}
-			sharedCRDs = crdFile
+			if len(crds.Manifests) > 0 {
+				sharedCRDs = crdFile
+			}
 		}
 		return writeFile(filepath.Join(d, renderFile+"."+format), rest, format)
 	})

@@ -1,0 +1,126 @@
+//go:build !webhookonly
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/renderer"
+)
+
+// renderFlags say what to render and how. `render` and `diff -f` register
+// the same flags, so a diff compares against exactly what render writes.
+type renderFlags struct {
+	files, values, previous        fileList
+	overlay, kubeVersion, registry string
+	credentials                    string
+	noNodeAgent, disable, purge    bool
+	concurrency                    int
+	names                          map[string]bool // the flags registered here other than -f
+}
+
+// register adds the render flags to fs; filesUsage describes -f.
+func (f *renderFlags) register(fs *flag.FlagSet, filesUsage string) {
+	before := map[string]bool{}
+	fs.VisitAll(func(fl *flag.Flag) { before[fl.Name] = true })
+
+	fs.Var(&f.files, "f", filesUsage)
+	fs.StringVar(&f.overlay, "overlay", "", "apply the named kustomize `overlay` ("+strings.Join(renderer.Overlays(), ", ")+")")
+	fs.StringVar(&f.kubeVersion, "kube-version", renderer.DefaultKubeVersion, "Kubernetes `version` the chart renders for")
+	fs.StringVar(&f.registry, "registry", "", "image `registry` for every image, including the restore helper (air-gapped installs)")
+	fs.StringVar(&f.credentials, "credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference a Secret) or inline (render the CBSL's keys; opt-in)")
+	fs.BoolVar(&f.noNodeAgent, "no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "clusters rendered at once (default: number of CPUs)")
+	fs.Var(&f.values, "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
+	fs.Var(&f.previous, "previous", "a `file` of the CBSLs clusters used before a storage switch; each becomes a read-only BSL of the clusters of its project that now use another CBSL (repeatable; docs/lifecycle.md)")
+	fs.BoolVar(&f.disable, "disable", false, "render the clusters disabled: workloads dropped; CRDs, Namespace, read-only BSLs and paused Schedules kept")
+	fs.BoolVar(&f.purge, "purge", false, "with --disable: render nothing, not even CRDs and BSLs (a deliberate purge; diff refuses it unless allowed)")
+
+	f.names = map[string]bool{}
+	fs.VisitAll(func(fl *flag.Flag) {
+		if !before[fl.Name] && fl.Name != "f" {
+			f.names[fl.Name] = true
+		}
+	})
+}
+
+// set returns the render flags (other than -f) given on the command line,
+// as "--name", sorted.
+func (f *renderFlags) set(fs *flag.FlagSet) []string {
+	var out []string
+	fs.Visit(func(fl *flag.Flag) {
+		if f.names[fl.Name] {
+			out = append(out, "--"+fl.Name)
+		}
+	})
+	sort.Strings(out)
+	return out
+}
+
+// check validates the flag values that need no file reads.
+func (f *renderFlags) check() error {
+	mode := renderer.CredentialsMode(f.credentials)
+	switch {
+	case mode != renderer.CredentialsExistingSecret && mode != renderer.CredentialsInline:
+		return fmt.Errorf("%w: --credentials must be %s or %s, not %q", errUsage, renderer.CredentialsExistingSecret, renderer.CredentialsInline, f.credentials)
+	case f.purge && !f.disable:
+		return fmt.Errorf("%w: --purge needs --disable (a purge is only possible for a disabled cluster)", errUsage)
+	}
+	return nil
+}
+
+// newRenderer reads the --values files and returns a Renderer with the
+// options the flags give, made for a fleet of n clusters.
+func (f *renderFlags) newRenderer(n int) (*renderer.Renderer, error) {
+	extra, err := loadValueFiles(f.values)
+	if err != nil {
+		return nil, err
+	}
+	opts := renderer.Options{
+		KubeVersion:      f.kubeVersion,
+		Overlay:          f.overlay,
+		Registry:         f.registry,
+		Credentials:      renderer.CredentialsMode(f.credentials),
+		DisableNodeAgent: f.noNodeAgent,
+		Concurrency:      f.concurrency,
+		Values:           extra,
+	}
+	if n == 1 {
+		return renderer.NewSingle(opts) // one cluster: skip the fleet-only start-up work (same output)
+	}
+	return renderer.New(opts)
+}
+
+// lifecycle reads the --previous files and returns each cluster's life
+// cycle, or nil when the flags ask for none (a plain render).
+func (f *renderFlags) lifecycle() (func(renderer.Input) renderer.Lifecycle, error) {
+	if len(f.previous) == 0 && !f.disable {
+		return nil, nil
+	}
+	var prev renderer.Objects
+	for _, p := range f.previous {
+		if err := prev.Load(p); err != nil {
+			return nil, fmt.Errorf("--previous: %w", err)
+		}
+	}
+	return func(in renderer.Input) renderer.Lifecycle {
+		return renderer.Lifecycle{Previous: previousFor(in, prev.CBSLs), Disabled: f.disable, Purge: f.purge}
+	}, nil
+}
+
+// previousFor returns the previous locations of a cluster: the given CBSLs
+// of its project other than the one it uses now.
+func previousFor(in renderer.Input, cbsls []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]) []renderer.PreviousLocation {
+	var out []renderer.PreviousLocation
+	for _, c := range cbsls {
+		if c.Object.Labels[kkpv1.ProjectIDLabel] != in.ProjectID() || (in.CBSL != nil && c.Object.Namespace == in.CBSL.Namespace && c.Object.Name == in.CBSL.Name) {
+			continue
+		}
+		out = append(out, renderer.PreviousLocation{CBSL: c.Object})
+	}
+	return out
+}
