@@ -75,7 +75,7 @@ type Lifecycle struct {
 }
 
 // Validate checks the life cycle for in: each previous location's CBSL
-// (ValidateCBSL), unique BSL names other than the managed one, and no
+// (ValidateCBSL) and that it belongs to the cluster's project, unique BSL names other than the managed one, and no
 // previous location equal to or nested with the managed prefix on the same
 // storage (Velero would mark one of them invalid).
 func (lc Lifecycle) Validate(in Input, opts Options) field.ErrorList {
@@ -99,6 +99,10 @@ func (lc Lifecycle) Validate(in Input, opts Options) field.ErrorList {
 		for _, e := range ValidateCBSL(p.CBSL) {
 			e.Field = fp.Child("cbsl").String() + "." + e.Field
 			errs = append(errs, e)
+		}
+		if pid := p.CBSL.Labels[kkpv1.ProjectIDLabel]; pid != in.ProjectID() {
+			errs = append(errs, field.Forbidden(fp.Child("cbsl").Child("metadata", "labels").Key(kkpv1.ProjectIDLabel),
+				fmt.Sprintf("ClusterBackupStorageLocation %q belongs to project %q, not to the cluster's project %q; a previous location must be the project's own storage", p.CBSL.Name, pid, in.ProjectID())))
 		}
 		name := p.BSLName()
 		switch {

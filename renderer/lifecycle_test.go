@@ -237,6 +237,8 @@ func TestPurgeOnlyWhenDisabled(t *testing.T) {
 func TestLifecycleValidation(t *testing.T) {
 	in := loadCase(t, "plain")
 	bad := oldCBSL(in, "bad", "a/../b")
+	foreign := oldCBSL(in, "foreign", "old")
+	foreign.Labels = map[string]string{"project-id": "q4mh2x8vbn"}
 	tests := map[string]struct {
 		lc   Lifecycle
 		want string
@@ -248,6 +250,7 @@ func TestLifecycleValidation(t *testing.T) {
 		"same location":  {Lifecycle{Previous: []PreviousLocation{{CBSL: oldCBSL(in, "x", "seed-eu")}}}, "same or nested"},
 		"nested":         {Lifecycle{Previous: []PreviousLocation{{CBSL: oldCBSL(in, "x", "seed-eu/jnpllgp66z/r7tqz9d2wk/sub")}}}, "same or nested"},
 		"purge, enabled": {Lifecycle{Purge: true}, "lifecycle.purge: Forbidden"},
+		"other project":  {Lifecycle{Previous: []PreviousLocation{{CBSL: foreign}}}, `lifecycle.previous[0].cbsl.metadata.labels[project-id]: Forbidden: ClusterBackupStorageLocation "foreign" belongs to project "q4mh2x8vbn", not to the cluster's project "jnpllgp66z"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -46,7 +46,7 @@ func runCMP(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := gitops.Render(ctx, app.Fleet, &app.Params)
+	res, err := gitops.Render(ctx, app.Fleet, app.CBSLs, &app.Params)
 	if err != nil {
 		return err
 	}

@@ -85,3 +85,55 @@ func TestCMPFailsWithNothingOnStdout(t *testing.T) {
 		})
 	}
 }
+
+// TestCMPGenerateLifecycle: an Application switches a cluster's storage with
+// parameter previousLocations (an array naming an old CBSL kept among the
+// inputs) and disables it with lifecycle; the output is the library's
+// RenderLifecycle.
+func TestCMPGenerateLifecycle(t *testing.T) {
+	dir := cmpAppDir(t)
+	old, err := os.ReadFile(filepath.Join(dir, "cbsl-backups-eu.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldDoc := strings.Replace(strings.Replace(string(old), "name: backups-eu\n", "name: backups-eu-old\n", 1), "prefix: seed-eu", "prefix: legacy", 1)
+	if err := os.WriteFile(filepath.Join(dir, "cbsl-backups-eu-old.yaml"), []byte(oldDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCLI(t, "", map[string]string{
+		"ARGOCD_APP_PARAMETERS": `[{"name":"cluster","string":"r7tqz9d2wk"},{"name":"previousLocations","array":["backups-eu-old"]},{"name":"lifecycle","string":"disabled"}]`,
+	}, "cmp", "generate", "--path", dir)
+	if code != 0 {
+		t.Fatalf("code=%d stderr=%s", code, stderr)
+	}
+	var objs renderer.Objects
+	for _, f := range []string{"cbsl-backups-eu.yaml", "cbsl-backups-eu-old.yaml", "cluster-r7tqz9d2wk.yaml"} {
+		if err := objs.Load(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var oldCBSL renderer.PreviousLocation
+	for _, c := range objs.CBSLs {
+		if c.Object.Name == "backups-eu-old" {
+			oldCBSL.CBSL = c.Object
+		}
+	}
+	fleet, err := renderer.BuildFleet(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := renderer.New(renderer.Options{Registry: "registry.example.com/mirror"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.RenderLifecycle(context.Background(), fleet[0], renderer.Lifecycle{Previous: []renderer.PreviousLocation{oldCBSL}, Disabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ClusterID() != "r7tqz9d2wk" || out != string(res.YAML()) {
+		t.Fatalf("cmp generate output differs from the library's RenderLifecycle of %s", res.ClusterID())
+	}
+	if !strings.Contains(out, "name: previous-backups-eu-old") || strings.Contains(out, "kind: Deployment") {
+		t.Error("life cycle not applied")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -26,6 +27,9 @@ type App struct {
 	Params Params
 	// Fleet are the validated inputs.
 	Fleet []renderer.Input
+	// CBSLs are every ClusterBackupStorageLocation among the inputs,
+	// including ones no cluster uses now (parameter previousLocations).
+	CBSLs []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]
 }
 
 // LoadApp reads an Argo CD application directory the way the plugin's
@@ -69,6 +73,7 @@ func LoadApp(dir string, getenv func(string) string) (*App, error) {
 	if a.Fleet, err = renderer.BuildFleet(objs); err != nil {
 		return nil, err
 	}
+	a.CBSLs = objs.CBSLs
 	return a, nil
 }
 

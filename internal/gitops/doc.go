@@ -4,8 +4,11 @@
 //
 //   - params.go: Params, the named settings (cluster, overlay, registry,
 //     veleroVersion, pluginVersion, nodeAgent, credentials,
-//     credentialsSecret, kubeVersion, apiVersions, inputs), their defaults and
-//     their mapping onto renderer.Options.
+//     credentialsSecret, kubeVersion, apiVersions, inputs, lifecycle,
+//     previousLocations), their defaults and their mapping onto
+//     renderer.Options.
+//   - lifecycle.go: lifecycle and previousLocations mapped onto a
+//     cluster's renderer.Lifecycle.
 //   - config.go: the RenderConfig document (the Argo CD marker file
 //     clusterbackup.yaml and the KRM functionConfig).
 //   - argocd.go: the Argo CD config-management plugin environment

@@ -163,7 +163,7 @@ func RunKRM(ctx context.Context, rl *ResourceList) (*ResourceList, error) {
 	if err != nil {
 		return fail(err)
 	}
-	res, err := Render(ctx, fleet, &p)
+	res, err := Render(ctx, fleet, objs.CBSLs, &p)
 	if err != nil {
 		return fail(err)
 	}

@@ -26,6 +26,15 @@ const (
 	ParamKubeVersion       = "kubeVersion"
 	ParamAPIVersions       = "apiVersions"
 	ParamInputs            = "inputs"
+	ParamLifecycle         = "lifecycle"
+	ParamPreviousLocations = "previousLocations"
+)
+
+// Values of ParamLifecycle (docs/lifecycle.md).
+const (
+	LifecycleEnabled  = "enabled"
+	LifecycleDisabled = "disabled"
+	LifecyclePurged   = "purged"
 )
 
 // Spec describes one parameter.
@@ -58,6 +67,8 @@ var Specs = []Spec{
 	{Name: ParamKubeVersion, Default: renderer.DefaultKubeVersion, Help: "Kubernetes version the chart renders for (Argo CD's KUBE_VERSION replaces the default)"},
 	{Name: ParamAPIVersions, List: true, Help: "extra API versions for the chart's capabilities (Argo CD's KUBE_API_VERSIONS replaces the default)"},
 	{Name: ParamInputs, List: true, Default: ".", Help: "Argo CD only: files or directories, relative to the application's path, holding the Clusters and ClusterBackupStorageLocations"},
+	{Name: ParamLifecycle, Default: LifecycleEnabled, Help: "enabled; disabled (workloads dropped, CRDs, Namespace, read-only BSLs and paused Schedules kept); or purged (with disabled before it: renders nothing)"},
+	{Name: ParamPreviousLocations, List: true, Help: "names of ClusterBackupStorageLocations among the inputs that the cluster used before a storage switch; each stays a read-only BSL so its backups remain restorable"},
 }
 
 // SpecFor returns the Spec of a parameter name, or false.

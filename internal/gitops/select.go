@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -29,8 +30,10 @@ func Select(fleet []renderer.Input, id string) (renderer.Input, error) {
 }
 
 // Render renders the cluster the parameters select from a validated fleet
-// with the options the parameters map to.
-func Render(ctx context.Context, fleet []renderer.Input, p *Params) (renderer.Result, error) {
+// with the options and the life cycle the parameters map to; cbsls are the
+// inputs' ClusterBackupStorageLocations (where previousLocations are looked
+// up).
+func Render(ctx context.Context, fleet []renderer.Input, cbsls []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation], p *Params) (renderer.Result, error) {
 	opts, err := p.Options()
 	if err != nil {
 		return renderer.Result{}, err
@@ -39,9 +42,13 @@ func Render(ctx context.Context, fleet []renderer.Input, p *Params) (renderer.Re
 	if err != nil {
 		return renderer.Result{}, err
 	}
+	lc, err := p.Lifecycle(in, cbsls)
+	if err != nil {
+		return renderer.Result{}, err
+	}
 	r, err := renderer.NewSingle(opts)
 	if err != nil {
 		return renderer.Result{}, err
 	}
-	return r.Render(ctx, in)
+	return r.RenderLifecycle(ctx, in, lc)
 }
