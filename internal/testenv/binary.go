@@ -1,10 +1,13 @@
 package testenv
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -53,4 +56,22 @@ func Eventually(t TB, timeout time.Duration, what string, cond func() (bool, err
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
+}
+
+// RunBinary runs the clusterbackup command (Binary) with args and returns
+// its stdout, stderr and exit code; a command that cannot start fails t.
+func RunBinary(t TB, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(Binary(t), args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("clusterbackup %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), code
 }

@@ -1,19 +1,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -24,16 +19,13 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
-	"github.com/clusterbackup/clusterbackup/webhook/server"
-	"github.com/clusterbackup/clusterbackup/webhook/user"
+	"github.com/clusterbackup/clusterbackup/test/usercluster"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 const (
 	veleroNS  = "velero"
 	veleroSA  = "system:serviceaccount:velero:velero"
-	applier   = "system:serviceaccount:argocd:argocd-application-controller"
-	owner     = "alice" // a cluster-admin of the user cluster
 	bucket    = "kkp-backups"
 	cbslPre   = "seed-eu"
 	projectID = "jnpllgp66z"
@@ -42,11 +34,9 @@ const (
 // userCluster is one user cluster: its own kube-apiserver + etcd, our
 // webhook, the rendered release applied, and a velero server process.
 type userCluster struct {
+	*usercluster.Cluster
 	id     string
 	prefix string
-	kube   *testenv.Kube
-	admin  client.Client // the GitOps applier
-	user   client.Client // a cluster-admin person, as kubectl or the velero CLI
 	velero *testenv.Velero
 	files  map[string]string // rendered input files for the CLI
 }
@@ -132,26 +122,9 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 		t.Fatal(err)
 	}
 
-	mwc, vwc := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "x", ServiceName: "x"})
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
-		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
-		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
-	}})
-	startWebhook(t, k, velero.Config{
-		Managed:           velero.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: pfx},
-		ManagedBSLEditors: []string{applier},
-	})
-
-	must(t, k.Client.Create(ctx, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "e2e-people"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
-		Subjects: []rbacv1.Subject{
-			{Kind: "User", APIGroup: rbacv1.GroupName, Name: applier},
-			{Kind: "User", APIGroup: rbacv1.GroupName, Name: owner},
-		},
-	}))
-	uc := &userCluster{id: id, prefix: pfx, kube: k, admin: clientAs(t, k, applier), user: clientAs(t, k, owner),
+	uc := &userCluster{Cluster: usercluster.Start(t), id: id, prefix: pfx,
 		files: map[string]string{"cluster": f.write(t, "cluster-"+id+".yaml", cluster), "cbsl": filepath.Join(f.dir, "cbsl.yaml"), "secret": filepath.Join(f.dir, "secret.yaml")}}
+	uc.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: pfx}})
 
 	// Apply every rendered object with server-side apply, as Argo CD or Flux would.
 	var ini []byte
@@ -160,7 +133,7 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 			ini = secretData(t, o, "cloud")
 		}
 		o.SetManagedFields(nil)
-		if err := uc.admin.Patch(ctx, o, client.Apply, client.FieldOwner("e2e-gitops"), client.ForceOwnership); err != nil {
+		if err := uc.Admin.Patch(ctx, o, client.Apply, client.FieldOwner("e2e-gitops"), client.ForceOwnership); err != nil {
 			t.Fatalf("apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 		}
 	}
@@ -169,7 +142,7 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 	}
 
 	// Velero runs as its own service account, so the webhook sees its real identity.
-	u, err := k.Env.AddUser(envtest.User{Name: veleroSA, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:velero"}}, nil)
+	u, err := uc.Kube.Env.AddUser(envtest.User{Name: veleroSA, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:velero"}}, nil)
 	must(t, err)
 	kc, err := u.KubeConfig()
 	must(t, err)
@@ -180,32 +153,6 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 		}
 	})
 	return uc
-}
-
-// startWebhook runs our user-mode webhook server where envtest points the
-// configurations.
-func startWebhook(t *testing.T, k *testenv.Kube, cfg velero.Config) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	wo := k.Env.WebhookInstallOptions
-	mgr, err := server.New(ctx, k.Config, server.Options{
-		Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
-		HealthAddr: "0", MetricsAddr: "0", Velero: cfg,
-	})
-	must(t, err)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		t.Fatal("webhook cache did not sync")
-	}
-}
-
-func clientAs(t *testing.T, k *testenv.Kube, name string) client.Client {
-	t.Helper()
-	c, err := k.ClientAs(name)
-	must(t, err)
-	return c
 }
 
 func secretData(t *testing.T, o *unstructured.Unstructured, key string) []byte {
@@ -233,19 +180,6 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// clusterbackup runs the clusterbackup command, built once per test run.
-func clusterbackup(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(testenv.Binary(t), args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if err != nil {
-		return stdout.String(), fmt.Errorf("clusterbackup %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String(), nil
 }
 
 // isForbidden reports whether err is an admission denial.

@@ -34,11 +34,11 @@ func TestVeleroBackupRestore(t *testing.T) {
 	waitBSLAvailable(t, a)
 
 	// Workload: a namespace with ConfigMaps and Secrets.
-	must(t, a.user.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}))
+	must(t, a.User.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}))
 	for _, n := range []string{"catalog", "prices"} {
-		must(t, a.user.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: n, Namespace: "shop"}, Data: map[string]string{"item": n}}))
+		must(t, a.User.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: n, Namespace: "shop"}, Data: map[string]string{"item": n}}))
 	}
-	must(t, a.user.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "shop"}, StringData: map[string]string{"password": "hunter2"}}))
+	must(t, a.User.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "shop"}, StringData: map[string]string{"password": "hunter2"}}))
 
 	// A Backup shaped like the velero CLI's: zero ttl, no storage location.
 	b := &velerov1.Backup{
@@ -50,7 +50,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 			ItemOperationTimeout: metav1.Duration{},
 		},
 	}
-	must(t, a.user.Create(ctx, b))
+	must(t, a.User.Create(ctx, b))
 	if b.Spec.TTL.Duration != 720*time.Hour || b.Spec.StorageLocation != "default" || b.Spec.DefaultVolumesToFsBackup == nil || !*b.Spec.DefaultVolumesToFsBackup {
 		t.Fatalf("mutation did not fill the defaults: ttl=%s storageLocation=%q defaultVolumesToFsBackup=%v", b.Spec.TTL.Duration, b.Spec.StorageLocation, b.Spec.DefaultVolumesToFsBackup)
 	}
@@ -71,16 +71,16 @@ func TestVeleroBackupRestore(t *testing.T) {
 
 	// One-time Backups are immutable.
 	var cur velerov1.Backup
-	must(t, a.user.Get(ctx, client.ObjectKeyFromObject(b), &cur))
+	must(t, a.User.Get(ctx, client.ObjectKeyFromObject(b), &cur))
 	cur.Spec.IncludedNamespaces = []string{"shop", "kube-system"}
-	if err := a.user.Update(ctx, &cur); !isForbidden(err) || !strings.Contains(err.Error(), "Schedule") {
+	if err := a.User.Update(ctx, &cur); !isForbidden(err) || !strings.Contains(err.Error(), "Schedule") {
 		t.Fatalf("editing a Backup's spec: err = %v, want a denial pointing to a new Backup or a Schedule", err)
 	}
 
 	// Download the tarball through the CLI and look inside.
 	out := filepath.Join(t.TempDir(), "shop-1.tar.gz")
-	if _, err := clusterbackup(t, "download", "--cluster", a.files["cluster"], "--cbsl", a.files["cbsl"], "--secret", a.files["secret"], "--backup", "shop-1", "-o", out); err != nil {
-		t.Fatal(err)
+	if _, stderr, code := testenv.RunBinary(t, "download", "--cluster", a.files["cluster"], "--cbsl", a.files["cbsl"], "--secret", a.files["secret"], "--backup", "shop-1", "-o", out); code != 0 {
+		t.Fatalf("clusterbackup download: exit %d\n%s", code, stderr)
 	}
 	entries := tarEntries(t, out)
 	for _, n := range []string{"catalog", "prices"} {
@@ -91,13 +91,13 @@ func TestVeleroBackupRestore(t *testing.T) {
 
 	// Lose the namespace, then restore it.
 	deleteNamespace(t, a, "shop")
-	must(t, a.user.Create(ctx, &velerov1.Restore{
+	must(t, a.User.Create(ctx, &velerov1.Restore{
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-1-restore", Namespace: veleroNS},
 		Spec:       velerov1.RestoreSpec{BackupName: "shop-1"},
 	}))
 	testenv.Eventually(t, 90*time.Second, "restore Completed", func() (bool, error) {
 		var r velerov1.Restore
-		if err := a.user.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "shop-1-restore"}, &r); err != nil {
+		if err := a.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "shop-1-restore"}, &r); err != nil {
 			return false, err
 		}
 		if r.Status.Phase == velerov1.RestorePhaseFailed || r.Status.Phase == velerov1.RestorePhaseFailedValidation || r.Status.Phase == velerov1.RestorePhasePartiallyFailed {
@@ -107,25 +107,25 @@ func TestVeleroBackupRestore(t *testing.T) {
 	})
 	for _, n := range []string{"catalog", "prices"} {
 		var cm corev1.ConfigMap
-		must(t, a.user.Get(ctx, client.ObjectKey{Namespace: "shop", Name: n}, &cm))
+		must(t, a.User.Get(ctx, client.ObjectKey{Namespace: "shop", Name: n}, &cm))
 		if cm.Data["item"] != n {
 			t.Fatalf("restored ConfigMap %s has data %v", n, cm.Data)
 		}
 	}
 	var sec corev1.Secret
-	must(t, a.user.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "db"}, &sec))
+	must(t, a.User.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "db"}, &sec))
 	if string(sec.Data["password"]) != "hunter2" {
 		t.Fatal("restored Secret lost its data")
 	}
 
 	// A Schedule produces a Backup (Velero runs the first one right away).
-	must(t, a.user.Create(ctx, &velerov1.Schedule{
+	must(t, a.User.Create(ctx, &velerov1.Schedule{
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-hourly", Namespace: veleroNS},
 		Spec:       velerov1.ScheduleSpec{Schedule: "@every 1m", Template: velerov1.BackupSpec{IncludedNamespaces: []string{"shop"}}},
 	}))
 	testenv.Eventually(t, 150*time.Second, "a Completed Backup from the Schedule", func() (bool, error) {
 		var list velerov1.BackupList
-		if err := a.user.List(ctx, &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.ScheduleNameLabel: "shop-hourly"}); err != nil {
+		if err := a.User.List(ctx, &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.ScheduleNameLabel: "shop-hourly"}); err != nil {
 			return false, err
 		}
 		for _, b := range list.Items {
@@ -148,7 +148,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 	// Give the backup sync controller several periods (2s) to import anything it can see.
 	time.Sleep(8 * time.Second)
 	var seen velerov1.BackupList
-	must(t, b2.user.List(ctx, &seen, client.InNamespace(veleroNS)))
+	must(t, b2.User.List(ctx, &seen, client.InNamespace(veleroNS)))
 	if len(seen.Items) != 0 {
 		t.Fatalf("cluster %s sees %d backups of another cluster: %s", b2.id, len(seen.Items), seen.Items[0].Name)
 	}
@@ -165,7 +165,7 @@ func waitBSLAvailable(t *testing.T, uc *userCluster) {
 			t.Fatalf("velero server exited:\n%s", tail(uc.velero.Log(), 40))
 		}
 		var bsl velerov1.BackupStorageLocation
-		if err := uc.user.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "default"}, &bsl); err != nil {
+		if err := uc.User.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "default"}, &bsl); err != nil {
 			return false, err
 		}
 		return bsl.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable, errors.New("phase " + string(bsl.Status.Phase) + " " + bsl.Status.Message)
@@ -176,7 +176,7 @@ func waitBackupPhase(t *testing.T, uc *userCluster, name string, want velerov1.B
 	t.Helper()
 	testenv.Eventually(t, 90*time.Second, "backup "+name+" "+string(want), func() (bool, error) {
 		var b velerov1.Backup
-		if err := uc.user.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: name}, &b); err != nil {
+		if err := uc.User.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: name}, &b); err != nil {
 			return false, err
 		}
 		switch b.Status.Phase {
@@ -193,16 +193,16 @@ func waitBackupPhase(t *testing.T, uc *userCluster, name string, want velerov1.B
 func deleteNamespace(t *testing.T, uc *userCluster, name string) {
 	t.Helper()
 	ctx := context.Background()
-	must(t, uc.user.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(name)))
-	must(t, uc.user.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(name)))
+	must(t, uc.User.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(name)))
+	must(t, uc.User.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(name)))
 	ns := &corev1.Namespace{}
-	must(t, uc.user.Get(ctx, client.ObjectKey{Name: name}, ns))
-	must(t, uc.user.Delete(ctx, ns))
-	must(t, uc.user.Get(ctx, client.ObjectKey{Name: name}, ns))
+	must(t, uc.User.Get(ctx, client.ObjectKey{Name: name}, ns))
+	must(t, uc.User.Delete(ctx, ns))
+	must(t, uc.User.Get(ctx, client.ObjectKey{Name: name}, ns))
 	ns.Spec.Finalizers = nil
-	must(t, uc.user.SubResource("finalize").Update(ctx, ns))
+	must(t, uc.User.SubResource("finalize").Update(ctx, ns))
 	testenv.Eventually(t, 30*time.Second, "namespace "+name+" gone", func() (bool, error) {
-		err := uc.user.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
+		err := uc.User.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
 		return apierrors.IsNotFound(err), err
 	})
 }

@@ -95,10 +95,10 @@ func setQueuePosition(t *testing.T, c *cluster, name string, pos int64) (int64, 
 	b := &unstructured.Unstructured{}
 	b.SetAPIVersion("velero.io/v1")
 	b.SetKind("Backup")
-	must(t, c.user.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
+	must(t, c.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
 	must(t, unstructured.SetNestedField(b.Object, pos, "status", "queuePosition"))
-	must(t, c.user.Update(ctx, b))
-	must(t, c.root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
+	must(t, c.User.Update(ctx, b))
+	must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
 	got, ok, _ := unstructured.NestedInt64(b.Object, "status", "queuePosition")
 	return got, ok
 }
@@ -113,12 +113,12 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 	cur := newRenderer(t, renderer.Options{})
 
 	// Start: the cluster as the previous pinned pair left it, with backups.
-	c.configureWebhook(t, velero.Config{Managed: oldLoc})
+	c.ConfigureWebhook(t, velero.Config{Managed: oldLoc})
 	a0 := previousPairRender(t, input(oldCBSL))
 	c.installPreviousCRDs(t, a0)
-	syncRender(t, c.admin, nil, a0)
+	syncRender(t, c.Admin, nil, a0)
 	for _, name := range []string{"nightly-1", "nightly-2", "before-switch"} {
-		must(t, c.user.Create(ctx, &velerov1.Backup{
+		must(t, c.User.Create(ctx, &velerov1.Backup{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: veleroNS},
 			Spec:       velerov1.BackupSpec{IncludedNamespaces: []string{"*"}},
 		}))
@@ -135,7 +135,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 	}
 	crdUIDs := map[string]string{}
 	var crds apiextv1.CustomResourceDefinitionList
-	must(t, c.root.List(ctx, &crds))
+	must(t, c.Root.List(ctx, &crds))
 	for _, crd := range crds.Items {
 		if crd.Spec.Group == "velero.io" {
 			crdUIDs[crd.Name] = string(crd.UID)
@@ -178,7 +178,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			"~ apiextensions.k8s.io/CustomResourceDefinition backups.velero.io (",
 			"~ apps/Deployment velero/velero (spec.template.spec.containers",
 			"0 removed, 0 dangerous")
-		res := syncRender(t, c.admin, a0, a)
+		res := syncRender(t, c.Admin, a0, a)
 		if len(res.pruned)+len(res.kept) != 0 {
 			t.Errorf("the upgrade pruned %v, kept %v", res.pruned, res.kept)
 		}
@@ -192,7 +192,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 		dep := &unstructured.Unstructured{}
 		dep.SetAPIVersion("apps/v1")
 		dep.SetKind("Deployment")
-		must(t, c.root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "velero"}, dep))
+		must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "velero"}, dep))
 		containers, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "containers")
 		if img := containers[0].(map[string]any)["image"]; img != "docker.io/velero/velero:"+versions.Velero {
 			t.Errorf("Velero image %v after the upgrade", img)
@@ -221,8 +221,8 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			"0 removed, 0 dangerous")
 
 		// The webhook now manages the new storage and admits the old one read-only.
-		c.configureWebhook(t, velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: endpoint, Prefix: newPrefix}, PreviousLocations: []velero.Location{oldLoc}})
-		res := syncRender(t, c.admin, a, b)
+		c.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: endpoint, Prefix: newPrefix}, PreviousLocations: []velero.Location{oldLoc}})
+		res := syncRender(t, c.Admin, a, b)
 		if len(res.pruned)+len(res.kept) != 0 {
 			t.Errorf("the switch pruned %v, kept %v", res.pruned, res.kept)
 		}
@@ -235,7 +235,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			t.Errorf("managed BSL: default %v prefix %q", managed.Spec.Default, managed.Spec.ObjectStorage.Prefix)
 		}
 		var l velerov1.BackupStorageLocationList
-		must(t, c.root.List(ctx, &l, client.InNamespace(veleroNS)))
+		must(t, c.Root.List(ctx, &l, client.InNamespace(veleroNS)))
 		var defaults []string
 		for _, x := range l.Items {
 			if x.Spec.Default {
@@ -248,7 +248,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 		// Exactly this shape is admitted: the old location may not be written to.
 		rw := prev.DeepCopy()
 		rw.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadWrite
-		if err := c.user.Update(ctx, rw); err == nil {
+		if err := c.User.Update(ctx, rw); err == nil {
 			t.Error("the previous location was made ReadWrite")
 		} else if !strings.Contains(err.Error(), "ReadOnly") {
 			t.Errorf("making the previous location ReadWrite: %v", err)
@@ -264,7 +264,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			t.Fatalf("disable: exit %d: %s\n%s", code, out, stderr)
 		}
 		containsAll(t, "diff b -> d", out, "- apps/Deployment velero/velero", "- apps/DaemonSet velero/node-agent", "0 dangerous")
-		res := syncRender(t, c.admin, b, d)
+		res := syncRender(t, c.Admin, b, d)
 		if len(res.kept) != 0 {
 			t.Errorf("disabling left prune-safe objects that the render dropped: %v", res.kept)
 		}
@@ -275,7 +275,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "velero"},
 			{"v1", "ConfigMap", veleroNS, "fs-restore-action-config"},
 		} {
-			if exists(t, c.root, gone[0], gone[1], gone[2], gone[3]) {
+			if exists(t, c.Root, gone[0], gone[1], gone[2], gone[3]) {
 				t.Errorf("%s %s still exists after disabling", gone[1], gone[3])
 			}
 		}
@@ -286,7 +286,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			}
 		}
 		s := &velerov1.Schedule{}
-		must(t, c.root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
+		must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
 		if !s.Spec.Paused {
 			t.Error("Schedule daily is not paused after disabling")
 		}
@@ -298,9 +298,9 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			t.Fatalf("re-enable: exit %d: %s\n%s", code, out, stderr)
 		}
 		containsAll(t, "diff d -> b", out, "+ apps/Deployment velero/velero", "0 removed, 0 dangerous")
-		syncRender(t, c.admin, d, b)
+		syncRender(t, c.Admin, d, b)
 		intact(t, "after re-enabling")
-		if !exists(t, c.root, "apps/v1", "Deployment", veleroNS, "velero") {
+		if !exists(t, c.Root, "apps/v1", "Deployment", veleroNS, "velero") {
 			t.Error("the Velero Deployment is not back")
 		}
 		if m := c.bsl(t, "default").Spec.AccessMode; m == velerov1.BackupStorageLocationAccessModeReadOnly {
@@ -310,11 +310,11 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			t.Errorf("the previous location's accessMode is %q after re-enabling, want ReadOnly", m)
 		}
 		s := &velerov1.Schedule{}
-		must(t, c.root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
+		must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
 		if s.Spec.Paused || s.Annotations[renderer.LifecycleAnnotation] != "" || s.Annotations["argocd.argoproj.io/sync-wave"] != "10" {
 			t.Errorf("Schedule daily after re-enabling: paused %v, annotations %v", s.Spec.Paused, s.Annotations)
 		}
-		syncRender(t, c.admin, b, d)
+		syncRender(t, c.Admin, b, d)
 		intact(t, "after disabling again")
 	})
 
@@ -339,7 +339,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			t.Fatalf("purge with --allow-removal: exit %d", code)
 		}
 		// Even applied with pruning, the purge deletes nothing that holds backups.
-		res := syncRender(t, c.admin, d, p)
+		res := syncRender(t, c.Admin, d, p)
 		sort.Strings(res.kept)
 		if len(res.kept) != 13+1+2 {
 			t.Errorf("prune kept %d objects, want 13 CRDs, the namespace and 2 BSLs: %v", len(res.kept), res.kept)
@@ -348,7 +348,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 		for _, n := range []string{"default", "previous-backups-eu"} {
 			c.bsl(t, n)
 		}
-		if !exists(t, c.root, "v1", "Namespace", "", veleroNS) {
+		if !exists(t, c.Root, "v1", "Namespace", "", veleroNS) {
 			t.Error("the velero namespace was pruned")
 		}
 	})
