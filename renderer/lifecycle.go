@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/yaml"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
@@ -19,12 +18,14 @@ import (
 //     storage; each previous location is rendered as a read-only, non-default
 //     BSL on the OLD CBSL's join(prefix, project, cluster), so its backups stay
 //     listable and restorable.
-//   - Disabling: the workloads (Deployment, DaemonSet, RBAC, Secret, restore
-//     helper ConfigMap, webhook objects) are dropped; the CRDs, the Namespace,
-//     every BSL (made ReadOnly), VolumeSnapshotLocations, the Schedules
-//     (kept, paused, synced before the BSLs: dropping a Schedule would let
-//     Kubernetes garbage-collect the Backups it owns) and the admission
-//     policies with their parameters stay.
+//   - Disabling (the chart's value disabled, so helm template and Flux get
+//     the same release): the workloads (Deployment, DaemonSet, RBAC, Secret,
+//     restore helper ConfigMap, webhook objects) are dropped; the CRDs, the
+//     Namespace, every BSL (made ReadOnly), the Schedules (kept, paused,
+//     synced before the BSLs: dropping a Schedule would let Kubernetes
+//     garbage-collect the Backups it owns) and the admission policies with
+//     their parameters stay. Overlays are not applied: they change only
+//     objects a disabled release drops.
 //   - Purging: the only way to render no CRDs and no BSLs; only together
 //     with Disabled. Because every kept object is prune-safe, applying a purge
 //     render deletes nothing by itself: it makes the removal visible to Diff,
@@ -134,14 +135,18 @@ func sameEndpoint(a, b string) bool {
 	return n(a) == n(b)
 }
 
-// LifecycleValues returns the chart values a life cycle adds:
-// previousLocations, cluster-independent (the chart appends the IDs to each
+// LifecycleValues returns the chart values a life cycle adds: disabled,
+// and previousLocations, cluster-independent (the chart appends the IDs to each
 // old CBSL prefix, for the BSLs, the webhook's --previous-location flags and
 // the admission policies' parameters), so clusters that switched from the
 // same CBSL share one cached render shape.
 func LifecycleValues(lc Lifecycle) map[string]any {
+	out := map[string]any{}
+	if lc.Disabled {
+		out["disabled"] = true
+	}
 	if len(lc.Previous) == 0 {
-		return nil
+		return out
 	}
 	var locs []any
 	for _, p := range lc.Previous {
@@ -162,12 +167,13 @@ func LifecycleValues(lc Lifecycle) map[string]any {
 		}
 		locs = append(locs, l)
 	}
-	return map[string]any{"previousLocations": locs}
+	out["previousLocations"] = locs
+	return out
 }
 
 // RenderLifecycle renders one cluster like Render, with its life cycle:
-// previous locations as read-only BSLs, and the Disabled and Purge
-// filters. With the zero Lifecycle it returns exactly Render's output.
+// previous locations as read-only BSLs, the disabled release, or nothing
+// for a purge. With the zero Lifecycle it returns exactly Render's output.
 func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -189,97 +195,5 @@ func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) 
 	}
 	out := make([]Manifest, 0, len(r.crds)+len(ms))
 	out = append(append(out, r.crds...), ms...)
-	if lc.Disabled {
-		if out, err = disable(out, paramsName(vals)); err != nil {
-			return Result{}, fmt.Errorf("cluster %q: %w", in.ClusterID(), err)
-		}
-	}
 	return Result{Input: in, Manifests: out}, nil
-}
-
-func paramsName(vals map[string]any) string {
-	if ap, ok := vals["admissionPolicies"].(map[string]any); ok {
-		if n, ok := ap["paramsName"].(string); ok && n != "" {
-			return n
-		}
-	}
-	return "clusterbackup-admission-params"
-}
-
-// keptWhenDisabled are the kinds a disabled release keeps: what holds
-// backups or points at them, and the admission rules that protect them.
-var keptWhenDisabled = map[string]bool{
-	"CustomResourceDefinition":         true,
-	"Namespace":                        true,
-	"BackupStorageLocation":            true,
-	"VolumeSnapshotLocation":           true,
-	"Schedule":                         true,
-	"ValidatingAdmissionPolicy":        true,
-	"ValidatingAdmissionPolicyBinding": true,
-	"MutatingAdmissionPolicy":          true,
-	"MutatingAdmissionPolicyBinding":   true,
-}
-
-// disable keeps what a disabled release keeps (keptWhenDisabled and the
-// admission parameters ConfigMap), with every BSL made ReadOnly and every
-// Schedule paused.
-func disable(ms []Manifest, params string) ([]Manifest, error) {
-	out := make([]Manifest, 0, len(ms))
-	for _, m := range ms {
-		keep := keptWhenDisabled[m.Kind] || (m.Kind == "ConfigMap" && m.Name == params)
-		if !keep {
-			continue
-		}
-		var err error
-		switch m.Kind {
-		case "BackupStorageLocation":
-			m, err = setSpecField(m, "accessMode", "ReadOnly", nil)
-		case "Schedule":
-			// Paused before the BSLs turn ReadOnly (wave 5): the webhook
-			// refuses a Schedule change that names a ReadOnly BSL.
-			m, err = setSpecField(m, "paused", true, map[string]any{syncWave: disabledScheduleWave})
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// syncWave is Argo CD's sync-wave annotation.
-const syncWave = "argocd.argoproj.io/sync-wave"
-
-// disabledScheduleWave syncs a disabled release's Schedules before its BSLs.
-const disabledScheduleWave = "4"
-
-// setSpecField returns a copy of m with spec.<key> = v, the life-cycle
-// annotation and the extra annotations, re-serialized (comments are
-// dropped).
-func setSpecField(m Manifest, key string, v any, extra map[string]any) (Manifest, error) {
-	var obj map[string]any
-	if err := yaml.Unmarshal(m.YAML, &obj); err != nil {
-		return m, fmt.Errorf("%s %s: %w", m.Kind, m.Name, err)
-	}
-	spec, _ := obj["spec"].(map[string]any)
-	if spec == nil {
-		spec = map[string]any{}
-		obj["spec"] = spec
-	}
-	spec[key] = v
-	meta, _ := obj["metadata"].(map[string]any)
-	ann, _ := meta["annotations"].(map[string]any)
-	if ann == nil {
-		ann = map[string]any{}
-		meta["annotations"] = ann
-	}
-	ann[LifecycleAnnotation] = "disabled"
-	for k, v := range extra {
-		ann[k] = v
-	}
-	b, err := yaml.Marshal(obj)
-	if err != nil {
-		return m, fmt.Errorf("%s %s: %w", m.Kind, m.Name, err)
-	}
-	return Manifest{APIVersion: m.APIVersion, Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, Source: m.Source, YAML: b}, nil
 }

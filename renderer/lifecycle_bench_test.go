@@ -37,8 +37,8 @@ func benchLifecycle(b *testing.B, disabled bool) {
 // previous BSL) costs what BenchmarkRender costs: the shape stays cached.
 func BenchmarkRenderLifecyclePrevious(b *testing.B) { benchLifecycle(b, false) }
 
-// BenchmarkRenderLifecycleDisabled adds the disable filter (BSLs and
-// Schedules re-serialized per cluster).
+// BenchmarkRenderLifecycleDisabled renders those clusters disabled (the
+// chart's value disabled: a cached shape like any other).
 func BenchmarkRenderLifecycleDisabled(b *testing.B) { benchLifecycle(b, true) }
 
 // BenchmarkDiff compares two renders of one cluster (a storage switch).

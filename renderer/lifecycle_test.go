@@ -135,45 +135,105 @@ func splitPath(p string) []string {
 	return out
 }
 
-// TestPreviousLocationsHelmParity: helm template with the same values gives
-// the same previous BSL (the chart computes the prefix itself).
-func TestPreviousLocationsHelmParity(t *testing.T) {
+// TestLifecycleHelmParity: helm template with LifecycleValues gives the
+// library's RenderLifecycle, object for object (CRDs included): previous
+// locations (the chart computes their prefixes itself) and the disabled
+// release are the chart's, so Flux and CI get them too.
+func TestLifecycleHelmParity(t *testing.T) {
 	helm := testenv.MustTool(t, "helm")
-	in := loadCase(t, "plain")
-	lc := Lifecycle{Previous: []PreviousLocation{{Name: "old", CBSL: oldCBSL(in, "backups-old", "")}}}
-	vals, err := Values(in, Options{})
-	if err != nil {
-		t.Fatal(err)
+	chartDir := filepath.Join(testenv.RepoRoot(), "charts", "velero-managed")
+	for name, tc := range map[string]struct {
+		golden string
+		lc     func(in Input) Lifecycle
+	}{
+		"previous without prefix": {"plain", func(in Input) Lifecycle {
+			return Lifecycle{Previous: []PreviousLocation{{Name: "old", CBSL: oldCBSL(in, "backups-old", "")}}}
+		}},
+		"disabled": {"schedules", func(in Input) Lifecycle { return Lifecycle{Disabled: true} }},
+		"disabled with previous": {"schedules", func(in Input) Lifecycle {
+			return Lifecycle{Disabled: true, Previous: []PreviousLocation{{CBSL: oldCBSL(in, "backups-old", "legacy")}}}
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := loadCase(t, tc.golden)
+			opts := goldenOpts(t, tc.golden)
+			lc := tc.lc(in)
+			vals, err := Values(in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mergeInto(vals, LifecycleValues(lc))
+			b, err := yaml.Marshal(vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(t.TempDir(), "values.yaml")
+			if err := os.WriteFile(f, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"template", ReleaseName, chartDir, "--namespace", "velero", "--include-crds", "-f", f}, HelmTemplateArgs(opts)...)
+			cmd := exec.Command(helm, args...)
+			cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, exitStderr(err))
+			}
+			lib := renderLC(t, opts, in, lc)
+			testenv.CompareObjectSets(t, "helm template vs library", objectSet(t, parseStream(t, out)), objectSet(t, lib))
+			if lc.Disabled && find(lib, "Deployment", "velero") != nil {
+				t.Error("the disabled release renders the Velero Deployment")
+			}
+			for _, p := range lc.Previous {
+				if bsl := find(lib, "BackupStorageLocation", p.BSLName()); bsl == nil {
+					t.Errorf("previous BSL %s missing", p.BSLName())
+				} else if pfx, _, _ := unstructured.NestedString(bsl.Object, "spec", "objectStorage", "prefix"); p.CBSL.Spec.ObjectStorage.Prefix == "" && pfx != "jnpllgp66z/r7tqz9d2wk" {
+					t.Errorf("prefix of a previous CBSL without prefix = %q", pfx)
+				}
+			}
+		})
 	}
-	mergeInto(vals, LifecycleValues(lc))
-	b, err := yaml.Marshal(vals)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestOverlaysTouchOnlyDroppedObjects backs the renderer's skipping of the
+// overlay for a disabled release: every object an overlay adds, changes or
+// removes is one the disabled release drops.
+func TestOverlaysTouchOnlyDroppedObjects(t *testing.T) {
+	in := loadCase(t, "schedules")
+	base := goldenOpts(t, "schedules")
+	base.Values = map[string]any{"webhook": map[string]any{"enabled": true}}
+	plain := objectSet(t, renderLC(t, base, in, Lifecycle{}))
+	disabled := objectSet(t, renderLC(t, base, in, Lifecycle{Disabled: true}))
+	for _, ov := range Overlays() {
+		t.Run(ov, func(t *testing.T) {
+			opts := base
+			opts.Overlay = ov
+			withOverlay := objectSet(t, renderLC(t, opts, in, Lifecycle{}))
+			touched := 0
+			for key := range union(plain, withOverlay) {
+				if plain[key] == withOverlay[key] {
+					continue
+				}
+				touched++
+				if _, kept := disabled[key]; kept {
+					t.Errorf("overlay %s changes %s, which the disabled release keeps", ov, key)
+				}
+			}
+			if touched == 0 {
+				t.Errorf("overlay %s changes nothing; the test proves nothing", ov)
+			}
+		})
 	}
-	f := filepath.Join(t.TempDir(), "values.yaml")
-	if err := os.WriteFile(f, b, 0o600); err != nil {
-		t.Fatal(err)
+}
+
+func union(a, b map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
 	}
-	cmd := exec.Command(helm, "template", ReleaseName, filepath.Join(testenv.RepoRoot(), "charts", "velero-managed"), "--namespace", "velero", "-f", f, "--kube-version", DefaultKubeVersion)
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helm template: %v\n%s", err, exitStderr(err))
+	for k := range b {
+		out[k] = true
 	}
-	lib := renderLC(t, Options{}, in, lc)
-	hb := find(parseStream(t, out), "BackupStorageLocation", "old")
-	lb := find(lib, "BackupStorageLocation", "old")
-	if hb == nil || lb == nil {
-		t.Fatalf("previous BSL missing: helm %v, library %v", hb != nil, lb != nil)
-	}
-	hy, _ := yaml.Marshal(hb.Object)
-	ly, _ := yaml.Marshal(lb.Object)
-	if string(hy) != string(ly) {
-		t.Fatalf("helm and library differ:\n%s\n---\n%s", hy, ly)
-	}
-	if p, _, _ := unstructured.NestedString(lb.Object, "spec", "objectStorage", "prefix"); p != "jnpllgp66z/r7tqz9d2wk" {
-		t.Errorf("prefix of a previous CBSL without prefix = %q", p)
-	}
+	return out
 }
 
 func TestDisabledKeepsDataDropsWorkloads(t *testing.T) {

@@ -132,7 +132,9 @@ func (r *Renderer) renderFull(vals map[string]any) ([]Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.overlay != nil {
+	// A disabled release keeps none of the objects the overlays change (the
+	// workloads and the restore helper; TestOverlaysTouchOnlyDroppedObjects).
+	if disabled, _ := vals["disabled"].(bool); r.overlay != nil && !disabled {
 		if ms, err = r.overlay.apply(ms); err != nil {
 			return nil, fmt.Errorf("overlay %q: %w", r.opts.Overlay, err)
 		}
