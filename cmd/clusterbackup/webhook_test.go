@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -93,7 +92,7 @@ func TestWebhookServe(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, streams{In: strings.NewReader(""), Out: io.Discard, Err: &logs, Getenv: os.Getenv}, []string{"webhook",
@@ -217,7 +216,7 @@ func servedCN(t *testing.T, port int) string {
 	return conn.ConnectionState().PeerCertificates[0].Subject.CommonName
 }
 
-func waitHTTP(t *testing.T, url string, exited <-chan int, logs *syncBuffer) {
+func waitHTTP(t *testing.T, url string, exited <-chan int, logs *testenv.SyncBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -256,24 +255,6 @@ func writeTemp(t *testing.T, content string) string {
 	return p
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -297,7 +278,7 @@ func TestWebhookServeSeedMode(t *testing.T) {
 	port, health := freePort(t), freeHostPort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, streams{In: strings.NewReader(""), Out: io.Discard, Err: &logs, Getenv: os.Getenv}, []string{"webhook", "--mode", "seed",

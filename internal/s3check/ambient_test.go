@@ -17,7 +17,7 @@ func TestNoAmbientConfiguration(t *testing.T) {
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
-	proxy := newCountingProxy(t, s.Endpoint, false)
+	proxy := testenv.StartCountingProxy(t, s.Endpoint, false)
 	t.Setenv("AWS_ACCESS_KEY_ID", s.RootAccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s.RootSecretKey)
 	t.Setenv("AWS_PROFILE", "nope")
@@ -37,7 +37,7 @@ func TestNoAmbientConfiguration(t *testing.T) {
 	if r := c.Check(ctx, rootTarget(s, "backups", "p")); !r.OK() {
 		t.Fatalf("own credentials: %s %q", r.Class, r.Message)
 	}
-	if n := proxy.n.Load(); n != 0 {
+	if n := proxy.N.Load(); n != 0 {
 		t.Fatalf("the environment's proxy/endpoint saw %d requests", n)
 	}
 	if http.DefaultTransport != before {

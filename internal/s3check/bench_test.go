@@ -55,7 +55,7 @@ func BenchmarkCachedCheck(b *testing.B) {
 // connections and never answers: it must cost at most the budget (default
 // 3s), never the API server's timeout.
 func BenchmarkBlackHoledEndpoint(b *testing.B) {
-	l := newCountingListener(b, "127.0.0.1:0")
+	l := testenv.StartSilentListener(b, "127.0.0.1:0")
 	c := s3check.New(s3check.Options{Policy: allowLoopback, FailureTTL: -1})
 	tg := s3check.Target{Endpoint: "http://" + l.Addr().String(), Region: "us-east-1", Bucket: "backups",
 		Credentials: creds.Static{AccessKeyID: "ak", SecretAccessKey: "sk"}}

@@ -3,7 +3,6 @@ package s3check_test
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"strings"
@@ -32,7 +31,7 @@ func TestFailureClasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hang := newCountingListener(t, "127.0.0.1:0")
+	hang := testenv.StartSilentListener(t, "127.0.0.1:0")
 	c := s3check.New(s3check.Options{Policy: allowLoopback, Budget: time.Second, CacheTTL: -1, FailureTTL: -1})
 
 	cases := map[string]struct {
@@ -95,7 +94,7 @@ func TestDNSFailure(t *testing.T) {
 // that a counting listener holds plus the metadata address: the check is
 // denied and the listener sees no connection, so nothing was dialled.
 func TestMetadataBehindNameNoPacket(t *testing.T) {
-	l := newCountingListener(t, "127.0.0.1:0")
+	l := testenv.StartSilentListener(t, "127.0.0.1:0")
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	c := s3check.New(s3check.Options{
 		Policy:   allowLoopback,
@@ -105,14 +104,14 @@ func TestMetadataBehindNameNoPacket(t *testing.T) {
 	if r.Class != s3check.ClassPolicy || !strings.Contains(r.Message, `"s3.rebind.test" resolves to 169.254.169.254`) {
 		t.Fatalf("got %s %q", r.Class, r.Message)
 	}
-	if n := l.n.Load(); n != 0 {
+	if n := l.N.Load(); n != 0 {
 		t.Fatalf("listener saw %d connections, want 0", n)
 	}
 	// A configured deny CIDR wins over the allowlist; again nothing is dialled.
 	c = s3check.New(s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.0/8"), Deny: s3check.MustPrefixes("127.0.0.1/32")}})
 	r = c.Check(context.Background(), s3check.Target{Endpoint: "http://" + l.Addr().String(), Region: "x", Bucket: "bucket", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}})
-	if r.Class != s3check.ClassPolicy || !strings.Contains(r.Message, "in the denied range 127.0.0.1/32") || l.n.Load() != 0 {
-		t.Fatalf("got %s %q with %d connections", r.Class, r.Message, l.n.Load())
+	if r.Class != s3check.ClassPolicy || !strings.Contains(r.Message, "in the denied range 127.0.0.1/32") || l.N.Load() != 0 {
+		t.Fatalf("got %s %q with %d connections", r.Class, r.Message, l.N.Load())
 	}
 }
 
@@ -124,7 +123,7 @@ func TestSelfSignedTLS(t *testing.T) {
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
-	p := newCountingProxy(t, s.Endpoint, true)
+	p := testenv.StartCountingProxy(t, s.Endpoint, true)
 	c := s3check.New(s3check.Options{Policy: allowLoopback, CacheTTL: -1, FailureTTL: -1})
 	tg := rootTarget(s, "backups", "")
 	tg.Endpoint = p.URL
@@ -132,13 +131,13 @@ func TestSelfSignedTLS(t *testing.T) {
 	if r.Class != s3check.ClassTLS || !strings.Contains(r.Message, "signed by an unknown authority") {
 		t.Fatalf("without CA: %s %q", r.Class, r.Message)
 	}
-	tg.CACert = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Certificate().Raw})
+	tg.CACert = p.CAPEM()
 	if r := c.Check(ctx, tg); !r.OK() {
 		t.Fatalf("with CA: %s %q", r.Class, r.Message)
 	}
 	// A CA that is not the endpoint's does not help.
-	other := newCountingProxy(t, s.Endpoint, true)
-	tg.CACert = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: other.Certificate().Raw})
+	other := testenv.StartCountingProxy(t, s.Endpoint, true)
+	tg.CACert = other.CAPEM()
 	if _, err := x509.ParseCertificate(other.Certificate().Raw); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +155,7 @@ func TestCacheAndSingleFlight(t *testing.T) {
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
-	p := newCountingProxy(t, s.Endpoint, false)
+	p := testenv.StartCountingProxy(t, s.Endpoint, false)
 	c := s3check.New(s3check.Options{Policy: allowLoopback})
 	tg := rootTarget(s, "backups", "p1")
 	tg.Endpoint = p.URL
@@ -173,13 +172,13 @@ func TestCacheAndSingleFlight(t *testing.T) {
 			t.Fatalf("concurrent check: %s %q", r.Class, r.Message)
 		}
 	}
-	one := p.n.Load()
+	one := p.N.Load()
 	if st := c.Stats(); st.Checks != 1 || one != 2 {
 		t.Fatalf("20 concurrent checks: %+v, %d requests; want 1 check of 2 requests (HeadBucket + ListObjectsV2)", st, one)
 	}
 	r := c.Check(ctx, tg)
-	if !r.OK() || !r.Cached || p.n.Load() != one {
-		t.Fatalf("second check: cached=%v, requests %d -> %d", r.Cached, one, p.n.Load())
+	if !r.OK() || !r.Cached || p.N.Load() != one {
+		t.Fatalf("second check: cached=%v, requests %d -> %d", r.Cached, one, p.N.Load())
 	}
 	tg.Credentials.SecretAccessKey = "rotated"
 	if r := c.Check(ctx, tg); r.Cached || r.Class != s3check.ClassAccessDenied {

@@ -9,12 +9,13 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // TestRedirectsNotFollowed: an endpoint that redirects (to an allowlisted
 // listener, even) gets a clear failure and the redirect target sees nothing.
 func TestRedirectsNotFollowed(t *testing.T) {
-	target := newCountingListener(t, "127.0.0.1:0")
+	target := testenv.StartSilentListener(t, "127.0.0.1:0")
 	for _, code := range []int{http.StatusTemporaryRedirect, http.StatusFound} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://"+target.Addr().String()+r.URL.Path, code)
@@ -27,7 +28,7 @@ func TestRedirectsNotFollowed(t *testing.T) {
 			t.Fatalf("HTTP %d: %s %q", code, r.Class, r.Message)
 		}
 	}
-	if n := target.n.Load(); n != 0 {
+	if n := target.N.Load(); n != 0 {
 		t.Fatalf("the redirect target saw %d connections", n)
 	}
 }

@@ -1,26 +1,13 @@
 package seed
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,24 +33,7 @@ import (
 
 // logs captures every log line of the test process (controller-runtime's
 // global logger), so tests can prove secrets never reach a log.
-var logs syncBuffer
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+var logs testenv.SyncBuffer
 
 func TestMain(m *testing.M) {
 	logf.SetLogger(funcr.New(func(prefix, args string) {
@@ -217,99 +187,6 @@ func (e *seedEnv) cbsl(name, endpoint, bucket, secret string) *kkpv1.ClusterBack
 func cluster(name, project, cbsl string) *kkpv1.Cluster {
 	return &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{kkpv1.ProjectIDLabel: project}},
 		Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: cbsl}}}}
-}
-
-// countingProxy forwards to an S3 endpoint and counts requests; TLS
-// proxies use a fresh self-signed certificate.
-type countingProxy struct {
-	*httptest.Server
-	n atomic.Int64
-}
-
-func newProxy(t *testing.T, target string, withTLS bool) *countingProxy {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &countingProxy{}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.n.Add(1)
-		rp.ServeHTTP(w, r)
-	}))
-	if withTLS {
-		p.Server.TLS = selfSigned(t)
-		p.Server.StartTLS()
-	} else {
-		p.Server.Start()
-	}
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *countingProxy) caPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Certificate().Raw})
-}
-
-func selfSigned(t *testing.T) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "s3"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-}
-
-// silentListener accepts connections, counts them, and never answers.
-type silentListener struct {
-	net.Listener
-	n atomic.Int64
-}
-
-func newSilentListener(t *testing.T, addr string) *silentListener {
-	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sl := &silentListener{Listener: l}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			sl.n.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return sl
 }
 
 // allowLoopback is the tests' endpoint policy: versitygw and the proxies

@@ -82,7 +82,7 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 		denied(t, create(e.cbsl("closed-port", fmt.Sprintf("http://127.0.0.1:%d", port), "backups", "good")), "refused: nothing listens there")
 	})
 	t.Run("silent endpoint answered within budget", func(t *testing.T) {
-		l := newSilentListener(t, "127.0.0.1:0")
+		l := testenv.StartSilentListener(t, "127.0.0.1:0")
 		start := time.Now()
 		err := create(e.cbsl("silent", "http://"+l.Addr().String(), "backups", "good"))
 		took := time.Since(start)
@@ -92,10 +92,10 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 		}
 	})
 	t.Run("self-signed TLS admitted only with caCert", func(t *testing.T) {
-		p := newProxy(t, s.Endpoint, true)
+		p := testenv.StartCountingProxy(t, s.Endpoint, true)
 		c := e.cbsl("self-signed", p.URL, "backups", "good")
 		denied(t, create(c.DeepCopy()), "signed by an unknown authority")
-		c.Spec.ObjectStorage.CACert = p.caPEM()
+		c.Spec.ObjectStorage.CACert = p.CAPEM()
 		if err := create(c); err != nil {
 			t.Fatal(err)
 		}
@@ -103,33 +103,33 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 	t.Run("metadata and loopback endpoints denied without a packet", func(t *testing.T) {
 		denied(t, create(e.cbsl("metadata", "http://169.254.169.254", "backups", "good")), "endpoint address 169.254.169.254 is not allowed: cloud metadata address")
 		denied(t, create(e.cbsl("ecs-metadata", "http://169.254.170.2", "backups", "good")), "cloud metadata address")
-		l := newSilentListener(t, "127.0.0.2:0")
+		l := testenv.StartSilentListener(t, "127.0.0.2:0")
 		denied(t, create(e.cbsl("loopback", "http://"+l.Addr().String(), "backups", "good")), "endpoint address 127.0.0.2 is not allowed: loopback address")
-		if n := l.n.Load(); n != 0 {
+		if n := l.N.Load(); n != 0 {
 			t.Fatalf("the denied endpoint saw %d connections, want 0", n)
 		}
 	})
 	t.Run("dry-run checked; second admission within TTL makes no S3 request", func(t *testing.T) {
-		p := newProxy(t, s.Endpoint, false)
+		p := testenv.StartCountingProxy(t, s.Endpoint, false)
 		c := e.cbsl("cached", p.URL, "backups", "good")
 		if err := create(c.DeepCopy(), client.DryRunAll); err != nil {
 			t.Fatal(err)
 		}
-		first := p.n.Load()
+		first := p.N.Load()
 		if first == 0 {
 			t.Fatal("dry-run create made no S3 request; it must be checked like a real one")
 		}
 		if err := create(c); err != nil {
 			t.Fatal(err)
 		}
-		if n := p.n.Load(); n != first {
+		if n := p.N.Load(); n != first {
 			t.Fatalf("second admission made %d S3 requests, want 0 (cached)", n-first)
 		}
 		bad := e.cbsl("cached-bad", p.URL, "no-such-bucket", "good")
 		denied(t, create(bad, client.DryRunAll), "does not exist")
 	})
 	t.Run("20 concurrent admissions make one S3 check", func(t *testing.T) {
-		p := newProxy(t, s.Endpoint, false)
+		p := testenv.StartCountingProxy(t, s.Endpoint, false)
 		var wg sync.WaitGroup
 		errs := make([]error, 20)
 		for i := range errs {
@@ -145,12 +145,12 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := p.n.Load(); n != 2 {
+		if n := p.N.Load(); n != 2 {
 			t.Fatalf("20 concurrent admissions made %d S3 requests, want 2 (one HeadBucket + one ListObjectsV2)", n)
 		}
 	})
 	t.Run("metadata-only update never re-checks, a spec change does", func(t *testing.T) {
-		p := newProxy(t, s.Endpoint, false)
+		p := testenv.StartCountingProxy(t, s.Endpoint, false)
 		c := e.cbsl("then-broken", p.URL, "backups", "good")
 		if err := create(c); err != nil {
 			t.Fatal(err)
