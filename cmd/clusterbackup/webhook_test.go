@@ -73,18 +73,25 @@ velero:
 	}
 }
 
+// writeKubeconfig writes dir/kubeconfig for the user the webhook runs as.
+func writeKubeconfig(t *testing.T, k *testenv.Kube, dir string) string {
+	t.Helper()
+	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
+	must(t, err)
+	kc, err := u.KubeConfig()
+	must(t, err)
+	p := filepath.Join(dir, "kubeconfig")
+	must(t, os.WriteFile(p, kc, 0o600))
+	return p
+}
+
 // TestWebhookServe runs `clusterbackup webhook` against a real API server:
 // health, readiness, a review over TLS, metrics, certificate rotation
 // without restart, and a graceful stop that finishes an in-flight review.
 func TestWebhookServe(t *testing.T) {
 	k := testenv.StartKube(t, testenv.KubeOptions{})
-	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
-	must(t, err)
-	kc, err := u.KubeConfig()
-	must(t, err)
 	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	must(t, os.WriteFile(kubeconfig, kc, 0o600))
+	kubeconfig := writeKubeconfig(t, k, dir)
 	certs := filepath.Join(dir, "certs")
 	ca1, err := testcert.Write(certs, "first")
 	must(t, err)
@@ -266,13 +273,8 @@ func must(t *testing.T, err error) {
 // same server: ready, and its validation path answers AdmissionReviews.
 func TestWebhookServeSeedMode(t *testing.T) {
 	k := testenv.StartKube(t, testenv.KubeOptions{})
-	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
-	must(t, err)
-	kc, err := u.KubeConfig()
-	must(t, err)
 	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	must(t, os.WriteFile(kubeconfig, kc, 0o600))
+	kubeconfig := writeKubeconfig(t, k, dir)
 	ca, err := testcert.Write(filepath.Join(dir, "certs"), "seed")
 	must(t, err)
 	port, health := freePort(t), freeHostPort(t)

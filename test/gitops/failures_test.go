@@ -115,15 +115,7 @@ func TestCMPFailures(t *testing.T) {
 // itself answers with an error result and a non-zero exit.
 func TestKRMFailureInKustomize(t *testing.T) {
 	kustomize := testenv.MustTool(t, "kustomize")
-	root := testenv.RepoRoot()
-	dir := t.TempDir()
-	for _, pat := range []string{"examples/fleet/*.yaml", "examples/krm/*.yaml"} {
-		files, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
-		for _, f := range files {
-			rel, _ := filepath.Rel(root, f)
-			copyFile(t, f, filepath.Join(dir, rel))
-		}
-	}
+	dir := copyKRMExample(t)
 	f := filepath.Join(dir, "examples", "fleet", "cluster-xkc6lgmfsn.yaml")
 	b, err := os.ReadFile(f)
 	must(t, err)

@@ -282,13 +282,10 @@ func viaCMP(t *testing.T, v variant, app application) []object {
 	return parseStream(t, runCmd(t, cmd))
 }
 
-// viaKRM runs the KRM function through the real kustomize CLI on a copy of
-// examples/krm (and the fleet it reads), with the function config's spec
-// set to the cluster and variant; clusterbackup is found on PATH, as the
-// example's exec.path says.
-func viaKRM(t *testing.T, v variant, id string) []object {
+// copyKRMExample copies examples/krm and the fleet it reads into a new
+// folder, keeping their paths relative to the repository root.
+func copyKRMExample(t *testing.T) string {
 	t.Helper()
-	kustomize := testenv.MustTool(t, "kustomize")
 	root := testenv.RepoRoot()
 	dir := t.TempDir()
 	for _, pat := range []string{"examples/fleet/*.yaml", "examples/krm/*.yaml"} {
@@ -298,6 +295,17 @@ func viaKRM(t *testing.T, v variant, id string) []object {
 			copyFile(t, f, filepath.Join(dir, rel))
 		}
 	}
+	return dir
+}
+
+// viaKRM runs the KRM function through the real kustomize CLI on a copy of
+// examples/krm (and the fleet it reads), with the function config's spec
+// set to the cluster and variant; clusterbackup is found on PATH, as the
+// example's exec.path says.
+func viaKRM(t *testing.T, v variant, id string) []object {
+	t.Helper()
+	kustomize := testenv.MustTool(t, "kustomize")
+	dir := copyKRMExample(t)
 	fnFile := filepath.Join(dir, "examples", "krm", "render.yaml")
 	b, err := os.ReadFile(fnFile)
 	if err != nil {
