@@ -40,9 +40,10 @@ tools: ## Build every tool the tests need into the cache (no-op when cached).
 	$(TOOLS) install controller-gen $(TEST_TOOLS)
 
 .PHONY: test
-test: tools ## Install what the tests need, then run unit, integration and short fuzz tests.
+test: tools ## Install what the tests need, then run unit, integration and short fuzz tests, then lint.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory lint
 
 .PHONY: e2e
 e2e: ## Velero end to end: render, apply, back up to S3, restore, download (also part of test).
@@ -76,9 +77,11 @@ verify: generate ## Regenerate, then fail if the committed files differ.
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "verify: untracked generated files" >&2; exit 1; }
 
 .PHONY: lint
-lint: ## gofmt and go vet.
+lint: ## gofmt, go vet and staticcheck (built into the tool cache).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
+	$(TOOLS) install staticcheck
+	$$($(TOOLS) path staticcheck) ./...
 
 .PHONY: clean
 clean: ## Remove build output (not the tool cache).

@@ -26,6 +26,7 @@ declare -A VERSION=(
   [controller-gen]=v0.23.0
   [velero]=v1.18.3
   [velero-plugin-for-aws]=v1.14.3
+  [staticcheck]=v0.8.2
 )
 
 dir_of() { echo "$CACHE/$1-${VERSION[$1]}"; }
@@ -53,6 +54,7 @@ build() { # build NAME OUTDIR
         kubeconform) pkg=github.com/yannh/kubeconform/cmd/kubeconform ;;
         controller-gen) pkg=sigs.k8s.io/controller-tools/cmd/controller-gen ;;
         velero-plugin-for-aws) pkg=github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws ;;
+        staticcheck) pkg=honnef.co/go/tools/cmd/staticcheck ;;
         *) echo "tools.sh: unknown tool $name" >&2; return 1 ;;
       esac
       GOBIN="$out" go install -trimpath -ldflags "-s -w" "$pkg@$v" ;;

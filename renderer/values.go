@@ -119,7 +119,7 @@ func credentialValues(in Input, opts Options) (map[string]any, error) {
 	}
 	c, err := creds.FromSecretData(in.Secret.Data, ref.Key, "")
 	if err != nil {
-		return nil, fmt.Errorf("Secret %q named by ClusterBackupStorageLocation %q: %w", nsName(in.Secret.Namespace, in.Secret.Name), in.CBSL.Name, err)
+		return nil, fmt.Errorf("credentials Secret %q named by ClusterBackupStorageLocation %q: %w", nsName(in.Secret.Namespace, in.Secret.Name), in.CBSL.Name, err)
 	}
 	inline := map[string]any{"accessKeyId": c.AccessKeyID, "secretAccessKey": c.SecretAccessKey}
 	if c.SessionToken != "" {

@@ -1,9 +1,9 @@
 package v1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 // GroupVersion is the API group and version of KKP's seed objects.
@@ -11,15 +11,18 @@ var GroupVersion = schema.GroupVersion{Group: "kubermatic.k8c.io", Version: "v1"
 
 var (
 	// SchemeBuilder registers this package's types with a runtime.Scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds this package's types to a runtime.Scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
 
-func init() {
-	SchemeBuilder.Register(&ClusterBackupStorageLocation{}, &ClusterBackupStorageLocationList{})
-	SchemeBuilder.Register(&Cluster{}, &ClusterList{})
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion,
+		&ClusterBackupStorageLocation{}, &ClusterBackupStorageLocationList{},
+		&Cluster{}, &ClusterList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
 }
 
 // Kind names, for error messages and input decoding.

@@ -145,11 +145,11 @@ func TestDiffReadsJSONRenders(t *testing.T) {
 	if _, stderr, code := runCLI(t, "", nil, "render", "-o", from, "--format", "json"); code != 0 {
 		t.Fatalf("render: %d %s", code, stderr)
 	}
-	stdout, stderr, code := runCLI(t, "", nil, "diff", "--from", from)
+	_, stderr, code := runCLI(t, "", nil, "diff", "--from", from)
 	if code != 2 || !strings.Contains(stderr, "give exactly one of --to and -f") {
 		t.Fatalf("diff without a new render: exit %d, %s", code, stderr)
 	}
-	stdout, stderr, code = runCLI(t, "", nil, "diff", "--from", from, "-f", filepath.Join(testenv.RepoRoot(), "examples", "fleet"))
+	stdout, stderr, code := runCLI(t, "", nil, "diff", "--from", from, "-f", filepath.Join(testenv.RepoRoot(), "examples", "fleet"))
 	if code != 0 || strings.Count(stdout, "0 created, 0 changed, 0 removed, 0 dangerous") != 3 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}

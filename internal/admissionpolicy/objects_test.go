@@ -28,13 +28,6 @@ func bsl(name, bucket, endpoint, prefix string) *velerov1.BackupStorageLocation 
 	return b
 }
 
-// managedBSL is the managed BSL exactly as the chart renders it.
-func managedBSL() *velerov1.BackupStorageLocation {
-	b := bsl(sampleBSL, sampleBucket, sampleEndpoint, samplePrefix)
-	b.Spec.Default = true
-	return b
-}
-
 // backup is a Backup with every default already filled.
 func backup(name string) *velerov1.Backup {
 	return &velerov1.Backup{

@@ -26,6 +26,7 @@ var Versions = map[string]string{
 	"controller-gen":        "v0.23.0",
 	"velero":                "v1.18.3",
 	"velero-plugin-for-aws": "v1.14.3",
+	"staticcheck":           "v0.8.2",
 }
 
 // RepoRoot returns the repository's root directory.

@@ -133,7 +133,7 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 			ini = secretData(t, o, "cloud")
 		}
 		o.SetManagedFields(nil)
-		if err := uc.Admin.Patch(ctx, o, client.Apply, client.FieldOwner("e2e-gitops"), client.ForceOwnership); err != nil {
+		if err := uc.Admin.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("e2e-gitops"), client.ForceOwnership); err != nil {
 			t.Fatalf("apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 		}
 	}

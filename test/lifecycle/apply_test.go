@@ -65,7 +65,7 @@ func syncRender(t *testing.T, c client.Client, prev, next []*unstructured.Unstru
 		attempts := 0
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(250 * time.Millisecond) {
 			attempts++
-			err = c.Patch(ctx, o, client.Apply, client.FieldOwner(fieldManager), client.ForceOwnership)
+			err = c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner(fieldManager), client.ForceOwnership)
 			if err == nil || time.Now().After(deadline) {
 				break
 			}
