@@ -7,8 +7,8 @@ import (
 )
 
 // TestMatrix renders the three example clusters through every GitOps path,
-// for three option sets (defaults, the hardened overlay, a registry mirror
-// without node-agent), and requires the
+// for four option sets (defaults, the hardened overlay, a registry mirror
+// without node-agent, disabled with the hardened overlay), and requires the
 // same object set as the library (order-independent; objects compared as
 // canonical JSON). No normalization is needed: the chart adds no Helm
 // labels (its managed-by label is clusterbackup's), kustomize's function

@@ -29,8 +29,9 @@ import (
 // each path's users express it.
 type variant struct {
 	name string
-	// opts are the library's options.
+	// opts are the library's options, lc the cluster's life cycle.
 	opts renderer.Options
+	lc   renderer.Lifecycle
 	// cliArgs are the render CLI's flags.
 	cliArgs []string
 	// argoEnv are plugin env variables (ARGOCD_ENV_<key>).
@@ -64,6 +65,20 @@ var variants = []variant{
 		helmSet:    []string{"image.registry=registry.example.com/mirror", "nodeAgent.enabled=false"},
 		fluxValues: map[string]any{"image": map[string]any{"registry": "registry.example.com/mirror"}, "nodeAgent": map[string]any{"enabled": false}},
 	},
+	{
+		// The library skips the overlay for a disabled release; the helm CLI
+		// path and Flux still run it (and the hardened patches match
+		// nothing), which must not change a kept object.
+		name:           "disabled-hardened",
+		opts:           renderer.Options{Overlay: "hardened"},
+		lc:             renderer.Lifecycle{Disabled: true},
+		cliArgs:        []string{"--overlay", "hardened", "--disable"},
+		argoEnv:        map[string]string{"OVERLAY": "hardened", "LIFECYCLE": "disabled"},
+		krmSpec:        map[string]any{"overlay": "hardened", "lifecycle": "disabled"},
+		helmSet:        []string{"disabled=true"},
+		fluxValues:     map[string]any{"disabled": true},
+		fluxPostRender: true,
+	},
 }
 
 // viaLibrary renders with the renderer package: the reference.
@@ -73,7 +88,7 @@ func viaLibrary(t *testing.T, v variant, in renderer.Input) []object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := r.Render(context.Background(), in)
+	res, err := r.RenderLifecycle(context.Background(), in, v.lc)
 	if err != nil {
 		t.Fatal(err)
 	}
