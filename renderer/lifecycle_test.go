@@ -3,14 +3,12 @@ package renderer
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -140,8 +138,7 @@ func splitPath(p string) []string {
 // locations (the chart computes their prefixes itself) and the disabled
 // release are the chart's, so Flux and CI get them too.
 func TestLifecycleHelmParity(t *testing.T) {
-	helm := testenv.MustTool(t, "helm")
-	chartDir := filepath.Join(testenv.RepoRoot(), "charts", "velero-managed")
+	testenv.MustTool(t, "helm")
 	for name, tc := range map[string]struct {
 		golden string
 		lc     func(in Input) Lifecycle
@@ -163,23 +160,9 @@ func TestLifecycleHelmParity(t *testing.T) {
 				t.Fatal(err)
 			}
 			mergeInto(vals, LifecycleValues(lc))
-			b, err := yaml.Marshal(vals)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := filepath.Join(t.TempDir(), "values.yaml")
-			if err := os.WriteFile(f, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			args := append([]string{"template", ReleaseName, chartDir, "--namespace", "velero", "--include-crds", "-f", f}, HelmTemplateArgs(opts)...)
-			cmd := exec.Command(helm, args...)
-			cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, exitStderr(err))
-			}
+			viaHelm := helmTemplate(t, vals, opts)
 			lib := renderLC(t, opts, in, lc)
-			testenv.CompareObjectSets(t, "helm template vs library", objectSet(t, parseStream(t, out)), objectSet(t, lib))
+			testenv.CompareObjectSets(t, "helm template vs library", objectSet(t, viaHelm), objectSet(t, lib))
 			if lc.Disabled && find(lib, "Deployment", "velero") != nil {
 				t.Error("the disabled release renders the Velero Deployment")
 			}

@@ -54,8 +54,7 @@ func parseStream(t *testing.T, stream []byte) []*unstructured.Unstructured {
 // values Values computes and asserts the same object set as the library
 // (every case without an overlay, CRDs included).
 func TestHelmCLIParity(t *testing.T) {
-	helm := testenv.MustTool(t, "helm")
-	chartDir := filepath.Join(testenv.RepoRoot(), "charts", "velero-managed")
+	testenv.MustTool(t, "helm")
 	for _, tc := range goldenCases {
 		if tc.opts.Overlay != "" {
 			continue
@@ -66,21 +65,7 @@ func TestHelmCLIParity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := yaml.Marshal(vals)
-			if err != nil {
-				t.Fatal(err)
-			}
-			valuesFile := filepath.Join(t.TempDir(), "values.yaml")
-			if err := os.WriteFile(valuesFile, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			args := append([]string{"template", ReleaseName, chartDir, "--namespace", "velero", "--include-crds", "-f", valuesFile}, HelmTemplateArgs(tc.opts)...)
-			cmd := exec.Command(helm, args...)
-			cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, exitStderr(err))
-			}
+			viaHelm := helmTemplate(t, vals, tc.opts)
 			r, err := New(tc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -93,9 +78,34 @@ func TestHelmCLIParity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			testenv.CompareObjectSets(t, "helm template vs library", objectSet(t, parseStream(t, out)), objectSet(t, lib))
+			testenv.CompareObjectSets(t, "helm template vs library", objectSet(t, viaHelm), objectSet(t, lib))
 		})
 	}
+}
+
+// helmTemplate runs the real `helm template` on the chart with vals (as a
+// values file) and the options' --kube-version and --api-versions, CRDs
+// included, and returns the objects.
+func helmTemplate(t *testing.T, vals map[string]any, opts Options) []*unstructured.Unstructured {
+	t.Helper()
+	helm := testenv.MustTool(t, "helm")
+	b, err := yaml.Marshal(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valuesFile := filepath.Join(t.TempDir(), "values.yaml")
+	if err := os.WriteFile(valuesFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	chartDir := filepath.Join(testenv.RepoRoot(), "charts", "velero-managed")
+	args := append([]string{"template", ReleaseName, chartDir, "--namespace", "velero", "--include-crds", "-f", valuesFile}, HelmTemplateArgs(opts)...)
+	cmd := exec.Command(helm, args...)
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, exitStderr(err))
+	}
+	return parseStream(t, out)
 }
 
 func exitStderr(err error) string {
