@@ -146,13 +146,48 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 	must(t, err)
 	kc, err := u.KubeConfig()
 	must(t, err)
-	uc.velero = testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini})
+	uc.velero = testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: serverArgs(t, objs)})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("velero log of %s (tail):\n%s", id, tail(uc.velero.Log(), 60))
 		}
 	})
 	return uc
+}
+
+// serverArgs returns the rendered Velero container's server flags, except
+// those testenv.StartVelero sets for a process outside a cluster (uploader,
+// features, metrics address), so the real server runs with the flags we
+// ship and would refuse one it does not know.
+func serverArgs(t *testing.T, objs []*unstructured.Unstructured) []string {
+	t.Helper()
+	for _, o := range objs {
+		if o.GetKind() != "Deployment" || o.GetName() != "velero" {
+			continue
+		}
+		containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		for _, c := range containers {
+			c := c.(map[string]any)
+			if c["name"] != "velero" {
+				continue
+			}
+			var out []string
+			args, _, _ := unstructured.NestedStringSlice(c, "args")
+			for _, a := range args {
+				switch {
+				case a == "server", strings.HasPrefix(a, "--uploader-type"), strings.HasPrefix(a, "--features"), strings.HasPrefix(a, "--metrics-address"):
+				default:
+					out = append(out, a)
+				}
+			}
+			if len(out) == 0 {
+				t.Fatal("the rendered velero container has no server flags to pass on")
+			}
+			return out
+		}
+	}
+	t.Fatal("the render holds no velero Deployment")
+	return nil
 }
 
 func secretData(t *testing.T, o *unstructured.Unstructured, key string) []byte {
