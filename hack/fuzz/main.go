@@ -1,16 +1,17 @@
 // Command fuzz runs every fuzz target in the module for a short time, one
 // after another, for `make fuzz` (and so for `make test`).
 //
-// A target fails when the fuzzer writes a failing input to
-// testdata/fuzz/<Target>/ (the input is printed), or when `go test` fails in
-// any way this command does not recognise (the whole output is printed).
+// A target fails at once when the fuzzer writes a failing input to
+// testdata/fuzz/<Target>/ (the input is printed, with the command that
+// reruns it).
 //
 // Go's fuzzing engine also fails now and then without having found anything:
 // at the -fuzztime boundary it can report "context deadline exceeded"
 // (golang/go#51484), and a worker can die with "fuzzing process hung or
 // terminated unexpectedly" (golang/go#56238). Neither writes a failing input.
-// Such a run is retried, up to -retries times; a target that does nothing but
-// flake still fails, so a real hang cannot hide behind the retry.
+// So a run that fails without a failing input is retried, up to -retries
+// times; one that fails every time (a hang, a build error, a failing seed)
+// still fails, with its whole output printed.
 //
 // Usage:
 //
@@ -100,16 +101,17 @@ func run(t target, fuzztime string, retries int) error {
 			}
 			return fmt.Errorf("the fuzzer found a failing input; rerun it with: go test -run '%s/%s' %s", t.name, filepath.Base(written[0]), t.dir)
 		}
-		flake := engineFlake(out)
-		if flake == "" {
-			os.Stderr.Write(out)
-			return fmt.Errorf("go test failed: %w", runErr)
+		// No failing input: an engine flake, or a failure that repeats
+		// (a build error, a seed that fails). Retrying tells them apart.
+		why := engineFlake(out)
+		if why == "" {
+			why = "go test failed (" + runErr.Error() + "): " + failReason(out)
 		}
 		if attempt == retries {
 			os.Stderr.Write(out)
-			return fmt.Errorf("the fuzzing engine failed %d times in a row with %q and no failing input; a target that hangs every time is a bug", attempt+1, flake)
+			return fmt.Errorf("failed %d times in a row without a failing input, last with %q; a failure that repeats is not a flake", attempt+1, why)
 		}
-		fmt.Printf("again %s: the fuzzing engine reported %q without a failing input (a known Go flake); retrying\n", t, flake)
+		fmt.Printf("again %s: %q without a failing input; retrying\n", t, why)
 	}
 }
 
@@ -149,6 +151,23 @@ func newFiles(before, after map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// failReason returns the first message line under the "--- FAIL:" lines
+// of go test's output, or its last line.
+func failReason(out []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	failed := false
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "--- FAIL:"):
+			failed = true
+		case failed:
+			return l
+		}
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // lastLine returns the last line of out that starts with prefix, trimmed.

@@ -60,3 +60,14 @@ func TestNewFiles(t *testing.T) {
 		t.Errorf("newFiles(same, same) = %v, want none", got)
 	}
 }
+
+func TestFailReason(t *testing.T) {
+	for out, want := range map[string]string{
+		"fuzz: elapsed: 5s\n--- FAIL: FuzzX (5.01s)\n    context deadline exceeded\nFAIL\nexit status 1\n": "context deadline exceeded",
+		"# pkg\n./x_test.go:3:1: syntax error\nFAIL\tpkg [build failed]\n":                                 "FAIL\tpkg [build failed]",
+	} {
+		if got := failReason([]byte(out)); got != want {
+			t.Errorf("failReason(%q) = %q, want %q", out, got, want)
+		}
+	}
+}
