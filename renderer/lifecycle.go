@@ -76,9 +76,10 @@ type Lifecycle struct {
 }
 
 // Validate checks the life cycle for in: each previous location's CBSL
-// (ValidateCBSL) and that it belongs to the cluster's project, unique BSL names other than the managed one, and no
-// previous location equal to or nested with the managed prefix on the same
-// storage (Velero would mark one of them invalid).
+// (ValidateCBSL) and that it belongs to the cluster's project, unique BSL
+// names other than the managed one, and no previous location equal to or
+// nested with the managed prefix on the same storage (Velero would mark one
+// of them invalid).
 func (lc Lifecycle) Validate(in Input, opts Options) field.ErrorList {
 	var errs field.ErrorList
 	root := field.NewPath("lifecycle")
@@ -189,11 +190,5 @@ func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) 
 		return Result{Input: in}, nil
 	}
 	mergeInto(vals, LifecycleValues(lc))
-	ms, err := r.renderCached(vals)
-	if err != nil {
-		return Result{}, fmt.Errorf("cluster %q: %w", in.ClusterID(), err)
-	}
-	out := make([]Manifest, 0, len(r.crds)+len(ms))
-	out = append(append(out, r.crds...), ms...)
-	return Result{Input: in, Manifests: out}, nil
+	return r.renderValues(in, vals)
 }

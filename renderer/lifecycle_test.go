@@ -2,6 +2,7 @@ package renderer
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -191,8 +192,10 @@ func TestOverlaysTouchOnlyDroppedObjects(t *testing.T) {
 			opts := base
 			opts.Overlay = ov
 			withOverlay := objectSet(t, renderLC(t, opts, in, Lifecycle{}))
+			all := maps.Clone(plain)
+			maps.Copy(all, withOverlay)
 			touched := 0
-			for key := range union(plain, withOverlay) {
+			for key := range all {
 				if plain[key] == withOverlay[key] {
 					continue
 				}
@@ -206,17 +209,6 @@ func TestOverlaysTouchOnlyDroppedObjects(t *testing.T) {
 			}
 		})
 	}
-}
-
-func union(a, b map[string]string) map[string]bool {
-	out := map[string]bool{}
-	for k := range a {
-		out[k] = true
-	}
-	for k := range b {
-		out[k] = true
-	}
-	return out
 }
 
 func TestDisabledKeepsDataDropsWorkloads(t *testing.T) {

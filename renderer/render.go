@@ -90,6 +90,12 @@ func (r *Renderer) Render(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	return r.renderValues(in, vals)
+}
+
+// renderValues renders in's release for vals: the CRDs, then the
+// templated objects from the shape cache.
+func (r *Renderer) renderValues(in Input, vals map[string]any) (Result, error) {
 	ms, err := r.renderCached(vals)
 	if err != nil {
 		return Result{}, fmt.Errorf("cluster %q: %w", in.ClusterID(), err)

@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -24,25 +25,22 @@ func (p *Params) Lifecycle(in renderer.Input, cbsls []renderer.Sourced[*kkpv1.Cl
 	default:
 		return lc, fmt.Errorf("parameter %s=%q (from %s): must be %s, %s or %s", ParamLifecycle, v, p.Source(ParamLifecycle), LifecycleEnabled, LifecycleDisabled, LifecyclePurged)
 	}
+	bad := func(rule string) error {
+		return fmt.Errorf("parameter %s=%q (from %s): %s", ParamPreviousLocations, p.Get(ParamPreviousLocations), p.Source(ParamPreviousLocations), rule)
+	}
 	for _, name := range p.List(ParamPreviousLocations) {
-		var found *kkpv1.ClusterBackupStorageLocation
-		var names []string
-		for _, c := range cbsls {
-			names = append(names, c.Object.Name)
-			if c.Object.Name == name {
-				found = c.Object
-			}
-		}
-		bad := func(rule string) error {
-			return fmt.Errorf("parameter %s=%q (from %s): %s", ParamPreviousLocations, p.Get(ParamPreviousLocations), p.Source(ParamPreviousLocations), rule)
-		}
+		i := slices.IndexFunc(cbsls, func(c renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]) bool { return c.Object.Name == name })
 		switch {
-		case found == nil:
+		case i < 0:
+			names := make([]string, len(cbsls))
+			for j, c := range cbsls {
+				names[j] = c.Object.Name
+			}
 			return lc, bad(fmt.Sprintf("no ClusterBackupStorageLocation %q among the inputs; add the old CBSL to the inputs (CBSLs: %s)", name, strings.Join(names, ", ")))
-		case in.CBSL != nil && found.Name == in.CBSL.Name:
+		case in.CBSL != nil && name == in.CBSL.Name:
 			return lc, bad(fmt.Sprintf("%q is the CBSL cluster %s uses now, not a previous one", name, in.ClusterID()))
 		}
-		lc.Previous = append(lc.Previous, renderer.PreviousLocation{CBSL: found})
+		lc.Previous = append(lc.Previous, renderer.PreviousLocation{CBSL: cbsls[i].Object})
 	}
 	return lc, nil
 }
