@@ -9,3 +9,10 @@ import "embed"
 //
 //go:embed fleet/*.yaml
 var Fleet embed.FS
+
+// KKP holds kkp/*.yaml: Clusters, ClusterBackupStorageLocations and their
+// credential Secrets exactly as KKP's dashboard and controllers write them
+// (kkp/README.md). Tests of every command and both webhooks use them.
+//
+//go:embed kkp/*.yaml
+var KKP embed.FS

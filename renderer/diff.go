@@ -15,6 +15,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // ObjectRef identifies a rendered object independently of its version.
@@ -177,7 +178,7 @@ func locationOf(o *unstructured.Unstructured) storageLoc {
 	b, _, _ := unstructured.NestedString(o.Object, "spec", "objectStorage", "bucket")
 	p, _, _ := unstructured.NestedString(o.Object, "spec", "objectStorage", "prefix")
 	e, _, _ := unstructured.NestedString(o.Object, "spec", "config", "s3Url")
-	return storageLoc{bucket: b, endpoint: strings.ToLower(strings.TrimRight(strings.TrimSpace(e), "/")), prefix: prefix.Normalize(p)}
+	return storageLoc{bucket: b, endpoint: storage.CanonicalEndpoint(e), prefix: prefix.Normalize(p)}
 }
 
 func keptElsewhere(l storageLoc, news map[ObjectRef]*unstructured.Unstructured) bool {

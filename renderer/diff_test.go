@@ -58,7 +58,7 @@ func TestDiff(t *testing.T) {
 		"switch without previous location": {
 			old: base, new: []*unstructured.Unstructured{crd, ns, deploy, bsl("default", "bkt", "b/p/c")},
 			backups: backups, changed: 1,
-			dangerous: []string{`BackupStorageLocation velero/default: the BSL moves away from bucket bkt at https://s3.example.com prefix "a/p/c", which still holds 2 backup(s) (b1, b2)`},
+			dangerous: []string{`BackupStorageLocation velero/default: the BSL moves away from bucket bkt at https://s3.example.com:443 prefix "a/p/c", which still holds 2 backup(s) (b1, b2)`},
 		},
 		"switch without backups": {
 			old: base, new: []*unstructured.Unstructured{crd, ns, deploy, bsl("default", "bkt", "b/p/c")}, changed: 1,

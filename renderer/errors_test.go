@@ -22,7 +22,9 @@ spec:
     prefix: %q
   config:
     region: eu-central-1
-`, name, project, provider, bucket, prefix)
+  credential:
+    name: %s-credentials
+`, name, project, provider, bucket, prefix, name)
 }
 
 func clusterDoc(name, project, cbsl string) string {
@@ -163,7 +165,7 @@ func TestNoNestingAcrossStorage(t *testing.T) {
 
 // TestAllErrorsReported: a fleet with several problems reports each.
 func TestAllErrorsReported(t *testing.T) {
-	stream := fleetDocs(cbslDoc("loc", "proj1", "aws", "b", ""), clusterDoc("c1", "", "loc"), clusterDoc("c2", "proj1", "missing"))
+	stream := fleetDocs(cbslDoc("loc", "proj1", "aws", "bkt", ""), clusterDoc("c1", "", "loc"), clusterDoc("c2", "proj1", "missing"))
 	_, err := ParseInputs("fleet.yaml", strings.NewReader(stream))
 	if err == nil || !strings.Contains(err.Error(), "2 problems") || !strings.Contains(err.Error(), `Cluster "c1"`) || !strings.Contains(err.Error(), `Cluster "c2"`) {
 		t.Fatalf("err = %v", err)

@@ -2,15 +2,49 @@ package renderer
 
 import (
 	"fmt"
-	corev1 "k8s.io/api/core/v1"
+	"io"
+	"io/fs"
 	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
+
+// LoadInputs reads files, directories and "-" (standard input) with the one
+// input loader (internal/input) and matches the objects into a fleet with
+// BuildFleet.
+func LoadInputs(paths ...string) ([]Input, error) {
+	objs, err := input.Load(nil, paths...)
+	if err != nil {
+		return nil, err
+	}
+	return BuildFleet(objs)
+}
+
+// LoadInputsFS is LoadInputs on a file system (for example the embedded
+// example fleet); no paths means ".".
+func LoadInputsFS(fsys fs.FS, paths ...string) ([]Input, error) {
+	objs, err := input.LoadFS(fsys, paths...)
+	if err != nil {
+		return nil, err
+	}
+	return BuildFleet(objs)
+}
+
+// ParseInputs is LoadInputs on one multi-document YAML or JSON stream; name
+// is used in error messages.
+func ParseInputs(name string, r io.Reader) ([]Input, error) {
+	objs := &input.Objects{}
+	if err := objs.Parse(name, r); err != nil {
+		return nil, err
+	}
+	return BuildFleet(objs)
+}
 
 // BuildFleet matches decoded objects into Inputs, one per Cluster, sorted by
 // cluster ID. Each Cluster gets the CBSL its backupConfig names and that
@@ -21,10 +55,10 @@ import (
 // or CBSLs, and two clusters whose prefixes nest on the same storage. Every
 // problem is reported, not only the first. CBSLs and Secrets no Cluster uses
 // are ignored.
-func BuildFleet(objs Objects) ([]Input, error) {
+func BuildFleet(objs *input.Objects) ([]Input, error) {
 	var errs []error
 
-	cbsls := map[string][]Sourced[*kkpv1.ClusterBackupStorageLocation]{}
+	cbsls := map[string][]input.Sourced[*kkpv1.ClusterBackupStorageLocation]{}
 	seenCBSL := map[string]string{}
 	for _, c := range objs.CBSLs {
 		key := nsName(c.Object.Namespace, c.Object.Name)
@@ -63,24 +97,27 @@ func BuildFleet(objs Objects) ([]Input, error) {
 			key := nsName(in.CBSL.Namespace, in.CBSL.Name)
 			if !checkedCBSL[key] {
 				checkedCBSL[key] = true
-				if el := ValidateCBSL(in.CBSL); len(el) > 0 {
+				if el, _ := storage.ValidateCBSL(in.CBSL, nil); len(el) > 0 {
 					badCBSL[key] = true
 					errs = append(errs, cbslError(in.CBSLSource, in.CBSL, el))
 				}
 			}
 			if badCBSL[key] {
 				// Reported once with the CBSL; still check the Cluster itself.
-				if el := ValidateCluster(c, in.CBSL); len(el) > 0 {
+				if el := storage.ValidateCluster(c, in.CBSL, in.CBSL.Namespace); len(el) > 0 {
 					errs = append(errs, clusterError(sc.Source, c, el))
 				}
 				continue
 			}
-			in.Secret = findSecret(objs, in.CBSL)
+			if ref := in.CBSL.Spec.Credential; ref != nil {
+				in.Secret = objs.Secret(in.CBSL.Namespace, ref.Name)
+			}
 		}
-		if el := ValidateCluster(c, in.CBSL); len(el) > 0 {
+		if el := storage.ValidateCluster(c, in.CBSL, input.DefaultNamespace); len(el) > 0 {
 			errs = append(errs, clusterError(sc.Source, c, el))
 			continue
 		}
+		in.checked.cluster, in.checked.cbsl = in.Cluster, in.CBSL
 		inputs = append(inputs, in)
 	}
 	errs = append(errs, checkNesting(inputs)...)
@@ -94,23 +131,10 @@ func BuildFleet(objs Objects) ([]Input, error) {
 	return inputs, nil
 }
 
-// findSecret returns the CBSL's credential Secret: same name, in the CBSL's
-// namespace (a Secret without namespace matches any).
-func findSecret(objs Objects, cbsl *kkpv1.ClusterBackupStorageLocation) *corev1.Secret {
-	if cbsl.Spec.Credential == nil {
-		return nil
-	}
-	for _, s := range objs.Secrets {
-		if s.Object.Name == cbsl.Spec.Credential.Name && (s.Object.Namespace == "" || s.Object.Namespace == cbsl.Namespace) {
-			return s.Object
-		}
-	}
-	return nil
-}
-
-// storageKey identifies one object store: endpoint and bucket.
+// storageKey identifies one object store: the canonical endpoint and the
+// bucket.
 func storageKey(in Input) string {
-	return strings.ToLower(strings.TrimSuffix(in.CBSL.Spec.Config["s3Url"], "/")) + "\x00" + in.CBSL.Spec.ObjectStorage.Bucket
+	return storage.CanonicalEndpoint(in.CBSL.Spec.Config[storage.ConfigS3URL]) + "\x00" + in.CBSL.Spec.ObjectStorage.Bucket
 }
 
 // checkNesting refuses two clusters on the same storage whose prefixes nest:

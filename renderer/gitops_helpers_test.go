@@ -20,7 +20,7 @@ func TestNewSingleMatchesNew(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := NewSingle(opts)
+		b, err := New(single(opts))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,4 +48,9 @@ func TestNewSingleMatchesNew(t *testing.T) {
 			}
 		}
 	}
+}
+
+func single(o Options) Options {
+	o.Single = true
+	return o
 }

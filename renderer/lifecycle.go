@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // The life cycle of a cluster's release never loses backups (docs/lifecycle.md):
@@ -76,7 +76,7 @@ type Lifecycle struct {
 }
 
 // Validate checks the life cycle for in: each previous location's CBSL
-// (ValidateCBSL) and that it belongs to the cluster's project, unique BSL
+// (storage.ValidateCBSL) and that it belongs to the cluster's project, unique BSL
 // names other than the managed one, and no previous location equal to or
 // nested with the managed prefix on the same storage (Velero would mark one
 // of them invalid).
@@ -98,10 +98,8 @@ func (lc Lifecycle) Validate(in Input, opts Options) field.ErrorList {
 			errs = append(errs, field.Required(fp.Child("cbsl"), "the old ClusterBackupStorageLocation is required"))
 			continue
 		}
-		for _, e := range ValidateCBSL(p.CBSL) {
-			e.Field = fp.Child("cbsl").String() + "." + e.Field
-			errs = append(errs, e)
-		}
+		el, _ := storage.ValidateCBSL(p.CBSL, fp.Child("cbsl"))
+		errs = append(errs, el...)
 		if pid := p.CBSL.Labels[kkpv1.ProjectIDLabel]; pid != in.ProjectID() {
 			errs = append(errs, field.Forbidden(fp.Child("cbsl").Child("metadata", "labels").Key(kkpv1.ProjectIDLabel),
 				fmt.Sprintf("ClusterBackupStorageLocation %q belongs to project %q, not to the cluster's project %q; a previous location must be the project's own storage", p.CBSL.Name, pid, in.ProjectID())))
@@ -123,17 +121,12 @@ func (lc Lifecycle) Validate(in Input, opts Options) field.ErrorList {
 			continue // reported by ValidateCBSL
 		}
 		cur := in.CBSL.Spec.ObjectStorage
-		if os.Bucket == cur.Bucket && sameEndpoint(p.CBSL.Spec.Config["s3Url"], in.CBSL.Spec.Config["s3Url"]) && prefix.Nested(old, managedPrefix) {
+		if os.Bucket == cur.Bucket && storage.SameEndpoint(p.CBSL.Spec.Config[storage.ConfigS3URL], in.CBSL.Spec.Config[storage.ConfigS3URL]) && prefix.Nested(old, managedPrefix) {
 			errs = append(errs, field.Invalid(fp.Child("cbsl"), old, fmt.Sprintf(
 				"the previous prefix and the managed prefix %q are the same or nested on bucket %q; Velero would mark one of the BSLs invalid", managedPrefix, os.Bucket)))
 		}
 	}
 	return errs
-}
-
-func sameEndpoint(a, b string) bool {
-	n := func(s string) string { return strings.ToLower(strings.TrimRight(strings.TrimSpace(s), "/")) }
-	return n(a) == n(b)
 }
 
 // LifecycleValues returns the chart values a life cycle adds: disabled,
@@ -191,4 +184,25 @@ func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) 
 	}
 	mergeInto(vals, LifecycleValues(lc))
 	return r.renderValues(in, vals)
+}
+
+// KKPBSLName is the name KKP's own controller gives a user cluster's BSL
+// (pkg/ee/cluster-backup/user-cluster/velero-controller).
+const KKPBSLName = "default-cluster-backup-bsl"
+
+// KKPPreviousLocation returns the location KKP's own controller used for
+// in's cluster, as a previous location, for a cluster moved from KKP's
+// controller to clusterbackup: KKP replaces the CBSL prefix with
+// <projectID>/<clusterID>, clusterbackup appends the IDs to it. The BSL is
+// named KKPBSLName, so it takes over KKP's BSL object in place (read-only,
+// no longer the default) and the Backups that name it keep a valid storage
+// location. ok is false when the CBSL has no prefix: then both layouts are
+// the same location and nothing needs keeping.
+func KKPPreviousLocation(in Input) (p PreviousLocation, ok bool) {
+	if in.CBSL == nil || in.CBSL.Spec.ObjectStorage == nil || prefix.Normalize(in.CBSL.Spec.ObjectStorage.Prefix) == "" {
+		return PreviousLocation{}, false
+	}
+	old := in.CBSL.DeepCopy()
+	old.Spec.ObjectStorage.Prefix = "" // the chart appends <projectID>/<clusterID>
+	return PreviousLocation{Name: KKPBSLName, CBSL: old}, true
 }

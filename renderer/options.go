@@ -1,6 +1,9 @@
 package renderer
 
-import "runtime"
+import (
+	"fmt"
+	"runtime"
+)
 
 // DefaultKubeVersion is the Kubernetes version rendered for unless
 // Options.KubeVersion says otherwise (Helm's own default is v1.20).
@@ -73,6 +76,27 @@ type Options struct {
 	// Concurrency is the number of clusters RenderFleet renders at once.
 	// Default runtime.GOMAXPROCS(0).
 	Concurrency int
+	// Single is for a process that renders one cluster and exits (the Argo
+	// CD plugin's generate, the KRM function): New skips the work that pays
+	// off only over many clusters (the shape cache, with its two probe
+	// renders per shape, and serializing the CRDs up front). The objects are
+	// the same. Default false.
+	Single bool
+}
+
+// computedValues are the chart values Values computes from the Cluster and
+// its CBSL; Options.Values may not set them, or one cluster's release
+// could point at another cluster's prefix.
+var computedValues = []string{"cluster", "storage"}
+
+// validate checks the options that need no input.
+func (o Options) validate() error {
+	for _, k := range computedValues {
+		if _, ok := o.Values[k]; ok {
+			return fmt.Errorf("render options: values key %q is computed from the Cluster and its ClusterBackupStorageLocation and cannot be set", k)
+		}
+	}
+	return nil
 }
 
 func (o Options) kubeVersion() string {

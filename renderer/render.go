@@ -43,6 +43,9 @@ func New(opts Options) (*Renderer, error) {
 }
 
 func newRenderer(ch *chart.Chart, opts Options) (*Renderer, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	caps, err := capabilities(opts)
 	if err != nil {
 		return nil, err
@@ -50,9 +53,11 @@ func newRenderer(ch *chart.Chart, opts Options) (*Renderer, error) {
 	if ch.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(ch.Metadata.KubeVersion, caps.KubeVersion.String()) {
 		return nil, fmt.Errorf("chart %s requires kubeVersion %s, which is incompatible with Kubernetes %s", ch.Name(), ch.Metadata.KubeVersion, caps.KubeVersion.String())
 	}
-	r := &Renderer{opts: opts, chart: ch, caps: caps}
-	if err := r.compileSchema(); err != nil {
-		return nil, err
+	r := &Renderer{opts: opts, chart: ch, caps: caps, noCache: opts.Single}
+	if !opts.Single {
+		if err := r.compileSchema(); err != nil {
+			return nil, err
+		}
 	}
 	crdFiles := ch.CRDObjects()
 	sort.Slice(crdFiles, func(i, j int) bool { return crdFiles[i].Filename < crdFiles[j].Filename })
@@ -62,6 +67,9 @@ func newRenderer(ch *chart.Chart, opts Options) (*Renderer, error) {
 		}
 	}
 	for i := range r.crds {
+		if opts.Single {
+			break // serialized on demand by Manifest.JSON
+		}
 		if r.crds[i].json, err = r.crds[i].JSON(); err != nil {
 			return nil, err
 		}

@@ -113,7 +113,7 @@ func TestExampleFleet(t *testing.T) {
 // TestParseInputsList: a v1 List (kubectl get -o yaml) and JSON are read.
 func TestParseInputsList(t *testing.T) {
 	list := `{"apiVersion":"v1","kind":"List","items":[` +
-		`{"apiVersion":"kubermatic.k8c.io/v1","kind":"ClusterBackupStorageLocation","metadata":{"name":"l","namespace":"kubermatic","labels":{"project-id":"p1"}},"spec":{"provider":"aws","objectStorage":{"bucket":"b"}}},` +
+		`{"apiVersion":"kubermatic.k8c.io/v1","kind":"ClusterBackupStorageLocation","metadata":{"name":"l","namespace":"kubermatic","labels":{"project-id":"p1"}},"spec":{"provider":"aws","objectStorage":{"bucket":"bkt"},"credential":{"name":"creds"}}},` +
 		`{"apiVersion":"kubermatic.k8c.io/v1","kind":"Cluster","metadata":{"name":"c1","labels":{"project-id":"p1"}},"spec":{"backupConfig":{"backupStorageLocation":{"name":"l"}}}}]}`
 	fleet, err := ParseInputs("list.json", strings.NewReader(list))
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // SharedCredential is one access key that several clusters of a fleet use
@@ -36,8 +36,8 @@ func SharedCredentials(fleet []Input) []SharedCredential {
 		if in.Secret == nil || in.CBSL == nil || in.CBSL.Spec.Credential == nil {
 			continue
 		}
-		c, err := creds.FromSecretData(in.Secret.Data, in.CBSL.Spec.Credential.Key, "")
-		if err != nil || c.AccessKeyID == "" {
+		c, errs := storage.Credentials(in.CBSL, in.Secret)
+		if len(errs) > 0 || c.AccessKeyID == "" {
 			continue
 		}
 		s := byKey[c.AccessKeyID]

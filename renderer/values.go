@@ -6,7 +6,7 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // Values returns the chart values for one cluster: exactly what the Go
@@ -18,7 +18,10 @@ import (
 // CredentialsInline the CBSL's credential Secret must be present; the
 // returned map then holds the keys, so never log it.
 func Values(in Input, opts Options) (map[string]any, error) {
-	if err := in.Validate(); err != nil {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if err := opts.validate(); err != nil {
 		return nil, err
 	}
 	os := in.CBSL.Spec.ObjectStorage
@@ -109,17 +112,12 @@ func credentialValues(in Input, opts Options) (map[string]any, error) {
 	default:
 		return nil, fmt.Errorf("credentials mode %q is not supported; use %q or %q", opts.Credentials, CredentialsExistingSecret, CredentialsInline)
 	}
-	ref := in.CBSL.Spec.Credential
-	if ref == nil || ref.Name == "" {
-		return nil, cbslError(in.CBSLSource, in.CBSL, fieldRequired("spec.credential", "inline credentials need the CBSL's credential Secret"))
-	}
-	if in.Secret == nil {
-		return nil, cbslError(in.CBSLSource, in.CBSL, fieldNotFound("spec.credential.name", ref.Name,
-			"inline credentials need the Secret among the inputs (in namespace "+in.CBSL.Namespace+")"))
-	}
-	c, err := creds.FromSecretData(in.Secret.Data, ref.Key, "")
-	if err != nil {
-		return nil, fmt.Errorf("credentials Secret %q named by ClusterBackupStorageLocation %q: %w", nsName(in.Secret.Namespace, in.Secret.Name), in.CBSL.Name, err)
+	c, errs := storage.Credentials(in.CBSL, in.Secret)
+	if len(errs) > 0 {
+		if in.Secret == nil {
+			errs[0].Detail += "; inline credentials need the CBSL's credential Secret among the inputs"
+		}
+		return nil, cbslError(in.CBSLSource, in.CBSL, errs)
 	}
 	inline := map[string]any{"accessKeyId": c.AccessKeyID, "secretAccessKey": c.SecretAccessKey}
 	if c.SessionToken != "" {

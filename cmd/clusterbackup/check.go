@@ -6,34 +6,18 @@ package main
 // check, run from a laptop or CI against files.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
-
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
-
-// checkFileList collects repeated -f flags.
-type checkFileList []string
-
-// String implements flag.Value.
-func (l *checkFileList) String() string { return strings.Join(*l, ",") }
-
-// Set implements flag.Value.
-func (l *checkFileList) Set(v string) error { *l = append(*l, v); return nil }
 
 // runCheck validates every CBSL in the files exactly as the seed webhook
 // does (defaults, field rules, credential Secret) and checks its S3 endpoint
@@ -41,11 +25,11 @@ func (l *checkFileList) Set(v string) error { *l = append(*l, v); return nil }
 func runCheck(ctx context.Context, s streams, args []string) error {
 	fs := newFlagSet(s, "check")
 	var (
-		files checkFileList
+		files []string
 		opts  s3check.Options
 		probe bool
 	)
-	fs.Var(&files, "f", "YAML file with ClusterBackupStorageLocations and their credential Secrets (repeatable, '-' for stdin)")
+	fs.Var(listOf(&files), "f", "YAML file with ClusterBackupStorageLocations and their credential Secrets (repeatable, '-' for stdin)")
 	fs.DurationVar(&opts.Budget, "budget", s3check.DefaultBudget, "time limit of one S3 check, retries included")
 	fs.Var(&opts.Policy.Allow, "allow-cidr", "CIDR or address the check may dial although the built-in rules deny it (e.g. 127.0.0.1 for a local S3); repeatable")
 	fs.Var(&opts.Policy.Deny, "deny-cidr", "CIDR the check must never dial; repeatable")
@@ -60,29 +44,31 @@ func runCheck(ctx context.Context, s streams, args []string) error {
 	if len(files) == 0 || fs.NArg() > 0 {
 		return fmt.Errorf("%w: give the input files with -f (and no positional arguments)", errUsage)
 	}
-	locs, secrets, err := loadCheckInputs(s, files)
+	objs, err := input.Load(s.In, files...)
 	if err != nil {
 		return err
+	}
+	if len(objs.CBSLs) == 0 {
+		return fmt.Errorf("%w: no ClusterBackupStorageLocation in %s", errUsage, strings.Join(files, ", "))
 	}
 	opts.CacheTTL, opts.FailureTTL = -1, -1
 	checker := s3check.New(opts)
 	failed := 0
-	for _, c := range locs {
-		if !checkOne(ctx, s.Out, c, secrets, checker, probe) {
+	for _, c := range objs.CBSLs {
+		if !checkOne(ctx, s.Out, c.Object, objs.SecretGetter(), checker, probe) {
 			failed++
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d storage location(s) failed", failed, len(locs))
+		return fmt.Errorf("%d of %d storage location(s) failed", failed, len(objs.CBSLs))
 	}
 	return nil
 }
 
 // checkOne prints the verdict on one CBSL and reports whether it is usable.
-func checkOne(ctx context.Context, w io.Writer, c *kkpv1.ClusterBackupStorageLocation, secrets map[string]*corev1.Secret, checker *s3check.Checker, probe bool) bool {
-	seed.DefaultCBSL(c)
-	get := func(_ context.Context, ns, name string) (*corev1.Secret, error) { return secrets[ns+"/"+name], nil }
-	ev, err := seed.Evaluate(ctx, c, get, checker, probe)
+func checkOne(ctx context.Context, w io.Writer, c *kkpv1.ClusterBackupStorageLocation, secrets storage.SecretGetter, checker *s3check.Checker, probe bool) bool {
+	storage.DefaultCBSL(c)
+	ev, err := seed.Evaluate(ctx, c, secrets, checker, probe)
 	fmt.Fprintf(w, "clusterbackupstoragelocation %s/%s\n", c.Namespace, c.Name)
 	if err != nil {
 		fmt.Fprintf(w, "  error:        %v\n", err)
@@ -110,79 +96,4 @@ func checkOne(ctx context.Context, w io.Writer, c *kkpv1.ClusterBackupStorageLoc
 	}
 	fmt.Fprintf(w, "  reachability: FAILED (%s) after %s: %s\n", r.Class, r.Duration.Round(time.Millisecond), r.Message)
 	return false
-}
-
-// loadCheckInputs reads the CBSLs and Secrets of the files. Secrets are keyed
-// by namespace/name; a CBSL or Secret without a namespace is in "kubermatic",
-// like KKP's.
-func loadCheckInputs(s streams, files []string) ([]*kkpv1.ClusterBackupStorageLocation, map[string]*corev1.Secret, error) {
-	var (
-		locs    []*kkpv1.ClusterBackupStorageLocation
-		secrets = map[string]*corev1.Secret{}
-	)
-	for _, f := range files {
-		data, err := readCheckFile(s, f)
-		if err != nil {
-			return nil, nil, err
-		}
-		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-		for i := 1; ; i++ {
-			raw, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", f, err)
-			}
-			var tm metav1.TypeMeta
-			if err := yaml.Unmarshal(raw, &tm); err != nil {
-				return nil, nil, fmt.Errorf("%s (document %d): %w", f, i, err)
-			}
-			switch tm.Kind {
-			case "":
-				continue // an empty document
-			case kkpv1.KindClusterBackupStorageLocation:
-				var c kkpv1.ClusterBackupStorageLocation
-				if err := yaml.UnmarshalStrict(raw, &c); err != nil {
-					return nil, nil, fmt.Errorf("%s (document %d): %w", f, i, err)
-				}
-				c.Namespace = checkNamespace(c.Namespace)
-				locs = append(locs, &c)
-			case "Secret":
-				var sec corev1.Secret
-				if err := yaml.Unmarshal(raw, &sec); err != nil {
-					// never echo the document: it holds credentials
-					return nil, nil, fmt.Errorf("%s (document %d): not a valid Secret", f, i)
-				}
-				if sec.Data == nil {
-					sec.Data = map[string][]byte{}
-				}
-				for k, v := range sec.StringData {
-					sec.Data[k] = []byte(v)
-				}
-				secrets[checkNamespace(sec.Namespace)+"/"+sec.Name] = &sec
-			default:
-				return nil, nil, fmt.Errorf("%s (document %d): unexpected kind %q; give ClusterBackupStorageLocations and Secrets", f, i, tm.Kind)
-			}
-		}
-	}
-	if len(locs) == 0 {
-		return nil, nil, fmt.Errorf("%w: no ClusterBackupStorageLocation in %s", errUsage, strings.Join(files, ", "))
-	}
-	return locs, secrets, nil
-}
-
-func readCheckFile(s streams, f string) ([]byte, error) {
-	if f == "-" {
-		return io.ReadAll(s.In)
-	}
-	return os.ReadFile(f)
-}
-
-// checkNamespace defaults an input object's namespace to KKP's.
-func checkNamespace(ns string) string {
-	if ns == "" {
-		return seed.DefaultCBSLNamespace
-	}
-	return ns
 }

@@ -81,7 +81,7 @@ func TestCheckCommand(t *testing.T) {
 		"missing bucket":   {[]string{"-f", missing, "-f", good, "--allow-cidr", "127.0.0.1"}, 1, []string{"FAILED (NoSuchBucket)"}},
 		"default policy":   {[]string{"-f", cbsl, "-f", good}, 1, []string{"FAILED (EndpointDenied)", "loopback address (allowlist it to permit)"}},
 		"invalid":          {[]string{"-f", invalid, "-f", good}, 1, []string{"validation:   1 error(s)", "unknown config key", "reachability: not checked"}},
-		"no secret":        {[]string{"-f", cbsl, "--allow-cidr", "127.0.0.1"}, 1, []string{`spec.credential.name: Not found: "secret kubermatic/loc-credentials"`}},
+		"no secret":        {[]string{"-f", cbsl, "--allow-cidr", "127.0.0.1"}, 1, []string{`spec.credential.name: Not found: "loc-credentials": no secret kubermatic/loc-credentials`}},
 		"no files":         {[]string{}, 2, []string{"give the input files with -f"}},
 		"bad cidr":         {[]string{"-f", cbsl, "--allow-cidr", "300.1.1.1"}, 2, []string{"invalid address"}},
 	}

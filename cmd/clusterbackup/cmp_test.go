@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -106,7 +107,7 @@ func TestCMPGenerateLifecycle(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code=%d stderr=%s", code, stderr)
 	}
-	var objs renderer.Objects
+	objs := &input.Objects{}
 	for _, f := range []string{"cbsl-backups-eu.yaml", "cbsl-backups-eu-old.yaml", "cluster-r7tqz9d2wk.yaml"} {
 		if err := objs.Load(filepath.Join(dir, f)); err != nil {
 			t.Fatal(err)

@@ -32,8 +32,8 @@ func runDiff(ctx context.Context, s streams, args []string) error {
 	to := fs.String("to", "", "the new render: a `DIR` like --from (or give -f to render the inputs now)")
 	var rf renderFlags
 	rf.register(fs, "render these inputs now as the new render (`file, directory or -`; repeatable), with the same flags as render")
-	var backups fileList
-	fs.Var(&backups, "backups", "a `file` of Backup objects that exist in the clusters (kubectl get backups -A -o yaml; repeatable)")
+	var backups []string
+	fs.Var(listOf(&backups), "backups", "a `file` of Backup objects that exist in the clusters (kubectl get backups -A -o yaml; repeatable)")
 	allow := fs.Bool("allow-removal", false, "report dangerous removals but exit 0")
 	fs.Usage = func() {
 		fmt.Fprintln(s.Err, "Usage: clusterbackup diff --from DIR (--to DIR | -f INPUTS [render flags: --overlay, --values, --previous, --disable, ...]) [--backups FILE]... [--allow-removal]\n\nFlags:")

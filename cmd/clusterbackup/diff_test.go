@@ -81,7 +81,7 @@ func TestDiffTransitions(t *testing.T) {
 		"switch without the old location": {
 			args:     []string{"-f", switched, "--backups", backups},
 			code:     1,
-			contains: []string{"! dangerous: velero.io/BackupStorageLocation velero/default: the BSL moves away from bucket kkp-backups at https://s3.eu.example.com prefix \"seed-eu/jnpllgp66z/r7tqz9d2wk\", which still holds 1 backup(s) (nightly-1)"},
+			contains: []string{"! dangerous: velero.io/BackupStorageLocation velero/default: the BSL moves away from bucket kkp-backups at https://s3.eu.example.com:443 prefix \"seed-eu/jnpllgp66z/r7tqz9d2wk\", which still holds 1 backup(s) (nightly-1)"},
 		},
 		"disable": {
 			args:     []string{"-f", fleet, "--disable", "--backups", backups},

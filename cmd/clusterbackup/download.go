@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"time"
 
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/creds"
-	"github.com/clusterbackup/clusterbackup/internal/download"
-	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	corev1 "k8s.io/api/core/v1"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/download"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // runDownload streams a backup's tarball from the cluster's prefix into a
@@ -21,7 +21,7 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	fs := newFlagSet(s, "download")
 	clusterFile := fs.String("cluster", "", "`file` holding the KKP Cluster")
 	cbslFile := fs.String("cbsl", "", "`file` holding the cluster's ClusterBackupStorageLocation")
-	secretFile := fs.String("secret", "", "`file` holding the credential Secret (accessKeyId/secretAccessKey or an AWS credentials file under \"cloud\")")
+	secretFile := fs.String("secret", "", "`file` holding the credential Secret (the CBSL's, or a cluster's dedicated one; KKP's accessKeyId/secretAccessKey or an AWS credentials file) and the caCertRef Secret if the CBSL names one")
 	backup := fs.String("backup", "", "`name` of the Velero Backup")
 	out := fs.String("o", "", "write the tarball to `file` (created complete or not at all, mode 0600)")
 	url := fs.Bool("url", false, "print a presigned GET URL instead of downloading")
@@ -48,32 +48,30 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	if err := download.ValidateBackupName(*backup); err != nil {
 		return fmt.Errorf("%w: --backup: %v", errUsage, err)
 	}
-	var (
-		c   kkpv1.Cluster
-		loc kkpv1.ClusterBackupStorageLocation
-		sec corev1.Secret
-	)
-	if err := decodeInputFile(*clusterFile, "Cluster", &c); err != nil {
+	c, err := loadCluster(*clusterFile)
+	if err != nil {
 		return err
 	}
-	if err := decodeInputFile(*cbslFile, "ClusterBackupStorageLocation", &loc); err != nil {
+	loc, err := loadCBSL(*cbslFile)
+	if err != nil {
 		return err
 	}
-	if err := decodeInputFile(*secretFile, "Secret", &sec); err != nil {
+	secrets, err := loadSecrets(*secretFile)
+	if err != nil {
 		return err
 	}
-	t, err := s3policy.Locate(&c, &loc)
+	t, err := storage.TargetFor(c, loc)
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
 	}
-	cr, err := secretCredentials(&sec, &loc)
+	resolved, errs, _, err := storage.Resolve(ctx, withCredential(loc, firstSecret(secrets)), secrets.SecretGetter())
 	if err != nil {
-		return fmt.Errorf("%s: Secret %s: %w", *secretFile, sec.Name, err)
+		return err
 	}
-	opts, errs := download.OptionsFor(&loc, cr)
 	if len(errs) > 0 {
-		return fmt.Errorf("%s: ClusterBackupStorageLocation %s: %w", *cbslFile, loc.Name, errs.ToAggregate())
+		return fmt.Errorf("%s, %s: %w", *cbslFile, *secretFile, &storage.InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: loc.Namespace + "/" + loc.Name, Errs: errs})
 	}
+	opts := download.OptionsFrom(resolved)
 	cl, err := download.New(opts, t.Bucket, t.Prefix)
 	if err != nil {
 		return err
@@ -95,20 +93,17 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	return nil
 }
 
-// secretCredentials reads the credentials from a Secret file. The CBSL's
-// spec.credential.key applies when the Secret is the one the CBSL names;
-// another Secret (a cluster's dedicated credential) is read in either layout.
-func secretCredentials(sec *corev1.Secret, loc *kkpv1.ClusterBackupStorageLocation) (creds.Static, error) {
-	data := make(map[string][]byte, len(sec.Data)+len(sec.StringData))
-	for k, v := range sec.Data {
-		data[k] = v
+// withCredential returns the CBSL as the download sees it: when the Secret
+// given is not the one the CBSL names, it is a cluster's dedicated
+// credential (confined by clusterbackup policy), read in either layout.
+func withCredential(loc *kkpv1.ClusterBackupStorageLocation, sec *corev1.Secret) *kkpv1.ClusterBackupStorageLocation {
+	if ref := loc.Spec.Credential; ref != nil && ref.Name == sec.Name && sec.Namespace == loc.Namespace {
+		return loc
 	}
-	for k, v := range sec.StringData { // as the API server does: stringData wins
-		data[k] = []byte(v)
+	l := loc.DeepCopy()
+	l.Spec.Credential = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: sec.Name}}
+	if sec.Namespace != l.Namespace { // a dedicated Secret kept elsewhere
+		l.Namespace = sec.Namespace
 	}
-	key := ""
-	if ref := loc.Spec.Credential; ref != nil && ref.Name == sec.Name {
-		key = ref.Key
-	}
-	return creds.FromSecretData(data, key, loc.Spec.Config["profile"])
+	return l
 }

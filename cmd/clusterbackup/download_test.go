@@ -284,7 +284,7 @@ func TestDownloadFlags(t *testing.T) {
 		"no backup":           {append(in, "--url"), 2, "--backup are required"},
 		"bad backup name":     {append(in, "--backup", "../etc", "--url"), 2, `backup name "../etc"`},
 		"cbsl of other project": {append(in, "--backup", "b", "--url"), 1,
-			`ClusterBackupStorageLocation kubermatic/backups-pa: metadata.labels[project-id]: Invalid value: "pb"`},
+			`Cluster "ca": spec.backupConfig.backupStorageLocation.name: Forbidden: ClusterBackupStorageLocation kubermatic/backups-pa belongs to project "pb"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, stderr, code := runCLI(t, "", nil, append([]string{"download"}, tc.args...)...)

@@ -27,7 +27,9 @@ items:
   spec:
     provider: aws
     objectStorage:
-      bucket: b
+      bucket: bkt
+    credential:
+      name: s3-credentials
 - apiVersion: kubermatic.k8c.io/v1
   kind: Cluster
   metadata:

@@ -6,11 +6,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -29,9 +33,9 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 	cbslFile := fs.String("cbsl", "", "`file` holding the cluster's ClusterBackupStorageLocation")
 	kind := fs.String("kind", policyKindBucket, "policy to emit: bucket (S3 bucket policy) or iam (IAM identity policy)")
 	bucket := fs.String("bucket", "", "fleet: the `bucket` to write the policy for when the fleet uses several")
-	var principals, files policyList
-	fs.Var(&principals, "principal", "the cluster's dedicated credential: access key ID or IAM ARN; with -f repeat as CLUSTER=PRINCIPAL")
-	fs.Var(&files, "f", "fleet: a `file or directory` of Clusters and ClusterBackupStorageLocations (repeatable)")
+	var principals, files []string
+	fs.Var(listOf(&principals), "principal", "the cluster's dedicated credential: access key ID or IAM ARN; with -f repeat as CLUSTER=PRINCIPAL")
+	fs.Var(listOf(&files), "f", "fleet: a `file or directory` of Clusters and ClusterBackupStorageLocations (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.Err, "Usage:\n  clusterbackup policy --cluster FILE --cbsl FILE [--principal P] [--kind bucket|iam]\n  clusterbackup policy -f DIR|FILE... --principal CLUSTER=P... [--bucket B]\n\nFlags:")
 		fs.PrintDefaults()
@@ -56,21 +60,19 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 	case *bucket != "":
 		return fmt.Errorf("%w: --bucket is for -f only", errUsage)
 	}
-	var (
-		c   kkpv1.Cluster
-		loc kkpv1.ClusterBackupStorageLocation
-	)
-	if err := decodeInputFile(*clusterFile, "Cluster", &c); err != nil {
+	c, err := loadCluster(*clusterFile)
+	if err != nil {
 		return err
 	}
-	if err := decodeInputFile(*cbslFile, "ClusterBackupStorageLocation", &loc); err != nil {
+	loc, err := loadCBSL(*cbslFile)
+	if err != nil {
 		return err
 	}
-	t, err := s3policy.TargetFor(&c, &loc)
+	t, err := storage.TargetFor(c, loc)
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
 	}
-	policyWarnRegion(s.Err, &loc)
+	policyWarnRegion(s.Err, loc)
 	var doc *s3policy.Document
 	if *kind == policyKindIAM {
 		if len(principals) > 1 {
@@ -109,50 +111,63 @@ func fleetPolicy(s streams, files, principalArgs []string, bucket string) error 
 		}
 		principals[id] = p
 	}
-	fl, err := loadPolicyFleet(files)
+	fl, err := input.Load(s.In, files...)
 	if err != nil {
 		return err
 	}
+	locations := map[string]input.Sourced[*kkpv1.ClusterBackupStorageLocation]{}
+	for _, l := range fl.CBSLs {
+		if prev, dup := locations[l.Object.Name]; dup {
+			return fmt.Errorf("%s: ClusterBackupStorageLocation %q is also defined in %s", l.Source, l.Object.Name, prev.Source)
+		}
+		locations[l.Object.Name] = l
+	}
+	clusters := map[string]string{}
 	var (
 		grants  []s3policy.Grant
 		missing []string
 		buckets = map[string]bool{}
 		used    = map[string]bool{}
 	)
-	for _, c := range fl.clusters {
-		name := c.obj.StorageLocationName()
+	for _, sc := range fl.Clusters {
+		c := sc.Object
+		if prev, dup := clusters[c.Name]; dup {
+			return fmt.Errorf("%s: cluster %q is also defined in %s", sc.Source, c.Name, prev)
+		}
+		clusters[c.Name] = sc.Source
+		name := c.StorageLocationName()
 		if name == "" {
 			continue // backups disabled for this cluster
 		}
-		loc, ok := fl.locations[name]
+		sl, ok := locations[name]
 		if !ok {
-			return fmt.Errorf("%s: cluster %q: spec.backupConfig.backupStorageLocation.name: ClusterBackupStorageLocation %q is not among the inputs", c.file, c.obj.Name, name)
+			return fmt.Errorf("%s: cluster %q: spec.backupConfig.backupStorageLocation.name: ClusterBackupStorageLocation %q is not among the inputs", sc.Source, c.Name, name)
 		}
-		t, err := s3policy.TargetFor(c.obj, loc.obj)
+		t, err := storage.TargetFor(c, sl.Object)
 		if err != nil {
-			return fmt.Errorf("%s, %s: %w", c.file, loc.file, err)
+			return fmt.Errorf("%s, %s: %w", sc.Source, sl.Source, err)
 		}
 		buckets[t.Bucket] = true
 		if bucket != "" && t.Bucket != bucket {
 			continue
 		}
-		if !used[loc.obj.Name] {
-			used[loc.obj.Name] = true
-			policyWarnRegion(s.Err, loc.obj)
+		if !used[name] {
+			used[name] = true
+			policyWarnRegion(s.Err, sl.Object)
 		}
-		p, ok := principals[c.obj.Name]
+		p, ok := principals[c.Name]
 		if !ok {
-			missing = append(missing, c.obj.Name)
+			missing = append(missing, c.Name)
 			continue
 		}
 		grants = append(grants, s3policy.Grant{Target: t, Principal: p})
 	}
 	for id := range principals {
-		if !fl.hasCluster(id) {
+		if _, ok := clusters[id]; !ok {
 			return fmt.Errorf("%w: --principal names cluster %q, which is not among the inputs", errUsage, id)
 		}
 	}
-	switch names := policySortedKeys(buckets); {
+	switch names := slices.Sorted(maps.Keys(buckets)); {
 	case len(names) == 0:
 		return fmt.Errorf("no cluster in %s has a backup storage location", strings.Join(files, ", "))
 	case bucket != "" && !buckets[bucket]:
@@ -199,9 +214,3 @@ func writePolicy(s streams, doc *s3policy.Document, kind string) error {
 	_, err = s.Out.Write(b)
 	return err
 }
-
-// policyList is a repeatable string flag.
-type policyList []string
-
-func (l *policyList) String() string     { return strings.Join(*l, ",") }
-func (l *policyList) Set(v string) error { *l = append(*l, v); return nil }

@@ -335,9 +335,9 @@ func TestPolicyCommand(t *testing.T) {
 		"wildcard principal":    {[]string{"--cluster", cl, "--cbsl", cb, "--principal", "*"}, 2, "must not contain wildcards"},
 		"bad kind":              {[]string{"--cluster", cl, "--cbsl", cb, "--kind", "acl"}, 2, `--kind must be "bucket" or "iam"`},
 		"missing cbsl":          {[]string{"--cluster", cl, "--principal", "A"}, 2, "--cluster and --cbsl are required"},
-		"cbsl of other project": {[]string{"--cluster", cl, "--cbsl", filepath.Join(dir, "cbsl-other.yaml"), "--principal", "A"}, 1, `cbsl-other.yaml: ClusterBackupStorageLocation kubermatic/backups-pa: metadata.labels[project-id]: Invalid value: "pb": must equal the project of cluster "ca"`},
-		"cluster names other":   {[]string{"--cluster", filepath.Join(dir, "cluster-other.yaml"), "--cbsl", cb, "--principal", "A"}, 1, `cluster "ca": spec.backupConfig.backupStorageLocation.name: Invalid value: "elsewhere"`},
-		"wrong kind in file":    {[]string{"--cluster", filepath.Join(dir, "secret.yaml"), "--cbsl", cb, "--principal", "A"}, 1, `secret.yaml: holds kind "Secret", expected a Cluster`},
+		"cbsl of other project": {[]string{"--cluster", cl, "--cbsl", filepath.Join(dir, "cbsl-other.yaml"), "--principal", "A"}, 1, `cbsl-other.yaml: Cluster "ca": spec.backupConfig.backupStorageLocation.name: Forbidden: ClusterBackupStorageLocation kubermatic/backups-pa belongs to project "pb"`},
+		"cluster names other":   {[]string{"--cluster", filepath.Join(dir, "cluster-other.yaml"), "--cbsl", cb, "--principal", "A"}, 1, `Cluster "ca": spec.backupConfig.backupStorageLocation.name: Invalid value: "elsewhere"`},
+		"wrong kind in file":    {[]string{"--cluster", filepath.Join(dir, "secret.yaml"), "--cbsl", cb, "--principal", "A"}, 1, `secret.yaml: holds a Secret, expected a Cluster`},
 		"fleet with iam":        {[]string{"-f", dir, "--kind", "iam"}, 2, "IAM identity policy is per credential"},
 		"fleet and cluster":     {[]string{"-f", dir, "--cluster", cl}, 2, "either -f or --cluster"},
 	} {

@@ -6,10 +6,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -31,12 +31,6 @@ const (
 var renderOutputFiles = map[string]bool{
 	crdsFile + ".yaml": true, crdsFile + ".json": true, renderFile + ".yaml": true, renderFile + ".json": true,
 }
-
-// fileList is a repeatable -f flag.
-type fileList []string
-
-func (l *fileList) String() string     { return strings.Join(*l, ",") }
-func (l *fileList) Set(v string) error { *l = append(*l, v); return nil }
 
 // runRender renders the managed Velero release of every Cluster in the
 // inputs (default: the bundled example fleet) to stdout or one folder per
@@ -129,20 +123,17 @@ func mergeValues(dst, src map[string]any) map[string]any {
 
 // loadRenderInputs reads the -f inputs, or the bundled example fleet.
 func loadRenderInputs(s streams, files []string) ([]renderer.Input, error) {
+	var (
+		objs *input.Objects
+		err  error
+	)
 	if len(files) == 0 {
-		return renderer.LoadInputsFS(examples.Fleet, "fleet")
+		objs, err = input.LoadFS(examples.Fleet, "fleet")
+	} else {
+		objs, err = input.Load(s.In, files...)
 	}
-	var objs renderer.Objects
-	for _, f := range files {
-		var err error
-		if f == "-" {
-			err = objs.Parse("<stdin>", s.In)
-		} else {
-			err = objs.Load(f)
-		}
-		if err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
 	return renderer.BuildFleet(objs)
 }

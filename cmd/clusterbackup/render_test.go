@@ -24,6 +24,8 @@ spec:
     prefix: seed
   config:
     region: eu-central-1
+  credential:
+    name: loc-credentials
 `
 
 func renderCluster(name string) string {

@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"sort"
 	"strings"
 
@@ -15,10 +16,11 @@ import (
 // renderFlags say what to render and how. `render` and `diff -f` register
 // the same flags, so a diff compares against exactly what render writes.
 type renderFlags struct {
-	files, values, previous        fileList
+	files, values, previous        []string
 	overlay, kubeVersion, registry string
 	credentials                    string
 	noNodeAgent, disable, purge    bool
+	kkpMigrate                     bool
 	concurrency                    int
 	names                          map[string]bool // the flags registered here other than -f
 }
@@ -28,16 +30,17 @@ func (f *renderFlags) register(fs *flag.FlagSet, filesUsage string) {
 	before := map[string]bool{}
 	fs.VisitAll(func(fl *flag.Flag) { before[fl.Name] = true })
 
-	fs.Var(&f.files, "f", filesUsage)
+	fs.Var(listOf(&f.files), "f", filesUsage)
 	fs.StringVar(&f.overlay, "overlay", "", "apply the named kustomize `overlay` ("+strings.Join(renderer.Overlays(), ", ")+")")
 	fs.StringVar(&f.kubeVersion, "kube-version", renderer.DefaultKubeVersion, "Kubernetes `version` the chart renders for")
 	fs.StringVar(&f.registry, "registry", "", "image `registry` for every image, including the restore helper (air-gapped installs)")
 	fs.StringVar(&f.credentials, "credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference a Secret) or inline (render the CBSL's keys; opt-in)")
 	fs.BoolVar(&f.noNodeAgent, "no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "clusters rendered at once (default: number of CPUs)")
-	fs.Var(&f.values, "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
-	fs.Var(&f.previous, "previous", "a `file` of the CBSLs clusters used before a storage switch; each becomes a read-only BSL of the clusters of its project that now use another CBSL (repeatable; docs/lifecycle.md)")
+	fs.Var(listOf(&f.values), "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
+	fs.Var(listOf(&f.previous), "previous", "a `file` of the CBSLs clusters used before a storage switch; each becomes a read-only BSL of the clusters of its project that now use another CBSL (repeatable; docs/lifecycle.md)")
 	fs.BoolVar(&f.disable, "disable", false, "render the clusters disabled: workloads dropped; CRDs, Namespace, read-only BSLs and paused Schedules kept")
+	fs.BoolVar(&f.kkpMigrate, "kkp-migrate", false, "clusters come from KKP's own backup controller: keep its location <projectID>/<clusterID> as the read-only BSL "+renderer.KKPBSLName+" when it differs (docs/migration.md)")
 	fs.BoolVar(&f.purge, "purge", false, "with --disable: render nothing, not even CRDs and BSLs (a deliberate purge; diff refuses it unless allowed)")
 
 	f.names = map[string]bool{}
@@ -90,7 +93,7 @@ func (f *renderFlags) newRenderer(n int) (*renderer.Renderer, error) {
 		Values:           extra,
 	}
 	if n == 1 {
-		return renderer.NewSingle(opts) // one cluster: skip the fleet-only start-up work (same output)
+		opts.Single = true // one cluster: skip the fleet-only start-up work (same output)
 	}
 	return renderer.New(opts)
 }
@@ -98,23 +101,25 @@ func (f *renderFlags) newRenderer(n int) (*renderer.Renderer, error) {
 // lifecycle reads the --previous files and returns each cluster's life
 // cycle, or nil when the flags ask for none (a plain render).
 func (f *renderFlags) lifecycle() (func(renderer.Input) renderer.Lifecycle, error) {
-	if len(f.previous) == 0 && !f.disable {
+	if len(f.previous) == 0 && !f.disable && !f.kkpMigrate {
 		return nil, nil
 	}
-	var prev renderer.Objects
-	for _, p := range f.previous {
-		if err := prev.Load(p); err != nil {
-			return nil, fmt.Errorf("--previous: %w", err)
-		}
+	prev, err := input.Load(nil, f.previous...)
+	if err != nil {
+		return nil, fmt.Errorf("--previous: %w", err)
 	}
 	return func(in renderer.Input) renderer.Lifecycle {
-		return renderer.Lifecycle{Previous: previousFor(in, prev.CBSLs), Disabled: f.disable, Purge: f.purge}
+		previous := previousFor(in, prev.CBSLs)
+		if p, ok := renderer.KKPPreviousLocation(in); ok && f.kkpMigrate {
+			previous = append(previous, p)
+		}
+		return renderer.Lifecycle{Previous: previous, Disabled: f.disable, Purge: f.purge}
 	}, nil
 }
 
 // previousFor returns the previous locations of a cluster: the given CBSLs
 // of its project other than the one it uses now.
-func previousFor(in renderer.Input, cbsls []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]) []renderer.PreviousLocation {
+func previousFor(in renderer.Input, cbsls []input.Sourced[*kkpv1.ClusterBackupStorageLocation]) []renderer.PreviousLocation {
 	var out []renderer.PreviousLocation
 	for _, c := range cbsls {
 		if c.Object.Labels[kkpv1.ProjectIDLabel] != in.ProjectID() || (in.CBSL != nil && c.Object.Namespace == in.CBSL.Namespace && c.Object.Name == in.CBSL.Name) {

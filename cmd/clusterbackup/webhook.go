@@ -47,8 +47,8 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.StringVar(&v.Managed.Endpoint, "managed-endpoint", v.Managed.Endpoint, "the cluster's S3 endpoint, the BSL's config.s3Url (empty: AWS)")
 	fs.StringVar(&v.Managed.Prefix, "managed-prefix", v.Managed.Prefix, "the cluster's effective prefix, join(CBSL prefix, project ID, cluster ID)")
 	fs.StringVar(&v.VeleroUser, "velero-user", v.VeleroUser, "username of Velero's service account (default system:serviceaccount:<velero-namespace>:velero)")
-	fs.Var(&listFlag{p: &v.ManagedBSLEditors}, "managed-bsl-editor", "username allowed to change the managed BSL's spec, e.g. the GitOps applier (repeatable; none: anyone)")
-	fs.Var(&listFlag{p: &v.ManagedBSLEditorGroups}, "managed-bsl-editor-group", "group allowed to change the managed BSL's spec (repeatable)")
+	fs.Var(listOf(&v.ManagedBSLEditors), "managed-bsl-editor", "username allowed to change the managed BSL's spec, e.g. the GitOps applier (repeatable; none: anyone)")
+	fs.Var(listOf(&v.ManagedBSLEditorGroups), "managed-bsl-editor-group", "group allowed to change the managed BSL's spec (repeatable)")
 	fs.BoolVar(&v.AllowOtherStorage, "allow-other-storage", v.AllowOtherStorage, "admit BSLs on other buckets or endpoints than the managed one")
 	fs.Var(&locationsFlag{p: &v.PreviousLocations}, "previous-location", "a previous location kept read-only after a storage switch: bucket=B[,endpoint=URL][,prefix=P] (repeatable; prefix last, it may contain ',')")
 	fs.DurationVar(&v.BackupTTL.Duration, "backup-ttl", v.BackupTTL.Duration, "ttl given to Backups that leave it empty (default 720h)")
@@ -149,28 +149,6 @@ func orInt(v, def int) int {
 		return def
 	}
 	return v
-}
-
-// listFlag is a repeatable string flag; the first use on the command line
-// replaces a list read from the config file.
-type listFlag struct {
-	p   *[]string
-	set bool
-}
-
-func (l *listFlag) String() string {
-	if l.p == nil {
-		return ""
-	}
-	return strings.Join(*l.p, ",")
-}
-
-func (l *listFlag) Set(v string) error {
-	if !l.set {
-		*l.p, l.set = nil, true
-	}
-	*l.p = append(*l.p, v)
-	return nil
 }
 
 // locationsFlag is a repeatable bucket=,endpoint=,prefix= flag; the first

@@ -1,6 +1,6 @@
-// Package creds reads the static S3 credentials of a storage location from its
-// Secret, in KKP's layout (accessKeyId + secretAccessKey) or as a Velero-style
-// AWS credentials INI file under the key "cloud".
+// Package creds holds static S3 credentials and the AWS credentials file
+// format (Velero's "cloud" key). Which Secret layout a storage location uses
+// is decided by internal/storage.Credentials.
 //
 // Errors and String never contain a secret value.
 package creds
@@ -10,11 +10,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
-
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Static is a pair of static S3 credentials.
@@ -36,36 +33,6 @@ func (s Static) GoString() string { return s.String() }
 func (s Static) Hash() string {
 	sum := sha256.Sum256([]byte(s.AccessKeyID + "\x00" + s.SecretAccessKey + "\x00" + s.SessionToken))
 	return hex.EncodeToString(sum[:12])
-}
-
-// ErrNoCredentials is returned when a Secret holds neither layout.
-var ErrNoCredentials = errors.New("secret holds neither accessKeyId+secretAccessKey nor an AWS credentials file under \"cloud\"")
-
-// FromSecretData returns the credentials in a Secret's data. key names the
-// data key of an AWS credentials file (Velero's spec.credential.key); when it
-// is empty, KKP's two keys are tried first, then "cloud". profile selects the
-// INI profile ("" means "default").
-func FromSecretData(data map[string][]byte, key, profile string) (Static, error) {
-	if key == "" || key == kkpv1.CredentialAccessKeyID {
-		id, sec := data[kkpv1.CredentialAccessKeyID], data[kkpv1.CredentialSecretAccessKey]
-		switch {
-		case len(id) > 0 && len(sec) > 0:
-			return Static{AccessKeyID: strings.TrimSpace(string(id)), SecretAccessKey: strings.TrimSpace(string(sec))}, nil
-		case len(id) > 0:
-			return Static{}, fmt.Errorf("secret has %q but no %q", kkpv1.CredentialAccessKeyID, kkpv1.CredentialSecretAccessKey)
-		case len(sec) > 0:
-			return Static{}, fmt.Errorf("secret has %q but no %q", kkpv1.CredentialSecretAccessKey, kkpv1.CredentialAccessKeyID)
-		}
-		key = kkpv1.CredentialCloudFile
-	}
-	file, ok := data[key]
-	if !ok {
-		if key == kkpv1.CredentialCloudFile {
-			return Static{}, ErrNoCredentials
-		}
-		return Static{}, fmt.Errorf("secret has no key %q", key)
-	}
-	return ParseINI(file, profile)
 }
 
 // ParseINI reads one profile of an AWS shared credentials file.

@@ -6,27 +6,23 @@ import (
 	"testing"
 )
 
-func TestFromSecretData(t *testing.T) {
-	ini := []byte("# c\n[default]\naws_access_key_id = AK\naws_secret_access_key=SK\n[other]\naws_access_key_id=O\naws_secret_access_key=OS\n")
+func TestParseINI(t *testing.T) {
+	ini := []byte("# c\n[default]\naws_access_key_id = AK\naws_secret_access_key=SK\n[profile other]\naws_access_key_id=O\naws_secret_access_key=OS\n")
 	tests := map[string]struct {
-		data         map[string][]byte
-		key, profile string
-		want         Static
-		wantErr      string
+		file    []byte
+		profile string
+		want    Static
+		wantErr string
 	}{
-		"kkp keys":           {data: map[string][]byte{"accessKeyId": []byte("AK\n"), "secretAccessKey": []byte("SK")}, want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
-		"cloud file":         {data: map[string][]byte{"cloud": ini}, want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
-		"cloud profile":      {data: map[string][]byte{"cloud": ini}, profile: "other", want: Static{AccessKeyID: "O", SecretAccessKey: "OS"}},
-		"explicit key":       {data: map[string][]byte{"creds": ini}, key: "creds", want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
-		"missing secret key": {data: map[string][]byte{"accessKeyId": []byte("AK")}, wantErr: `no "secretAccessKey"`},
-		"empty":              {data: map[string][]byte{}, wantErr: "neither"},
-		"missing key":        {data: map[string][]byte{}, key: "creds", wantErr: `no key "creds"`},
-		"missing profile":    {data: map[string][]byte{"cloud": ini}, profile: "x", wantErr: `no profile "x"`},
-		"incomplete profile": {data: map[string][]byte{"cloud": []byte("[default]\naws_access_key_id=A\n")}, wantErr: "needs aws_access_key_id and aws_secret_access_key"},
+		"default":            {file: ini, want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
+		"named profile":      {file: ini, profile: "other", want: Static{AccessKeyID: "O", SecretAccessKey: "OS"}},
+		"missing profile":    {file: ini, profile: "x", wantErr: `no profile "x"`},
+		"incomplete profile": {file: []byte("[default]\naws_access_key_id=A\n"), wantErr: "needs aws_access_key_id and aws_secret_access_key"},
+		"not key = value":    {file: []byte("[default]\nhello\n"), wantErr: "line 2"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := FromSecretData(tc.data, tc.key, tc.profile)
+			got, err := ParseINI(tc.file, tc.profile)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)

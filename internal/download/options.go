@@ -10,18 +10,14 @@ package download
 
 import (
 	"fmt"
-	"net/url"
-	"strconv"
 	"time"
 
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
-	"k8s.io/apimachinery/pkg/util/validation/field"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-// DefaultRegion is used when a location names no region (AWS's default
-// partition answers there).
-const DefaultRegion = "us-east-1"
+// DefaultRegion is used when a location names no region.
+const DefaultRegion = storage.DefaultRegion
 
 // DefaultTimeout bounds connecting, the TLS handshake and waiting for response
 // headers; a download itself may take as long as the context allows.
@@ -49,50 +45,18 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// OptionsFor derives client options from a storage location's spec and the
-// credentials read from its Secret: endpoint from config.s3Url, region from
-// config.region, path style from config.s3ForcePathStyle (default true when
-// s3Url is set), CA from spec.objectStorage.caCert.
-func OptionsFor(loc *kkpv1.ClusterBackupStorageLocation, c creds.Static) (Options, field.ErrorList) {
-	cfg := field.NewPath("spec", "config")
-	o := Options{
-		Endpoint:    loc.Spec.Config["s3Url"],
-		Region:      loc.Spec.Config["region"],
-		Credentials: c,
+// OptionsFrom returns the client options for a resolved storage location
+// (storage.Resolve): its endpoint, region, path style, CA and TLS setting
+// and its own static credentials.
+func OptionsFrom(l storage.Location) Options {
+	return Options{
+		Endpoint:              l.Endpoint,
+		Region:                l.Region,
+		PathStyle:             l.PathStyle,
+		CACert:                l.CACert,
+		InsecureSkipTLSVerify: l.InsecureSkipTLSVerify,
+		Credentials:           l.Credentials,
 	}
-	var errs field.ErrorList
-	if o.Endpoint != "" {
-		u, err := url.Parse(o.Endpoint)
-		switch {
-		case err != nil:
-			errs = append(errs, field.Invalid(cfg.Key("s3Url"), o.Endpoint, "must be a URL"))
-		case u.Scheme != "http" && u.Scheme != "https":
-			errs = append(errs, field.Invalid(cfg.Key("s3Url"), o.Endpoint, "must be an http or https URL"))
-		case u.Host == "":
-			errs = append(errs, field.Invalid(cfg.Key("s3Url"), o.Endpoint, "must name a host"))
-		case u.User != nil:
-			errs = append(errs, field.Invalid(cfg.Key("s3Url"), u.Redacted(), "must not carry user information"))
-		}
-	}
-	o.PathStyle = o.Endpoint != ""
-	if v, ok := loc.Spec.Config["s3ForcePathStyle"]; ok && v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, field.Invalid(cfg.Key("s3ForcePathStyle"), v, "must be \"true\" or \"false\""))
-		}
-		o.PathStyle = b
-	}
-	if v, ok := loc.Spec.Config["insecureSkipTLSVerify"]; ok && v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, field.Invalid(cfg.Key("insecureSkipTLSVerify"), v, "must be \"true\" or \"false\""))
-		}
-		o.InsecureSkipTLSVerify = b
-	}
-	if loc.Spec.ObjectStorage != nil {
-		o.CACert = loc.Spec.ObjectStorage.CACert
-	}
-	return o, errs
 }
 
 // withDefaults fills the documented defaults.

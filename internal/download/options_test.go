@@ -4,90 +4,16 @@ import (
 	"strings"
 	"testing"
 
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
-	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-func loc(config map[string]string, ca []byte) *kkpv1.ClusterBackupStorageLocation {
-	return &kkpv1.ClusterBackupStorageLocation{Spec: velerov1.BackupStorageLocationSpec{
-		Provider:    "aws",
-		Config:      config,
-		StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "b", CACert: ca}},
-	}}
-}
-
-func TestOptionsFor(t *testing.T) {
-	cfg := field.NewPath("spec", "config")
-	cr := creds.Static{AccessKeyID: "AK", SecretAccessKey: "SK"}
-	tests := map[string]struct {
-		config map[string]string
-		ca     []byte
-		want   Options
-		errs   field.ErrorList
-	}{
-		"aws": {
-			config: map[string]string{"region": "eu-west-1"},
-			want:   Options{Region: "eu-west-1"},
-		},
-		"custom endpoint defaults to path style": {
-			config: map[string]string{"region": "r", "s3Url": "https://s3.example.com:9000"},
-			want:   Options{Endpoint: "https://s3.example.com:9000", Region: "r", PathStyle: true},
-		},
-		"path style off": {
-			config: map[string]string{"s3Url": "http://minio:9000", "s3ForcePathStyle": "false"},
-			want:   Options{Endpoint: "http://minio:9000"},
-		},
-		"path style on for aws": {
-			config: map[string]string{"s3ForcePathStyle": "true"},
-			want:   Options{PathStyle: true},
-		},
-		"ca and insecure": {
-			config: map[string]string{"s3Url": "https://s3", "insecureSkipTLSVerify": "true"},
-			ca:     []byte("PEM"),
-			want:   Options{Endpoint: "https://s3", PathStyle: true, CACert: []byte("PEM"), InsecureSkipTLSVerify: true},
-		},
-		"bad scheme": {
-			config: map[string]string{"s3Url": "ftp://s3"},
-			errs:   field.ErrorList{field.Invalid(cfg.Key("s3Url"), "ftp://s3", "")},
-		},
-		"no host": {
-			config: map[string]string{"s3Url": "https://"},
-			errs:   field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://", "")},
-		},
-		"user info is redacted": {
-			config: map[string]string{"s3Url": "https://u:pw@s3"},
-			errs:   field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://u:xxxxx@s3", "")},
-		},
-		"bad bools": {
-			config: map[string]string{"s3ForcePathStyle": "yes please", "insecureSkipTLSVerify": "maybe"},
-			errs: field.ErrorList{
-				field.Invalid(cfg.Key("s3ForcePathStyle"), "yes please", ""),
-				field.Invalid(cfg.Key("insecureSkipTLSVerify"), "maybe", ""),
-			},
-		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, errs := OptionsFor(loc(tc.config, tc.ca), cr)
-			if len(errs) != len(tc.errs) {
-				t.Fatalf("errors %v; want %v", errs, tc.errs)
-			}
-			for i := range errs {
-				if errs[i].Field != tc.errs[i].Field || errs[i].BadValue != tc.errs[i].BadValue || errs[i].Type != tc.errs[i].Type {
-					t.Fatalf("error %d = %v; want %v", i, errs[i], tc.errs[i])
-				}
-			}
-			if len(tc.errs) > 0 {
-				return
-			}
-			tc.want.Credentials = cr
-			if got.Endpoint != tc.want.Endpoint || got.Region != tc.want.Region || got.PathStyle != tc.want.PathStyle ||
-				string(got.CACert) != string(tc.want.CACert) || got.InsecureSkipTLSVerify != tc.want.InsecureSkipTLSVerify || got.Credentials != cr {
-				t.Fatalf("OptionsFor = %+v; want %+v", got, tc.want)
-			}
-		})
+func TestOptionsFrom(t *testing.T) {
+	l := storage.Location{Endpoint: "https://s3:9000", Region: "r", PathStyle: true, CACert: []byte("PEM"), InsecureSkipTLSVerify: true,
+		Credentials: creds.Static{AccessKeyID: "AK", SecretAccessKey: "SK"}}
+	o := OptionsFrom(l)
+	if o.Endpoint != l.Endpoint || o.Region != "r" || !o.PathStyle || string(o.CACert) != "PEM" || !o.InsecureSkipTLSVerify || o.Credentials != l.Credentials {
+		t.Fatalf("OptionsFrom = %+v", o)
 	}
 }
 

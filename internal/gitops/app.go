@@ -3,12 +3,11 @@ package gitops
 import (
 	"errors"
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/renderer"
@@ -29,7 +28,7 @@ type App struct {
 	Fleet []renderer.Input
 	// CBSLs are every ClusterBackupStorageLocation among the inputs,
 	// including ones no cluster uses now (parameter previousLocations).
-	CBSLs []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]
+	CBSLs []input.Sourced[*kkpv1.ClusterBackupStorageLocation]
 }
 
 // LoadApp reads an Argo CD application directory the way the plugin's
@@ -64,10 +63,13 @@ func LoadApp(dir string, getenv func(string) string) (*App, error) {
 	if err := a.Params.ApplyArgoCDApp(getenv); err != nil {
 		return nil, err
 	}
-	var objs renderer.Objects
+	objs := &input.Objects{Skip: func(name string) bool { return name == MarkerFile }}
 	for _, in := range a.Params.List(ParamInputs) {
-		if err := loadInput(&objs, dir, in); err != nil {
-			return nil, err
+		if filepath.IsAbs(in) || path.IsAbs(in) {
+			return nil, fmt.Errorf("parameter %s: %q must be relative to the application directory", ParamInputs, in)
+		}
+		if err := objs.LoadFS(os.DirFS(dir), path.Clean(filepath.ToSlash(in))); err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", ParamInputs, err)
 		}
 	}
 	if a.Fleet, err = renderer.BuildFleet(objs); err != nil {
@@ -75,63 +77,4 @@ func LoadApp(dir string, getenv func(string) string) (*App, error) {
 	}
 	a.CBSLs = objs.CBSLs
 	return a, nil
-}
-
-// loadInput adds the objects of one inputs entry (relative to dir).
-func loadInput(objs *renderer.Objects, dir, in string) error {
-	if filepath.IsAbs(in) || path.IsAbs(in) {
-		return fmt.Errorf("parameter %s: %q must be relative to the application directory", ParamInputs, in)
-	}
-	root := filepath.Join(dir, filepath.FromSlash(in))
-	st, err := os.Stat(root)
-	if err != nil {
-		return fmt.Errorf("parameter %s: %w", ParamInputs, err)
-	}
-	var files []string
-	if !st.IsDir() {
-		files = []string{root}
-	} else {
-		markerPath := filepath.Join(dir, MarkerFile)
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != root && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			switch filepath.Ext(p) {
-			case ".yaml", ".yml", ".json":
-				if p != markerPath {
-					files = append(files, p)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("parameter %s: %w", ParamInputs, err)
-		}
-		if len(files) == 0 {
-			return fmt.Errorf("parameter %s: %s holds no *.yaml, *.yml or *.json input files", ParamInputs, in)
-		}
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		name, err := filepath.Rel(dir, f)
-		if err != nil {
-			name = f
-		}
-		fh, err := os.Open(f)
-		if err != nil {
-			return err
-		}
-		err = objs.Parse(filepath.ToSlash(name), fh)
-		fh.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -70,8 +70,8 @@ func TestLoadApp(t *testing.T) {
 	}{
 		"no marker":       {appDir(t, "", "."), map[string]string{"ARGOCD_APP_SOURCE_PATH": "fleet"}, "no clusterbackup.yaml marker file in "},
 		"absolute input":  {dir, map[string]string{"ARGOCD_ENV_INPUTS": "/etc"}, `parameter inputs: "/etc" must be relative to the application directory`},
-		"missing input":   {dir, map[string]string{"ARGOCD_ENV_INPUTS": "nope"}, "parameter inputs: stat "},
-		"no input files":  {dir, map[string]string{"ARGOCD_ENV_INPUTS": "docs"}, "parameter inputs: docs holds no *.yaml"},
+		"missing input":   {dir, map[string]string{"ARGOCD_ENV_INPUTS": "nope"}, "parameter inputs: read inputs: stat nope"},
+		"no input files":  {dir, map[string]string{"ARGOCD_ENV_INPUTS": "docs"}, "parameter inputs: read inputs: docs holds no *.yaml"},
 		"bad marker spec": {appDir(t, "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {cluser: x}\n", "."), nil, `clusterbackup.yaml: spec.cluser: unknown parameter "cluser"`},
 	} {
 		t.Run(name, func(t *testing.T) {

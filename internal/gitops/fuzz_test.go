@@ -58,7 +58,8 @@ func FuzzArgoCDSettings(f *testing.F) {
 		if o.Credentials != "" && o.Credentials != renderer.CredentialsInline {
 			t.Fatalf("accepted credentials %q", o.Credentials)
 		}
-		if _, err := renderer.NewSingle(o); err != nil && !strings.Contains(err.Error(), "kube") {
+		o.Single = true
+		if _, err := renderer.New(o); err != nil && !strings.Contains(err.Error(), "kube") {
 			t.Fatalf("accepted options the renderer refuses: %+v: %v", o, err)
 		}
 	})

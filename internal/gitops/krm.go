@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -141,7 +142,7 @@ func RunKRM(ctx context.Context, rl *ResourceList) (*ResourceList, error) {
 		return fail(fmt.Errorf("%s: parameter %q applies to the Argo CD plugin only; a KRM function's inputs are its items", p.Source(ParamInputs), ParamInputs))
 	}
 
-	var objs renderer.Objects
+	objs := &input.Objects{}
 	headers := make([]itemHeader, len(rl.Items))
 	credNames := map[string]bool{} // namespace/name of CBSL credential Secrets
 	for i, item := range rl.Items {

@@ -141,7 +141,7 @@ func TestRunKRMErrors(t *testing.T) {
 	}{
 		"cluster of another project": {
 			rl: resourceList(t, "  cluster: xkc6lgmfsn\n", otherProject),
-			want: []Result{{Severity: SeverityError, Message: `items[5]#1: Forbidden: ClusterBackupStorageLocation "team-b" belongs to project "q4mh2x8vbn"`,
+			want: []Result{{Severity: SeverityError, Message: `items[5]#1: Forbidden: ClusterBackupStorageLocation kubermatic/team-b belongs to project "q4mh2x8vbn"`,
 				ResourceRef: &ResourceRef{APIVersion: "kubermatic.k8c.io/v1", Kind: "Cluster", Name: "zz9intruder"},
 				Field:       &Field{Path: "spec.backupConfig.backupStorageLocation.name"}}},
 		},

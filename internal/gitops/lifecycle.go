@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"slices"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 // cbsls (the inputs' ClusterBackupStorageLocations). The defaults map to
 // the zero Lifecycle: a plain render. Errors name the parameter and its
 // source.
-func (p *Params) Lifecycle(in renderer.Input, cbsls []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]) (renderer.Lifecycle, error) {
+func (p *Params) Lifecycle(in renderer.Input, cbsls []input.Sourced[*kkpv1.ClusterBackupStorageLocation]) (renderer.Lifecycle, error) {
 	var lc renderer.Lifecycle
 	switch v := p.Get(ParamLifecycle); v {
 	case LifecycleEnabled:
@@ -29,7 +30,7 @@ func (p *Params) Lifecycle(in renderer.Input, cbsls []renderer.Sourced[*kkpv1.Cl
 		return fmt.Errorf("parameter %s=%q (from %s): %s", ParamPreviousLocations, p.Get(ParamPreviousLocations), p.Source(ParamPreviousLocations), rule)
 	}
 	for _, name := range p.List(ParamPreviousLocations) {
-		i := slices.IndexFunc(cbsls, func(c renderer.Sourced[*kkpv1.ClusterBackupStorageLocation]) bool { return c.Object.Name == name })
+		i := slices.IndexFunc(cbsls, func(c input.Sourced[*kkpv1.ClusterBackupStorageLocation]) bool { return c.Object.Name == name })
 		switch {
 		case i < 0:
 			names := make([]string, len(cbsls))

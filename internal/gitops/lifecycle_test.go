@@ -3,6 +3,7 @@ package gitops
 import (
 	"bytes"
 	"context"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ spec:
 // TestRunKRMLifecycle: parameters lifecycle and previousLocations render
 // exactly the library's RenderLifecycle of the cluster.
 func TestRunKRMLifecycle(t *testing.T) {
-	objs := renderer.Objects{}
+	objs := &input.Objects{}
 	if err := objs.Parse("old.yaml", strings.NewReader(oldCBSLYAML)); err != nil {
 		t.Fatal(err)
 	}

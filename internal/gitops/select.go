@@ -3,6 +3,7 @@ package gitops
 import (
 	"context"
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -33,7 +34,7 @@ func Select(fleet []renderer.Input, id string) (renderer.Input, error) {
 // with the options and the life cycle the parameters map to; cbsls are the
 // inputs' ClusterBackupStorageLocations (where previousLocations are looked
 // up).
-func Render(ctx context.Context, fleet []renderer.Input, cbsls []renderer.Sourced[*kkpv1.ClusterBackupStorageLocation], p *Params) (renderer.Result, error) {
+func Render(ctx context.Context, fleet []renderer.Input, cbsls []input.Sourced[*kkpv1.ClusterBackupStorageLocation], p *Params) (renderer.Result, error) {
 	opts, err := p.Options()
 	if err != nil {
 		return renderer.Result{}, err
@@ -46,7 +47,8 @@ func Render(ctx context.Context, fleet []renderer.Input, cbsls []renderer.Source
 	if err != nil {
 		return renderer.Result{}, err
 	}
-	r, err := renderer.NewSingle(opts)
+	opts.Single = true
+	r, err := renderer.New(opts)
 	if err != nil {
 		return renderer.Result{}, err
 	}

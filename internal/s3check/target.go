@@ -11,6 +11,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // DefaultRegion is used when a target names no region.
@@ -41,7 +42,7 @@ type Target struct {
 func (t Target) key() string {
 	ca := sha256.Sum256(t.CACert)
 	return strings.Join([]string{
-		t.endpoint(), t.region(), t.Bucket, prefix.Normalize(t.Prefix),
+		storage.CanonicalEndpoint(t.endpoint()), t.region(), t.Bucket, prefix.Normalize(t.Prefix),
 		t.Credentials.Hash(), hex.EncodeToString(ca[:8]),
 		fmt.Sprint(t.InsecureSkipTLSVerify, t.ProbeIsolation),
 	}, "\x00")
@@ -109,4 +110,18 @@ func (t Target) hostPort() (u *url.URL, host, port string, err error) {
 // display is the endpoint as shown in messages: scheme://host:port.
 func display(u *url.URL, host, port string) string {
 	return u.Scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// TargetFrom returns the target that checks a resolved storage location
+// (storage.Resolve) with its own credentials and CA.
+func TargetFrom(l storage.Location) Target {
+	return Target{
+		Endpoint:              l.Endpoint,
+		Region:                l.Region,
+		Bucket:                l.Bucket,
+		Prefix:                l.Prefix,
+		CACert:                l.CACert,
+		InsecureSkipTLSVerify: l.InsecureSkipTLSVerify,
+		Credentials:           l.Credentials,
+	}
 }

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-// FuzzTargetFor checks the confinement property: whenever TargetFor accepts a
+// FuzzTargetFor checks the confinement property: whenever storage.TargetFor
+// accepts a
 // cluster and its location, every object resource of the generated policy is
 // "arn:aws:s3:::<bucket>/<prefix>/*", every bucket resource is the bucket
 // itself, every listable s3:prefix lies inside "<prefix>/", the only wildcard
@@ -16,7 +19,7 @@ func FuzzTargetFor(f *testing.F) {
 		f.Add(s[0], s[1], s[2], s[3])
 	}
 	f.Fuzz(func(t *testing.T, bucket, cbslPrefix, project, clusterID string) {
-		tgt, err := TargetFor(cluster(clusterID, project, "loc"), location("loc", project, bucket, cbslPrefix))
+		tgt, err := storage.TargetFor(cluster(clusterID, project, "loc"), location("loc", project, bucket, cbslPrefix))
 		if err != nil {
 			return
 		}

@@ -2,6 +2,7 @@ package s3policy
 
 import (
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"sort"
 	"strings"
 	"unicode"
@@ -137,13 +138,13 @@ func BucketPolicy(grants ...Grant) (*Document, error) {
 	return doc, nil
 }
 
-// checkTarget rejects a Target that was not built by TargetFor.
+// checkTarget rejects a Target that was not built by storage.TargetFor.
 func checkTarget(t Target) error {
 	switch {
 	case t.Bucket == "" || t.Prefix == "" || t.ClusterID == "":
-		return fmt.Errorf("incomplete target %+v: build it with TargetFor", t)
-	case strings.ContainsAny(t.Bucket+t.Prefix, policyMetachars):
-		return fmt.Errorf("target of cluster %q: bucket or prefix holds one of %q", t.ClusterID, policyMetachars)
+		return fmt.Errorf("incomplete target %+v: build it with storage.TargetFor", t)
+	case strings.ContainsAny(t.Bucket+t.Prefix, storage.PolicyMetachars):
+		return fmt.Errorf("target of cluster %q: bucket or prefix holds one of %q", t.ClusterID, storage.PolicyMetachars)
 	}
 	return nil
 }

@@ -164,7 +164,7 @@ func TestBucketPolicyErrors(t *testing.T) {
 		},
 		"hand-made target": {
 			grants: []Grant{{Target: Target{Bucket: "bkt"}, Principal: "A"}},
-			want:   "build it with TargetFor",
+			want:   "build it with storage.TargetFor",
 		},
 	}
 	for name, tc := range tests {

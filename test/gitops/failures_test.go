@@ -69,7 +69,7 @@ func TestCMPFailures(t *testing.T) {
 				must(t, err)
 				writeFile(t, f, bytes.Replace(b, []byte("name: backups-eu"), []byte("name: team-b"), 1))
 			},
-			want: []string{`cluster-xkc6lgmfsn.yaml#1: Cluster "xkc6lgmfsn"`, `ClusterBackupStorageLocation "team-b" belongs to project "q4mh2x8vbn", not to the cluster's project "jnpllgp66z"`},
+			want: []string{`cluster-xkc6lgmfsn.yaml#1: Cluster "xkc6lgmfsn"`, `ClusterBackupStorageLocation kubermatic/team-b belongs to project "q4mh2x8vbn", not to the cluster's project "jnpllgp66z"`},
 		},
 		"input of an unknown kind": {
 			break_: func(t *testing.T, dir string) {

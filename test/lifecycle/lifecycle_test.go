@@ -210,7 +210,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, "refusing") {
 			t.Fatalf("switch without the previous location: exit %d, stderr %s", code, stderr)
 		}
-		containsAll(t, "diff a -> b (bare)", out, "! dangerous: velero.io/BackupStorageLocation velero/default: the BSL moves away from bucket kkp-backups at https://s3.eu.example.com prefix \""+oldPrefix+"\", which still holds 3 backup(s)")
+		containsAll(t, "diff a -> b (bare)", out, "! dangerous: velero.io/BackupStorageLocation velero/default: the BSL moves away from bucket kkp-backups at https://s3.eu.example.com:443 prefix \""+oldPrefix+"\", which still holds 3 backup(s)")
 		out, stderr, code = diffCLI(t, "--from", dirA, "--to", writeRender(t, dir, "b", b), "--backups", backupsFile)
 		if code != 0 {
 			t.Fatalf("switch: exit %d: %s\n%s", code, out, stderr)

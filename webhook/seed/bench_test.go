@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"encoding/json"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"slices"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func BenchmarkCBSLValidateCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := e.cbsl("bench", s.Endpoint, "backups", "good")
-	DefaultCBSL(c)
+	storage.DefaultCBSL(c)
 	raw, err := json.Marshal(c)
 	if err != nil {
 		b.Fatal(err)

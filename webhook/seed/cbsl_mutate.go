@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // CBSLMutator is the mutating webhook for CBSLs: it applies DefaultCBSL.
@@ -24,7 +25,7 @@ func (m *CBSLMutator) Handle(_ context.Context, req admission.Request) admission
 	if err := json.Unmarshal(req.Object.Raw, &c); err != nil {
 		return badRequest(fmt.Errorf("decode clusterbackupstoragelocation: %w", err))
 	}
-	DefaultCBSL(&c)
+	storage.DefaultCBSL(&c)
 	out, err := json.Marshal(&c)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)

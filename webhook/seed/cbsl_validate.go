@@ -15,6 +15,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // CBSLValidator is the validating webhook for CBSLs.
@@ -70,7 +71,7 @@ func (v *CBSLValidator) handle(ctx context.Context, req admission.Request) admis
 		// defaulted it, so that defaults filled into an object created
 		// before the webhook existed do not count as a spec change.
 		oldDefaulted := old.DeepCopy()
-		DefaultCBSL(oldDefaulted)
+		storage.DefaultCBSL(oldDefaulted)
 		if equality.Semantic.DeepEqual(old.Spec, c.Spec) || equality.Semantic.DeepEqual(oldDefaulted.Spec, c.Spec) {
 			return v.handleMetadataUpdate(ctx, &old, &c)
 		}
@@ -78,11 +79,15 @@ func (v *CBSLValidator) handle(ctx context.Context, req admission.Request) admis
 			return admission.Allowed("")
 		}
 	}
-	return v.judge(ctx, &c)
+	return v.judge(ctx, &c, req.Operation == admissionv1.Create)
 }
 
-// judge validates and checks a new or changed CBSL.
-func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation) admission.Response {
+// judge validates and checks a new or changed CBSL. A new CBSL whose only
+// problem is that its credential Secret does not exist yet is admitted
+// unchecked with a warning: KKP's dashboard creates the CBSL first and the
+// Secret right after it (owned by the CBSL); the status loop checks the
+// CBSL once the Secret exists.
+func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, create bool) admission.Response {
 	log := logf.FromContext(ctx).WithValues("clusterbackupstoragelocation", c.Namespace+"/"+c.Name)
 	secrets := v.Secrets
 	if secrets == nil {
@@ -92,6 +97,11 @@ func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorage
 	if err != nil {
 		log.Error(err, "cannot read the credential secret")
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("read secrets of clusterbackupstoragelocation %q: %w", c.Name, err))
+	}
+	if create && secretNotYetCreated(ev.Errors) {
+		log.Info("admitted unchecked: credential secret not found yet")
+		return admission.Allowed("").WithWarnings(append([]string{fmt.Sprintf(
+			"secret %s/%s not found yet: admitted unchecked; the status loop checks it once it exists", c.Namespace, c.Spec.Credential.Name)}, ev.Warnings...)...)
 	}
 	if len(ev.Errors) > 0 {
 		log.Info("denied: invalid", "errors", len(ev.Errors))
@@ -115,7 +125,7 @@ func (v *CBSLValidator) handleMetadataUpdate(ctx context.Context, old, c *kkpv1.
 	if c.DeletionTimestamp != nil {
 		return admission.Allowed("")
 	}
-	if errs := validateProjectLabel(c.Labels); len(errs) > 0 {
+	if errs := storage.ValidateProjectLabel(c.Labels, nil); len(errs) > 0 {
 		return invalid(cbslGroupKind, c.Name, errs, nil)
 	}
 	if old.Labels[kkpv1.ProjectIDLabel] == c.Labels[kkpv1.ProjectIDLabel] {
@@ -157,4 +167,10 @@ func (v *CBSLValidator) referencing(ctx context.Context, ns, name string) ([]str
 		return nil, fmt.Errorf("list clusters using clusterbackupstoragelocation %q: %w", name, err)
 	}
 	return ReferencingClusters(list.Items, name), nil
+}
+
+// secretNotYetCreated reports whether the only broken rule is a credential
+// Secret that does not exist.
+func secretNotYetCreated(errs field.ErrorList) bool {
+	return len(errs) == 1 && errs[0].Type == field.ErrorTypeNotFound && errs[0].Field == "spec.credential.name"
 }

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // ClusterValidator is the validating webhook for Clusters: the CBSL a
@@ -65,7 +66,7 @@ func (v *ClusterValidator) handle(ctx context.Context, req admission.Request) ad
 	case err != nil:
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("get clusterbackupstoragelocation %s/%s: %w", v.Namespace, name, err))
 	}
-	if errs := ValidateClusterReference(&cl, found, v.Namespace); len(errs) > 0 {
+	if errs := storage.ValidateCluster(&cl, found, v.Namespace); len(errs) > 0 {
 		return invalid(clusterGroupKind, cl.Name, errs, nil)
 	}
 	return admission.Allowed("")

@@ -69,40 +69,13 @@ func (w *warningLog) all() string {
 	return strings.Join(w.text, "\n")
 }
 
-// webhookConfigs are the seed's webhook registrations as the chart renders
-// them: CBSLs (main resource only, so status writes never reach the
-// webhook) and Clusters.
+// webhookConfigs are the seed's webhook registrations (Configurations)
+// for envtest, which points the service at the local server.
 func webhookConfigs() envtest.WebhookInstallOptions {
-	fail := admissionregv1.Fail
-	none := admissionregv1.SideEffectClassNone
-	svc := func(path string) admissionregv1.WebhookClientConfig {
-		return admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "clusterbackup-seed", Namespace: "kubermatic", Path: ptr.To(path)}}
-	}
-	rule := func(resource string, ops ...admissionregv1.OperationType) []admissionregv1.RuleWithOperations {
-		return []admissionregv1.RuleWithOperations{{Operations: ops, Rule: admissionregv1.Rule{
-			APIGroups: []string{kkpv1.GroupVersion.Group}, APIVersions: []string{"v1"}, Resources: []string{resource}}}}
-	}
+	m, v := Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "clusterbackup-seed", Namespace: "kubermatic"}})
 	return envtest.WebhookInstallOptions{
-		MutatingWebhooks: []*admissionregv1.MutatingWebhookConfiguration{{
-			ObjectMeta: metav1.ObjectMeta{Name: "clusterbackup-seed"},
-			Webhooks: []admissionregv1.MutatingWebhook{{
-				Name: "cbsl.mutate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
-				TimeoutSeconds: ptr.To[int32](5), ClientConfig: svc(MutateCBSLPath),
-				Rules: rule("clusterbackupstoragelocations", admissionregv1.Create, admissionregv1.Update),
-			}},
-		}},
-		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{{
-			ObjectMeta: metav1.ObjectMeta{Name: "clusterbackup-seed"},
-			Webhooks: []admissionregv1.ValidatingWebhook{{
-				Name: "cbsl.validate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
-				TimeoutSeconds: ptr.To[int32](10), ClientConfig: svc(ValidateCBSLPath),
-				Rules: rule("clusterbackupstoragelocations", admissionregv1.Create, admissionregv1.Update, admissionregv1.Delete),
-			}, {
-				Name: "cluster.validate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
-				TimeoutSeconds: ptr.To[int32](5), ClientConfig: svc(ValidateClusterPath),
-				Rules: rule("clusters", admissionregv1.Create, admissionregv1.Update),
-			}},
-		}},
+		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{m},
+		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{v},
 	}
 }
 

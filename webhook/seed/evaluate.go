@@ -12,12 +12,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // SecretGetter returns a Secret, or (nil, nil) when it does not exist.
-type SecretGetter func(ctx context.Context, namespace, name string) (*corev1.Secret, error)
+type SecretGetter = storage.SecretGetter
 
 // ReaderSecrets returns a SecretGetter backed by a Kubernetes reader (the
 // webhook uses the uncached API reader, so it needs only get on Secrets).
@@ -67,33 +67,12 @@ type Evaluation struct {
 // problems of the CBSL.
 func Evaluate(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, secrets SecretGetter, checker *s3check.Checker, probeIsolation bool) (Evaluation, error) {
 	var ev Evaluation
-	ev.Errors, ev.Warnings = ValidateCBSL(c)
-	var (
-		st      creds.Static
-		ca      []byte
-		credErr field.ErrorList
-	)
-	if c.Spec.Credential != nil && c.Spec.Credential.Name != "" {
-		s, err := secrets(ctx, c.Namespace, c.Spec.Credential.Name)
-		if err != nil {
-			return ev, err
-		}
-		st, credErr = ValidateCredentialSecret(c, s)
-		ev.Errors = append(ev.Errors, credErr...)
+	loc, errs, warnings, err := storage.Resolve(ctx, c, secrets)
+	ev.Errors, ev.Warnings = errs, warnings
+	if err != nil || len(errs) > 0 {
+		return ev, err
 	}
-	if os := c.Spec.ObjectStorage; os != nil && os.CACertRef != nil && os.CACertRef.Name != "" && os.CACertRef.Key != "" && len(os.CACert) == 0 {
-		s, err := secrets(ctx, c.Namespace, os.CACertRef.Name)
-		if err != nil {
-			return ev, err
-		}
-		var caErr field.ErrorList
-		ca, caErr = CACertFromSecret(c, s)
-		ev.Errors = append(ev.Errors, caErr...)
-	}
-	if len(ev.Errors) > 0 {
-		return ev, nil
-	}
-	t := TargetFor(c, st, ca)
+	t := s3check.TargetFrom(loc)
 	t.ProbeIsolation = probeIsolation
 	r := checker.Check(ctx, t)
 	ev.Check = &r

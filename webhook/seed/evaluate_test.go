@@ -7,7 +7,10 @@ import (
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
@@ -64,5 +67,17 @@ func TestJitter(t *testing.T) {
 		if d := jitter(5 * time.Minute); d < 270*time.Second || d > 330*time.Second {
 			t.Fatalf("jitter(5m) = %s", d)
 		}
+	}
+}
+
+func goodCBSL() *kkpv1.ClusterBackupStorageLocation {
+	return &kkpv1.ClusterBackupStorageLocation{
+		ObjectMeta: metav1.ObjectMeta{Name: "loc", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
+		Spec: velerov1.BackupStorageLocationSpec{
+			Provider:    "aws",
+			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "backups", Prefix: "seed-eu"}},
+			Config:      map[string]string{"region": "eu-central-1", "s3Url": "https://s3.example.com"},
+			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}},
+		},
 	}
 }

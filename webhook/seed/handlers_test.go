@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"encoding/json"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -36,7 +37,7 @@ func TestMetadataUpdateOfUndefaultedObject(t *testing.T) {
 	old.Spec.Provider = ""
 	updated := old.DeepCopy()
 	updated.Annotations = map[string]string{"a": "b"}
-	DefaultCBSL(updated)
+	storage.DefaultCBSL(updated)
 	o, err := Options{}.complete()
 	if err != nil {
 		t.Fatal(err)

@@ -62,8 +62,23 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 	t.Run("missing bucket denied", func(t *testing.T) {
 		denied(t, create(e.cbsl("missing-bucket", s.Endpoint, "no-such-bucket", "good")), `bucket "no-such-bucket" does not exist`)
 	})
-	t.Run("missing secret denied", func(t *testing.T) {
-		denied(t, create(e.cbsl("missing-secret", s.Endpoint, "backups", "absent")), `spec.credential.name: Not found: "secret kubermatic/absent"`)
+	t.Run("missing secret: admitted unchecked on create (KKP's order), denied on a spec change", func(t *testing.T) {
+		c := e.cbsl("missing-secret", s.Endpoint, "backups", "absent")
+		if err := create(c); err != nil {
+			t.Fatalf("create before its Secret: %v", err)
+		}
+		if w := e.warnings.all(); !strings.Contains(w, "secret kubermatic/absent not found yet: admitted unchecked") {
+			t.Fatalf("warnings = %q", w)
+		}
+		c.Spec.ObjectStorage.Prefix = "seed-eu-2"
+		err := e.c.Update(ctx, c)
+		if err != nil {
+			messages = append(messages, err.Error())
+		}
+		denied(t, err, `spec.credential.name: Not found: "absent": no secret kubermatic/absent`)
+		if err := e.c.Delete(ctx, c); err != nil {
+			t.Fatal(err)
+		}
 	})
 	t.Run("unknown config key denied listing the known keys", func(t *testing.T) {
 		c := e.cbsl("unknown-key", s.Endpoint, "backups", "good")
@@ -187,9 +202,9 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 		denied(t, err, "cannot move to another project while clusters use it: cluster-a, cluster-b")
 
 		err = e.c.Create(ctx, cluster("cluster-x", "p2", "in-use"))
-		denied(t, err, `clusterbackupstoragelocation kubermatic/in-use belongs to project "p1", not to the cluster's project "p2"`)
+		denied(t, err, `ClusterBackupStorageLocation kubermatic/in-use belongs to project "p1", not to the cluster's project "p2"`)
 		err = e.c.Create(ctx, cluster("cluster-y", "p1", "nowhere"))
-		denied(t, err, `spec.backupConfig.backupStorageLocation.name: Not found: "clusterbackupstoragelocation kubermatic/nowhere"`)
+		denied(t, err, `spec.backupConfig.backupStorageLocation.name: Not found: "nowhere": no ClusterBackupStorageLocation kubermatic/nowhere`)
 		moved := cluster("cluster-a", "p1", "in-use")
 		if err := e.c.Get(ctx, client.ObjectKeyFromObject(moved), moved); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package velero
 import (
 	"context"
 	"fmt"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -123,7 +124,7 @@ func validateManagedBSL(cfg *Config, u User, b *velerov1.BackupStorageLocation) 
 	if loc.Bucket != cfg.Managed.Bucket {
 		errs = append(errs, field.Invalid(osPath.Child("bucket"), loc.Bucket, fmt.Sprintf("the managed BSL must use the cluster's bucket %q", cfg.Managed.Bucket)))
 	}
-	if normEndpoint(loc.Endpoint) != normEndpoint(cfg.Managed.Endpoint) {
+	if storage.CanonicalEndpoint(loc.Endpoint) != storage.CanonicalEndpoint(cfg.Managed.Endpoint) {
 		errs = append(errs, field.Invalid(spec.Child("config").Key(s3URLKey), loc.Endpoint, fmt.Sprintf("the managed BSL must use the cluster's endpoint %q", endpointOrAWS(cfg.Managed.Endpoint))))
 	}
 	if !prefix.Equal(loc.Prefix, cfg.Managed.Prefix) {

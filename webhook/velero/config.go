@@ -2,13 +2,13 @@ package velero
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // Defaults used by Config.Complete.
@@ -24,8 +24,8 @@ const (
 type Location struct {
 	// Bucket is the bucket name.
 	Bucket string `json:"bucket"`
-	// Endpoint is the S3 URL (config.s3Url); compared case-insensitively and
-	// without a trailing "/".
+	// Endpoint is the S3 URL (config.s3Url); compared by host and port in
+	// canonical form (storage.SameEndpoint).
 	Endpoint string `json:"endpoint,omitempty"`
 	// Prefix is the folder inside the bucket, compared by whole segments.
 	Prefix string `json:"prefix,omitempty"`
@@ -152,12 +152,9 @@ type User struct {
 	Groups []string
 }
 
-// normEndpoint makes endpoints comparable: lower case, no trailing "/".
-func normEndpoint(s string) string {
-	return strings.ToLower(strings.TrimRight(strings.TrimSpace(s), "/"))
-}
-
-// sameStorage reports whether two locations share bucket and endpoint.
+// sameStorage reports whether two locations may share bucket and endpoint
+// (storage.SameStorage: endpoints count as the same unless proven
+// different).
 func sameStorage(a, b Location) bool {
-	return a.Bucket == b.Bucket && normEndpoint(a.Endpoint) == normEndpoint(b.Endpoint)
+	return storage.SameStorage(a.Bucket, a.Endpoint, b.Bucket, b.Endpoint)
 }

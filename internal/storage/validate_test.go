@@ -1,4 +1,4 @@
-package seed
+package storage
 
 import (
 	"strings"
@@ -105,7 +105,7 @@ func TestValidateCBSL(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := goodCBSL()
 			tc.mod(c)
-			got, _ := ValidateCBSL(c)
+			got, _ := ValidateCBSL(c, nil)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d errors %v, want %d %v", len(got), got, len(tc.want), tc.want)
 			}
@@ -121,7 +121,7 @@ func TestValidateCBSL(t *testing.T) {
 func TestUnknownConfigKeyListsKnownKeys(t *testing.T) {
 	c := goodCBSL()
 	c.Spec.Config["s3URL"] = "https://typo.example.com"
-	errs, _ := ValidateCBSL(c)
+	errs, _ := ValidateCBSL(c, nil)
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "the AWS plugin knows only: bucket, caCert, checksumAlgorithm") || !strings.Contains(errs[0].Error(), "s3Url") {
 		t.Fatalf("errs = %v", errs)
 	}
@@ -131,7 +131,7 @@ func TestWarnings(t *testing.T) {
 	c := goodCBSL()
 	c.Spec.Config["insecureSkipTLSVerify"] = "true"
 	c.Spec.Default = true
-	errs, warnings := ValidateCBSL(c)
+	errs, warnings := ValidateCBSL(c, nil)
 	if len(errs) != 0 || len(warnings) != 2 {
 		t.Fatalf("errs=%v warnings=%q", errs, warnings)
 	}
@@ -159,7 +159,7 @@ func TestDefaultCBSL(t *testing.T) {
 	}
 }
 
-func TestValidateCredentialSecret(t *testing.T) {
+func TestCredentials(t *testing.T) {
 	c := goodCBSL()
 	sec := func(data map[string]string) *corev1.Secret {
 		s := &corev1.Secret{Data: map[string][]byte{}}
@@ -168,44 +168,47 @@ func TestValidateCredentialSecret(t *testing.T) {
 		}
 		return s
 	}
-	if _, errs := ValidateCredentialSecret(c, nil); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound {
+	if _, errs := Credentials(c, nil); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound {
 		t.Fatalf("missing secret: %v", errs)
 	}
-	st, errs := ValidateCredentialSecret(c, sec(map[string]string{"accessKeyId": "AK", "secretAccessKey": "SUPERSECRET"}))
+	st, errs := Credentials(c, sec(map[string]string{"accessKeyId": "AK", "secretAccessKey": "SUPERSECRET"}))
 	if len(errs) != 0 || st.AccessKeyID != "AK" {
 		t.Fatalf("KKP keys: %v", errs)
 	}
 	c.Spec.Credential.Key = "cloud"
-	st, errs = ValidateCredentialSecret(c, sec(map[string]string{"cloud": "[default]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
+	st, errs = Credentials(c, sec(map[string]string{"cloud": "[default]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
 	if len(errs) != 0 || st.AccessKeyID != "AK2" {
 		t.Fatalf("INI: %v", errs)
 	}
-	_, errs = ValidateCredentialSecret(c, sec(map[string]string{"cloud": "[other]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
+	_, errs = Credentials(c, sec(map[string]string{"cloud": "[other]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
 	if len(errs) != 1 || strings.Contains(errs.ToAggregate().Error(), "SUPERSECRET") {
 		t.Fatalf("wrong profile: %v", errs)
 	}
 	c.Spec.Credential.Key = ""
-	_, errs = ValidateCredentialSecret(c, sec(map[string]string{"accessKeyId": "AK"}))
+	_, errs = Credentials(c, sec(map[string]string{"accessKeyId": "AK"}))
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `no "secretAccessKey"`) {
 		t.Fatalf("half a key pair: %v", errs)
 	}
 }
 
-func TestValidateClusterReference(t *testing.T) {
+func TestValidateCluster(t *testing.T) {
 	cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "c1", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 		Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "loc"}}}}
-	if errs := ValidateClusterReference(cl, goodCBSL(), "kubermatic"); len(errs) != 0 {
+	if errs := ValidateCluster(cl, goodCBSL(), "kubermatic"); len(errs) != 0 {
 		t.Fatalf("same project: %v", errs)
 	}
-	if errs := ValidateClusterReference(cl, nil, "kubermatic"); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound {
+	if errs := ValidateCluster(cl, nil, "kubermatic"); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound || !strings.Contains(errs[0].Error(), "kubermatic/loc") {
 		t.Fatalf("missing: %v", errs)
 	}
 	other := goodCBSL()
 	other.Labels[kkpv1.ProjectIDLabel] = "p2"
-	if errs := ValidateClusterReference(cl, other, "kubermatic"); len(errs) != 1 || !strings.Contains(errs[0].Error(), `belongs to project "p2"`) {
+	if errs := ValidateCluster(cl, other, "kubermatic"); len(errs) != 1 || !strings.Contains(errs[0].Error(), `belongs to project "p2"`) {
 		t.Fatalf("cross-project: %v", errs)
 	}
-	if got := ReferencingClusters([]kkpv1.Cluster{*cl, {ObjectMeta: metav1.ObjectMeta{Name: "c0"}}}, "loc"); len(got) != 1 || got[0] != "c1" {
-		t.Fatalf("referencing = %v", got)
+	bad := cl.DeepCopy()
+	bad.Labels[kkpv1.ProjectIDLabel] = "../p2"
+	bad.Spec.BackupConfig = nil
+	if errs := ValidateCluster(bad, nil, "kubermatic"); len(errs) != 2 {
+		t.Fatalf("bad project and no reference: %v", errs)
 	}
 }

@@ -1,8 +1,16 @@
-package renderer
+// Package input is the one loader of clusterbackup's input files: KKP
+// Clusters, ClusterBackupStorageLocations and their Secrets, from files,
+// directories, standard input and v1 Lists, as every command reads them.
+//
+// It normalizes what the API server would: a Secret's stringData is merged
+// into data (stringData wins), and a CBSL or Secret without a namespace is in
+// KKP's namespace "kubermatic". It never echoes a Secret's content in errors.
+package input
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,14 +27,23 @@ import (
 	"sigs.k8s.io/yaml"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-// Objects are the decoded input objects of a fleet, each with its source
-// ("file#document"), before they are matched into Inputs.
+// DefaultNamespace is the namespace of CBSLs and Secrets read without one:
+// KKP keeps them in "kubermatic".
+const DefaultNamespace = "kubermatic"
+
+// Objects are the decoded input objects, each with its source
+// ("file#document"), in the order they were read.
 type Objects struct {
 	Clusters []Sourced[*kkpv1.Cluster]
 	CBSLs    []Sourced[*kkpv1.ClusterBackupStorageLocation]
 	Secrets  []Sourced[*corev1.Secret]
+	// Skip, when set, leaves out files found while walking a directory
+	// (names relative to the file system read); files named explicitly
+	// are always read.
+	Skip func(name string) bool
 }
 
 // Sourced is an object with the place it was read from.
@@ -35,24 +52,26 @@ type Sourced[T any] struct {
 	Source string
 }
 
-// LoadInputs reads Cluster, ClusterBackupStorageLocation and Secret objects
-// from files, directories (every *.yaml, *.yml and *.json below, in lexical
-// order) and "-" (standard input), and matches them into a fleet with
-// BuildFleet. Other kinds are an error naming the file and document.
-func LoadInputs(files ...string) ([]Input, error) {
-	var objs Objects
-	for _, f := range files {
-		if f == "-" {
-			if err := objs.Parse("<stdin>", os.Stdin); err != nil {
+// Load reads the objects of files, directories (every *.yaml, *.yml and
+// *.json below, in lexical order; hidden directories skipped) and "-"
+// (stdin, read from in).
+func Load(in io.Reader, paths ...string) (*Objects, error) {
+	o := &Objects{}
+	for _, p := range paths {
+		if p == "-" {
+			if in == nil {
+				in = os.Stdin
+			}
+			if err := o.Parse("<stdin>", in); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if err := objs.Load(f); err != nil {
+		if err := o.Load(p); err != nil {
 			return nil, err
 		}
 	}
-	return BuildFleet(objs)
+	return o, nil
 }
 
 // Load adds the objects of a file or a directory on disk (every *.yaml,
@@ -62,29 +81,28 @@ func (o *Objects) Load(file string) error {
 	return o.loadFS(os.DirFS(filepath.Dir(file)), filepath.Base(file), filepath.Dir(file))
 }
 
-// LoadInputsFS is LoadInputs on a file system (for example the embedded
-// example fleet). paths are files or directories in fsys; none means ".".
-func LoadInputsFS(fsys fs.FS, paths ...string) ([]Input, error) {
+// LoadFS reads files or directories of a file system (for example the
+// embedded example fleet); no paths means ".".
+func LoadFS(fsys fs.FS, paths ...string) (*Objects, error) {
+	o := &Objects{}
+	if err := o.LoadFS(fsys, paths...); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// LoadFS adds the objects of files or directories of a file system, named
+// in messages by their path in it; no paths means ".".
+func (o *Objects) LoadFS(fsys fs.FS, paths ...string) error {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	var objs Objects
 	for _, p := range paths {
-		if err := objs.loadFS(fsys, p, ""); err != nil {
-			return nil, err
+		if err := o.loadFS(fsys, p, ""); err != nil {
+			return err
 		}
 	}
-	return BuildFleet(objs)
-}
-
-// ParseInputs reads the objects of one multi-document YAML or JSON stream;
-// name is used in error messages.
-func ParseInputs(name string, r io.Reader) ([]Input, error) {
-	var objs Objects
-	if err := objs.Parse(name, r); err != nil {
-		return nil, err
-	}
-	return BuildFleet(objs)
+	return nil
 }
 
 // loadFS reads p (a file or directory) from fsys; display prefixes names in
@@ -113,7 +131,7 @@ func (o *Objects) loadFS(fsys fs.FS, p, display string) error {
 		}
 		switch path.Ext(name) {
 		case ".yaml", ".yml", ".json":
-			if !d.IsDir() {
+			if !d.IsDir() && (o.Skip == nil || !o.Skip(name)) {
 				names = append(names, name)
 			}
 		}
@@ -157,7 +175,8 @@ type rawJSON []byte
 func (r *rawJSON) UnmarshalJSON(b []byte) error { *r = append((*r)[:0], b...); return nil }
 
 // Parse decodes every document of a multi-document YAML (or JSON) stream and
-// adds the Clusters, CBSLs and Secrets to o. v1 Lists are unpacked. Empty
+// adds the Clusters, CBSLs and Secrets to o (see the package comment for
+// how they are normalized). v1 Lists are unpacked. Empty
 // documents are skipped; any other kind is an error naming name and the
 // document number.
 func (o *Objects) Parse(name string, r io.Reader) error {
@@ -204,11 +223,18 @@ func (o *Objects) add(src string, b []byte) error {
 		if err := yaml.Unmarshal(j, c); err != nil {
 			return fmt.Errorf("%s: ClusterBackupStorageLocation %q: %w", src, h.Metadata.Name, err)
 		}
+		if c.Namespace == "" {
+			c.Namespace = DefaultNamespace
+		}
 		o.CBSLs = append(o.CBSLs, Sourced[*kkpv1.ClusterBackupStorageLocation]{c, src})
 	case h.Kind == "Secret" && h.APIVersion == "v1":
 		s := &corev1.Secret{}
 		if err := yaml.Unmarshal(j, s); err != nil {
-			return fmt.Errorf("%s: Secret %q: %w", src, h.Metadata.Name, err)
+			// never wrap the decoder's error: it may quote the document
+			return fmt.Errorf("%s: Secret %q: not a valid v1 Secret", src, h.Metadata.Name)
+		}
+		if s.Namespace == "" {
+			s.Namespace = DefaultNamespace
 		}
 		for k, v := range s.StringData {
 			if s.Data == nil {
@@ -229,4 +255,21 @@ func (o *Objects) add(src string, b []byte) error {
 			src, h.Kind, h.Metadata.Name, h.Kind, h.APIVersion)
 	}
 	return nil
+}
+
+// Secret returns the Secret namespace/name, or nil.
+func (o *Objects) Secret(namespace, name string) *corev1.Secret {
+	for _, s := range o.Secrets {
+		if s.Object.Name == name && s.Object.Namespace == namespace {
+			return s.Object
+		}
+	}
+	return nil
+}
+
+// SecretGetter serves the Secrets read, for storage.Resolve.
+func (o *Objects) SecretGetter() storage.SecretGetter {
+	return func(_ context.Context, namespace, name string) (*corev1.Secret, error) {
+		return o.Secret(namespace, name), nil
+	}
 }

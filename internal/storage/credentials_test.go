@@ -1,0 +1,124 @@
+package storage
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/clusterbackup/clusterbackup/internal/creds"
+)
+
+func secret(data map[string]string) *corev1.Secret {
+	s := &corev1.Secret{Data: map[string][]byte{}}
+	for k, v := range data {
+		s.Data[k] = []byte(v)
+	}
+	return s
+}
+
+const iniFile = "[default]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n[other]\naws_access_key_id=O\naws_secret_access_key=SUPERSECRET\n"
+
+// TestCredentialsLayouts: the named key wins when present; KKP's two keys
+// are read whatever the key says when it is absent (the dashboard names
+// "cloud-credentials", which its Secrets never hold); neither is an error
+// naming both layouts, and no error carries the secret.
+func TestCredentialsLayouts(t *testing.T) {
+	kkp := map[string]string{"accessKeyId": "AK", "secretAccessKey": "SUPERSECRET"}
+	tests := map[string]struct {
+		key, profile string
+		data         map[string]string
+		want         creds.Static
+		wantErr      string
+		wantField    string
+	}{
+		"KKP dashboard: key cloud-credentials, only KKP keys": {key: "cloud-credentials", data: kkp, want: creds.Static{AccessKeyID: "AK", SecretAccessKey: "SUPERSECRET"}},
+		"no key, KKP keys":                 {data: kkp, want: creds.Static{AccessKeyID: "AK", SecretAccessKey: "SUPERSECRET"}},
+		"named key holds an INI file":      {key: "cloud-credentials", data: map[string]string{"cloud-credentials": iniFile}, want: creds.Static{AccessKeyID: "AK2", SecretAccessKey: "SUPERSECRET"}},
+		"no key, cloud file":               {data: map[string]string{"cloud": iniFile}, want: creds.Static{AccessKeyID: "AK2", SecretAccessKey: "SUPERSECRET"}},
+		"named key wins over KKP keys":     {key: "cloud", data: map[string]string{"cloud": iniFile, "accessKeyId": "AK", "secretAccessKey": "X"}, want: creds.Static{AccessKeyID: "AK2", SecretAccessKey: "SUPERSECRET"}},
+		"profile":                          {key: "cloud", profile: "other", data: map[string]string{"cloud": iniFile}, want: creds.Static{AccessKeyID: "O", SecretAccessKey: "SUPERSECRET"}},
+		"wrong profile":                    {key: "cloud", profile: "x", data: map[string]string{"cloud": iniFile}, wantErr: `no profile "x"`, wantField: "spec.credential.key"},
+		"neither layout":                   {key: "cloud-credentials", data: map[string]string{"other": "SUPERSECRET"}, wantErr: `holds neither key "cloud-credentials" (an AWS credentials file) nor "accessKeyId" + "secretAccessKey" (KKP's layout)`, wantField: "spec.credential.name"},
+		"neither layout, no key":           {data: map[string]string{}, wantErr: `neither key "cloud"`, wantField: "spec.credential.name"},
+		"half a KKP pair":                  {key: "cloud-credentials", data: map[string]string{"accessKeyId": "AK"}, wantErr: `has "accessKeyId" but no "secretAccessKey"`, wantField: "spec.credential.name"},
+		"other half of a KKP pair":         {data: map[string]string{"secretAccessKey": "SUPERSECRET"}, wantErr: `has "secretAccessKey" but no "accessKeyId"`, wantField: "spec.credential.name"},
+		"key accessKeyId means KKP layout": {key: "accessKeyId", data: kkp, want: creds.Static{AccessKeyID: "AK", SecretAccessKey: "SUPERSECRET"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := goodCBSL()
+			c.Spec.Credential.Key = tc.key
+			if tc.profile != "" {
+				c.Spec.Config[ConfigProfile] = tc.profile
+			}
+			got, errs := Credentials(c, secret(tc.data))
+			if tc.wantErr == "" {
+				if len(errs) > 0 || got != tc.want {
+					t.Fatalf("got %v, %v; want %v", got, errs, tc.want)
+				}
+				return
+			}
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.wantErr) || errs[0].Field != tc.wantField {
+				t.Fatalf("errs = %v; want one at %s containing %q", errs, tc.wantField, tc.wantErr)
+			}
+			if strings.Contains(errs.ToAggregate().Error(), "SUPERSECRET") {
+				t.Fatalf("error leaks the secret: %v", errs)
+			}
+		})
+	}
+	if _, errs := Credentials(goodCBSL(), nil); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound || !strings.Contains(errs[0].Error(), "kubermatic/creds") {
+		t.Fatalf("missing secret: %v", errs)
+	}
+}
+
+// TestResolve: settings from the spec, CA from each of its three sources,
+// and errors from validation and Secrets together.
+func TestResolve(t *testing.T) {
+	secrets := map[string]*corev1.Secret{
+		"kubermatic/creds": secret(map[string]string{"accessKeyId": "AK", "secretAccessKey": "SK"}),
+		"kubermatic/ca":    secret(map[string]string{"ca.crt": testPEM}),
+	}
+	get := func(_ context.Context, ns, name string) (*corev1.Secret, error) { return secrets[ns+"/"+name], nil }
+	ctx := context.Background()
+
+	c := goodCBSL()
+	loc, errs, _, err := Resolve(ctx, c, get)
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	if loc.Endpoint != "https://s3.example.com" || loc.Region != "eu-central-1" || loc.Bucket != "backups" || loc.Prefix != "seed-eu" ||
+		!loc.PathStyle || loc.CACert != nil || loc.Credentials.AccessKeyID != "AK" {
+		t.Fatalf("loc = %+v", loc)
+	}
+	if strings.Contains(loc.String(), "SK") || loc.String() != "bucket backups at https://s3.example.com:443 prefix seed-eu" {
+		t.Fatalf("String = %q", loc.String())
+	}
+	cl, err := loc.ForCluster("p1", "c1")
+	if err != nil || cl.Prefix != "seed-eu/p1/c1" {
+		t.Fatalf("ForCluster = %+v, %v", cl, err)
+	}
+
+	c.Spec.Config[ConfigS3ForcePathStyle] = "false"
+	c.Spec.Config[ConfigCACert] = testPEM
+	if loc, _, _, _ = Resolve(ctx, c, get); loc.PathStyle || string(loc.CACert) != testPEM {
+		t.Fatalf("config.caCert / path style off: %+v", loc)
+	}
+	c.Spec.ObjectStorage.CACertRef = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "ca"}, Key: "ca.crt"}
+	if loc, errs, _, _ = Resolve(ctx, c, get); len(errs) > 0 || string(loc.CACert) != testPEM {
+		t.Fatalf("caCertRef: %v", errs)
+	}
+	c.Spec.ObjectStorage.CACertRef.Key = "missing"
+	if _, errs, _, _ = Resolve(ctx, c, get); len(errs) != 1 || errs[0].Field != "spec.objectStorage.caCertRef.key" {
+		t.Fatalf("caCertRef missing key: %v", errs)
+	}
+
+	bad := goodCBSL()
+	bad.Spec.ObjectStorage.Bucket = "Bad_Bucket"
+	bad.Spec.Credential.Name = "absent"
+	if _, errs, _, _ = Resolve(ctx, bad, get); len(errs) != 2 || errs[0].Field != "spec.objectStorage.bucket" || errs[1].Field != "spec.credential.name" {
+		t.Fatalf("bad bucket and absent secret: %v", errs)
+	}
+}

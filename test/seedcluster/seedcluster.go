@@ -1,0 +1,101 @@
+// Package seedcluster starts a seed for the acceptance tests in test/: a real
+// kube-apiserver and etcd (internal/testenv) with the seed webhooks
+// registered (seed.Configurations) and served by our server in seed mode,
+// and a real S3 server (versitygw).
+package seedcluster
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/seed"
+	"github.com/clusterbackup/clusterbackup/webhook/server"
+)
+
+// Seed is a seed's control plane with our seed webhooks in front.
+type Seed struct {
+	Kube *testenv.Kube
+	S3   *testenv.S3
+	// Client is an admin client that records admission warnings.
+	Client client.Client
+
+	mu       sync.Mutex
+	warnings []string
+}
+
+// HandleWarningHeader records a warning (rest.WarningHandler).
+func (s *Seed) HandleWarningHeader(_ int, _ string, text string) {
+	s.mu.Lock()
+	s.warnings = append(s.warnings, text)
+	s.mu.Unlock()
+}
+
+// Warnings returns every admission warning so far, one per line.
+func (s *Seed) Warnings() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.warnings, "\n")
+}
+
+// Start starts the control plane, versitygw and our server in seed mode
+// with o (the check may dial 127.0.0.1, where versitygw listens), and
+// creates the CBSL namespace "kubermatic".
+func Start(t testing.TB, o seed.Options) *Seed {
+	t.Helper()
+	mwc, vwc := seed.Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "x", Namespace: "x"}})
+	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
+		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
+	}})
+	s := &Seed{Kube: k, S3: testenv.StartS3(t)}
+	o.Check.Policy.Allow = append(o.Check.Policy.Allow, s3check.MustPrefixes("127.0.0.1/32")...)
+	ctx, cancel := context.WithCancel(context.Background())
+	wo := k.Env.WebhookInstallOptions
+	mgr, err := server.New(ctx, k.Config, server.Options{
+		Mode: server.ModeSeed, Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
+		HealthAddr: "0", MetricsAddr: "0", Seed: o,
+		ShutdownTimeout: metav1.Duration{Duration: time.Second},
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		t.Fatal("seed webhook cache did not sync")
+	}
+	addr := net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort))
+	testenv.Eventually(t, 10*time.Second, "seed webhook serving on "+addr, func() (bool, error) {
+		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
+		if err != nil {
+			return false, nil
+		}
+		return true, c.Close()
+	})
+	cfg := rest.CopyConfig(k.Config)
+	cfg.WarningHandler = s
+	if s.Client, err = client.New(cfg, client.Options{Scheme: testenv.Scheme()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seed.DefaultCBSLNamespace}}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

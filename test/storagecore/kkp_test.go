@@ -1,0 +1,137 @@
+// Package storagecore holds the acceptance tests of the storage core: KKP's
+// own objects through every command and both webhooks, and one verdict for
+// a bad storage location from every entry point.
+package storagecore
+
+import (
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/test/seedcluster"
+	"github.com/clusterbackup/clusterbackup/webhook/seed"
+)
+
+// TestKKPObjects: CBSLs, Secrets and Clusters exactly as KKP writes them
+// (examples/kkp: key "cloud-credentials" the Secret does not hold, only
+// accessKeyId + secretAccessKey) are accepted by the seed webhook through
+// the real kube-apiserver, in the dashboard's order, and by check (against
+// versitygw), render (inline credentials included), policy, download, the
+// Argo CD plugin and the KRM function.
+func TestKKPObjects(t *testing.T) {
+	ctx := context.Background()
+	sc := seedcluster.Start(t, seed.Options{})
+	s := sc.S3
+	fleet := testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
+	dir := testenv.WriteObjects(t, t.TempDir(), fleet)
+
+	t.Run("seed webhook, in the dashboard's order", func(t *testing.T) {
+		for _, c := range fleet.CBSLs {
+			cbsl := c.Object.DeepCopy()
+			cbsl.ResourceVersion, cbsl.UID, cbsl.CreationTimestamp, cbsl.Generation = "", "", metav1.Time{}, 0
+			// The dashboard creates the CBSL, then its Secret owned by it.
+			must(t, sc.Client.Create(ctx, cbsl))
+			sec := fleet.Secret(cbsl.Namespace, cbsl.Spec.Credential.Name).DeepCopy()
+			sec.ResourceVersion, sec.UID, sec.CreationTimestamp = "", "", metav1.Time{}
+			sec.OwnerReferences[0].UID = cbsl.UID
+			must(t, sc.Client.Create(ctx, sec))
+			// Its next spec change is judged in full, reachability included.
+			cbsl.Spec.Config["checksumAlgorithm"] = ""
+			if err := sc.Client.Update(ctx, cbsl); err != nil {
+				t.Fatalf("spec update of KKP's CBSL %s: %v", cbsl.Name, err)
+			}
+		}
+		if w := sc.Warnings(); !strings.Contains(w, "not found yet: admitted unchecked") {
+			t.Fatalf("warnings = %q", w)
+		}
+		for _, f := range []string{"cluster-xkc6lgmfsn.yaml", "cluster-r7tqz9d2wk.yaml", "cluster-m2vd8s5ptc.yaml"} {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			must(t, err)
+			var cl kkpv1.Cluster
+			must(t, yaml.Unmarshal(b, &cl))
+			cl.ResourceVersion, cl.UID, cl.CreationTimestamp, cl.Generation = "", "", metav1.Time{}, 0
+			if err := sc.Client.Create(ctx, &cl); err != nil {
+				t.Fatalf("KKP cluster %s: %v", cl.Name, err)
+			}
+		}
+	})
+
+	t.Run("check", func(t *testing.T) {
+		out, stderr, code := run(t, "", "", nil, "check", "-f", dir, "--allow-cidr", "127.0.0.1")
+		if code != 0 || strings.Count(out, "reachability: OK") != 2 {
+			t.Fatalf("code %d\n%s%s", code, out, stderr)
+		}
+	})
+
+	t.Run("render, existing and inline credentials", func(t *testing.T) {
+		out, stderr, code := run(t, "", "", nil, "render", "-f", dir)
+		if code != 0 || !strings.Contains(out, `prefix: "seed-eu/jnpllgp66z/xkc6lgmfsn"`) || !strings.Contains(out, `prefix: "q4mh2x8vbn/m2vd8s5ptc"`) {
+			t.Fatalf("code %d: %s", code, stderr)
+		}
+		out, stderr, code = run(t, "", "", nil, "render", "-f", dir, "--credentials", "inline")
+		ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI()
+		if code != 0 || !strings.Contains(out, base64.StdEncoding.EncodeToString(ini)) {
+			t.Fatalf("inline: code %d: %s (no Secret with KKP's keys as a credentials file)", code, stderr)
+		}
+	})
+
+	t.Run("policy", func(t *testing.T) {
+		out, stderr, code := run(t, "", "", nil, "policy", "--cluster", filepath.Join(dir, "cluster-xkc6lgmfsn.yaml"),
+			"--cbsl", filepath.Join(dir, "cbsl-backups-eu-jnpllgp66z.yaml"), "--principal", "AKIACLUSTERXKC6")
+		if code != 0 || !strings.Contains(out, "arn:aws:s3:::kkp-backups/seed-eu/jnpllgp66z/xkc6lgmfsn/*") {
+			t.Fatalf("code %d: %s\n%s", code, stderr, out)
+		}
+	})
+
+	t.Run("download", func(t *testing.T) {
+		const key = "seed-eu/jnpllgp66z/xkc6lgmfsn/backups/nightly/nightly.tar.gz"
+		_, err := s.Client(s.RootAccessKey, s.RootSecretKey).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kkp-backups"), Key: aws.String(key), Body: strings.NewReader("tarball")})
+		must(t, err)
+		target := filepath.Join(t.TempDir(), "nightly.tar.gz")
+		_, stderr, code := run(t, "", "", nil, "download", "--cluster", filepath.Join(dir, "cluster-xkc6lgmfsn.yaml"),
+			"--cbsl", filepath.Join(dir, "cbsl-backups-eu-jnpllgp66z.yaml"), "--secret", filepath.Join(dir, "secret-credential-backups-eu-jnpllgp66z-x7k2p.yaml"),
+			"--backup", "nightly", "-o", target)
+		b, _ := os.ReadFile(target)
+		if code != 0 || string(b) != "tarball" {
+			t.Fatalf("code %d: %s (got %q)", code, stderr, b)
+		}
+	})
+
+	t.Run("Argo CD plugin and KRM function", func(t *testing.T) {
+		must(t, os.WriteFile(filepath.Join(dir, "clusterbackup.yaml"), []byte(markerFile), 0o600))
+		defer os.Remove(filepath.Join(dir, "clusterbackup.yaml"))
+		out, stderr, code := run(t, dir, "", []string{"ARGOCD_ENV_CLUSTER=r7tqz9d2wk"}, "cmp", "generate")
+		if code != 0 || !strings.Contains(out, `prefix: "seed-eu/jnpllgp66z/r7tqz9d2wk"`) {
+			t.Fatalf("cmp generate: code %d: %s", code, stderr)
+		}
+		rl := resourceList(t, dir, "cbsl-archive-q4mh2x8vbn.yaml", "cluster-m2vd8s5ptc.yaml")
+		out, stderr, code = run(t, "", rl, nil, "krm")
+		if code != 0 || !strings.Contains(out, "prefix: q4mh2x8vbn/m2vd8s5ptc") {
+			t.Fatalf("krm: code %d: %s\n%s", code, stderr, out)
+		}
+	})
+}
+
+// indent turns a YAML document into a list item.
+func indent(doc string) string {
+	lines := strings.Split(strings.TrimRight(doc, "\n"), "\n")
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = "- " + l
+		} else {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
