@@ -143,3 +143,54 @@ func TestSchemaEnforced(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesCannotSetComputedKeys: extra values may not move a cluster to
+// another cluster's prefix, nor break the renderer with a wrong type.
+func TestValuesCannotSetComputedKeys(t *testing.T) {
+	for _, v := range []map[string]any{
+		{"cluster": map[string]any{"id": "other"}},
+		{"cluster": map[string]any{"id": 7}},
+		{"storage": map[string]any{"prefix": "elsewhere"}},
+	} {
+		_, err := New(Options{Values: v})
+		if err == nil || !strings.Contains(err.Error(), "is computed from the Cluster and its ClusterBackupStorageLocation") {
+			t.Errorf("New(values %v): err = %v", v, err)
+		}
+		if _, err := Values(loadCase(t, "plain"), Options{Values: v}); err == nil {
+			t.Errorf("Values(values %v) accepted", v)
+		}
+	}
+}
+
+// TestKKPPreviousLocation: a cluster from KKP's own controller keeps its
+// old location <project>/<cluster> as the read-only BSL KKP named, unless
+// the CBSL has no prefix (then both layouts are one location).
+func TestKKPPreviousLocation(t *testing.T) {
+	in := loadCase(t, "plain")
+	p, ok := KKPPreviousLocation(in)
+	if !ok || p.BSLName() != KKPBSLName || p.CBSL.Spec.ObjectStorage.Prefix != "" || in.CBSL.Spec.ObjectStorage.Prefix == "" {
+		t.Fatalf("KKPPreviousLocation = %+v, %v (input prefix %q)", p, ok, in.CBSL.Spec.ObjectStorage.Prefix)
+	}
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.RenderLifecycle(context.Background(), in, Lifecycle{Previous: []PreviousLocation{p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, m := range res.Manifests {
+		if m.Kind == "BackupStorageLocation" && m.Name == KKPBSLName {
+			found = strings.Contains(string(m.YAML), `prefix: "`+in.ProjectID()+"/"+in.ClusterID()+`"`) && strings.Contains(string(m.YAML), "accessMode: ReadOnly")
+		}
+	}
+	if !found {
+		t.Fatal("no read-only BSL " + KKPBSLName + " on <project>/<cluster>")
+	}
+	in.CBSL = in.CBSL.DeepCopy()
+	in.CBSL.Spec.ObjectStorage.Prefix = ""
+	if _, ok := KKPPreviousLocation(in); ok {
+		t.Fatal("a CBSL without prefix needs no previous location")
+	}
+}

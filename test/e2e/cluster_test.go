@@ -35,10 +35,11 @@ const (
 // webhook, the rendered release applied, and a velero server process.
 type userCluster struct {
 	*usercluster.Cluster
-	id     string
-	prefix string
-	velero *testenv.Velero
-	files  map[string]string // rendered input files for the CLI
+	id      string
+	prefix  string
+	velero  *testenv.Velero
+	files   map[string]string // rendered input files for the CLI
+	cluster *kkpv1.Cluster
 }
 
 // fixture is the seed side shared by the clusters: the S3 server, the CBSL
@@ -122,19 +123,15 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 		t.Fatal(err)
 	}
 
-	uc := &userCluster{Cluster: usercluster.Start(t), id: id, prefix: pfx,
+	uc := &userCluster{Cluster: usercluster.Start(t), id: id, prefix: pfx, cluster: cluster,
 		files: map[string]string{"cluster": f.write(t, "cluster-"+id+".yaml", cluster), "cbsl": filepath.Join(f.dir, "cbsl.yaml"), "secret": filepath.Join(f.dir, "secret.yaml")}}
 	uc.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: pfx}})
 
-	// Apply every rendered object with server-side apply, as Argo CD or Flux would.
+	uc.apply(t, objs)
 	var ini []byte
 	for _, o := range objs {
 		if o.GetKind() == "Secret" && o.GetNamespace() == veleroNS {
 			ini = secretData(t, o, "cloud")
-		}
-		o.SetManagedFields(nil)
-		if err := uc.Admin.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("e2e-gitops"), client.ForceOwnership); err != nil {
-			t.Fatalf("apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 		}
 	}
 	if ini == nil {
@@ -153,6 +150,18 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 		}
 	})
 	return uc
+}
+
+// apply applies every rendered object with server-side apply, as Argo CD or
+// Flux would.
+func (uc *userCluster) apply(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	for _, o := range objs {
+		o.SetManagedFields(nil)
+		if err := uc.Admin.Apply(context.Background(), client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("e2e-gitops"), client.ForceOwnership); err != nil {
+			t.Fatalf("apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+		}
+	}
 }
 
 // serverArgs returns the rendered Velero container's server flags, except

@@ -79,6 +79,10 @@ func TestKKPObjects(t *testing.T) {
 		if code != 0 || !strings.Contains(out, `prefix: "seed-eu/jnpllgp66z/xkc6lgmfsn"`) || !strings.Contains(out, `prefix: "q4mh2x8vbn/m2vd8s5ptc"`) {
 			t.Fatalf("code %d: %s", code, stderr)
 		}
+		out, stderr, code = run(t, "", "", nil, "render", "-f", dir, "--kkp-migrate")
+		if code != 0 || strings.Count(out, "name: default-cluster-backup-bsl") != 2 || !strings.Contains(out, `prefix: "jnpllgp66z/xkc6lgmfsn"`) {
+			t.Fatalf("--kkp-migrate: code %d: %s (want KKP's BSL on <project>/<cluster> for the two clusters of the CBSL with a prefix)", code, stderr)
+		}
 		out, stderr, code = run(t, "", "", nil, "render", "-f", dir, "--credentials", "inline")
 		ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI()
 		if code != 0 || !strings.Contains(out, base64.StdEncoding.EncodeToString(ini)) {

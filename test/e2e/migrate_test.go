@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+// TestKKPMigration: a cluster whose backups the real Velero wrote under
+// KKP's layout <project>/<cluster>/ (KKP's controller replaces the CBSL
+// prefix with the IDs) is rendered by clusterbackup with the CBSL prefix and
+// the KKP migration option: its new backups go to
+// <CBSL prefix>/<project>/<cluster>, and the old ones are still listed,
+// through the read-only BSL that takes KKP's BSL name.
+func TestKKPMigration(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	cbsl := f.cbsl.DeepCopy()
+	f.cbsl.Spec.ObjectStorage.Prefix = "" // what KKP's controller writes: <project>/<cluster>
+	a := f.startCluster(t, "xkc6lgmfsn")
+	if a.prefix != projectID+"/xkc6lgmfsn" {
+		t.Fatalf("KKP-era prefix = %q", a.prefix)
+	}
+	waitBSLAvailable(t, a)
+	must(t, a.User.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "kkp-era", Namespace: veleroNS}}))
+	waitBackupPhase(t, a, "kkp-era", velerov1.BackupPhaseCompleted)
+	if keys := listAll(t, f); !contains(keys, a.prefix+"/backups/kkp-era/kkp-era.tar.gz") {
+		t.Fatalf("KKP-era backup not under %s/: %v", a.prefix, keys)
+	}
+
+	// The operator moves the cluster to clusterbackup's layout with --kkp-migrate.
+	in := renderer.Input{Cluster: a.cluster, CBSL: cbsl, Secret: f.secret}
+	prev, ok := renderer.KKPPreviousLocation(in)
+	if !ok {
+		t.Fatal("no KKP previous location for a CBSL with a prefix")
+	}
+	newPrefix, err := in.Prefix()
+	must(t, err)
+	r, err := renderer.New(renderer.Options{Credentials: renderer.CredentialsInline})
+	must(t, err)
+	res, err := r.RenderLifecycle(ctx, in, renderer.Lifecycle{Previous: []renderer.PreviousLocation{prev}})
+	must(t, err)
+	objs, err := res.Objects()
+	must(t, err)
+	a.ConfigureWebhook(t, velero.Config{
+		Managed:           velero.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: newPrefix},
+		PreviousLocations: []velero.Location{{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: a.prefix}},
+	})
+	a.apply(t, objs)
+	a.prefix = newPrefix
+
+	// The old backup is listed through the previous location (Velero's sync
+	// gives it that storage location), and a new one goes to the new prefix.
+	testenv.Eventually(t, 90*time.Second, "backup kkp-era listed through "+renderer.KKPBSLName, func() (bool, error) {
+		var b velerov1.Backup
+		if err := a.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "kkp-era"}, &b); err != nil {
+			return false, err
+		}
+		return b.Spec.StorageLocation == renderer.KKPBSLName && b.Status.Phase == velerov1.BackupPhaseCompleted, nil
+	})
+	must(t, a.User.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "after-migration", Namespace: veleroNS}}))
+	waitBackupPhase(t, a, "after-migration", velerov1.BackupPhaseCompleted)
+	var writtenNew bool
+	for _, k := range listAll(t, f) {
+		writtenNew = writtenNew || strings.HasPrefix(k, newPrefix+"/backups/after-migration/")
+		if strings.Contains(k, "after-migration") && !strings.HasPrefix(k, newPrefix+"/") {
+			t.Fatalf("new backup written outside %s/: %s", newPrefix, k)
+		}
+	}
+	if !writtenNew {
+		t.Fatalf("backup after-migration not under %s/", newPrefix)
+	}
+}
