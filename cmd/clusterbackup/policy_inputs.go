@@ -14,8 +14,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 )
 
-// objectCounts says how many objects of each input kind a file must hold:
-// exactly one of want, none of the others.
+// onlyKind checks that a file held exactly one object of kind want and
+// none of another kind.
 func onlyKind(file, want string, o *input.Objects) error {
 	n := map[string]int{kkpv1.KindCluster: len(o.Clusters), kkpv1.KindClusterBackupStorageLocation: len(o.CBSLs), "Secret": len(o.Secrets)}
 	for kind, c := range n {
@@ -34,26 +34,25 @@ func onlyKind(file, want string, o *input.Objects) error {
 
 // loadCluster reads a file holding exactly one Cluster.
 func loadCluster(file string) (*kkpv1.Cluster, error) {
-	o, err := input.Load(nil, file)
-	if err != nil {
-		return nil, err
-	}
-	if err := onlyKind(file, kkpv1.KindCluster, o); err != nil {
-		return nil, err
-	}
-	return o.Clusters[0].Object, nil
+	return loadOne(file, kkpv1.KindCluster, func(o *input.Objects) []input.Sourced[*kkpv1.Cluster] { return o.Clusters })
 }
 
 // loadCBSL reads a file holding exactly one ClusterBackupStorageLocation.
 func loadCBSL(file string) (*kkpv1.ClusterBackupStorageLocation, error) {
+	return loadOne(file, kkpv1.KindClusterBackupStorageLocation, func(o *input.Objects) []input.Sourced[*kkpv1.ClusterBackupStorageLocation] { return o.CBSLs })
+}
+
+// loadOne reads a file holding exactly one object of kind, picked by pick.
+func loadOne[T any](file, kind string, pick func(*input.Objects) []input.Sourced[T]) (T, error) {
+	var zero T
 	o, err := input.Load(nil, file)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if err := onlyKind(file, kkpv1.KindClusterBackupStorageLocation, o); err != nil {
-		return nil, err
+	if err := onlyKind(file, kind, o); err != nil {
+		return zero, err
 	}
-	return o.CBSLs[0].Object, nil
+	return pick(o)[0].Object, nil
 }
 
 // loadSecrets reads a file of Secrets (at least one).

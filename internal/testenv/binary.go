@@ -62,9 +62,17 @@ func Eventually(t TB, timeout time.Duration, what string, cond func() (bool, err
 // its stdout, stderr and exit code; a command that cannot start fails t.
 func RunBinary(t TB, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return RunBinaryIn(t, "", "", nil, args...)
+}
+
+// RunBinaryIn is RunBinary in directory dir ("" for the current one), with
+// stdin and extra environment variables ("NAME=value").
+func RunBinaryIn(t TB, dir, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := exec.Command(Binary(t), args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Dir, cmd.Stdin, cmd.Stdout, cmd.Stderr = dir, strings.NewReader(stdin), &out, &errOut
+	cmd.Env = append(os.Environ(), env...)
 	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {

@@ -1,17 +1,14 @@
 package storagecore
 
 import (
-	"bytes"
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"errors"
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -21,19 +18,7 @@ import (
 // run runs the clusterbackup binary in dir with stdin and extra env.
 func run(t *testing.T, dir, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := exec.Command(testenv.Binary(t), args...)
-	cmd.Dir, cmd.Stdin, cmd.Stdout, cmd.Stderr = dir, strings.NewReader(stdin), &out, &errOut
-	cmd.Env = append(os.Environ(), env...)
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("clusterbackup %s: %v", strings.Join(args, " "), err)
-	}
-	return out.String(), errOut.String(), code
+	return testenv.RunBinaryIn(t, dir, stdin, env, args...)
 }
 
 func must(t *testing.T, err error) {
