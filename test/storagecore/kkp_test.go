@@ -14,21 +14,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
+	"github.com/clusterbackup/clusterbackup/test/usercluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // TestKKPObjects: CBSLs, Secrets and Clusters exactly as KKP writes them
 // (examples/kkp: key "cloud-credentials" the Secret does not hold, only
 // accessKeyId + secretAccessKey) are accepted by the seed webhook through
 // the real kube-apiserver, in the dashboard's order, and by check (against
-// versitygw), render (inline credentials included), policy, download, the
-// Argo CD plugin and the KRM function.
+// versitygw; a Secret with only the named key works too, one with neither
+// layout is refused naming both), the user webhook (the rendered release
+// applied through it), render (inline credentials and --kkp-migrate
+// included), policy, download, the Argo CD plugin and the KRM function.
 func TestKKPObjects(t *testing.T) {
 	ctx := context.Background()
 	sc := seedcluster.Start(t, seed.Options{})
@@ -71,6 +77,52 @@ func TestKKPObjects(t *testing.T) {
 		out, stderr, code := run(t, "", "", nil, "check", "-f", dir, "--allow-cidr", "127.0.0.1")
 		if code != 0 || strings.Count(out, "reachability: OK") != 2 {
 			t.Fatalf("code %d\n%s%s", code, out, stderr)
+		}
+	})
+
+	t.Run("check: only the named key, or neither layout", func(t *testing.T) {
+		alt := testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
+		for _, sec := range alt.Secrets {
+			ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI()
+			sec.Object.Data = map[string][]byte{"cloud-credentials": ini} // the key the CBSL names, as an AWS credentials file
+		}
+		altDir := testenv.WriteObjects(t, t.TempDir(), alt)
+		if out, stderr, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1"); code != 0 || strings.Count(out, "reachability: OK") != 2 {
+			t.Fatalf("only the named key: code %d\n%s%s", code, out, stderr)
+		}
+		for _, sec := range alt.Secrets {
+			sec.Object.Data = map[string][]byte{"token": []byte("x")}
+		}
+		altDir = testenv.WriteObjects(t, t.TempDir(), alt)
+		out, _, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1")
+		if code != 1 || !strings.Contains(out, `spec.credential.name: Invalid value: "credential-backups-eu-jnpllgp66z-x7k2p": secret kubermatic/credential-backups-eu-jnpllgp66z-x7k2p holds neither key "cloud-credentials" (an AWS credentials file) nor "accessKeyId" + "secretAccessKey" (KKP's layout)`) {
+			t.Fatalf("neither layout: code %d\n%s", code, out)
+		}
+	})
+
+	t.Run("user webhook admits the rendered release", func(t *testing.T) {
+		fleet, err := renderer.BuildFleet(testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey))
+		must(t, err)
+		r, err := renderer.New(renderer.Options{})
+		must(t, err)
+		for _, in := range fleet {
+			if in.ClusterID() != "xkc6lgmfsn" {
+				continue
+			}
+			p, err := in.Prefix()
+			must(t, err)
+			uc := usercluster.Start(t)
+			uc.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: in.CBSL.Spec.ObjectStorage.Bucket, Endpoint: in.CBSL.Spec.Config["s3Url"], Prefix: p}})
+			res, err := r.Render(ctx, in)
+			must(t, err)
+			objs, err := res.Objects()
+			must(t, err)
+			for _, o := range objs {
+				o.SetManagedFields(nil)
+				if err := uc.Admin.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("gitops"), client.ForceOwnership); err != nil {
+					t.Fatalf("apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+				}
+			}
 		}
 	})
 
