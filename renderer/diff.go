@@ -76,6 +76,12 @@ type DiffOptions struct {
 	// `kubectl get backups -A -o yaml`), in addition to any Backup among the
 	// old objects. Default none.
 	Backups []*unstructured.Unstructured
+	// BackupsKnown says Backups lists every Backup of the cluster (an empty
+	// list then means there are none). Without it, a BSL that is removed or
+	// moved to other storage counts as holding backups: Velero's sync
+	// deletes the Backup objects missing from a BSL's new store. Default
+	// false.
+	BackupsKnown bool
 }
 
 const maxChangedFields = 8
@@ -109,11 +115,11 @@ func Diff(oldObjs, newObjs []*unstructured.Unstructured, opts DiffOptions) Repor
 	sortRefs(r.Created)
 	sortRefs(r.Removed)
 	sort.Slice(r.Changed, func(i, j int) bool { return refLess(r.Changed[i].Ref, r.Changed[j].Ref) })
-	r.Dangers = dangers(r, olds, news, append(backupsIn(oldObjs), opts.Backups...))
+	r.Dangers = dangers(r, olds, news, append(backupsIn(oldObjs), opts.Backups...), opts.BackupsKnown)
 	return r
 }
 
-func dangers(r Report, olds, news map[ObjectRef]*unstructured.Unstructured, backups []*unstructured.Unstructured) []Danger {
+func dangers(r Report, olds, news map[ObjectRef]*unstructured.Unstructured, backups []*unstructured.Unstructured, known bool) []Danger {
 	perBSL := map[ObjectRef][]string{} // BSL -> backup names
 	perNS := map[string]int{}
 	for _, b := range backups {
@@ -141,16 +147,24 @@ func dangers(r Report, olds, news map[ObjectRef]*unstructured.Unstructured, back
 			ds = append(ds, Danger{Ref: ref, Reason: fmt.Sprintf("the BSL still has %d backup(s) (%s); they would no longer be listable or restorable", len(perBSL[ref]), names(perBSL[ref]))})
 		case isBSL(ref) && olds[ref].GetLabels()[PreviousLocationLabel] == "true":
 			ds = append(ds, Danger{Ref: ref, Reason: "it is a previous storage location, kept read-only for the backups written before a storage switch (their Backup objects may name another BSL); retire it only when they are no longer needed"})
+		case isBSL(ref) && !known:
+			ds = append(ds, Danger{Ref: ref, Reason: "the BSL may still have backups, which would no longer be listable or restorable; pass the cluster's Backups (--backups) to know"})
 		case ref.Group == "" && ref.Kind == "Namespace" && perNS[ref.Name] > 0:
 			ds = append(ds, Danger{Ref: ref, Reason: "deleting the namespace deletes the BSLs and Backups in it"})
 		}
 	}
 	for _, c := range r.Changed {
-		if !isBSL(c.Ref) || len(perBSL[c.Ref]) == 0 {
+		if !isBSL(c.Ref) || len(perBSL[c.Ref]) == 0 && known {
 			continue
 		}
 		was := locationOf(olds[c.Ref])
 		if was == locationOf(news[c.Ref]) || keptElsewhere(was, news) {
+			continue
+		}
+		if len(perBSL[c.Ref]) == 0 {
+			ds = append(ds, Danger{Ref: c.Ref, Reason: fmt.Sprintf(
+				"the BSL moves away from %s, which may still hold backups (pass the cluster's Backups with --backups to know), and no BSL of the new render keeps that location; Velero's sync would delete the Backup objects missing from the new store; keep it as a previous location (read-only)",
+				was)})
 			continue
 		}
 		ds = append(ds, Danger{Ref: c.Ref, Reason: fmt.Sprintf(

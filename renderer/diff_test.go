@@ -60,8 +60,13 @@ func TestDiff(t *testing.T) {
 			backups: backups, changed: 1,
 			dangerous: []string{`BackupStorageLocation velero/default: the BSL moves away from bucket bkt at https://s3.example.com:443 prefix "a/p/c", which still holds 2 backup(s) (b1, b2)`},
 		},
-		"switch without backups": {
+		"switch, the cluster has no backups": {
 			old: base, new: []*unstructured.Unstructured{crd, ns, deploy, bsl("default", "bkt", "b/p/c")}, changed: 1,
+			backups: []*unstructured.Unstructured{},
+		},
+		"switch, backups unknown": {
+			old: base, new: []*unstructured.Unstructured{crd, ns, deploy, bsl("default", "bkt", "b/p/c")}, changed: 1,
+			dangerous: []string{`BackupStorageLocation velero/default: the BSL moves away from bucket bkt at https://s3.example.com:443 prefix "a/p/c", which may still hold backups (pass the cluster's Backups with --backups to know)`},
 		},
 		"purge": {
 			old: base, new: nil, backups: backups, removed: 4,
@@ -92,7 +97,7 @@ func TestDiff(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			r := Diff(tc.old, tc.new, DiffOptions{Backups: tc.backups})
+			r := Diff(tc.old, tc.new, DiffOptions{Backups: tc.backups, BackupsKnown: tc.backups != nil})
 			if len(r.Created) != tc.created || len(r.Changed) != tc.changed || len(r.Removed) != tc.removed {
 				t.Errorf("created %v changed %v removed %v; want %d/%d/%d", r.Created, r.Changed, r.Removed, tc.created, tc.changed, tc.removed)
 			}

@@ -55,7 +55,7 @@ func ExampleRenderer_RenderLifecycle() {
 		"metadata": map[string]any{"name": "nightly-1", "namespace": "velero"},
 		"spec":     map[string]any{"storageLocation": "default"},
 	}}
-	opts := renderer.DiffOptions{Backups: []*unstructured.Unstructured{backup}}
+	opts := renderer.DiffOptions{Backups: []*unstructured.Unstructured{backup}, BackupsKnown: true}
 	fmt.Println("with the previous location, dangerous:", renderer.Diff(old, switched, opts).Dangerous())
 	bare := renderer.Diff(old, objects(after, renderer.Lifecycle{}), opts)
 	for _, d := range bare.Dangers {

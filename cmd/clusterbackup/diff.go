@@ -79,7 +79,7 @@ func runDiff(ctx context.Context, s streams, args []string) error {
 	pairClusters(olds, news)
 	dangerous := 0
 	for _, id := range clusterIDs(olds, news) {
-		r := renderer.Diff(olds[id], news[id], renderer.DiffOptions{Backups: known})
+		r := renderer.Diff(olds[id], news[id], renderer.DiffOptions{Backups: known, BackupsKnown: len(backups) > 0})
 		if id != "" {
 			fmt.Fprintf(s.Out, "cluster %s:\n", id)
 		}

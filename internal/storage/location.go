@@ -123,3 +123,31 @@ func TargetFor(c *kkpv1.Cluster, cbsl *kkpv1.ClusterBackupStorageLocation) (Targ
 	p, _ := prefix.Join(cbsl.Spec.ObjectStorage.Prefix, c.ProjectID(), c.Name)
 	return Target{Bucket: cbsl.Spec.ObjectStorage.Bucket, Endpoint: cbsl.Spec.Config[ConfigS3URL], Prefix: p, ProjectID: c.ProjectID(), ClusterID: c.Name}, nil
 }
+
+// ProjectArea returns the folder below which a CBSL's clusters live:
+// join(CBSL prefix, projectID), normalized.
+func ProjectArea(c *kkpv1.ClusterBackupStorageLocation) string {
+	p := ""
+	if c.Spec.ObjectStorage != nil {
+		p = prefix.Normalize(c.Spec.ObjectStorage.Prefix)
+	}
+	if p == "" {
+		return c.Labels[kkpv1.ProjectIDLabel]
+	}
+	return p + "/" + c.Labels[kkpv1.ProjectIDLabel]
+}
+
+// AreasNest reports whether two CBSLs could put one cluster's prefix inside
+// another's: they may be the same storage (SameStorage) and their project
+// areas (ProjectArea) nest. Equal areas of one project do not count: the
+// clusters below them have distinct IDs. Velero marks a location invalid
+// when its prefix holds foreign folders, and a nested area would let one
+// project's clusters write into another's folders.
+func AreasNest(a, b *kkpv1.ClusterBackupStorageLocation) bool {
+	if a.Spec.ObjectStorage == nil || b.Spec.ObjectStorage == nil ||
+		!SameStorage(a.Spec.ObjectStorage.Bucket, a.Spec.Config[ConfigS3URL], b.Spec.ObjectStorage.Bucket, b.Spec.Config[ConfigS3URL]) {
+		return false
+	}
+	pa, pb := ProjectArea(a), ProjectArea(b)
+	return prefix.Nested(pa, pb) && pa != pb
+}

@@ -212,3 +212,37 @@ func TestValidateCluster(t *testing.T) {
 		t.Fatalf("bad project and no reference: %v", errs)
 	}
 }
+
+// TestAreasNest: CBSLs of several projects may share bucket and prefix
+// (each project's clusters live below prefix/project), but no project's area
+// may lie inside another's, whatever the endpoint's spelling.
+func TestAreasNest(t *testing.T) {
+	cbsl := func(project, pfx, endpoint string) *kkpv1.ClusterBackupStorageLocation {
+		c := goodCBSL()
+		c.Labels[kkpv1.ProjectIDLabel] = project
+		c.Spec.ObjectStorage.Prefix = pfx
+		c.Spec.Config["s3Url"] = endpoint
+		return c
+	}
+	const ep = "https://s3.example.com"
+	for _, tc := range []struct {
+		a, b *kkpv1.ClusterBackupStorageLocation
+		nest bool
+	}{
+		{cbsl("p1", "seed-eu", ep), cbsl("p2", "seed-eu", ep), false},
+		{cbsl("p1", "seed-eu", ep), cbsl("p1", "seed-eu", ep), false},
+		{cbsl("p1", "seed-eu", ep), cbsl("p2", "seed-eu/p1/c1", ep), true},
+		{cbsl("p1", "seed-eu", ep), cbsl("p2", "seed-eu/p1/c1", "https://S3.example.com.:443/"), true},
+		{cbsl("p1", "seed-eu", ep), cbsl("p2", "seed-eu/p1/c1", "https://other.example.com"), false},
+		{cbsl("p1", "seed-eu/p2", ep), cbsl("p2", "seed-eu", ep), true},
+		{cbsl("seed-eu", "", ep), cbsl("p2", "seed-eu", ep), true},
+		{cbsl("p1", "a", ep), cbsl("p1", "a/p1/c1", ep), true},
+	} {
+		if got := AreasNest(tc.a, tc.b); got != tc.nest {
+			t.Errorf("AreasNest(%s, %s) = %v; want %v", ProjectArea(tc.a), ProjectArea(tc.b), got, tc.nest)
+		}
+		if got := AreasNest(tc.b, tc.a); got != tc.nest {
+			t.Errorf("AreasNest(%s, %s) = %v; want %v", ProjectArea(tc.b), ProjectArea(tc.a), got, tc.nest)
+		}
+	}
+}

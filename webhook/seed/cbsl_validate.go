@@ -75,9 +75,6 @@ func (v *CBSLValidator) handle(ctx context.Context, req admission.Request) admis
 		if equality.Semantic.DeepEqual(old.Spec, c.Spec) || equality.Semantic.DeepEqual(oldDefaulted.Spec, c.Spec) {
 			return v.handleMetadataUpdate(ctx, &old, &c)
 		}
-		if c.DeletionTimestamp != nil {
-			return admission.Allowed("")
-		}
 	}
 	return v.judge(ctx, &c, req.Operation == admissionv1.Create)
 }
@@ -92,6 +89,12 @@ func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorage
 	secrets := v.Secrets
 	if secrets == nil {
 		secrets = ReaderSecrets(v.Reader)
+	}
+	if errs, err := v.nesting(ctx, c); err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	} else if len(errs) > 0 {
+		log.Info("denied: nests with another storage location")
+		return invalid(cbslGroupKind, c.Name, errs, nil)
 	}
 	ev, err := Evaluate(ctx, c, secrets, v.Checker, v.Options.ProbeIsolation)
 	if err != nil {
@@ -173,4 +176,24 @@ func (v *CBSLValidator) referencing(ctx context.Context, ns, name string) ([]str
 // Secret that does not exist.
 func secretNotYetCreated(errs field.ErrorList) bool {
 	return len(errs) == 1 && errs[0].Type == field.ErrorTypeNotFound && errs[0].Field == "spec.credential.name"
+}
+
+// nesting refuses a CBSL whose project area (storage.ProjectArea) nests with
+// another CBSL's on the same storage (storage.AreasNest), naming it.
+func (v *CBSLValidator) nesting(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation) (field.ErrorList, error) {
+	var list kkpv1.ClusterBackupStorageLocationList
+	if err := v.Reader.List(ctx, &list, client.InNamespace(c.Namespace)); err != nil {
+		return nil, fmt.Errorf("list clusterbackupstoragelocations: %w", err)
+	}
+	var errs field.ErrorList
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.Name == c.Name || !storage.AreasNest(c, o) {
+			continue
+		}
+		errs = append(errs, field.Forbidden(field.NewPath("spec", "objectStorage", "prefix"), fmt.Sprintf(
+			"the clusters of project %q would live in %q, which nests with %q of clusterbackupstoragelocation %s/%s (project %q) on the same bucket; one project's backups would land in another's folders",
+			c.Labels[kkpv1.ProjectIDLabel], storage.ProjectArea(c), storage.ProjectArea(o), o.Namespace, o.Name, o.Labels[kkpv1.ProjectIDLabel])))
+	}
+	return errs, nil
 }

@@ -400,3 +400,53 @@ func counterValue(t *testing.T, name string, labels map[string]string) float64 {
 	}
 	return sum
 }
+
+// TestSeedAreasAndDeletion, through the real kube-apiserver: a CBSL whose
+// project area nests inside another project's on the same storage (however
+// the endpoint is spelled) is denied naming it, while projects sharing
+// bucket and prefix are admitted; a CBSL being deleted still gets its spec
+// changes validated.
+func TestSeedAreasAndDeletion(t *testing.T) {
+	ctx := context.Background()
+	e := startSeed(t, Options{Check: allowLoopback()})
+	s := e.s3
+	e.secret(t, "good", s.RootAccessKey, s.RootSecretKey)
+	mk := func(name, project, prefix, endpoint string) *kkpv1.ClusterBackupStorageLocation {
+		c := e.cbsl(name, endpoint, "backups", "good")
+		c.Labels[kkpv1.ProjectIDLabel] = project
+		c.Spec.ObjectStorage.Prefix = prefix
+		return c
+	}
+	if err := e.c.Create(ctx, mk("area-a", "p1", "shared", s.Endpoint)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Create(ctx, mk("area-b", "p2", "shared", s.Endpoint)); err != nil {
+		t.Fatalf("two projects on one bucket and prefix: %v", err)
+	}
+	respelled := strings.Replace(s.Endpoint, "127.0.0.1", "127.0.0.1.", 1) + "/"
+	err := e.c.Create(ctx, mk("area-c", "p3", "shared/p1/c1", respelled))
+	if err == nil || !strings.Contains(err.Error(), `nests with "shared/p1" of clusterbackupstoragelocation kubermatic/area-a (project "p1")`) {
+		t.Fatalf("nested area: err = %v", err)
+	}
+
+	c := mk("going", "p4", "other", s.Endpoint)
+	c.Finalizers = []string{"example.com/hold"}
+	if err := e.c.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Delete(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Get(ctx, client.ObjectKeyFromObject(c), c); err != nil || c.DeletionTimestamp == nil {
+		t.Fatalf("not being deleted: %v", err)
+	}
+	c.Spec.ObjectStorage.Bucket = "Not_A_Bucket"
+	if err := e.c.Update(ctx, c); err == nil || !strings.Contains(err.Error(), "spec.objectStorage.bucket") {
+		t.Fatalf("spec change of a CBSL being deleted: err = %v", err)
+	}
+	c.Spec.ObjectStorage.Bucket = "backups"
+	c.Finalizers = nil
+	if err := e.c.Update(ctx, c); err != nil {
+		t.Fatalf("releasing the finalizer: %v", err)
+	}
+}
