@@ -83,7 +83,11 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 			obj, old := tc.obj.DeepCopyObject().(client.Object), client.Object(nil)
 			if tc.edit != nil {
 				if !tc.exists {
-					wantAllowed(t, c.Client.Create(c.ctx, obj.DeepCopyObject().(client.Object)))
+					setup := c.Client
+					if _, ok := obj.(*velerov1.Backup); ok {
+						setup = c.Velero // a Backup with a status exists as Velero wrote it
+					}
+					wantAllowed(t, setup.Create(c.ctx, obj.DeepCopyObject().(client.Object)))
 				}
 				old = obj.DeepCopyObject().(client.Object)
 				if err := c.Client.Get(c.ctx, client.ObjectKeyFromObject(obj), old); err != nil {
@@ -330,8 +334,12 @@ func diffCorpus() []diffCase {
 		{name: "backup/read-only storage location", obj: b("d-to-ro", func(x *velerov1.Backup) { x.Spec.StorageLocation = "d-prev-ro" }), stricter: whyLookup},
 		{name: "backup/both selectors", obj: b("d-selectors", func(x *velerov1.Backup) { bothSelectors(&x.Spec) })},
 		{name: "backup/negative ttl", obj: b("d-negative", func(x *velerov1.Backup) { x.Spec.TTL.Duration = -time.Hour })},
-		{name: "backup/synced from storage", obj: withPhase(backup("d-synced"), velerov1.BackupPhaseCompleted)},
-		{name: "backup/synced from storage, of a schedule", obj: withLabel(withPhase(backup("d-nightly-1"), velerov1.BackupPhaseCompleted), velerov1.ScheduleNameLabel, "d-nightly")},
+		{name: "backup/synced from storage", obj: withPhase(backup("d-synced"), velerov1.BackupPhaseCompleted), user: veleroUser},
+		{name: "backup/synced from storage, of a schedule", obj: withLabel(withPhase(backup("d-nightly-1"), velerov1.BackupPhaseCompleted), velerov1.ScheduleNameLabel, "d-nightly"), user: veleroUser},
+		{name: "backup/a user creates a finished one", obj: withPhase(backup("d-forged"), velerov1.BackupPhaseCompleted)},
+		{name: "backup/a user expires one", obj: withPhase(backup("d-synced"), velerov1.BackupPhaseCompleted), exists: true, edit: editBackup(func(x *velerov1.Backup) {
+			x.Status.Expiration = &metav1.Time{Time: time.Unix(1, 0)}
+		})},
 		{name: "backup/Velero queues it", obj: cliBackup("d-queue"), user: veleroUser, edit: editBackup(func(x *velerov1.Backup) {
 			x.Status.Phase = velerov1.BackupPhaseQueued
 			x.Status.QueuePosition = 1

@@ -27,6 +27,9 @@ func init() { ctrllog.SetLogger(logr.Discard()) }
 type cluster struct {
 	*testenv.Kube
 	ctx context.Context
+	// Velero acts as Velero's service account, the only writer of a
+	// Backup's status.
+	Velero client.Client
 }
 
 // startCluster starts a control plane, creates the velero namespace, applies
@@ -42,6 +45,9 @@ func startCluster(t testing.TB, validating, mutating bool) *cluster {
 	}
 	k := testenv.StartKube(t, testenv.KubeOptions{})
 	c := &cluster{Kube: k, ctx: ctx}
+	if c.Velero, err = k.ClientAs(veleroUser, "system:masters"); err != nil {
+		t.Fatal(err)
+	}
 	if err := k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: sampleNamespace}}); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +76,7 @@ func (c *cluster) waitValidating(t testing.TB) {
 		t.Fatal(err)
 	}
 	started.Status.Phase = velerov1.BackupPhaseCompleted
-	if err := c.Client.Update(c.ctx, started); err != nil {
+	if err := c.Velero.Update(c.ctx, started); err != nil {
 		t.Fatal(err)
 	}
 	probes := map[string]func() error{

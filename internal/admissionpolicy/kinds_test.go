@@ -18,14 +18,14 @@ const (
 
 // testBackupRules: a Backup's spec is frozen once Velero has started it
 // (phase past ReadyToStart);
-// status and metadata writes always pass.
+// Velero's status writes and anyone's metadata writes pass.
 func testBackupRules(t *testing.T, c *cluster) {
 	for _, phase := range []velerov1.BackupPhase{"", velerov1.BackupPhaseNew, velerov1.BackupPhaseQueued, velerov1.BackupPhaseReadyToStart} {
 		t.Run("spec change while phase is "+string(phase)+"-is-allowed", func(t *testing.T) {
 			b := backup("open-" + lower(string(phase)) + "x")
 			wantAllowed(t, c.Client.Create(c.ctx, b))
 			b.Status.Phase = phase
-			wantAllowed(t, c.Client.Update(c.ctx, b))
+			wantAllowed(t, c.Velero.Update(c.ctx, b))
 			b.Spec.IncludedNamespaces = []string{"other"}
 			b.Spec.SnapshotMoveData = ptrTo(false)
 			wantAllowed(t, c.Client.Update(c.ctx, b, client.DryRunAll))
@@ -36,7 +36,7 @@ func testBackupRules(t *testing.T, c *cluster) {
 			b := backup("frozen-" + lower(string(phase)))
 			wantAllowed(t, c.Client.Create(c.ctx, b))
 			b.Status.Phase = phase
-			wantAllowed(t, c.Client.Update(c.ctx, b))
+			wantAllowed(t, c.Velero.Update(c.ctx, b))
 
 			spec := b.DeepCopy()
 			spec.Spec.TTL.Duration *= 2
@@ -45,7 +45,7 @@ func testBackupRules(t *testing.T, c *cluster) {
 
 			status := b.DeepCopy()
 			status.Status.Warnings = 3
-			wantAllowed(t, c.Client.Update(c.ctx, status, client.DryRunAll))
+			wantAllowed(t, c.Velero.Update(c.ctx, status, client.DryRunAll))
 
 			labels := b.DeepCopy()
 			labels.Labels = map[string]string{"velero.io/storage-location": sampleBSL}

@@ -56,10 +56,10 @@ func testLargeObjects(t *testing.T, c *cluster) {
 		}
 		wantAllowed(t, c.Client.Create(c.ctx, b))
 		b.Status.Phase = velerov1.BackupPhaseCompleted
-		wantAllowed(t, c.Client.Update(c.ctx, b))
+		wantAllowed(t, c.Velero.Update(c.ctx, b))
 		status := b.DeepCopy()
 		status.Status.Warnings = 1
-		wantAllowed(t, c.Client.Update(c.ctx, status, client.DryRunAll))
+		wantAllowed(t, c.Velero.Update(c.ctx, status, client.DryRunAll))
 		b.Spec.IncludedNamespaces[len(b.Spec.IncludedNamespaces)-1] = "changed"
 		wantDenied(t, c.Client.Update(c.ctx, b, client.DryRunAll), backupPolicy, "spec is immutable")
 	})
@@ -81,7 +81,7 @@ func testParamsMissing(t *testing.T, c *cluster) {
 	b := backup("no-params")
 	wantAllowed(t, c.Client.Create(c.ctx, b))
 	b.Status.Phase = velerov1.BackupPhaseCompleted
-	wantAllowed(t, c.Client.Update(c.ctx, b))
+	wantAllowed(t, c.Velero.Update(c.ctx, b))
 	b.Spec.TTL.Duration = 1
 	wantDenied(t, c.Client.Update(c.ctx, b, client.DryRunAll), backupPolicy, "spec is immutable")
 }

@@ -14,6 +14,7 @@ func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
 	t.Run("Schedule", func(t *testing.T) { testScheduleRules(t, c) })
 	t.Run("Restore", func(t *testing.T) { testRestoreRules(t, c) })
 	t.Run("Velero's own writes", func(t *testing.T) { testVeleroWrites(t, c) })
+	t.Run("Backup status only by Velero", func(t *testing.T) { testBackupStatus(t, c) })
 	t.Run("scoped to the velero namespace", func(t *testing.T) { testScope(t, c) })
 	t.Run("large objects", func(t *testing.T) { testLargeObjects(t, c) })
 	t.Run("params missing", func(t *testing.T) { testParamsMissing(t, c) })

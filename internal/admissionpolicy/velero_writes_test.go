@@ -123,3 +123,35 @@ func testVeleroWrites(t *testing.T, c *cluster) {
 		patch(t, &b, func() { b.Status.LastSyncedTime = &now })
 	})
 }
+
+// testBackupStatus: only Velero's service account writes a Backup's status,
+// so nobody else can expire a backup (Velero's garbage collection would
+// delete its data) or forge a finished one; metadata writes still pass.
+func testBackupStatus(t *testing.T, c *cluster) {
+	velero, err := c.ClientAs(veleroUser, "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := cliBackup("status-guard")
+	wantAllowed(t, c.Client.Create(c.ctx, b))
+	orig := b.DeepCopy()
+	b.Status.Phase = velerov1.BackupPhaseCompleted
+	wantAllowed(t, velero.Patch(c.ctx, b, client.MergeFrom(orig)))
+
+	past := metav1.NewTime(time.Now().Add(-time.Hour).Truncate(time.Second))
+	expired := b.DeepCopy()
+	expired.Status.Expiration = &past
+	wantDenied(t, c.Client.Patch(c.ctx, expired, client.MergeFrom(b)), "clusterbackup-backup", "only Velero (system:serviceaccount:velero:velero) may write the status of a Backup")
+
+	labelled := b.DeepCopy()
+	labelled.Labels = map[string]string{"team": "shop"}
+	wantAllowed(t, c.Client.Patch(c.ctx, labelled, client.MergeFrom(b)))
+
+	forged := cliBackup("forged-finished")
+	forged.Status.Phase = velerov1.BackupPhaseCompleted
+	forged.Status.Expiration = &past
+	wantDenied(t, c.Client.Create(c.ctx, forged), "clusterbackup-backup", "may write the status")
+	synced := cliBackup("synced-copy")
+	synced.Status.Phase = velerov1.BackupPhaseCompleted
+	wantAllowed(t, velero.Create(c.ctx, synced)) // Velero's backup sync
+}

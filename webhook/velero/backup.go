@@ -17,10 +17,15 @@ const immutableBackupMsg = "the spec of a Backup is immutable after creation (Ve
 // ValidateBackup checks a Backup on CREATE (old nil) or UPDATE. On UPDATE
 // the spec is immutable, except for Velero's own first defaulting pass:
 // old Backup not started yet (IsNew), requester Velero's service account,
-// and only previously empty fields filled. Status and metadata writes always pass.
+// and only previously empty fields filled. Only Velero writes the status
+// (anyone else could expire a backup and have Velero's garbage collection
+// delete its data); metadata writes always pass.
 func ValidateBackup(ctx context.Context, cfg *Config, l Lookup, u User, b, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
 	if b.Namespace != cfg.Namespace {
 		return nil, nil
+	}
+	if errs := validateBackupStatusWriter(cfg, u, b, old); len(errs) > 0 {
+		return errs, nil
 	}
 	spec := field.NewPath("spec")
 	if old == nil {
@@ -107,4 +112,19 @@ func missingNamespaces(ctx context.Context, l Lookup, names []string) (admission
 		warns = append(warns, fmt.Sprintf("%d more included namespaces do not exist", missing-maxNamespaceWarnings))
 	}
 	return warns, nil
+}
+
+// validateBackupStatusWriter lets only Velero's service account write a
+// Backup's status: on CREATE nobody else may set a phase or an expiration,
+// on UPDATE nobody else may change it.
+func validateBackupStatusWriter(cfg *Config, u User, b, old *velerov1.Backup) field.ErrorList {
+	if u.Name == cfg.VeleroUser {
+		return nil
+	}
+	changed := old != nil && !equality.Semantic.DeepEqual(old.Status, b.Status) ||
+		old == nil && (b.Status.Phase != "" || b.Status.Expiration != nil)
+	if !changed {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("status"), fmt.Sprintf("Backup %q: only Velero (%s) may write the status of a Backup", b.Name, cfg.VeleroUser))}
 }

@@ -100,8 +100,12 @@ func TestValidateBackup(t *testing.T) {
 		"status write InProgress": {
 			obj: withPhase(defaulted, velerov1.BackupPhaseInProgress), old: withPhase(defaulted, velerov1.BackupPhaseNew), user: velero,
 		},
-		"status write Completed by anyone": {
+		"status write Completed by Velero": {
+			obj: withPhase(defaulted, velerov1.BackupPhaseCompleted), old: withPhase(defaulted, velerov1.BackupPhaseInProgress), user: velero,
+		},
+		"status write by anyone else": {
 			obj: withPhase(defaulted, velerov1.BackupPhaseCompleted), old: withPhase(defaulted, velerov1.BackupPhaseInProgress), user: alice,
+			wantErr: []string{`status: Forbidden: Backup "b1": only Velero (system:serviceaccount:velero:velero) may write the status of a Backup`},
 		},
 		"metadata write on an old backup whose location is gone": {
 			obj: func() *velerov1.Backup {
