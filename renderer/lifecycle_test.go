@@ -121,7 +121,7 @@ func TestPreviousLocationIsReadOnlyOnOldPrefix(t *testing.T) {
 	// The API server's own BSL policy must admit it: same bucket and endpoint.
 	params := find(objs, "ConfigMap", "clusterbackup-admission-params")
 	got, _, _ := unstructured.NestedString(params.Object, "data", "previous.0")
-	if got != "kkp-backups\nhttps://s3.eu.example.com\nlegacy/eu/jnpllgp66z/r7tqz9d2wk" {
+	if got != "kkp-backups\nhttps://s3.eu.example.com:443\nlegacy/eu/jnpllgp66z/r7tqz9d2wk" { // canonical endpoint
 		t.Errorf("admission params previous.0 = %q", got)
 	}
 }

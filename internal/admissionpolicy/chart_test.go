@@ -96,6 +96,7 @@ func TestChartParams(t *testing.T) {
 		"bslName":    sampleBSL,
 		"bucket":     sampleBucket,
 		"s3Url":      sampleEndpoint,
+		"endpoint":   sampleEndpoint, // already canonical
 		"prefix":     samplePrefix,
 		"previous.0": sampleBucket + "\n" + sampleEndpoint + "\n" + previousPrefix,
 	}

@@ -80,15 +80,35 @@ func SameEndpoint(a, b string) bool {
 		if a == b {
 			return true
 		}
-		other, err := ParseEndpoint(a + b)
-		return err != nil || isAWSHost(other.Host)
+		h, ok := authority(a + b)
+		host, _, _ := net.SplitHostPort(h)
+		return !ok || isAWSHost(host)
 	}
-	ea, errA := ParseEndpoint(a)
-	eb, errB := ParseEndpoint(b)
-	if errA != nil || errB != nil {
-		return true
+	ha, okA := authority(a)
+	hb, okB := authority(b)
+	return !okA || !okB || ha == hb
+}
+
+// authority returns the host:port an http(s) endpoint URL reaches (host
+// lower-cased without a trailing dot, IPv4-mapped addresses unmapped, the
+// default port made explicit), whatever else the URL holds; ok is false when
+// no such host can be read from it.
+func authority(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+		return "", false
 	}
-	return ea.Authority() == eb.Authority()
+	e := Endpoint{Scheme: u.Scheme, Host: strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), Port: u.Port()}
+	if a, err := netip.ParseAddr(e.Host); err == nil {
+		e.Host = a.Unmap().WithZone("").String()
+	}
+	if e.Host == "" {
+		return "", false
+	}
+	if e.Port == "" {
+		e.Port = map[string]string{"http": "80", "https": "443"}[e.Scheme]
+	}
+	return e.Authority(), true
 }
 
 // SameStorage reports whether two locations may be the same object store:

@@ -97,7 +97,7 @@ func setQueuePosition(t *testing.T, c *cluster, name string, pos int64) (int64, 
 	b.SetKind("Backup")
 	must(t, c.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
 	must(t, unstructured.SetNestedField(b.Object, pos, "status", "queuePosition"))
-	must(t, c.User.Update(ctx, b))
+	must(t, c.Velero.Update(ctx, b)) // only Velero writes a Backup's status
 	must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
 	got, ok, _ := unstructured.NestedInt64(b.Object, "status", "queuePosition")
 	return got, ok

@@ -27,6 +27,8 @@ const (
 	Applier = "system:serviceaccount:argocd:argocd-application-controller"
 	// Owner is a person with cluster-admin, using kubectl or the velero CLI.
 	Owner = "alice"
+	// Velero is Velero's service account, the only writer of Backup status.
+	Velero = "system:serviceaccount:velero:velero"
 )
 
 // Cluster is a user cluster's control plane with our webhook in front.
@@ -35,8 +37,8 @@ type Cluster struct {
 	// Root is the control plane's own admin (not subject to identity
 	// rules), with the apiextensions types in its scheme.
 	Root client.Client
-	// Admin acts as Applier, User as Owner.
-	Admin, User client.Client
+	// Admin acts as Applier, User as Owner, Velero as Velero.
+	Admin, User, Velero client.Client
 
 	stopWebhook func()
 }
@@ -58,6 +60,7 @@ func Start(t testing.TB) *Cluster {
 		Subjects: []rbacv1.Subject{
 			{Kind: "User", APIGroup: rbacv1.GroupName, Name: Applier},
 			{Kind: "User", APIGroup: rbacv1.GroupName, Name: Owner},
+			{Kind: "User", APIGroup: rbacv1.GroupName, Name: Velero},
 		},
 	}))
 	c := &Cluster{Kube: k}
@@ -65,6 +68,8 @@ func Start(t testing.TB) *Cluster {
 	c.Admin, err = k.ClientAs(Applier)
 	must(t, err)
 	c.User, err = k.ClientAs(Owner)
+	must(t, err)
+	c.Velero, err = k.ClientAs(Velero, "system:serviceaccounts", "system:serviceaccounts:velero")
 	must(t, err)
 	sch := testenv.Scheme()
 	must(t, apiextv1.AddToScheme(sch))

@@ -139,7 +139,7 @@ func validateManagedBSL(cfg *Config, u User, b *velerov1.BackupStorageLocation) 
 // previous reports whether loc is exactly one of the cluster's previous locations.
 func previous(cfg *Config, loc Location) bool {
 	for _, p := range cfg.PreviousLocations {
-		if sameStorage(p, loc) && prefix.Equal(p.Prefix, loc.Prefix) {
+		if p.Bucket == loc.Bucket && storage.CanonicalEndpoint(p.Endpoint) == storage.CanonicalEndpoint(loc.Endpoint) && prefix.Equal(p.Prefix, loc.Prefix) {
 			return true
 		}
 	}

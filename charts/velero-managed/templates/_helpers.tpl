@@ -143,3 +143,27 @@ helm.sh/resource-policy: keep
 argocd.argoproj.io/sync-options: Prune=false
 kustomize.toolkit.fluxcd.io/prune: disabled
 {{- end -}}
+
+{{/*
+The canonical form of an S3 endpoint (internal/storage.ParseEndpoint):
+scheme://host:port with scheme and host lower-cased, no trailing dot on the
+host, the default port explicit, no path. "" stays "" (AWS S3); anything
+else that is not an http(s) URL with a host becomes "?" (the rules treat it
+as possibly the same storage as any other).
+*/}}
+{{- define "velero-managed.endpoint" -}}
+{{- $raw := . | default "" | toString -}}
+{{- if $raw -}}
+{{- $u := urlParse $raw -}}
+{{- $scheme := $u.scheme | lower -}}
+{{- $h := $u.hostname | lower | trimSuffix "." -}}
+{{- if and (has $scheme (list "http" "https")) $h -}}
+{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" -}}
+{{- if not $port }}{{ $port = ternary "80" "443" (eq $scheme "http") }}{{ end -}}
+{{- if contains ":" $h }}{{ $h = printf "[%s]" $h }}{{ end -}}
+{{- printf "%s://%s:%s" $scheme $h $port -}}
+{{- else -}}
+?
+{{- end -}}
+{{- end -}}
+{{- end -}}
