@@ -37,9 +37,10 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			spec:      func(o *velerov1.BackupStorageLocation) any { return &o.Spec },
 			specCopy:  func(o *velerov1.BackupStorageLocation) any { return o.Spec.DeepCopy() },
 			specEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
-			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) error {
+			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) (admission.Warnings, error) {
+				w := velero.BSLCorrections(cfg, o)
 				velero.DefaultBSL(cfg, o)
-				return nil
+				return w, nil
 			},
 		},
 		ValidateBSLPath: &validator[*velerov1.BackupStorageLocation]{
@@ -55,7 +56,9 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			kind: backup, hook: "mutate-backup", metrics: m,
 			spec:     func(o *velerov1.Backup) any { return &o.Spec },
 			specCopy: func(o *velerov1.Backup) any { return o.Spec.DeepCopy() },
-			defaults: func(ctx context.Context, o *velerov1.Backup) error { return velero.DefaultBackup(ctx, cfg, l, o) },
+			defaults: func(ctx context.Context, o *velerov1.Backup) (admission.Warnings, error) {
+				return nil, velero.DefaultBackup(ctx, cfg, l, o)
+			},
 			validate: validateBackup,
 		},
 		ValidateBackupPath: &validator[*velerov1.Backup]{
@@ -66,7 +69,9 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			spec:      func(o *velerov1.Schedule) any { return &o.Spec },
 			specCopy:  func(o *velerov1.Schedule) any { return o.Spec.DeepCopy() },
 			specEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
-			defaults:  func(ctx context.Context, o *velerov1.Schedule) error { return velero.DefaultSchedule(ctx, cfg, l, o) },
+			defaults: func(ctx context.Context, o *velerov1.Schedule) (admission.Warnings, error) {
+				return nil, velero.DefaultSchedule(ctx, cfg, l, o)
+			},
 		},
 		ValidateSchedulePath: &validator[*velerov1.Schedule]{
 			kind: schedule, hook: "validate-schedule", metrics: m,
