@@ -156,7 +156,11 @@ func TestChartWebhook(t *testing.T) {
 		set    []string
 		errMsg string
 	}{
-		"plain http URL":  {values: "webhook: {enabled: true, url: 'http://x'}", errMsg: "url"},
+		"plain http URL": {values: "webhook: {enabled: true, url: 'http://x'}", errMsg: "url"},
+		"URL mode without caBundle": {values: "webhook: {enabled: true, url: 'https://x.example.com'}",
+			errMsg: "webhook.tls.caBundle: Required value: URL mode (webhook.url) needs the base64 PEM CA"},
+		"URL mode with cert-manager off and no caBundle": {values: "webhook: {enabled: true, url: 'https://x.example.com', tls: {certManager: {enabled: false}, secretName: s}}",
+			errMsg: "webhook.tls.caBundle: Required value"},
 		"timeout over 30": {values: "webhook: {enabled: true, timeoutSeconds: 31}", errMsg: "timeoutSeconds"},
 		"unknown key":     {values: "webhook: {enabled: true, replica: 3}", errMsg: "replica"},
 	} {
