@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -170,35 +171,70 @@ func TestWebhookConfigServes(t *testing.T) {
 	kubeconfig := writeKubeconfig(t, k, dir)
 	ca, err := testcert.Write(filepath.Join(dir, "certs"), "external")
 	must(t, err)
-	port, health := freePort(t), freeHostPort(t)
-	// A process of its own: controller-runtime's logger is set once per
-	// process, and this test is about what the command logs.
-	var logs testenv.SyncBuffer
-	cmd := exec.Command(testenv.Binary(t), "webhook",
-		"--config", writeTemp(t, cfgOut), "--cert-dir", filepath.Join(dir, "certs"), "--kubeconfig", kubeconfig, "--v=1",
-		"--host", "127.0.0.1", "--port", fmt.Sprint(port), "--health-addr", health, "--metrics-addr", "0")
-	cmd.Stderr = &logs
-	must(t, cmd.Start())
-	exited := make(chan int, 1)
-	go func() { _ = cmd.Wait(); exited <- cmd.ProcessState.ExitCode() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	waitHTTP(t, "http://"+health+"/readyz", exited, &logs)
+	cfgFile := writeTemp(t, cfgOut)
+	run := func(extra ...string) (port int, logs *testenv.SyncBuffer, stop func() int) {
+		port, health := freePort(t), freeHostPort(t)
+		args := append([]string{"webhook", "--config", cfgFile, "--cert-dir", filepath.Join(dir, "certs"), "--kubeconfig", kubeconfig, "--v=1",
+			"--host", "127.0.0.1", "--port", fmt.Sprint(port), "--health-addr", health, "--metrics-addr", "0"}, extra...)
+		logs, stop = startProcess(t, args...)
+		waitHTTP(t, "http://"+health+"/readyz", nil, logs)
+		return port, logs, stop
+	}
+	port, logs, stop := run()
 	body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"velero.io","version":"v1","kind":"Backup"},` +
 		`"operation":"CREATE","namespace":"velero","name":"b1","userInfo":{"username":"alice"},"object":{"metadata":{"name":"b1","namespace":"velero"},"spec":{"includedNamespaces":["velero"]}}}}`
 	ar := postReview(t, tlsClient(ca), fmt.Sprintf("https://127.0.0.1:%d%s", port, user.MutateBackupPath), strings.NewReader(body))
 	if !ar.Allowed || !strings.Contains(string(ar.Patch), `"path":"/spec/storageLocation","value":"kkp-managed"`) {
 		t.Fatalf("review = %+v patch %s; want the Backup defaulted to kkp-managed", ar, ar.Patch)
 	}
-	must(t, cmd.Process.Signal(syscall.SIGTERM))
-	if got := <-exited; got != 0 {
+	if got := stop(); got != 0 {
 		t.Fatalf("exit code %d:\n%s", got, logs.String())
 	}
-	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+	if !logged(logs.String(), func(rec map[string]any) bool {
+		return rec["msg"] == "review" && rec["outcome"] == "patched" && rec["name"] == "b1" && strings.Contains(fmt.Sprint(rec["patch"]), "add /spec/storageLocation")
+	}) {
+		t.Fatalf("--v=1 logged no line for the patched review:\n%s", logs.String())
+	}
+	if logged(logs.String(), func(rec map[string]any) bool { return rec["bsl"] != nil }) {
+		t.Fatalf("the managed name is right, yet a misnamed BSL was logged:\n%s", logs.String())
+	}
+
+	// Started with the default name while the cluster's managed BSL is
+	// kkp-managed: said at start, before any denial.
+	_, logs, stop = run("--managed-bsl-name=default")
+	misnamed := func(rec map[string]any) bool {
+		return rec["bsl"] == "kkp-managed" && rec["managedBSLName"] == "default"
+	}
+	testenv.Eventually(t, 20*time.Second, "the misnamed managed BSL logged", func() (bool, error) { return logged(logs.String(), misnamed), nil })
+	stop()
+}
+
+// logged reports whether a JSON log line matches.
+func logged(logs string, match func(map[string]any) bool) bool {
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "review" && rec["outcome"] == "patched" && rec["name"] == "b1" &&
-			strings.Contains(fmt.Sprint(rec["patch"]), "add /spec/storageLocation") {
-			return
+		if json.Unmarshal([]byte(line), &rec) == nil && match(rec) {
+			return true
 		}
 	}
-	t.Fatalf("--v=1 logged no line for the patched review:\n%s", logs.String())
+	return false
+}
+
+// startProcess runs the clusterbackup binary with args, its stderr in logs,
+// in a process of its own (controller-runtime's logger is set once per
+// process, and these tests are about what the command logs); stop sends
+// SIGTERM and returns the exit code.
+func startProcess(t *testing.T, args ...string) (logs *testenv.SyncBuffer, stop func() int) {
+	t.Helper()
+	logs = &testenv.SyncBuffer{}
+	cmd := exec.Command(testenv.Binary(t), args...)
+	cmd.Stderr = logs
+	must(t, cmd.Start())
+	exited := make(chan int, 1)
+	go func() { _ = cmd.Wait(); exited <- cmd.ProcessState.ExitCode() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return logs, func() int {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		return <-exited
+	}
 }

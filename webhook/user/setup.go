@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -100,10 +101,38 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
 		return err
 	}
 	Register(mgr.GetWebhookServer(), cfg, l, NewMetrics(ctrlmetrics.Registry))
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		checkManagedName(ctx, cfg, l)
+		return nil
+	})); err != nil {
+		return fmt.Errorf("add the managed BSL name check: %w", err)
+	}
 	return mgr.AddReadyzCheck("informers-synced", func(*http.Request) error {
 		if !l.HasSynced() {
 			return fmt.Errorf("BSL and namespace informers not synced yet")
 		}
 		return nil
 	})
+}
+
+// checkManagedName waits for the informers, then logs an error when the
+// managed BSL seems to have another name than cfg.ManagedBSLName
+// (velero.MisnamedManagedBSL): a misconfiguration found at start, not at
+// the first denial.
+func checkManagedName(ctx context.Context, cfg *velero.Config, l *InformerLookup) {
+	for !l.HasSynced() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	bsls, err := l.BSLs(ctx)
+	if err != nil {
+		return
+	}
+	if name := velero.MisnamedManagedBSL(cfg, bsls); name != "" {
+		log.Error(nil, "no BSL has the managed name, but another BSL is on the managed location: is --managed-bsl-name wrong?",
+			"managedBSLName", cfg.ManagedBSLName, "bsl", name, "namespace", cfg.Namespace)
+	}
 }

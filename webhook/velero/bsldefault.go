@@ -33,8 +33,7 @@ func secondDefault(ctx context.Context, cfg *Config, l Lookup, b *velerov1.Backu
 	if err != nil {
 		return field.InternalError(fld, fmt.Errorf("read the managed BSL %q: %w", cfg.ManagedBSLName, err))
 	}
-	loc := LocationOf(b)
-	if managed == nil && sameStorage(loc, cfg.Managed) && prefix.Equal(loc.Prefix, cfg.Managed.Prefix) {
+	if managed == nil && onManagedLocation(cfg, b) {
 		msg += fmt.Sprintf(", and no BSL %q exists; this BSL is on the managed storage, so if it is the managed BSL, "+
 			"the webhook's managed BSL name is wrong: run it with --managed-bsl-name=%s (see clusterbackup webhook-config)",
 			cfg.ManagedBSLName, b.Name)
@@ -60,4 +59,34 @@ func currentDefault(ctx context.Context, cfg *Config, l Lookup, self string) (st
 		found = o.Name
 	}
 	return found, nil
+}
+
+// onManagedLocation reports whether b points at exactly the managed
+// bucket, endpoint and prefix.
+func onManagedLocation(cfg *Config, b *velerov1.BackupStorageLocation) bool {
+	loc := LocationOf(b)
+	return sameStorage(loc, cfg.Managed) && prefix.Equal(loc.Prefix, cfg.Managed.Prefix)
+}
+
+// MisnamedManagedBSL returns the name of a BSL in Velero's namespace that
+// sits on exactly the managed location while no BSL has the managed name,
+// "" otherwise: the webhook was most likely started with the wrong
+// --managed-bsl-name, and every write of that BSL as the default will be
+// denied. The server logs it once its informers have synced, before the
+// first denial.
+func MisnamedManagedBSL(cfg *Config, bsls []velerov1.BackupStorageLocation) string {
+	found := ""
+	for i := range bsls {
+		b := &bsls[i]
+		if b.Namespace != cfg.Namespace {
+			continue
+		}
+		if b.Name == cfg.ManagedBSLName {
+			return ""
+		}
+		if found == "" && onManagedLocation(cfg, b) {
+			found = b.Name
+		}
+	}
+	return found
 }

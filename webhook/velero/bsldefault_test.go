@@ -69,3 +69,27 @@ func TestDefaultLocationFallsBackToTheManagedName(t *testing.T) {
 		t.Fatalf("DefaultLocation with no BSLs = %q, %v; want the managed name", name, err)
 	}
 }
+
+func TestMisnamedManagedBSL(t *testing.T) {
+	onManaged := bslObj("kkp-managed", "backups", "https://S3.example.com/", "kkp/p1/c1/", true)
+	elsewhere := *onManaged
+	elsewhere.Namespace = "other"
+	tests := map[string]struct {
+		bsls []velerov1.BackupStorageLocation
+		want string
+	}{
+		"nothing yet":                                {},
+		"the managed BSL by its name":                {bsls: []velerov1.BackupStorageLocation{*managedBSL()}},
+		"managed name present beside":                {bsls: []velerov1.BackupStorageLocation{*onManaged, *bslObj("default", "x", "", "y", false)}},
+		"the managed location, other name":           {bsls: []velerov1.BackupStorageLocation{*bslObj("old", "old", "", "p", false), *onManaged}, want: "kkp-managed"},
+		"another namespace is not ours":              {bsls: []velerov1.BackupStorageLocation{elsewhere}},
+		"another prefix is not the managed location": {bsls: []velerov1.BackupStorageLocation{*bslObj("x", "backups", "https://s3.example.com", "kkp/p1/c2", true)}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := MisnamedManagedBSL(testConfig(), tc.bsls); got != tc.want {
+				t.Fatalf("MisnamedManagedBSL = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
