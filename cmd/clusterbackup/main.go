@@ -71,7 +71,7 @@ func run(ctx context.Context, s streams, args []string) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: clusterbackup <command> [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'clusterbackup <command> -h' for a command's flags.")
 }

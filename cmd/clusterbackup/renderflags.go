@@ -23,6 +23,9 @@ type renderFlags struct {
 	kkpMigrate                     bool
 	concurrency                    int
 	names                          map[string]bool // the flags registered here other than -f
+	// override are chart values a command (not a flag) merges over the
+	// --values files, e.g. webhook-config's.
+	override map[string]any
 }
 
 // register adds the render flags to fs; filesUsage describes -f.
@@ -82,6 +85,9 @@ func (f *renderFlags) newRenderer(n int) (*renderer.Renderer, error) {
 	extra, err := loadValueFiles(f.values)
 	if err != nil {
 		return nil, err
+	}
+	if f.override != nil {
+		extra = mergeValues(extra, f.override)
 	}
 	opts := renderer.Options{
 		KubeVersion:      f.kubeVersion,

@@ -190,6 +190,22 @@ func TestWebhookServe(t *testing.T) {
 	if !sawDenial {
 		t.Fatalf("no structured denial log:\n%s", logs.String())
 	}
+	// Verbosity 0 logs denials only (TestWebhookConfigServes: 1 logs every review).
+	if n := reviewLogLines(logs.String()); n != 0 {
+		t.Fatalf("%d review lines at verbosity 0:\n%s", n, logs.String())
+	}
+}
+
+// reviewLogLines counts the "review" lines (verbosity 1) of JSON logs.
+func reviewLogLines(logs string) int {
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "review" {
+			n++
+		}
+	}
+	return n
 }
 
 func postReview(t *testing.T, c *http.Client, url string, body io.Reader) *admissionv1.AdmissionResponse {

@@ -16,12 +16,17 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -156,7 +161,11 @@ func TestChartWebhook(t *testing.T) {
 		set    []string
 		errMsg string
 	}{
-		"plain http URL":  {values: "webhook: {enabled: true, url: 'http://x'}", errMsg: "url"},
+		"plain http URL": {values: "webhook: {enabled: true, url: 'http://x'}", errMsg: "url"},
+		"URL mode without caBundle": {values: "webhook: {enabled: true, url: 'https://x.example.com'}",
+			errMsg: "webhook.tls.caBundle: Required value: URL mode (webhook.url) needs the base64 PEM CA"},
+		"URL mode with cert-manager off and no caBundle": {values: "webhook: {enabled: true, url: 'https://x.example.com', tls: {certManager: {enabled: false}, secretName: s}}",
+			errMsg: "webhook.tls.caBundle: Required value"},
 		"timeout over 30": {values: "webhook: {enabled: true, timeoutSeconds: 31}", errMsg: "timeoutSeconds"},
 		"unknown key":     {values: "webhook: {enabled: true, replica: 3}", errMsg: "replica"},
 	} {
@@ -199,12 +208,13 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 			must(t, k.Client.Create(ctx, o))
 		}
 	}
-	// The webhook reads as the chart's ServiceAccount: its RBAC must suffice.
-	sa, err := k.Env.AddUser(envtest.User{Name: "system:serviceaccount:velero:clusterbackup-webhook"}, nil)
-	must(t, err)
+	// The webhook reads as the chart's ServiceAccount (its RBAC must
+	// suffice), through a kubeconfig made as docs/webhook.md shows: the API
+	// server's address and CA, and a token of the ServiceAccount.
+	saConfig := serviceAccountKubeconfig(t, k, "velero", "clusterbackup-webhook")
 	cfg := testConfig()
 	cfg.ManagedBSLEditors = nil // the admin client applies the managed BSL here
-	mgr, err := server.New(ctx, sa.Config(), server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", Velero: cfg})
+	mgr, err := server.New(ctx, saConfig, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", Velero: cfg})
 	must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
@@ -228,4 +238,27 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	if b.Spec.TTL.Duration != 720*time.Hour {
 		t.Fatalf("backup not defaulted: %v", b.Spec.TTL)
 	}
+}
+
+// serviceAccountKubeconfig writes a kubeconfig for the ServiceAccount ns/name
+// the way docs/webhook.md does (server, CA, a token from the TokenRequest
+// API, which `kubectl create token` calls), loads it as --kubeconfig would,
+// and returns the client config.
+func serviceAccountKubeconfig(t *testing.T, k *testenv.Kube, ns, name string) *rest.Config {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(k.Config)
+	must(t, err)
+	tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), name,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
+	must(t, err)
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["user-cluster"] = &clientcmdapi.Cluster{Server: k.Config.Host, CertificateAuthorityData: k.Config.CAData}
+	kc.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: tr.Status.Token}
+	kc.Contexts["webhook"] = &clientcmdapi.Context{Cluster: "user-cluster", AuthInfo: name, Namespace: ns}
+	kc.CurrentContext = "webhook"
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	must(t, clientcmd.WriteToFile(*kc, path))
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	must(t, err)
+	return cfg
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +51,8 @@ type env struct {
 	metricsURL, probeURL string
 	// webhookAddr is the webhook server's host:port.
 	webhookAddr string
+	// reviews holds what the API server sent and got (envOptions.capture).
+	reviews *recorder
 }
 
 // warnings collects the API server's warning headers for one client.
@@ -73,9 +76,19 @@ func (w *warnings) take() string {
 	return s
 }
 
+// envOptions vary the environment of startEnvWith.
+type envOptions struct {
+	// capture puts a recorder between the API server and the webhook
+	// server that keeps every AdmissionReview and its answer (env.reviews).
+	capture bool
+}
+
 // startEnv starts kube-apiserver + etcd with our webhook configurations and
 // the real webhook server (server.New: manager, cache, TLS) in front of it.
-func startEnv(t *testing.T) *env {
+func startEnv(t *testing.T) *env { return startEnvWith(t, envOptions{}) }
+
+// startEnvWith is startEnv with options.
+func startEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	mwc, vwc := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "x", ServiceName: "x"})
 	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
@@ -85,8 +98,18 @@ func startEnv(t *testing.T) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	wo := k.Env.WebhookInstallOptions
 	health, metrics := freeAddr(t), freeAddr(t)
+	port := wo.LocalServingPort
+	var rec *recorder
+	if o.capture {
+		_, p, err := net.SplitHostPort(freeAddr(t))
+		must(t, err)
+		port, err = strconv.Atoi(p)
+		must(t, err)
+		rec = startRecorder(t, net.JoinHostPort(wo.LocalServingHost, strconv.Itoa(wo.LocalServingPort)),
+			net.JoinHostPort(wo.LocalServingHost, p), wo.LocalServingCertDir, wo.LocalServingCAData)
+	}
 	mgr, err := server.New(ctx, k.Config, server.Options{
-		Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
+		Host: wo.LocalServingHost, Port: port, CertDir: wo.LocalServingCertDir,
 		HealthAddr: health, MetricsAddr: metrics, Velero: testConfig(),
 	})
 	if err != nil {
@@ -102,7 +125,7 @@ func startEnv(t *testing.T) *env {
 	})
 	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*warnings{},
 		metricsURL: "http://" + metrics + "/metrics", probeURL: "http://" + health,
-		webhookAddr: net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort))}
+		webhookAddr: net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(port)), reviews: rec}
 	waitReady(t, e.probeURL+"/readyz")
 
 	bg := context.Background()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,8 +48,9 @@ func kindOf(path string) string {
 
 // FuzzReview feeds arbitrary objects, old objects, operations and users to
 // every handler in well-formed reviews: no input may panic, every answer is
-// an AdmissionReview, every denial carries a message, and only mutating
-// webhooks patch.
+// an AdmissionReview, every denial carries a message, only mutating
+// webhooks patch, and a patch applies to the object as sent (with the JSON
+// patch library the kube-apiserver uses): every operation's parent exists.
 func FuzzReview(f *testing.F) {
 	f.Add(uint8(3), "CREATE", "alice", []byte(`{"metadata":{"name":"b","namespace":"velero"},"spec":{"ttl":"0s"}}`), []byte(nil))
 	f.Add(uint8(3), "UPDATE", "system:serviceaccount:velero:velero", []byte(`{"metadata":{"name":"b","namespace":"velero"},"spec":{"ttl":"720h0m0s"},"status":{"phase":"InProgress"}}`), []byte(`{"metadata":{"name":"b","namespace":"velero"},"spec":{},"status":{"phase":"New"}}`))
@@ -57,6 +59,10 @@ func FuzzReview(f *testing.F) {
 	f.Add(uint8(5), "CREATE", "alice", []byte(`{"metadata":{"namespace":"velero"},"spec":{"schedule":"@every -1h","template":{"orLabelSelectors":[null]}}}`), []byte(nil))
 	f.Add(uint8(6), "CREATE", "alice", []byte(`{"metadata":{"namespace":"velero"},"spec":{"backupName":"x","includedNamespaces":["*"]}}`), []byte(nil))
 	f.Add(uint8(2), "DELETE", "alice", []byte(`null`), []byte(`[]`))
+	f.Add(uint8(5), "CREATE", "alice", []byte(`{"metadata":{"namespace":"velero"},"spec":{"schedule":"@daily","template":{"future":{"x":1}}}}`), []byte(nil))
+	f.Add(uint8(5), "CREATE", "alice", []byte(`{"metadata":{"namespace":"velero"},"spec":{"schedule":"@daily","template":null}}`), []byte(nil))
+	f.Add(uint8(3), "CREATE", "alice", []byte(`{"metadata":{"namespace":"velero"},"spec":{"future":1}}`), []byte(nil))
+	f.Add(uint8(1), "CREATE", "alice", []byte(`{"metadata":{"name":"default","namespace":"velero"},"spec":{"objectStorage":null,"config":{"future":"x"}}}`), []byte(nil))
 	paths, hs := fuzzHandlers(f)
 	raw := func(b []byte) runtime.RawExtension {
 		if !json.Valid(b) {
@@ -87,6 +93,15 @@ func FuzzReview(f *testing.F) {
 		}
 		if resp.Allowed && len(resp.Patch) > 0 && !strings.HasPrefix(path, "/mutate") {
 			t.Fatalf("%s: a validating webhook returned a patch", path)
+		}
+		if len(resp.Patch) > 0 {
+			p, err := jsonpatch.DecodePatch(resp.Patch)
+			if err != nil {
+				t.Fatalf("%s: patch %s: %v", path, resp.Patch, err)
+			}
+			if _, err := p.Apply(obj); err != nil {
+				t.Fatalf("%s: patch %s does not apply to the object %s: %v", path, resp.Patch, obj, err)
+			}
 		}
 	})
 }

@@ -33,7 +33,9 @@ type mutator[T client.Object] struct {
 	// spec returns a pointer to the object's spec, the only part defaults
 	// change; specCopy a pointer to a deep copy of it.
 	spec, specCopy func(obj T) any
-	defaults       func(ctx context.Context, obj T) error
+	// defaults fills obj in place; its warnings say which values it
+	// changed that the requester had set (a correction is never silent).
+	defaults func(ctx context.Context, obj T) (admission.Warnings, error)
 	// validate, when set, also checks the defaulted object and denies it in
 	// the same call, so that admitting it takes one webhook call instead of
 	// a mutating and a validating one (see Configurations).
@@ -69,22 +71,23 @@ func (m *mutator[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // review defaults obj and answers with the JSON patch of the change, after
 // validating the result when the mutator validates too.
-func (m *mutator[T]) review(ctx context.Context, req admission.Request, obj, old T) (admission.Response, field.ErrorList) {
+func (m *mutator[T]) review(ctx context.Context, req admission.Request, obj, old T, raw rawReview) (admission.Response, field.ErrorList) {
 	if req.Operation == admissionv1.Update && (!m.onUpdate || m.specEqual(old, obj)) {
 		return admission.Allowed(""), nil
 	}
 	before := m.specCopy(obj)
-	if err := m.defaults(ctx, obj); err != nil {
+	warns, err := m.defaults(ctx, obj)
+	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.kind, obj.GetName(), err)), nil
 	}
-	var warns admission.Warnings
 	if m.validate != nil {
-		var errs field.ErrorList
-		if errs, warns = m.validate(ctx, userOf(req), obj, old); len(errs) > 0 {
+		errs, w := m.validate(ctx, userOf(req), obj, old)
+		warns = append(warns, w...)
+		if len(errs) > 0 {
 			return deny(ctx, req, m.kind, obj, errs, warns), errs
 		}
 	}
-	ops, err := specPatch(before, m.spec(obj))
+	ops, err := specPatch(before, m.spec(obj), raw)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("patch %s %q: %w", m.kind, obj.GetName(), err)), nil
 	}
@@ -100,7 +103,7 @@ func (v *validator[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // review validates obj (against old on UPDATE).
-func (v *validator[T]) review(ctx context.Context, req admission.Request, obj, old T) (admission.Response, field.ErrorList) {
+func (v *validator[T]) review(ctx context.Context, req admission.Request, obj, old T, _ rawReview) (admission.Response, field.ErrorList) {
 	errs, warns := v.validate(ctx, userOf(req), obj, old)
 	if len(errs) == 0 {
 		return admission.Allowed("").WithWarnings(warns...), nil

@@ -56,22 +56,26 @@ func (m *Metrics) observe(hook string, req admission.Request, resp admission.Res
 	if m == nil {
 		return
 	}
-	outcome := "allowed"
-	switch {
-	case resp.Result != nil && resp.Result.Code >= 400 && resp.Result.Code != 403:
-		outcome = "errored"
-	case !resp.Allowed:
-		outcome = "denied"
-	case len(resp.Patches) > 0:
-		outcome = "patched"
-	}
-	m.Reviews.WithLabelValues(hook, operationLabel(req.Operation), outcome).Inc()
+	m.Reviews.WithLabelValues(hook, operationLabel(req.Operation), outcomeOf(resp)).Inc()
 	for _, e := range errs {
 		m.Violations.WithLabelValues(hook, indexes.ReplaceAllString(e.Field, "[*]"), string(e.Type)).Inc()
 	}
 	if n := len(resp.Warnings); n > 0 {
 		m.Warnings.WithLabelValues(hook).Add(float64(n))
 	}
+}
+
+// outcomeOf classifies an answer: allowed, patched, denied or errored.
+func outcomeOf(resp admission.Response) string {
+	switch {
+	case resp.Result != nil && resp.Result.Code >= 400 && resp.Result.Code != 403:
+		return "errored"
+	case !resp.Allowed:
+		return "denied"
+	case len(resp.Patches) > 0:
+		return "patched"
+	}
+	return "allowed"
 }
 
 // operationLabel bounds the operation label to the four the API server

@@ -25,13 +25,13 @@ import (
 // limit too); a larger one is answered with code 413.
 const MaxReviewBytes = 7 << 20
 
-// log is the logger of every review; denials carry the object's kind,
-// namespace, name, operation and user.
+// log is the logger of every review: denials at verbosity 0 (deny), every
+// other answer at 1 (logReview).
 var log = logf.Log.WithName("admission")
 
 // reviewFunc answers a well-formed CREATE or UPDATE review of the endpoint's
-// kind; old is nil on CREATE.
-type reviewFunc[T client.Object] func(ctx context.Context, req admission.Request, obj, old T) (admission.Response, field.ErrorList)
+// kind; old is nil on CREATE; raw is the review's body (see rawReview).
+type reviewFunc[T client.Object] func(ctx context.Context, req admission.Request, obj, old T, raw rawReview) (admission.Response, field.ErrorList)
 
 // objectReview is an AdmissionReview whose object and oldObject decode
 // straight into T: the outer fields shadow the embedded request's raw ones.
@@ -81,44 +81,45 @@ func serve[T client.Object](w http.ResponseWriter, r *http.Request, kind, hook s
 	var resp admission.Response
 	var errs field.ErrorList
 	apiVersion := admissionv1.SchemeGroupVersion.String()
-	rev, code, err := decodeReview[T](r, kind)
+	rev, raw, code, err := decodeReview[T](r, kind)
 	if err != nil {
 		resp = admission.Errored(code, err)
 	} else {
 		apiVersion = rev.APIVersion
 		req.AdmissionRequest = rev.Request.AdmissionRequest
-		resp, errs = answer(ctx, req, kind, rev.Request.Object, rev.Request.OldObject, review)
+		resp, errs = answer(ctx, req, kind, rev.Request.Object, rev.Request.OldObject, raw, review)
 	}
 	m.observe(hook, req, resp, errs)
+	logReview(ctx, kind, req, resp)
 	writeReview(ctx, w, req, resp, apiVersion)
 }
 
-// decodeReview reads and decodes the request body; on error it returns the
-// code to answer with.
-func decodeReview[T any](r *http.Request, kind string) (*objectReview[T], int32, error) {
+// decodeReview reads and decodes the request body, which it returns too; on
+// error it returns the code to answer with.
+func decodeReview[T any](r *http.Request, kind string) (*objectReview[T], rawReview, int32, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		return nil, http.StatusBadRequest, fmt.Errorf("contentType=%s, expected application/json", ct)
+		return nil, nil, http.StatusBadRequest, fmt.Errorf("contentType=%s, expected application/json", ct)
 	}
 	body, err := readBody(r)
 	switch {
 	case err != nil:
-		return nil, http.StatusBadRequest, fmt.Errorf("read the request body: %w", err)
+		return nil, nil, http.StatusBadRequest, fmt.Errorf("read the request body: %w", err)
 	case len(body) == 0:
-		return nil, http.StatusBadRequest, errors.New("request body is empty")
+		return nil, nil, http.StatusBadRequest, errors.New("request body is empty")
 	case len(body) > MaxReviewBytes:
-		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request entity is too large; limit is %d bytes", MaxReviewBytes)
+		return nil, nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request entity is too large; limit is %d bytes", MaxReviewBytes)
 	}
 	var rev objectReview[T]
 	if err := jsonv2.Unmarshal(body, &rev, reviewJSON); err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("decode the AdmissionReview of a %s: %w", kind, err)
+		return nil, nil, http.StatusBadRequest, fmt.Errorf("decode the AdmissionReview of a %s: %w", kind, err)
 	}
 	if rev.Kind != "AdmissionReview" || rev.APIVersion != "admission.k8s.io/v1" && rev.APIVersion != "admission.k8s.io/v1beta1" {
-		return nil, http.StatusBadRequest, fmt.Errorf("want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind %q apiVersion %q", rev.Kind, rev.APIVersion)
+		return nil, nil, http.StatusBadRequest, fmt.Errorf("want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind %q apiVersion %q", rev.Kind, rev.APIVersion)
 	}
 	if rev.Request == nil {
-		return nil, http.StatusBadRequest, errors.New("the AdmissionReview has no request")
+		return nil, nil, http.StatusBadRequest, errors.New("the AdmissionReview has no request")
 	}
-	return &rev, 0, nil
+	return &rev, body, 0, nil
 }
 
 // readBody reads at most MaxReviewBytes+1 bytes of the body, into a buffer
@@ -140,7 +141,7 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // answer checks what every endpoint requires of a decoded review and calls
 // review; a panic in it becomes an internal error, logged with its stack.
-func answer[T client.Object](ctx context.Context, req admission.Request, kind string, obj, old T, review reviewFunc[T]) (resp admission.Response, errs field.ErrorList) {
+func answer[T client.Object](ctx context.Context, req admission.Request, kind string, obj, old T, raw rawReview, review reviewFunc[T]) (resp admission.Response, errs field.ErrorList) {
 	defer func() {
 		if p := recover(); p != nil {
 			logf.FromContext(ctx).Error(fmt.Errorf("%v", p), "panic while admitting", "kind", kind, "namespace", req.Namespace, "name", req.Name, "stack", string(debug.Stack()))
@@ -159,7 +160,7 @@ func answer[T client.Object](ctx context.Context, req admission.Request, kind st
 	if req.Operation == admissionv1.Update && isNil(old) {
 		return admission.Errored(http.StatusBadRequest, errNoOldObject), nil
 	}
-	return review(ctx, req, obj, old)
+	return review(ctx, req, obj, old, raw)
 }
 
 // writeReview writes resp as the AdmissionReview answering req.

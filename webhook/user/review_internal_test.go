@@ -20,7 +20,7 @@ func TestDecodeReview(t *testing.T) {
 		`"spec":{"ttl":"24h0m0s","csiSnapshotTimeout":null,"includedNamespaces":["app"]}},"oldObject":null,"dryRun":true}}`)
 	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
-	rev, code, err := decodeReview[*velerov1.Backup](r, "Backup")
+	rev, _, code, err := decodeReview[*velerov1.Backup](r, "Backup")
 	if err != nil {
 		t.Fatalf("decode: %d %v", code, err)
 	}

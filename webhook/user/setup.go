@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -37,9 +38,10 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			spec:      func(o *velerov1.BackupStorageLocation) any { return &o.Spec },
 			specCopy:  func(o *velerov1.BackupStorageLocation) any { return o.Spec.DeepCopy() },
 			specEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
-			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) error {
+			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) (admission.Warnings, error) {
+				w := velero.BSLCorrections(cfg, o)
 				velero.DefaultBSL(cfg, o)
-				return nil
+				return w, nil
 			},
 		},
 		ValidateBSLPath: &validator[*velerov1.BackupStorageLocation]{
@@ -55,7 +57,9 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			kind: backup, hook: "mutate-backup", metrics: m,
 			spec:     func(o *velerov1.Backup) any { return &o.Spec },
 			specCopy: func(o *velerov1.Backup) any { return o.Spec.DeepCopy() },
-			defaults: func(ctx context.Context, o *velerov1.Backup) error { return velero.DefaultBackup(ctx, cfg, l, o) },
+			defaults: func(ctx context.Context, o *velerov1.Backup) (admission.Warnings, error) {
+				return nil, velero.DefaultBackup(ctx, cfg, l, o)
+			},
 			validate: validateBackup,
 		},
 		ValidateBackupPath: &validator[*velerov1.Backup]{
@@ -66,7 +70,9 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			spec:      func(o *velerov1.Schedule) any { return &o.Spec },
 			specCopy:  func(o *velerov1.Schedule) any { return o.Spec.DeepCopy() },
 			specEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
-			defaults:  func(ctx context.Context, o *velerov1.Schedule) error { return velero.DefaultSchedule(ctx, cfg, l, o) },
+			defaults: func(ctx context.Context, o *velerov1.Schedule) (admission.Warnings, error) {
+				return nil, velero.DefaultSchedule(ctx, cfg, l, o)
+			},
 		},
 		ValidateSchedulePath: &validator[*velerov1.Schedule]{
 			kind: schedule, hook: "validate-schedule", metrics: m,
@@ -95,10 +101,38 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
 		return err
 	}
 	Register(mgr.GetWebhookServer(), cfg, l, NewMetrics(ctrlmetrics.Registry))
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		checkManagedName(ctx, cfg, l)
+		return nil
+	})); err != nil {
+		return fmt.Errorf("add the managed BSL name check: %w", err)
+	}
 	return mgr.AddReadyzCheck("informers-synced", func(*http.Request) error {
 		if !l.HasSynced() {
 			return fmt.Errorf("BSL and namespace informers not synced yet")
 		}
 		return nil
 	})
+}
+
+// checkManagedName waits for the informers, then logs an error when the
+// managed BSL seems to have another name than cfg.ManagedBSLName
+// (velero.MisnamedManagedBSL): a misconfiguration found at start, not at
+// the first denial.
+func checkManagedName(ctx context.Context, cfg *velero.Config, l *InformerLookup) {
+	for !l.HasSynced() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	bsls, err := l.BSLs(ctx)
+	if err != nil {
+		return
+	}
+	if name := velero.MisnamedManagedBSL(cfg, bsls); name != "" {
+		log.Error(nil, "no BSL has the managed name, but another BSL is on the managed location: is --managed-bsl-name wrong?",
+			"managedBSLName", cfg.ManagedBSLName, "bsl", name, "namespace", cfg.Namespace)
+	}
 }

@@ -80,12 +80,7 @@ func ValidateBSL(ctx context.Context, cfg *Config, l Lookup, u User, b, old *vel
 	}
 	loc := LocationOf(b)
 	if b.Spec.Default {
-		current, err := currentDefault(ctx, cfg, l, b.Name)
-		if err != nil {
-			return append(errs, field.InternalError(spec.Child("default"), err)), nil
-		}
-		errs = append(errs, field.Forbidden(spec.Child("default"), fmt.Sprintf(
-			"BSL %q is already the default; only the managed BSL %q may be the default in this cluster", current, cfg.ManagedBSLName)))
+		errs = append(errs, secondDefault(ctx, cfg, l, b, spec.Child("default")))
 	}
 	if previous(cfg, loc) {
 		if b.Spec.AccessMode != velerov1.BackupStorageLocationAccessModeReadOnly {
@@ -144,26 +139,6 @@ func previous(cfg *Config, loc Location) bool {
 		}
 	}
 	return false
-}
-
-// currentDefault names the BSL that is the default now (other than self),
-// falling back to the managed BSL's name.
-func currentDefault(ctx context.Context, cfg *Config, l Lookup, self string) (string, error) {
-	all, err := l.BSLs(ctx)
-	if err != nil {
-		return "", fmt.Errorf("list BSLs: %w", err)
-	}
-	found := cfg.ManagedBSLName
-	for _, o := range all {
-		if !o.Spec.Default || o.Name == self {
-			continue
-		}
-		if o.Name == cfg.ManagedBSLName {
-			return o.Name, nil
-		}
-		found = o.Name
-	}
-	return found, nil
 }
 
 func endpointOrAWS(e string) string {

@@ -74,8 +74,8 @@ func DefaultLocation(ctx context.Context, cfg *Config, l Lookup) (string, error)
 		return managed.Name, nil
 	}
 	name, err := currentDefault(ctx, cfg, l, "")
-	if err != nil {
-		return "", err
+	if err != nil || name != "" {
+		return name, err
 	}
-	return name, nil
+	return cfg.ManagedBSLName, nil
 }
