@@ -47,6 +47,8 @@ kind: Secret
 metadata:
   name: loc-credentials
   namespace: kubermatic
+  labels:
+    project-id: p1
 stringData:
   cloud: |
     [default]

@@ -64,7 +64,13 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
 	}
-	resolved, errs, _, err := storage.Resolve(ctx, withCredential(loc, firstSecret(secrets)), secrets.SecretGetter())
+	given := firstSecret(secrets)
+	if ref := loc.Spec.Credential; ref == nil || ref.Name != given.Name {
+		// A dedicated credential handed over by the operator is used for
+		// the cluster's project; a CBSL's own reference must belong to it.
+		given.Labels = map[string]string{kkpv1.ProjectIDLabel: loc.Labels[kkpv1.ProjectIDLabel]}
+	}
+	resolved, errs, _, err := storage.Resolve(ctx, withCredential(loc, given), secrets.SecretGetter())
 	if err != nil {
 		return err
 	}

@@ -114,6 +114,8 @@ kind: Secret
 metadata:
   name: backups-pa-credentials
   namespace: kubermatic
+  labels:
+    project-id: pa
 stringData:
   cloud: |
     [default]

@@ -26,7 +26,7 @@ func TestRenderSharedCredentials(t *testing.T) {
 		}
 	}
 	const secretKey = "s3cr3t-never-printed"
-	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: backups-eu-credentials\n  namespace: kubermatic\nstringData:\n  cloud: |\n    [default]\n    aws_access_key_id=AKIASHARED\n    aws_secret_access_key=" + secretKey + "\n"
+	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: backups-eu-credentials\n  namespace: kubermatic\n  labels:\n    project-id: jnpllgp66z\nstringData:\n  cloud: |\n    [default]\n    aws_access_key_id=AKIASHARED\n    aws_secret_access_key=" + secretKey + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "secret.yaml"), []byte(secret), 0o600); err != nil {
 		t.Fatal(err)
 	}

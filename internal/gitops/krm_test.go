@@ -16,9 +16,11 @@ import (
 
 const secretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
-// secretYAML is a CBSL credential Secret in the Velero INI layout.
+// secretYAML is a CBSL credential Secret in the Velero INI layout, labelled
+// with the project of the example CBSL that names it.
 func secretYAML(name, accessKey string) string {
-	return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: kubermatic\nstringData:\n  cloud: |\n    [default]\n    aws_access_key_id=" + accessKey + "\n    aws_secret_access_key=" + secretKey + "\n"
+	project := map[string]string{"backups-eu-credentials": "jnpllgp66z", "team-b-credentials": "q4mh2x8vbn"}[name]
+	return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: kubermatic\n  labels:\n    project-id: \"" + project + "\"\nstringData:\n  cloud: |\n    [default]\n    aws_access_key_id=" + accessKey + "\n    aws_secret_access_key=" + secretKey + "\n"
 }
 
 // resourceList builds a ResourceList of the example fleet plus extra YAML

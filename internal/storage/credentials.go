@@ -34,10 +34,8 @@ func Credentials(c *kkpv1.ClusterBackupStorageLocation, secret *corev1.Secret) (
 		return creds.Static{}, field.ErrorList{field.Required(p.Child("name"), "name a Secret in the CBSL's namespace")}
 	}
 	where := "secret " + objectName(c.Namespace, ref.Name)
-	if secret == nil {
-		e := field.NotFound(p.Child("name"), ref.Name)
-		e.Detail = "no " + where
-		return creds.Static{}, field.ErrorList{e}
+	if !OfProject(c, secret) {
+		return creds.Static{}, field.ErrorList{secretNotFound(c, p.Child("name"), ref.Name)}
 	}
 	key := ref.Key
 	if key == "" {
@@ -82,10 +80,8 @@ func CACert(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, get Secr
 		if err != nil {
 			return nil, nil, fmt.Errorf("read secret %s: %w", objectName(c.Namespace, ref.Name), err)
 		}
-		if s == nil {
-			e := field.NotFound(p.Child("name"), ref.Name)
-			e.Detail = "no secret " + objectName(c.Namespace, ref.Name)
-			return nil, field.ErrorList{e}, nil
+		if !OfProject(c, s) {
+			return nil, field.ErrorList{secretNotFound(c, p.Child("name"), ref.Name)}, nil
 		}
 		data, ok := s.Data[ref.Key]
 		if !ok {
@@ -97,4 +93,32 @@ func CACert(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, get Secr
 		return []byte(v), ValidateCACert([]byte(v), field.NewPath("spec", "config").Key(ConfigCACert)), nil
 	}
 	return nil, nil, nil
+}
+
+// OfProject reports whether a CBSL may use secret: it exists and belongs to
+// the CBSL's project, by its project-id label or by an owner reference to
+// the CBSL (KKP's dashboard sets both). A CBSL must never sign requests with
+// another project's credentials, nor learn whether they exist.
+func OfProject(c *kkpv1.ClusterBackupStorageLocation, secret *corev1.Secret) bool {
+	if secret == nil {
+		return false
+	}
+	if p := c.Labels[kkpv1.ProjectIDLabel]; p != "" && secret.Labels[kkpv1.ProjectIDLabel] == p {
+		return true
+	}
+	for _, o := range secret.OwnerReferences {
+		if o.Kind == kkpv1.KindClusterBackupStorageLocation && o.Name == c.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// secretNotFound is the one answer for a Secret that does not exist and for
+// one of another project, so neither reveals the other.
+func secretNotFound(c *kkpv1.ClusterBackupStorageLocation, fldPath *field.Path, name string) *field.Error {
+	e := field.NotFound(fldPath, name)
+	e.Detail = fmt.Sprintf("no secret %s of project %q (label %s=%s, or owned by this CBSL)",
+		objectName(c.Namespace, name), c.Labels[kkpv1.ProjectIDLabel], kkpv1.ProjectIDLabel, c.Labels[kkpv1.ProjectIDLabel])
+	return e
 }

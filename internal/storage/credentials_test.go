@@ -6,13 +6,15 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 )
 
 func secret(data map[string]string) *corev1.Secret {
-	s := &corev1.Secret{Data: map[string][]byte{}}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}}, Data: map[string][]byte{}}
 	for k, v := range data {
 		s.Data[k] = []byte(v)
 	}
@@ -69,8 +71,22 @@ func TestCredentialsLayouts(t *testing.T) {
 			}
 		})
 	}
-	if _, errs := Credentials(goodCBSL(), nil); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound || !strings.Contains(errs[0].Error(), "kubermatic/creds") {
-		t.Fatalf("missing secret: %v", errs)
+	_, missing := Credentials(goodCBSL(), nil)
+	if len(missing) != 1 || missing[0].Type != field.ErrorTypeNotFound || !strings.Contains(missing[0].Error(), `no secret kubermatic/creds of project "p1"`) {
+		t.Fatalf("missing secret: %v", missing)
+	}
+	// Another project's Secret is answered exactly like a missing one.
+	foreign := secret(kkp)
+	foreign.Labels[kkpv1.ProjectIDLabel] = "p2"
+	if _, errs := Credentials(goodCBSL(), foreign); errs.ToAggregate().Error() != missing.ToAggregate().Error() {
+		t.Fatalf("another project's secret: %v; want the answer for a missing one: %v", errs, missing)
+	}
+	// KKP's dashboard Secret: owned by the CBSL (its labels aside).
+	owned := secret(kkp)
+	owned.Labels = nil
+	owned.OwnerReferences = []metav1.OwnerReference{{APIVersion: "kubermatic.k8s.io/v1", Kind: "ClusterBackupStorageLocation", Name: "loc", UID: "u"}}
+	if st, errs := Credentials(goodCBSL(), owned); len(errs) > 0 || st.AccessKeyID != "AK" {
+		t.Fatalf("owned by the CBSL: %v", errs)
 	}
 }
 

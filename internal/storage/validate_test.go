@@ -159,37 +159,6 @@ func TestDefaultCBSL(t *testing.T) {
 	}
 }
 
-func TestCredentials(t *testing.T) {
-	c := goodCBSL()
-	sec := func(data map[string]string) *corev1.Secret {
-		s := &corev1.Secret{Data: map[string][]byte{}}
-		for k, v := range data {
-			s.Data[k] = []byte(v)
-		}
-		return s
-	}
-	if _, errs := Credentials(c, nil); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound {
-		t.Fatalf("missing secret: %v", errs)
-	}
-	st, errs := Credentials(c, sec(map[string]string{"accessKeyId": "AK", "secretAccessKey": "SUPERSECRET"}))
-	if len(errs) != 0 || st.AccessKeyID != "AK" {
-		t.Fatalf("KKP keys: %v", errs)
-	}
-	c.Spec.Credential.Key = "cloud"
-	st, errs = Credentials(c, sec(map[string]string{"cloud": "[default]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
-	if len(errs) != 0 || st.AccessKeyID != "AK2" {
-		t.Fatalf("INI: %v", errs)
-	}
-	_, errs = Credentials(c, sec(map[string]string{"cloud": "[other]\naws_access_key_id=AK2\naws_secret_access_key=SUPERSECRET\n"}))
-	if len(errs) != 1 || strings.Contains(errs.ToAggregate().Error(), "SUPERSECRET") {
-		t.Fatalf("wrong profile: %v", errs)
-	}
-	c.Spec.Credential.Key = ""
-	_, errs = Credentials(c, sec(map[string]string{"accessKeyId": "AK"}))
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `no "secretAccessKey"`) {
-		t.Fatalf("half a key pair: %v", errs)
-	}
-}
 
 func TestValidateCluster(t *testing.T) {
 	cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "c1", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},

@@ -70,7 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.secret = &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: "kubermatic"},
+		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
 		Data: map[string][]byte{
 			kkpv1.CredentialAccessKeyID:     []byte(s3.RootAccessKey),
 			kkpv1.CredentialSecretAccessKey: []byte(s3.RootSecretKey),

@@ -36,7 +36,7 @@ func BenchmarkCBSLValidateCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	e := &seedEnv{k: k, s3: s, c: k.Client, ns: "kubermatic"}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "good", Namespace: e.ns},
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "good", Namespace: e.ns, Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 		Data: map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(s.RootAccessKey), kkpv1.CredentialSecretAccessKey: []byte(s.RootSecretKey)}}
 	if err := k.Client.Create(ctx, sec); err != nil {
 		b.Fatal(err)

@@ -137,7 +137,7 @@ func waitTLS(t *testing.T, addr string) {
 // secret creates a credential Secret in KKP's layout.
 func (e *seedEnv) secret(t *testing.T, name, ak, sk string) {
 	t.Helper()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns},
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns, Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 		Data: map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(ak), kkpv1.CredentialSecretAccessKey: []byte(sk)}}
 	if err := e.c.Create(context.Background(), s); err != nil {
 		t.Fatal(err)

@@ -30,10 +30,10 @@ func secretMap(secrets ...*corev1.Secret) SecretGetter {
 // PEM certificates; the check does not run while it does not.
 func TestEvaluateCACertRef(t *testing.T) {
 	creds := &corev1.Secret{}
-	creds.Namespace, creds.Name = "kubermatic", "creds"
+	creds.Namespace, creds.Name, creds.Labels = "kubermatic", "creds", map[string]string{kkpv1.ProjectIDLabel: "p1"}
 	creds.Data = map[string][]byte{"accessKeyId": []byte("AK"), "secretAccessKey": []byte("SK")}
 	ca := &corev1.Secret{}
-	ca.Namespace, ca.Name = "kubermatic", "ca"
+	ca.Namespace, ca.Name, ca.Labels = "kubermatic", "ca", map[string]string{kkpv1.ProjectIDLabel: "p1"}
 	ca.Data = map[string][]byte{"bad.pem": []byte("nope")}
 	checker := s3check.New(s3check.Options{})
 	for name, tc := range map[string]struct {
