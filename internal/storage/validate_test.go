@@ -159,7 +159,6 @@ func TestDefaultCBSL(t *testing.T) {
 	}
 }
 
-
 func TestValidateCluster(t *testing.T) {
 	cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "c1", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 		Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "loc"}}}}
