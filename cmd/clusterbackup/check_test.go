@@ -77,8 +77,8 @@ func TestCheckCommand(t *testing.T) {
 		code int
 		want []string
 	}{
-		"reachable":        {[]string{"-f", cbsl, "-f", good, "--allow-cidr", "127.0.0.1"}, 0, []string{"clusterbackupstoragelocation kubermatic/loc", "validation:   ok", "reachability: OK"}},
-		"one file":         {[]string{"-f", both, "--allow-cidr", "127.0.0.1/32"}, 0, []string{"reachability: OK"}},
+		"reachable":        {[]string{"-f", cbsl, "-f", good, "--allow-cidr", "127.0.0.1", "--budget", "20s"}, 0, []string{"clusterbackupstoragelocation kubermatic/loc", "validation:   ok", "reachability: OK"}},
+		"one file":         {[]string{"-f", both, "--allow-cidr", "127.0.0.1/32", "--budget", "20s"}, 0, []string{"reachability: OK"}},
 		"wrong secret key": {[]string{"-f", cbsl, "-f", bad, "--allow-cidr", "127.0.0.1"}, 1, []string{"FAILED (AccessDenied)", "access denied (HTTP 403, SignatureDoesNotMatch)"}},
 		"missing bucket":   {[]string{"-f", missing, "-f", good, "--allow-cidr", "127.0.0.1"}, 1, []string{"FAILED (NoSuchBucket)"}},
 		"default policy":   {[]string{"-f", cbsl, "-f", good}, 1, []string{"FAILED (EndpointDenied)", "loopback address (allowlist it to permit)"}},

@@ -74,7 +74,7 @@ func TestKKPObjects(t *testing.T) {
 	})
 
 	t.Run("check", func(t *testing.T) {
-		out, stderr, code := run(t, "", "", nil, "check", "-f", dir, "--allow-cidr", "127.0.0.1")
+		out, stderr, code := run(t, "", "", nil, "check", "-f", dir, "--allow-cidr", "127.0.0.1", "--budget", "20s")
 		if code != 0 || strings.Count(out, "reachability: OK") != 2 {
 			t.Fatalf("code %d\n%s%s", code, out, stderr)
 		}
@@ -87,14 +87,14 @@ func TestKKPObjects(t *testing.T) {
 			sec.Object.Data = map[string][]byte{"cloud-credentials": ini} // the key the CBSL names, as an AWS credentials file
 		}
 		altDir := testenv.WriteObjects(t, t.TempDir(), alt)
-		if out, stderr, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1"); code != 0 || strings.Count(out, "reachability: OK") != 2 {
+		if out, stderr, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1", "--budget", "20s"); code != 0 || strings.Count(out, "reachability: OK") != 2 {
 			t.Fatalf("only the named key: code %d\n%s%s", code, out, stderr)
 		}
 		for _, sec := range alt.Secrets {
 			sec.Object.Data = map[string][]byte{"token": []byte("x")}
 		}
 		altDir = testenv.WriteObjects(t, t.TempDir(), alt)
-		out, _, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1")
+		out, _, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1", "--budget", "20s")
 		if code != 1 || !strings.Contains(out, `spec.credential.name: Invalid value: "credential-backups-eu-jnpllgp66z-x7k2p": secret kubermatic/credential-backups-eu-jnpllgp66z-x7k2p holds neither key "cloud-credentials" (an AWS credentials file) nor "accessKeyId" + "secretAccessKey" (KKP's layout)`) {
 			t.Fatalf("neither layout: code %d\n%s", code, out)
 		}
