@@ -30,6 +30,7 @@ var Versions = map[string]string{
 	"controller-gen":          "v0.23.0",
 	"velero":                  "v1.18.3",
 	"velero-plugin-for-aws":   "v1.14.3",
+	"velero-restore-helper":   "v1.18.3",
 	"staticcheck":             "v0.8.2",
 }
 
