@@ -391,7 +391,7 @@ func (n *Node) startKubelet() error {
 		return err
 	}
 	cfg := filepath.Join(n.Dir, "kubelet-config.yaml")
-	if err := writeFile(cfg, kubeletConfig(n.pki, n.sock, hz)); err != nil {
+	if err := writeFile(cfg, kubeletConfig(n.pki, n.sock, n.podLogsDir(), hz)); err != nil {
 		return err
 	}
 	if err := n.run("kubelet", []string{

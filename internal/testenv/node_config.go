@@ -43,7 +43,7 @@ state = %[2]q
 // kubeletConfig is the KubeletConfiguration: cgroupfs on cgroup v1, x509
 // client auth only, eviction and image GC that never fire on a small test
 // disk.
-func kubeletConfig(pk *pki, sock string, healthzPort int) string {
+func kubeletConfig(pk *pki, sock, podLogs string, healthzPort int) string {
 	return fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: %[1]s
@@ -81,7 +81,8 @@ syncFrequency: 10s
 fileCheckFrequency: 5s
 nodeStatusUpdateFrequency: 5s
 shutdownGracePeriod: 0s
-`, NodeIP, healthzPort, pk.path("kubelet.crt"), pk.path("kubelet.key"), pk.path("ca.crt"), sock)
+podLogsDir: %[7]s
+`, NodeIP, healthzPort, pk.path("kubelet.crt"), pk.path("kubelet.key"), pk.path("ca.crt"), sock, podLogs)
 }
 
 // kubeProxyConfig is the KubeProxyConfiguration: iptables mode, no conntrack
