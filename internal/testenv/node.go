@@ -65,6 +65,8 @@ type Node struct {
 	Registry string
 	// Started is how long the start took (to node Ready, images imported).
 	Started time.Duration
+	// StopSteps are the teardown's steps, as durations since it began.
+	StopSteps []Phase
 	// Phases are the start's milestones (control plane ready, images built,
 	// images imported, node Ready), as durations since the start.
 	Phases []Phase
@@ -94,9 +96,11 @@ func StartNode(t TB, o NodeOptions) *Node {
 			if f, ok := t.(interface{ Failed() bool }); ok && f.Failed() {
 				t.Logf("node logs (tails):\n%s", n.LogTails(25))
 			}
+			stopStart := time.Now()
 			if errs := n.Stop(); len(errs) > 0 {
 				t.Fatalf("node teardown left something behind: %v", errors.Join(errs...))
 			}
+			t.Logf("node teardown took %s: %v", time.Since(stopStart).Round(10*time.Millisecond), n.StopSteps)
 		})
 	}
 	if err != nil {
@@ -472,16 +476,24 @@ func (n *Node) LogTails(lines int) string {
 // returns what it could not clean up; calling it again is harmless.
 func (n *Node) Stop() []error {
 	var errs []error
+	n.StopSteps = nil
+	t0 := time.Now()
+	step := func(what string) {
+		n.StopSteps = append(n.StopSteps, Phase{what, time.Since(t0)})
+	}
 	for _, name := range []string{"kube-proxy", "kubelet"} {
 		n.procs[name].stop(15 * time.Second)
+		step(name)
 	}
 	if p := n.procs["containerd"]; p != nil && !p.exited() {
 		if err := n.killContainers(); err != nil {
 			errs = append(errs, err)
 		}
+		step("containers")
 	}
 	for _, name := range []string{"containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"} {
 		n.procs[name].stop(10 * time.Second)
+		step(name)
 	}
 	if n.mounted {
 		if err := unmountUnder(KubeletRootDir); err != nil {
@@ -518,26 +530,30 @@ func (n *Node) killContainers() error {
 		return err
 	}
 	ids := strings.Fields(string(out))
+	var errs []error
 	for _, id := range ids {
-		_, _ = n.ctr("tasks", "kill", "--all", "--signal", "SIGKILL", id)
-	}
-	var last error
-	for _, id := range ids {
-		for range 50 {
-			if _, last = n.ctr("tasks", "delete", id); last == nil {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
+		if _, err := n.ctr("tasks", "kill", "--signal", "SIGKILL", id); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	out, err = n.ctr("containers", "ls", "-q")
-	if err == nil {
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		out, err := n.ctr("tasks", "ls")
+		if err != nil || !strings.Contains(string(out), "RUNNING") {
+			break
+		}
+	}
+	for _, id := range ids {
+		if _, err := n.ctr("tasks", "delete", id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if out, err := n.ctr("containers", "ls", "-q"); err == nil {
 		for _, id := range strings.Fields(string(out)) {
 			_, _ = n.ctr("containers", "delete", id)
 		}
 	}
 	if out, _ := n.ctr("tasks", "ls", "-q"); len(strings.TrimSpace(string(out))) > 0 {
-		return fmt.Errorf("containerd tasks left running: %s (last error: %v)", out, last)
+		return fmt.Errorf("containerd tasks left: %s: %w", out, errors.Join(errs...))
 	}
 	return nil
 }

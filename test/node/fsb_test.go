@@ -75,7 +75,9 @@ func runFSB(t *testing.T, ro renderer.Options) {
 		t.Fatalf("no Kopia repository data under %s/kopia/%s/; keys: %v", r.prefix, appNS, keys)
 	}
 
+	delStart := time.Now()
 	deleteNamespace(t, c, appNS)
+	figure(t, "namespace deletion (namespace controller)", time.Since(delStart))
 	restoreDir := createLocalPV(t, n, "shop-data-restored")
 	restoreStart := time.Now()
 	must(t, c.Create(context.Background(), &velerov1.Restore{
