@@ -75,20 +75,31 @@ func runFSB(t *testing.T, ro renderer.Options) {
 		t.Fatalf("no Kopia repository data under %s/kopia/%s/; keys: %v", r.prefix, appNS, keys)
 	}
 
+	restoreAndVerify(t, n, "shop-1", sums)
+}
+
+// restoreAndVerify deletes the workload's namespace, restores it from
+// backup onto a fresh local PV and checks the File System Restore: one
+// Completed PodVolumeRestore, the restore-wait init container from the
+// rendered Velero image, the same file checksums.
+func restoreAndVerify(t *testing.T, n *testenv.Node, backup string, sums map[string]string) {
+	t.Helper()
+	c := n.Client
 	delStart := time.Now()
 	deleteNamespace(t, c, appNS)
 	figure(t, "namespace deletion (namespace controller)", time.Since(delStart))
-	restoreDir := createLocalPV(t, n, "shop-data-restored")
+	restoreDir := createLocalPV(t, n, "restored-"+backup)
 	restoreStart := time.Now()
+	name := backup + "-restore"
 	must(t, c.Create(context.Background(), &velerov1.Restore{
-		ObjectMeta: metav1.ObjectMeta{Name: "shop-1-restore", Namespace: veleroNS},
-		Spec:       velerov1.RestoreSpec{BackupName: "shop-1"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: veleroNS},
+		Spec:       velerov1.RestoreSpec{BackupName: backup},
 	}))
-	if phase := waitRestoreDone(t, c, "shop-1-restore", 5*time.Minute); phase != velerov1.RestorePhaseCompleted {
-		t.Fatalf("restore ended %s", phase)
+	if phase := waitRestoreDone(t, c, name, 5*time.Minute); phase != velerov1.RestorePhaseCompleted {
+		t.Fatalf("restore %s ended %s", name, phase)
 	}
 	figure(t, "restore with FSB (create to Completed)", time.Since(restoreStart))
-	pvrs := podVolumeRestores(t, c, "shop-1-restore")
+	pvrs := podVolumeRestores(t, c, name)
 	if len(pvrs) != 1 || pvrs[0].Status.Phase != velerov1.PodVolumeRestorePhaseCompleted {
 		t.Fatalf("want one Completed PodVolumeRestore, got %d: %+v", len(pvrs), pvrs)
 	}
