@@ -50,7 +50,7 @@ func run() error {
 	velero := flag.String("velero", "", "velero binary (hack/tools.sh path velero)")
 	helper := flag.String("velero-restore-helper", "", "velero-restore-helper binary (hack/tools.sh path velero-restore-helper)")
 	plugin := flag.String("velero-plugin-for-aws", "", "velero-plugin-for-aws binary (hack/tools.sh path velero-plugin-for-aws)")
-	cb := flag.String("clusterbackup", "", "clusterbackup binary; default: built from this repository")
+	cb := flag.String("clusterbackup", "", "clusterbackup binary; default: built from this repository with -tags webhookonly")
 	veleroTag := flag.String("velero-tag", "v1.18.3", "Velero image tag (the chart's image.velero.tag)")
 	pluginTag := flag.String("plugin-tag", "v1.14.3", "AWS plugin image tag (the chart's image.pluginForAWS.tag)")
 	cbTag := flag.String("clusterbackup-tag", "v0.1.0", "clusterbackup image tag (the chart's webhook image tag: v<chart version>)")
@@ -96,7 +96,9 @@ func run() error {
 		bin := *cb
 		if bin == "" {
 			bin = filepath.Join(tmp, "clusterbackup")
-			if err := goBuild(filepath.Join(src, "..", ".."), "./cmd/clusterbackup", bin); err != nil {
+			// webhookonly: the webhook (user and seed mode, with the seed
+			// loops) and version commands, as `make build-webhook`.
+			if err := goBuild(filepath.Join(src, "..", ".."), "./cmd/clusterbackup", bin, "webhookonly"); err != nil {
 				return spec{}, err
 			}
 		}

@@ -96,6 +96,8 @@ clientConnection:
 hostnameOverride: %[2]s
 bindAddress: %[3]s
 clusterCIDR: %[4]s
+# NodePorts only on the node address: no route_localnet change.
+nodePortAddresses: [%[3]s/32]
 healthzBindAddress: 127.0.0.1:%[5]d
 metricsBindAddress: 127.0.0.1:%[6]d
 conntrack:

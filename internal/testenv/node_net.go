@@ -39,6 +39,15 @@ type netState struct {
 
 var nodeSysctls = []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/bridge/bridge-nf-call-iptables"}
 
+// componentSysctls are the host settings the kubelet (its kernel tunables)
+// and kube-proxy change on start; they are saved first and put back at
+// teardown, so the machine keeps its own values.
+var componentSysctls = []string{
+	"/proc/sys/vm/overcommit_memory", "/proc/sys/kernel/panic", "/proc/sys/kernel/panic_on_oops",
+	"/proc/sys/kernel/keys/root_maxkeys", "/proc/sys/kernel/keys/root_maxbytes",
+	"/proc/sys/net/ipv4/conf/all/route_localnet",
+}
+
 // setupNetwork puts NodeIP on lo, creates the bridge with the pod gateway,
 // routes ServiceCIDR onto it, enables forwarding and bridge netfilter, and
 // drops any forwarded pod packet that would leave through another interface.
@@ -52,6 +61,11 @@ func setupNetwork(ip string) (*netState, error) {
 		s.sysctls[p] = strings.TrimSpace(string(b))
 		if err := os.WriteFile(p, []byte("1"), 0o644); err != nil {
 			return s, fmt.Errorf("set %s: %w", p, err)
+		}
+	}
+	for _, p := range componentSysctls {
+		if b, err := os.ReadFile(p); err == nil {
+			s.sysctls[p] = strings.TrimSpace(string(b))
 		}
 	}
 	for _, args := range [][]string{
