@@ -79,6 +79,7 @@ type Node struct {
 	sock      string
 	lock      *os.File
 	etcdURL   string
+	imagesDir string
 	createdKD bool
 	mounted   bool
 }
@@ -138,13 +139,14 @@ func NewNode(o NodeOptions) (*Node, error) {
 	n := &Node{Name: o.Name, Dir: dir, Registry: o.Registry, paths: paths, procs: map[string]*proc{}, lock: lock, sock: filepath.Join(dir, "containerd", "containerd.sock")}
 	// Images build while the control plane starts.
 	type built struct {
+		dir string
 		m   map[string]Image
 		err error
 	}
 	images := make(chan built, 1)
 	go func() {
-		m, err := BuildImages(o.Registry, filepath.Join(dir, "images"))
-		images <- built{m, err}
+		d, m, err := imagesOnce(o.Registry)
+		images <- built{d, m, err}
 	}()
 	mark := func(what string) { n.Phases = append(n.Phases, Phase{what, time.Since(start)}) }
 	if err := n.start(o); err != nil {
@@ -157,7 +159,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 		return n, b.err
 	}
 	mark("images built")
-	n.Images = b.m
+	n.Images, n.imagesDir = b.m, b.dir
 	if err := n.importImages(); err != nil {
 		return n, err
 	}
@@ -372,7 +374,7 @@ func (n *Node) ctr(args ...string) ([]byte, error) {
 
 func (n *Node) importImages() error {
 	for _, im := range n.Images {
-		if _, err := n.ctr("images", "import", filepath.Join(n.Dir, "images", im.File)); err != nil {
+		if _, err := n.ctr("images", "import", filepath.Join(n.imagesDir, im.File)); err != nil {
 			return fmt.Errorf("import image %s: %w", im.Ref, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 )
 
 // Image is one image built by hack/images (see its images.json).
@@ -51,4 +52,48 @@ func BuildImages(registry, out string) (map[string]Image, error) {
 		m[im.Name] = im
 	}
 	return m, nil
+}
+
+// builtImages caches BuildImages per registry for the test process: the
+// images only depend on this checkout and the tool cache, so every node of
+// one `go test` run imports the same tarballs.
+var builtImages struct {
+	sync.Mutex
+	dirs map[string]string
+	m    map[string]map[string]Image
+}
+
+// imagesOnce is BuildImages into a process-wide directory, once per registry.
+// It returns that directory and the images.
+func imagesOnce(registry string) (string, map[string]Image, error) {
+	builtImages.Lock()
+	defer builtImages.Unlock()
+	if d, ok := builtImages.dirs[registry]; ok {
+		return d, builtImages.m[registry], nil
+	}
+	d, err := os.MkdirTemp("", "cbnode-images-")
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := BuildImages(registry, d)
+	if err != nil {
+		_ = os.RemoveAll(d)
+		return "", nil, err
+	}
+	if builtImages.dirs == nil {
+		builtImages.dirs, builtImages.m = map[string]string{}, map[string]map[string]Image{}
+	}
+	builtImages.dirs[registry], builtImages.m[registry] = d, m
+	return d, m, nil
+}
+
+// RemoveBuiltImages deletes the image tarballs StartNode built for this
+// process; call it from TestMain after the tests ran.
+func RemoveBuiltImages() {
+	builtImages.Lock()
+	defer builtImages.Unlock()
+	for _, d := range builtImages.dirs {
+		_ = os.RemoveAll(d)
+	}
+	builtImages.dirs, builtImages.m = nil, nil
 }

@@ -34,7 +34,6 @@ const (
 type netState struct {
 	sysctls  map[string]string // path -> old value
 	netnsOld map[string]bool
-	steps    []string // what was done, for the failure message
 }
 
 var nodeSysctls = []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/bridge/bridge-nf-call-iptables"}
