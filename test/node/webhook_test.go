@@ -12,6 +12,7 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -64,6 +65,13 @@ func TestUserWebhookAsDeployed(t *testing.T) {
 		t.Fatalf("PDB minAvailable = %v, want 1", pdb.Spec.MinAvailable)
 	}
 	must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &corev1.Service{}))
+	// Without the preStop sleep a deleted replica stopped listening before
+	// kube-proxy dropped it, and the burst below saw "connection refused".
+	var dep appsv1.Deployment
+	must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &dep))
+	if lc := dep.Spec.Template.Spec.Containers[0].Lifecycle; lc == nil || lc.PreStop == nil || lc.PreStop.Sleep == nil || lc.PreStop.Sleep.Seconds != 5 {
+		t.Fatalf("the webhook container has no 5s preStop sleep: %+v", lc)
+	}
 	waitEndpoints(t, c, 2)
 	waitPodsReady(t, c, veleroNS, map[string]string{"deploy": "velero"}, 1, 3*time.Minute)
 	waitBSLAvailable(t, c, 2*time.Minute)
