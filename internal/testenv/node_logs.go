@@ -33,10 +33,11 @@ func (n *Node) ContainerLogTails(ns string, lines int) string {
 	return b.String()
 }
 
-// ServingCert issues a serving certificate for dnsNames from the node's CA
-// (e.g. a webhook Service's <name>.<namespace>.svc) and returns the CA, the
-// certificate and its key in PEM.
-func (n *Node) ServingCert(name string, dnsNames ...string) (caPEM, certPEM, keyPEM []byte, err error) {
-	certPEM, keyPEM, err = n.pki.issue("serving-"+name, certOptions{CN: dnsNames[0], DNS: dnsNames, Server: true})
-	return n.pki.caPEM, certPEM, keyPEM, err
+// LogTails returns the last lines of every component's log.
+func (n *Node) LogTails(lines int) string {
+	var b strings.Builder
+	for _, name := range n.order {
+		fmt.Fprintf(&b, "--- %s (%s)\n%s\n", name, n.procs[name].logPath, n.procs[name].logTail(lines))
+	}
+	return b.String()
 }

@@ -141,3 +141,11 @@ func (p *pki) serviceAccountKey() error {
 	}
 	return os.WriteFile(p.path("sa.pub"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), 0o644)
 }
+
+// ServingCert issues a serving certificate for dnsNames from the node's CA
+// (e.g. a webhook Service's <name>.<namespace>.svc) and returns the CA, the
+// certificate and its key in PEM.
+func (n *Node) ServingCert(name string, dnsNames ...string) (caPEM, certPEM, keyPEM []byte, err error) {
+	certPEM, keyPEM, err = n.pki.issue("serving-"+name, certOptions{CN: dnsNames[0], DNS: dnsNames, Server: true})
+	return n.pki.caPEM, certPEM, keyPEM, err
+}

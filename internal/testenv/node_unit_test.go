@@ -38,5 +38,3 @@ func TestNodePrereqsNamesInstallCommands(t *testing.T) {
 		}
 	}
 }
-
-
