@@ -60,6 +60,13 @@ func FromSecretData(data map[string][]byte, key, profile string) (Static, error)
 	}
 	file, ok := data[key]
 	if !ok {
+		// KKP's dashboard names the key "cloud-credentials", which its Secret
+		// never holds (only the two KKP keys); KKP reads the pair whatever
+		// the key says, and so do we.
+		id, sec := data[kkpv1.CredentialAccessKeyID], data[kkpv1.CredentialSecretAccessKey]
+		if len(id) > 0 && len(sec) > 0 {
+			return Static{AccessKeyID: strings.TrimSpace(string(id)), SecretAccessKey: strings.TrimSpace(string(sec))}, nil
+		}
 		if key == kkpv1.CredentialCloudFile {
 			return Static{}, ErrNoCredentials
 		}

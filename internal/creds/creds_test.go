@@ -17,6 +17,7 @@ func TestFromSecretData(t *testing.T) {
 		"kkp keys":           {data: map[string][]byte{"accessKeyId": []byte("AK\n"), "secretAccessKey": []byte("SK")}, want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
 		"cloud file":         {data: map[string][]byte{"cloud": ini}, want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
 		"cloud profile":      {data: map[string][]byte{"cloud": ini}, profile: "other", want: Static{AccessKeyID: "O", SecretAccessKey: "OS"}},
+		"kkp dashboard key":  {data: map[string][]byte{"accessKeyId": []byte("AK"), "secretAccessKey": []byte("SK")}, key: "cloud-credentials", want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
 		"explicit key":       {data: map[string][]byte{"creds": ini}, key: "creds", want: Static{AccessKeyID: "AK", SecretAccessKey: "SK"}},
 		"missing secret key": {data: map[string][]byte{"accessKeyId": []byte("AK")}, wantErr: `no "secretAccessKey"`},
 		"empty":              {data: map[string][]byte{}, wantErr: "neither"},
