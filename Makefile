@@ -75,8 +75,8 @@ e2e-node: node-deps ## The rendered release as pods on a real single-node Kubern
 images: ## Build the images (no Docker daemon) as docker-archive tarballs into IMAGES_DIR for IMAGE_REGISTRY.
 	$(TOOLS) install velero velero-restore-helper velero-plugin-for-aws
 	cd hack/images && $(GO) run . -registry $(IMAGE_REGISTRY) -out $(CURDIR)/$(IMAGES_DIR) \
-	  -velero $$($(TOOLS) path velero) -velero-restore-helper $$($(TOOLS) path velero-restore-helper) \
-	  -velero-plugin-for-aws $$($(TOOLS) path velero-plugin-for-aws)
+	  -velero $$($(CURDIR)/$(TOOLS) path velero) -velero-restore-helper $$($(CURDIR)/$(TOOLS) path velero-restore-helper) \
+	  -velero-plugin-for-aws $$($(CURDIR)/$(TOOLS) path velero-plugin-for-aws)
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (default 5s); fails on a failing input, retries Go's known engine flakes.
