@@ -8,6 +8,13 @@ BIN := bin/clusterbackup
 TOOLS := hack/tools.sh
 # Tools `make test` needs (the Velero e2e needs velero and its AWS plugin).
 TEST_TOOLS := etcd kube-apiserver versitygw helm kustomize kubeconform velero velero-plugin-for-aws
+# Tools of the node harness (test/node): the node components and the restore helper.
+NODE_TOOLS := kube-controller-manager kube-scheduler kubelet kube-proxy velero-restore-helper
+# Debian packages of the node harness: container runtime, CNI plugins, kube-proxy's iptables.
+NODE_PACKAGES := containerd runc containernetworking-plugins iptables conntrack
+# Registry every image reference starts with (`make images`), as rendered with --registry.
+IMAGE_REGISTRY ?= registry.airgap.internal
+IMAGES_DIR ?= bin/images
 GO_TEST_FLAGS ?= -timeout 30m
 FUZZTIME ?= 5s
 
@@ -37,11 +44,20 @@ run: build ## Render the bundled example fleet (examples/) to stdout.
 
 .PHONY: tools
 tools: ## Build every tool the tests need into the cache (no-op when cached).
-	$(TOOLS) install controller-gen $(TEST_TOOLS)
+	$(TOOLS) install controller-gen $(TEST_TOOLS) $(NODE_TOOLS)
+
+.PHONY: node-deps
+node-deps: ## Install the node harness's Debian packages (containerd, runc, CNI plugins, iptables, conntrack) when missing.
+	@missing=$$(for p in $(NODE_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "node-deps: installing" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 .PHONY: test
-test: tools ## Install what the tests need, then run unit, integration and short fuzz tests, then lint.
+test: tools node-deps ## Install what the tests need, then run unit, integration, node and short fuzz tests, then lint.
 	$(GO) test $(GO_TEST_FLAGS) ./...
+	cd hack/images && $(GO) test ./...
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory lint
 
@@ -49,6 +65,18 @@ test: tools ## Install what the tests need, then run unit, integration and short
 e2e: ## Velero end to end: render, apply, back up to S3, restore, download (also part of test).
 	$(TOOLS) install $(TEST_TOOLS)
 	$(GO) test $(GO_TEST_FLAGS) -count=1 -v -run TestVeleroBackupRestore ./test/e2e
+
+.PHONY: e2e-node
+e2e-node: node-deps ## The rendered release as pods on a real single-node Kubernetes: FSB backup/restore, webhooks, faults (also part of test).
+	$(TOOLS) install $(TEST_TOOLS) $(NODE_TOOLS)
+	$(GO) test $(GO_TEST_FLAGS) -count=1 -v ./test/node
+
+.PHONY: images
+images: ## Build the images (no Docker daemon) as docker-archive tarballs into IMAGES_DIR for IMAGE_REGISTRY.
+	$(TOOLS) install velero velero-restore-helper velero-plugin-for-aws
+	cd hack/images && $(GO) run . -registry $(IMAGE_REGISTRY) -out $(CURDIR)/$(IMAGES_DIR) \
+	  -velero $$($(CURDIR)/$(TOOLS) path velero) -velero-restore-helper $$($(CURDIR)/$(TOOLS) path velero-restore-helper) \
+	  -velero-plugin-for-aws $$($(CURDIR)/$(TOOLS) path velero-plugin-for-aws)
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (default 5s); fails on a failing input, retries Go's known engine flakes.
@@ -80,8 +108,10 @@ verify: generate ## Regenerate, then fail if the committed files differ.
 lint: ## gofmt, go vet and staticcheck (built into the tool cache).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
+	cd hack/images && $(GO) vet ./...
 	$(TOOLS) install staticcheck
 	$$($(TOOLS) path staticcheck) ./...
+	cd hack/images && $$($(CURDIR)/$(TOOLS) path staticcheck) ./...
 
 .PHONY: clean
 clean: ## Remove build output (not the tool cache).

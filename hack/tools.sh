@@ -19,12 +19,17 @@ CACHE=${CLUSTERBACKUP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clusterbackup}
 declare -A VERSION=(
   [etcd]=v3.6.16
   [kube-apiserver]=v1.37.2
+  [kube-controller-manager]=v1.37.2
+  [kube-scheduler]=v1.37.2
+  [kubelet]=v1.37.2
+  [kube-proxy]=v1.37.2
   [versitygw]=v1.8.0
   [helm]=v3.22.0
   [kustomize]=v5.8.2
   [kubeconform]=v0.8.0
   [controller-gen]=v0.23.0
   [velero]=v1.18.3
+  [velero-restore-helper]=v1.18.3
   [velero-plugin-for-aws]=v1.14.3
   [staticcheck]=v0.8.2
 )
@@ -37,14 +42,19 @@ build() { # build NAME OUTDIR
   case $name in
     etcd)
       (cd "$HACK_DIR/tools/etcd" && go build -trimpath -o "$out/etcd" .) ;;
-    kube-apiserver)
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy)
+      # One wrapper module (hack/tools/kube-apiserver) pins k8s.io/kubernetes
+      # for the control plane and the node components alike.
       local ld="" minor=${v#v1.}; minor=${minor%%.*}
       for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
         ld+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
       done
-      (cd "$HACK_DIR/tools/kube-apiserver" && go build -trimpath -ldflags "-s -w $ld" -o "$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver) ;;
+      (cd "$HACK_DIR/tools/kube-apiserver" && go build -trimpath -ldflags "-s -w $ld" -o "$out/$name" "k8s.io/kubernetes/cmd/$name") ;;
     velero)
       (cd "$HACK_DIR/tools/velero" && go build -trimpath -ldflags "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=$v" -o "$out/velero" github.com/vmware-tanzu/velero/cmd/velero) ;;
+    velero-restore-helper)
+      # The File System Restore init container's binary, for the test-only Velero image.
+      (cd "$HACK_DIR/tools/velero" && go build -trimpath -ldflags "-s -w" -o "$out/$name" github.com/vmware-tanzu/velero/cmd/velero-restore-helper) ;;
     *)
       local pkg
       case $name in

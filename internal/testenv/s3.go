@@ -47,13 +47,30 @@ func StartS3(t TB) *S3 {
 	return s
 }
 
-// NewS3 starts versitygw with its state under dir; the caller stops it.
-func NewS3(dir string) (*S3, error) {
+// StartS3On is StartS3 listening on host instead of 127.0.0.1, e.g. on
+// NodeIP so pods of a node harness reach it.
+func StartS3On(t TB, host string) *S3 {
+	t.Helper()
+	s, err := NewS3On(t.TempDir(), host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// NewS3 starts versitygw on 127.0.0.1 with its state under dir; the caller
+// stops it.
+func NewS3(dir string) (*S3, error) { return NewS3On(dir, "127.0.0.1") }
+
+// NewS3On starts versitygw on host (its admin API stays on 127.0.0.1) with
+// its state under dir; the caller stops it.
+func NewS3On(dir, host string) (*S3, error) {
 	bin, err := Tool("versitygw")
 	if err != nil {
 		return nil, err
 	}
-	port, err := FreePort()
+	port, err := freePortOn(host)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +79,7 @@ func NewS3(dir string) (*S3, error) {
 		return nil, err
 	}
 	s := &S3{
-		Endpoint:      "http://127.0.0.1:" + strconv.Itoa(port),
+		Endpoint:      "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
 		RootAccessKey: "root" + randHex(6),
 		RootSecretKey: randHex(20),
 		bin:           bin,
@@ -74,7 +91,7 @@ func NewS3(dir string) (*S3, error) {
 			return nil, err
 		}
 	}
-	s.cmd = exec.Command(bin, "--port", "127.0.0.1:"+strconv.Itoa(port), "--admin-port", "127.0.0.1:"+strconv.Itoa(aport),
+	s.cmd = exec.Command(bin, "--port", net.JoinHostPort(host, strconv.Itoa(port)), "--admin-port", "127.0.0.1:"+strconv.Itoa(aport),
 		"--iam-dir", filepath.Join(dir, "iam"), "posix", filepath.Join(dir, "data"))
 	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.RootAccessKey, "ROOT_SECRET_KEY="+s.RootSecretKey)
 	logf, err := os.Create(filepath.Join(dir, "versitygw.log"))
@@ -140,8 +157,10 @@ func (s *S3) Client(accessKey, secretKey string) *s3.Client {
 }
 
 // FreePort returns a free TCP port on 127.0.0.1.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func FreePort() (int, error) { return freePortOn("127.0.0.1") }
+
+func freePortOn(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, err
 	}

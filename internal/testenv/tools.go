@@ -17,16 +17,21 @@ import (
 
 // Versions of the tools the tests use; hack/tools.sh holds the same table.
 var Versions = map[string]string{
-	"etcd":                  "v3.6.16",
-	"kube-apiserver":        "v1.37.2",
-	"versitygw":             "v1.8.0",
-	"helm":                  "v3.22.0",
-	"kustomize":             "v5.8.2",
-	"kubeconform":           "v0.8.0",
-	"controller-gen":        "v0.23.0",
-	"velero":                "v1.18.3",
-	"velero-plugin-for-aws": "v1.14.3",
-	"staticcheck":           "v0.8.2",
+	"etcd":                    "v3.6.16",
+	"kube-apiserver":          "v1.37.2",
+	"kube-controller-manager": "v1.37.2",
+	"kube-scheduler":          "v1.37.2",
+	"kubelet":                 "v1.37.2",
+	"kube-proxy":              "v1.37.2",
+	"versitygw":               "v1.8.0",
+	"helm":                    "v3.22.0",
+	"kustomize":               "v5.8.2",
+	"kubeconform":             "v0.8.0",
+	"controller-gen":          "v0.23.0",
+	"velero":                  "v1.18.3",
+	"velero-plugin-for-aws":   "v1.14.3",
+	"velero-restore-helper":   "v1.18.3",
+	"staticcheck":             "v0.8.2",
 }
 
 // RepoRoot returns the repository's root directory.
