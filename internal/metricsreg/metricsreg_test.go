@@ -30,3 +30,11 @@ func testValue(t *testing.T, reg *prometheus.Registry) float64 {
 	}
 	return mfs[0].GetMetric()[0].GetCounter().GetValue()
 }
+
+func TestOperationLabel(t *testing.T) {
+	for op, want := range map[string]string{"CREATE": "CREATE", "UPDATE": "UPDATE", "DELETE": "DELETE", "CONNECT": "CONNECT", "create": "other", "x\ny": "other", "": "other"} {
+		if got := OperationLabel(op); got != want {
+			t.Errorf("OperationLabel(%q) = %q; want %q", op, got, want)
+		}
+	}
+}

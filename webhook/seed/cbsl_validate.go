@@ -15,6 +15,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
@@ -43,7 +44,7 @@ type CBSLValidator struct {
 // Handle implements admission.Handler.
 func (v *CBSLValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
 	r := v.handle(ctx, req)
-	v.Metrics.review("cbsl", string(req.Operation), outcome(r))
+	v.Metrics.review("cbsl", metricsreg.OperationLabel(string(req.Operation)), outcome(r))
 	return r
 }
 

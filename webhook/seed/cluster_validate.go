@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
@@ -32,7 +33,7 @@ type ClusterValidator struct {
 // Handle implements admission.Handler.
 func (v *ClusterValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
 	r := v.handle(ctx, req)
-	v.Metrics.review("cluster", string(req.Operation), outcome(r))
+	v.Metrics.review("cluster", metricsreg.OperationLabel(string(req.Operation)), outcome(r))
 	return r
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/prometheus/client_golang/prometheus"
+	"strings"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -75,5 +77,39 @@ func TestOptions(t *testing.T) {
 	o, err := Options{}.complete()
 	if err != nil || o.Mode != ModeEnforce || o.CBSLNamespace != "kubermatic" || o.StatusPeriod != DefaultStatusPeriod {
 		t.Fatalf("defaults: %+v %v", o, err)
+	}
+}
+
+// TestForgedOperationBoundsMetrics: a network peer of the webhook may send
+// any operation; the metrics label it "other", so it cannot grow their
+// cardinality.
+func TestForgedOperationBoundsMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	v := &CBSLValidator{Metrics: m}
+	c := &ClusterValidator{Metrics: m}
+	for _, op := range []admissionv1.Operation{"FORGED-1", "FORGED-2", "CONNECT"} {
+		v.Handle(context.Background(), review(t, op, goodCBSL(), nil))
+		c.Handle(context.Background(), review(t, op, goodCBSL(), nil))
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]float64{}
+	for _, mf := range mfs {
+		if !strings.HasSuffix(mf.GetName(), "reviews_total") {
+			continue
+		}
+		for _, metric := range mf.GetMetric() {
+			for _, l := range metric.GetLabel() {
+				if l.GetName() == "operation" {
+					ops[l.GetValue()] += metric.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if len(ops) != 2 || ops["other"] != 4 || ops["CONNECT"] != 2 {
+		t.Errorf("review counts by operation = %v; want other 4 and CONNECT 2", ops)
 	}
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/prometheus/client_golang/prometheus"
-	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
@@ -56,7 +55,7 @@ func (m *Metrics) observe(hook string, req admission.Request, resp admission.Res
 	if m == nil {
 		return
 	}
-	m.Reviews.WithLabelValues(hook, operationLabel(req.Operation), outcomeOf(resp)).Inc()
+	m.Reviews.WithLabelValues(hook, metricsreg.OperationLabel(string(req.Operation)), outcomeOf(resp)).Inc()
 	for _, e := range errs {
 		m.Violations.WithLabelValues(hook, indexes.ReplaceAllString(e.Field, "[*]"), string(e.Type)).Inc()
 	}
@@ -76,14 +75,4 @@ func outcomeOf(resp admission.Response) string {
 		return "patched"
 	}
 	return "allowed"
-}
-
-// operationLabel bounds the operation label to the four the API server
-// sends; anything else (a forged review) becomes "other".
-func operationLabel(op admissionv1.Operation) string {
-	switch op {
-	case admissionv1.Create, admissionv1.Update, admissionv1.Delete, admissionv1.Connect:
-		return string(op)
-	}
-	return "other"
 }
