@@ -11,9 +11,28 @@ import (
 // exact address: a broad allowlist entry such as 169.254.0.0/16 does not open
 // them.
 var metadataAddrs = []netip.Addr{
-	netip.MustParseAddr("169.254.169.254"),
-	netip.MustParseAddr("169.254.170.2"),
-	netip.MustParseAddr("fd00:ec2::254"),
+	netip.MustParseAddr("169.254.169.254"), // AWS, GCP, Azure, OpenStack, ...
+	netip.MustParseAddr("169.254.170.2"),   // AWS ECS task metadata
+	netip.MustParseAddr("fd00:ec2::254"),   // AWS IMDS over IPv6
+	netip.MustParseAddr("100.100.100.200"), // Alibaba Cloud (in 100.64.0.0/10)
+	netip.MustParseAddr("192.0.0.192"),     // Oracle Cloud
+}
+
+// embeddings are IPv6 forms that carry an IPv4 address a gateway or the
+// kernel may turn into an IPv4 packet: a metadata or loopback address in
+// one of them is judged as that IPv4 address.
+var embeddings = []struct {
+	name   string
+	prefix netip.Prefix
+	ipv4   func(b [16]byte) [4]byte
+}{
+	{"NAT64", netip.MustParsePrefix("64:ff9b::/96"), func(b [16]byte) [4]byte { return [4]byte(b[12:16]) }},
+	{"local-use NAT64", netip.MustParsePrefix("64:ff9b:1::/48"), func(b [16]byte) [4]byte { return [4]byte(b[12:16]) }},
+	{"6to4", netip.MustParsePrefix("2002::/16"), func(b [16]byte) [4]byte { return [4]byte(b[2:6]) }},
+	{"Teredo", netip.MustParsePrefix("2001::/32"), func(b [16]byte) [4]byte {
+		return [4]byte{b[12] ^ 0xff, b[13] ^ 0xff, b[14] ^ 0xff, b[15] ^ 0xff}
+	}},
+	{"IPv4-compatible", netip.MustParsePrefix("::/96"), func(b [16]byte) [4]byte { return [4]byte(b[12:16]) }},
 }
 
 // Policy decides which addresses a check may dial.
@@ -46,9 +65,36 @@ func (e *PolicyError) Error() string {
 	return fmt.Sprintf("endpoint host %q resolves to %s, which is not allowed: %s", e.Host, e.Addr, e.Reason)
 }
 
-// Check returns a *PolicyError when addr may not be dialled.
+// Check returns a *PolicyError when addr may not be dialled. An IPv6
+// address that embeds an IPv4 one (NAT64, 6to4, Teredo, IPv4-compatible) is
+// also judged as that IPv4 address, unless Allow holds the IPv6 address.
 func (p Policy) Check(host string, addr netip.Addr) error {
 	addr = addr.Unmap()
+	if err := p.check(host, addr); err != nil {
+		return err
+	}
+	if !addr.Is6() {
+		return nil
+	}
+	b := addr.As16()
+	for _, e := range embeddings {
+		if !e.prefix.Contains(addr) || e.name == "IPv4-compatible" && (addr.IsUnspecified() || addr.IsLoopback()) {
+			continue
+		}
+		v4 := netip.AddrFrom4(e.ipv4(b))
+		if p.Allow.exact(addr) {
+			return nil
+		}
+		if err := p.check(host, v4); err != nil {
+			pe := err.(*PolicyError)
+			pe.Addr, pe.Reason = addr, fmt.Sprintf("%s form of %s: %s", e.name, v4, pe.Reason)
+			return pe
+		}
+	}
+	return nil
+}
+
+func (p Policy) check(host string, addr netip.Addr) error {
 	deny := func(reason string) error { return &PolicyError{Host: host, Addr: addr, Reason: reason} }
 	if pfx, ok := p.Deny.match(addr); ok {
 		return deny("in the denied range " + pfx.String())

@@ -39,6 +39,23 @@ func TestPolicyCheck(t *testing.T) {
 		{exact, "169.254.169.254", true},
 		{deny, "10.1.2.3", true},
 		{deny, "10.100.0.1", false}, // deny wins over allow
+		// Every form of a metadata or loopback address.
+		{def, "100.100.100.200", false},       // Alibaba Cloud, inside 100.64.0.0/10
+		{def, "192.0.0.192", false},           // Oracle Cloud
+		{def, "100.64.1.2", true},             // the rest of shared address space (carrier NAT, on-premises S3)
+		{def, "64:ff9b::a9fe:a9fe", false},    // NAT64 of 169.254.169.254
+		{def, "64:ff9b::7f00:1", false},       // NAT64 of 127.0.0.1
+		{def, "64:ff9b:1::a9fe:a9fe", false},  // local-use NAT64
+		{def, "2002:a9fe:a9fe::1", false},     // 6to4 of 169.254.169.254
+		{def, "2002:7f00:1::1", false},        // 6to4 of 127.0.0.1
+		{def, "2001:0:1:2::5601:5601", false}, // Teredo client 169.254.169.254 (XOR ffffffff)
+		{def, "::a9fe:a9fe", false},           // IPv4-compatible 169.254.169.254
+		{def, "::7f00:1", false},              // IPv4-compatible 127.0.0.1
+		{def, "64:ff9b::cb00:710a", true},     // NAT64 of a public address
+		{def, "2002:cb00:710a::1", true},      // 6to4 of a public address
+		{def, "2001:db8::1", true},
+		{allow, "64:ff9b::a9fe:a9fe", false}, // a broad link-local allowlist does not open a metadata address in any form
+		{s3check.Policy{Allow: s3check.MustPrefixes("64:ff9b::a9fe:a9fe")}, "64:ff9b::a9fe:a9fe", true}, // an exact IPv6 entry does
 	}
 	for _, tc := range cases {
 		err := tc.p.Check(tc.addr, netip.MustParseAddr(tc.addr))
