@@ -37,22 +37,31 @@ var errEndpoint = errors.New("not an absolute http or https URL with a host")
 // config.s3Url). It refuses what ValidateEndpointURL refuses; a path is
 // dropped (it does not change which server answers).
 func ParseEndpoint(raw string) (Endpoint, error) {
+	if len(ValidateEndpointURL(raw, nil)) > 0 {
+		return Endpoint{}, errEndpoint
+	}
+	return lenient(raw)
+}
+
+// lenient is ParseEndpoint without the validation rules beyond "an http(s)
+// URL with a host": the server a URL reaches, whatever else it holds.
+func lenient(raw string) (Endpoint, error) {
 	u, err := url.Parse(raw)
-	if err != nil || len(ValidateEndpointURL(raw, nil)) > 0 {
+	if err != nil {
 		return Endpoint{}, errEndpoint
 	}
 	e := Endpoint{Scheme: strings.ToLower(u.Scheme), Host: strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), Port: u.Port()}
+	if e.Scheme != "http" && e.Scheme != "https" {
+		return Endpoint{}, errEndpoint
+	}
 	if a, err := netip.ParseAddr(e.Host); err == nil {
 		e.Host = a.Unmap().WithZone("").String()
 	}
-	if e.Port == "" {
-		e.Port = "443"
-		if e.Scheme == "http" {
-			e.Port = "80"
-		}
-	}
 	if e.Host == "" {
 		return Endpoint{}, errEndpoint
+	}
+	if e.Port == "" {
+		e.Port = map[string]string{"http": "80", "https": "443"}[e.Scheme]
 	}
 	return e, nil
 }
@@ -89,26 +98,12 @@ func SameEndpoint(a, b string) bool {
 	return !okA || !okB || ha == hb
 }
 
-// authority returns the host:port an http(s) endpoint URL reaches (host
-// lower-cased without a trailing dot, IPv4-mapped addresses unmapped, the
-// default port made explicit), whatever else the URL holds; ok is false when
-// no such host can be read from it.
+// authority returns the host:port an http(s) endpoint URL reaches
+// (lenient), whatever else the URL holds; ok is false when no such host can
+// be read from it.
 func authority(raw string) (string, bool) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
-		return "", false
-	}
-	e := Endpoint{Scheme: u.Scheme, Host: strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), Port: u.Port()}
-	if a, err := netip.ParseAddr(e.Host); err == nil {
-		e.Host = a.Unmap().WithZone("").String()
-	}
-	if e.Host == "" {
-		return "", false
-	}
-	if e.Port == "" {
-		e.Port = map[string]string{"http": "80", "https": "443"}[e.Scheme]
-	}
-	return e.Authority(), true
+	e, err := lenient(raw)
+	return e.Authority(), err == nil
 }
 
 // SameStorage reports whether two locations may be the same object store:
