@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -40,6 +41,10 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", or(o.MetricsAddr, ":8080"), `address for Prometheus /metrics ("0" disables)`)
 	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long in-flight reviews may finish after SIGTERM (default 25s)")
+	if o.DrainPeriod.Duration == 0 {
+		o.DrainPeriod.Duration = 3 * time.Second
+	}
+	fs.DurationVar(&o.DrainPeriod.Duration, "drain-period", o.DrainPeriod.Duration, "after SIGTERM, how long to keep answering reviews with Connection: close before shutting down, so the API server moves to another replica (0: stop at once)")
 	v := &o.Velero
 	fs.StringVar(&v.Namespace, "velero-namespace", v.Namespace, "Velero's namespace (default velero)")
 	fs.StringVar(&v.ManagedBSLName, "managed-bsl-name", v.ManagedBSLName, "name of the managed default BackupStorageLocation (default default)")

@@ -66,6 +66,14 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight reviews may finish after a
 	// stop signal. Default 25s (under a Pod's default 30s grace period).
 	ShutdownTimeout metav1.Duration `json:"shutdownTimeout,omitempty"`
+	// DrainPeriod is how long the server keeps answering after a stop signal,
+	// closing each connection after its answer, before it shuts down: the
+	// API server then sends its next reviews over new connections, to a
+	// replica that is not stopping, instead of racing the close of an idle
+	// one. Default 0 (stop at once, as tests want); the webhook command
+	// defaults to 3s (--drain-period). It counts towards the Pod's grace
+	// period together with ShutdownTimeout.
+	DrainPeriod metav1.Duration `json:"drainPeriod,omitempty"`
 	// Velero configures the user-mode rules.
 	Velero velero.Config `json:"velero,omitempty"`
 	// Seed configures seed mode.
@@ -121,17 +129,18 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, err
 	}
 	metricsAddr := o.MetricsAddr
+	ws := &drainingServer{period: o.DrainPeriod.Duration, Server: webhook.NewServer(webhook.Options{
+		Host: o.Host, Port: o.Port, CertDir: o.CertDir,
+		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
+			c.MinVersion = tls.VersionTLS12
+			if !o.EnableHTTP2 {
+				c.NextProtos = []string{"http/1.1"}
+			}
+		}},
+	})}
 	mo := manager.Options{
-		Scheme: Scheme(),
-		WebhookServer: webhook.NewServer(webhook.Options{
-			Host: o.Host, Port: o.Port, CertDir: o.CertDir,
-			TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-				c.MinVersion = tls.VersionTLS12
-				if !o.EnableHTTP2 {
-					c.NextProtos = []string{"http/1.1"}
-				}
-			}},
-		}),
+		Scheme:                  Scheme(),
+		WebhookServer:           ws,
 		HealthProbeBindAddress:  zeroOff(o.HealthAddr),
 		PprofBindAddress:        o.PprofAddr,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
@@ -146,6 +155,9 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, err
 	}
 	if err := mgr.AddReadyzCheck("webhook-server", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("not-draining", ws.Ready); err != nil {
 		return nil, err
 	}
 	switch o.Mode {
