@@ -46,9 +46,9 @@ func TestDrainOnStop(t *testing.T) {
 		body, err := json.Marshal(&admissionv1.AdmissionReview{
 			TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 			Request: &admissionv1.AdmissionRequest{UID: types.UID("u1"), Operation: admissionv1.Create,
-				Kind:      metav1.GroupVersionKind{Group: "velero.io", Version: "v1", Kind: "Backup"},
-				Resource:  metav1.GroupVersionResource{Group: "velero.io", Version: "v1", Resource: "backups"},
-				Name:      "direct", Namespace: "velero", Object: runtime.RawExtension{Raw: obj}},
+				Kind:     metav1.GroupVersionKind{Group: "velero.io", Version: "v1", Kind: "Backup"},
+				Resource: metav1.GroupVersionResource{Group: "velero.io", Version: "v1", Resource: "backups"},
+				Name:     "direct", Namespace: "velero", Object: runtime.RawExtension{Raw: obj}},
 		})
 		must(t, err)
 		resp, err := direct.Post("https://"+e.webhookAddr+"/validate-velero-io-v1-backup", "application/json", bytes.NewReader(body))
