@@ -81,4 +81,3 @@ func mustNoErr(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-
