@@ -54,8 +54,13 @@ node-deps: ## Install the node harness's Debian packages (containerd, runc, CNI 
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+.PHONY: browser-deps
+browser-deps: ## Install Debian's chromium (headless browser of the fleet HTML report test) when missing.
+	@command -v chromium >/dev/null 2>&1 || { echo "browser-deps: installing chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
 .PHONY: test
-test: tools node-deps ## Install what the tests need, then run unit, integration, node and short fuzz tests, then lint.
+test: tools node-deps browser-deps ## Install what the tests need, then run unit, integration, node and short fuzz tests, then lint.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	cd hack/images && $(GO) test ./...
 	$(MAKE) --no-print-directory fuzz

@@ -20,7 +20,12 @@ import (
 // TestInventoryVerdicts judges six clusters on a real versitygw (and one
 // closed port): every verdict, the request count of each, and that the
 // unreachable one hides nothing.
-func TestInventoryVerdicts(t *testing.T) {
+// fixtureFleet starts versitygw and writes the backups of seven clusters,
+// one per verdict and a few more: protected (hourly, 20 minutes old), late
+// (3h old), failing (newest Failed), a manual newest success, never backed
+// up, a closed port and a missing Secret.
+func fixtureFleet(t *testing.T) (*testenv.S3, []fleet.Cluster, time.Time) {
+	t.Helper()
 	ctx := context.Background()
 	s := testenv.StartS3(t)
 	mustNoErr(t, s.CreateBucket(ctx, bucket))
@@ -48,7 +53,7 @@ func TestInventoryVerdicts(t *testing.T) {
 	// failing: newest Failed, an older Completed.
 	put("cfail",
 		fleettest.Backup{Schedule: "hourly", Phase: velerov1.BackupPhaseCompleted, Started: now.Add(-80 * time.Minute), Took: time.Minute},
-		fleettest.Backup{Schedule: "hourly", Phase: velerov1.BackupPhaseFailed, Started: now.Add(-20 * time.Minute), Took: time.Minute, FailureReason: "plugin panicked"})
+		fleettest.Backup{Schedule: "hourly", Phase: velerov1.BackupPhaseFailed, Started: now.Add(-20 * time.Minute), Took: time.Minute, FailureReason: "<img src=x onerror=alert(1)> plugin panicked"})
 	// a manual backup (no timestamp in the name) that is the newest success.
 	put("cmanual", fleettest.Backup{Name: "before-upgrade", Phase: velerov1.BackupPhaseCompleted, Started: now.Add(-10 * time.Minute), Took: time.Minute},
 		fleettest.Backup{Schedule: "hourly", Phase: velerov1.BackupPhaseFailed, Started: now.Add(-30 * time.Minute), Took: time.Minute})
@@ -62,6 +67,12 @@ func TestInventoryVerdicts(t *testing.T) {
 		fleet.ClusterFor(ctx, kkpCluster("cdead", "proj2", "dead"), deadLoc, get, []fleet.Schedule{hourly}),
 		fleet.ClusterFor(ctx, kkpCluster("cnosecret", "proj1", "loc"), loc, secretsOf(), nil),
 	}
+	return s, clusters, now
+}
+
+func TestInventoryVerdicts(t *testing.T) {
+	ctx := context.Background()
+	s, clusters, now := fixtureFleet(t)
 	rep := fleet.Inventory(ctx, clusters, fleet.Options{
 		Checker: s3check.New(s3check.Options{Policy: allowLoopback}),
 		Now:     func() time.Time { return now },
@@ -74,7 +85,7 @@ func TestInventoryVerdicts(t *testing.T) {
 	}{
 		"cprot":     {fleet.Protected, "last successful backup hourly-20261202114000, 19m0s ago", 2},
 		"clate":     {fleet.Late, "Schedule hourly (0 * * * *) expected a new one by 2026-12-02T10:30:00Z", 2},
-		"cfail":     {fleet.Failing, "newest finished backup hourly-20261202114000 ended Failed: plugin panicked", 3},
+		"cfail":     {fleet.Failing, "newest finished backup hourly-20261202114000 ended Failed: <img src=x onerror=alert(1)> plugin panicked", 3},
 		"cmanual":   {fleet.Protected, "before-upgrade", 3},
 		"cnever":    {fleet.NeverBackedUp, "no backups under seed/proj1/cnever/backups/", 1},
 		"cdead":     {fleet.Unreachable, "refused: nothing listens there", 0},
