@@ -190,4 +190,3 @@ func mustJSON(t *testing.T, u *unstructured.Unstructured) string {
 	mustNoErr(t, err)
 	return string(b)
 }
-
