@@ -13,79 +13,17 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
+	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// Row is one cluster row of the HTML report as the browser's DOM has it.
-type Row struct {
-	Project, Cluster, Verdict, Age, Badge string
-}
-
-// domRows parses chromium's --dump-dom output: the cluster rows in document
-// order, the body's attributes and the summary counts.
-func domRows(t *testing.T, dom string) (rows []Row, body map[string]string, summary map[string]string) {
+// domRows parses chromium's --dump-dom output with fleettest.ParseDOM.
+func domRows(t *testing.T, dom string) ([]fleettest.Row, map[string]string, map[string]string) {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(dom))
+	d, err := fleettest.ParseDOM(dom)
 	mustNoErr(t, err)
-	body, summary = map[string]string{}, map[string]string{}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			a := attrs(n)
-			switch {
-			case n.Data == "body":
-				body = a
-			case n.Data == "tr" && a["data-cluster"] != "":
-				rows = append(rows, Row{Project: a["data-project"], Cluster: a["data-cluster"], Verdict: a["data-verdict"], Age: a["data-age"], Badge: text(find(n, "span"))})
-			case n.Data == "div" && a["data-summary"] != "":
-				summary[a["data-summary"]] = text(find(n, "b"))
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
-	return rows, body, summary
-}
-
-func attrs(n *html.Node) map[string]string {
-	m := map[string]string{}
-	for _, a := range n.Attr {
-		m[a.Key] = a.Val
-	}
-	return m
-}
-
-func find(n *html.Node, tag string) *html.Node {
-	if n.Type == html.ElementNode && n.Data == tag {
-		return n
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if f := find(c, tag); f != nil {
-			return f
-		}
-	}
-	return nil
-}
-
-func text(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.TrimSpace(b.String())
+	return d.Rows, d.Body, d.Summary
 }
 
 // noExternalReference fails when the page could load anything: an element
@@ -102,7 +40,7 @@ func noExternalReference(t *testing.T, page []byte) {
 			case "link", "iframe", "object", "embed", "img", "base", "frame", "audio", "video", "source":
 				t.Errorf("the page holds a <%s> element", n.Data)
 			case "style":
-				if css := text(n); strings.Contains(css, "url(") || strings.Contains(css, "@import") {
+				if css := fleettest.Text(n); strings.Contains(css, "url(") || strings.Contains(css, "@import") {
 					t.Errorf("the page's CSS loads something: %q", css)
 				}
 			}
