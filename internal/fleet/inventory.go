@@ -182,8 +182,9 @@ func listBackups(ctx context.Context, cl *s3check.Client, bucket, dir string, ma
 }
 
 // readNewest reads the metadata of the backups that decide the verdict:
-// first every backup whose name carries no Schedule timestamp (their time
-// is known only from the metadata; the lexically last ones first), then
+// first the backups whose names carry no Schedule timestamp (their time is
+// known only from the metadata; the lexically last ones first, leaving
+// reads for up to MaxReads/2 Schedule-made ones), then
 // the Schedule-made ones newest first, until one of those is Completed —
 // the older ones cannot change the last success — or MaxReads files were
 // read. A missing or undecodable file is recorded with a pseudo-phase; any
@@ -208,6 +209,12 @@ func readNewest(ctx context.Context, cl *s3check.Client, bucket, prefix string, 
 		return timed[i].name > timed[j].name
 	})
 	sort.SliceStable(untimed, func(i, j int) bool { return untimed[i].name > untimed[j].name })
+	// Reads are kept for Schedule-made backups (as many as exist, at most
+	// half of MaxReads), so that a cluster with many manual backups still
+	// has its newest scheduled ones read.
+	if limit := o.MaxReads - min(o.MaxReads/2, len(timed)); len(untimed) > limit {
+		untimed = untimed[:limit]
+	}
 	var read []*Backup
 	for gi, group := range [][]cand{untimed, timed} {
 		for _, cd := range group {
@@ -233,8 +240,12 @@ func readNewest(ctx context.Context, cl *s3check.Client, bucket, prefix string, 
 
 // readBackup GETs one velero-backup.json, reading at most max bytes.
 func readBackup(ctx context.Context, cl *s3check.Client, bucket, key, name string, max int64) (*Backup, error) {
+	tooLarge := &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: fmt.Sprintf("%s is larger than %d bytes", MetadataFile, max)}
 	out, err := cl.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
+		if errors.Is(err, s3check.ErrResponseTooLarge) {
+			return tooLarge, nil
+		}
 		var nk interface{ ErrorCode() string }
 		if errors.As(err, &nk) && (nk.ErrorCode() == "NoSuchKey" || nk.ErrorCode() == "NotFound") {
 			return &Backup{Name: name, Phase: PhaseMissing}, nil
@@ -245,12 +256,12 @@ func readBackup(ctx context.Context, cl *s3check.Client, bucket, key, name strin
 	data, err := io.ReadAll(io.LimitReader(out.Body, max+1))
 	if err != nil {
 		if errors.Is(err, s3check.ErrResponseTooLarge) {
-			return &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: fmt.Sprintf("%s is larger than %d bytes", MetadataFile, max)}, nil
+			return tooLarge, nil
 		}
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: fmt.Sprintf("%s is larger than %d bytes", MetadataFile, max)}, nil
+		return tooLarge, nil
 	}
 	var vb velerov1.Backup
 	if err := json.Unmarshal(data, &vb); err != nil || vb.Kind != "Backup" {

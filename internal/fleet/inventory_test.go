@@ -148,3 +148,47 @@ func TestHostileEndpoint(t *testing.T) {
 		t.Fatalf("took %s", d)
 	}
 }
+
+// TestHugeMetadata: a velero-backup.json larger than the listing limit is
+// one Unreadable backup, not an unreachable cluster.
+func TestHugeMetadata(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("list-type") == "2" {
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>fleet</Name><IsTruncated>false</IsTruncated><CommonPrefixes><Prefix>seed/p/c/backups/daily-20261201020000/</Prefix></CommonPrefixes></ListBucketResult>`)
+			return
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(64<<20))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(strings.Repeat("x", 1<<20)))
+	}))
+	defer srv.Close()
+	loc, sec := cbsl("huge", "p", srv.URL, "AKIAHUGE", "huge-secret")
+	c := fleet.ClusterFor(ctx, kkpCluster("c", "p", "huge"), loc, secretsOf(sec), nil)
+	st := fleet.Inventory(ctx, []fleet.Cluster{c}, fleet.Options{Checker: s3check.New(s3check.Options{Policy: allowLoopback})}).Clusters[0]
+	if st.Verdict != fleet.NeverBackedUp || st.Phases[fleet.PhaseUnreadable] != 1 || st.Stored != 1 {
+		t.Fatalf("verdict %s (%s), phases %v, stored %d; want never-backed-up with one Unreadable backup", st.Verdict, st.Reason, st.Phases, st.Stored)
+	}
+}
+
+// TestManyManualBackups: manual backups (no timestamp in the name) take at
+// most the reads not kept for scheduled ones (as many as exist, at most
+// half), so the newest scheduled backup is still read.
+func TestManyManualBackups(t *testing.T) {
+	ctx := context.Background()
+	s := testenv.StartS3(t)
+	mustNoErr(t, s.CreateBucket(ctx, bucket))
+	root := s.Client(s.RootAccessKey, s.RootSecretKey)
+	now := time.Now()
+	for i := range 12 {
+		mustNoErr(t, fleettest.Put(ctx, root, bucket, "seed/p/c", fleettest.Backup{Name: fmt.Sprintf("manual-%02d", i), Phase: velerov1.BackupPhaseCompleted, Started: now.Add(-48 * time.Hour), Took: time.Minute}))
+	}
+	mustNoErr(t, fleettest.Put(ctx, root, bucket, "seed/p/c", fleettest.Backup{Schedule: "daily", Phase: velerov1.BackupPhaseFailed, Started: now.Add(-time.Hour), Took: time.Minute}))
+	loc, sec := cbsl("loc", "p", s.Endpoint, s.RootAccessKey, s.RootSecretKey)
+	c := fleet.ClusterFor(ctx, kkpCluster("c", "p", "loc"), loc, secretsOf(sec), []fleet.Schedule{schedule(t, "daily", "@daily")})
+	st := fleet.Inventory(ctx, []fleet.Cluster{c}, fleet.Options{Checker: s3check.New(s3check.Options{Policy: allowLoopback})}).Clusters[0]
+	if st.Verdict != fleet.Failing || st.Inspected != fleet.DefaultMaxReads || st.Stored != 13 {
+		t.Fatalf("verdict %s (%s), inspected %d of %d; want failing after 9 manual reads and the scheduled one", st.Verdict, st.Reason, st.Inspected, st.Stored)
+	}
+}
