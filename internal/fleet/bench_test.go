@@ -42,8 +42,9 @@ func (c countRequests) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // benchFleet seeds versitygw with 1,000 clusters of 30 hourly backups each,
 // written straight into its posix data directory (the layout it serves:
-// <dir>/<bucket>/<key>). Every 10th cluster's two newest backups failed.
-func benchFleet(b *testing.B) ([]fleet.Cluster, *testenv.S3) {
+// <dir>/<bucket>/<key>). The newest failed backups of every cluster with
+// failing(cluster index) come first.
+func benchFleet(b *testing.B, failed func(c int) int) ([]fleet.Cluster, *testenv.S3) {
 	b.Helper()
 	ctx := context.Background()
 	s := testenv.StartS3(b)
@@ -61,14 +62,14 @@ func benchFleet(b *testing.B) ([]fleet.Cluster, *testenv.S3) {
 		for c := range benchClusters {
 			id := fmt.Sprintf("c%02d%03d", p, c)
 			clusters = append(clusters, fleet.ClusterFor(ctx, kkpCluster(id, project, loc.Name), loc, get, []fleet.Schedule{hourly}))
-			failing := c%10 == 0
+			nFailed := failed(c)
 			wg.Add(1)
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				for i := range benchBackups {
 					phase := velerov1.BackupPhaseCompleted
-					if failing && i < 2 {
+					if i < nFailed {
 						phase = velerov1.BackupPhaseFailed
 					}
 					bk := fleettest.Backup{Schedule: "hourly", Phase: phase, Started: now.Add(-10*time.Minute - time.Duration(i)*time.Hour), Took: time.Minute}
@@ -106,10 +107,31 @@ func peakRSS() int64 {
 // BenchmarkInventory1000 inventories 1,000 clusters with 30 backups each on
 // versitygw (2 cores shared with it): wall time per inventory, S3 requests
 // per cluster, peak Go heap during the inventory and the process's peak RSS.
+// Every 10th cluster's two newest backups failed.
 //
 //	go test -run '^$' -bench BenchmarkInventory1000 -benchtime 3x ./internal/fleet/
 func BenchmarkInventory1000(b *testing.B) {
-	clusters, _ := benchFleet(b)
+	clusters, _ := benchFleet(b, func(c int) int {
+		if c%10 == 0 {
+			return 2
+		}
+		return 0
+	})
+	n := len(clusters)
+	benchInventory(b, clusters, func(rep *fleet.Report) bool {
+		return rep.Summary[fleet.Protected] == n*9/10 && rep.Summary[fleet.Failing] == n/10
+	})
+}
+
+// BenchmarkInventory1000AllFailing is the worst case of the read bound:
+// every cluster's 10 newest backups failed, so each costs 1 list and
+// MaxReads (10) gets.
+func BenchmarkInventory1000AllFailing(b *testing.B) {
+	clusters, _ := benchFleet(b, func(int) int { return 10 })
+	benchInventory(b, clusters, func(rep *fleet.Report) bool { return rep.Summary[fleet.Failing] == len(clusters) })
+}
+
+func benchInventory(b *testing.B, clusters []fleet.Cluster, ok func(*fleet.Report) bool) {
 	var requests atomic.Int64
 	opts := fleet.Options{
 		Checker: s3check.New(s3check.Options{Policy: allowLoopback}),
@@ -145,8 +167,8 @@ func BenchmarkInventory1000(b *testing.B) {
 	close(stop)
 	<-sampled
 	n := len(clusters)
-	if rep.Summary[fleet.Protected] != n*9/10 || rep.Summary[fleet.Failing] != n/10 {
-		b.Fatalf("summary %v, want %d protected and %d failing", rep.Summary, n*9/10, n/10)
+	if !ok(rep) {
+		b.Fatalf("unexpected summary %v", rep.Summary)
 	}
 	b.ReportMetric(float64(requests.Load())/float64(b.N)/float64(n), "requests/cluster")
 	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
