@@ -67,7 +67,9 @@ func checkFleetStatus(t *testing.T, f *fixture, uc *userCluster, schedule, cron 
 	values := filepath.Join(dir, "values.yaml")
 	must(t, os.WriteFile(values, fmt.Appendf(nil, "schedules:\n  %s:\n    schedule: %q\n", schedule, cron), 0o600))
 
-	args := []string{"fleet", "status", "--values", values, "--allow-cidr", "127.0.0.1", "--timeout", "3s", "-o", "json"}
+	// --grace 2m: on a loaded CI machine the fleet check may start a while
+	// after the Schedule's backup; the default grace of @every 1m is 30s.
+	args := []string{"fleet", "status", "--values", values, "--allow-cidr", "127.0.0.1", "--timeout", "3s", "--grace", "2m", "-o", "json"}
 	for _, fl := range files {
 		args = append(args, "-f", fl)
 	}
