@@ -80,6 +80,7 @@ func checkFleetStatus(t *testing.T, f *fixture, uc *userCluster, schedule, cron 
 	var rep fleet.Report
 	must(t, json.Unmarshal([]byte(out), &rep))
 	want := map[string]fleet.Verdict{uc.id: fleet.Protected, "lt5kq2m9xw": fleet.Late, "fl8rt3n2pz": fleet.Failing, "nv4wz7k1qd": fleet.NeverBackedUp, "dd9clstr4k": fleet.Unreachable}
+	t.Logf("fleet status: %s", rep.String())
 	for _, c := range rep.Clusters {
 		if want[c.ClusterID] != c.Verdict {
 			t.Errorf("%s: %s (%s), want %s", c.ClusterID, c.Verdict, c.Reason, want[c.ClusterID])
