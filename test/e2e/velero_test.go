@@ -136,6 +136,11 @@ func TestVeleroBackupRestore(t *testing.T) {
 		return false, nil
 	})
 
+	// Seen from the seed: the backups Velero wrote make the cluster
+	// protected in `fleet status`, next to late, failing, never backed up
+	// and unreachable clusters (test/e2e/fleet_test.go).
+	checkFleetStatus(t, f, a, "shop-hourly", "@every 1m")
+
 	// A second cluster on the same CBSL gets its own prefix; its Velero sees
 	// none of the first cluster's backups. (One Velero at a time: each binds
 	// :8080 for its manager's metrics.)

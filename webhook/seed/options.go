@@ -75,6 +75,8 @@ type Options struct {
 	// StatusWorkers is how many CBSLs the status loop checks in parallel.
 	// Default 4.
 	StatusWorkers int `json:"statusWorkers,omitempty"`
+	// Fleet configures the fleet backup inventory and its metrics.
+	Fleet FleetOptions `json:"fleet,omitempty"`
 }
 
 // AddFlags binds the options to command-line flags.
@@ -94,6 +96,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.StatusLoop, "cbsl-status-loop", o.StatusLoop, "run the reconciler that writes CBSL status from the reachability check")
 	fs.DurationVar(&o.StatusPeriod, "cbsl-status-period", or(o.StatusPeriod, DefaultStatusPeriod), "how often the status loop re-checks every CBSL")
 	fs.IntVar(&o.StatusWorkers, "cbsl-status-workers", or(o.StatusWorkers, DefaultStatusWorkers), "how many CBSLs the status loop checks in parallel")
+	o.Fleet.AddFlags(fs)
 }
 
 // complete fills defaults and rejects impossible settings.

@@ -54,6 +54,11 @@ func Setup(mgr manager.Manager, o Options) error {
 	srv.Register(MutateCBSLPath, &webhook.Admission{Handler: &CBSLMutator{}})
 	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o, Metrics: m}})
 	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace, Metrics: m}})
+	if o.Fleet.Enabled {
+		if err := setupFleet(mgr, o, secrets, checker); err != nil {
+			return err
+		}
+	}
 	if !o.StatusLoop {
 		return nil
 	}
