@@ -34,6 +34,10 @@ type Options struct {
 	// Policy decides which endpoint addresses may be dialled. Default: deny
 	// loopback, link-local, metadata, unspecified and multicast addresses.
 	Policy Policy `json:"policy,omitempty"`
+	// MaxResponseBytes bounds every response body the check reads; a longer
+	// one fails the check (ClassHTTP) instead of growing the heap. Default
+	// DefaultMaxResponseBytes (1 MiB).
+	MaxResponseBytes int64 `json:"maxResponseBytes,omitempty"`
 	// Resolver resolves endpoint hosts. Default net.DefaultResolver.
 	Resolver Resolver `json:"-"`
 }
@@ -50,6 +54,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	if o.Resolver == nil {
 		o.Resolver = net.DefaultResolver

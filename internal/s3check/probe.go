@@ -36,7 +36,7 @@ func (c *Checker) probe(ctx context.Context, t Target) Result {
 	if err != nil {
 		return fail(classify(err, p))
 	}
-	hc, tr := newHTTPClient(host, port, addrs, t.CACert, t.InsecureSkipTLSVerify)
+	hc, tr := newHTTPClient(host, port, addrs, t.CACert, t.InsecureSkipTLSVerify, c.opts.MaxResponseBytes)
 	defer tr.CloseIdleConnections()
 	client := s3.New(s3.Options{
 		Region:       t.region(),
