@@ -32,7 +32,11 @@ func (c *Checker) probe(ctx context.Context, t Target) Result {
 		return fail(failure{ClassInvalid, err.Error()})
 	}
 	p := probe{endpoint: display(u, host, port), host: host, port: port, t: t, budget: c.opts.Budget.String()}
-	addrs, err := resolve(ctx, c.opts.Resolver, c.opts.Policy, host)
+	pol, err := c.policy()
+	if err != nil {
+		return fail(failure{ClassPolicy, err.Error()})
+	}
+	addrs, err := resolve(ctx, c.opts.Resolver, pol, host)
 	if err != nil {
 		return fail(classify(err, p))
 	}
