@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -50,6 +51,14 @@ type Options struct {
 	// CertDir holds tls.crt and tls.key; both are reloaded when they change.
 	// Required.
 	CertDir string `json:"certDir,omitempty"`
+	// ClientCAName is a file in CertDir with the PEM CA that signs the API
+	// server's client certificate (the kube-apiserver presents one when its
+	// --admission-control-config-file names a WebhookAdmissionConfiguration
+	// kubeConfigFile for this webhook). When set, every caller must present a
+	// certificate signed by it, or the TLS handshake fails: only the API
+	// server can send reviews. The file is read at start; restart to rotate
+	// the CA. Default "" (no client authentication).
+	ClientCAName string `json:"clientCAName,omitempty"`
 	// HealthAddr serves /healthz and /readyz. Default ":8081"; "0" disables.
 	HealthAddr string `json:"healthAddr,omitempty"`
 	// EnableHTTP2 lets the webhook server speak HTTP/2. Default false:
@@ -92,6 +101,9 @@ func (o *Options) Complete() error {
 	if o.CertDir == "" {
 		return errors.New("a certificate directory (tls.crt, tls.key) is required")
 	}
+	if o.ClientCAName != "" && (filepath.IsAbs(o.ClientCAName) || !filepath.IsLocal(o.ClientCAName)) {
+		return fmt.Errorf("clientCAName %q must name a file inside the certificate directory %s", o.ClientCAName, o.CertDir)
+	}
 	switch o.Mode {
 	case ModeUser:
 		return o.Velero.Complete()
@@ -124,7 +136,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	mo := manager.Options{
 		Scheme: Scheme(),
 		WebhookServer: webhook.NewServer(webhook.Options{
-			Host: o.Host, Port: o.Port, CertDir: o.CertDir,
+			Host: o.Host, Port: o.Port, CertDir: o.CertDir, ClientCAName: o.ClientCAName,
 			TLSOpts: []func(*tls.Config){func(c *tls.Config) {
 				c.MinVersion = tls.VersionTLS12
 				if !o.EnableHTTP2 {
