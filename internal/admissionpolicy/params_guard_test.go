@@ -2,13 +2,16 @@ package admissionpolicy
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -140,15 +143,22 @@ func TestParamsGuard(t *testing.T) {
 		if err := applier.Update(ctx, moved); err != nil {
 			t.Fatalf("the configured applier %s: %v", remoteArgo, err)
 		}
-		// The BSL rules follow the new parameters at once.
-		if err := c.Client.Create(ctx, managed(), client.DryRunAll); err == nil || !strings.Contains(err.Error(), "p2/victim") {
-			t.Fatalf("the managed BSL on its old prefix after the applier moved the params: %v", err)
-		}
+		// The BSL rules follow the new parameters (the API server's params
+		// informer takes a moment).
+		c.eventually(t, "the managed BSL on its old prefix denied after the applier moved the params", func() error {
+			if err := c.Client.Create(ctx, managed(), client.DryRunAll); err == nil || !strings.Contains(err.Error(), "p2/victim") {
+				return fmt.Errorf("got %v", err)
+			}
+			return nil
+		})
 		back := get(t)
 		back.Data["prefix"] = samplePrefix
 		if err := c.Client.Update(ctx, back); err != nil {
 			t.Fatalf("cluster-admin: %v", err)
 		}
+		c.eventually(t, "the managed BSL admitted after the cluster-admin restored the params", func() error {
+			return c.Client.Create(ctx, managed(), client.DryRunAll)
+		})
 	})
 	t.Run("delete and re-create", func(t *testing.T) {
 		saved := get(t)
@@ -171,14 +181,21 @@ func TestParamsGuard(t *testing.T) {
 		if err := applier.Create(ctx, fresh()); err != nil {
 			t.Fatalf("re-create by the applier: %v", err)
 		}
-		var last error
-		for range 100 {
-			if last = alice.Create(ctx, managed(), client.DryRunAll); last == nil {
-				break
-			}
-		}
-		if last != nil {
-			t.Fatalf("the managed BSL is not admitted after the params came back: %v", last)
-		}
+		c.eventually(t, "the managed BSL admitted after the params came back", func() error {
+			return alice.Create(ctx, managed(), client.DryRunAll)
+		})
 	})
+}
+
+// eventually polls f until it returns nil (30 s).
+func (c *cluster) eventually(t *testing.T, what string, f func() error) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		last = f()
+		return last == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", what, last)
+	}
 }

@@ -10,7 +10,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -157,7 +159,14 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := mgr.AddReadyzCheck("webhook-server", mgr.GetWebhookServer().StartedChecker()); err != nil {
+	ready := mgr.GetWebhookServer().StartedChecker()
+	if o.ClientCAName != "" {
+		// The checker dials the webhook port without a client certificate,
+		// which the server refuses (and logs) once client authentication
+		// is on: dial until the first success only.
+		ready = readyOnce(ready)
+	}
+	if err := mgr.AddReadyzCheck("webhook-server", ready); err != nil {
 		return nil, err
 	}
 	switch o.Mode {
@@ -205,4 +214,20 @@ func zeroOff(addr string) string {
 		return ""
 	}
 	return addr
+}
+
+// readyOnce returns a checker that calls check until it first succeeds and
+// then always succeeds.
+func readyOnce(check healthz.Checker) healthz.Checker {
+	var ok atomic.Bool
+	return func(req *http.Request) error {
+		if ok.Load() {
+			return nil
+		}
+		if err := check(req); err != nil {
+			return err
+		}
+		ok.Store(true)
+		return nil
+	}
 }
