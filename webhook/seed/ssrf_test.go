@@ -11,24 +11,34 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// ownAddress returns a non-loopback, non-link-local address of one of this
-// host's interfaces (the one the SSRF policy must deny by default).
+// ownAddress returns an IPv4 address of one of this host's up, non-loopback
+// interfaces (the kind the SSRF policy must deny by default). Addresses on
+// lo (such as the node harness's NodeIP) are skipped: they come and go with
+// other tests.
 func ownAddress(t *testing.T) netip.Addr {
 	t.Helper()
-	addrs, err := net.InterfaceAddrs()
+	ifs, err := net.Interfaces()
 	if err != nil {
-		t.Fatalf("list interface addresses: %v", err)
+		t.Fatalf("list interfaces: %v", err)
 	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			ip, _ := netip.AddrFromSlice(n.IP)
-			ip = ip.Unmap()
-			if ip.Is4() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
-				return ip
+	for _, i := range ifs {
+		if i.Flags&net.FlagUp == 0 || i.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := i.Addrs()
+		if err != nil {
+			t.Fatalf("addresses of %s: %v", i.Name, err)
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				ip, _ := netip.AddrFromSlice(n.IP)
+				if ip = ip.Unmap(); ip.Is4() && !ip.IsLinkLocalUnicast() {
+					return ip
+				}
 			}
 		}
 	}
-	t.Fatalf("this host has no non-loopback IPv4 interface address (%v); the test needs one (a network namespace with a veth or bridge address)", addrs)
+	t.Fatalf("this host has no up, non-loopback interface with an IPv4 address (%v); the test needs one (e.g. a network namespace with a veth)", ifs)
 	return netip.Addr{}
 }
 
