@@ -36,6 +36,7 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.StringVar(&o.Host, "host", o.Host, "address the webhook server listens on (default all)")
 	fs.IntVar(&o.Port, "port", orInt(o.Port, 9443), "webhook server port")
 	fs.StringVar(&o.CertDir, "cert-dir", o.CertDir, "directory holding tls.crt and tls.key, reloaded when they change")
+	fs.StringVar(&o.ClientCAName, "client-ca-name", o.ClientCAName, "file in --cert-dir with the PEM CA of the API server's client certificate; when set, callers without a certificate signed by it are refused at TLS (default: no client authentication)")
 	fs.StringVar(&o.HealthAddr, "health-addr", or(o.HealthAddr, ":8081"), `address for /healthz and /readyz ("0" disables)`)
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "serve HTTP/2 too (default: HTTP/1.1 only)")
 	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")

@@ -3,8 +3,6 @@ package s3check
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,9 +15,10 @@ import (
 // ClientOptions configure a Client beyond the Checker's options.
 type ClientOptions struct {
 	// MaxResponseBytes bounds every response body the client reads (S3 XML
-	// listings included): reading past it fails with ErrResponseTooLarge,
-	// so a hostile endpoint cannot make the caller buffer without limit.
-	// Default 0: not bounded (the check's own requests have tiny answers).
+	// listings included): reading past it fails with a
+	// *ResponseTooLargeError (errors.Is ErrResponseTooLarge), so a hostile
+	// endpoint cannot make the caller buffer without limit. Default 0: the
+	// Checker's MaxResponseBytes (1 MiB unless set).
 	MaxResponseBytes int64
 	// Wrap, when set, wraps the client's transport, for example to count
 	// requests. It sees requests only after the endpoint policy allowed the
@@ -27,8 +26,7 @@ type ClientOptions struct {
 	Wrap func(http.RoundTripper) http.RoundTripper
 }
 
-// ErrResponseTooLarge is returned when a response body exceeds
-// ClientOptions.MaxResponseBytes.
+// ErrResponseTooLarge matches (errors.Is) every *ResponseTooLargeError.
 var ErrResponseTooLarge = errors.New("response body exceeds the size limit")
 
 // Client is an S3 client for one Target with everything a check has: the
@@ -59,20 +57,23 @@ func (c *Checker) Client(ctx context.Context, t Target, o ClientOptions) (*Clien
 		return nil, &Error{Class: ClassInvalid, Message: err.Error()}
 	}
 	p := probe{endpoint: display(u, host, port), host: host, port: port, t: t, budget: c.opts.Budget.String()}
-	addrs, err := resolve(ctx, c.opts.Resolver, c.opts.Policy, host)
+	pol, err := c.policy()
+	if err != nil {
+		return nil, &Error{Class: ClassPolicy, Message: err.Error()}
+	}
+	addrs, err := resolve(ctx, c.opts.Resolver, pol, host)
 	if err != nil {
 		f := classify(err, p)
 		return nil, &Error{Class: f.class, Message: f.msg}
 	}
-	hc, tr := newHTTPClient(host, port, addrs, t.CACert, t.InsecureSkipTLSVerify)
-	var rt http.RoundTripper = tr
-	if o.MaxResponseBytes > 0 {
-		rt = limitBodies{rt, o.MaxResponseBytes}
+	maxBody := o.MaxResponseBytes
+	if maxBody <= 0 {
+		maxBody = c.opts.MaxResponseBytes
 	}
+	hc, tr := newHTTPClient(host, port, addrs, t.CACert, t.InsecureSkipTLSVerify, maxBody)
 	if o.Wrap != nil {
-		rt = o.Wrap(rt)
+		hc.Transport = o.Wrap(hc.Transport)
 	}
-	hc.Transport = rt
 	client := s3.New(s3.Options{
 		Region:       t.region(),
 		BaseEndpoint: aws.String(t.endpoint()),
@@ -99,55 +100,9 @@ func (cl *Client) Endpoint() string { return cl.p.endpoint }
 // with the failure class and a message without secrets or response bodies
 // (the messages of the reachability check).
 func (cl *Client) Classify(err error) *Error {
-	if errors.Is(err, ErrResponseTooLarge) {
-		return &Error{Class: ClassHTTP, Message: fmt.Sprintf("unexpected answer from %s: %v", cl.p.endpoint, ErrResponseTooLarge)}
-	}
 	f := classify(err, cl.p)
 	return &Error{Class: f.class, Message: f.msg}
 }
 
 // Close releases the client's idle connections.
 func (cl *Client) Close() { cl.tr.CloseIdleConnections() }
-
-// limitBodies fails reads of response bodies past max bytes.
-type limitBodies struct {
-	next http.RoundTripper
-	max  int64
-}
-
-func (l limitBodies) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := l.next.RoundTrip(r)
-	if err != nil || resp.Body == nil {
-		return resp, err
-	}
-	if resp.ContentLength > l.max {
-		resp.Body.Close()
-		return nil, ErrResponseTooLarge
-	}
-	resp.Body = &limitedBody{rc: resp.Body, left: l.max}
-	return resp, nil
-}
-
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// One byte more tells a body of exactly the limit from a longer one.
-		var one [1]byte
-		if n, _ := b.rc.Read(one[:]); n > 0 {
-			return 0, ErrResponseTooLarge
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.rc.Close() }
