@@ -141,8 +141,8 @@ func TestHostileEndpoint(t *testing.T) {
 		MaxListBytes: 1 << 20,
 	})
 	st := rep.Clusters[0]
-	if st.Verdict != fleet.Unreachable || !strings.Contains(st.Reason, "exceeds the size limit") {
-		t.Fatalf("verdict %s %q, want storage-unreachable: response body exceeds the size limit", st.Verdict, st.Reason)
+	if st.Verdict != fleet.Unreachable || !strings.Contains(st.Reason, "is larger than 1048576 bytes") {
+		t.Fatalf("verdict %s %q, want storage-unreachable: answer is larger than 1048576 bytes", st.Verdict, st.Reason)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("took %s", d)

@@ -74,7 +74,13 @@ func (l *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if streamed && resp.StatusCode/100 == 2 && resp.ContentLength >= 0 {
 		return resp, nil
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: l.max, err: &ResponseTooLargeError{Host: req.URL.Host, Limit: l.max}}
+	tooLarge := &ResponseTooLargeError{Host: req.URL.Host, Limit: l.max}
+	if resp.ContentLength > l.max {
+		// Announced too large: refuse before a byte is read.
+		_ = resp.Body.Close()
+		return nil, tooLarge
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: l.max, err: tooLarge}
 	return resp, nil
 }
 
