@@ -75,7 +75,7 @@ func (l *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	tooLarge := &ResponseTooLargeError{Host: req.URL.Host, Limit: l.max}
-	if resp.ContentLength > l.max {
+	if resp.ContentLength > l.max && req.Method != http.MethodHead { // a HEAD announces the object's length, no body
 		// Announced too large: refuse before a byte is read.
 		_ = resp.Body.Close()
 		return nil, tooLarge

@@ -38,7 +38,9 @@ func checkFleetStatus(t *testing.T, f *fixture, uc *userCluster, schedule, cron 
 		"fl8rt3n2pz": {Schedule: schedule, Phase: velerov1.BackupPhaseFailed, Started: now.Add(-30 * time.Second), Took: 5 * time.Second, FailureReason: "error getting backup storage location"},
 		"nv4wz7k1qd": nil,
 	}
-	files := []string{uc.files["cluster"], uc.files["cbsl"], uc.files["secret"]}
+	// The seed reads with the CBSL's own Secret (uc.files["secret"] may be
+	// the cluster's prefix-scoped credential, which the CBSL does not name).
+	files := []string{uc.files["cluster"], uc.files["cbsl"], f.write(t, "fleet-cbsl-secret.yaml", f.secret)}
 	for id, b := range synthetic {
 		c := uc.cluster.DeepCopy()
 		c.Name = id
