@@ -5,6 +5,9 @@ import (
 	"fmt"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +152,48 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 		denied(t, err, "within the 3s budget")
 		if took > 3500*time.Millisecond {
 			t.Fatalf("admission took %s, budget is 3s", took)
+		}
+	})
+	t.Run("hostile endpoint: endless listing denied with bounded memory", func(t *testing.T) {
+		// HeadBucket succeeds, the listing never ends (~1 GB if read in full).
+		hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodHead {
+				return
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>backups</Name>`))
+			chunk := []byte(strings.Repeat("<Contents><Key>seed-eu/x</Key><Size>1</Size></Contents>", 1000))
+			for range 20000 {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}))
+		defer hostile.Close()
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		err := create(e.cbsl("hostile", hostile.URL, "backups", "good"))
+		took := time.Since(start)
+		runtime.ReadMemStats(&after)
+		hostile.CloseClientConnections()
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("FIGURE hostile endpoint denied in %v; the test process (webhook included) allocated %.1f MiB meanwhile", took.Round(time.Millisecond), float64(alloc)/(1<<20))
+		denied(t, err, "is larger than 1048576 bytes")
+		if strings.Contains(err.Error(), "<Contents>") {
+			t.Fatalf("the denial echoes the body: %v", err)
+		}
+		if alloc > 64<<20 {
+			t.Fatalf("admitting a CBSL on a hostile endpoint allocated %d bytes (bound 64 MiB)", alloc)
+		}
+		// The neighbour: the same CBSL on the real store is admitted.
+		ok := e.cbsl("not-hostile", s.Endpoint, "backups", "good")
+		if err := create(ok); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.c.Delete(ctx, ok); err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("self-signed TLS admitted only with caCert", func(t *testing.T) {
