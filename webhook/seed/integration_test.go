@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"net/http"
@@ -465,16 +466,38 @@ func assertNoSecret(t *testing.T, text string, secrets ...string) {
 // series that carry all the given labels.
 func counterValue(t *testing.T, name string, labels map[string]string) float64 {
 	t.Helper()
+	var sum float64
+	for _, m := range series(t, name, labels) {
+		sum += m.GetCounter().GetValue()
+	}
+	return sum
+}
+
+// gaugeValue is the value of the first series of gauge name that carries
+// all the given labels; there must be one.
+func gaugeValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	ms := series(t, name, labels)
+	if len(ms) == 0 {
+		t.Fatalf("no %s%v", name, labels)
+	}
+	return ms[0].GetGauge().GetValue()
+}
+
+// series gathers the metrics registry and returns the series of metric
+// name that carry all the given labels.
+func series(t *testing.T, name string, labels map[string]string) []*dto.Metric {
+	t.Helper()
 	mfs, err := metrics.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum float64
+	var out []*dto.Metric
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
 		}
-	series:
+	next:
 		for _, m := range mf.GetMetric() {
 			got := map[string]string{}
 			for _, lp := range m.GetLabel() {
@@ -482,13 +505,13 @@ func counterValue(t *testing.T, name string, labels map[string]string) float64 {
 			}
 			for k, v := range labels {
 				if got[k] != v {
-					continue series
+					continue next
 				}
 			}
-			sum += m.GetCounter().GetValue()
+			out = append(out, m)
 		}
 	}
-	return sum
+	return out
 }
 
 // TestSeedAreasAndDeletion, through the real kube-apiserver: a CBSL whose
