@@ -63,7 +63,7 @@ var Specs = []Spec{
 	{Name: ParamPluginVersion, Default: versions.VeleroPluginForAWS, Help: "velero-plugin-for-aws image tag; must stay in the pinned minor release " + minor(versions.VeleroPluginForAWS)},
 	{Name: ParamNodeAgent, Default: "true", Help: "deploy the node-agent DaemonSet (File System Backup): true or false"},
 	{Name: ParamCredentials, Default: string(renderer.CredentialsExistingSecret), Help: "existingSecret (reference a Secret created out of band) or inline (render the CBSL's keys into the output; opt-in)"},
-	{Name: ParamCredentialsSecret, Default: "velero-credentials", Help: "name of the Secret in the Velero namespace holding the AWS credentials file"},
+	{Name: ParamCredentialsSecret, Default: "velero-cloud-credentials", Help: "name of the Secret in the Velero namespace holding the AWS credentials file"},
 	{Name: ParamKubeVersion, Default: renderer.DefaultKubeVersion, Help: "Kubernetes version the chart renders for (Argo CD's KUBE_VERSION replaces the default)"},
 	{Name: ParamAPIVersions, List: true, Help: "extra API versions for the chart's capabilities (Argo CD's KUBE_API_VERSIONS replaces the default)"},
 	{Name: ParamInputs, List: true, Default: ".", Help: "Argo CD only: files or directories, relative to the application's path, holding the Clusters and ClusterBackupStorageLocations"},

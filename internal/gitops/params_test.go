@@ -18,7 +18,7 @@ func TestOptions(t *testing.T) {
 		"announced defaults given explicitly are still the zero options": {
 			set: map[string][]string{
 				ParamVeleroVersion: {"v1.18.3"}, ParamPluginVersion: {"v1.14.3"}, ParamNodeAgent: {"true"},
-				ParamCredentials: {"existingSecret"}, ParamCredentialsSecret: {"velero-credentials"}, ParamKubeVersion: {"v1.37.2"},
+				ParamCredentials: {"existingSecret"}, ParamCredentialsSecret: {"velero-cloud-credentials"}, ParamKubeVersion: {"v1.37.2"},
 			},
 			want: renderer.Options{},
 		},
