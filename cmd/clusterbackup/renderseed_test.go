@@ -64,3 +64,23 @@ func TestRenderSeed(t *testing.T) {
 		t.Fatalf("render --seed --overlay: exit %d, %s; want a usage error naming --overlay", code, errb.String())
 	}
 }
+
+// TestRenderExternalSecret: --credentials external-secret renders an ESO
+// ExternalSecret per cluster instead of expecting the Secret, never a
+// Secret; without --external-secret-store it is a usage error.
+func TestRenderExternalSecret(t *testing.T) {
+	var out, errb bytes.Buffer
+	s := streams{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }}
+	if code := run(context.Background(), s, []string{"render", "--credentials", "external-secret", "--external-secret-store", "seed-kubermatic"}); code != 0 {
+		t.Fatalf("render --credentials external-secret: exit %d\n%s", code, errb.String())
+	}
+	got := out.String()
+	if !strings.Contains(got, "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n") || !strings.Contains(got, `name: "seed-kubermatic"`) ||
+		strings.Contains(got, "\nkind: Secret\n") || strings.Contains(got, "aws_secret_access_key=") && !strings.Contains(got, "{{ .secretAccessKey") {
+		t.Fatalf("render output lacks the ExternalSecret or holds a Secret:\n%s", got)
+	}
+	errb.Reset()
+	if code := run(context.Background(), s, []string{"render", "--credentials", "external-secret"}); code != 2 || !strings.Contains(errb.String(), "--external-secret-store") {
+		t.Fatalf("without a store: exit %d, %s; want a usage error naming --external-secret-store", code, errb.String())
+	}
+}
