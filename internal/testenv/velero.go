@@ -42,7 +42,10 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	bin := MustTool(t, "velero")
 	// velero server's controller-runtime manager always binds its own
 	// metrics listener to :8080 (no flag changes it), so only one Velero
-	// runs at a time and the port must be free.
+	// runs at a time (lockVelero: across packages too) and the port must be free.
+	unlock, err := lockVelero()
+	must(t, err)
+	t.Cleanup(unlock) // runs after Stop, registered below
 	if l, err := net.Listen("tcp", ":8080"); err != nil {
 		t.Fatalf("testenv: velero server needs port 8080 (its manager's fixed metrics address), which is busy: %v", err)
 	} else {
