@@ -39,7 +39,7 @@ const resync = 20 * time.Second
 // in logs, Events, metrics or CLI output.
 func TestCredentialsLoop(t *testing.T) {
 	ctx := context.Background()
-	s := seedcluster.Start(t, seed.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: resync}})
+	s := seedcluster.Start(t, seed.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: resync, ControllerName: "credentials-loop-test"}})
 	must(t, s.S3.CreateBucket(ctx, bucket))
 	k1, k2 := newKey(t, s.S3, "backup-key-1"), newKey(t, s.S3, "backup-key-2")
 	allowOnly(t, s.S3, k1, k2)

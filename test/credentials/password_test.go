@@ -28,7 +28,7 @@ import (
 //     Event and the gauge at 0.
 func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	ctx := context.Background()
-	s := seedcluster.Start(t, seed.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: 2 * time.Second}})
+	s := seedcluster.Start(t, seed.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: 2 * time.Second, ControllerName: "credentials-password-test"}})
 	must(t, s.S3.CreateBucket(ctx, bucket))
 	k := newKey(t, s.S3, "pw-key")
 	allowOnly(t, s.S3, k)

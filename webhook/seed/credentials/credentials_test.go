@@ -18,6 +18,7 @@ func TestOptionsDefaults(t *testing.T) {
 		CredentialsSecret: "velero-cloud-credentials", CredentialsKey: "cloud", VeleroNamespace: "velero",
 		KubeconfigSecret: "admin-kubeconfig", KubeconfigKey: "kubeconfig", ClusterNamespacePrefix: "cluster-",
 		PasswordSecretPrefix: "clusterbackup-repo-password-", ResyncPeriod: 5 * time.Minute, Workers: 4, Timeout: 10 * time.Second,
+		ControllerName: "cluster-credentials",
 	}
 	if o != want {
 		t.Fatalf("Complete() = %+v\nwant %+v", o, want)
@@ -28,7 +29,7 @@ func TestOptionsDefaults(t *testing.T) {
 	if err := fs.Parse([]string{"--credentials-loop", "--credentials-resync-period=1m"}); err != nil {
 		t.Fatal(err)
 	}
-	want.Enabled, want.ResyncPeriod = true, time.Minute
+	want.Enabled, want.ResyncPeriod, want.ControllerName = true, time.Minute, ""
 	if f != want {
 		t.Fatalf("flags = %+v\nwant %+v", f, want)
 	}

@@ -81,6 +81,10 @@ type Options struct {
 	// Timeout bounds each request to a user cluster's API server. Default
 	// 10s.
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// ControllerName names the controller (controller-runtime requires
+	// names unique per process: give each manager of one process its own,
+	// as tests do). Default ControllerName ("cluster-credentials").
+	ControllerName string `json:"-"`
 }
 
 // AddFlags binds the options to command-line flags.
@@ -110,6 +114,7 @@ func (o Options) Complete() (Options, error) {
 	o.ResyncPeriod = or(o.ResyncPeriod, DefaultResyncPeriod)
 	o.Workers = or(o.Workers, DefaultWorkers)
 	o.Timeout = or(o.Timeout, DefaultTimeout)
+	o.ControllerName = or(o.ControllerName, ControllerName)
 	switch {
 	case o.ResyncPeriod < time.Second:
 		return o, fmt.Errorf("credentials resync period %s is too short (minimum 1s)", o.ResyncPeriod)

@@ -38,7 +38,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	inNamespace := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == r.Namespace })
 	return ctrl.NewControllerManagedBy(mgr).
-		Named(ControllerName).
+		Named(r.Options.ControllerName).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.Workers}).
 		For(&kkpv1.Cluster{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&kkpv1.ClusterBackupStorageLocation{}, handler.EnqueueRequestsFromMapFunc(r.clustersOfCBSL),
