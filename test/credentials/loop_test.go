@@ -34,7 +34,8 @@ const resync = 20 * time.Second
 // repository passwords from the seed; a real Velero server becomes
 // Available with them and backs up; a rotated CBSL key reaches the user
 // cluster within the bound and the next backup is written with it (the
-// old key is refused by then); disabling backups removes nothing; deleting
+// old key is refused by then); the periodic resync repairs a Secret changed
+// in the user cluster within the period; disabling backups removes nothing; deleting
 // a Cluster keeps the seed's password copy; and no key or password appears
 // in logs, Events, metrics or CLI output.
 func TestCredentialsLoop(t *testing.T) {
@@ -122,6 +123,27 @@ func TestCredentialsLoop(t *testing.T) {
 		_, pw := delivered(t, a.Root, "repository password after rotation", nil)
 		if !bytes.Equal(pw, pwA) {
 			t.Fatal("rotating the storage key changed the repository password")
+		}
+	})
+
+	t.Run("without a watch event the resync restores the Secret within the period", func(t *testing.T) {
+		var cur corev1.Secret
+		must(t, a.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: credentials.DefaultCredentialsSecret}, &cur))
+		cur.Data = map[string][]byte{credentials.DefaultCredentialsKey: []byte("[default]\naws_access_key_id=tampered\naws_secret_access_key=tampered\n")}
+		start := time.Now()
+		must(t, a.Root.Update(ctx, &cur)) // the seed does not watch user clusters
+		bound := resync + resync/10
+		testenv.Eventually(t, bound+5*time.Second, "credentials restored by the resync", func() (bool, error) {
+			var got corev1.Secret
+			if err := a.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: credentials.DefaultCredentialsSecret}, &got); err != nil {
+				return false, err
+			}
+			return bytes.Contains(got.Data[credentials.DefaultCredentialsKey], []byte("aws_secret_access_key="+k2.secret)), nil
+		})
+		took := time.Since(start)
+		t.Logf("restored by the resync after %s (bound %s)", took.Round(time.Millisecond), bound)
+		if took > bound+time.Second {
+			t.Fatalf("the resync took %s, over the bound %s", took, bound)
 		}
 	})
 
