@@ -54,10 +54,16 @@ node-deps: ## Install the node harness's Debian packages (containerd, runc, CNI 
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+.PHONY: browser-deps
+browser-deps: ## Install Debian's chromium (headless browser of the fleet HTML report test) when missing.
+	@command -v chromium >/dev/null 2>&1 || { echo "browser-deps: installing chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
 .PHONY: test
-test: tools node-deps ## Install what the tests need, then run unit, integration, node and short fuzz tests, then lint.
+test: tools node-deps browser-deps ## Install what the tests need, then run unit, integration, node and short fuzz tests, then lint.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	cd hack/images && $(GO) test ./...
+	cd hack/promcheck && $(GO) test ./...
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory lint
 
@@ -109,9 +115,11 @@ lint: ## gofmt, go vet and staticcheck (built into the tool cache).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	cd hack/images && $(GO) vet ./...
+	cd hack/promcheck && $(GO) vet ./...
 	$(TOOLS) install staticcheck
 	$$($(TOOLS) path staticcheck) ./...
 	cd hack/images && $$($(CURDIR)/$(TOOLS) path staticcheck) ./...
+	cd hack/promcheck && $$($(CURDIR)/$(TOOLS) path staticcheck) ./...
 
 .PHONY: clean
 clean: ## Remove build output (not the tool cache).

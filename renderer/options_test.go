@@ -20,6 +20,14 @@ var optionVariants = map[string]Options{
 	"no-node-agent":     {DisableNodeAgent: true, Schedules: map[string]Schedule{"nightly": {Schedule: "0 1 * * *"}}},
 	"existing-secret":   {CredentialsSecret: "cluster-s3", Values: map[string]any{"server": map[string]any{"features": []any{"EnableCSI"}}}},
 	"inline-named":      {Credentials: CredentialsInline, CredentialsSecret: "inline-s3"},
+	// The webhook with the API server's client CA and its NetworkPolicy
+	// (without cert-manager, whose kinds kubeconform has no schema for).
+	"webhook-client-ca": {Values: map[string]any{"webhook": map[string]any{
+		"enabled":       true,
+		"tls":           map[string]any{"caBundle": "Y2E=", "certManager": map[string]any{"enabled": false}},
+		"clientCA":      map[string]any{"configMapName": "apiserver-client-ca"},
+		"networkPolicy": map[string]any{"metricsFrom": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "monitoring"}}}}},
+	}}},
 }
 
 // TestOptionVariants renders each variant, checks what the option must
@@ -33,6 +41,7 @@ func TestOptionVariants(t *testing.T) {
 		"registry-and-tags": {"image: mirror.example:5000/velero/velero:v1.18.2", "image: mirror.example:5000/velero/velero-plugin-for-aws:v1.14.2"},
 		"existing-secret":   {"secretName: cluster-s3", "--features=EnableCSI"},
 		"inline-named":      {"kind: Secret\nmetadata:\n  name: inline-s3", "secretName: inline-s3"},
+		"webhook-client-ca": {"--client-ca-name=client-ca.crt", "name: apiserver-client-ca", "path: client-ca.crt", "kind: NetworkPolicy", "port: webhook", "port: metrics", "kubernetes.io/metadata.name: monitoring"},
 	}
 	for name, opts := range optionVariants {
 		t.Run(name, func(t *testing.T) {

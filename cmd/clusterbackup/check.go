@@ -32,7 +32,7 @@ func runCheck(ctx context.Context, s streams, args []string) error {
 	fs.Var(listOf(&files), "f", "YAML file with ClusterBackupStorageLocations and their credential Secrets (repeatable, '-' for stdin)")
 	fs.DurationVar(&opts.Budget, "budget", s3check.DefaultBudget, "time limit of one S3 check, retries included")
 	fs.Var(&opts.Policy.Allow, "allow-cidr", "CIDR or address the check may dial although the built-in rules deny it (e.g. 127.0.0.1 for a local S3); repeatable")
-	fs.Var(&opts.Policy.Deny, "deny-cidr", "CIDR the check must never dial; repeatable")
+	fs.Var(&opts.Policy.Deny, "deny-cidr", "CIDR the check must never dial, even when allowlisted (e.g. the pod and service networks); repeatable, comma-separated")
 	fs.BoolVar(&probe, "probe-isolation", false, "also warn when the credential can list the bucket root or a sibling prefix")
 	fs.Usage = func() {
 		fmt.Fprintln(s.Err, "Usage: clusterbackup check -f cbsl.yaml -f secret.yaml [flags]\n\nValidates ClusterBackupStorageLocations like the seed webhook and checks their S3 endpoints.\n\nFlags:")

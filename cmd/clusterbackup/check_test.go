@@ -86,6 +86,7 @@ func TestCheckCommand(t *testing.T) {
 		"no secret":        {[]string{"-f", cbsl, "--allow-cidr", "127.0.0.1"}, 1, []string{`spec.credential.name: Not found: "loc-credentials": no secret kubermatic/loc-credentials`}},
 		"no files":         {[]string{}, 2, []string{"give the input files with -f"}},
 		"bad cidr":         {[]string{"-f", cbsl, "--allow-cidr", "300.1.1.1"}, 2, []string{"invalid address"}},
+		"deny cidr wins":   {[]string{"-f", cbsl, "-f", good, "--allow-cidr", "127.0.0.1", "--deny-cidr", "10.96.0.0/12", "--deny-cidr", "127.0.0.0/30"}, 1, []string{"FAILED (EndpointDenied)", "in the denied range 127.0.0.0/30"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

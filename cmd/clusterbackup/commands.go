@@ -11,6 +11,7 @@ var commands = []command{
 	{"check", "validate a ClusterBackupStorageLocation and check its S3 endpoint", runCheck},
 	{"policy", "emit S3 bucket and IAM policies that confine a cluster to its prefix", runPolicy},
 	{"download", "download a backup tarball from a cluster's prefix, or print a presigned URL", runDownload},
+	{"fleet", "fleet status: which clusters are protected, read from object storage (table, json, html)", runFleet},
 	{"cmp", "Argo CD config-management plugin (cmp generate)", runCMP},
 	{"krm", "kustomize KRM function: ResourceList on stdin, rendered list on stdout", runKRM},
 	{"version", "print the version and the pinned Velero pair", runVersion},

@@ -33,6 +33,8 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 	cbslFile := fs.String("cbsl", "", "`file` holding the cluster's ClusterBackupStorageLocation")
 	kind := fs.String("kind", policyKindBucket, "policy to emit: bucket (S3 bucket policy) or iam (IAM identity policy)")
 	bucket := fs.String("bucket", "", "fleet: the `bucket` to write the policy for when the fleet uses several")
+	var opts s3policy.Options
+	fs.BoolVar(&opts.AllowBucketLevelReads, "allow-bucket-level-reads", false, "trade-off for AWS S3: grant s3:ListBucket without the prefix condition, so HeadBucket works and a missing object is 404, not 403 (the AWS plugin and kopia need that on AWS); each credential can then list every key name in the bucket (docs/isolation.md)")
 	var principals, files []string
 	fs.Var(listOf(&principals), "principal", "the cluster's dedicated credential: access key ID or IAM ARN; with -f repeat as CLUSTER=PRINCIPAL")
 	fs.Var(listOf(&files), "f", "fleet: a `file or directory` of Clusters and ClusterBackupStorageLocations (repeatable)")
@@ -54,7 +56,7 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 		if *kind != policyKindBucket {
 			return fmt.Errorf("%w: an IAM identity policy is per credential; use --cluster/--cbsl for --kind iam", errUsage)
 		}
-		return fleetPolicy(s, files, principals, *bucket)
+		return fleetPolicy(s, opts, files, principals, *bucket)
 	case *clusterFile == "" || *cbslFile == "":
 		return fmt.Errorf("%w: --cluster and --cbsl are required (or -f for a fleet)", errUsage)
 	case *bucket != "":
@@ -73,12 +75,13 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
 	}
 	policyWarnRegion(s.Err, loc)
+	warnBucketLevelReads(s, opts, t.Bucket)
 	var doc *s3policy.Document
 	if *kind == policyKindIAM {
 		if len(principals) > 1 {
 			return fmt.Errorf("%w: --principal given %d times", errUsage, len(principals))
 		}
-		doc, err = s3policy.IdentityPolicy(t)
+		doc, err = opts.IdentityPolicy(t)
 	} else {
 		if len(principals) != 1 {
 			return fmt.Errorf("%w: a bucket policy needs exactly one --principal (the cluster's access key ID or IAM ARN)", errUsage)
@@ -86,7 +89,7 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 		if errs := s3policy.ValidatePrincipal(principals[0], field.NewPath("--principal")); len(errs) > 0 {
 			return fmt.Errorf("%w: %v", errUsage, errs.ToAggregate())
 		}
-		doc, err = s3policy.BucketPolicy(s3policy.Grant{Target: t, Principal: principals[0]})
+		doc, err = opts.BucketPolicy(s3policy.Grant{Target: t, Principal: principals[0]})
 	}
 	if err != nil {
 		return err
@@ -96,7 +99,7 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 
 // fleetPolicy merges the bucket policy of every cluster in the fleet that has
 // a storage location in the chosen bucket.
-func fleetPolicy(s streams, files, principalArgs []string, bucket string) error {
+func fleetPolicy(s streams, opts s3policy.Options, files, principalArgs []string, bucket string) error {
 	principals := map[string]string{}
 	for _, a := range principalArgs {
 		id, p, ok := strings.Cut(a, "=")
@@ -179,10 +182,11 @@ func fleetPolicy(s streams, files, principalArgs []string, bucket string) error 
 		sort.Strings(missing)
 		return fmt.Errorf("%w: no --principal CLUSTER=PRINCIPAL for cluster(s) %s: each cluster needs its own dedicated credential", errUsage, strings.Join(missing, ", "))
 	}
-	doc, err := s3policy.BucketPolicy(grants...)
+	doc, err := opts.BucketPolicy(grants...)
 	if err != nil {
 		return err
 	}
+	warnBucketLevelReads(s, opts, grants[0].Target.Bucket)
 	return writePolicy(s, doc, policyKindBucket)
 }
 
@@ -213,4 +217,11 @@ func writePolicy(s streams, doc *s3policy.Document, kind string) error {
 	}
 	_, err = s.Out.Write(b)
 	return err
+}
+
+// warnBucketLevelReads says what --allow-bucket-level-reads gives away.
+func warnBucketLevelReads(s streams, o s3policy.Options, bucket string) {
+	if o.AllowBucketLevelReads {
+		fmt.Fprintf(s.Err, "warning: --allow-bucket-level-reads: each credential may list every key in bucket %q, the names and sizes of other clusters' backups (not their content)\n", bucket)
+	}
 }

@@ -426,3 +426,60 @@ func TestPolicySizeWarning(t *testing.T) {
 		t.Fatalf("unexpected warning: %s", stderr)
 	}
 }
+
+// TestPolicyBucketLevelReadsOnVersitygw: the trade-off option of `policy`
+// through the CLI and on versitygw. With the default policy a prefix-scoped
+// credential gets 403 for HeadBucket (what kopia-style existence checks and
+// the AWS plugin without a region call); with --allow-bucket-level-reads
+// HeadBucket passes and a missing object stays a plain 404 — and, the price
+// the CLI warns about, the credential lists other clusters' key names,
+// while their content stays unreadable.
+func TestPolicyBucketLevelReadsOnVersitygw(t *testing.T) {
+	f := startIsoFleet(t)
+	ctx := context.Background()
+	a, b := f.tenants["ca"], f.tenants["cb"]
+	root := f.s3.Client(f.s3.RootAccessKey, f.s3.RootSecretKey)
+	otherKey := b.prefix + "/backups/nightly/nightly.tar.gz"
+	if err := isoPut(ctx, root, otherKey, "secret-backup-of-b"); err != nil {
+		t.Fatal(err)
+	}
+	head := func() error {
+		_, err := a.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(isoBucket)})
+		return err
+	}
+	if err := head(); err == nil || !strings.Contains(isoCode(err), "Forbidden") && !strings.Contains(err.Error(), "403") {
+		t.Fatalf("default policy: HeadBucket = %v, want 403", err)
+	}
+
+	out, stderr, code := runCLI(t, "", nil, "policy", "-f", f.dir, "--allow-bucket-level-reads",
+		"--principal", "ca=tenanta", "--principal", "cb=tenantb", "--principal", "ca0=tenantc")
+	if code != 0 {
+		t.Fatalf("policy --allow-bucket-level-reads: code %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, `warning: --allow-bucket-level-reads: each credential may list every key in bucket "kkp-backups"`) {
+		t.Fatalf("no trade-off warning on stderr: %q", stderr)
+	}
+	if strings.Contains(out, "s3:prefix") || !strings.Contains(out, `"Sid": "ClustercaListBucket"`) || strings.Count(out, `"s3:ListBucket"`) != 3 {
+		t.Fatalf("policy with bucket-level reads:\n%s", out)
+	}
+	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(isoBucket), Policy: aws.String(out)}); err != nil {
+		t.Fatalf("versitygw refused the policy: %v\n%s", err, out)
+	}
+	if err := head(); err != nil {
+		t.Fatalf("HeadBucket with bucket-level reads: %v", err)
+	}
+	_, err := a.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(isoBucket), Key: aws.String(a.prefix + "/backups/missing/missing.tar.gz")})
+	if c := isoCode(err); c != "NotFound" && c != "NoSuchKey" {
+		t.Fatalf("HEAD of a missing own object: %v, want 404", err)
+	}
+	keys, err := isoList(ctx, a.client, "")
+	if err != nil || !isoContains(keys, otherKey) {
+		t.Fatalf("the documented price: listing the root should show %s, got %v, %v", otherKey, keys, err)
+	}
+	if _, err := isoGet(ctx, a.client, otherKey); isoCode(err) != "AccessDenied" {
+		t.Fatalf("reading another cluster's backup with bucket-level reads: %v, want AccessDenied", err)
+	}
+	if err := isoPut(ctx, a.client, b.prefix+"/backups/x/x.tar.gz", "x"); isoCode(err) != "AccessDenied" {
+		t.Fatalf("writing into another cluster's prefix: %v, want AccessDenied", err)
+	}
+}

@@ -57,12 +57,13 @@ velero:
 		code int
 		msg  string
 	}{
-		"unknown config key":      {[]string{"--config", writeTemp(t, "velero: {bukket: x}")}, 2, "unknown field"},
-		"bad previous location":   {[]string{"--previous-location", "prefix=x"}, 2, "bucket= is required"},
-		"stray argument":          {[]string{"extra"}, 2, "unexpected arguments"},
-		"missing certificate dir": {[]string{"--managed-bucket", "b"}, 1, "certificate directory"},
-		"missing bucket":          {[]string{"--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, "managed.bucket: Required value"},
-		"unknown mode":            {[]string{"--mode", "both", "--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, `unknown mode "both"`},
+		"unknown config key":             {[]string{"--config", writeTemp(t, "velero: {bukket: x}")}, 2, "unknown field"},
+		"bad previous location":          {[]string{"--previous-location", "prefix=x"}, 2, "bucket= is required"},
+		"stray argument":                 {[]string{"extra"}, 2, "unexpected arguments"},
+		"missing certificate dir":        {[]string{"--managed-bucket", "b"}, 1, "certificate directory"},
+		"missing bucket":                 {[]string{"--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, "managed.bucket: Required value"},
+		"client CA outside the cert dir": {[]string{"--client-ca-name", "../ca.crt", "--cert-dir", dir, "--managed-bucket", "b"}, 1, `clientCAName "../ca.crt" must name a file inside the certificate directory`},
+		"unknown mode":                   {[]string{"--mode", "both", "--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, `unknown mode "both"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, stderr, code := runCLI(t, "", nil, append([]string{"webhook"}, tc.args...)...)

@@ -25,7 +25,7 @@ func kinds(t *testing.T, values map[string]any) []string {
 }
 
 var (
-	params     = []string{"ConfigMap/" + paramsName}
+	params     = []string{"ConfigMap/" + paramsName, "ValidatingAdmissionPolicy/" + paramsName, "ValidatingAdmissionPolicyBinding/" + paramsName}
 	validating = []string{
 		"ValidatingAdmissionPolicy/clusterbackup-backup", "ValidatingAdmissionPolicy/clusterbackup-bsl",
 		"ValidatingAdmissionPolicy/clusterbackup-restore", "ValidatingAdmissionPolicy/clusterbackup-schedule",

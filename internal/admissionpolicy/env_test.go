@@ -37,9 +37,15 @@ type cluster struct {
 // enforces every one of them.
 func startCluster(t testing.TB, validating, mutating bool) *cluster {
 	t.Helper()
+	return startClusterWith(t, sampleValues(validating, mutating), validating, mutating)
+}
+
+// startClusterWith is startCluster for the given chart values.
+func startClusterWith(t testing.TB, values map[string]any, validating, mutating bool) *cluster {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	objs, err := renderPolicies(sampleValues(validating, mutating))
+	objs, err := renderPolicies(values)
 	if err != nil {
 		t.Fatalf("render the chart's admission policies: %v", err)
 	}

@@ -12,6 +12,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
 // Error classes; test with errors.Is.
@@ -91,6 +93,10 @@ func (c *Client) classify(op, key string, err error) error {
 	}
 	if netErr := networkCause(err); netErr != "" {
 		return fmt.Errorf("%s %s: %w: %s: %s", op, where, ErrUnreachable, c.opts.endpointName(), netErr)
+	}
+	var big *s3check.ResponseTooLargeError
+	if errors.As(err, &big) {
+		return fmt.Errorf("%s %s: %s: %w", op, where, c.opts.endpointName(), big)
 	}
 	var (
 		code   string

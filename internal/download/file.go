@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
 // ToFile streams a backup's tarball into dest. The bytes go to a temporary
@@ -31,7 +33,9 @@ func (c *Client) ToFile(ctx context.Context, backup, dest string) (n int64, err 
 		return 0, fmt.Errorf("output %s is a directory; name a file", dest)
 	}
 	key := c.Key(backup)
-	out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(key)})
+	// The tarball is the one body read beyond the response limit, up to its
+	// declared length (checked below).
+	out, err := c.s3.GetObject(s3check.WithStreamedBody(ctx), &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(key)})
 	if err != nil {
 		return 0, c.objectError(ctx, "download", backup, err)
 	}

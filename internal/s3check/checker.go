@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -32,10 +34,20 @@ type Options struct {
 	// MaxAttempts bounds SDK attempts per request (inside Budget). Default 3.
 	MaxAttempts int `json:"maxAttempts,omitempty"`
 	// Policy decides which endpoint addresses may be dialled. Default: deny
-	// loopback, link-local, metadata, unspecified and multicast addresses.
+	// loopback, link-local, metadata, unspecified and multicast addresses and
+	// the host's own interface addresses; private ranges are allowed.
 	Policy Policy `json:"policy,omitempty"`
+	// MaxResponseBytes bounds every response body the check reads; a longer
+	// one fails the check (ClassHTTP) instead of growing the heap. Default
+	// DefaultMaxResponseBytes (1 MiB).
+	MaxResponseBytes int64 `json:"maxResponseBytes,omitempty"`
 	// Resolver resolves endpoint hosts. Default net.DefaultResolver.
 	Resolver Resolver `json:"-"`
+	// InterfaceAddrs lists the host's own addresses, which the policy denies
+	// (Policy.Own). It is called before every check that dials (not for
+	// cached answers), so addresses added later are denied too; an error
+	// fails the check closed. Default net.InterfaceAddrs.
+	InterfaceAddrs func() ([]net.Addr, error) `json:"-"`
 }
 
 func (o Options) withDefaults() Options {
@@ -51,8 +63,14 @@ func (o Options) withDefaults() Options {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = DefaultMaxAttempts
 	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
 	if o.Resolver == nil {
 		o.Resolver = net.DefaultResolver
+	}
+	if o.InterfaceAddrs == nil {
+		o.InterfaceAddrs = net.InterfaceAddrs
 	}
 	return o
 }
@@ -174,6 +192,25 @@ func (c *Checker) Forget(t Target) {
 	c.cache.mu.Lock()
 	delete(c.cache.m, t.key())
 	c.cache.mu.Unlock()
+}
+
+// policy returns the address policy of one check: Options.Policy with the
+// host's current interface addresses as Own.
+func (c *Checker) policy() (Policy, error) {
+	addrs, err := c.opts.InterfaceAddrs()
+	if err != nil {
+		return Policy{}, fmt.Errorf("list this host's interface addresses: %w", err)
+	}
+	p := c.opts.Policy
+	p.Own = slices.Clone(p.Own)
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok {
+				p.Own = append(p.Own, ip.Unmap())
+			}
+		}
+	}
+	return p, nil
 }
 
 // run performs one check within the budget.

@@ -59,6 +59,7 @@ type apiError interface{ ErrorCode() string }
 func classify(err error, p probe) failure {
 	var (
 		pe   *PolicyError
+		big  *ResponseTooLargeError
 		dns  *net.DNSError
 		ua   x509.UnknownAuthorityError
 		hn   x509.HostnameError
@@ -76,6 +77,8 @@ func classify(err error, p probe) failure {
 	switch {
 	case errors.As(err, &pe):
 		return failure{ClassPolicy, pe.Error()}
+	case errors.As(err, &big):
+		return failure{ClassHTTP, fmt.Sprintf("answer from %s is larger than %d bytes; the check stopped reading it (not an S3 endpoint, or a hostile one)", p.endpoint, big.Limit)}
 	case errors.As(err, &dns):
 		what := "DNS lookup failed"
 		switch {

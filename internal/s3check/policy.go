@@ -3,6 +3,7 @@ package s3check
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -38,9 +39,11 @@ var embeddings = []struct {
 // Policy decides which addresses a check may dial.
 //
 // An address is denied when it is in Deny (always, even when allowlisted);
-// when it is a cloud metadata address, unless Allow holds that single address;
-// or when it is loopback, link-local, unspecified or multicast and no Allow
-// entry contains it. Everything else is allowed.
+// when it is a cloud metadata address or one of the host's own interface
+// addresses (Own), unless Allow holds that single address; or when it is
+// loopback, link-local, unspecified or multicast and no Allow entry contains
+// it. Everything else is allowed, private ranges (10/8, 172.16/12,
+// 192.168/16, fc00::/7) included: on-premises S3 lives there.
 type Policy struct {
 	// Allow admits addresses the built-in rules would deny (tests allowlist
 	// 127.0.0.1/32). Default empty.
@@ -48,6 +51,10 @@ type Policy struct {
 	// Deny adds CIDRs that are always denied (for example the seed's pod and
 	// service networks). Default empty.
 	Deny PrefixList `json:"deny,omitempty"`
+	// Own are the host's own interface addresses. The Checker fills them
+	// before every check (Options.InterfaceAddrs); a Policy used on its own
+	// denies what is listed here. Default empty.
+	Own []netip.Addr `json:"-"`
 }
 
 // PolicyError reports an address the policy refused; nothing was dialled.
@@ -106,6 +113,12 @@ func (p Policy) check(host string, addr netip.Addr) error {
 			}
 			return deny("cloud metadata address")
 		}
+	}
+	if !addr.IsLoopback() && slices.Contains(p.Own, addr) {
+		if p.Allow.exact(addr) {
+			return nil
+		}
+		return deny("an address of this host's own network interfaces (allowlist the single address to permit)")
 	}
 	var reason string
 	switch {

@@ -13,6 +13,11 @@ func TestPolicyCheck(t *testing.T) {
 	allow := s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1", "169.254.0.0/16", "fe80::/10")}
 	exact := s3check.Policy{Allow: s3check.MustPrefixes("169.254.169.254/32")}
 	deny := s3check.Policy{Allow: s3check.MustPrefixes("10.0.0.0/8"), Deny: s3check.MustPrefixes("10.96.0.0/12")}
+	own := []netip.Addr{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("fd00::2"), netip.MustParseAddr("127.0.0.1")}
+	host := s3check.Policy{Own: own}
+	hostBroad := s3check.Policy{Own: own, Allow: s3check.MustPrefixes("10.0.0.0/8", "fd00::/8")}
+	hostExact := s3check.Policy{Own: own, Allow: s3check.MustPrefixes("10.0.0.5", "127.0.0.1")}
+	hostDeny := s3check.Policy{Own: own, Allow: s3check.MustPrefixes("10.0.0.5"), Deny: s3check.MustPrefixes("10.0.0.0/24")}
 	cases := []struct {
 		p       s3check.Policy
 		addr    string
@@ -56,6 +61,22 @@ func TestPolicyCheck(t *testing.T) {
 		{def, "2001:db8::1", true},
 		{allow, "64:ff9b::a9fe:a9fe", false}, // a broad link-local allowlist does not open a metadata address in any form
 		{s3check.Policy{Allow: s3check.MustPrefixes("64:ff9b::a9fe:a9fe")}, "64:ff9b::a9fe:a9fe", true}, // an exact IPv6 entry does
+		// The host's own interface addresses; private ranges stay allowed.
+		{host, "10.0.0.5", false},
+		{host, "fd00::2", false},
+		{host, "64:ff9b::a00:5", false}, // NAT64 form of an own address
+		{host, "10.0.0.6", true},        // a neighbour on the same private network
+		{host, "192.168.1.10", true},
+		{host, "172.16.0.1", true},
+		{host, "fd00::3", true},
+		{host, "127.0.0.1", false},     // loopback rule, as without Own
+		{hostBroad, "10.0.0.5", false}, // a broad allowlist entry does not open an own address
+		{hostBroad, "fd00::2", false},
+		{hostBroad, "10.0.0.6", true},
+		{hostExact, "10.0.0.5", true},  // the single address does
+		{hostExact, "127.0.0.1", true}, // tests allowlist their loopback versitygw
+		{hostDeny, "10.0.0.5", false},  // a deny CIDR wins over the exact entry
+		{hostDeny, "10.0.1.5", true},
 	}
 	for _, tc := range cases {
 		err := tc.p.Check(tc.addr, netip.MustParseAddr(tc.addr))

@@ -6,9 +6,6 @@ import (
 	"path"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
@@ -21,39 +18,13 @@ const isolationProbeSegment = "clusterbackup-isolation-probe"
 // probe runs the S3 requests of one check.
 func (c *Checker) probe(ctx context.Context, t Target) Result {
 	fail := func(f failure) Result { return Result{Class: f.class, Message: f.msg} }
-	if t.Bucket == "" {
-		return fail(failure{ClassInvalid, "no bucket given"})
-	}
-	if t.Credentials.AccessKeyID == "" || t.Credentials.SecretAccessKey == "" {
-		return fail(failure{ClassInvalid, "no static credentials given (access key ID and secret access key)"})
-	}
-	u, host, port, err := t.hostPort()
+	cl, err := c.Client(ctx, t, ClientOptions{})
 	if err != nil {
-		return fail(failure{ClassInvalid, err.Error()})
+		e := err.(*Error)
+		return fail(failure{e.Class, e.Message})
 	}
-	p := probe{endpoint: display(u, host, port), host: host, port: port, t: t, budget: c.opts.Budget.String()}
-	addrs, err := resolve(ctx, c.opts.Resolver, c.opts.Policy, host)
-	if err != nil {
-		return fail(classify(err, p))
-	}
-	hc, tr := newHTTPClient(host, port, addrs, t.CACert, t.InsecureSkipTLSVerify)
-	defer tr.CloseIdleConnections()
-	client := s3.New(s3.Options{
-		Region:       t.region(),
-		BaseEndpoint: aws.String(t.endpoint()),
-		UsePathStyle: true,
-		// Only the location's own static credentials: no environment, shared
-		// config, IMDS or ECS provider is ever consulted.
-		Credentials: credentials.NewStaticCredentialsProvider(t.Credentials.AccessKeyID, t.Credentials.SecretAccessKey, t.Credentials.SessionToken),
-		HTTPClient:  hc,
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = c.opts.MaxAttempts
-			o.MaxBackoff = c.opts.Budget / 10
-			o.RateLimiter = ratelimit.None
-		}),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})
+	defer cl.Close()
+	client, p := cl.S3, cl.p
 
 	_, headErr := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(t.Bucket)})
 	if headErr != nil {

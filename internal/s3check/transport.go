@@ -50,9 +50,10 @@ var errUnexpectedHost = errors.New("refusing to dial a host other than the check
 // newHTTPClient builds a client of the check's own: it dials only the
 // already-checked addresses of host (so a second DNS answer cannot change the
 // destination), verifies TLS against the system roots plus caPEM with
-// ServerName = host, never follows redirects and never uses a proxy. The
+// ServerName = host, never follows redirects and never uses a proxy, and
+// bounds every response body to maxBody bytes (LimitResponses). The
 // process-wide http.DefaultTransport is not touched.
-func newHTTPClient(host, port string, addrs []netip.Addr, caPEM []byte, insecure bool) (*http.Client, *http.Transport) {
+func newHTTPClient(host, port string, addrs []netip.Addr, caPEM []byte, insecure bool, maxBody int64) (*http.Client, *http.Transport) {
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
 		roots = x509.NewCertPool()
@@ -85,15 +86,16 @@ func newHTTPClient(host, port string, addrs []netip.Addr, caPEM []byte, insecure
 			MinVersion:         tls.VersionTLS12,
 			InsecureSkipVerify: insecure, //nolint:gosec // only when the location itself asks for it, as the AWS plugin does
 		},
-		ForceAttemptHTTP2:     false,
-		MaxIdleConns:          2,
-		MaxIdleConnsPerHost:   2,
-		IdleConnTimeout:       5 * time.Second,
-		DisableCompression:    true,
-		ResponseHeaderTimeout: 0, // the check's context deadline bounds everything
+		ForceAttemptHTTP2:      false,
+		MaxIdleConns:           2,
+		MaxIdleConnsPerHost:    2,
+		IdleConnTimeout:        5 * time.Second,
+		DisableCompression:     true,
+		ResponseHeaderTimeout:  0, // the check's context deadline bounds everything
+		MaxResponseHeaderBytes: DefaultMaxHeaderBytes,
 	}
 	return &http.Client{
-		Transport:     tr,
+		Transport:     LimitResponses(tr, maxBody),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}, tr
 }

@@ -58,21 +58,43 @@ func SidBase(clusterID string) string {
 	}, clusterID)
 }
 
+// Options shape every cluster's statement set. The zero value is the
+// default, prefix-confined policy.
+type Options struct {
+	// AllowBucketLevelReads grants s3:ListBucket on the bucket without the
+	// s3:prefix condition (statement "<Sid>ListBucket" instead of
+	// "<Sid>ListPrefix"). AWS then answers HeadBucket, and a HEAD or GET of a
+	// missing object with 404 instead of 403 — which the AWS plugin's
+	// ObjectExists (a backup fails on anything but NotFound) and kopia's
+	// connect (a missing .storageconfig must be NotFound) need on AWS S3. The
+	// price: the credential can list every key of the bucket, the names and
+	// sizes of other clusters' backups (not their content). Default false.
+	AllowBucketLevelReads bool
+}
+
+// Statements returns one cluster's statement set of the default policy.
+// principal is empty for an identity policy.
+func Statements(t Target, principal string) []Statement { return Options{}.Statements(t, principal) }
+
 // Statements returns one cluster's statement set. principal is empty for an
 // identity policy.
-func Statements(t Target, principal string) []Statement {
+func (o Options) Statements(t Target, principal string) []Statement {
 	var p *Principal
 	if principal != "" {
 		p = &Principal{AWS: []string{principal}}
 	}
 	base := SidBase(t.ClusterID)
+	list := Statement{
+		Sid: base + "ListPrefix", Effect: "Allow", Principal: p,
+		Action:    clone(ListActions),
+		Resource:  []string{BucketARN(t.Bucket)},
+		Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": ListPrefixes(t.Prefix)}},
+	}
+	if o.AllowBucketLevelReads {
+		list.Sid, list.Condition = base+"ListBucket", nil
+	}
 	return []Statement{
-		{
-			Sid: base + "ListPrefix", Effect: "Allow", Principal: p,
-			Action:    clone(ListActions),
-			Resource:  []string{BucketARN(t.Bucket)},
-			Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": ListPrefixes(t.Prefix)}},
-		},
+		list,
 		{
 			Sid: base + "BucketLocation", Effect: "Allow", Principal: p,
 			Action:   clone(LocationActions),
@@ -88,18 +110,24 @@ func Statements(t Target, principal string) []Statement {
 
 // IdentityPolicy returns the IAM identity policy for one cluster's dedicated
 // credential (attach it to the IAM user or role; it has no Principal).
-func IdentityPolicy(t Target) (*Document, error) {
+func IdentityPolicy(t Target) (*Document, error) { return Options{}.IdentityPolicy(t) }
+
+// IdentityPolicy is the package's IdentityPolicy with these options.
+func (o Options) IdentityPolicy(t Target) (*Document, error) {
 	if err := checkTarget(t); err != nil {
 		return nil, err
 	}
-	return &Document{Version: Version, Statement: Statements(t, "")}, nil
+	return &Document{Version: Version, Statement: o.Statements(t, "")}, nil
 }
 
 // BucketPolicy returns one bucket policy holding a statement set per grant,
 // ordered by project and cluster ID so the output does not depend on input
 // order. All grants must target the same bucket; a cluster may appear once;
 // prefixes must not nest (Velero would see another cluster's folders).
-func BucketPolicy(grants ...Grant) (*Document, error) {
+func BucketPolicy(grants ...Grant) (*Document, error) { return Options{}.BucketPolicy(grants...) }
+
+// BucketPolicy is the package's BucketPolicy with these options.
+func (o Options) BucketPolicy(grants ...Grant) (*Document, error) {
 	if len(grants) == 0 {
 		return nil, fmt.Errorf("no clusters to grant")
 	}
@@ -133,7 +161,7 @@ func BucketPolicy(grants ...Grant) (*Document, error) {
 			return nil, fmt.Errorf("clusters %q and %q map to the same statement ID %q", other, t.ClusterID, base)
 		}
 		sids[base] = t.ClusterID
-		doc.Statement = append(doc.Statement, Statements(t, g.Principal)...)
+		doc.Statement = append(doc.Statement, o.Statements(t, g.Principal)...)
 	}
 	return doc, nil
 }

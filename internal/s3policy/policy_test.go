@@ -196,3 +196,40 @@ func TestSizeIsCompact(t *testing.T) {
 		t.Fatalf("Size = %d, %v; want %d", n, err, len(compact))
 	}
 }
+
+// TestAllowBucketLevelReads: the trade-off option replaces only the list
+// statement, by an unconditioned s3:ListBucket; the default stays the
+// prefix-confined golden policy.
+func TestAllowBucketLevelReads(t *testing.T) {
+	o := Options{AllowBucketLevelReads: true}
+	doc, err := o.BucketPolicy(Grant{Target: target("p1", "c1"), Principal: "AKIDC1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond := ",\n      \"Condition\": {\n        \"StringLike\": {\n          \"s3:prefix\": [\n            \"seed/p1/c1/\",\n            \"seed/p1/c1/*\"\n          ]\n        }\n      }"
+	if !strings.Contains(wantBucketPolicy, cond) {
+		t.Fatal("the golden policy changed shape; update this test")
+	}
+	want := strings.Replace(strings.Replace(wantBucketPolicy, cond, "", 1), "Clusterc1ListPrefix", "Clusterc1ListBucket", 1)
+	if string(got) != want {
+		t.Fatalf("bucket policy with bucket-level reads:\n%s\nwant:\n%s", got, want)
+	}
+	id, err := o.IdentityPolicy(target("p1", "c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := id.Statement[0]; s.Sid != "Clusterc1ListBucket" || s.Condition != nil || s.Principal != nil || s.Action[0] != "s3:ListBucket" || s.Resource[0] != "arn:aws:s3:::bkt" {
+		t.Fatalf("identity policy list statement: %+v", s)
+	}
+	def, err := BucketPolicy(Grant{Target: target("p1", "c1"), Principal: "AKIDC1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := def.JSON(); string(b) != wantBucketPolicy {
+		t.Fatal("the default policy changed")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -100,27 +99,6 @@ func (n *Node) killContainers() error {
 
 // lockNode takes the machine-wide node lock: the kubelet root and NodeIP are
 // fixed, so one node runs at a time. It waits up to 15 minutes for another.
-func lockNode() (*os.File, error) {
-	f, err := os.OpenFile("/run/clusterbackup-node.lock", os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(15 * time.Minute)
-	for {
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-			return f, nil
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return nil, errors.New("testenv: another node harness held /run/clusterbackup-node.lock for 15 minutes")
-		}
-		time.Sleep(time.Second)
-	}
-}
+func lockNode() (*os.File, error) { return lockMachine("node", 15*time.Minute) }
 
-func unlockNode(f *os.File) {
-	if f != nil {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		_ = f.Close()
-	}
-}
+func unlockNode(f *os.File) { unlockMachine(f) }

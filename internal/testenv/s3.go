@@ -29,6 +29,8 @@ type S3 struct {
 	Endpoint string
 	// RootAccessKey and RootSecretKey are the root user's credentials.
 	RootAccessKey, RootSecretKey string
+	// DataDir is the posix backend's directory: DataDir/<bucket>/<key>.
+	DataDir string
 
 	bin      string
 	adminURL string
@@ -84,6 +86,7 @@ func NewS3On(dir, host string) (*S3, error) {
 		RootSecretKey: randHex(20),
 		bin:           bin,
 		adminURL:      "http://127.0.0.1:" + strconv.Itoa(aport),
+		DataDir:       filepath.Join(dir, "data"),
 		done:          make(chan struct{}),
 	}
 	for _, d := range []string{"iam", "data"} {

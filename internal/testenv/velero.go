@@ -42,10 +42,16 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	bin := MustTool(t, "velero")
 	// velero server's controller-runtime manager always binds its own
 	// metrics listener to :8080 (no flag changes it), so only one Velero
-	// runs at a time (lockVelero: across packages too) and the port must be free.
-	unlock, err := lockVelero()
+	// runs at a time on the machine: test packages (and checkouts) take
+	// turns through a machine-wide lock, and the port must then be free.
+	lock, err := lockMachine("velero", 15*time.Minute)
 	must(t, err)
-	t.Cleanup(unlock) // runs after Stop, registered below
+	started := false
+	defer func() {
+		if !started { // a failed start releases the lock at once
+			unlockMachine(lock)
+		}
+	}()
 	if l, err := net.Listen("tcp", ":8080"); err != nil {
 		t.Fatalf("testenv: velero server needs port 8080 (its manager's fixed metrics address), which is busy: %v", err)
 	} else {
@@ -97,7 +103,8 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	must(t, cmd.Start())
 	v := &Velero{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); _ = logf.Close(); close(v.done) }()
+	started = true
+	go func() { _ = cmd.Wait(); _ = logf.Close(); unlockMachine(lock); close(v.done) }()
 	t.Cleanup(v.Stop)
 	return v
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
@@ -49,6 +52,39 @@ type fixture struct {
 	cbsl   *kkpv1.ClusterBackupStorageLocation
 	secret *corev1.Secret
 	dir    string
+	// scoped gives every cluster started from now on a dedicated versitygw
+	// user confined to its prefix by the bucket policy `clusterbackup
+	// policy` emits (one policy for all such clusters, re-applied per
+	// cluster); Velero and the download CLI then use that credential.
+	scoped bool
+	grants []s3policy.Grant
+}
+
+// scopedCredential creates cluster id's dedicated user, applies the fleet
+// bucket policy of every scoped cluster so far, and returns the AWS
+// credentials file for Velero and a Secret file for the CLI.
+func (f *fixture) scopedCredential(t *testing.T, id, pfx string) (ini []byte, secretFile string) {
+	t.Helper()
+	ctx := context.Background()
+	ak, sk := "velero-"+id, "scoped-secret-of-"+id
+	must(t, f.s3.CreateUser(ak, sk))
+	f.grants = append(f.grants, s3policy.Grant{Target: s3policy.Target{Bucket: bucket, Prefix: pfx, ProjectID: projectID, ClusterID: id}, Principal: ak})
+	doc, err := s3policy.BucketPolicy(f.grants...)
+	must(t, err)
+	policy, err := doc.JSON()
+	must(t, err)
+	root := f.s3.Client(f.s3.RootAccessKey, f.s3.RootSecretKey)
+	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(policy))}); err != nil {
+		t.Fatalf("apply the generated bucket policy: %v\n%s", err, policy)
+	}
+	// The credential is confined: the bucket root is not listable.
+	if _, err := f.s3.Client(ak, sk).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}); err == nil {
+		t.Fatalf("the scoped credential of %s lists the bucket root", id)
+	}
+	sec := f.secret.DeepCopy()
+	sec.Name = "scoped-" + id
+	sec.Data = map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(ak), kkpv1.CredentialSecretAccessKey: []byte(sk)}
+	return []byte("[default]\naws_access_key_id=" + ak + "\naws_secret_access_key=" + sk + "\n"), f.write(t, "secret-"+id+".yaml", sec)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -136,6 +172,9 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 	}
 	if ini == nil {
 		t.Fatal("the rendered release holds no credentials Secret with key cloud")
+	}
+	if f.scoped {
+		ini, uc.files["secret"] = f.scopedCredential(t, id, pfx)
 	}
 
 	// Velero runs as its own service account, so the webhook sees its real identity.

@@ -24,10 +24,14 @@ import (
 
 // TestVeleroBackupRestore is the end-to-end proof: render → apply → Velero
 // backs up into the cluster's prefix → restore → download; a Schedule makes
-// Backups; a second cluster on the same CBSL sees none of the first's.
+// Backups; a second cluster on the same CBSL sees none of the first's. Each
+// cluster's Velero (AWS plugin) and the download CLI run with a dedicated
+// credential confined to the cluster's prefix by the bucket policy
+// `clusterbackup policy` emits, enforced by versitygw.
 func TestVeleroBackupRestore(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
+	f.scoped = true
 	a := f.startCluster(t, "xkc6lgmfsn")
 
 	// The rendered BSL becomes Available once Velero validated the storage.
@@ -135,6 +139,11 @@ func TestVeleroBackupRestore(t *testing.T) {
 		}
 		return false, nil
 	})
+
+	// Seen from the seed: the backups Velero wrote make the cluster
+	// protected in `fleet status`, next to late, failing, never backed up
+	// and unreachable clusters (test/e2e/fleet_test.go).
+	checkFleetStatus(t, f, a, "shop-hourly", "@every 1m")
 
 	// A second cluster on the same CBSL gets its own prefix; its Velero sees
 	// none of the first cluster's backups. (One Velero at a time: each binds

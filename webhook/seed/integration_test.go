@@ -3,6 +3,8 @@ package seed
 import (
 	"context"
 	"fmt"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +80,49 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 		denied(t, err, `spec.credential.name: Not found: "absent": no secret kubermatic/absent`)
 		if err := e.c.Delete(ctx, c); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("another project's Secret: answered like a missing one, never used", func(t *testing.T) {
+		// A Secret of project p2 holding the store's valid root keys.
+		foreign := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "p2-keys", Namespace: e.ns, Labels: map[string]string{kkpv1.ProjectIDLabel: "p2"}},
+			Data: map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(s.RootAccessKey), kkpv1.CredentialSecretAccessKey: []byte(s.RootSecretKey)}}
+		if err := e.c.Create(ctx, foreign); err != nil {
+			t.Fatal(err)
+		}
+		e.warnings.all()
+		steal := e.cbsl("steal", s.Endpoint, "backups", "p2-keys")
+		if err := create(steal); err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		// The same answer as for a name that does not exist: nothing tells
+		// p1 that p2's Secret is there, and no S3 request is signed with it.
+		if w := e.warnings.all(); !strings.Contains(w, "secret kubermatic/p2-keys not found yet: admitted unchecked") {
+			t.Fatalf("warnings = %q, want the missing-Secret warning", w)
+		}
+		steal.Spec.ObjectStorage.Prefix = "seed-eu-2"
+		err := e.c.Update(ctx, steal)
+		if err != nil {
+			messages = append(messages, err.Error())
+		}
+		denied(t, err, `spec.credential.name: Not found: "p2-keys": no secret kubermatic/p2-keys of project "p1"`)
+		absent := e.cbsl("steal-absent", s.Endpoint, "backups", "never-created")
+		if err := create(absent); err != nil {
+			t.Fatal(err)
+		}
+		absent.Spec.ObjectStorage.Prefix = "seed-eu-2"
+		errAbsent := e.c.Update(ctx, absent)
+		if errAbsent == nil || strings.ReplaceAll(errAbsent.Error(), "never-created", "X") != strings.ReplaceAll(strings.ReplaceAll(err.Error(), "p2-keys", "X"), "steal", "steal-absent") {
+			t.Fatalf("a foreign Secret and a missing one are answered differently:\n%v\n%v", err, errAbsent)
+		}
+		// The neighbour: the same Secret labelled for p1 is admitted and checked.
+		own := e.cbsl("own-keys", s.Endpoint, "backups", "good")
+		if err := create(own); err != nil {
+			t.Fatalf("the project's own Secret: %v", err)
+		}
+		for _, c := range []client.Object{steal, absent, own} {
+			if err := e.c.Delete(ctx, c); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 	t.Run("unknown config key denied listing the known keys", func(t *testing.T) {

@@ -53,7 +53,9 @@ type Options struct {
 	// Check configures the reachability checker: budget (default 3s), cache
 	// TTL (default 60s), failure TTL (default 10s) and the endpoint policy
 	// (default: deny loopback, link-local, metadata, unspecified and
-	// multicast addresses; no allowlist). Ignored when Checker is set.
+	// multicast addresses and the seed's own interface addresses; no
+	// allowlist; add the pod and service CIDRs to Policy.Deny, flag
+	// --cbsl-check-deny-cidr). Ignored when Checker is set.
 	Check s3check.Options `json:"check,omitempty"`
 	// Checker, when set, is used instead of a new one built from Check, so
 	// that several parts of a process share one cache.
@@ -81,6 +83,8 @@ type Options struct {
 	// webhook/seed/credentials; off unless Credentials.Enabled). Its
 	// defaults are documented on credentials.Options.
 	Credentials credentials.Options `json:"credentials,omitempty"`
+	// Fleet configures the fleet backup inventory and its metrics.
+	Fleet FleetOptions `json:"fleet,omitempty"`
 }
 
 // AddFlags binds the options to command-line flags.
@@ -93,7 +97,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Check.Budget, "cbsl-check-budget", or(o.Check.Budget, s3check.DefaultBudget), "hard time limit of one S3 reachability check, retries included; keep it under the webhook's timeoutSeconds")
 	fs.DurationVar(&o.Check.CacheTTL, "cbsl-check-cache-ttl", or(o.Check.CacheTTL, s3check.DefaultCacheTTL), "how long a successful check result is reused (negative: never)")
 	fs.DurationVar(&o.Check.FailureTTL, "cbsl-check-failure-ttl", or(o.Check.FailureTTL, s3check.DefaultFailureTTL), "how long a failed check result is reused (negative: never)")
-	fs.Var(&o.Check.Policy.Allow, "cbsl-check-allow-cidr", "CIDR or address the S3 check may dial although the built-in rules deny it (loopback, link-local, ...); repeatable, comma-separated")
+	fs.Var(&o.Check.Policy.Allow, "cbsl-check-allow-cidr", "CIDR or address the S3 check may dial although the built-in rules deny it (loopback, link-local, ...; the seed's own addresses and metadata addresses only by their exact address); repeatable, comma-separated")
 	fs.Var(&o.Check.Policy.Deny, "cbsl-check-deny-cidr", "CIDR the S3 check must never dial, even when allowlisted (e.g. pod and service networks); repeatable, comma-separated")
 	fs.BoolVar(&o.ProbeIsolation, "cbsl-check-probe-isolation", o.ProbeIsolation, "warn when a CBSL's credential can list the bucket root or a sibling prefix")
 	fs.BoolVar(&o.CachedSecrets, "cbsl-cached-secrets", o.CachedSecrets, "read CBSL credential Secrets from the manager's informer cache (needs list/watch on secrets) instead of one API GET per admission")
@@ -101,6 +105,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.StatusPeriod, "cbsl-status-period", or(o.StatusPeriod, DefaultStatusPeriod), "how often the status loop re-checks every CBSL")
 	fs.IntVar(&o.StatusWorkers, "cbsl-status-workers", or(o.StatusWorkers, DefaultStatusWorkers), "how many CBSLs the status loop checks in parallel")
 	o.Credentials.AddFlags(fs)
+	o.Fleet.AddFlags(fs)
 }
 
 // complete fills defaults and rejects impossible settings.

@@ -66,6 +66,11 @@ func Setup(mgr manager.Manager, o Options) error {
 			return fmt.Errorf("set up the credentials loop: %w", err)
 		}
 	}
+	if o.Fleet.Enabled {
+		if err := setupFleet(mgr, o, secrets, checker); err != nil {
+			return err
+		}
+	}
 	if !o.StatusLoop {
 		return nil
 	}

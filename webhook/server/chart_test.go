@@ -121,10 +121,19 @@ func TestChartWebhook(t *testing.T) {
 	if *dep.Spec.Replicas != 2 || dep.Spec.Template.Spec.Affinity.PodAntiAffinity == nil {
 		t.Errorf("want 2 replicas with anti-affinity, got %d %+v", *dep.Spec.Replicas, dep.Spec.Template.Spec.Affinity)
 	}
-	for _, kind := range []string{"PodDisruptionBudget", "Service", "Certificate", "Issuer", "ServiceAccount", "Role", "ClusterRole"} {
+	for _, kind := range []string{"PodDisruptionBudget", "Service", "Certificate", "Issuer", "ServiceAccount", "Role", "ClusterRole", "NetworkPolicy"} {
 		if len(find(objs, kind)) != 1 {
 			t.Errorf("want one webhook %s", kind)
 		}
+	}
+	np := find(objs, "NetworkPolicy")[0].Object["spec"].(map[string]any)
+	if ingress := np["ingress"].([]any); len(ingress) != 1 || fmt.Sprint(ingress[0]) != "map[ports:[map[port:webhook protocol:TCP]]]" {
+		t.Errorf("NetworkPolicy ingress = %v, want the webhook port only (metrics closed by default)", ingress)
+	}
+	noNP, err := helmTemplate(t, "webhook: {enabled: true, networkPolicy: {enabled: false}}\n")
+	must(t, err)
+	if len(find(noNP, "NetworkPolicy")) != 0 {
+		t.Error("webhook.networkPolicy.enabled=false still renders a NetworkPolicy")
 	}
 	mwcs, vwcs := find(objs, "MutatingWebhookConfiguration"), find(objs, "ValidatingWebhookConfiguration")
 	if len(mwcs) != 1 || len(vwcs) != 1 {
@@ -190,7 +199,7 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	must(t, err)
 	objs, err := helmTemplate(t, fmt.Sprintf("webhook: {enabled: true, url: 'https://127.0.0.1:%d', tls: {caBundle: %s}}\n", port, base64.StdEncoding.EncodeToString(ca)))
 	must(t, err)
-	for _, kind := range []string{"Deployment", "Service", "Certificate", "PodDisruptionBudget"} {
+	for _, kind := range []string{"Deployment", "Service", "Certificate", "PodDisruptionBudget", "NetworkPolicy"} {
 		if len(find(objs, kind)) != 0 {
 			t.Fatalf("URL mode rendered a %s", kind)
 		}

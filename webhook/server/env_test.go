@@ -53,6 +53,9 @@ type env struct {
 	webhookAddr string
 	// reviews holds what the API server sent and got (envOptions.capture).
 	reviews *recorder
+	// stop cancels the manager and waits for it to return; Cleanup calls it
+	// too, so a test may stop the server early.
+	stop func() error
 }
 
 // warnings collects the API server's warning headers for one client.
@@ -81,6 +84,8 @@ type envOptions struct {
 	// capture puts a recorder between the API server and the webhook
 	// server that keeps every AdmissionReview and its answer (env.reviews).
 	capture bool
+	// drain is the server's DrainPeriod.
+	drain time.Duration
 }
 
 // startEnv starts kube-apiserver + etcd with our webhook configurations and
@@ -111,21 +116,22 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 	mgr, err := server.New(ctx, k.Config, server.Options{
 		Host: wo.LocalServingHost, Port: port, CertDir: wo.LocalServingCertDir,
 		HealthAddr: health, MetricsAddr: metrics, Velero: testConfig(),
+		DrainPeriod: metav1.Duration{Duration: o.drain},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
+	stop := sync.OnceValue(func() error { cancel(); return <-done })
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("manager stopped with %v", err)
 		}
 	})
 	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*warnings{},
 		metricsURL: "http://" + metrics + "/metrics", probeURL: "http://" + health,
-		webhookAddr: net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(port)), reviews: rec}
+		webhookAddr: net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(port)), reviews: rec, stop: stop}
 	waitReady(t, e.probeURL+"/readyz")
 
 	bg := context.Background()
@@ -153,6 +159,7 @@ func (e *env) clientAs(t *testing.T, name string) client.Client {
 	cfg := rest.CopyConfig(u.Config())
 	w := &warnings{}
 	cfg.WarningHandlerWithContext = w
+	cfg.QPS, cfg.Burst = 1000, 1000 // client-go's 5/s would pace the bursts
 	c, err := client.New(cfg, client.Options{Scheme: e.k.Env.Scheme})
 	must(t, err)
 	e.clients[name], e.warnings[name] = c, w

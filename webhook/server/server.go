@@ -10,6 +10,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -50,6 +53,14 @@ type Options struct {
 	// CertDir holds tls.crt and tls.key; both are reloaded when they change.
 	// Required.
 	CertDir string `json:"certDir,omitempty"`
+	// ClientCAName is a file in CertDir with the PEM CA that signs the API
+	// server's client certificate (the kube-apiserver presents one when its
+	// --admission-control-config-file names a WebhookAdmissionConfiguration
+	// kubeConfigFile for this webhook). When set, every caller must present a
+	// certificate signed by it, or the TLS handshake fails: only the API
+	// server can send reviews. The file is read at start; restart to rotate
+	// the CA. Default "" (no client authentication).
+	ClientCAName string `json:"clientCAName,omitempty"`
 	// HealthAddr serves /healthz and /readyz. Default ":8081"; "0" disables.
 	HealthAddr string `json:"healthAddr,omitempty"`
 	// EnableHTTP2 lets the webhook server speak HTTP/2. Default false:
@@ -66,6 +77,14 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight reviews may finish after a
 	// stop signal. Default 25s (under a Pod's default 30s grace period).
 	ShutdownTimeout metav1.Duration `json:"shutdownTimeout,omitempty"`
+	// DrainPeriod is how long the server keeps answering after a stop signal,
+	// closing each connection after its answer, before it shuts down: the
+	// API server then sends its next reviews over new connections, to a
+	// replica that is not stopping, instead of racing the close of an idle
+	// one. Default 0 (stop at once, as tests want); the webhook command
+	// defaults to 3s (--drain-period). It counts towards the Pod's grace
+	// period together with ShutdownTimeout.
+	DrainPeriod metav1.Duration `json:"drainPeriod,omitempty"`
 	// Velero configures the user-mode rules.
 	Velero velero.Config `json:"velero,omitempty"`
 	// Seed configures seed mode.
@@ -91,6 +110,9 @@ func (o *Options) Complete() error {
 	}
 	if o.CertDir == "" {
 		return errors.New("a certificate directory (tls.crt, tls.key) is required")
+	}
+	if o.ClientCAName != "" && (filepath.IsAbs(o.ClientCAName) || !filepath.IsLocal(o.ClientCAName)) {
+		return fmt.Errorf("clientCAName %q must name a file inside the certificate directory %s", o.ClientCAName, o.CertDir)
 	}
 	switch o.Mode {
 	case ModeUser:
@@ -121,17 +143,18 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, err
 	}
 	metricsAddr := o.MetricsAddr
+	ws := &drainingServer{period: o.DrainPeriod.Duration, Server: webhook.NewServer(webhook.Options{
+		Host: o.Host, Port: o.Port, CertDir: o.CertDir, ClientCAName: o.ClientCAName,
+		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
+			c.MinVersion = tls.VersionTLS12
+			if !o.EnableHTTP2 {
+				c.NextProtos = []string{"http/1.1"}
+			}
+		}},
+	})}
 	mo := manager.Options{
-		Scheme: Scheme(),
-		WebhookServer: webhook.NewServer(webhook.Options{
-			Host: o.Host, Port: o.Port, CertDir: o.CertDir,
-			TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-				c.MinVersion = tls.VersionTLS12
-				if !o.EnableHTTP2 {
-					c.NextProtos = []string{"http/1.1"}
-				}
-			}},
-		}),
+		Scheme:                  Scheme(),
+		WebhookServer:           ws,
 		HealthProbeBindAddress:  zeroOff(o.HealthAddr),
 		PprofBindAddress:        o.PprofAddr,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
@@ -145,7 +168,17 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := mgr.AddReadyzCheck("webhook-server", mgr.GetWebhookServer().StartedChecker()); err != nil {
+	ready := mgr.GetWebhookServer().StartedChecker()
+	if o.ClientCAName != "" {
+		// The checker dials the webhook port without a client certificate,
+		// which the server refuses (and logs) once client authentication
+		// is on: dial until the first success only.
+		ready = readyOnce(ready)
+	}
+	if err := mgr.AddReadyzCheck("webhook-server", ready); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("not-draining", ws.Ready); err != nil {
 		return nil, err
 	}
 	switch o.Mode {
@@ -195,4 +228,20 @@ func zeroOff(addr string) string {
 		return ""
 	}
 	return addr
+}
+
+// readyOnce returns a checker that calls check until it first succeeds and
+// then always succeeds.
+func readyOnce(check healthz.Checker) healthz.Checker {
+	var ok atomic.Bool
+	return func(req *http.Request) error {
+		if ok.Load() {
+			return nil
+		}
+		if err := check(req); err != nil {
+			return err
+		}
+		ok.Store(true)
+		return nil
+	}
 }

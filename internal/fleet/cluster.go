@@ -1,0 +1,60 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
+)
+
+// Cluster is one cluster to inventory: where its backups live and which
+// Schedules it runs.
+type Cluster struct {
+	// ProjectID and ClusterID identify the cluster.
+	ProjectID, ClusterID string
+	// Location is the cluster's storage location (storage.Resolve, then
+	// Location.ForCluster): bucket, endpoint, credentials, CA and the
+	// cluster's effective prefix.
+	Location storage.Location
+	// Err says why the location could not be resolved (a missing Secret, a
+	// broken rule); the cluster is then Unreachable with this message.
+	Err error
+	// Schedules are the Schedules deployed into the cluster.
+	Schedules []Schedule
+}
+
+// ClusterFor returns the Cluster of a KKP Cluster and the CBSL it names,
+// resolved by the storage core: storage.TargetFor (the rules and the
+// prefix), storage.Resolve (credentials and CA through get) and
+// Location.ForCluster. A problem is recorded in Cluster.Err, naming the
+// object and the broken rules, never a secret.
+func ClusterFor(ctx context.Context, c *kkpv1.Cluster, cbsl *kkpv1.ClusterBackupStorageLocation, get storage.SecretGetter, schedules []Schedule) Cluster {
+	out := Cluster{ProjectID: c.ProjectID(), ClusterID: c.Name, Schedules: schedules}
+	if cbsl == nil {
+		out.Err = fmt.Errorf("cluster %q: spec.backupConfig.backupStorageLocation: ClusterBackupStorageLocation %q not found", c.Name, c.StorageLocationName())
+		return out
+	}
+	t, err := storage.TargetFor(c, cbsl)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	out.Location = storage.Location{Bucket: t.Bucket, Endpoint: t.Endpoint, Prefix: t.Prefix}
+	loc, errs, _, err := storage.Resolve(ctx, cbsl, get)
+	switch {
+	case err != nil:
+		out.Err = fmt.Errorf("clusterbackupstoragelocation %s/%s: %w", cbsl.Namespace, cbsl.Name, err)
+		return out
+	case len(errs) > 0:
+		out.Err = &storage.InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: cbsl.Namespace + "/" + cbsl.Name, Errs: errs}
+		return out
+	}
+	loc, err = loc.ForCluster(out.ProjectID, out.ClusterID)
+	if err != nil {
+		out.Err = fmt.Errorf("cluster %q: %w", c.Name, err)
+		return out
+	}
+	out.Location = loc
+	return out
+}

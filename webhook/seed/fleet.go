@@ -1,0 +1,71 @@
+package seed
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/yaml"
+
+	"github.com/clusterbackup/clusterbackup/internal/fleet"
+	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+// FleetOptions configure the fleet backup inventory of seed mode
+// (internal/fleet): every Period it reads each Cluster's backups from
+// object storage and exports the verdicts as clusterbackup_fleet_* metrics
+// on the manager's metrics endpoint. RBAC: list clusters and
+// clusterbackupstoragelocations, get secrets in the CBSL namespace.
+type FleetOptions struct {
+	// Enabled runs the inventory. Default false.
+	Enabled bool `json:"enabled,omitempty"`
+	// Period is the time between two inventories. Default 5m
+	// (fleet.DefaultPeriod).
+	Period time.Duration `json:"period,omitempty"`
+	// ValuesFile is a chart values file as given to `clusterbackup render
+	// --values`; its schedules are the Schedules every cluster is judged
+	// against. Default none: clusters are expected to back up every 24h.
+	ValuesFile string `json:"valuesFile,omitempty"`
+	// Inventory tunes each inventory (concurrency, time per cluster, reads);
+	// its Checker is the seed's shared checker.
+	Inventory fleet.Options `json:"-"`
+}
+
+// AddFlags binds the options to command-line flags.
+func (o *FleetOptions) AddFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.Enabled, "fleet-metrics", o.Enabled, "run the fleet backup inventory and export clusterbackup_fleet_* metrics (docs/fleet.md)")
+	fs.DurationVar(&o.Period, "fleet-period", or(o.Period, fleet.DefaultPeriod), "time between two fleet inventories")
+	fs.StringVar(&o.ValuesFile, "fleet-values", o.ValuesFile, "chart values `file` (as for render --values) whose schedules every cluster is judged against")
+}
+
+// setupFleet adds the inventory runner and registers its collector.
+func setupFleet(mgr manager.Manager, o Options, secrets SecretGetter, checker *s3check.Checker) error {
+	var schedules []fleet.Schedule
+	if f := o.Fleet.ValuesFile; f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("--fleet-values: %w", err)
+		}
+		var v map[string]any
+		if err := yaml.Unmarshal(b, &v); err != nil {
+			return fmt.Errorf("--fleet-values %s: %w", f, err)
+		}
+		if schedules, err = fleet.SchedulesFromValues(v); err != nil {
+			return fmt.Errorf("--fleet-values %s: %w", f, err)
+		}
+	}
+	inv := o.Fleet.Inventory
+	inv.Checker = checker
+	col := metricsreg.Register(metrics.Registry, fleet.NewCollector())
+	return mgr.Add(&fleet.Runner{
+		Source:    fleet.SeedSource(mgr.GetAPIReader(), o.CBSLNamespace, secrets, schedules),
+		Collector: col,
+		Period:    o.Fleet.Period,
+		Options:   inv,
+		Log:       mgr.GetLogger().WithName("fleet"),
+	})
+}
