@@ -151,3 +151,33 @@ func fromUnstructured(t *testing.T, o *unstructured.Unstructured, into any) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// TestSeedClientCAAndNetworkPolicy: with webhook.clientCA the process
+// authenticates the API server (--client-ca-name, the CA projected next to
+// the serving pair); the NetworkPolicy opens the webhook port to
+// webhookFrom and the metrics port only to metricsFrom.
+func TestSeedClientCAAndNetworkPolicy(t *testing.T) {
+	peer := map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"name": "monitoring"}}}
+	res, err := RenderSeed(SeedOptions{Values: map[string]any{
+		"webhook":       map[string]any{"clientCA": map[string]any{"configMapName": "apiserver-client-ca"}},
+		"networkPolicy": map[string]any{"metricsFrom": []any{peer}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(res.YAML())
+	for _, want := range []string{"- --client-ca-name=client-ca.crt", "name: apiserver-client-ca", "path: client-ca.crt", "port: metrics\n      from:\n        - namespaceSelector:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("seed render lacks %q", want)
+		}
+	}
+	def, err := RenderSeed(SeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range def.Manifests {
+		if m.Kind == "NetworkPolicy" && (strings.Contains(string(m.YAML), "port: metrics") || !strings.Contains(string(m.YAML), "port: webhook")) {
+			t.Fatalf("default NetworkPolicy must open the webhook port only:\n%s", m.YAML)
+		}
+	}
+}

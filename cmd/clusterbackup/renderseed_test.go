@@ -22,7 +22,7 @@ import (
 // loops on and the --values files applied; other render flags are refused.
 func TestRenderSeed(t *testing.T) {
 	vals := filepath.Join(t.TempDir(), "values.yaml")
-	if err := os.WriteFile(vals, []byte("cbslNamespace: kkp-system\ncredentialsLoop:\n  resyncPeriod: 2m\n"), 0o600); err != nil {
+	if err := os.WriteFile(vals, []byte("cbslNamespace: kkp-system\ncredentialsLoop:\n  resyncPeriod: 2m\nwebhook:\n  clientCA:\n    configMapName: apiserver-client-ca\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
@@ -54,7 +54,7 @@ func TestRenderSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.Mode != server.ModeSeed || !o.Seed.StatusLoop || !o.Seed.Credentials.Enabled || o.Seed.CBSLNamespace != "kkp-system" ||
-		o.Seed.Credentials.ResyncPeriod.String() != "2m0s" || o.Seed.Credentials.CredentialsSecret != "velero-cloud-credentials" {
+		o.Seed.Credentials.ResyncPeriod.String() != "2m0s" || o.Seed.Credentials.CredentialsSecret != "velero-cloud-credentials" || o.ClientCAName != "client-ca.crt" {
 		t.Fatalf("parsed options: mode %s, status loop %v, credentials %+v, cbsl namespace %s", o.Mode, o.Seed.StatusLoop, o.Seed.Credentials, o.Seed.CBSLNamespace)
 	}
 
