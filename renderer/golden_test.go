@@ -26,6 +26,7 @@ var goldenCases = []goldenCase{
 	{name: "air-gap", opts: Options{Overlay: "air-gap"}},
 	{name: "hardened", opts: Options{Overlay: "hardened"}},
 	{name: "inline-credentials", opts: Options{Credentials: CredentialsInline}},
+	{name: "external-secret", opts: Options{Credentials: CredentialsExternalSecret, ExternalSecretStore: SecretStoreRef{Name: "seed-kubermatic"}}},
 	{name: "schedules", opts: Options{Schedules: map[string]Schedule{
 		"daily": {Schedule: "0 3 * * *", Template: map[string]any{"ttl": "168h0m0s", "includedNamespaces": []any{"*"}}},
 		"hourly-apps": {Schedule: "@every 1h", Paused: true, UseOwnerReferencesInBackup: true,

@@ -37,9 +37,60 @@ func kubeconformSchemas(t *testing.T) string {
 	return schemasDir
 }
 
+// ESOModule is the External Secrets Operator release whose published CRDs
+// (config/crds/bases in its Go module) validate the rendered ExternalSecret
+// (external-secrets.io/v1, its storage version).
+const ESOModule = "github.com/external-secrets/external-secrets@v0.16.2"
+
+// esoCRDs are the ESO CRD files the schemas are built from.
+var esoCRDs = []string{"external-secrets.io_externalsecrets.yaml", "external-secrets.io_secretstores.yaml", "external-secrets.io_clustersecretstores.yaml"}
+
+// moduleDir downloads a module into the module cache (a no-op when it is
+// there) and returns its directory; dir is where go runs.
+func moduleDir(dir, mod string) (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", mod)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", mod, err)
+	}
+	var m struct{ Dir string }
+	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
+		return "", fmt.Errorf("go mod download %s: no module directory in %s", mod, out)
+	}
+	return m.Dir, nil
+}
+
+// esoCRDDir copies ESO's CRDs out of its module into a directory of their
+// own (the module's folder holds many more).
+func esoCRDDir(root string) (string, error) {
+	dir, err := moduleDir(root, ESOModule)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(testenv.CacheDir(), "eso-crds-"+strings.ReplaceAll(filepath.Base(ESOModule), "@", "-"))
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	for _, f := range esoCRDs {
+		b, err := os.ReadFile(filepath.Join(dir, "config", "crds", "bases", f))
+		if err != nil {
+			return "", fmt.Errorf("ESO CRD: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(out, f), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return out, nil
+}
+
 func buildSchemas() (string, error) {
 	root := testenv.RepoRoot()
-	crdDirs := []string{filepath.Join(root, "charts", "velero-managed", "crds"), filepath.Join(root, "api", "v1", "crds")}
+	eso, err := esoCRDDir(root)
+	if err != nil {
+		return "", err
+	}
+	crdDirs := []string{filepath.Join(root, "charts", "velero-managed", "crds"), filepath.Join(root, "api", "v1", "crds"), eso}
 	h := sha256.New()
 	inputs := []string{filepath.Join(root, "hack", "kubeconform-schemas", "main.go")}
 	for _, d := range crdDirs {
@@ -61,17 +112,11 @@ func buildSchemas() (string, error) {
 
 	// The main module does not require k8s.io/kubernetes; the kube-apiserver
 	// tool module does, so ask the module cache from there.
-	cmd := exec.Command("go", "mod", "download", "-json", "k8s.io/kubernetes@"+DefaultKubeVersion)
-	cmd.Dir = filepath.Join(root, "hack", "tools", "kube-apiserver")
-	out, err := cmd.Output()
+	kdir, err := moduleDir(filepath.Join(root, "hack", "tools", "kube-apiserver"), "k8s.io/kubernetes@"+DefaultKubeVersion)
 	if err != nil {
-		return "", fmt.Errorf("go mod download k8s.io/kubernetes@%s: %w", DefaultKubeVersion, err)
+		return "", err
 	}
-	var mod struct{ Dir string }
-	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
-		return "", fmt.Errorf("go mod download: no module directory in %s", out)
-	}
-	swagger := filepath.Join(mod.Dir, "api", "openapi-spec", "swagger.json")
+	swagger := filepath.Join(kdir, "api", "openapi-spec", "swagger.json")
 
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return "", err

@@ -42,6 +42,7 @@ var kindOrder = []string{
 	"Role",
 	"RoleBinding",
 	"Secret",
+	"ExternalSecret",
 	"ConfigMap",
 	"Service",
 	"Deployment",

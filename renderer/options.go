@@ -19,7 +19,22 @@ const (
 	// CredentialsInline renders a Secret with the keys from the CBSL's
 	// credential Secret (opt-in; needs that Secret among the inputs).
 	CredentialsInline CredentialsMode = "inline"
+	// CredentialsExternalSecret renders an External Secrets Operator
+	// ExternalSecret (external-secrets.io/v1) that makes the Secret from
+	// ExternalSecretStore, for user clusters the seed cannot reach. No key
+	// is rendered.
+	CredentialsExternalSecret CredentialsMode = "externalSecret"
 )
+
+// SecretStoreRef names the External Secrets Operator store an ExternalSecret
+// reads from.
+type SecretStoreRef struct {
+	// Name of the store. Required in CredentialsExternalSecret mode.
+	Name string `json:"name"`
+	// Kind is "SecretStore" or "ClusterSecretStore". Default
+	// "ClusterSecretStore".
+	Kind string `json:"kind,omitempty"`
+}
 
 // Schedule is one Velero Schedule rendered into every cluster.
 type Schedule struct {
@@ -62,8 +77,11 @@ type Options struct {
 	Credentials CredentialsMode
 	// CredentialsSecret names the Secret in the Velero namespace that holds
 	// the AWS credentials file (existing or rendered). Default
-	// "velero-credentials" (the chart's).
+	// "velero-cloud-credentials" (the chart's).
 	CredentialsSecret string
+	// ExternalSecretStore is the store of CredentialsExternalSecret mode;
+	// the remote key is the CBSL's spec.credential.name. Default none.
+	ExternalSecretStore SecretStoreRef
 	// DisableNodeAgent turns the node-agent (File System Backup) off.
 	// Default false: the node-agent runs.
 	DisableNodeAgent bool

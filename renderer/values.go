@@ -100,7 +100,7 @@ func Values(in Input, opts Options) (map[string]any, error) {
 }
 
 // credentialValues returns the credentials section, or nil for the chart's
-// default (an existing Secret named velero-credentials).
+// default (an existing Secret named velero-cloud-credentials).
 func credentialValues(in Input, opts Options) (map[string]any, error) {
 	switch opts.Credentials {
 	case "", CredentialsExistingSecret:
@@ -109,8 +109,10 @@ func credentialValues(in Input, opts Options) (map[string]any, error) {
 		}
 		return map[string]any{"existingSecret": opts.CredentialsSecret}, nil
 	case CredentialsInline:
+	case CredentialsExternalSecret:
+		return externalSecretValues(in, opts)
 	default:
-		return nil, fmt.Errorf("credentials mode %q is not supported; use %q or %q", opts.Credentials, CredentialsExistingSecret, CredentialsInline)
+		return nil, fmt.Errorf("credentials mode %q is not supported; use %q, %q or %q", opts.Credentials, CredentialsExistingSecret, CredentialsExternalSecret, CredentialsInline)
 	}
 	c, errs := storage.Credentials(in.CBSL, in.Secret)
 	if len(errs) > 0 {

@@ -42,8 +42,10 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	out := fs.String("o", "-", "`-` to stream to stdout, or a DIR to write DIR/<cluster-id>/{"+crdsFile+","+renderFile+"}.<format> (replaced atomically)")
 	format := fs.String("format", "yaml", "output `format`: yaml (multi-document) or json (one v1 List per cluster)")
 	dedicated := fs.Bool("require-dedicated-credentials", false, "fail when clusters share an access key (checked when the credential Secrets are among the inputs); default: warn on stderr")
+	seedSide := fs.Bool("seed", false, "render the seed side instead (charts/clusterbackup-seed: seed webhook, CBSL status and credentials loops, RBAC, NetworkPolicy) with the --values files; no inputs")
 	fs.Usage = func() {
-		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V] [--values FILE]... [--previous CBSLS]... [--disable [--purge]]\n\nFlags:")
+		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V] [--values FILE]... [--previous CBSLS]... [--disable [--purge]]\n"+
+			"       clusterbackup render --seed [--values FILE]... [--kube-version V] [-o -|DIR]\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -57,6 +59,9 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	}
 	if err := rf.check(); err != nil {
 		return err
+	}
+	if *seedSide {
+		return renderSeed(s, fs, &rf, *out, *format)
 	}
 	inputs, err := loadRenderInputs(s, rf.files)
 	if err != nil {

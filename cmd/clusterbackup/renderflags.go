@@ -19,6 +19,7 @@ type renderFlags struct {
 	files, values, previous        []string
 	overlay, kubeVersion, registry string
 	credentials                    string
+	storeName, storeKind           string
 	noNodeAgent, disable, purge    bool
 	kkpMigrate                     bool
 	concurrency                    int
@@ -37,7 +38,9 @@ func (f *renderFlags) register(fs *flag.FlagSet, filesUsage string) {
 	fs.StringVar(&f.overlay, "overlay", "", "apply the named kustomize `overlay` ("+strings.Join(renderer.Overlays(), ", ")+")")
 	fs.StringVar(&f.kubeVersion, "kube-version", renderer.DefaultKubeVersion, "Kubernetes `version` the chart renders for")
 	fs.StringVar(&f.registry, "registry", "", "image `registry` for every image, including the restore helper (air-gapped installs)")
-	fs.StringVar(&f.credentials, "credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference a Secret) or inline (render the CBSL's keys; opt-in)")
+	fs.StringVar(&f.credentials, "credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference the Secret the seed's credentials loop delivers), externalSecret or external-secret (an External Secrets Operator ExternalSecret reading --external-secret-store) or inline (render the CBSL's keys; opt-in)")
+	fs.StringVar(&f.storeName, "external-secret-store", "", "with --credentials externalSecret: the `name` of the SecretStore or ClusterSecretStore holding the CBSL's credential Secret")
+	fs.StringVar(&f.storeKind, "external-secret-store-kind", "ClusterSecretStore", "with --credentials externalSecret: the store's `kind`, ClusterSecretStore or SecretStore")
 	fs.BoolVar(&f.noNodeAgent, "no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "clusters rendered at once (default: number of CPUs)")
 	fs.Var(listOf(&f.values), "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
@@ -69,10 +72,17 @@ func (f *renderFlags) set(fs *flag.FlagSet) []string {
 
 // check validates the flag values that need no file reads.
 func (f *renderFlags) check() error {
+	if f.credentials == "external-secret" {
+		f.credentials = string(renderer.CredentialsExternalSecret)
+	}
 	mode := renderer.CredentialsMode(f.credentials)
 	switch {
-	case mode != renderer.CredentialsExistingSecret && mode != renderer.CredentialsInline:
-		return fmt.Errorf("%w: --credentials must be %s or %s, not %q", errUsage, renderer.CredentialsExistingSecret, renderer.CredentialsInline, f.credentials)
+	case mode != renderer.CredentialsExistingSecret && mode != renderer.CredentialsInline && mode != renderer.CredentialsExternalSecret:
+		return fmt.Errorf("%w: --credentials must be %s, %s or %s, not %q", errUsage, renderer.CredentialsExistingSecret, renderer.CredentialsExternalSecret, renderer.CredentialsInline, f.credentials)
+	case mode == renderer.CredentialsExternalSecret && f.storeName == "":
+		return fmt.Errorf("%w: --credentials %s needs --external-secret-store", errUsage, renderer.CredentialsExternalSecret)
+	case mode != renderer.CredentialsExternalSecret && f.storeName != "":
+		return fmt.Errorf("%w: --external-secret-store needs --credentials %s", errUsage, renderer.CredentialsExternalSecret)
 	case f.purge && !f.disable:
 		return fmt.Errorf("%w: --purge needs --disable (a purge is only possible for a disabled cluster)", errUsage)
 	}
@@ -90,13 +100,14 @@ func (f *renderFlags) newRenderer(n int) (*renderer.Renderer, error) {
 		extra = mergeValues(extra, f.override)
 	}
 	opts := renderer.Options{
-		KubeVersion:      f.kubeVersion,
-		Overlay:          f.overlay,
-		Registry:         f.registry,
-		Credentials:      renderer.CredentialsMode(f.credentials),
-		DisableNodeAgent: f.noNodeAgent,
-		Concurrency:      f.concurrency,
-		Values:           extra,
+		KubeVersion:         f.kubeVersion,
+		Overlay:             f.overlay,
+		Registry:            f.registry,
+		Credentials:         renderer.CredentialsMode(f.credentials),
+		ExternalSecretStore: renderer.SecretStoreRef{Name: f.storeName, Kind: f.storeKind},
+		DisableNodeAgent:    f.noNodeAgent,
+		Concurrency:         f.concurrency,
+		Values:              extra,
 	}
 	if n == 1 {
 		opts.Single = true // one cluster: skip the fleet-only start-up work (same output)

@@ -56,6 +56,7 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.Var(listOf(&v.ManagedBSLEditors), "managed-bsl-editor", "username allowed to change the managed BSL's spec, e.g. the GitOps applier (repeatable; none: anyone)")
 	fs.Var(listOf(&v.ManagedBSLEditorGroups), "managed-bsl-editor-group", "group allowed to change the managed BSL's spec (repeatable)")
 	fs.BoolVar(&v.AllowOtherStorage, "allow-other-storage", v.AllowOtherStorage, "admit BSLs on other buckets or endpoints than the managed one")
+	fs.StringVar(&v.CredentialsSecret, "credentials-secret-name", v.CredentialsSecret, "the managed credentials Secret, the only one a BSL's spec.credential may name (default velero-cloud-credentials)")
 	fs.Var(&locationsFlag{p: &v.PreviousLocations}, "previous-location", "a previous location kept read-only after a storage switch: bucket=B[,endpoint=URL][,prefix=P] (repeatable; prefix last, it may contain ',')")
 	fs.DurationVar(&v.BackupTTL.Duration, "backup-ttl", v.BackupTTL.Duration, "ttl given to Backups that leave it empty (default 720h)")
 	o.Seed.AddFlags(fs)

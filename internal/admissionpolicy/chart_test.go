@@ -99,6 +99,8 @@ func TestChartParams(t *testing.T) {
 		"endpoint":   sampleEndpoint, // already canonical
 		"prefix":     samplePrefix,
 		"previous.0": sampleBucket + "\n" + sampleEndpoint + "\n" + previousPrefix,
+		// The managed credentials Secret (chart default).
+		"credentialsSecret": "velero-cloud-credentials",
 	}
 	if got := cm.Object["data"].(map[string]any); !maps.Equal(got, want) {
 		t.Fatalf("params data %q\nwant %q", got, want)

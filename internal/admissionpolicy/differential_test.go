@@ -259,6 +259,13 @@ func diffCorpus() []diffCase {
 		return b
 	}
 	managed := &velerov1.BackupStorageLocation{ObjectMeta: meta(sampleBSL)}
+	cred := func(name string) *corev1.SecretKeySelector {
+		return &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "cloud"}
+	}
+	withCred := func(b *velerov1.BackupStorageLocation, name string) *velerov1.BackupStorageLocation {
+		b.Spec.Credential = cred(name)
+		return b
+	}
 	editBSL := func(f func(*velerov1.BackupStorageLocation)) func(client.Object) {
 		return func(o client.Object) { f(o.(*velerov1.BackupStorageLocation)) }
 	}
@@ -327,6 +334,12 @@ func diffCorpus() []diffCase {
 		{name: "bsl/managed, parent prefix", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = "kkp/p1" })},
 		{name: "bsl/managed, trailing slash", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = samplePrefix + "/" })},
 		{name: "bsl/managed, empty prefix", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = "" })},
+		{name: "bsl/managed, foreign credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = cred("stolen-keys") })},
+		{name: "bsl/managed, managed credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = cred(velero.DefaultCredentialsSecret) })},
+		{name: "bsl/managed, no credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = nil })},
+		{name: "bsl/previous location, read-only, foreign credential", obj: withCred(ro(bsl("d-prev-cred", sampleBucket, sampleEndpoint, previousPrefix)), "stolen-keys")},
+		{name: "bsl/previous location, read-only, managed credential", obj: withCred(ro(bsl("d-prev-mcred", sampleBucket, sampleEndpoint, previousPrefix)), velero.DefaultCredentialsSecret)},
+		{name: "bsl/other storage, foreign credential", obj: withCred(bsl("d-other-cred", "other-bucket", sampleEndpoint, "x"), "own-keys"), stricter: whyOtherStorage},
 		{name: "bsl/managed, Velero status write", obj: managed, exists: true, user: veleroUser, edit: editBSL(func(b *velerov1.BackupStorageLocation) {
 			b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
 		})},

@@ -15,19 +15,20 @@ import (
 // plugin's parameter names, and (upper-cased, with or without "_" between
 // words) the ARGOCD_ENV_* and PARAM_* variable suffixes.
 const (
-	ParamCluster           = "cluster"
-	ParamOverlay           = "overlay"
-	ParamRegistry          = "registry"
-	ParamVeleroVersion     = "veleroVersion"
-	ParamPluginVersion     = "pluginVersion"
-	ParamNodeAgent         = "nodeAgent"
-	ParamCredentials       = "credentials"
-	ParamCredentialsSecret = "credentialsSecret"
-	ParamKubeVersion       = "kubeVersion"
-	ParamAPIVersions       = "apiVersions"
-	ParamInputs            = "inputs"
-	ParamLifecycle         = "lifecycle"
-	ParamPreviousLocations = "previousLocations"
+	ParamCluster             = "cluster"
+	ParamOverlay             = "overlay"
+	ParamRegistry            = "registry"
+	ParamVeleroVersion       = "veleroVersion"
+	ParamPluginVersion       = "pluginVersion"
+	ParamNodeAgent           = "nodeAgent"
+	ParamCredentials         = "credentials"
+	ParamCredentialsSecret   = "credentialsSecret"
+	ParamExternalSecretStore = "externalSecretStore"
+	ParamKubeVersion         = "kubeVersion"
+	ParamAPIVersions         = "apiVersions"
+	ParamInputs              = "inputs"
+	ParamLifecycle           = "lifecycle"
+	ParamPreviousLocations   = "previousLocations"
 )
 
 // Values of ParamLifecycle (docs/lifecycle.md).
@@ -62,8 +63,9 @@ var Specs = []Spec{
 	{Name: ParamVeleroVersion, Default: versions.Velero, Help: "Velero server image tag; must stay in the pinned minor release " + minor(versions.Velero)},
 	{Name: ParamPluginVersion, Default: versions.VeleroPluginForAWS, Help: "velero-plugin-for-aws image tag; must stay in the pinned minor release " + minor(versions.VeleroPluginForAWS)},
 	{Name: ParamNodeAgent, Default: "true", Help: "deploy the node-agent DaemonSet (File System Backup): true or false"},
-	{Name: ParamCredentials, Default: string(renderer.CredentialsExistingSecret), Help: "existingSecret (reference a Secret created out of band) or inline (render the CBSL's keys into the output; opt-in)"},
-	{Name: ParamCredentialsSecret, Default: "velero-credentials", Help: "name of the Secret in the Velero namespace holding the AWS credentials file"},
+	{Name: ParamCredentials, Default: string(renderer.CredentialsExistingSecret), Help: "existingSecret (reference the Secret the seed's credentials loop delivers), externalSecret (an External Secrets Operator ExternalSecret reading externalSecretStore) or inline (render the CBSL's keys into the output; opt-in)"},
+	{Name: ParamCredentialsSecret, Default: "velero-cloud-credentials", Help: "name of the Secret in the Velero namespace holding the AWS credentials file"},
+	{Name: ParamExternalSecretStore, Help: "with credentials externalSecret: the ClusterSecretStore to read from, or SecretStore/<name> for a namespaced store"},
 	{Name: ParamKubeVersion, Default: renderer.DefaultKubeVersion, Help: "Kubernetes version the chart renders for (Argo CD's KUBE_VERSION replaces the default)"},
 	{Name: ParamAPIVersions, List: true, Help: "extra API versions for the chart's capabilities (Argo CD's KUBE_API_VERSIONS replaces the default)"},
 	{Name: ParamInputs, List: true, Default: ".", Help: "Argo CD only: files or directories, relative to the application's path, holding the Clusters and ClusterBackupStorageLocations"},
@@ -233,12 +235,25 @@ func (p *Params) Options() (renderer.Options, error) {
 		return o, bad(ParamNodeAgent, "must be true or false")
 	}
 	o.DisableNodeAgent = !na
+	store := p.Get(ParamExternalSecretStore)
 	switch m := renderer.CredentialsMode(p.Get(ParamCredentials)); m {
 	case renderer.CredentialsExistingSecret:
 	case renderer.CredentialsInline:
 		o.Credentials = m
+	case renderer.CredentialsExternalSecret:
+		o.Credentials = m
+		if store == "" {
+			return o, bad(ParamExternalSecretStore, "is required with credentials "+string(m))
+		}
+		o.ExternalSecretStore.Name = store
+		if kind, name, ok := strings.Cut(store, "/"); ok {
+			o.ExternalSecretStore = renderer.SecretStoreRef{Kind: kind, Name: name}
+		}
 	default:
-		return o, bad(ParamCredentials, fmt.Sprintf("must be %s or %s", renderer.CredentialsExistingSecret, renderer.CredentialsInline))
+		return o, bad(ParamCredentials, fmt.Sprintf("must be %s, %s or %s", renderer.CredentialsExistingSecret, renderer.CredentialsExternalSecret, renderer.CredentialsInline))
+	}
+	if store != "" && o.Credentials != renderer.CredentialsExternalSecret {
+		return o, bad(ParamExternalSecretStore, "needs credentials "+string(renderer.CredentialsExternalSecret))
 	}
 	if cs, _ := SpecFor(ParamCredentialsSecret); p.Get(ParamCredentialsSecret) != cs.Default {
 		o.CredentialsSecret = p.Get(ParamCredentialsSecret)

@@ -18,7 +18,7 @@ func TestOptions(t *testing.T) {
 		"announced defaults given explicitly are still the zero options": {
 			set: map[string][]string{
 				ParamVeleroVersion: {"v1.18.3"}, ParamPluginVersion: {"v1.14.3"}, ParamNodeAgent: {"true"},
-				ParamCredentials: {"existingSecret"}, ParamCredentialsSecret: {"velero-credentials"}, ParamKubeVersion: {"v1.37.2"},
+				ParamCredentials: {"existingSecret"}, ParamCredentialsSecret: {"velero-cloud-credentials"}, ParamKubeVersion: {"v1.37.2"},
 			},
 			want: renderer.Options{},
 		},
@@ -38,15 +38,25 @@ func TestOptions(t *testing.T) {
 			set:  map[string][]string{ParamKubeVersion: {"1.37.1-gke.1200+"}},
 			want: renderer.Options{KubeVersion: "v1.37.1-gke.1200"},
 		},
-		"unknown overlay":            {set: map[string][]string{ParamOverlay: {"fast"}}, wantErr: `parameter overlay="fast" (from test): unknown overlay; known overlays: air-gap, hardened`},
-		"velero of another minor":    {set: map[string][]string{ParamVeleroVersion: {"v1.19.0"}}, wantErr: "must stay in v1.18.x"},
-		"plugin of another minor":    {set: map[string][]string{ParamPluginVersion: {"v1.13.2"}}, wantErr: "must stay in v1.14.x"},
-		"version not a tag":          {set: map[string][]string{ParamVeleroVersion: {"latest"}}, wantErr: "must be a release tag vX.Y.Z"},
-		"node agent not a boolean":   {set: map[string][]string{ParamNodeAgent: {"on"}}, wantErr: "must be true or false"},
-		"unknown credentials mode":   {set: map[string][]string{ParamCredentials: {"vault"}}, wantErr: "must be existingSecret or inline"},
-		"empty credentials secret":   {set: map[string][]string{ParamCredentialsSecret: {""}}, wantErr: "must not be empty"},
-		"registry with a digest":     {set: map[string][]string{ParamRegistry: {"r.example.com@sha256:00"}}, wantErr: "without blanks or a digest"},
-		"kube version not a version": {set: map[string][]string{ParamKubeVersion: {"latest"}}, wantErr: "must be a Kubernetes version"},
+		"unknown overlay":          {set: map[string][]string{ParamOverlay: {"fast"}}, wantErr: `parameter overlay="fast" (from test): unknown overlay; known overlays: air-gap, hardened`},
+		"velero of another minor":  {set: map[string][]string{ParamVeleroVersion: {"v1.19.0"}}, wantErr: "must stay in v1.18.x"},
+		"plugin of another minor":  {set: map[string][]string{ParamPluginVersion: {"v1.13.2"}}, wantErr: "must stay in v1.14.x"},
+		"version not a tag":        {set: map[string][]string{ParamVeleroVersion: {"latest"}}, wantErr: "must be a release tag vX.Y.Z"},
+		"node agent not a boolean": {set: map[string][]string{ParamNodeAgent: {"on"}}, wantErr: "must be true or false"},
+		"unknown credentials mode": {set: map[string][]string{ParamCredentials: {"vault"}}, wantErr: "must be existingSecret, externalSecret or inline"},
+		"empty credentials secret": {set: map[string][]string{ParamCredentialsSecret: {""}}, wantErr: "must not be empty"},
+		"external secret, cluster store": {
+			set:  map[string][]string{ParamCredentials: {"externalSecret"}, ParamExternalSecretStore: {"seed-kubermatic"}},
+			want: renderer.Options{Credentials: renderer.CredentialsExternalSecret, ExternalSecretStore: renderer.SecretStoreRef{Name: "seed-kubermatic"}},
+		},
+		"external secret, namespaced store": {
+			set:  map[string][]string{ParamCredentials: {"externalSecret"}, ParamExternalSecretStore: {"SecretStore/seed"}},
+			want: renderer.Options{Credentials: renderer.CredentialsExternalSecret, ExternalSecretStore: renderer.SecretStoreRef{Kind: "SecretStore", Name: "seed"}},
+		},
+		"external secret without a store": {set: map[string][]string{ParamCredentials: {"externalSecret"}}, wantErr: "externalSecretStore"},
+		"a store without external secret": {set: map[string][]string{ParamExternalSecretStore: {"seed"}}, wantErr: "needs credentials externalSecret"},
+		"registry with a digest":          {set: map[string][]string{ParamRegistry: {"r.example.com@sha256:00"}}, wantErr: "without blanks or a digest"},
+		"kube version not a version":      {set: map[string][]string{ParamKubeVersion: {"latest"}}, wantErr: "must be a Kubernetes version"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -2,36 +2,41 @@ package node
 
 import (
 	"context"
+	"encoding/base64"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	admissionregv1 "k8s.io/api/admissionregistration/v1"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/utils/ptr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
-	"github.com/clusterbackup/clusterbackup/webhook/seed"
+	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 const (
-	seedNS   = "kubermatic"
-	seedName = "clusterbackup-seed"
+	seedNS        = "kubermatic"
+	seedReleaseNS = "clusterbackup"
+	seedName      = "clusterbackup-seed"
 )
 
-// TestSeedWebhookAsDeployed: `clusterbackup webhook --mode seed` runs as a
-// Deployment from the built image behind a Service (manifests made here: the
-// chart renders no seed mode yet), and the API server calls it for CBSL
-// creates: a CBSL on the reachable S3 server is admitted and the status loop
-// marks it Available; one whose endpoint refuses connections is denied with
-// the connect failure, within the check budget.
+// seedPodLabels select the seed chart's pods.
+var seedPodLabels = map[string]string{"app.kubernetes.io/instance": seedName, "app.kubernetes.io/component": "seed-webhook"}
+
+// TestSeedWebhookAsDeployed: the seed side installed from `clusterbackup
+// render --seed` (the seed chart, its RBAC included) runs from the built
+// image behind its Service, and the API server calls it for CBSL creates: a
+// CBSL on the reachable S3 server is admitted and the status loop marks it
+// Available; one whose endpoint refuses connections is denied with the
+// connect failure, within the check budget. A Cluster on the CBSL then gets
+// its credentials and repository password from the credentials loop in the
+// pods (the node stands in for its user cluster, reached with KKP's
+// admin-kubeconfig).
 func TestSeedWebhookAsDeployed(t *testing.T) {
 	ctx := context.Background()
 	n := testenv.StartNode(t, testenv.NodeOptions{})
@@ -45,7 +50,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 		}
 	}
 	deploySeedWebhook(t, n)
-	figure(t, "2 seed webhook pods Ready after apply", waitPodsReady(t, c, seedNS, map[string]string{"app": seedName}, 2, 3*time.Minute))
+	figure(t, "2 seed webhook pods Ready after apply", waitPodsReady(t, c, seedReleaseNS, seedPodLabels, 2, 3*time.Minute))
 
 	must(t, c.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: seedNS, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
@@ -83,6 +88,35 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 		t.Fatalf("a CBSL whose endpoint refuses connections: err = %v, want a denial naming the connect failure", err)
 	}
 	figure(t, "CBSL with a refusing endpoint denied", took)
+
+	// The credentials loop, under the chart's RBAC, in the pods.
+	const clusterID = "nd8s2kq4wz"
+	kc, err := os.ReadFile(n.Kubeconfig)
+	must(t, err)
+	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "cluster-" + clusterID}}))
+	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "admin-kubeconfig", Namespace: "cluster-" + clusterID}, Data: map[string][]byte{"kubeconfig": kc}}))
+	t0 = time.Now()
+	must(t, c.Create(ctx, &kkpv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: clusterID, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
+		Spec:       kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "backups-eu"}}},
+	}))
+	testenv.Eventually(t, time.Minute, "credentials and repository password delivered", func() (bool, error) {
+		var cred, repo, kept corev1.Secret
+		if err := c.Get(ctx, keyOf(veleroNS, "velero-cloud-credentials"), &cred); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		if err := c.Get(ctx, keyOf(veleroNS, "velero-repo-credentials"), &repo); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		if err := c.Get(ctx, keyOf(seedNS, "clusterbackup-repo-password-"+clusterID), &kept); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		if !strings.Contains(string(cred.Data["cloud"]), "aws_access_key_id="+s3.RootAccessKey) {
+			return false, nil
+		}
+		return len(repo.Data["repository-password"]) >= 32 && string(repo.Data["repository-password"]) == string(kept.Data["repository-password"]), nil
+	})
+	figure(t, "Cluster created to credentials delivered by the pods", time.Since(t0))
 }
 
 // createRetryingWebhookStart creates obj, retrying while the webhook's
@@ -98,84 +132,48 @@ func createRetryingWebhookStart(ctx context.Context, c client.Client, obj client
 	return err
 }
 
-// deploySeedWebhook creates the seed webhook's namespace, identity, serving
-// certificate, Deployment (2 replicas of the built clusterbackup image, with
-// the status loop), Service and webhook configurations.
+// deploySeedWebhook installs the seed side from `clusterbackup render
+// --seed` (renderer.RenderSeed, charts/clusterbackup-seed): the chart's
+// ServiceAccount, least-privilege RBAC, Deployment (2 replicas of the built
+// clusterbackup image with the status and credentials loops), Service, PDB,
+// NetworkPolicy and webhook configurations. Only the serving certificate
+// (what cert-manager would write) is made here; its CA becomes
+// webhook.tls.caBundle.
 func deploySeedWebhook(t *testing.T, n *testenv.Node) {
 	t.Helper()
 	ctx := context.Background()
 	c := n.Client
-	ca, crt, key, err := n.ServingCert("seed", seedName+"."+seedNS+".svc")
+	ca, crt, key, err := n.ServingCert("seed", seedName+"."+seedReleaseNS+".svc")
 	must(t, err)
-	labels := map[string]string{"app": seedName}
-	objs := []client.Object{
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seedNS}},
-		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: seedName, Namespace: seedNS}},
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: seedName}, Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{kkpv1.GroupVersion.Group}, Resources: []string{"clusterbackupstoragelocations", "clusters"}, Verbs: []string{"get", "list", "watch"}},
-			{APIGroups: []string{kkpv1.GroupVersion.Group}, Resources: []string{"clusterbackupstoragelocations/status"}, Verbs: []string{"get", "update", "patch"}},
-			{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}},
-			{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
-			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}},
-		}},
-		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: seedName},
-			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: seedName},
-			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: seedName, Namespace: seedNS}}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: seedName + "-tls", Namespace: seedNS}, Type: corev1.SecretTypeTLS,
-			Data: map[string][]byte{"tls.crt": crt, "tls.key": key}},
-		&appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: seedName, Namespace: seedNS},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr.To[int32](2),
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec: corev1.PodSpec{
-						ServiceAccountName: seedName,
-						SecurityContext:    &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true)},
-						Containers: []corev1.Container{{
-							Name: "webhook", Image: n.Images["clusterbackup"].Ref, ImagePullPolicy: corev1.PullIfNotPresent,
-							Args: []string{"webhook", "--mode=seed", "--port=9443", "--cert-dir=/certs", "--health-addr=:8081", "--metrics-addr=:8080",
-								"--cbsl-check-budget=3s", "--cbsl-status-loop", "--cbsl-status-period=5s"},
-							Ports:          []corev1.ContainerPort{{Name: "webhook", ContainerPort: 9443}},
-							ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/readyz", Port: intstr.FromInt32(8081)}}, PeriodSeconds: 2},
-							SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
-								Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
-							VolumeMounts: []corev1.VolumeMount{{Name: "certs", MountPath: "/certs", ReadOnly: true}},
-						}},
-						Volumes: []corev1.Volume{{Name: "certs", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: seedName + "-tls"}}}},
-					},
-				},
-			},
-		},
-		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: seedName, Namespace: seedNS},
-			Spec: corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Name: "webhook", Port: 443, TargetPort: intstr.FromString("webhook")}}}},
+	for _, ns := range []string{seedReleaseNS, seedNS} {
+		must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}
-	fail, none := admissionregv1.Fail, admissionregv1.SideEffectClassNone
-	svc := func(path string) admissionregv1.WebhookClientConfig {
-		return admissionregv1.WebhookClientConfig{CABundle: ca, Service: &admissionregv1.ServiceReference{Name: seedName, Namespace: seedNS, Path: ptr.To(path)}}
-	}
-	rule := func(resource string, ops ...admissionregv1.OperationType) []admissionregv1.RuleWithOperations {
-		return []admissionregv1.RuleWithOperations{{Operations: ops, Rule: admissionregv1.Rule{
-			APIGroups: []string{kkpv1.GroupVersion.Group}, APIVersions: []string{"v1"}, Resources: []string{resource}}}}
-	}
-	objs = append(objs,
-		&admissionregv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: seedName}, Webhooks: []admissionregv1.MutatingWebhook{{
-			Name: "cbsl.mutate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
-			TimeoutSeconds: ptr.To[int32](5), ClientConfig: svc(seed.MutateCBSLPath),
-			Rules: rule("clusterbackupstoragelocations", admissionregv1.Create, admissionregv1.Update),
-		}}},
-		&admissionregv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: seedName}, Webhooks: []admissionregv1.ValidatingWebhook{{
-			Name: "cbsl.validate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
-			TimeoutSeconds: ptr.To[int32](10), ClientConfig: svc(seed.ValidateCBSLPath),
-			Rules: rule("clusterbackupstoragelocations", admissionregv1.Create, admissionregv1.Update, admissionregv1.Delete),
-		}, {
-			Name: "cluster.validate.clusterbackup.io", AdmissionReviewVersions: []string{"v1"}, SideEffects: &none, FailurePolicy: &fail,
-			TimeoutSeconds: ptr.To[int32](5), ClientConfig: svc(seed.ValidateClusterPath),
-			Rules: rule("clusters", admissionregv1.Create, admissionregv1.Update),
-		}}},
-	)
+	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: seedName + "-webhook-tls", Namespace: seedReleaseNS}, Type: corev1.SecretTypeTLS,
+		Data: map[string][]byte{"tls.crt": crt, "tls.key": key}}))
+	ref := n.Images["clusterbackup"].Ref
+	i := strings.LastIndex(ref, ":")
+	res, err := renderer.RenderSeed(renderer.SeedOptions{Values: map[string]any{
+		"namespace":     seedReleaseNS,
+		"cbslNamespace": seedNS,
+		"image":         map[string]any{"registry": n.Registry, "repository": strings.TrimPrefix(ref[:i], n.Registry+"/"), "tag": ref[i+1:]},
+		"statusLoop":    map[string]any{"period": "5s"},
+		"webhook":       map[string]any{"tls": map[string]any{"caBundle": base64.StdEncoding.EncodeToString(ca)}},
+	}})
+	must(t, err)
+	objs, err := res.Objects()
+	must(t, err)
+	var image string
 	for _, o := range objs {
-		must(t, c.Create(ctx, o))
+		if o.GetKind() == "Secret" {
+			t.Fatalf("the seed render holds Secret %s", o.GetName())
+		}
+		if o.GetKind() == "Deployment" {
+			cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+			image, _, _ = unstructured.NestedString(cs[0].(map[string]any), "image")
+		}
+		applyObject(t, c, o)
+	}
+	if image != ref {
+		t.Fatalf("the seed render runs image %q, want the built %q", image, ref)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
 )
 
 // Mode says what a failed reachability check does at admission.
@@ -77,6 +78,11 @@ type Options struct {
 	// StatusWorkers is how many CBSLs the status loop checks in parallel.
 	// Default 4.
 	StatusWorkers int `json:"statusWorkers,omitempty"`
+	// Credentials configure the loop that delivers storage credentials and
+	// repository passwords into user clusters (package
+	// webhook/seed/credentials; off unless Credentials.Enabled). Its
+	// defaults are documented on credentials.Options.
+	Credentials credentials.Options `json:"credentials,omitempty"`
 	// Fleet configures the fleet backup inventory and its metrics.
 	Fleet FleetOptions `json:"fleet,omitempty"`
 }
@@ -98,6 +104,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.StatusLoop, "cbsl-status-loop", o.StatusLoop, "run the reconciler that writes CBSL status from the reachability check")
 	fs.DurationVar(&o.StatusPeriod, "cbsl-status-period", or(o.StatusPeriod, DefaultStatusPeriod), "how often the status loop re-checks every CBSL")
 	fs.IntVar(&o.StatusWorkers, "cbsl-status-workers", or(o.StatusWorkers, DefaultStatusWorkers), "how many CBSLs the status loop checks in parallel")
+	o.Credentials.AddFlags(fs)
 	o.Fleet.AddFlags(fs)
 }
 
@@ -112,6 +119,10 @@ func (o Options) complete() (Options, error) {
 	o.StatusWorkers = or(o.StatusWorkers, DefaultStatusWorkers)
 	if o.StatusPeriod < time.Second {
 		return o, fmt.Errorf("status period %s is too short", o.StatusPeriod)
+	}
+	var err error
+	if o.Credentials, err = o.Credentials.Complete(); err != nil {
+		return o, err
 	}
 	return o, nil
 }

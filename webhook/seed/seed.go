@@ -5,6 +5,7 @@
 package seed
 
 import (
+	"context"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -14,6 +15,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
 )
 
 // Webhook paths served in seed mode.
@@ -27,7 +29,10 @@ const (
 // mgr, and their metrics with controller-runtime's registry. The handlers read Secrets, Clusters and CBSLs through the manager's
 // uncached API reader (RBAC: get secrets; get/list clusters and
 // clusterbackupstoragelocations); the status loop also watches CBSLs and
-// patches their status. It adds the kubermatic.k8c.io types to the
+// patches their status; the credentials loop (o.Credentials.Enabled) also
+// watches Clusters and Secrets of the CBSL namespace, creates the seed's
+// repository password Secrets there, and gets the admin kubeconfig Secrets
+// of user clusters. It adds the kubermatic.k8c.io types to the
 // manager's scheme when missing.
 func Setup(mgr manager.Manager, o Options) error {
 	o, err := o.complete()
@@ -54,6 +59,13 @@ func Setup(mgr manager.Manager, o Options) error {
 	srv.Register(MutateCBSLPath, &webhook.Admission{Handler: &CBSLMutator{}})
 	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o, Metrics: m}})
 	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace, Metrics: m}})
+	if o.Credentials.Enabled {
+		cr := credentials.New(mgr.GetClient(), reader, o.CBSLNamespace, o.Credentials,
+			mgr.GetEventRecorder("clusterbackup-credentials"), credentials.NewMetrics(metrics.Registry))
+		if err := cr.SetupWithManager(context.Background(), mgr); err != nil {
+			return fmt.Errorf("set up the credentials loop: %w", err)
+		}
+	}
 	if o.Fleet.Enabled {
 		if err := setupFleet(mgr, o, secrets, checker); err != nil {
 			return err

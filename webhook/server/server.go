@@ -195,8 +195,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 }
 
 // cacheOptions limits the informer cache: in user mode BSLs are
-// watched in Velero's namespace only, in seed mode Secrets in the CBSL
-// namespace only; managed fields are always dropped.
+// watched in Velero's namespace only, in seed mode Secrets and CBSLs in the
+// CBSL namespace only; managed fields are always dropped.
 func cacheOptions(o Options) cache.Options {
 	co := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 	switch o.Mode {
@@ -209,13 +209,15 @@ func cacheOptions(o Options) cache.Options {
 		}
 	case ModeSeed:
 		// The seed's status loop writes objects it read, so copies stay on;
-		// credential Secrets are only ever read in the CBSL namespace.
+		// credential Secrets and CBSLs are only ever read in the CBSL
+		// namespace, so namespaced RBAC there suffices (charts/clusterbackup-seed).
 		ns := o.Seed.CBSLNamespace
 		if ns == "" {
 			ns = seed.DefaultCBSLNamespace
 		}
 		co.ByObject = map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Namespaces: map[string]cache.Config{ns: {}}},
+			&corev1.Secret{}:                      {Namespaces: map[string]cache.Config{ns: {}}},
+			&kkpv1.ClusterBackupStorageLocation{}: {Namespaces: map[string]cache.Config{ns: {}}},
 		}
 	}
 	return co

@@ -74,6 +74,7 @@ func ValidateBSL(ctx context.Context, cfg *Config, l Lookup, u User, b, old *vel
 		return field.ErrorList{field.Required(osPath, "a BSL needs objectStorage (bucket and prefix)")}, nil
 	}
 	errs = append(errs, prefix.Validate(b.Spec.ObjectStorage.Prefix, osPath.Child("prefix"))...)
+	errs = append(errs, validateCredential(cfg, b, spec.Child("credential"))...)
 	if cfg.IsManagedBSL(b) {
 		e, w := validateManagedBSL(cfg, u, b)
 		return append(errs, e...), w

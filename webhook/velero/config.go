@@ -17,6 +17,9 @@ const (
 	DefaultNamespace      = "velero"
 	DefaultVeleroUser     = "system:serviceaccount:velero:velero"
 	DefaultBackupTTL      = 720 * time.Hour
+	// DefaultCredentialsSecret is the managed credentials Secret: the one
+	// the seed's credentials loop writes and the chart mounts.
+	DefaultCredentialsSecret = "velero-cloud-credentials"
 )
 
 // Location identifies an object-store location: bucket, endpoint (the AWS
@@ -67,8 +70,13 @@ type Config struct {
 	// ManagedBSLEditorGroups are groups whose members may do the same.
 	ManagedBSLEditorGroups []string `json:"managedBSLEditorGroups,omitempty"`
 	// AllowOtherStorage admits BSLs on buckets/endpoints other than the
-	// managed one. Default false.
+	// managed one (and lets them name credential Secrets of their own).
+	// Default false.
 	AllowOtherStorage bool `json:"allowOtherStorage,omitempty"`
+	// CredentialsSecret is the managed credentials Secret in Namespace. A
+	// BSL's spec.credential may name only it, except a BSL on other storage
+	// while AllowOtherStorage is set. Default "velero-cloud-credentials".
+	CredentialsSecret string `json:"credentialsSecret,omitempty"`
 	// PreviousLocations are this cluster's earlier locations (after a
 	// storage switch); a non-default BSL on exactly one of them is admitted
 	// when its accessMode is ReadOnly.
@@ -92,6 +100,9 @@ func (c *Config) Complete() error {
 	}
 	if c.VeleroUser == "" {
 		c.VeleroUser = "system:serviceaccount:" + c.Namespace + ":velero"
+	}
+	if c.CredentialsSecret == "" {
+		c.CredentialsSecret = DefaultCredentialsSecret
 	}
 	if c.BackupTTL.Duration == 0 {
 		c.BackupTTL.Duration = DefaultBackupTTL

@@ -126,9 +126,9 @@ optional digest>. An empty registry leaves the repository as it is.
 {{- define "velero-managed.credentialsSecret" -}}
 {{- $cr := .Values.credentials | default dict -}}
 {{- if eq ($cr.mode | default "existingSecret") "inline" -}}
-{{- ($cr.inline | default dict).secretName | default "velero-credentials" -}}
+{{- ($cr.inline | default dict).secretName | default "velero-cloud-credentials" -}}
 {{- else -}}
-{{- $cr.existingSecret | default "velero-credentials" -}}
+{{- $cr.existingSecret | default "velero-cloud-credentials" -}}
 {{- end -}}
 {{- end -}}
 

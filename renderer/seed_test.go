@@ -1,0 +1,183 @@
+package renderer
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/seed"
+)
+
+// seedCABundle stands in for the API server's CA, so no cert-manager object
+// is rendered (kubeconform knows only built-in kinds and ours).
+const seedCABundle = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="
+
+// TestSeedGolden renders the seed chart with its defaults and compares
+// testdata/seed/golden.yaml (go test ./renderer -run TestSeedGolden -update
+// rewrites it); rendering is repeatable and holds no Secret.
+func TestSeedGolden(t *testing.T) {
+	res, err := RenderSeed(SeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := RenderSeed(SeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(res.YAML(), again.YAML()) {
+		t.Fatal("two seed renders differ")
+	}
+	for _, m := range res.Manifests {
+		if m.Kind == "Secret" {
+			t.Fatalf("the seed render holds Secret %s", m.Name)
+		}
+	}
+	golden := filepath.Join("testdata", "seed", "golden.yaml")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, res.YAML(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, res.YAML()) {
+		t.Fatalf("seed render differs from %s (run with -update and review the diff)", golden)
+	}
+}
+
+// TestSeedWebhookConfigurationsMatchGo proves the chart registers the seed
+// webhooks exactly as webhook/seed.Configurations does (rules, paths,
+// failure policy, side effects, timeouts), so tests that install the Go
+// registrations test what the chart installs.
+func TestSeedWebhookConfigurationsMatchGo(t *testing.T) {
+	res, err := RenderSeed(SeedOptions{Values: map[string]any{"webhook": map[string]any{"tls": map[string]any{"caBundle": seedCABundle}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := res.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goM, goV := seed.Configurations(admissionregv1.WebhookClientConfig{
+		Service:  &admissionregv1.ServiceReference{Name: "clusterbackup-seed", Namespace: "clusterbackup", Port: ptrTo[int32](443)},
+		CABundle: []byte("-----BEGIN CERTIFICATE-----\n"),
+	})
+	var gotM admissionregv1.MutatingWebhookConfiguration
+	var gotV admissionregv1.ValidatingWebhookConfiguration
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "MutatingWebhookConfiguration":
+			fromUnstructured(t, o, &gotM)
+		case "ValidatingWebhookConfiguration":
+			fromUnstructured(t, o, &gotV)
+		}
+	}
+	for name, pair := range map[string][2]any{"mutating": {goM.Webhooks, gotM.Webhooks}, "validating": {goV.Webhooks, gotV.Webhooks}} {
+		a, _ := json.Marshal(pair[0])
+		b, _ := json.Marshal(pair[1])
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s webhooks differ:\nGo:    %s\nchart: %s", name, a, b)
+		}
+	}
+	if gotM.Name != seed.ConfigurationName || gotV.Name != seed.ConfigurationName {
+		t.Errorf("configuration names %q, %q; want %q", gotM.Name, gotV.Name, seed.ConfigurationName)
+	}
+}
+
+// TestSeedKubeconform validates the seed render strictly; no object may be
+// skipped.
+func TestSeedKubeconform(t *testing.T) {
+	res, err := RenderSeed(SeedOptions{Values: map[string]any{"webhook": map[string]any{"tls": map[string]any{"caBundle": seedCABundle}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := kubeconform(t, res.YAML())
+	want := "Invalid: 0, Errors: 0, Skipped: 0"
+	if err != nil || !strings.Contains(out, want) || strings.Contains(out, "Valid: 0,") {
+		t.Fatalf("kubeconform: %v\n%s\nwant %q", err, out, want)
+	}
+}
+
+// TestSeedHelmCLIParity: `helm template charts/clusterbackup-seed` gives the
+// same objects as RenderSeed.
+func TestSeedHelmCLIParity(t *testing.T) {
+	helm := testenv.MustTool(t, "helm")
+	res, err := RenderSeed(SeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := res.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chartDir := filepath.Join(testenv.RepoRoot(), "charts", SeedChartName)
+	args := append([]string{"template", SeedChartName, chartDir, "--namespace", "clusterbackup"}, HelmTemplateArgs(Options{})...)
+	cmd := exec.Command(helm, args...)
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, exitStderr(err))
+	}
+	testenv.CompareObjectSets(t, "helm template vs RenderSeed", objectSet(t, parseStream(t, out)), objectSet(t, lib))
+}
+
+// TestSeedValuesSchema: the schema refuses a misspelt value.
+func TestSeedValuesSchema(t *testing.T) {
+	_, err := RenderSeed(SeedOptions{Values: map[string]any{"credentialsLoop": map[string]any{"resyncPeriode": "1m"}}})
+	if err == nil || !strings.Contains(err.Error(), "resyncPeriode") {
+		t.Fatalf("err = %v, want a schema error naming resyncPeriode", err)
+	}
+}
+
+func fromUnstructured(t *testing.T, o *unstructured.Unstructured, into any) {
+	t.Helper()
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, into); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// TestSeedClientCAAndNetworkPolicy: with webhook.clientCA the process
+// authenticates the API server (--client-ca-name, the CA projected next to
+// the serving pair); the NetworkPolicy opens the webhook port to
+// webhookFrom and the metrics port only to metricsFrom.
+func TestSeedClientCAAndNetworkPolicy(t *testing.T) {
+	peer := map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"name": "monitoring"}}}
+	res, err := RenderSeed(SeedOptions{Values: map[string]any{
+		"webhook":       map[string]any{"clientCA": map[string]any{"configMapName": "apiserver-client-ca"}},
+		"networkPolicy": map[string]any{"metricsFrom": []any{peer}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(res.YAML())
+	for _, want := range []string{"- --client-ca-name=client-ca.crt", "name: apiserver-client-ca", "path: client-ca.crt", "port: metrics\n      from:\n        - namespaceSelector:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("seed render lacks %q", want)
+		}
+	}
+	def, err := RenderSeed(SeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range def.Manifests {
+		if m.Kind == "NetworkPolicy" && (strings.Contains(string(m.YAML), "port: metrics") || !strings.Contains(string(m.YAML), "port: webhook")) {
+			t.Fatalf("default NetworkPolicy must open the webhook port only:\n%s", m.YAML)
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package credentials
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/webhook/seed"
+	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
+	"github.com/clusterbackup/clusterbackup/webhook/server"
+)
+
+// rbacKinds are the objects of the seed render that grant the process its
+// rights.
+var rbacKinds = map[string]bool{"ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true, "Role": true, "RoleBinding": true}
+
+// TestSeedProcessWithRenderedRBAC runs the seed process (webhooks, status
+// loop, credentials loop) as the chart's service account with exactly the
+// RBAC objects `render --seed` produces: a CBSL is admitted after its S3
+// check, its status becomes Available, a Cluster's user cluster gets both
+// Secrets, Events are written, and no request of the process is refused.
+// Reads beyond the grant are refused: a Secret in another namespace, a
+// Secret other than admin-kubeconfig in a cluster namespace, listing
+// Secrets there, and changing a stored repository password.
+func TestSeedProcessWithRenderedRBAC(t *testing.T) {
+	ctx := context.Background()
+	mwc, vwc := seed.Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "x", Namespace: "x"}})
+	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+		MutatingWebhooks: []*admissionregv1.MutatingWebhookConfiguration{mwc}, ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
+	}})
+	s3 := testenv.StartS3(t)
+	must(t, s3.CreateBucket(ctx, bucket))
+	k1 := newKey(t, s3, "rbac-key")
+	allowOnly(t, s3, k1)
+
+	res, err := renderer.RenderSeed(renderer.SeedOptions{})
+	must(t, err)
+	objs, err := res.Objects()
+	must(t, err)
+	const releaseNS, sa = "clusterbackup", "clusterbackup-seed"
+	for _, ns := range []string{releaseNS, cbslNS} {
+		must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	}
+	granted := 0
+	for _, o := range objs {
+		if rbacKinds[o.GetKind()] {
+			must(t, k.Client.Create(ctx, o))
+			granted++
+		}
+	}
+	if granted != 7 {
+		t.Fatalf("the seed render holds %d RBAC objects, want 7 (ServiceAccount, ClusterRole+Binding, Role+Binding in %s and in default)", granted, cbslNS)
+	}
+	user := "system:serviceaccount:" + releaseNS + ":" + sa
+	u, err := k.Env.AddUser(envtest.User{Name: user, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + releaseNS, "system:authenticated"}}, nil)
+	must(t, err)
+	asSA, err := client.New(u.Config(), client.Options{Scheme: testenv.Scheme()})
+	must(t, err)
+
+	// The process, as the service account, with the chart's settings.
+	runCtx, cancel := context.WithCancel(ctx)
+	wo := k.Env.WebhookInstallOptions
+	mgr, err := server.New(runCtx, u.Config(), server.Options{
+		Mode: server.ModeSeed, Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
+		HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: metav1.Duration{Duration: time.Second},
+		Seed: seed.Options{
+			CachedSecrets: true, StatusLoop: true, StatusPeriod: time.Minute,
+			Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
+			Credentials: credentials.Options{Enabled: true},
+		},
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if !mgr.GetCache().WaitForCacheSync(runCtx) {
+		t.Fatal("cache did not sync under the rendered RBAC")
+	}
+	addr := net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort))
+	testenv.Eventually(t, 10*time.Second, "seed webhook serving", func() (bool, error) {
+		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
+		if err != nil {
+			return false, nil
+		}
+		return true, c.Close()
+	})
+
+	// It works: admission with the S3 check, status, delivery, Events.
+	must(t, k.Client.Create(ctx, cbslSecret(k1)))
+	must(t, k.Client.Create(ctx, cbsl(s3.Endpoint)))
+	userCluster := testenv.StartKube(t, testenv.KubeOptions{})
+	const id = "rb4c9xk2qz"
+	registerUserCluster(t, k.Client, id, userCluster)
+	must(t, k.Client.Create(ctx, cluster(id)))
+	_, pw := delivered(t, userCluster.Client, "credentials delivered under the rendered RBAC", nil)
+	if string(seedPassword(t, k.Client, id)) != string(pw) {
+		t.Fatal("the delivered repository password differs from the seed's copy")
+	}
+	testenv.Eventually(t, 20*time.Second, "CBSL Available", func() (bool, error) {
+		var c kkpv1.ClusterBackupStorageLocation
+		if err := k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: cbslName}, &c); err != nil {
+			return false, err
+		}
+		return c.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable, nil
+	})
+	testenv.Eventually(t, 20*time.Second, "Events of the Cluster and the CBSL", func() (bool, error) {
+		_, evs := eventsText(t, k.Client)
+		var onCluster, onCBSL bool
+		for _, e := range evs {
+			onCluster = onCluster || (e.Regarding.Kind == kkpv1.KindCluster && e.Regarding.Name == id && e.Reason == credentials.ReasonPasswordGenerated)
+			onCBSL = onCBSL || (e.Regarding.Kind == kkpv1.KindClusterBackupStorageLocation && e.Regarding.Name == cbslName)
+		}
+		return onCluster && onCBSL, nil
+	})
+	if i := strings.Index(logs.String(), `"`+user+`" cannot`); i >= 0 {
+		t.Fatalf("a request of the process was refused: %q", logs.String()[i:min(len(logs.String()), i+300)])
+	}
+
+	// Nothing more than that.
+	must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: "default"}, StringData: map[string]string{"k": "v"}}))
+	must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "etcd-tokens", Namespace: credentials.DefaultClusterNamespacePrefix + id}, StringData: map[string]string{"k": "v"}}))
+	var s corev1.Secret
+	refused := map[string]error{
+		"get a Secret in another namespace":     asSA.Get(ctx, client.ObjectKey{Namespace: "default", Name: "unrelated"}, &s),
+		"get another Secret of the cluster":     asSA.Get(ctx, client.ObjectKey{Namespace: credentials.DefaultClusterNamespacePrefix + id, Name: "etcd-tokens"}, &s),
+		"list Secrets of the cluster namespace": asSA.List(ctx, &corev1.SecretList{}, client.InNamespace(credentials.DefaultClusterNamespacePrefix+id)),
+		"list Secrets cluster-wide":             asSA.List(ctx, &corev1.SecretList{}),
+		"list CBSLs outside the CBSL namespace": asSA.List(ctx, &kkpv1.ClusterBackupStorageLocationList{}, client.InNamespace("default")),
+	}
+	var stored corev1.Secret
+	must(t, k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: credentials.DefaultPasswordSecretPrefix + id}, &stored))
+	stored.Data[credentials.RepoKey] = []byte("replaced")
+	refused["change a stored repository password"] = asSA.Update(ctx, &stored)
+	refused["delete a stored repository password"] = asSA.Delete(ctx, &stored)
+	for what, err := range refused {
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("%s as the seed's service account: err = %v, want Forbidden", what, err)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package credentials
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/creds"
+)
+
+func TestOptionsDefaults(t *testing.T) {
+	o, err := Options{}.Complete()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Options{
+		CredentialsSecret: "velero-cloud-credentials", CredentialsKey: "cloud", VeleroNamespace: "velero",
+		KubeconfigSecret: "admin-kubeconfig", KubeconfigKey: "kubeconfig", ClusterNamespacePrefix: "cluster-",
+		PasswordSecretPrefix: "clusterbackup-repo-password-", ResyncPeriod: 5 * time.Minute, Workers: 4, Timeout: 10 * time.Second,
+		ControllerName: "cluster-credentials",
+	}
+	if o != want {
+		t.Fatalf("Complete() = %+v\nwant %+v", o, want)
+	}
+	var f Options
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	f.AddFlags(fs)
+	if err := fs.Parse([]string{"--credentials-loop", "--credentials-resync-period=1m"}); err != nil {
+		t.Fatal(err)
+	}
+	want.Enabled, want.ResyncPeriod, want.ControllerName = true, time.Minute, ""
+	if f != want {
+		t.Fatalf("flags = %+v\nwant %+v", f, want)
+	}
+	for name, bad := range map[string]Options{
+		"short period":           {ResyncPeriod: time.Millisecond},
+		"Velero's password name": {CredentialsSecret: RepoSecret},
+	} {
+		if _, err := bad.Complete(); err == nil {
+			t.Errorf("%s: Complete accepted %+v", name, bad)
+		}
+	}
+}
+
+func TestNewPassword(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		pw, err := NewPassword()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pw) != 43 || strings.ContainsAny(string(pw), "+/=\n") {
+			t.Fatalf("password %d characters, or not base64url", len(pw))
+		}
+		if seen[string(pw)] {
+			t.Fatal("a password repeated")
+		}
+		seen[string(pw)] = true
+	}
+}
+
+func TestINIForProfile(t *testing.T) {
+	st := creds.Static{AccessKeyID: "AK", SecretAccessKey: "SK"}
+	for _, profile := range []string{"", "default", "backups"} {
+		file := iniFor(st, profile)
+		for _, p := range []string{"default", profile} {
+			got, err := creds.ParseINI(file, p)
+			if err != nil || got != st {
+				t.Fatalf("profile %q of the file for config.profile %q: %v, %v", p, profile, got, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,26 @@
+// Package credentials is the seed-side loop that delivers storage
+// credentials and per-cluster Kopia repository passwords to user clusters.
+//
+// For every KKP Cluster whose spec.backupConfig.backupStorageLocation names
+// a ClusterBackupStorageLocation (CBSL), the Reconciler writes into the user
+// cluster's Velero namespace:
+//
+//   - the credentials Secret the rendered Velero Deployment and node-agent
+//     mount (default "velero-cloud-credentials", key "cloud"): an AWS
+//     credentials file built by storage.Credentials from the CBSL's Secret;
+//   - Velero's repository password Secret "velero-repo-credentials" (key
+//     "repository-password"), holding a per-cluster password generated once
+//     with crypto/rand and kept on the seed in the CBSL namespace, where it
+//     survives the deletion of the cluster (and of its cluster-<id>
+//     namespace), for restores into a new cluster.
+//
+// User clusters are reached with the kubeconfig KKP keeps in Secret
+// "admin-kubeconfig" (key "kubeconfig") of the seed namespace
+// "cluster-<clusterID>". The loop never deletes anything, never rotates a
+// repository password, and never puts a secret value into a log line, an
+// error, an Event or a metric.
+//
+// It runs in the seed-mode webhook process next to the CBSL status loop
+// (seed.Options.Credentials, flag --credentials-loop): the same manager,
+// cache, leader-less workers and metrics endpoint.
+package credentials

@@ -1,0 +1,22 @@
+package credentials
+
+// Labels and annotations on the Secrets the loop writes.
+const (
+	// ManagedByLabel marks every Secret the loop writes.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ManagedByValue is ManagedByLabel's value.
+	ManagedByValue = "clusterbackup"
+	// ComponentLabel says which Secret it is (ComponentCredentials,
+	// ComponentRepoPassword).
+	ComponentLabel = "clusterbackup.io/component"
+	// ClusterIDLabel holds the cluster ID on the seed's password copy.
+	ClusterIDLabel = "clusterbackup.io/cluster-id"
+	// CBSLAnnotation names the CBSL the credentials came from.
+	CBSLAnnotation = "clusterbackup.io/cbsl"
+)
+
+// Values of ComponentLabel.
+const (
+	ComponentCredentials  = "credentials"
+	ComponentRepoPassword = "repository-password"
+)

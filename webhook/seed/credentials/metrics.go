@@ -1,0 +1,61 @@
+package credentials
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
+)
+
+// Metrics of the credentials loop. No label or value holds a secret.
+type Metrics struct {
+	// Current is 1 for a cluster whose user cluster holds the current
+	// credentials and the seed's repository password, 0 otherwise; a
+	// cluster without a backup location has no series.
+	Current *prometheus.GaugeVec
+	// Syncs counts reconciles by result (unchanged, updated, failed).
+	Syncs *prometheus.CounterVec
+}
+
+// NewMetrics creates the collectors and registers them with reg (nil: not
+// registered); collectors already registered under the same names are
+// reused.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Current: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "clusterbackup_cluster_credentials_current",
+			Help: "1 when the user cluster holds the current storage credentials and its repository password from the seed, 0 when not (reason: the Warning Events of the Cluster).",
+		}, []string{"cluster", "project"}),
+		Syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "clusterbackup_cluster_credentials_syncs_total",
+			Help: "Credentials loop reconciles by result (unchanged, updated, failed).",
+		}, []string{"result"}),
+	}
+	if reg != nil {
+		m.Current = metricsreg.Register(reg, m.Current)
+		m.Syncs = metricsreg.Register(reg, m.Syncs)
+	}
+	return m
+}
+
+func (m *Metrics) set(cluster, project string, current bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if current {
+		v = 1
+	}
+	m.Current.WithLabelValues(cluster, project).Set(v)
+}
+
+func (m *Metrics) drop(cluster string) {
+	if m != nil {
+		m.Current.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
+	}
+}
+
+func (m *Metrics) sync(result string) {
+	if m != nil {
+		m.Syncs.WithLabelValues(result).Inc()
+	}
+}

@@ -1,0 +1,284 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
+)
+
+// ControllerName names the credentials loop's controller.
+const ControllerName = "cluster-credentials"
+
+// Reasons of the Events recorded on Clusters. Notes name objects, never a
+// secret value.
+const (
+	// ReasonCredentialsUpdated: the credentials Secret was created or
+	// updated in the user cluster.
+	ReasonCredentialsUpdated = "BackupCredentialsUpdated"
+	// ReasonPasswordGenerated: a repository password was generated and
+	// stored on the seed.
+	ReasonPasswordGenerated = "RepositoryPasswordGenerated"
+	// ReasonPasswordAdopted: the seed held no password and took the user
+	// cluster's existing one, which may already encrypt repositories.
+	ReasonPasswordAdopted = "RepositoryPasswordAdopted"
+	// ReasonPasswordDelivered: the repository password Secret was created
+	// or replaced (Velero's unused start-up default) in the user cluster.
+	ReasonPasswordDelivered = "RepositoryPasswordDelivered"
+	// ReasonPasswordConflict: the user cluster's repository password differs
+	// from the seed's copy and was left alone.
+	ReasonPasswordConflict = "RepositoryPasswordConflict"
+	// ReasonFailed: the credentials could not be delivered.
+	ReasonFailed = "BackupCredentialsFailed"
+)
+
+// noKubeconfigRetry is how soon a cluster without an admin kubeconfig is
+// tried again (kubeconfig Secrets are read with get, not watched).
+const noKubeconfigRetry = 30 * time.Second
+
+// Reconciler delivers one Cluster's credentials and repository password
+// into its user cluster (package doc). Create it with New.
+type Reconciler struct {
+	// Client reads Clusters and CBSLs (cached) and CBSL Secrets (cached in
+	// the CBSL namespace).
+	Client client.Client
+	// Reader reads uncached: credential Secrets the cache has not seen yet.
+	Reader client.Reader
+	// Namespace is the CBSL namespace.
+	Namespace string
+	// Options are the completed options.
+	Options Options
+	// Users builds user-cluster clients.
+	Users *UserClients
+	// Passwords keeps the repository passwords on the seed.
+	Passwords *PasswordStore
+	// Recorder records Events on Clusters; optional.
+	Recorder events.EventRecorder
+	// Metrics are optional.
+	Metrics *Metrics
+
+	mu   sync.Mutex
+	last map[string]string // cluster -> last reported state, to record changes only
+}
+
+// New returns a Reconciler for the CBSL namespace ns, reading through c
+// (cached) and r (uncached). o must be completed (Options.Complete).
+func New(c client.Client, r client.Reader, ns string, o Options, rec events.EventRecorder, m *Metrics) *Reconciler {
+	return &Reconciler{
+		Client: c, Reader: r, Namespace: ns, Options: o, Recorder: rec, Metrics: m,
+		Users:     &UserClients{Reader: r, Secret: o.KubeconfigSecret, Key: o.KubeconfigKey, NamespacePrefix: o.ClusterNamespacePrefix, Timeout: o.Timeout},
+		Passwords: &PasswordStore{Client: c, Reader: r, Namespace: ns, Prefix: o.PasswordSecretPrefix},
+	}
+}
+
+// Reconcile delivers the credentials of one Cluster. A Cluster without a
+// backup location, being deleted or gone is left alone: nothing is removed
+// from its user cluster, and the seed's password copy stays.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var c kkpv1.Cluster
+	if err := r.Client.Get(ctx, req.NamespacedName, &c); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if c.DeletionTimestamp != nil || c.StorageLocationName() == "" {
+		r.forget(c.Name)
+		return ctrl.Result{}, nil
+	}
+	res, err := r.sync(ctx, &c)
+	if err != nil {
+		r.Metrics.sync("failed")
+		r.Metrics.set(c.Name, c.ProjectID(), false)
+		r.report(&c, "failed:"+err.Error(), corev1.EventTypeWarning, ReasonFailed, "%s", err.Error())
+		if errors.Is(err, ErrNoKubeconfig) || errors.Is(err, errConfig) {
+			logf.FromContext(ctx).Info("credentials not delivered", "reason", err.Error())
+			return ctrl.Result{RequeueAfter: min(noKubeconfigRetry, r.Options.ResyncPeriod)}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("deliver credentials of cluster %s: %w", c.Name, err)
+	}
+	r.Metrics.set(c.Name, c.ProjectID(), res.current())
+	r.Metrics.sync(res.summary())
+	logf.FromContext(ctx).V(1).Info("credentials reconciled", "credentials", res.credentials, "repositoryPassword", res.password, "seedPassword", res.seed)
+	r.events(&c, res)
+	return ctrl.Result{RequeueAfter: jitter(r.Options.ResyncPeriod)}, nil
+}
+
+// errConfig marks problems only a change on the seed fixes (missing or
+// invalid CBSL or credential Secret): retried on the period and on watch
+// events, without backoff noise.
+var errConfig = errors.New("configuration")
+
+// configError wraps a configuration problem.
+func configError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errConfig, fmt.Sprintf(format, args...))
+}
+
+// result is what one reconcile did.
+type result struct {
+	cbsl        string
+	credentials Outcome
+	password    Outcome
+	// seed is "" (the seed held the password), "generated" or "adopted".
+	seed string
+}
+
+func (r result) current() bool { return r.password != Kept }
+
+func (r result) summary() string {
+	if r.credentials == Unchanged && r.password == Unchanged && r.seed == "" {
+		return "unchanged"
+	}
+	return "updated"
+}
+
+// sync does the work of one reconcile.
+func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error) {
+	res := result{cbsl: r.Namespace + "/" + c.StorageLocationName()}
+	var cbsl kkpv1.ClusterBackupStorageLocation
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: c.StorageLocationName()}, &cbsl); err != nil {
+		if apierrors.IsNotFound(err) {
+			return res, configError("clusterbackupstoragelocation %s not found", res.cbsl)
+		}
+		return res, fmt.Errorf("read clusterbackupstoragelocation %s: %w", res.cbsl, err)
+	}
+	if _, err := storage.TargetFor(c, &cbsl); err != nil {
+		return res, configError("%v", err)
+	}
+	secret, err := r.credentialSecret(ctx, &cbsl)
+	if err != nil {
+		return res, err
+	}
+	st, errs := storage.Credentials(&cbsl, secret)
+	if len(errs) > 0 {
+		return res, configError("clusterbackupstoragelocation %s: %v", res.cbsl, errs.ToAggregate())
+	}
+	uc, err := r.Users.For(ctx, c.Name)
+	if err != nil {
+		return res, err
+	}
+	ns := r.Options.VeleroNamespace
+	if err := ensureNamespace(ctx, uc, ns); err != nil {
+		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
+	}
+	file := iniFor(st, cbsl.Spec.Config[storage.ConfigProfile])
+	if res.credentials, err = writeCredentials(ctx, uc, ns, r.Options.CredentialsSecret, r.Options.CredentialsKey, res.cbsl, file); err != nil {
+		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
+	}
+	repo, err := readRepo(ctx, uc, ns)
+	if err != nil {
+		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
+	}
+	pw, err := r.Passwords.Get(ctx, c.Name)
+	if err != nil {
+		return res, err
+	}
+	if pw == nil {
+		// Adopt what may already encrypt repositories; otherwise generate.
+		cand := repo.password
+		res.seed = "adopted"
+		if repo.replaceable() || len(cand) == 0 {
+			res.seed = "generated"
+			if cand, err = NewPassword(); err != nil {
+				return res, err
+			}
+		}
+		if pw, err = r.Passwords.Store(ctx, c, cand); err != nil {
+			return res, err
+		}
+	}
+	if res.password, err = writeRepoPassword(ctx, uc, ns, repo, pw); err != nil {
+		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
+	}
+	return res, nil
+}
+
+// credentialSecret reads the CBSL's credential Secret from the cache, then
+// from the API when the cache has not seen it yet. nil: it does not exist.
+func (r *Reconciler) credentialSecret(ctx context.Context, cbsl *kkpv1.ClusterBackupStorageLocation) (*corev1.Secret, error) {
+	if cbsl.Spec.Credential == nil || cbsl.Spec.Credential.Name == "" {
+		return nil, nil
+	}
+	key := client.ObjectKey{Namespace: cbsl.Namespace, Name: cbsl.Spec.Credential.Name}
+	for _, rd := range []client.Reader{r.Client, r.Reader} {
+		var s corev1.Secret
+		err := rd.Get(quiet(ctx), key, &s)
+		if err == nil {
+			return &s, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("read secret %s: %w", key, err)
+		}
+	}
+	return nil, nil
+}
+
+// events records what changed, and a state change once.
+func (r *Reconciler) events(c *kkpv1.Cluster, res result) {
+	ns, seedName := r.Options.VeleroNamespace, r.Namespace+"/"+r.Passwords.Name(c.Name)
+	switch res.seed {
+	case "generated":
+		r.event(c, corev1.EventTypeNormal, ReasonPasswordGenerated, "generated the repository password and stored it in seed secret %s", seedName)
+	case "adopted":
+		r.event(c, corev1.EventTypeWarning, ReasonPasswordAdopted, "the seed held no repository password; stored the one of secret %s/%s (it may already encrypt repositories) in seed secret %s", ns, RepoSecret, seedName)
+	}
+	if res.credentials != Unchanged {
+		r.event(c, corev1.EventTypeNormal, ReasonCredentialsUpdated, "%s secret %s/%s from clusterbackupstoragelocation %s", res.credentials, ns, r.Options.CredentialsSecret, res.cbsl)
+	}
+	if res.password == Created || res.password == Updated {
+		r.event(c, corev1.EventTypeNormal, ReasonPasswordDelivered, "%s secret %s/%s from seed secret %s", res.password, ns, RepoSecret, seedName)
+	}
+	if res.password == Kept {
+		r.report(c, "conflict", corev1.EventTypeWarning, ReasonPasswordConflict,
+			"secret %s/%s holds a different repository password than seed secret %s and may encrypt existing repositories; left unchanged (docs/credentials.md)", ns, RepoSecret, seedName)
+		return
+	}
+	r.report(c, "current", "", "", "")
+}
+
+// report records an Event when the cluster's state differs from the last
+// one reported (typ "" records nothing, it only remembers the state).
+func (r *Reconciler) report(c *kkpv1.Cluster, state, typ, reason, note string, args ...any) {
+	r.mu.Lock()
+	changed := r.last[c.Name] != state
+	if r.last == nil {
+		r.last = map[string]string{}
+	}
+	r.last[c.Name] = state
+	r.mu.Unlock()
+	if changed && typ != "" {
+		r.event(c, typ, reason, note, args...)
+	}
+}
+
+func (r *Reconciler) event(c *kkpv1.Cluster, typ, reason, note string, args ...any) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(c, nil, typ, reason, "DeliverCredentials", note, args...)
+	}
+}
+
+// forget drops what the loop remembers of a cluster and its metric series.
+func (r *Reconciler) forget(cluster string) {
+	r.mu.Lock()
+	delete(r.last, cluster)
+	r.mu.Unlock()
+	r.Metrics.drop(cluster)
+	r.Users.Forget(cluster)
+}
+
+// jitter spreads periodic reconciles over ±10% of the period.
+func jitter(d time.Duration) time.Duration {
+	return d - d/10 + rand.N(d/5+1)
+}

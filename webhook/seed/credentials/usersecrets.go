@@ -1,0 +1,166 @@
+package credentials
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Outcome says what writing one Secret did.
+type Outcome string
+
+// Outcomes of writing a Secret into a user cluster.
+const (
+	// Unchanged: the Secret already held the wanted data.
+	Unchanged Outcome = "unchanged"
+	// Created: the Secret did not exist.
+	Created Outcome = "created"
+	// Updated: the Secret's data was replaced (credentials only; for the
+	// repository password only Velero's start-up default is replaced).
+	Updated Outcome = "updated"
+	// Kept: the repository password differs and was left alone, because a
+	// repository may already be encrypted with it.
+	Kept Outcome = "kept"
+)
+
+// ensureNamespace creates the Velero namespace when it does not exist yet
+// (the loop may run before the release is applied). An existing namespace
+// is not touched.
+func ensureNamespace(ctx context.Context, c client.Client, ns string) error {
+	err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create namespace %s: %w", ns, err)
+	}
+	return nil
+}
+
+// writeCredentials makes Secret ns/name hold exactly key=file, replacing the
+// data of an existing Secret (the seed is the source of the credentials).
+func writeCredentials(ctx context.Context, c client.Client, ns, name, key, cbsl string, file []byte) (Outcome, error) {
+	var s corev1.Secret
+	err := c.Get(quiet(ctx), client.ObjectKey{Namespace: ns, Name: name}, &s)
+	switch {
+	case apierrors.IsNotFound(err):
+		s = corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: managedLabels(ComponentCredentials), Annotations: map[string]string{CBSLAnnotation: cbsl}},
+			Type:       corev1.SecretTypeOpaque,
+			Data:       map[string][]byte{key: file},
+		}
+		if err := c.Create(quiet(ctx), &s); err != nil {
+			return "", fmt.Errorf("create secret %s/%s: %w", ns, name, err)
+		}
+		return Created, nil
+	case err != nil:
+		return "", fmt.Errorf("read secret %s/%s: %w", ns, name, err)
+	}
+	if len(s.Data) == 1 && bytes.Equal(s.Data[key], file) && s.Labels[ManagedByLabel] == ManagedByValue && s.Annotations[CBSLAnnotation] == cbsl {
+		return Unchanged, nil
+	}
+	s.Data, s.StringData = map[string][]byte{key: file}, nil
+	setManaged(&s.ObjectMeta, ComponentCredentials)
+	if s.Annotations == nil {
+		s.Annotations = map[string]string{}
+	}
+	s.Annotations[CBSLAnnotation] = cbsl
+	if err := c.Update(quiet(ctx), &s); err != nil {
+		return "", fmt.Errorf("update secret %s/%s: %w", ns, name, err)
+	}
+	return Updated, nil
+}
+
+// repoState is what a user cluster holds as Velero's repository password.
+type repoState struct {
+	// exists: Secret velero-repo-credentials exists.
+	exists bool
+	// password is its repository-password.
+	password []byte
+	// managed: it carries our managed-by label.
+	managed bool
+	// repos: a BackupRepository exists, so a repository may already be
+	// encrypted with password.
+	repos  bool
+	secret corev1.Secret
+}
+
+// veleroDefault reports whether the state holds Velero's built-in default
+// password.
+func (r repoState) veleroDefault() bool { return bytes.Equal(r.password, []byte(veleroDefaultPw)) }
+
+// replaceable reports whether nothing can be encrypted with the current
+// password yet: it is missing, or Velero's start-up default while no
+// BackupRepository exists.
+func (r repoState) replaceable() bool { return !r.exists || (r.veleroDefault() && !r.repos) }
+
+// readRepo reads the repository password Secret and whether any
+// BackupRepository exists in ns (none when Velero's CRDs are missing).
+func readRepo(ctx context.Context, c client.Client, ns string) (repoState, error) {
+	var r repoState
+	err := c.Get(quiet(ctx), client.ObjectKey{Namespace: ns, Name: RepoSecret}, &r.secret)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return r, fmt.Errorf("read secret %s/%s: %w", ns, RepoSecret, err)
+	default:
+		r.exists, r.password, r.managed = true, r.secret.Data[RepoKey], r.secret.Labels[ManagedByLabel] == ManagedByValue
+	}
+	var repos velerov1.BackupRepositoryList
+	if err := c.List(ctx, &repos, client.InNamespace(ns), client.Limit(1)); err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
+		return r, fmt.Errorf("list backuprepositories in %s: %w", ns, err)
+	}
+	r.repos = len(repos.Items) > 0
+	return r, nil
+}
+
+// writeRepoPassword makes Velero's repository password Secret hold pw when
+// that is safe: it creates a missing Secret and replaces one only while it
+// is replaceable (Velero writes its built-in default at start-up when the
+// Secret is missing). Any other differing password is Kept: replacing it
+// would lock Velero out of its repositories.
+func writeRepoPassword(ctx context.Context, c client.Client, ns string, r repoState, pw []byte) (Outcome, error) {
+	if !r.exists {
+		s := corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: RepoSecret, Namespace: ns, Labels: managedLabels(ComponentRepoPassword)},
+			Type:       corev1.SecretTypeOpaque,
+			Data:       map[string][]byte{RepoKey: pw},
+		}
+		if err := c.Create(quiet(ctx), &s); err != nil {
+			return "", fmt.Errorf("create secret %s/%s: %w", ns, RepoSecret, err)
+		}
+		return Created, nil
+	}
+	s := r.secret
+	out := Unchanged
+	switch {
+	case bytes.Equal(r.password, pw):
+		if r.managed {
+			return Unchanged, nil
+		}
+	case r.replaceable():
+		s.Data, out = map[string][]byte{RepoKey: pw}, Updated
+	default:
+		return Kept, nil
+	}
+	setManaged(&s.ObjectMeta, ComponentRepoPassword)
+	if err := c.Update(quiet(ctx), &s); err != nil {
+		return "", fmt.Errorf("update secret %s/%s: %w", ns, RepoSecret, err)
+	}
+	return out, nil
+}
+
+func managedLabels(component string) map[string]string {
+	return map[string]string{ManagedByLabel: ManagedByValue, ComponentLabel: component}
+}
+
+func setManaged(m *metav1.ObjectMeta, component string) {
+	if m.Labels == nil {
+		m.Labels = map[string]string{}
+	}
+	m.Labels[ManagedByLabel], m.Labels[ComponentLabel] = ManagedByValue, component
+}
