@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"encoding/json"
+	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -53,8 +54,8 @@ func checkExpr(t *testing.T, where, expr string) {
 		t.Errorf("%s: %q uses no clusterbackup_fleet metric", where, expr)
 	}
 	for _, m := range used {
-		if !slices.Contains(fleet.MetricNames, m) {
-			t.Errorf("%s: %q uses %s, which the fleet collector does not export", where, expr, m)
+		if !slices.Contains(fleet.MetricNames, m) && !slices.Contains(credentials.MetricNames, m) {
+			t.Errorf("%s: %q uses %s, which neither the fleet collector nor the credentials loop exports", where, expr, m)
 		}
 	}
 	depth := map[rune]int{}
@@ -96,11 +97,12 @@ func TestPrometheusRule(t *testing.T) {
 	}
 	rules, _, _ := unstructured.NestedSlice(groups[0].(map[string]any), "rules")
 	want := map[string]string{
-		"ClusterBackupFailing":             string(fleet.Failing),
-		"ClusterBackupLate":                string(fleet.Late),
-		"ClusterBackupNeverBackedUp":       string(fleet.NeverBackedUp),
-		"ClusterBackupStorageUnreachable":  string(fleet.Unreachable),
-		"ClusterBackupFleetInventoryStale": "",
+		"ClusterBackupFailing":               string(fleet.Failing),
+		"ClusterBackupLate":                  string(fleet.Late),
+		"ClusterBackupNeverBackedUp":         string(fleet.NeverBackedUp),
+		"ClusterBackupStorageUnreachable":    string(fleet.Unreachable),
+		"ClusterBackupFleetInventoryStale":   "",
+		"ClusterBackupCredentialsNotCurrent": "",
 	}
 	for _, r := range rules {
 		r := r.(map[string]any)

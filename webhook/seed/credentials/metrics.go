@@ -16,17 +16,27 @@ type Metrics struct {
 	Syncs *prometheus.CounterVec
 }
 
+// Metric names the loop exports.
+const (
+	MetricCurrent = "clusterbackup_cluster_credentials_current"
+	MetricSyncs   = "clusterbackup_cluster_credentials_syncs_total"
+)
+
+// MetricNames lists every metric the loop exports (the seed monitoring
+// chart's alerts may use only these and the fleet's).
+var MetricNames = []string{MetricCurrent, MetricSyncs}
+
 // NewMetrics creates the collectors and registers them with reg (nil: not
 // registered); collectors already registered under the same names are
 // reused.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Current: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "clusterbackup_cluster_credentials_current",
+			Name: MetricCurrent,
 			Help: "1 when the user cluster holds the current storage credentials and its repository password from the seed, 0 when not (reason: the Warning Events of the Cluster).",
 		}, []string{"cluster", "project"}),
 		Syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "clusterbackup_cluster_credentials_syncs_total",
+			Name: MetricSyncs,
 			Help: "Credentials loop reconciles by result (unchanged, updated, failed).",
 		}, []string{"result"}),
 	}
