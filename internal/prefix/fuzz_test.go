@@ -46,3 +46,15 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// TestJoinTooLong: parts that each fit but together exceed MaxLength are
+// refused naming the CBSL prefix (found by FuzzJoin).
+func TestJoinTooLong(t *testing.T) {
+	_, errs := Join(strings.Repeat("a", MaxLength-4), "p1", "c1")
+	if len(errs) != 1 || errs[0].Field != "spec.objectStorage.prefix" || !strings.Contains(errs[0].Detail, "effective prefix <prefix>/p1/c1 would be 514 bytes, more than 512") {
+		t.Fatalf("errs = %v", errs)
+	}
+	if got, errs := Join(strings.Repeat("a", MaxLength-6), "p1", "c1"); errs != nil || len(got) != MaxLength {
+		t.Fatalf("a joined prefix of exactly MaxLength: %q, %v", got, errs)
+	}
+}

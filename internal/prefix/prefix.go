@@ -84,7 +84,14 @@ func Join(cbslPrefix, projectID, clusterID string) (string, field.ErrorList) {
 	if base := Normalize(cbslPrefix); base != "" {
 		parts = append([]string{base}, parts...)
 	}
-	return strings.Join(parts, "/"), nil
+	joined := strings.Join(parts, "/")
+	if len(joined) > MaxLength {
+		// Each part fits, the whole does not: the CBSL prefix leaves too
+		// little room for this project and cluster.
+		return "", field.ErrorList{field.Invalid(field.NewPath("spec", "objectStorage", "prefix"), strings.Map(visible, cbslPrefix),
+			fmt.Sprintf("the cluster's effective prefix <prefix>/%s/%s would be %d bytes, more than %d", projectID, clusterID, len(joined), MaxLength))}
+	}
+	return joined, nil
 }
 
 // Equal reports whether two prefixes name the same folder once normalized.

@@ -83,7 +83,11 @@ as internal/prefix.Join computes it. Rendering fails on any bad part.
 {{- if $base -}}
 {{- $parts = prepend $parts $base -}}
 {{- end -}}
-{{- join "/" $parts -}}
+{{- $joined := join "/" $parts -}}
+{{- if gt (len $joined) 512 -}}
+{{- fail (printf "storage.prefix: Invalid value: the cluster's effective prefix <prefix>/%s/%s would be %d bytes, more than 512" (toString $c.projectID) (toString $c.id) (len $joined)) -}}
+{{- end -}}
+{{- $joined -}}
 {{- end -}}
 
 {{/* velero-managed.labels: the labels every rendered object carries. */}}
