@@ -48,21 +48,13 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	if err := download.ValidateBackupName(*backup); err != nil {
 		return fmt.Errorf("%w: --backup: %v", errUsage, err)
 	}
-	c, err := loadCluster(*clusterFile)
-	if err != nil {
-		return err
-	}
-	loc, err := loadCBSL(*cbslFile)
+	loc, t, err := loadTarget(*clusterFile, *cbslFile)
 	if err != nil {
 		return err
 	}
 	secrets, err := loadSecrets(*secretFile)
 	if err != nil {
 		return err
-	}
-	t, err := storage.TargetFor(c, loc)
-	if err != nil {
-		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
 	}
 	given := firstSecret(secrets)
 	if ref := loc.Spec.Credential; ref == nil || ref.Name != given.Name {

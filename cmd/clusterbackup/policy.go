@@ -62,17 +62,9 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 	case *bucket != "":
 		return fmt.Errorf("%w: --bucket is for -f only", errUsage)
 	}
-	c, err := loadCluster(*clusterFile)
+	loc, t, err := loadTarget(*clusterFile, *cbslFile)
 	if err != nil {
 		return err
-	}
-	loc, err := loadCBSL(*cbslFile)
-	if err != nil {
-		return err
-	}
-	t, err := storage.TargetFor(c, loc)
-	if err != nil {
-		return fmt.Errorf("%s, %s: %w", *clusterFile, *cbslFile, err)
 	}
 	policyWarnRegion(s.Err, loc)
 	warnBucketLevelReads(s, opts, t.Bucket)

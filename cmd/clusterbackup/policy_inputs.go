@@ -12,7 +12,27 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/input"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
+
+// loadTarget reads the --cluster and --cbsl files (exactly one object each)
+// and resolves the cluster's storage target from them; it returns the CBSL
+// and the target.
+func loadTarget(clusterFile, cbslFile string) (*kkpv1.ClusterBackupStorageLocation, storage.Target, error) {
+	c, err := loadCluster(clusterFile)
+	if err != nil {
+		return nil, storage.Target{}, err
+	}
+	loc, err := loadCBSL(cbslFile)
+	if err != nil {
+		return nil, storage.Target{}, err
+	}
+	t, err := storage.TargetFor(c, loc)
+	if err != nil {
+		return nil, storage.Target{}, fmt.Errorf("%s, %s: %w", clusterFile, cbslFile, err)
+	}
+	return loc, t, nil
+}
 
 // onlyKind checks that a file held exactly one object of kind want and
 // none of another kind.
