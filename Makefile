@@ -125,6 +125,10 @@ lint: ## gofmt, go vet and staticcheck (built into the tool cache).
 clean: ## Remove build output (not the tool cache).
 	rm -rf bin
 
+.PHONY: cold-test
+cold-test: ## Time `make test` as on a fresh machine: clone HEAD into COLD_DIR (new) with every cache empty (hack/cold-test.sh).
+	hack/cold-test.sh $(or $(COLD_DIR),$(error set COLD_DIR to a new directory))
+
 .PHONY: bench-vs-helm
 bench-vs-helm: ## Renderer: library vs one `helm template` process per cluster, in one run; prints the ratio (target >= 40x).
 	$(TOOLS) install helm
