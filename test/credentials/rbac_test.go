@@ -11,6 +11,7 @@ import (
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,13 +32,16 @@ import (
 var rbacKinds = map[string]bool{"ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true, "Role": true, "RoleBinding": true}
 
 // TestSeedProcessWithRenderedRBAC runs the seed process (webhooks, status
-// loop, credentials loop) as the chart's service account with exactly the
-// RBAC objects `render --seed` produces: a CBSL is admitted after its S3
-// check, its status becomes Available, a Cluster's user cluster gets both
-// Secrets, Events are written, and no request of the process is refused.
+// loop, credentials loop, leader election as the chart turns it on) as the
+// chart's service account with exactly the RBAC objects `render --seed`
+// produces: it acquires its Lease and records the LeaderElection Event, a
+// CBSL is admitted after its S3 check, its status becomes Available, a
+// Cluster's user cluster gets both Secrets, Events are written, and no
+// request of the process is refused.
 // Reads beyond the grant are refused: a Secret in another namespace, a
 // Secret other than admin-kubeconfig in a cluster namespace, listing
-// Secrets there, and changing a stored repository password.
+// Secrets there, changing a stored repository password, and Leases other
+// than its own.
 func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	ctx := context.Background()
 	mwc, vwc := seed.Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "x", Namespace: "x"}})
@@ -64,8 +68,8 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 			granted++
 		}
 	}
-	if granted != 7 {
-		t.Fatalf("the seed render holds %d RBAC objects, want 7 (ServiceAccount, ClusterRole+Binding, Role+Binding in %s and in default)", granted, cbslNS)
+	if granted != 9 {
+		t.Fatalf("the seed render holds %d RBAC objects, want 9 (ServiceAccount, ClusterRole+Binding, Role+Binding in %s, in default and for leader election in %s)", granted, cbslNS, releaseNS)
 	}
 	user := "system:serviceaccount:" + releaseNS + ":" + sa
 	u, err := k.Env.AddUser(envtest.User{Name: user, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + releaseNS, "system:authenticated"}}, nil)
@@ -79,6 +83,7 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	mgr, err := server.New(runCtx, u.Config(), server.Options{
 		Mode: server.ModeSeed, Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
 		HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: metav1.Duration{Duration: time.Second},
+		LeaderElection: true, LeaderElectionNamespace: releaseNS,
 		Seed: seed.Options{
 			CachedSecrets: true, StatusLoop: true, StatusPeriod: time.Minute,
 			Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
@@ -102,6 +107,26 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 			return false, nil
 		}
 		return true, c.Close()
+	})
+
+	// It leads: the Lease is its own, and leader election's Event is written.
+	select {
+	case <-mgr.Elected():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the process did not acquire its Lease under the rendered RBAC")
+	}
+	leaseHeld(t, k.Client, releaseNS)
+	testenv.Eventually(t, 20*time.Second, "the LeaderElection Event on the Lease", func() (bool, error) {
+		var evs corev1.EventList
+		if err := k.Client.List(ctx, &evs, client.InNamespace(releaseNS)); err != nil {
+			return false, err
+		}
+		for _, e := range evs.Items {
+			if e.Reason == "LeaderElection" && e.InvolvedObject.Kind == "Lease" && e.InvolvedObject.Name == server.DefaultLeaderElectionID {
+				return true, nil
+			}
+		}
+		return false, nil
 	})
 
 	// It works: admission with the S3 check, status, delivery, Events.
@@ -151,6 +176,10 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	stored.Data[credentials.RepoKey] = []byte("replaced")
 	refused["change a stored repository password"] = asSA.Update(ctx, &stored)
 	refused["delete a stored repository password"] = asSA.Delete(ctx, &stored)
+	other := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "another-controller", Namespace: releaseNS}}
+	must(t, k.Client.Create(ctx, other))
+	refused["take over another Lease of the release namespace"] = asSA.Update(ctx, other)
+	refused["read a Lease in another namespace"] = asSA.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: server.DefaultLeaderElectionID}, &coordinationv1.Lease{})
 	for what, err := range refused {
 		if !apierrors.IsForbidden(err) {
 			t.Errorf("%s as the seed's service account: err = %v, want Forbidden", what, err)

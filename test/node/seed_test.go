@@ -9,6 +9,7 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -117,6 +118,24 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 		return len(repo.Data["repository-password"]) >= 32 && string(repo.Data["repository-password"]) == string(kept.Data["repository-password"]), nil
 	})
 	figure(t, "Cluster created to credentials delivered by the pods", time.Since(t0))
+
+	// Leader election as the chart sets it up: one of the two pods holds
+	// the Lease in the release namespace (the rendered Role grants it).
+	var lease coordinationv1.Lease
+	must(t, c.Get(ctx, keyOf(seedReleaseNS, "clusterbackup-seed"), &lease))
+	var pods corev1.PodList
+	must(t, c.List(ctx, &pods, client.InNamespace(seedReleaseNS), client.MatchingLabels(seedPodLabels)))
+	holder := ""
+	if lease.Spec.HolderIdentity != nil {
+		holder = *lease.Spec.HolderIdentity
+	}
+	var heldByPod bool
+	for _, p := range pods.Items {
+		heldByPod = heldByPod || strings.HasPrefix(holder, p.Name+"_")
+	}
+	if !heldByPod {
+		t.Fatalf("Lease %s/clusterbackup-seed held by %q, want one of the seed pods", seedReleaseNS, holder)
+	}
 }
 
 // createRetryingWebhookStart creates obj, retrying while the webhook's

@@ -22,5 +22,8 @@
 //
 // It runs in the seed-mode webhook process next to the CBSL status loop
 // (seed.Options.Credentials, flag --credentials-loop): the same manager,
-// cache, leader-less workers and metrics endpoint.
+// cache and metrics endpoint. Like the status loop it is a controller, so
+// with leader election on (server.Options.LeaderElection, flag
+// --leader-elect, on in the seed chart) only the replica holding the Lease
+// runs it; without it every replica does.
 package credentials
