@@ -48,7 +48,7 @@ func (b *Browser) run(args ...string) []byte {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Env = append(os.Environ(), "HOME="+b.t.TempDir())
 	if err := cmd.Run(); err != nil {
-		b.t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, tailLines(errb.String(), 30))
+		b.t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, Tail(errb.String(), 30))
 	}
 	return out.Bytes()
 }
@@ -93,12 +93,4 @@ func ArtifactsDir(t interface {
 		t.Fatal(err)
 	}
 	return d
-}
-
-func tailLines(s string, n int) string {
-	l := strings.Split(strings.TrimSpace(s), "\n")
-	if len(l) > n {
-		l = l[len(l)-n:]
-	}
-	return strings.Join(l, "\n")
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -40,35 +39,18 @@ func startProc(dir, name, bin string, args []string, env []string) (*proc, error
 }
 
 // exited reports whether the process has stopped.
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
+func (p *proc) exited() bool { return isClosed(p.done) }
 
 // stop sends SIGTERM and waits up to grace, then kills the process by its id.
 func (p *proc) stop(grace time.Duration) {
-	if p == nil || p.exited() {
+	if p == nil {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(grace):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
+	stopProcess(p.cmd, p.done, grace)
 }
 
 // logTail returns the last n lines of the process's log.
 func (p *proc) logTail(n int) string {
 	b, _ := os.ReadFile(p.logPath)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return Tail(string(b), n)
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -115,18 +114,7 @@ func NewS3On(dir, host string) (*S3, error) {
 }
 
 // Stop terminates the server and waits for it.
-func (s *S3) Stop() {
-	if s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *S3) Stop() { stopProcess(s.cmd, s.done, 10*time.Second) }
 
 // admin runs a versitygw admin command as root.
 func (s *S3) admin(args ...string) error {
@@ -145,6 +133,28 @@ func (s *S3) CreateUser(accessKey, secretKey string) error {
 func (s *S3) CreateBucket(ctx context.Context, bucket string) error {
 	_, err := s.Client(s.RootAccessKey, s.RootSecretKey).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
 	return err
+}
+
+// Keys lists, as root, every object key in bucket under prefix ("" for the
+// whole bucket), page by page, in the server's order.
+func (s *S3) Keys(t TB, bucket, prefix string) []string {
+	t.Helper()
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}
+	if prefix != "" {
+		in.Prefix = aws.String(prefix)
+	}
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(s.Client(s.RootAccessKey, s.RootSecretKey), in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("testenv: list s3://%s/%s: %v", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
 }
 
 // Client returns an S3 client with static credentials, path-style addressing,

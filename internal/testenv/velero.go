@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -110,28 +109,10 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 }
 
 // Stop terminates the server and waits for it; calling it again is a no-op.
-func (v *Velero) Stop() {
-	if v.Exited() {
-		return
-	}
-	_ = v.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-v.done:
-	case <-time.After(15 * time.Second):
-		_ = v.cmd.Process.Kill()
-		<-v.done
-	}
-}
+func (v *Velero) Stop() { stopProcess(v.cmd, v.done, 15*time.Second) }
 
 // Exited reports whether the server process has stopped.
-func (v *Velero) Exited() bool {
-	select {
-	case <-v.done:
-		return true
-	default:
-		return false
-	}
-}
+func (v *Velero) Exited() bool { return isClosed(v.done) }
 
 // Log returns the server's log so far.
 func (v *Velero) Log() string {

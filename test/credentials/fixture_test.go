@@ -151,11 +151,3 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}

@@ -3,7 +3,6 @@ package credentials
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -62,48 +61,20 @@ func startVelero(t *testing.T, uc *usercluster.Cluster, objs []*unstructured.Uns
 	must(t, err)
 	kc, err := u.KubeConfig()
 	must(t, err)
-	v := testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: serverArgs(t, objs)})
+	v := testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)})
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("velero log (tail):\n%s", tail(v.Log(), 60))
+			t.Logf("velero log (tail):\n%s", testenv.Tail(v.Log(), 60))
 		}
 	})
 	return v
-}
-
-// serverArgs returns the rendered velero container's flags, minus those
-// testenv.StartVelero sets for a process outside a cluster.
-func serverArgs(t *testing.T, objs []*unstructured.Unstructured) []string {
-	t.Helper()
-	for _, o := range objs {
-		if o.GetKind() != "Deployment" || o.GetName() != "velero" {
-			continue
-		}
-		containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
-		for _, c := range containers {
-			c := c.(map[string]any)
-			if c["name"] != "velero" {
-				continue
-			}
-			var out []string
-			args, _, _ := unstructured.NestedStringSlice(c, "args")
-			for _, a := range args {
-				if a != "server" && !strings.HasPrefix(a, "--uploader-type") && !strings.HasPrefix(a, "--features") && !strings.HasPrefix(a, "--metrics-address") {
-					out = append(out, a)
-				}
-			}
-			return out
-		}
-	}
-	t.Fatal("the render holds no velero Deployment")
-	return nil
 }
 
 func waitBSLAvailable(t *testing.T, uc *usercluster.Cluster, v *testenv.Velero) {
 	t.Helper()
 	testenv.Eventually(t, 90*time.Second, "BSL default Available", func() (bool, error) {
 		if v.Exited() {
-			t.Fatalf("velero server exited:\n%s", tail(v.Log(), 40))
+			t.Fatalf("velero server exited:\n%s", testenv.Tail(v.Log(), 40))
 		}
 		var bsl velerov1.BackupStorageLocation
 		if err := uc.User.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "default"}, &bsl); err != nil {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -94,24 +92,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{s3: s3, dir: t.TempDir()}
-	f.cbsl = &kkpv1.ClusterBackupStorageLocation{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "kubermatic.k8c.io/v1", Kind: "ClusterBackupStorageLocation"},
-		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
-		Spec: velerov1.BackupStorageLocationSpec{
-			Provider:    "aws",
-			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: cbslPre}},
-			Config:      map[string]string{"region": testenv.S3Region, "s3Url": s3.Endpoint, "s3ForcePathStyle": "true"},
-			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "backups-eu-credentials"}},
-		},
-	}
-	f.secret = &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
-		Data: map[string][]byte{
-			kkpv1.CredentialAccessKeyID:     []byte(s3.RootAccessKey),
-			kkpv1.CredentialSecretAccessKey: []byte(s3.RootSecretKey),
-		},
-	}
+	f.cbsl, f.secret = testenv.Location(s3, "backups-eu", bucket, cbslPre, projectID)
 	f.write(t, "cbsl.yaml", f.cbsl)
 	f.write(t, "secret.yaml", f.secret)
 	return f
@@ -182,10 +163,10 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 	must(t, err)
 	kc, err := u.KubeConfig()
 	must(t, err)
-	uc.velero = testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: serverArgs(t, objs)})
+	uc.velero = testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)})
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("velero log of %s (tail):\n%s", id, tail(uc.velero.Log(), 60))
+			t.Logf("velero log of %s (tail):\n%s", id, testenv.Tail(uc.velero.Log(), 60))
 		}
 	})
 	return uc
@@ -201,41 +182,6 @@ func (uc *userCluster) apply(t *testing.T, objs []*unstructured.Unstructured) {
 			t.Fatalf("apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 		}
 	}
-}
-
-// serverArgs returns the rendered Velero container's server flags, except
-// those testenv.StartVelero sets for a process outside a cluster (uploader,
-// features, metrics address), so the real server runs with the flags we
-// ship and would refuse one it does not know.
-func serverArgs(t *testing.T, objs []*unstructured.Unstructured) []string {
-	t.Helper()
-	for _, o := range objs {
-		if o.GetKind() != "Deployment" || o.GetName() != "velero" {
-			continue
-		}
-		containers, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
-		for _, c := range containers {
-			c := c.(map[string]any)
-			if c["name"] != "velero" {
-				continue
-			}
-			var out []string
-			args, _, _ := unstructured.NestedStringSlice(c, "args")
-			for _, a := range args {
-				switch {
-				case a == "server", strings.HasPrefix(a, "--uploader-type"), strings.HasPrefix(a, "--features"), strings.HasPrefix(a, "--metrics-address"):
-				default:
-					out = append(out, a)
-				}
-			}
-			if len(out) == 0 {
-				t.Fatal("the rendered velero container has no server flags to pass on")
-			}
-			return out
-		}
-	}
-	t.Fatal("the render holds no velero Deployment")
-	return nil
 }
 
 func secretData(t *testing.T, o *unstructured.Unstructured, key string) []byte {
@@ -255,14 +201,6 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // isForbidden reports whether err is an admission denial.

@@ -33,7 +33,7 @@ func TestKKPMigration(t *testing.T) {
 	waitBSLAvailable(t, a)
 	must(t, a.User.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "kkp-era", Namespace: veleroNS}}))
 	waitBackupPhase(t, a, "kkp-era", velerov1.BackupPhaseCompleted)
-	if keys := listAll(t, f); !contains(keys, a.prefix+"/backups/kkp-era/kkp-era.tar.gz") {
+	if keys := f.s3.Keys(t, bucket, ""); !contains(keys, a.prefix+"/backups/kkp-era/kkp-era.tar.gz") {
 		t.Fatalf("KKP-era backup not under %s/: %v", a.prefix, keys)
 	}
 
@@ -70,7 +70,7 @@ func TestKKPMigration(t *testing.T) {
 	must(t, a.User.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "after-migration", Namespace: veleroNS}}))
 	waitBackupPhase(t, a, "after-migration", velerov1.BackupPhaseCompleted)
 	var writtenNew bool
-	for _, k := range listAll(t, f) {
+	for _, k := range f.s3.Keys(t, bucket, "") {
 		writtenNew = writtenNew || strings.HasPrefix(k, newPrefix+"/backups/after-migration/")
 		if strings.Contains(k, "after-migration") && !strings.HasPrefix(k, newPrefix+"/") {
 			t.Fatalf("new backup written outside %s/: %s", newPrefix, k)

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -62,7 +60,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 
 	// The backup's files live under the cluster's prefix, and nothing was
 	// written outside it.
-	keys := listAll(t, f)
+	keys := f.s3.Keys(t, bucket, "")
 	want := a.prefix + "/backups/shop-1/shop-1.tar.gz"
 	if !contains(keys, want) {
 		t.Fatalf("%s missing from the bucket; keys: %v", want, keys)
@@ -162,7 +160,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 		t.Fatalf("cluster %s sees %d backups of another cluster: %s", b2.id, len(seen.Items), seen.Items[0].Name)
 	}
 	// Sanity: the bucket does hold cluster A's backups B could have seen.
-	if n := len(listAll(t, f)); n < 2 {
+	if n := len(f.s3.Keys(t, bucket, "")); n < 2 {
 		t.Fatalf("bucket holds %d objects, want cluster %s's backups", n, a.id)
 	}
 }
@@ -171,7 +169,7 @@ func waitBSLAvailable(t *testing.T, uc *userCluster) {
 	t.Helper()
 	testenv.Eventually(t, 60*time.Second, "BSL default of "+uc.id+" Available", func() (bool, error) {
 		if uc.velero.Exited() {
-			t.Fatalf("velero server exited:\n%s", tail(uc.velero.Log(), 40))
+			t.Fatalf("velero server exited:\n%s", testenv.Tail(uc.velero.Log(), 40))
 		}
 		var bsl velerov1.BackupStorageLocation
 		if err := uc.User.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "default"}, &bsl); err != nil {
@@ -214,21 +212,6 @@ func deleteNamespace(t *testing.T, uc *userCluster, name string) {
 		err := uc.User.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
 		return apierrors.IsNotFound(err), err
 	})
-}
-
-func listAll(t *testing.T, f *fixture) []string {
-	t.Helper()
-	c := f.s3.Client(f.s3.RootAccessKey, f.s3.RootSecretKey)
-	var keys []string
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		must(t, err)
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
-	return keys
 }
 
 func tarEntries(t *testing.T, file string) []string {

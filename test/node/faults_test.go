@@ -79,7 +79,7 @@ func TestFaults(t *testing.T) {
 	figure(t, "node-agent restart (delete to new pod Ready)", time.Since(restarted))
 	restoreAndVerify(t, n, "after-kill", sums)
 
-	for _, k := range r.listKeys(t) {
+	for _, k := range r.s3.Keys(t, bucket, "") {
 		if !strings.HasPrefix(k, r.prefix+"/") {
 			t.Fatalf("object %q lies outside the cluster prefix %s/", k, r.prefix)
 		}

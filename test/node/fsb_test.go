@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -61,7 +59,7 @@ func runFSB(t *testing.T, ro renderer.Options) {
 	if len(pvbs) != 1 || pvbs[0].Status.Phase != velerov1.PodVolumeBackupPhaseCompleted || pvbs[0].Spec.Volume != "data" {
 		t.Fatalf("want one Completed PodVolumeBackup of volume data, got %s", describePVBs(pvbs))
 	}
-	keys := r.listKeys(t)
+	keys := r.s3.Keys(t, bucket, "")
 	var kopia int
 	for _, k := range keys {
 		if !strings.HasPrefix(k, r.prefix+"/") {
@@ -185,22 +183,6 @@ func deleteNamespace(t *testing.T, c client.Client, name string) {
 		err := c.Get(context.Background(), client.ObjectKey{Name: name}, &corev1.Namespace{})
 		return apierrors.IsNotFound(err), err
 	})
-}
-
-// listKeys lists every object key in the bucket.
-func (r *release) listKeys(t *testing.T) []string {
-	t.Helper()
-	cl := r.s3.Client(r.s3.RootAccessKey, r.s3.RootSecretKey)
-	var keys []string
-	p := s3.NewListObjectsV2Paginator(cl, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		must(t, err)
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
-	return keys
 }
 
 // figure logs a measured duration in a form docs/benchmarks.md quotes.

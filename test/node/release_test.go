@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -66,24 +65,7 @@ func deployRelease(t *testing.T, n *testenv.Node, o releaseOptions) *release {
 	s3 := testenv.StartS3On(t, testenv.NodeIP)
 	must(t, s3.CreateBucket(ctx, bucket))
 	r := &release{node: n, s3: s3, id: o.ClusterID}
-	r.cbsl = &kkpv1.ClusterBackupStorageLocation{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "kubermatic.k8c.io/v1", Kind: "ClusterBackupStorageLocation"},
-		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
-		Spec: velerov1.BackupStorageLocationSpec{
-			Provider:    "aws",
-			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: cbslPre}},
-			Config:      map[string]string{"region": testenv.S3Region, "s3Url": s3.Endpoint, "s3ForcePathStyle": "true"},
-			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "backups-eu-credentials"}},
-		},
-	}
-	r.secret = &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
-		Data: map[string][]byte{
-			kkpv1.CredentialAccessKeyID:     []byte(s3.RootAccessKey),
-			kkpv1.CredentialSecretAccessKey: []byte(s3.RootSecretKey),
-		},
-	}
+	r.cbsl, r.secret = testenv.Location(s3, "backups-eu", bucket, cbslPre, projectID)
 	cluster := &kkpv1.Cluster{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "kubermatic.k8c.io/v1", Kind: "Cluster"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.ClusterID, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
