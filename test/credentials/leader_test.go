@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -52,14 +50,7 @@ type replica struct {
 // within maxHandover, and its loop then delivers a new Cluster's Secrets.
 func TestLeaderElectionHandover(t *testing.T) {
 	ctx := context.Background()
-	mwc, vwc := seed.Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "x", Namespace: "x"}})
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
-		MutatingWebhooks: []*admissionregv1.MutatingWebhookConfiguration{mwc}, ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
-	}})
-	s3 := testenv.StartS3(t)
-	must(t, s3.CreateBucket(ctx, bucket))
-	k1 := newKey(t, s3, "leader-key")
-	allowOnly(t, s3, k1)
+	k, s3, k1 := startSeedAPI(t, "leader-key")
 	for _, ns := range []string{leaseNS, cbslNS} {
 		must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -44,14 +43,7 @@ var rbacKinds = map[string]bool{"ServiceAccount": true, "ClusterRole": true, "Cl
 // than its own.
 func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	ctx := context.Background()
-	mwc, vwc := seed.Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "x", Namespace: "x"}})
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
-		MutatingWebhooks: []*admissionregv1.MutatingWebhookConfiguration{mwc}, ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
-	}})
-	s3 := testenv.StartS3(t)
-	must(t, s3.CreateBucket(ctx, bucket))
-	k1 := newKey(t, s3, "rbac-key")
-	allowOnly(t, s3, k1)
+	k, s3, k1 := startSeedAPI(t, "rbac-key")
 
 	res, err := renderer.RenderSeed(renderer.SeedOptions{})
 	must(t, err)
