@@ -1,10 +1,8 @@
 package testenv_test
 
 import (
-	"crypto/tls"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -58,16 +56,8 @@ func discoveryClient(k *testenv.Kube) (*discovery.DiscoveryClient, error) {
 }
 
 // waitTLS waits until the webhook server accepts TLS connections.
-func waitTLS(t interface{ Fatal(...any) }, srv webhook.Server) {
+func waitTLS(t testenv.TB, srv webhook.Server) {
+	t.Helper()
 	opts := srv.(*webhook.DefaultServer).Options
-	addr := net.JoinHostPort(opts.Host, fmt.Sprint(opts.Port))
-	for i := 0; i < 200; i++ {
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
-		if err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatal("webhook server did not start on " + addr)
+	testenv.WaitTLS(t, net.JoinHostPort(opts.Host, fmt.Sprint(opts.Port)))
 }

@@ -6,18 +6,14 @@ package seedcluster
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -34,23 +30,12 @@ type Seed struct {
 	// Client is an admin client that records admission warnings.
 	Client client.Client
 
-	mu       sync.Mutex
-	warnings []string
+	warnings *testenv.Warnings
 }
 
-// HandleWarningHeader records a warning (rest.WarningHandler).
-func (s *Seed) HandleWarningHeader(_ int, _ string, text string) {
-	s.mu.Lock()
-	s.warnings = append(s.warnings, text)
-	s.mu.Unlock()
-}
-
-// Warnings returns every admission warning so far, one per line.
-func (s *Seed) Warnings() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Join(s.warnings, "\n")
-}
+// Warnings returns every admission warning Client received so far, one per
+// line.
+func (s *Seed) Warnings() string { return s.warnings.String() }
 
 // Start starts the control plane, versitygw and our server in seed mode
 // with o (the check may dial 127.0.0.1, where versitygw listens), and
@@ -81,19 +66,8 @@ func Start(t testing.TB, o seed.Options) *Seed {
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		t.Fatal("seed webhook cache did not sync")
 	}
-	addr := net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort))
-	testenv.Eventually(t, 10*time.Second, "seed webhook serving on "+addr, func() (bool, error) {
-		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
-		if err != nil {
-			return false, nil
-		}
-		return true, c.Close()
-	})
-	cfg := rest.CopyConfig(k.Config)
-	cfg.WarningHandler = s
-	if s.Client, err = client.New(cfg, client.Options{Scheme: testenv.Scheme()}); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WaitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
+	s.Client, s.warnings = testenv.WarningClient(t, k.Config)
 	if err := s.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seed.DefaultCBSLNamespace}}); err != nil {
 		t.Fatal(err)
 	}

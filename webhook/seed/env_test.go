@@ -2,21 +2,16 @@ package seed
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/go-logr/logr/funcr"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -48,25 +43,8 @@ type seedEnv struct {
 	k        *testenv.Kube
 	s3       *testenv.S3
 	c        client.Client // a client that records admission warnings
-	warnings *warningLog
+	warnings *testenv.Warnings
 	ns       string
-}
-
-type warningLog struct {
-	mu   sync.Mutex
-	text []string
-}
-
-func (w *warningLog) HandleWarningHeader(_ int, _ string, text string) {
-	w.mu.Lock()
-	w.text = append(w.text, text)
-	w.mu.Unlock()
-}
-
-func (w *warningLog) all() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return strings.Join(w.text, "\n")
 }
 
 // webhookConfigs are the seed's webhook registrations (Configurations)
@@ -102,15 +80,8 @@ func startSeed(t *testing.T, o Options) *seedEnv {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = mgr.Start(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	waitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
-
-	w := &warningLog{}
-	cfg := rest.CopyConfig(k.Config)
-	cfg.WarningHandler = w
-	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testenv.WaitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
+	c, w := testenv.WarningClient(t, k.Config)
 	e := &seedEnv{k: k, s3: s, c: c, warnings: w, ns: DefaultCBSLNamespace}
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: e.ns}}); err != nil {
 		t.Fatal(err)
@@ -119,19 +90,6 @@ func startSeed(t *testing.T, o Options) *seedEnv {
 		t.Fatal(err)
 	}
 	return e
-}
-
-func waitTLS(t *testing.T, addr string) {
-	t.Helper()
-	for i := 0; i < 400; i++ {
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
-		if err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatal("webhook server did not start on " + addr)
 }
 
 // secret creates a credential Secret in KKP's layout.

@@ -73,7 +73,7 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 		if err := create(c); err != nil {
 			t.Fatalf("create before its Secret: %v", err)
 		}
-		if w := e.warnings.all(); !strings.Contains(w, "secret kubermatic/absent not found yet: admitted unchecked") {
+		if w := e.warnings.String(); !strings.Contains(w, "secret kubermatic/absent not found yet: admitted unchecked") {
 			t.Fatalf("warnings = %q", w)
 		}
 		c.Spec.ObjectStorage.Prefix = "seed-eu-2"
@@ -93,14 +93,13 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 		if err := e.c.Create(ctx, foreign); err != nil {
 			t.Fatal(err)
 		}
-		e.warnings.all()
 		steal := e.cbsl("steal", s.Endpoint, "backups", "p2-keys")
 		if err := create(steal); err != nil {
 			t.Fatalf("create: %v", err)
 		}
 		// The same answer as for a name that does not exist: nothing tells
 		// p1 that p2's Secret is there, and no S3 request is signed with it.
-		if w := e.warnings.all(); !strings.Contains(w, "secret kubermatic/p2-keys not found yet: admitted unchecked") {
+		if w := e.warnings.String(); !strings.Contains(w, "secret kubermatic/p2-keys not found yet: admitted unchecked") {
 			t.Fatalf("warnings = %q, want the missing-Secret warning", w)
 		}
 		steal.Spec.ObjectStorage.Prefix = "seed-eu-2"
@@ -352,7 +351,7 @@ func TestSeedWarnModeAndStatusLoop(t *testing.T) {
 		if err := e.c.Create(ctx, e.cbsl("warned", s.Endpoint, "no-such-bucket", "good")); err != nil {
 			t.Fatalf("warn mode denied: %v", err)
 		}
-		if w := e.warnings.all(); !strings.Contains(w, `clusterbackupstoragelocation "warned": S3 check failed (NoSuchBucket)`) {
+		if w := e.warnings.String(); !strings.Contains(w, `clusterbackupstoragelocation "warned": S3 check failed (NoSuchBucket)`) {
 			t.Fatalf("warnings = %q", w)
 		}
 		// Validation errors still deny in warn mode.
@@ -417,7 +416,7 @@ func TestSeedWarnModeAndStatusLoop(t *testing.T) {
 		for _, c := range list.Items {
 			fmt.Fprintln(&text, c.Status.Message)
 		}
-		assertNoSecret(t, logs.String()+e.warnings.all()+text.String(), s.RootSecretKey, wrongSecret)
+		assertNoSecret(t, logs.String()+e.warnings.String()+text.String(), s.RootSecretKey, wrongSecret)
 		if !strings.Contains(text.String(), "SignatureDoesNotMatch") {
 			t.Fatalf("events and status lack the wrong-secret failure:\n%s", text.String())
 		}
