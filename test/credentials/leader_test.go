@@ -45,8 +45,8 @@ type replica struct {
 // TestLeaderElectionHandover runs two seed processes (webhooks and the
 // credentials loop, leader election on as in the chart) against one
 // kube-apiserver: both admit CBSL creates sent through the API server and
-// are ready while only one leads; only the leader's credentials loop
-// reconciles; stopping the leader hands the Lease to the other replica
+// are ready while only one leads; only the leader's credentials and status
+// loops reconcile; stopping the leader hands the Lease to the other replica
 // within maxHandover, and its loop then delivers a new Cluster's Secrets.
 func TestLeaderElectionHandover(t *testing.T) {
 	ctx := context.Background()
@@ -91,11 +91,16 @@ func TestLeaderElectionHandover(t *testing.T) {
 	registerUserCluster(t, k.Client, id1, user1)
 	must(t, k.Client.Create(ctx, cluster(id1)))
 	delivered(t, user1.Client, "credentials delivered by the leader", nil)
-	if n := reconciles(t, a); n == 0 {
+	if n := reconciles(t, a, credentialsLoop); n == 0 {
 		t.Fatal("the leader's credentials loop did not reconcile")
 	}
-	if n := reconciles(t, b); n != 0 {
-		t.Fatalf("the follower's credentials loop reconciled %v times, want 0", n)
+	testenv.Eventually(t, 20*time.Second, "the leader's status loop marks the CBSLs", func() (bool, error) {
+		return reconciles(t, a, statusLoop) >= 3, nil
+	})
+	for _, loop := range []string{credentialsLoop, statusLoop} {
+		if n := reconciles(t, b, loop); n != 0 {
+			t.Fatalf("the follower's %s loop reconciled %v times, want 0", loop, n)
+		}
 	}
 	select {
 	case <-b.mgr.Elected():
@@ -131,9 +136,12 @@ func TestLeaderElectionHandover(t *testing.T) {
 	registerUserCluster(t, k.Client, id2, user2)
 	must(t, k.Client.Create(ctx, cluster(id2)))
 	delivered(t, user2.Client, "credentials delivered by the new leader", nil)
-	if n := reconciles(t, b); n == 0 {
+	if n := reconciles(t, b, credentialsLoop); n == 0 {
 		t.Fatal("the new leader's credentials loop did not reconcile")
 	}
+	testenv.Eventually(t, 20*time.Second, "the new leader's status loop re-checks the CBSLs", func() (bool, error) {
+		return reconciles(t, b, statusLoop) >= 3, nil
+	})
 }
 
 // startReplica starts a seed process with the credentials loop (its own
@@ -156,9 +164,11 @@ func startReplica(t *testing.T, k *testenv.Kube, name string) *replica {
 		ShutdownTimeout: metav1.Duration{Duration: 10 * time.Second}, DrainPeriod: metav1.Duration{Duration: 3 * time.Second},
 		LeaderElection: true, LeaderElectionNamespace: leaseNS,
 		Seed: seed.Options{
-			CachedSecrets: true,
-			Check:         s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
-			Credentials:   credentials.Options{Enabled: true, ControllerName: "credentials-leader-" + name},
+			CachedSecrets:        true,
+			Check:                s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
+			Credentials:          credentials.Options{Enabled: true, ControllerName: credentialsLoop + "-" + name},
+			StatusLoop:           true,
+			StatusControllerName: statusLoop + "-" + name,
 		},
 	})
 	if err != nil {
@@ -200,10 +210,14 @@ func readyz(t *testing.T, addr string) int {
 	return resp.StatusCode
 }
 
-// reconciles is how many reconciles the replica's credentials loop has
-// finished (controller-runtime's controller_runtime_reconcile_total, every
-// result); a controller that never started has no series.
-func reconciles(t *testing.T, r *replica) float64 {
+// Controller names of the two loops in the test's replicas (suffixed with
+// the replica's name; names are unique per process).
+const credentialsLoop, statusLoop = "credentials-leader", "cbsl-status-leader"
+
+// reconciles is how many reconciles the replica's loop has finished
+// (controller-runtime's controller_runtime_reconcile_total, every result);
+// a controller that never started has no series.
+func reconciles(t *testing.T, r *replica, loop string) float64 {
 	t.Helper()
 	mfs, err := metrics.Registry.Gather()
 	must(t, err)
@@ -214,7 +228,7 @@ func reconciles(t *testing.T, r *replica) float64 {
 		}
 		for _, m := range mf.GetMetric() {
 			for _, lp := range m.GetLabel() {
-				if lp.GetName() == "controller" && lp.GetValue() == "credentials-leader-"+r.name {
+				if lp.GetName() == "controller" && lp.GetValue() == loop+"-"+r.name {
 					n += m.GetCounter().GetValue()
 				}
 			}

@@ -72,6 +72,10 @@ type Options struct {
 	CachedSecrets bool `json:"cachedSecrets,omitempty"`
 	// StatusLoop enables the CBSL status reconciler. Default false.
 	StatusLoop bool `json:"statusLoop,omitempty"`
+	// StatusControllerName names the status loop's controller (unique per
+	// process; tests running several managers give each its own). Default
+	// StatusControllerName.
+	StatusControllerName string `json:"-"`
 	// StatusPeriod is how often the status loop re-checks every CBSL.
 	// Default 5m.
 	StatusPeriod time.Duration `json:"statusPeriod,omitempty"`

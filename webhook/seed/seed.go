@@ -81,6 +81,7 @@ func Setup(mgr manager.Manager, o Options) error {
 		Period:         o.StatusPeriod,
 		ProbeIsolation: o.ProbeIsolation,
 		Workers:        o.StatusWorkers,
+		Name:           o.StatusControllerName,
 		Metrics:        m,
 		Recorder:       mgr.GetEventRecorder("clusterbackup-cbsl-status"),
 	}

@@ -46,6 +46,10 @@ type StatusReconciler struct {
 	Recorder events.EventRecorder
 	// Metrics are optional.
 	Metrics *Metrics
+	// Name names the controller (controller-runtime requires names unique
+	// per process: give each manager of one process its own, as tests do).
+	// Default StatusControllerName.
+	Name string
 	// Workers is the number of CBSLs checked in parallel, so that a few
 	// black-holed endpoints (each costing the budget) do not delay the
 	// others. Default DefaultStatusWorkers.
@@ -63,8 +67,11 @@ func (r *StatusReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Workers <= 0 {
 		r.Workers = DefaultStatusWorkers
 	}
+	if r.Name == "" {
+		r.Name = StatusControllerName
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		Named(StatusControllerName).
+		Named(r.Name).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
 		For(&kkpv1.ClusterBackupStorageLocation{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Complete(r)
