@@ -24,6 +24,6 @@ start=$(date +%s)
 rc=0
 TIMEFORMAT='%R %U %S'
 { time (cd "$dir/src" && bash .ci/run >"$dir/run.log" 2>&1); } 2>"$dir/time" || rc=$?
-read -r real user sys <"$dir/time"
+read -r _ user sys <"$dir/time"
 echo "cold-test: commit $commit exit $rc wall $(( $(date +%s) - start )) s, CPU user ${user} s + sys ${sys} s, end $(date -u +%FT%TZ)"
 exit "$rc"

@@ -86,17 +86,7 @@ func TestLeaderElectionHandover(t *testing.T) {
 	must(t, k.Client.Create(ctx, cbsl(s3.Endpoint)))
 
 	// Only the leader's loop acts.
-	user1 := testenv.StartKube(t, testenv.KubeOptions{})
-	const id1, id2 = "ld7r2kq9xa", "ld4m8vz3pc"
-	registerUserCluster(t, k.Client, id1, user1)
-	must(t, k.Client.Create(ctx, cluster(id1)))
-	delivered(t, user1.Client, "credentials delivered by the leader", nil)
-	if n := reconciles(t, a, credentialsLoop); n == 0 {
-		t.Fatal("the leader's credentials loop did not reconcile")
-	}
-	testenv.Eventually(t, 20*time.Second, "the leader's status loop marks the CBSLs", func() (bool, error) {
-		return reconciles(t, a, statusLoop) >= 3, nil
-	})
+	loopsAct(t, k, a, "ld7r2kq9xa", "the leader")
 	for _, loop := range []string{credentialsLoop, statusLoop} {
 		if n := reconciles(t, b, loop); n != 0 {
 			t.Fatalf("the follower's %s loop reconciled %v times, want 0", loop, n)
@@ -132,15 +122,23 @@ func TestLeaderElectionHandover(t *testing.T) {
 	// Cluster create is admitted by the remaining replica.
 	sw.route(b.addr)
 	time.Sleep(300 * time.Millisecond)
-	user2 := testenv.StartKube(t, testenv.KubeOptions{})
-	registerUserCluster(t, k.Client, id2, user2)
-	must(t, k.Client.Create(ctx, cluster(id2)))
-	delivered(t, user2.Client, "credentials delivered by the new leader", nil)
-	if n := reconciles(t, b, credentialsLoop); n == 0 {
-		t.Fatal("the new leader's credentials loop did not reconcile")
+	loopsAct(t, k, b, "ld4m8vz3pc", "the new leader")
+}
+
+// loopsAct shows r's loops at work: a new Cluster id gets its Secrets in a
+// new user cluster from r's credentials loop, and r's status loop checks
+// the test's three CBSLs.
+func loopsAct(t *testing.T, k *testenv.Kube, r *replica, id, who string) {
+	t.Helper()
+	user := testenv.StartKube(t, testenv.KubeOptions{})
+	registerUserCluster(t, k.Client, id, user)
+	must(t, k.Client.Create(context.Background(), cluster(id)))
+	delivered(t, user.Client, "credentials delivered by "+who, nil)
+	if n := reconciles(t, r, credentialsLoop); n == 0 {
+		t.Fatalf("the credentials loop of %s did not reconcile", who)
 	}
-	testenv.Eventually(t, 20*time.Second, "the new leader's status loop re-checks the CBSLs", func() (bool, error) {
-		return reconciles(t, b, statusLoop) >= 3, nil
+	testenv.Eventually(t, 20*time.Second, "the status loop of "+who+" checks the CBSLs", func() (bool, error) {
+		return reconciles(t, r, statusLoop) >= 3, nil
 	})
 }
 

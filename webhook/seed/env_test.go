@@ -7,7 +7,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/go-logr/logr/funcr"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -28,12 +26,10 @@ import (
 
 // logs captures every log line of the test process (controller-runtime's
 // global logger), so tests can prove secrets never reach a log.
-var logs testenv.SyncBuffer
+var logs *testenv.SyncBuffer
 
 func TestMain(m *testing.M) {
-	logf.SetLogger(funcr.New(func(prefix, args string) {
-		fmt.Fprintln(&logs, prefix, args)
-	}, funcr.Options{Verbosity: 10}))
+	logs = testenv.CaptureLogs()
 	os.Exit(m.Run())
 }
 
