@@ -175,9 +175,27 @@ func TestSeedClientCAAndNetworkPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	policies := 0
 	for _, m := range def.Manifests {
-		if m.Kind == "NetworkPolicy" && (strings.Contains(string(m.YAML), "port: metrics") || !strings.Contains(string(m.YAML), "port: webhook")) {
-			t.Fatalf("default NetworkPolicy must open the webhook port only:\n%s", m.YAML)
+		if m.Kind != "NetworkPolicy" {
+			continue
 		}
+		policies++
+		y := string(m.YAML)
+		switch m.Name {
+		case "clusterbackup-seed":
+			if strings.Contains(y, "port: metrics") || !strings.Contains(y, "port: webhook") {
+				t.Fatalf("default webhook NetworkPolicy must open the webhook port only:\n%s", y)
+			}
+		case "clusterbackup-seed-controllers":
+			if !strings.Contains(y, "ingress: []") || strings.Contains(y, "port:") {
+				t.Fatalf("default controllers NetworkPolicy must admit nothing:\n%s", y)
+			}
+		default:
+			t.Fatalf("unexpected NetworkPolicy %s", m.Name)
+		}
+	}
+	if policies != 2 {
+		t.Fatalf("%d NetworkPolicies, want one for the webhooks and one for the controllers", policies)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
 
 // runCheck validates every CBSL in the files exactly as the seed webhook
@@ -68,7 +67,7 @@ func runCheck(ctx context.Context, s streams, args []string) error {
 // checkOne prints the verdict on one CBSL and reports whether it is usable.
 func checkOne(ctx context.Context, w io.Writer, c *kkpv1.ClusterBackupStorageLocation, secrets storage.SecretGetter, checker *s3check.Checker, probe bool) bool {
 	storage.DefaultCBSL(c)
-	ev, err := seed.Evaluate(ctx, c, secrets, checker, probe)
+	ev, err := s3check.Evaluate(ctx, c, secrets, checker, probe)
 	fmt.Fprintf(w, "clusterbackupstoragelocation %s/%s\n", c.Namespace, c.Name)
 	if err != nil {
 		fmt.Fprintf(w, "  error:        %v\n", err)

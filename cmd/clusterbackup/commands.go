@@ -7,6 +7,7 @@ var commands = []command{
 	{"render", "render the managed Velero release of user clusters (default: the bundled example fleet)", runRender},
 	{"diff", "compare two renders; refuse changes that would lose backups (CRDs, BSLs with backups)", runDiff},
 	{"webhook", "serve the admission webhook (user-cluster or seed mode)", runWebhook},
+	{"controllers", "run the seed's loops: CBSL status, credentials, fleet inventory, release (leader-elected)", runControllers},
 	{"webhook-config", "print the user-cluster webhook's flags or config file for a rendered cluster (URL mode)", runWebhookConfig},
 	{"check", "validate a ClusterBackupStorageLocation and check its S3 endpoint", runCheck},
 	{"policy", "emit S3 bucket and IAM policies that confine a cluster to its prefix", runPolicy},

@@ -17,9 +17,11 @@ import (
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 )
 
-// TestRenderSeed renders the seed side through the CLI and proves the
-// Deployment's arguments are what `clusterbackup webhook` accepts, with both
-// loops on and the --values files applied; other render flags are refused.
+// TestRenderSeed renders the seed side through the CLI and proves each
+// Deployment's arguments are what its command accepts: the webhooks'
+// `clusterbackup webhook` in seed mode, the controllers' `clusterbackup
+// controllers` with both loops on and leader election, with the --values
+// files applied; other render flags are refused.
 func TestRenderSeed(t *testing.T) {
 	vals := filepath.Join(t.TempDir(), "values.yaml")
 	if err := os.WriteFile(vals, []byte("cbslNamespace: kkp-system\ncredentialsLoop:\n  resyncPeriod: 2m\nwebhook:\n  clientCA:\n    configMapName: apiserver-client-ca\n"), 0o600); err != nil {
@@ -31,31 +33,49 @@ func TestRenderSeed(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("render --seed: exit %d\n%s", code, errb.String())
 	}
-	var dep appsv1.Deployment
+	deps := map[string]appsv1.Deployment{}
 	for _, doc := range strings.Split(out.String(), "\n---\n") {
 		if strings.Contains(doc, "\nkind: Deployment\n") {
+			var dep appsv1.Deployment
 			if err := yaml.Unmarshal([]byte(doc), &dep); err != nil {
 				t.Fatal(err)
 			}
+			deps[dep.Name] = dep
 		}
 	}
-	if len(dep.Spec.Template.Spec.Containers) != 1 || strings.Contains(out.String(), "kind: Secret\n") {
-		t.Fatalf("render --seed: want one Deployment with one container and no Secret\n%s", out.String())
+	web, ctl := deps["clusterbackup-seed"], deps["clusterbackup-seed-controllers"]
+	if len(deps) != 2 || len(web.Spec.Template.Spec.Containers) != 1 || len(ctl.Spec.Template.Spec.Containers) != 1 || strings.Contains(out.String(), "kind: Secret\n") {
+		t.Fatalf("render --seed: want the webhook and controllers Deployments with one container each and no Secret\n%s", out.String())
 	}
-	args := dep.Spec.Template.Spec.Containers[0].Args
+	if web.Spec.Template.Spec.ServiceAccountName == ctl.Spec.Template.Spec.ServiceAccountName {
+		t.Fatalf("webhooks and controllers share service account %q", web.Spec.Template.Spec.ServiceAccountName)
+	}
+	args := web.Spec.Template.Spec.Containers[0].Args
 	if args[0] != "webhook" {
-		t.Fatalf("container args start with %q, want webhook", args[0])
+		t.Fatalf("webhook container args start with %q, want webhook", args[0])
 	}
 	o, _, err := parseWebhookArgs(streams{Err: io.Discard}, args[1:])
 	if err != nil {
-		t.Fatalf("the rendered arguments do not parse: %v\n%v", err, args)
+		t.Fatalf("the rendered webhook arguments do not parse: %v\n%v", err, args)
 	}
 	if err := o.Complete(); err != nil {
 		t.Fatal(err)
 	}
-	if o.Mode != server.ModeSeed || !o.Seed.StatusLoop || !o.Seed.Credentials.Enabled || o.Seed.CBSLNamespace != "kkp-system" ||
-		o.Seed.Credentials.ResyncPeriod.String() != "2m0s" || o.Seed.Credentials.CredentialsSecret != "velero-cloud-credentials" || o.ClientCAName != "client-ca.crt" {
-		t.Fatalf("parsed options: mode %s, status loop %v, credentials %+v, cbsl namespace %s", o.Mode, o.Seed.StatusLoop, o.Seed.Credentials, o.Seed.CBSLNamespace)
+	if o.Mode != server.ModeSeed || o.Seed.CBSLNamespace != "kkp-system" || o.ClientCAName != "client-ca.crt" {
+		t.Fatalf("parsed webhook options: mode %s, cbsl namespace %s, client CA %q", o.Mode, o.Seed.CBSLNamespace, o.ClientCAName)
+	}
+	c := ctl.Spec.Template.Spec.Containers[0]
+	if len(c.Command) != 1 || c.Command[0] != "/clusterbackup-controllers" || c.Args[0] != "controllers" {
+		t.Fatalf("controllers container runs %v %v, want /clusterbackup-controllers controllers", c.Command, c.Args)
+	}
+	co, _, err := parseControllersArgs(streams{Err: io.Discard}, c.Args[1:])
+	if err != nil {
+		t.Fatalf("the rendered controllers arguments do not parse: %v\n%v", err, c.Args)
+	}
+	if !co.Status.Enabled || !co.Credentials.Enabled || co.CBSLNamespace != "kkp-system" || !co.LeaderElection ||
+		co.LeaderElectionID != "clusterbackup-seed-controllers" || co.LeaderElectionNamespace != "clusterbackup" ||
+		co.Credentials.ResyncPeriod.String() != "2m0s" || co.Credentials.CredentialsSecret != "velero-cloud-credentials" {
+		t.Fatalf("parsed controllers options: %+v", co)
 	}
 
 	errb.Reset()

@@ -46,9 +46,6 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 		o.DrainPeriod.Duration = 3 * time.Second
 	}
 	fs.DurationVar(&o.DrainPeriod.Duration, "drain-period", o.DrainPeriod.Duration, "after SIGTERM, how long to keep answering reviews with Connection: close before shutting down, so the API server moves to another replica (0: stop at once)")
-	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "seed mode: run the status and credentials loops only on the replica holding a Lease; webhooks serve on every replica (the seed chart turns it on)")
-	fs.StringVar(&o.LeaderElectionID, "leader-elect-id", or(o.LeaderElectionID, server.DefaultLeaderElectionID), "name of the leader election Lease")
-	fs.StringVar(&o.LeaderElectionNamespace, "leader-elect-namespace", o.LeaderElectionNamespace, "namespace of the leader election Lease (default: the Pod's; required outside a Pod)")
 	v := &o.Velero
 	fs.StringVar(&v.Namespace, "velero-namespace", v.Namespace, "Velero's namespace (default velero)")
 	fs.StringVar(&v.ManagedBSLName, "managed-bsl-name", v.ManagedBSLName, "name of the managed default BackupStorageLocation (default default)")

@@ -21,7 +21,6 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
@@ -53,15 +52,8 @@ velero:
 		t.Fatalf("flags: %+v", o)
 	}
 
-	o, _, err = parseWebhookArgs(streams{Err: io.Discard}, []string{"--mode", "seed", "--leader-elect", "--leader-elect-namespace", "clusterbackup"})
-	must(t, err)
-	if !o.LeaderElection || o.LeaderElectionID != server.DefaultLeaderElectionID || o.LeaderElectionNamespace != "clusterbackup" {
-		t.Fatalf("leader election flags: %+v", o)
-	}
-	o, _, err = parseWebhookArgs(streams{Err: io.Discard}, nil)
-	must(t, err)
-	if o.LeaderElection {
-		t.Fatal("--leader-elect must default to false")
+	if _, _, err := parseWebhookArgs(streams{Err: io.Discard}, []string{"--mode", "seed", "--leader-elect"}); err == nil || !strings.Contains(err.Error(), "leader-elect") {
+		t.Fatalf("the webhook runs no loops and takes no --leader-elect: err = %v", err)
 	}
 
 	for name, tc := range map[string]struct {
@@ -75,7 +67,6 @@ velero:
 		"missing certificate dir":        {[]string{"--managed-bucket", "b"}, 1, "certificate directory"},
 		"missing bucket":                 {[]string{"--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, "managed.bucket: Required value"},
 		"client CA outside the cert dir": {[]string{"--client-ca-name", "../ca.crt", "--cert-dir", dir, "--managed-bucket", "b"}, 1, `clientCAName "../ca.crt" must name a file inside the certificate directory`},
-		"leader election in user mode":   {[]string{"--leader-elect", "--cert-dir", dir, "--managed-bucket", "b"}, 1, "leader election is for seed mode only"},
 		"unknown mode":                   {[]string{"--mode", "both", "--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, `unknown mode "both"`},
 	} {
 		t.Run(name, func(t *testing.T) {

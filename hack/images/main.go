@@ -50,7 +50,8 @@ func run() error {
 	velero := flag.String("velero", "", "velero binary (hack/tools.sh path velero)")
 	helper := flag.String("velero-restore-helper", "", "velero-restore-helper binary (hack/tools.sh path velero-restore-helper)")
 	plugin := flag.String("velero-plugin-for-aws", "", "velero-plugin-for-aws binary (hack/tools.sh path velero-plugin-for-aws)")
-	cb := flag.String("clusterbackup", "", "clusterbackup binary; default: built from this repository with -tags webhookonly")
+	cb := flag.String("clusterbackup", "", "clusterbackup webhook binary; default: built from this repository with -tags webhookonly")
+	cbFull := flag.String("clusterbackup-controllers", "", "clusterbackup binary with every command, run by the seed's controllers Deployment; default: built from this repository")
 	veleroTag := flag.String("velero-tag", "v1.18.3", "Velero image tag (the chart's image.velero.tag)")
 	pluginTag := flag.String("plugin-tag", "v1.14.3", "AWS plugin image tag (the chart's image.pluginForAWS.tag)")
 	cbTag := flag.String("clusterbackup-tag", "v0.1.0", "clusterbackup image tag (the chart's webhook image tag: v<chart version>)")
@@ -93,16 +94,23 @@ func run() error {
 		return nil
 	}
 	if err := add("clusterbackup", func() (spec, error) {
-		bin := *cb
+		bin, full := *cb, *cbFull
 		if bin == "" {
 			bin = filepath.Join(tmp, "clusterbackup")
-			// webhookonly: the webhook (user and seed mode, with the seed
-			// loops) and version commands, as `make build-webhook`.
+			// webhookonly: the webhook (user and seed mode) and version
+			// commands, as `make build-webhook`.
 			if err := goBuild(filepath.Join(src, "..", ".."), "./cmd/clusterbackup", bin, "webhookonly"); err != nil {
 				return spec{}, err
 			}
 		}
-		return clusterbackupImage(r+"/clusterbackup/clusterbackup:"+*cbTag, *cbTag, bin)
+		if full == "" {
+			full = filepath.Join(tmp, "clusterbackup-controllers")
+			// Every command: the seed's loops render releases.
+			if err := goBuild(filepath.Join(src, "..", ".."), "./cmd/clusterbackup", full); err != nil {
+				return spec{}, err
+			}
+		}
+		return clusterbackupImage(r+"/clusterbackup/clusterbackup:"+*cbTag, *cbTag, bin, full)
 	}); err != nil {
 		return err
 	}

@@ -3,15 +3,19 @@ package main
 import "fmt"
 
 // clusterbackupImage is the product image: `clusterbackup webhook` (user and
-// seed mode) and the seed loops; the chart passes only args.
-func clusterbackupImage(ref, version, bin string) (spec, error) {
-	if err := static(bin); err != nil {
-		return spec{}, err
+// seed mode; the entrypoint, built with -tags webhookonly) and
+// /clusterbackup-controllers, every command, which the seed chart runs as
+// `controllers`.
+func clusterbackupImage(ref, version, bin, controllers string) (spec, error) {
+	for _, b := range []string{bin, controllers} {
+		if err := static(b); err != nil {
+			return spec{}, err
+		}
 	}
 	return spec{
 		Ref: ref, Version: version, Title: "clusterbackup",
-		Description: "clusterbackup admission webhook (user and seed mode) and seed loops",
-		Entries:     []entry{file("/clusterbackup", bin), dir("/tmp", 0o1777, 0)},
+		Description: "clusterbackup admission webhook (user and seed mode; the entrypoint) and the seed's controllers (/clusterbackup-controllers controllers)",
+		Entries:     []entry{file("/clusterbackup", bin), file("/clusterbackup-controllers", controllers), dir("/tmp", 0o1777, 0)},
 		Entrypoint:  []string{"/clusterbackup"},
 	}, nil
 }

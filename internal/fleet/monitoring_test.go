@@ -2,7 +2,7 @@ package fleet_test
 
 import (
 	"encoding/json"
-	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"path/filepath"
 	"regexp"
 	"slices"

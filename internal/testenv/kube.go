@@ -46,6 +46,10 @@ type KubeOptions struct {
 	APIServerArgs map[string][]string
 	// EtcdArgs are extra etcd flags (name -> values).
 	EtcdArgs map[string][]string
+	// CRDDirs are the CRD folders installed. Default (nil) CRDDirs(): Velero's
+	// and ours; a control plane that must start without Velero's CRDs names
+	// only the folders it wants.
+	CRDDirs []string
 }
 
 // Kube is a running kube-apiserver + etcd with CRDs installed.
@@ -72,9 +76,13 @@ func NewKube(opts KubeOptions) (*Kube, error) {
 	if err != nil {
 		return nil, err
 	}
+	crdDirs := opts.CRDDirs
+	if crdDirs == nil {
+		crdDirs = CRDDirs()
+	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory:    assets,
-		CRDDirectoryPaths:        CRDDirs(),
+		CRDDirectoryPaths:        crdDirs,
 		ErrorIfCRDPathMissing:    true,
 		Scheme:                   Scheme(),
 		WebhookInstallOptions:    opts.Webhooks,

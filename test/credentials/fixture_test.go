@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,8 +19,9 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 )
 
 const (
@@ -37,21 +37,17 @@ const (
 // key is one S3 user of versitygw.
 type key struct{ id, secret string }
 
-// startSeedAPI starts the seed's kube-apiserver, which calls the seed
-// webhooks (seed.Configurations) at envtest's serving address, and versitygw
-// with the bucket, where only a new key keyID may act under the bucket
-// policy.
-func startSeedAPI(t *testing.T, keyID string) (*testenv.Kube, *testenv.S3, key) {
+// startSeedAPI starts the seed (test/seedcluster: kube-apiserver calling
+// the seed webhooks, served by our server in seed mode, and versitygw; the
+// CBSL namespace exists) with the bucket, where only a new key keyID may
+// act under the bucket policy.
+func startSeedAPI(t *testing.T, keyID string) (*seedcluster.Seed, key) {
 	t.Helper()
-	mwc, vwc := seed.Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "x", Namespace: "x"}})
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
-		MutatingWebhooks: []*admissionregv1.MutatingWebhookConfiguration{mwc}, ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
-	}})
-	srv := testenv.StartS3(t)
-	must(t, srv.CreateBucket(context.Background(), bucket))
-	k1 := newKey(t, srv, keyID)
-	allowOnly(t, srv, k1)
-	return k, srv, k1
+	s := seedcluster.Start(t, seed.Options{CachedSecrets: true})
+	must(t, s.S3.CreateBucket(context.Background(), bucket))
+	k1 := newKey(t, s.S3, keyID)
+	allowOnly(t, s.S3, k1)
+	return s, k1
 }
 
 func newKey(t *testing.T, s *testenv.S3, id string) key {

@@ -21,7 +21,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
@@ -40,7 +41,8 @@ const resync = 20 * time.Second
 // in logs, Events, metrics or CLI output.
 func TestCredentialsLoop(t *testing.T) {
 	ctx := context.Background()
-	s := seedcluster.Start(t, seed.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: resync, ControllerName: "credentials-loop-test"}})
+	s := seedcluster.Start(t, seed.Options{})
+	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: resync, ControllerName: "credentials-loop-test"}})
 	must(t, s.S3.CreateBucket(ctx, bucket))
 	k1, k2 := newKey(t, s.S3, "backup-key-1"), newKey(t, s.S3, "backup-key-2")
 	allowOnly(t, s.S3, k1, k2)

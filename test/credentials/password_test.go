@@ -14,7 +14,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 )
 
 // TestRepositoryPasswordNeverRotatedSilently covers the user clusters that
@@ -28,7 +29,8 @@ import (
 //     Event and the gauge at 0.
 func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	ctx := context.Background()
-	s := seedcluster.Start(t, seed.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: 2 * time.Second, ControllerName: "credentials-password-test"}})
+	s := seedcluster.Start(t, seed.Options{})
+	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: 2 * time.Second, ControllerName: "credentials-password-test"}})
 	must(t, s.S3.CreateBucket(ctx, bucket))
 	k := newKey(t, s.S3, "pw-key")
 	allowOnly(t, s.S3, k)

@@ -2,9 +2,6 @@ package credentials
 
 import (
 	"context"
-	"crypto/tls"
-	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -14,45 +11,45 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
-	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
-	"github.com/clusterbackup/clusterbackup/webhook/server"
 )
 
 // rbacKinds are the objects of the seed render that grant the process its
 // rights.
 var rbacKinds = map[string]bool{"ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true, "Role": true, "RoleBinding": true}
 
-// TestSeedProcessWithRenderedRBAC runs the seed process (webhooks, status
-// loop, credentials loop, leader election as the chart turns it on) as the
-// chart's service account with exactly the RBAC objects `render --seed`
-// produces: it acquires its Lease and records the LeaderElection Event, a
-// CBSL is admitted after its S3 check, its status becomes Available, a
-// Cluster's user cluster gets both Secrets, Events are written, and no
-// request of the process is refused.
-// Reads beyond the grant are refused: a Secret in another namespace, a
-// Secret other than admin-kubeconfig in a cluster namespace, listing
-// Secrets there, changing a stored repository password, and Leases other
-// than its own.
+// TestSeedProcessWithRenderedRBAC runs the seed's controllers process
+// (status loop, credentials loop, leader election as the chart turns it on)
+// as the chart's controllers service account with exactly the RBAC objects
+// `render --seed` produces: it acquires its Lease and records the
+// LeaderElection Event, a CBSL's status becomes Available, a Cluster's user
+// cluster gets both Secrets, Events are written, and no request of the
+// process is refused. Reads beyond the grant are refused: a Secret in
+// another namespace, a Secret other than admin-kubeconfig in a cluster
+// namespace, listing Secrets there, changing a stored repository password,
+// and Leases other than its own. The webhooks' service account may only
+// read: Clusters, and CBSLs and Secrets of the CBSL namespace.
 func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	ctx := context.Background()
-	k, s3, k1 := startSeedAPI(t, "rbac-key")
+	sd, k1 := startSeedAPI(t, "rbac-key")
+	k := sd.Kube
 
 	res, err := renderer.RenderSeed(renderer.SeedOptions{})
 	must(t, err)
 	objs, err := res.Objects()
 	must(t, err)
-	const releaseNS, sa = "clusterbackup", "clusterbackup-seed"
-	for _, ns := range []string{releaseNS, cbslNS} {
-		must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	}
+	const releaseNS, webhookSA, sa = "clusterbackup", "clusterbackup-seed", "clusterbackup-seed-controllers"
+	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: releaseNS}}))
 	granted := 0
 	for _, o := range objs {
 		if rbacKinds[o.GetKind()] {
@@ -60,27 +57,20 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 			granted++
 		}
 	}
-	if granted != 9 {
-		t.Fatalf("the seed render holds %d RBAC objects, want 9 (ServiceAccount, ClusterRole+Binding, Role+Binding in %s, in default and for leader election in %s)", granted, cbslNS, releaseNS)
+	if granted != 14 {
+		t.Fatalf("the seed render holds %d RBAC objects, want 14 (two ServiceAccounts; the webhooks' ClusterRole+Binding, Role+Binding in %s; the controllers' ClusterRole+Binding, Role+Binding in %s, in default and for leader election in %s)", granted, cbslNS, cbslNS, releaseNS)
 	}
-	user := "system:serviceaccount:" + releaseNS + ":" + sa
-	u, err := k.Env.AddUser(envtest.User{Name: user, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + releaseNS, "system:authenticated"}}, nil)
-	must(t, err)
-	asSA, err := client.New(u.Config(), client.Options{Scheme: testenv.Scheme()})
-	must(t, err)
+	asSA, saConfig := serviceAccount(t, k, releaseNS, sa)
+	asWebhook, _ := serviceAccount(t, k, releaseNS, webhookSA)
 
 	// The process, as the service account, with the chart's settings.
 	runCtx, cancel := context.WithCancel(ctx)
-	wo := k.Env.WebhookInstallOptions
-	mgr, err := server.New(runCtx, u.Config(), server.Options{
-		Mode: server.ModeSeed, Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
+	mgr, err := controllers.New(runCtx, saConfig, controllers.Options{
 		HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: metav1.Duration{Duration: time.Second},
 		LeaderElection: true, LeaderElectionNamespace: releaseNS,
-		Seed: seed.Options{
-			CachedSecrets: true, StatusLoop: true, StatusPeriod: time.Minute,
-			Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
-			Credentials: credentials.Options{Enabled: true},
-		},
+		Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
+		Status:      cbslstatus.Options{Enabled: true, Period: time.Minute},
+		Credentials: credentials.Options{Enabled: true},
 	})
 	if err != nil {
 		cancel()
@@ -92,14 +82,6 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	if !mgr.GetCache().WaitForCacheSync(runCtx) {
 		t.Fatal("cache did not sync under the rendered RBAC")
 	}
-	addr := net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort))
-	testenv.Eventually(t, 10*time.Second, "seed webhook serving", func() (bool, error) {
-		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // readiness probe only
-		if err != nil {
-			return false, nil
-		}
-		return true, c.Close()
-	})
 
 	// It leads: the Lease is its own, and leader election's Event is written.
 	select {
@@ -114,16 +96,16 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 			return false, err
 		}
 		for _, e := range evs.Items {
-			if e.Reason == "LeaderElection" && e.InvolvedObject.Kind == "Lease" && e.InvolvedObject.Name == server.DefaultLeaderElectionID {
+			if e.Reason == "LeaderElection" && e.InvolvedObject.Kind == "Lease" && e.InvolvedObject.Name == controllers.DefaultLeaderElectionID {
 				return true, nil
 			}
 		}
 		return false, nil
 	})
 
-	// It works: admission with the S3 check, status, delivery, Events.
+	// It works: status, delivery, Events.
 	must(t, k.Client.Create(ctx, cbslSecret(k1)))
-	must(t, k.Client.Create(ctx, cbsl(s3.Endpoint)))
+	must(t, k.Client.Create(ctx, cbsl(sd.S3.Endpoint)))
 	userCluster := testenv.StartKube(t, testenv.KubeOptions{})
 	const id = "rb4c9xk2qz"
 	registerUserCluster(t, k.Client, id, userCluster)
@@ -148,7 +130,7 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 		}
 		return onCluster && onCBSL, nil
 	})
-	if i := strings.Index(logs.String(), `"`+user+`" cannot`); i >= 0 {
+	if i := strings.Index(logs.String(), `"system:serviceaccount:`+releaseNS+`:`+sa+`" cannot`); i >= 0 {
 		t.Fatalf("a request of the process was refused: %q", logs.String()[i:min(len(logs.String()), i+300)])
 	}
 
@@ -171,10 +153,45 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	other := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "another-controller", Namespace: releaseNS}}
 	must(t, k.Client.Create(ctx, other))
 	refused["take over another Lease of the release namespace"] = asSA.Update(ctx, other)
-	refused["read a Lease in another namespace"] = asSA.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: server.DefaultLeaderElectionID}, &coordinationv1.Lease{})
+	refused["read a Lease in another namespace"] = asSA.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: controllers.DefaultLeaderElectionID}, &coordinationv1.Lease{})
 	for what, err := range refused {
 		if !apierrors.IsForbidden(err) {
-			t.Errorf("%s as the seed's service account: err = %v, want Forbidden", what, err)
+			t.Errorf("%s as the controllers' service account: err = %v, want Forbidden", what, err)
 		}
 	}
+
+	// The webhooks' service account reads what admission reads, and no more.
+	for what, err := range map[string]error{
+		"list Clusters":                    asWebhook.List(ctx, &kkpv1.ClusterList{}),
+		"list CBSLs of the CBSL namespace": asWebhook.List(ctx, &kkpv1.ClusterBackupStorageLocationList{}, client.InNamespace(cbslNS)),
+		"get a credential Secret":          asWebhook.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: secret}, &corev1.Secret{}),
+	} {
+		if err != nil {
+			t.Errorf("%s as the webhooks' service account: %v, want allowed", what, err)
+		}
+	}
+	var loc kkpv1.ClusterBackupStorageLocation
+	must(t, k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: cbslName}, &loc))
+	for what, err := range map[string]error{
+		"get the admin kubeconfig":          asWebhook.Get(ctx, client.ObjectKey{Namespace: credentials.DefaultClusterNamespacePrefix + id, Name: credentials.DefaultKubeconfigSecret}, &corev1.Secret{}),
+		"create a Secret":                   asWebhook.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: cbslNS}}),
+		"write CBSL status":                 asWebhook.Status().Update(ctx, &loc),
+		"update a stored password":          asWebhook.Update(ctx, &stored),
+		"get a Secret in another namespace": asWebhook.Get(ctx, client.ObjectKey{Namespace: "default", Name: "unrelated"}, &corev1.Secret{}),
+	} {
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("%s as the webhooks' service account: err = %v, want Forbidden", what, err)
+		}
+	}
+}
+
+// serviceAccount returns a client and a config authenticating as service
+// account ns/name, as its Pods would.
+func serviceAccount(t *testing.T, k *testenv.Kube, ns, name string) (client.Client, *rest.Config) {
+	t.Helper()
+	u, err := k.Env.AddUser(envtest.User{Name: "system:serviceaccount:" + ns + ":" + name, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}, nil)
+	must(t, err)
+	c, err := client.New(u.Config(), client.Options{Scheme: testenv.Scheme()})
+	must(t, err)
+	return c, u.Config()
 }

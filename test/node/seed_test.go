@@ -26,12 +26,17 @@ const (
 	seedName      = "clusterbackup-seed"
 )
 
-// seedPodLabels select the seed chart's pods.
-var seedPodLabels = map[string]string{"app.kubernetes.io/instance": seedName, "app.kubernetes.io/component": "seed-webhook"}
+// seedPodLabels select the seed chart's webhook pods, controllerPodLabels
+// its controllers pods.
+var (
+	seedPodLabels       = map[string]string{"app.kubernetes.io/instance": seedName, "app.kubernetes.io/component": "seed-webhook"}
+	controllerPodLabels = map[string]string{"app.kubernetes.io/instance": seedName, "app.kubernetes.io/component": "seed-controllers"}
+)
 
 // TestSeedWebhookAsDeployed: the seed side installed from `clusterbackup
-// render --seed` (the seed chart, its RBAC included) runs from the built
-// image behind its Service, and the API server calls it for CBSL creates: a
+// render --seed` (the seed chart, its RBAC included: the webhooks and the
+// controllers as two Deployments) runs from the built image, the webhooks
+// behind their Service, and the API server calls it for CBSL creates: a
 // CBSL on the reachable S3 server is admitted and the status loop marks it
 // Available; one whose endpoint refuses connections is denied with the
 // connect failure, within the check budget. A Cluster on the CBSL then gets
@@ -52,6 +57,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	}
 	deploySeedWebhook(t, n)
 	figure(t, "2 seed webhook pods Ready after apply", waitPodsReady(t, c, seedReleaseNS, seedPodLabels, 2, 3*time.Minute))
+	figure(t, "2 seed controllers pods Ready after apply", waitPodsReady(t, c, seedReleaseNS, controllerPodLabels, 2, 3*time.Minute))
 
 	must(t, c.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: seedNS, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
@@ -119,12 +125,13 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	})
 	figure(t, "Cluster created to credentials delivered by the pods", time.Since(t0))
 
-	// Leader election as the chart sets it up: one of the two pods holds
-	// the Lease in the release namespace (the rendered Role grants it).
+	// Leader election as the chart sets it up: one of the two controllers
+	// pods holds the Lease in the release namespace (the rendered Role
+	// grants it).
 	var lease coordinationv1.Lease
-	must(t, c.Get(ctx, keyOf(seedReleaseNS, "clusterbackup-seed"), &lease))
+	must(t, c.Get(ctx, keyOf(seedReleaseNS, "clusterbackup-seed-controllers"), &lease))
 	var pods corev1.PodList
-	must(t, c.List(ctx, &pods, client.InNamespace(seedReleaseNS), client.MatchingLabels(seedPodLabels)))
+	must(t, c.List(ctx, &pods, client.InNamespace(seedReleaseNS), client.MatchingLabels(controllerPodLabels)))
 	holder := ""
 	if lease.Spec.HolderIdentity != nil {
 		holder = *lease.Spec.HolderIdentity
@@ -134,7 +141,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 		heldByPod = heldByPod || strings.HasPrefix(holder, p.Name+"_")
 	}
 	if !heldByPod {
-		t.Fatalf("Lease %s/clusterbackup-seed held by %q, want one of the seed pods", seedReleaseNS, holder)
+		t.Fatalf("Lease %s/clusterbackup-seed-controllers held by %q, want one of the controllers pods", seedReleaseNS, holder)
 	}
 }
 
@@ -153,8 +160,9 @@ func createRetryingWebhookStart(ctx context.Context, c client.Client, obj client
 
 // deploySeedWebhook installs the seed side from `clusterbackup render
 // --seed` (renderer.RenderSeed, charts/clusterbackup-seed): the chart's
-// ServiceAccount, least-privilege RBAC, Deployment (2 replicas of the built
-// clusterbackup image with the status and credentials loops), Service, PDB,
+// ServiceAccounts, least-privilege RBAC, the webhook Deployment and the
+// controllers Deployment (2 replicas each of the built clusterbackup image;
+// the controllers run the status and credentials loops), Service, PDB,
 // NetworkPolicy and webhook configurations. Only the serving certificate
 // (what cert-manager would write) is made here; its CA becomes
 // webhook.tls.caBundle.
@@ -181,18 +189,21 @@ func deploySeedWebhook(t *testing.T, n *testenv.Node) {
 	must(t, err)
 	objs, err := res.Objects()
 	must(t, err)
-	var image string
+	deployments := 0
 	for _, o := range objs {
 		if o.GetKind() == "Secret" {
 			t.Fatalf("the seed render holds Secret %s", o.GetName())
 		}
 		if o.GetKind() == "Deployment" {
+			deployments++
 			cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
-			image, _, _ = unstructured.NestedString(cs[0].(map[string]any), "image")
+			if image, _, _ := unstructured.NestedString(cs[0].(map[string]any), "image"); image != ref {
+				t.Fatalf("Deployment %s runs image %q, want the built %q", o.GetName(), image, ref)
+			}
 		}
 		applyObject(t, c, o)
 	}
-	if image != ref {
-		t.Fatalf("the seed render runs image %q, want the built %q", image, ref)
+	if deployments != 2 {
+		t.Fatalf("the seed render holds %d Deployments, want the webhooks' and the controllers'", deployments)
 	}
 }

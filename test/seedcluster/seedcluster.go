@@ -14,9 +14,11 @@ import (
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
@@ -72,4 +74,37 @@ func Start(t testing.TB, o seed.Options) *Seed {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// StartControllers starts the seed's controllers process (package
+// controllers) against this seed with o, as its own manager: the topology of
+// the seed chart, where the loops run apart from the webhooks. The check may
+// dial 127.0.0.1; health and metrics endpoints are off, and controller
+// names need not be unique (several per test process). It stops when the
+// test ends.
+func (s *Seed) StartControllers(t testing.TB, o controllers.Options) {
+	t.Helper()
+	o.Check.Policy.Allow = append(o.Check.Policy.Allow, s3check.MustPrefixes("127.0.0.1/32")...)
+	if o.HealthAddr == "" {
+		o.HealthAddr = "0"
+	}
+	if o.MetricsAddr == "" {
+		o.MetricsAddr = "0"
+	}
+	if o.ShutdownTimeout.Duration == 0 {
+		o.ShutdownTimeout.Duration = time.Second
+	}
+	o.Controller.SkipNameValidation = ptr.To(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	mgr, err := controllers.New(ctx, s.Kube.Config, o)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		t.Fatal("controllers cache did not sync")
+	}
 }

@@ -3,7 +3,6 @@ package seed
 import (
 	"context"
 	"encoding/json"
-	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"slices"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -66,8 +66,8 @@ func BenchmarkCBSLValidateCached(b *testing.B) {
 		Operation: admissionv1.Create, Name: "bench", Namespace: e.ns, Object: runtime.RawExtension{Raw: raw}}}
 	for _, tc := range []struct {
 		name    string
-		secrets SecretGetter
-	}{{"api-reader", ReaderSecrets(k.Client)}, {"informer-cache", ReaderSecrets(informer)}} {
+		secrets storage.SecretGetter
+	}{{"api-reader", storage.ReaderSecrets(k.Client)}, {"informer-cache", storage.ReaderSecrets(informer)}} {
 		b.Run(tc.name, func(b *testing.B) {
 			v := &CBSLValidator{Reader: k.Client, Secrets: tc.secrets, Checker: s3check.New(o.Check), Options: o}
 			if r := v.Handle(ctx, req); !r.Allowed {

@@ -31,7 +31,7 @@ type CBSLValidator struct {
 	// Reader reads Clusters (uncached), and Secrets unless Secrets is set.
 	Reader client.Reader
 	// Secrets reads credential Secrets. Default ReaderSecrets(Reader).
-	Secrets SecretGetter
+	Secrets storage.SecretGetter
 	// Checker runs the reachability checks.
 	Checker *s3check.Checker
 	// Options are the completed seed options (Mode, CBSLNamespace,
@@ -89,7 +89,7 @@ func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorage
 	log := logf.FromContext(ctx).WithValues("clusterbackupstoragelocation", c.Namespace+"/"+c.Name)
 	secrets := v.Secrets
 	if secrets == nil {
-		secrets = ReaderSecrets(v.Reader)
+		secrets = storage.ReaderSecrets(v.Reader)
 	}
 	if errs, err := v.nesting(ctx, c); err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
@@ -97,7 +97,7 @@ func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorage
 		log.Info("denied: nests with another storage location")
 		return invalid(cbslGroupKind, c.Name, errs, nil)
 	}
-	ev, err := Evaluate(ctx, c, secrets, v.Checker, v.Options.ProbeIsolation)
+	ev, err := s3check.Evaluate(ctx, c, secrets, v.Checker, v.Options.ProbeIsolation)
 	if err != nil {
 		log.Error(err, "cannot read the credential secret")
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("read secrets of clusterbackupstoragelocation %q: %w", c.Name, err))
@@ -112,7 +112,7 @@ func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorage
 		return invalid(cbslGroupKind, c.Name, ev.Errors, ev.Warnings)
 	}
 	r := ev.Check
-	v.Metrics.check("admission", r)
+	v.Metrics.check(r)
 	log.Info("reachability check", "class", r.Class, "cached", r.Cached, "duration", r.Duration.String(), "message", r.Message)
 	if r.OK() {
 		return admission.Allowed("").WithWarnings(ev.Warnings...)

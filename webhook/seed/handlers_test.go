@@ -3,16 +3,17 @@ package seed
 import (
 	"context"
 	"encoding/json"
-	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/prometheus/client_golang/prometheus"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 func review(t *testing.T, op admissionv1.Operation, obj, old any) admission.Request {
@@ -35,7 +36,7 @@ func review(t *testing.T, op admissionv1.Operation, obj, old any) admission.Requ
 // mutating webhook but must not count as a spec change (no check, no
 // Secret read: the validator has neither reader nor checker here).
 func TestMetadataUpdateOfUndefaultedObject(t *testing.T) {
-	old := goodCBSL()
+	old := testenv.GoodCBSL()
 	old.Spec.Provider = ""
 	updated := old.DeepCopy()
 	updated.Annotations = map[string]string{"a": "b"}
@@ -59,7 +60,7 @@ func TestBadReviews(t *testing.T) {
 	if r := v.Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
 		t.Fatalf("malformed: %+v", r.Result)
 	}
-	if r := v.Handle(context.Background(), review(t, admissionv1.Update, goodCBSL(), nil)); r.Allowed || r.Result.Code != 400 {
+	if r := v.Handle(context.Background(), review(t, admissionv1.Update, testenv.GoodCBSL(), nil)); r.Allowed || r.Result.Code != 400 {
 		t.Fatalf("update without oldObject: %+v", r.Result)
 	}
 	if r := (&CBSLMutator{}).Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
@@ -75,7 +76,7 @@ func TestOptions(t *testing.T) {
 		t.Fatal("accepted mode audit")
 	}
 	o, err := Options{}.complete()
-	if err != nil || o.Mode != ModeEnforce || o.CBSLNamespace != "kubermatic" || o.StatusPeriod != DefaultStatusPeriod {
+	if err != nil || o.Mode != ModeEnforce || o.CBSLNamespace != "kubermatic" {
 		t.Fatalf("defaults: %+v %v", o, err)
 	}
 }
@@ -89,8 +90,8 @@ func TestForgedOperationBoundsMetrics(t *testing.T) {
 	v := &CBSLValidator{Metrics: m}
 	c := &ClusterValidator{Metrics: m}
 	for _, op := range []admissionv1.Operation{"FORGED-1", "FORGED-2", "CONNECT"} {
-		v.Handle(context.Background(), review(t, op, goodCBSL(), nil))
-		c.Handle(context.Background(), review(t, op, goodCBSL(), nil))
+		v.Handle(context.Background(), review(t, op, testenv.GoodCBSL(), nil))
+		c.Handle(context.Background(), review(t, op, testenv.GoodCBSL(), nil))
 	}
 	mfs, err := reg.Gather()
 	if err != nil {

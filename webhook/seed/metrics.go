@@ -1,26 +1,20 @@
 package seed
 
 import (
-	"strconv"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
-// Metrics of the seed webhooks and the status loop. Review latency comes
-// from controller-runtime's controller_runtime_webhook_latency_seconds.
+// Metrics of the seed webhooks. Review latency comes from
+// controller-runtime's controller_runtime_webhook_latency_seconds.
 type Metrics struct {
 	// Reviews counts answered reviews by webhook (cbsl, cluster), operation
 	// and outcome (allowed, warned, denied, invalid, errored).
 	Reviews *prometheus.CounterVec
-	// Checks counts reachability results by source (admission, status),
-	// class and whether the cache answered.
-	Checks *prometheus.CounterVec
-	// CheckSeconds observes the duration of checks that talked to an
-	// endpoint (cache misses).
-	CheckSeconds prometheus.Histogram
+	// Checks count the reachability results of admission checks.
+	*s3check.Metrics
 }
 
 // NewMetrics creates the collectors and registers them with reg (nil: not
@@ -32,20 +26,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "clusterbackup_seed_reviews_total",
 			Help: "Seed admission reviews answered, by webhook (cbsl, cluster), operation and outcome (allowed, warned, denied, invalid, errored).",
 		}, []string{"webhook", "operation", "outcome"}),
-		Checks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "clusterbackup_cbsl_check_results_total",
-			Help: "CBSL reachability results, by source (admission, status), class (OK or the failure class) and whether the cache answered.",
-		}, []string{"source", "class", "cached"}),
-		CheckSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "clusterbackup_cbsl_check_duration_seconds",
-			Help:    "Duration of CBSL reachability checks that reached out to the endpoint (cache misses).",
-			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10},
-		}),
+		Metrics: s3check.NewMetrics(reg),
 	}
 	if reg != nil {
 		m.Reviews = metricsreg.Register(reg, m.Reviews)
-		m.Checks = metricsreg.Register(reg, m.Checks)
-		m.CheckSeconds = metricsreg.Register(reg, m.CheckSeconds)
 	}
 	return m
 }
@@ -57,13 +41,9 @@ func (m *Metrics) review(webhook, op, outcome string) {
 	}
 }
 
-// check counts one reachability result; m may be nil.
-func (m *Metrics) check(source string, r *s3check.Result) {
-	if m == nil || r == nil {
-		return
-	}
-	m.Checks.WithLabelValues(source, string(r.Class), strconv.FormatBool(r.Cached)).Inc()
-	if !r.Cached {
-		m.CheckSeconds.Observe(r.Duration.Seconds())
+// check counts one admission reachability result; m may be nil.
+func (m *Metrics) check(r *s3check.Result) {
+	if m != nil {
+		m.Observe("admission", r)
 	}
 }

@@ -1,11 +1,10 @@
 // Package seed holds the seed-side admission rules: mutation and validation
-// of ClusterBackupStorageLocations (including the S3 reachability check),
-// reference protection between CBSLs and Clusters, and the optional status
-// loop that keeps CBSL status current.
+// of ClusterBackupStorageLocations (including the S3 reachability check) and
+// reference protection between CBSLs and Clusters. The seed's loops live in
+// controllers/ and run in a Deployment of their own.
 package seed
 
 import (
-	"context"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -15,7 +14,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
-	"github.com/clusterbackup/clusterbackup/webhook/seed/credentials"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // Webhook paths served in seed mode.
@@ -25,15 +24,14 @@ const (
 	ValidateClusterPath = "/validate-kubermatic-k8c-io-v1-cluster"
 )
 
-// Setup registers the seed webhooks (and, if enabled, the status loop) with
-// mgr, and their metrics with controller-runtime's registry. The handlers read Secrets, Clusters and CBSLs through the manager's
-// uncached API reader (RBAC: get secrets; get/list clusters and
-// clusterbackupstoragelocations); the status loop also watches CBSLs and
-// patches their status; the credentials loop (o.Credentials.Enabled) also
-// watches Clusters and Secrets of the CBSL namespace, creates the seed's
-// repository password Secrets there, and gets the admin kubeconfig Secrets
-// of user clusters. It adds the kubermatic.k8c.io types to the
-// manager's scheme when missing.
+// Setup registers the seed webhooks with mgr, and their metrics with
+// controller-runtime's registry. The handlers read Secrets, Clusters and
+// CBSLs through the manager's uncached API reader (RBAC: get secrets in the
+// CBSL namespace; get/list clusters and clusterbackupstoragelocations), or
+// Secrets through the cache with o.CachedSecrets. It adds the
+// kubermatic.k8c.io types to the manager's scheme when missing. The seed's
+// loops are not here: they run in the controllers process (package
+// controllers), so no user cluster's answer can take the webhooks down.
 func Setup(mgr manager.Manager, o Options) error {
 	o, err := o.complete()
 	if err != nil {
@@ -50,42 +48,16 @@ func Setup(mgr manager.Manager, o Options) error {
 		checker = s3check.New(o.Check)
 	}
 	reader := mgr.GetAPIReader()
-	secrets := ReaderSecrets(reader)
+	secrets := storage.ReaderSecrets(reader)
 	if o.CachedSecrets {
-		secrets = firstFound(ReaderSecrets(mgr.GetClient()), secrets)
+		secrets = storage.FirstFound(storage.ReaderSecrets(mgr.GetClient()), secrets)
 	}
 	m := NewMetrics(metrics.Registry)
 	srv := mgr.GetWebhookServer()
 	srv.Register(MutateCBSLPath, &webhook.Admission{Handler: &CBSLMutator{}})
 	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o, Metrics: m}})
 	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace, Metrics: m}})
-	if o.Credentials.Enabled {
-		cr := credentials.New(mgr.GetClient(), reader, o.CBSLNamespace, o.Credentials,
-			mgr.GetEventRecorder("clusterbackup-credentials"), credentials.NewMetrics(metrics.Registry))
-		if err := cr.SetupWithManager(context.Background(), mgr); err != nil {
-			return fmt.Errorf("set up the credentials loop: %w", err)
-		}
-	}
-	if o.Fleet.Enabled {
-		if err := setupFleet(mgr, o, secrets, checker); err != nil {
-			return err
-		}
-	}
-	if !o.StatusLoop {
-		return nil
-	}
-	r := &StatusReconciler{
-		Client:         mgr.GetClient(),
-		Secrets:        secrets,
-		Checker:        checker,
-		Period:         o.StatusPeriod,
-		ProbeIsolation: o.ProbeIsolation,
-		Workers:        o.StatusWorkers,
-		Name:           o.StatusControllerName,
-		Metrics:        m,
-		Recorder:       mgr.GetEventRecorder("clusterbackup-cbsl-status"),
-	}
-	return r.SetupWithManager(mgr)
+	return nil
 }
 
 // cbslGroupKind is the GroupKind of CBSLs, for Invalid errors.

@@ -85,26 +85,6 @@ type Options struct {
 	// defaults to 3s (--drain-period). It counts towards the Pod's grace
 	// period together with ShutdownTimeout.
 	DrainPeriod metav1.Duration `json:"drainPeriod,omitempty"`
-	// LeaderElection makes the seed-mode loops (the CBSL status loop and the
-	// credentials loop, controller-runtime controllers) run on one replica
-	// only, the holder of the Lease LeaderElectionID in
-	// LeaderElectionNamespace. The webhook server, /healthz, /readyz, the
-	// metrics endpoint and the fleet inventory run on every replica without
-	// waiting for it. A stopping leader releases the Lease at once
-	// (LeaderElectionReleaseOnCancel), so another replica takes over within
-	// its retry period (2s) instead of the lease duration (15s); a leader
-	// that cannot renew exits, and its Pod restarts. Lease timings are
-	// controller-runtime's defaults. RBAC: get/create/update on
-	// coordination.k8s.io leases and create/patch on core events (the
-	// "became leader" Event) in LeaderElectionNamespace. Seed mode only:
-	// Complete refuses it in user mode, which runs no loops. Default false.
-	LeaderElection bool `json:"leaderElection,omitempty"`
-	// LeaderElectionID names the Lease. Default DefaultLeaderElectionID.
-	LeaderElectionID string `json:"leaderElectionID,omitempty"`
-	// LeaderElectionNamespace holds the Lease. Default the Pod's namespace
-	// (read from its service account mount); required when LeaderElection
-	// is on outside a Pod.
-	LeaderElectionNamespace string `json:"leaderElectionNamespace,omitempty"`
 	// Velero configures the user-mode rules.
 	Velero velero.Config `json:"velero,omitempty"`
 	// Seed configures seed mode.
@@ -130,9 +110,6 @@ func (o *Options) Complete() error {
 	}
 	if o.CertDir == "" {
 		return errors.New("a certificate directory (tls.crt, tls.key) is required")
-	}
-	if err := o.completeLeaderElection(); err != nil {
-		return err
 	}
 	if o.ClientCAName != "" && (filepath.IsAbs(o.ClientCAName) || !filepath.IsLocal(o.ClientCAName)) {
 		return fmt.Errorf("clientCAName %q must name a file inside the certificate directory %s", o.ClientCAName, o.CertDir)
@@ -184,7 +161,6 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		GracefulShutdownTimeout: &o.ShutdownTimeout.Duration,
 		Cache:                   cacheOptions(o),
 	}
-	leaderElection(&mo, o)
 	mgr, err := manager.New(cfg, mo)
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
@@ -232,8 +208,7 @@ func cacheOptions(o Options) cache.Options {
 			&velerov1.BackupStorageLocation{}: {Namespaces: map[string]cache.Config{o.Velero.Namespace: {}}},
 		}
 	case ModeSeed:
-		// The seed's status loop writes objects it read, so copies stay on;
-		// credential Secrets and CBSLs are only ever read in the CBSL
+		// Credential Secrets and CBSLs are only ever read in the CBSL
 		// namespace, so namespaced RBAC there suffices (charts/clusterbackup-seed).
 		ns := o.Seed.CBSLNamespace
 		if ns == "" {

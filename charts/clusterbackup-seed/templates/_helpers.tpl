@@ -38,3 +38,14 @@ service:
 caBundle: {{ . }}
 {{- end }}
 {{- end -}}
+
+{{/* clusterbackup-seed.controllersName: the controllers' Deployment, ServiceAccount and RBAC. */}}
+{{- define "clusterbackup-seed.controllersName" -}}
+{{ .Values.name }}-controllers
+{{- end -}}
+
+{{/* clusterbackup-seed.controllersSelector: the controllers Pods' selector labels. */}}
+{{- define "clusterbackup-seed.controllersSelector" -}}
+app.kubernetes.io/instance: {{ .Values.name }}
+app.kubernetes.io/component: seed-controllers
+{{- end -}}

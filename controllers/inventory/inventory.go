@@ -1,4 +1,10 @@
-package seed
+// Package inventory runs the fleet backup inventory on the seed
+// (internal/fleet): every Period it reads each Cluster's backups from object
+// storage and exports the verdicts as clusterbackup_fleet_* metrics on the
+// controllers' metrics endpoint. It reads no user cluster. RBAC: list
+// clusters and clusterbackupstoragelocations, get secrets in the CBSL
+// namespace.
+package inventory
 
 import (
 	"flag"
@@ -13,14 +19,11 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-// FleetOptions configure the fleet backup inventory of seed mode
-// (internal/fleet): every Period it reads each Cluster's backups from
-// object storage and exports the verdicts as clusterbackup_fleet_* metrics
-// on the manager's metrics endpoint. RBAC: list clusters and
-// clusterbackupstoragelocations, get secrets in the CBSL namespace.
-type FleetOptions struct {
+// Options configure the fleet backup inventory.
+type Options struct {
 	// Enabled runs the inventory. Default false.
 	Enabled bool `json:"enabled,omitempty"`
 	// Period is the time between two inventories. Default 5m
@@ -36,16 +39,22 @@ type FleetOptions struct {
 }
 
 // AddFlags binds the options to command-line flags.
-func (o *FleetOptions) AddFlags(fs *flag.FlagSet) {
+func (o *Options) AddFlags(fs *flag.FlagSet) {
+	if o.Period == 0 {
+		o.Period = fleet.DefaultPeriod
+	}
 	fs.BoolVar(&o.Enabled, "fleet-metrics", o.Enabled, "run the fleet backup inventory and export clusterbackup_fleet_* metrics (docs/fleet.md)")
-	fs.DurationVar(&o.Period, "fleet-period", or(o.Period, fleet.DefaultPeriod), "time between two fleet inventories")
+	fs.DurationVar(&o.Period, "fleet-period", o.Period, "time between two fleet inventories")
 	fs.StringVar(&o.ValuesFile, "fleet-values", o.ValuesFile, "chart values `file` (as for render --values) whose schedules every cluster is judged against")
 }
 
-// setupFleet adds the inventory runner and registers its collector.
-func setupFleet(mgr manager.Manager, o Options, secrets SecretGetter, checker *s3check.Checker) error {
+// Setup adds the inventory runner to mgr and registers its collector with
+// controller-runtime's metrics registry. The runner reads Clusters and CBSLs
+// of cbslNamespace through the manager's API reader and credential Secrets
+// through secrets; it runs on every replica (it only reads and exports).
+func Setup(mgr manager.Manager, o Options, cbslNamespace string, secrets storage.SecretGetter, checker *s3check.Checker) error {
 	var schedules []fleet.Schedule
-	if f := o.Fleet.ValuesFile; f != "" {
+	if f := o.ValuesFile; f != "" {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return fmt.Errorf("--fleet-values: %w", err)
@@ -58,13 +67,13 @@ func setupFleet(mgr manager.Manager, o Options, secrets SecretGetter, checker *s
 			return fmt.Errorf("--fleet-values %s: %w", f, err)
 		}
 	}
-	inv := o.Fleet.Inventory
+	inv := o.Inventory
 	inv.Checker = checker
 	col := metricsreg.Register(metrics.Registry, fleet.NewCollector())
 	return mgr.Add(&fleet.Runner{
-		Source:    fleet.SeedSource(mgr.GetAPIReader(), o.CBSLNamespace, secrets, schedules),
+		Source:    fleet.SeedSource(mgr.GetAPIReader(), cbslNamespace, secrets, schedules),
 		Collector: col,
-		Period:    o.Fleet.Period,
+		Period:    o.Period,
 		Options:   inv,
 		Log:       mgr.GetLogger().WithName("fleet"),
 	})

@@ -1,4 +1,4 @@
-package server
+package controllers
 
 import (
 	"os"
@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestLeaderElectionOptions: leader election is refused in user mode and
-// without a Lease namespace outside a Pod; in a Pod the namespace is the
+// TestLeaderElectionOptions: leader election is refused without a Lease
+// namespace outside a Pod; in a Pod the namespace is the
 // Pod's, and the Lease is named DefaultLeaderElectionID by default.
 func TestLeaderElectionOptions(t *testing.T) {
 	dir := t.TempDir()
@@ -20,18 +20,16 @@ func TestLeaderElectionOptions(t *testing.T) {
 		o       Options
 		wantErr string
 	}{
-		"user mode":            {Options{LeaderElection: true, LeaderElectionNamespace: "ns"}, "leader election is for seed mode only"},
-		"no namespace, no Pod": {Options{Mode: ModeSeed, LeaderElection: true}, "--leader-elect-namespace"},
+		"no namespace, no Pod": {Options{LeaderElection: true}, "--leader-elect-namespace"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			tc.o.CertDir = dir
 			if err := tc.o.Complete(); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("Complete() = %v, want an error containing %q", err, tc.wantErr)
 			}
 		})
 	}
 
-	off := Options{CertDir: dir, Mode: ModeSeed}
+	off := Options{}
 	if err := off.Complete(); err != nil || off.LeaderElectionID != "" || off.LeaderElectionNamespace != "" {
 		t.Fatalf("leader election off: err=%v, id=%q, namespace=%q; want no defaults applied", err, off.LeaderElectionID, off.LeaderElectionNamespace)
 	}
@@ -39,14 +37,14 @@ func TestLeaderElectionOptions(t *testing.T) {
 	if err := os.WriteFile(inClusterNamespaceFile, []byte("clusterbackup\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o := Options{CertDir: dir, Mode: ModeSeed, LeaderElection: true}
+	o := Options{LeaderElection: true}
 	if err := o.Complete(); err != nil {
 		t.Fatal(err)
 	}
 	if o.LeaderElectionID != DefaultLeaderElectionID || o.LeaderElectionNamespace != "clusterbackup" {
 		t.Fatalf("id=%q namespace=%q; want %q in the Pod's namespace clusterbackup", o.LeaderElectionID, o.LeaderElectionNamespace, DefaultLeaderElectionID)
 	}
-	set := Options{CertDir: dir, Mode: ModeSeed, LeaderElection: true, LeaderElectionID: "other", LeaderElectionNamespace: "elsewhere"}
+	set := Options{LeaderElection: true, LeaderElectionID: "other", LeaderElectionNamespace: "elsewhere"}
 	if err := set.Complete(); err != nil || set.LeaderElectionID != "other" || set.LeaderElectionNamespace != "elsewhere" {
 		t.Fatalf("explicit id and namespace must stay: err=%v %+v", err, set)
 	}

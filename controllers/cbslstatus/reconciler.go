@@ -1,4 +1,4 @@
-package seed
+package cbslstatus
 
 import (
 	"context"
@@ -20,65 +20,48 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-// StatusControllerName names the status loop's controller.
-const StatusControllerName = "cbsl-status"
-
-// StatusReconciler keeps CBSL status current: on every spec change and every
+// Reconciler keeps CBSL status current: on every spec change and every
 // Period it validates and checks the CBSL (sharing the webhook's checker and
 // cache) and writes status.phase (Available/Unavailable), status.message and
 // status.lastValidationTime through the status subresource. A change of
 // phase is also recorded as an Event. Status writes do not bump the
 // generation, so they do not trigger the loop.
-type StatusReconciler struct {
+type Reconciler struct {
 	// Client reads CBSLs and patches their status.
 	Client client.Client
 	// Secrets reads credential Secrets.
-	Secrets SecretGetter
+	Secrets storage.SecretGetter
 	// Checker runs the reachability checks.
 	Checker *s3check.Checker
-	// Period is the re-check interval. Default DefaultStatusPeriod.
-	Period time.Duration
+	// Options are the completed options (Period, Workers, Name).
+	Options Options
 	// ProbeIsolation adds the credential isolation probe.
 	ProbeIsolation bool
 	// Recorder records phase changes; optional.
 	Recorder events.EventRecorder
-	// Metrics are optional.
-	Metrics *Metrics
-	// Name names the controller (controller-runtime requires names unique
-	// per process: give each manager of one process its own, as tests do).
-	// Default StatusControllerName.
-	Name string
-	// Workers is the number of CBSLs checked in parallel, so that a few
-	// black-holed endpoints (each costing the budget) do not delay the
-	// others. Default DefaultStatusWorkers.
-	Workers int
+	// Metrics count the checks; optional.
+	Metrics *s3check.Metrics
 }
 
-// DefaultStatusWorkers is the default of StatusReconciler.Workers.
-const DefaultStatusWorkers = 4
-
 // SetupWithManager registers the reconciler with mgr.
-func (r *StatusReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if r.Period <= 0 {
-		r.Period = DefaultStatusPeriod
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	o, err := r.Options.Complete()
+	if err != nil {
+		return err
 	}
-	if r.Workers <= 0 {
-		r.Workers = DefaultStatusWorkers
-	}
-	if r.Name == "" {
-		r.Name = StatusControllerName
-	}
+	r.Options = o
 	return ctrl.NewControllerManagedBy(mgr).
-		Named(r.Name).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
+		Named(o.ControllerName).
+		WithOptions(controller.Options{MaxConcurrentReconciles: o.Workers}).
 		For(&kkpv1.ClusterBackupStorageLocation{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Complete(r)
 }
 
 // Reconcile checks one CBSL and writes its status.
-func (r *StatusReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
 	var c kkpv1.ClusterBackupStorageLocation
 	if err := r.Client.Get(ctx, req.NamespacedName, &c); err != nil {
@@ -87,11 +70,11 @@ func (r *StatusReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if c.DeletionTimestamp != nil {
 		return ctrl.Result{}, nil
 	}
-	ev, err := Evaluate(ctx, &c, r.Secrets, r.Checker, r.ProbeIsolation)
+	ev, err := s3check.Evaluate(ctx, &c, r.Secrets, r.Checker, r.ProbeIsolation)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("evaluate clusterbackupstoragelocation %s: %w", req.NamespacedName, err)
 	}
-	r.Metrics.check("status", ev.Check)
+	r.Metrics.Observe("status", ev.Check)
 	phase, msg := Phase(ev)
 	before := c.Status.Phase
 	patch := client.MergeFrom(c.DeepCopy())
@@ -111,7 +94,7 @@ func (r *StatusReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		}
 		r.Recorder.Eventf(&c, nil, kind, string(phase), "Validate", "%s", msg)
 	}
-	return ctrl.Result{RequeueAfter: jitter(r.Period)}, nil
+	return ctrl.Result{RequeueAfter: jitter(r.Options.Period)}, nil
 }
 
 // jitter spreads periodic checks over ±10% of the period, so CBSLs created
@@ -121,7 +104,7 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // Phase turns an evaluation into a BSL phase and message.
-func Phase(ev Evaluation) (velerov1.BackupStorageLocationPhase, string) {
+func Phase(ev s3check.Evaluation) (velerov1.BackupStorageLocationPhase, string) {
 	switch {
 	case len(ev.Errors) > 0:
 		return velerov1.BackupStorageLocationPhaseUnavailable, "invalid: " + ev.Errors.ToAggregate().Error()

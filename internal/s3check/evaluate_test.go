@@ -1,21 +1,21 @@
-package seed
+package s3check_test
 
 import (
 	"context"
 	"testing"
-	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-func secretMap(secrets ...*corev1.Secret) SecretGetter {
+func secretMap(secrets ...*corev1.Secret) storage.SecretGetter {
 	return func(_ context.Context, ns, name string) (*corev1.Secret, error) {
 		for _, s := range secrets {
 			if s.Namespace == ns && s.Name == name {
@@ -46,9 +46,9 @@ func TestEvaluateCACertRef(t *testing.T) {
 		"not PEM":        {corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "ca"}, Key: "bad.pem"}, field.ErrorTypeInvalid, "spec.objectStorage.caCertRef"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := goodCBSL()
+			c := testenv.GoodCBSL()
 			c.Spec.ObjectStorage = &velerov1.ObjectStorageLocation{Bucket: "backups", CACertRef: &tc.ref}
-			ev, err := Evaluate(context.Background(), c, secretMap(creds, ca), checker, false)
+			ev, err := s3check.Evaluate(context.Background(), c, secretMap(creds, ca), checker, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,25 +59,5 @@ func TestEvaluateCACertRef(t *testing.T) {
 	}
 	if st := checker.Stats(); st.Checks != 0 {
 		t.Fatalf("%d checks ran for invalid CBSLs", st.Checks)
-	}
-}
-
-func TestJitter(t *testing.T) {
-	for range 100 {
-		if d := jitter(5 * time.Minute); d < 270*time.Second || d > 330*time.Second {
-			t.Fatalf("jitter(5m) = %s", d)
-		}
-	}
-}
-
-func goodCBSL() *kkpv1.ClusterBackupStorageLocation {
-	return &kkpv1.ClusterBackupStorageLocation{
-		ObjectMeta: metav1.ObjectMeta{Name: "loc", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
-		Spec: velerov1.BackupStorageLocationSpec{
-			Provider:    "aws",
-			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "backups", Prefix: "seed-eu"}},
-			Config:      map[string]string{"region": "eu-central-1", "s3Url": "https://s3.example.com"},
-			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}},
-		},
 	}
 }

@@ -1,4 +1,4 @@
-package seed
+package controllers_test
 
 import (
 	"context"
@@ -10,25 +10,28 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/controllers/inventory"
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// TestSeedFleetMetrics runs seed mode with the fleet inventory on (real
-// kube-apiserver, versitygw): the clusters' verdicts appear in
-// controller-runtime's metrics registry, which the manager serves on
-// /metrics, judged against the Schedules of --fleet-values.
-func TestSeedFleetMetrics(t *testing.T) {
+// TestFleetMetrics runs the controllers with the fleet inventory on (real
+// kube-apiserver with the seed webhooks, versitygw): the clusters' verdicts
+// appear in controller-runtime's metrics registry, which the manager serves
+// on /metrics, judged against the Schedules of --fleet-values.
+func TestFleetMetrics(t *testing.T) {
 	ctx := context.Background()
 	values := filepath.Join(t.TempDir(), "values.yaml")
 	if err := os.WriteFile(values, []byte("schedules:\n  hourly:\n    schedule: \"@every 1h\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e := startSeed(t, Options{Check: allowLoopback(), Fleet: FleetOptions{Enabled: true, Period: time.Second, ValuesFile: values}})
-	s := e.s3
-	e.secret(t, "good", s.RootAccessKey, s.RootSecretKey)
-	if err := e.c.Create(ctx, e.cbsl("loc", s.Endpoint, "backups", "good")); err != nil {
+	sd := startSeed(t)
+	sd.StartControllers(t, controllers.Options{Fleet: inventory.Options{Enabled: true, Period: time.Second, ValuesFile: values}})
+	s := sd.S3
+	secret(t, sd, "good", s.RootAccessKey, s.RootSecretKey)
+	if err := sd.Client.Create(ctx, cbsl(sd, "loc", "backups", "good")); err != nil {
 		t.Fatal(err)
 	}
 	root := s.Client(s.RootAccessKey, s.RootSecretKey)
@@ -43,7 +46,7 @@ func TestSeedFleetMetrics(t *testing.T) {
 	put("fm-fail", fleettest.Backup{Schedule: "hourly", Phase: velerov1.BackupPhaseFailed, Started: now.Add(-10 * time.Minute), Took: time.Minute})
 	want := map[string]fleet.Verdict{"fm-ok": fleet.Protected, "fm-late": fleet.Late, "fm-fail": fleet.Failing, "fm-never": fleet.NeverBackedUp}
 	for id := range want {
-		if err := e.c.Create(ctx, cluster(id, "p1", "loc")); err != nil {
+		if err := sd.Client.Create(ctx, cluster(id, "p1", "loc")); err != nil {
 			t.Fatal(err)
 		}
 	}

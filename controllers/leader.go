@@ -1,4 +1,4 @@
-package server
+package controllers
 
 import (
 	"errors"
@@ -9,22 +9,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 )
 
-// DefaultLeaderElectionID is the default name of the seed's Lease
-// (Options.LeaderElectionID).
-const DefaultLeaderElectionID = "clusterbackup-seed"
+// DefaultLeaderElectionID is the default name of the controllers' Lease.
+const DefaultLeaderElectionID = "clusterbackup-seed-controllers"
 
 // inClusterNamespaceFile holds the Pod's namespace (the service account
 // mount); a variable so tests can point it elsewhere.
 var inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 // completeLeaderElection applies the leader-election defaults and refuses
-// leader election outside seed mode or without a namespace for the Lease.
+// leader election without a namespace for the Lease.
 func (o *Options) completeLeaderElection() error {
 	if !o.LeaderElection {
 		return nil
-	}
-	if o.Mode != ModeSeed {
-		return fmt.Errorf("leader election is for seed mode only: %s mode runs no loops, every replica does the same work", o.Mode)
 	}
 	if o.LeaderElectionID == "" {
 		o.LeaderElectionID = DefaultLeaderElectionID
@@ -42,11 +38,11 @@ func (o *Options) completeLeaderElection() error {
 	return nil
 }
 
-// leaderElection sets the manager's leader election from completed o.
-// Controllers (the status and credentials loops) need leadership, as
-// controller-runtime's controllers do by default; the webhook server, the
-// health and metrics endpoints and the fleet runner (NeedLeaderElection
-// false) do not.
+// leaderElection sets the manager's leader election from completed o. The
+// loops (controllers) need leadership, as controller-runtime's controllers
+// do by default; the health and metrics endpoints and the fleet inventory
+// (NeedLeaderElection false) do not. A stopping leader releases the Lease
+// at once, so another replica takes over within its retry period (2s).
 func leaderElection(mo *manager.Options, o Options) {
 	if !o.LeaderElection {
 		return

@@ -1,0 +1,126 @@
+package controllers
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+
+	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/inventory"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+)
+
+// Defaults of Options.
+const (
+	// DefaultCBSLNamespace is where KKP keeps CBSLs and their Secrets.
+	DefaultCBSLNamespace = "kubermatic"
+	// DefaultHealthAddr serves /healthz and /readyz.
+	DefaultHealthAddr = ":8081"
+	// DefaultMetricsAddr serves /metrics.
+	DefaultMetricsAddr = ":8080"
+	// DefaultShutdownTimeout bounds how long the loops may finish after a
+	// stop signal (under a Pod's default 30s grace period).
+	DefaultShutdownTimeout = 25 * time.Second
+)
+
+// Options configure the seed's controllers process. Zero values take the
+// defaults named on each field; each loop is off unless enabled.
+type Options struct {
+	// CBSLNamespace is where the CBSLs named by Clusters, their credential
+	// Secrets and the seed's own per-cluster state live. Default
+	// DefaultCBSLNamespace.
+	CBSLNamespace string `json:"cbslNamespace,omitempty"`
+	// Check configures the reachability checker the status loop and the
+	// fleet inventory share (the --cbsl-check-* flags, as the seed
+	// webhook's). Ignored when Checker is set.
+	Check s3check.Options `json:"check,omitempty"`
+	// Checker, when set, is used instead of a new one built from Check.
+	Checker *s3check.Checker `json:"-"`
+	// ProbeIsolation adds the credential isolation probe to status checks.
+	ProbeIsolation bool `json:"probeIsolation,omitempty"`
+	// Status configures the CBSL status loop.
+	Status cbslstatus.Options `json:"status,omitempty"`
+	// Credentials configure the credentials and repository password loop.
+	Credentials credentials.Options `json:"credentials,omitempty"`
+	// Fleet configures the fleet backup inventory and its metrics.
+	Fleet inventory.Options `json:"fleet,omitempty"`
+	// HealthAddr serves /healthz and /readyz. Default DefaultHealthAddr;
+	// "0" disables.
+	HealthAddr string `json:"healthAddr,omitempty"`
+	// MetricsAddr serves Prometheus metrics. Default DefaultMetricsAddr;
+	// "0" disables.
+	MetricsAddr string `json:"metricsAddr,omitempty"`
+	// PprofAddr serves Go's pprof profiles. Default "" (off).
+	PprofAddr string `json:"pprofAddr,omitempty"`
+	// ShutdownTimeout bounds how long the loops may finish after a stop
+	// signal. Default DefaultShutdownTimeout.
+	ShutdownTimeout metav1.Duration `json:"shutdownTimeout,omitempty"`
+	// LeaderElection runs the loops on one replica only, the holder of the
+	// Lease LeaderElectionID in LeaderElectionNamespace; health, metrics and
+	// the fleet inventory run on every replica. RBAC: get/create/update on
+	// coordination.k8s.io leases and create/patch on core events in
+	// LeaderElectionNamespace. Default false (the seed chart turns it on).
+	LeaderElection bool `json:"leaderElection,omitempty"`
+	// LeaderElectionID names the Lease. Default DefaultLeaderElectionID.
+	LeaderElectionID string `json:"leaderElectionID,omitempty"`
+	// Controller is controller-runtime's configuration of every loop (tests
+	// running several processes' loops in one set SkipNameValidation).
+	Controller config.Controller `json:"-"`
+	// LeaderElectionNamespace holds the Lease. Default the Pod's namespace;
+	// required with LeaderElection outside a Pod.
+	LeaderElectionNamespace string `json:"leaderElectionNamespace,omitempty"`
+}
+
+// AddFlags binds the options to command-line flags.
+func (o *Options) AddFlags(fs *flag.FlagSet) {
+	o.setDefaults()
+	fs.StringVar(&o.CBSLNamespace, "cbsl-namespace", o.CBSLNamespace, "namespace of the ClusterBackupStorageLocations, their Secrets and the seed's per-cluster state")
+	o.Check.AddFlags(fs)
+	fs.BoolVar(&o.ProbeIsolation, "cbsl-check-probe-isolation", o.ProbeIsolation, "status loop: warn when a CBSL's credential can list the bucket root or a sibling prefix")
+	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, `address for /healthz and /readyz ("0" disables)`)
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, `address for Prometheus /metrics ("0" disables)`)
+	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")
+	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long the loops may finish after SIGTERM")
+	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "run the loops only on the replica holding a Lease (the seed chart turns it on)")
+	fs.StringVar(&o.LeaderElectionID, "leader-elect-id", o.LeaderElectionID, "name of the leader election Lease (default "+DefaultLeaderElectionID+")")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-elect-namespace", o.LeaderElectionNamespace, "namespace of the leader election Lease (default: the Pod's; required outside a Pod)")
+	o.Status.AddFlags(fs)
+	o.Credentials.AddFlags(fs)
+	o.Fleet.AddFlags(fs)
+}
+
+// setDefaults fills the defaults of the process-level fields.
+func (o *Options) setDefaults() {
+	if o.CBSLNamespace == "" {
+		o.CBSLNamespace = DefaultCBSLNamespace
+	}
+	if o.HealthAddr == "" {
+		o.HealthAddr = DefaultHealthAddr
+	}
+	if o.MetricsAddr == "" {
+		o.MetricsAddr = DefaultMetricsAddr
+	}
+	if o.ShutdownTimeout.Duration == 0 {
+		o.ShutdownTimeout.Duration = DefaultShutdownTimeout
+	}
+}
+
+// Complete applies the defaults and checks the options; New calls it.
+func (o *Options) Complete() error {
+	o.setDefaults()
+	if err := o.completeLeaderElection(); err != nil {
+		return err
+	}
+	var err error
+	if o.Status, err = o.Status.Complete(); err != nil {
+		return err
+	}
+	if o.Credentials, err = o.Credentials.Complete(); err != nil {
+		return fmt.Errorf("credentials loop: %w", err)
+	}
+	return nil
+}
