@@ -60,12 +60,13 @@ browser-deps: ## Install Debian's chromium (headless browser of the fleet HTML r
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 .PHONY: test
-test: tools node-deps browser-deps ## Install what the tests need, then run unit, integration, node and short fuzz tests, then lint.
+test: tools node-deps browser-deps ## Install what the tests need, then run unit, integration, node and short fuzz tests, lint and verify.
 	$(GO) test $(GO_TEST_FLAGS) ./...
 	cd hack/images && $(GO) test ./...
 	cd hack/promcheck && $(GO) test ./...
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory verify
 
 .PHONY: e2e
 e2e: ## Velero end to end: render, apply, back up to S3, restore, download (also part of test).
@@ -101,12 +102,14 @@ generate: ## Regenerate deepcopy, our CRDs and the chart's Velero CRDs.
 	$$($(TOOLS) path controller-gen) crd paths=./api/... output:crd:dir=./api/v1/crds
 	$(GO) run ./hack/gencrds -out charts/velero-managed/crds
 
+# Go modules of the repository: each is tidied by `verify`.
+MODULES := . hack/images hack/promcheck hack/tools/etcd hack/tools/kube-apiserver hack/tools/velero
 # Files `make generate` and `go mod tidy` write; `verify` fails if they differ from git.
-GENERATED := api charts/velero-managed/crds go.mod go.sum
+GENERATED := api charts/velero-managed/crds $(foreach m,$(MODULES),$(m)/go.mod $(m)/go.sum)
 
 .PHONY: verify
-verify: generate ## Regenerate, then fail if the committed files differ.
-	$(GO) mod tidy
+verify: generate ## Regenerate (deepcopy, CRDs, chart CRDs) and tidy every module, then fail if a committed file differs (part of test).
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy) || exit 1; done
 	git diff --exit-code -- $(GENERATED) || { echo "verify: generated files are stale; run 'make generate' and commit" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "verify: untracked generated files" >&2; exit 1; }
 
