@@ -20,6 +20,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
+	"github.com/clusterbackup/clusterbackup/controllers/release"
+	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
@@ -90,11 +92,30 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) error {
 			return fmt.Errorf("set up the cbsl status loop: %w", err)
 		}
 	}
+	// One bounded client per user cluster, shared by every loop.
+	users, err := userclient.New(mgr.GetAPIReader(), nil, o.Users)
+	if err != nil {
+		return err
+	}
 	if o.Credentials.Enabled {
-		cr := credentials.New(mgr.GetClient(), mgr.GetAPIReader(), o.CBSLNamespace, o.Credentials,
+		cr := credentials.New(mgr.GetClient(), mgr.GetAPIReader(), o.CBSLNamespace, o.Credentials, users,
 			mgr.GetEventRecorder("clusterbackup-credentials"), credentials.NewMetrics(metrics.Registry))
 		if err := cr.SetupWithManager(ctx, mgr); err != nil {
 			return fmt.Errorf("set up the credentials loop: %w", err)
+		}
+	}
+	if o.Release.Enabled {
+		settings, err := release.LoadSettings(o.Release.RenderConfig)
+		if err != nil {
+			return fmt.Errorf("release loop: %w", err)
+		}
+		rr, err := release.New(mgr.GetClient(), mgr.GetAPIReader(), users, o.Release, settings,
+			mgr.GetEventRecorder("clusterbackup-release"), release.NewMetrics(metrics.Registry))
+		if err != nil {
+			return fmt.Errorf("release loop: %w", err)
+		}
+		if err := rr.SetupWithManager(ctx, mgr); err != nil {
+			return fmt.Errorf("set up the release loop: %w", err)
 		}
 	}
 	if o.Fleet.Enabled {

@@ -11,6 +11,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
+	"github.com/clusterbackup/clusterbackup/controllers/release"
+	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
@@ -48,6 +50,12 @@ type Options struct {
 	Credentials credentials.Options `json:"credentials,omitempty"`
 	// Fleet configures the fleet backup inventory and its metrics.
 	Fleet inventory.Options `json:"fleet,omitempty"`
+	// Release configures the release loop, which renders and applies each
+	// enabled cluster's Velero release into its user cluster.
+	Release release.Options `json:"release,omitempty"`
+	// Users configures how every loop reaches user clusters: the kubeconfig
+	// Secret, and the time, size and rate budget of each cluster's answers.
+	Users userclient.Options `json:"users,omitempty"`
 	// HealthAddr serves /healthz and /readyz. Default DefaultHealthAddr;
 	// "0" disables.
 	HealthAddr string `json:"healthAddr,omitempty"`
@@ -88,9 +96,11 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "run the loops only on the replica holding a Lease (the seed chart turns it on)")
 	fs.StringVar(&o.LeaderElectionID, "leader-elect-id", o.LeaderElectionID, "name of the leader election Lease (default "+DefaultLeaderElectionID+")")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-elect-namespace", o.LeaderElectionNamespace, "namespace of the leader election Lease (default: the Pod's; required outside a Pod)")
+	o.Users.AddFlags(fs)
 	o.Status.AddFlags(fs)
 	o.Credentials.AddFlags(fs)
 	o.Fleet.AddFlags(fs)
+	o.Release.AddFlags(fs)
 }
 
 // setDefaults fills the defaults of the process-level fields.
@@ -121,6 +131,13 @@ func (o *Options) Complete() error {
 	}
 	if o.Credentials, err = o.Credentials.Complete(); err != nil {
 		return fmt.Errorf("credentials loop: %w", err)
+	}
+	o.Release.StateNamespace = o.CBSLNamespace
+	if o.Release, err = o.Release.Complete(); err != nil {
+		return fmt.Errorf("release loop: %w", err)
+	}
+	if o.Users, err = o.Users.Complete(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -26,9 +26,11 @@ type SeedOptions struct {
 }
 
 // RenderSeed renders the seed side (charts/clusterbackup-seed): the seed
-// webhook Deployment (webhooks, CBSL status loop and credentials loop in
-// one process), its Service, PodDisruptionBudget, webhook configurations,
-// serving certificate, least-privilege RBAC and NetworkPolicy, in the
+// webhooks' Deployment (admission only) with its Service, webhook
+// configurations and serving certificate, and the controllers' Deployment
+// <name>-controllers (`clusterbackup controllers`: the CBSL status loop and
+// the credentials loop, leader-elected), each with its own ServiceAccount,
+// least-privilege RBAC, PodDisruptionBudget and NetworkPolicy, in the
 // renderer's stable order. It renders no Secret and reads no input object.
 func RenderSeed(o SeedOptions) (Result, error) {
 	ch, err := loadChartFS(seedchart.FS)

@@ -16,8 +16,7 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	want := Options{
 		CredentialsSecret: "velero-cloud-credentials", CredentialsKey: "cloud", VeleroNamespace: "velero",
-		KubeconfigSecret: "admin-kubeconfig", KubeconfigKey: "kubeconfig", ClusterNamespacePrefix: "cluster-",
-		PasswordSecretPrefix: "clusterbackup-repo-password-", ResyncPeriod: 5 * time.Minute, Workers: 4, Timeout: 10 * time.Second,
+		PasswordSecretPrefix: "clusterbackup-repo-password-", ResyncPeriod: 5 * time.Minute, Workers: 4,
 		ControllerName: "cluster-credentials",
 	}
 	if o != want {

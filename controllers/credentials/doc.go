@@ -20,10 +20,13 @@
 // repository password, and never puts a secret value into a log line, an
 // error, an Event or a metric.
 //
-// It runs in the seed-mode webhook process next to the CBSL status loop
-// (seed.Options.Credentials, flag --credentials-loop): the same manager,
-// cache and metrics endpoint. Like the status loop it is a controller, so
-// with leader election on (server.Options.LeaderElection, flag
-// --leader-elect, on in the seed chart) only the replica holding the Lease
-// runs it; without it every replica does.
+// It runs in the seed's controllers process (package controllers,
+// `clusterbackup controllers`, controllers.Options.Credentials, flag
+// --credentials-loop) next to the CBSL status loop: the same manager, cache
+// and metrics endpoint, in a Deployment apart from the seed webhooks, so a
+// user cluster's answer can stall the loop but never admission. Like the
+// status loop it is a controller, so with leader election on
+// (controllers.Options.LeaderElection, flag --leader-elect, on in the seed
+// chart) only the replica holding the Lease runs it; without it every
+// replica does.
 package credentials

@@ -16,14 +16,6 @@ const (
 	DefaultCredentialsKey = "cloud"
 	// DefaultVeleroNamespace is the Velero namespace in user clusters.
 	DefaultVeleroNamespace = "velero"
-	// DefaultKubeconfigSecret is the seed Secret holding a user cluster's
-	// admin kubeconfig (KKP's name).
-	DefaultKubeconfigSecret = "admin-kubeconfig"
-	// DefaultKubeconfigKey is the key of the kubeconfig in it.
-	DefaultKubeconfigKey = "kubeconfig"
-	// DefaultClusterNamespacePrefix prefixes the cluster ID to give the seed
-	// namespace of a user cluster's control plane (KKP's "cluster-<id>").
-	DefaultClusterNamespacePrefix = "cluster-"
 	// DefaultPasswordSecretPrefix prefixes the cluster ID to name the seed's
 	// copy of a cluster's repository password in the CBSL namespace.
 	DefaultPasswordSecretPrefix = "clusterbackup-repo-password-"
@@ -32,8 +24,6 @@ const (
 	DefaultResyncPeriod = 5 * time.Minute
 	// DefaultWorkers is how many clusters are reconciled in parallel.
 	DefaultWorkers = 4
-	// DefaultTimeout bounds each request to a user cluster.
-	DefaultTimeout = 10 * time.Second
 )
 
 // Velero's fixed names for the repository password (pkg/repository/keys in
@@ -60,14 +50,6 @@ type Options struct {
 	// VeleroNamespace is Velero's namespace in user clusters. Default
 	// "velero".
 	VeleroNamespace string `json:"veleroNamespace,omitempty"`
-	// KubeconfigSecret names the seed Secret with a user cluster's admin
-	// kubeconfig. Default "admin-kubeconfig".
-	KubeconfigSecret string `json:"kubeconfigSecret,omitempty"`
-	// KubeconfigKey is the key of the kubeconfig. Default "kubeconfig".
-	KubeconfigKey string `json:"kubeconfigKey,omitempty"`
-	// ClusterNamespacePrefix + cluster ID is the seed namespace holding
-	// KubeconfigSecret. Default "cluster-".
-	ClusterNamespacePrefix string `json:"clusterNamespacePrefix,omitempty"`
 	// PasswordSecretPrefix + cluster ID names the seed's copy of the
 	// repository password, in the CBSL namespace. Default
 	// "clusterbackup-repo-password-".
@@ -78,9 +60,6 @@ type Options struct {
 	ResyncPeriod time.Duration `json:"resyncPeriod,omitempty"`
 	// Workers is how many clusters are reconciled in parallel. Default 4.
 	Workers int `json:"workers,omitempty"`
-	// Timeout bounds each request to a user cluster's API server. Default
-	// 10s.
-	Timeout time.Duration `json:"timeout,omitempty"`
 	// ControllerName names the controller (controller-runtime requires
 	// names unique per process: give each manager of one process its own,
 	// as tests do). Default ControllerName ("cluster-credentials").
@@ -93,13 +72,9 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.CredentialsSecret, "credentials-secret", or(o.CredentialsSecret, DefaultCredentialsSecret), "credentials Secret written into each user cluster's Velero namespace (the chart's credentials.existingSecret)")
 	fs.StringVar(&o.CredentialsKey, "credentials-key", or(o.CredentialsKey, DefaultCredentialsKey), "key of the AWS credentials file in that Secret (the chart's credentials.key)")
 	fs.StringVar(&o.VeleroNamespace, "credentials-velero-namespace", or(o.VeleroNamespace, DefaultVeleroNamespace), "Velero's namespace in user clusters")
-	fs.StringVar(&o.KubeconfigSecret, "credentials-kubeconfig-secret", or(o.KubeconfigSecret, DefaultKubeconfigSecret), "seed Secret holding a user cluster's admin kubeconfig")
-	fs.StringVar(&o.KubeconfigKey, "credentials-kubeconfig-key", or(o.KubeconfigKey, DefaultKubeconfigKey), "key of the kubeconfig in that Secret")
-	fs.StringVar(&o.ClusterNamespacePrefix, "credentials-cluster-namespace-prefix", or(o.ClusterNamespacePrefix, DefaultClusterNamespacePrefix), "prefix + cluster ID = the seed namespace of the kubeconfig Secret")
 	fs.StringVar(&o.PasswordSecretPrefix, "credentials-password-secret-prefix", or(o.PasswordSecretPrefix, DefaultPasswordSecretPrefix), "prefix + cluster ID = the seed Secret (in the CBSL namespace) keeping a cluster's repository password")
 	fs.DurationVar(&o.ResyncPeriod, "credentials-resync-period", or(o.ResyncPeriod, DefaultResyncPeriod), "every cluster's credentials are reconciled at least this often (±10%), bounding a missed update")
 	fs.IntVar(&o.Workers, "credentials-workers", or(o.Workers, DefaultWorkers), "clusters reconciled in parallel by the credentials loop")
-	fs.DurationVar(&o.Timeout, "credentials-timeout", or(o.Timeout, DefaultTimeout), "time limit of each request to a user cluster")
 }
 
 // Complete fills the defaults and rejects impossible settings.
@@ -107,13 +82,9 @@ func (o Options) Complete() (Options, error) {
 	o.CredentialsSecret = or(o.CredentialsSecret, DefaultCredentialsSecret)
 	o.CredentialsKey = or(o.CredentialsKey, DefaultCredentialsKey)
 	o.VeleroNamespace = or(o.VeleroNamespace, DefaultVeleroNamespace)
-	o.KubeconfigSecret = or(o.KubeconfigSecret, DefaultKubeconfigSecret)
-	o.KubeconfigKey = or(o.KubeconfigKey, DefaultKubeconfigKey)
-	o.ClusterNamespacePrefix = or(o.ClusterNamespacePrefix, DefaultClusterNamespacePrefix)
 	o.PasswordSecretPrefix = or(o.PasswordSecretPrefix, DefaultPasswordSecretPrefix)
 	o.ResyncPeriod = or(o.ResyncPeriod, DefaultResyncPeriod)
 	o.Workers = or(o.Workers, DefaultWorkers)
-	o.Timeout = or(o.Timeout, DefaultTimeout)
 	o.ControllerName = or(o.ControllerName, ControllerName)
 	switch {
 	case o.ResyncPeriod < time.Second:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -96,3 +97,7 @@ func (p *PasswordStore) Store(ctx context.Context, c *kkpv1.Cluster, pw []byte) 
 	}
 	return pw, nil
 }
+
+// quiet returns ctx with a discarding logger: client-go's debug logging
+// (verbosity ≥ 8) dumps response bodies, which hold Secret data.
+func quiet(ctx context.Context) context.Context { return logr.NewContext(ctx, logr.Discard()) }

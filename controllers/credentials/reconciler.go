@@ -16,6 +16,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
@@ -60,8 +61,8 @@ type Reconciler struct {
 	Namespace string
 	// Options are the completed options.
 	Options Options
-	// Users builds user-cluster clients.
-	Users *UserClients
+	// Users reaches user clusters (controllers/userclient).
+	Users UserClients
 	// Passwords keeps the repository passwords on the seed.
 	Passwords *PasswordStore
 	// Recorder records Events on Clusters; optional.
@@ -73,12 +74,19 @@ type Reconciler struct {
 	last map[string]string // cluster -> last reported state, to record changes only
 }
 
+// UserClients reaches user clusters by cluster ID; controllers/userclient
+// implements it, bounded against hostile answers.
+type UserClients interface {
+	For(ctx context.Context, clusterID string) (client.Client, error)
+	Forget(clusterID string)
+}
+
 // New returns a Reconciler for the CBSL namespace ns, reading through c
-// (cached) and r (uncached). o must be completed (Options.Complete).
-func New(c client.Client, r client.Reader, ns string, o Options, rec events.EventRecorder, m *Metrics) *Reconciler {
+// (cached) and r (uncached), reaching user clusters through users. o must
+// be completed (Options.Complete).
+func New(c client.Client, r client.Reader, ns string, o Options, users UserClients, rec events.EventRecorder, m *Metrics) *Reconciler {
 	return &Reconciler{
-		Client: c, Reader: r, Namespace: ns, Options: o, Recorder: rec, Metrics: m,
-		Users:     &UserClients{Reader: r, Secret: o.KubeconfigSecret, Key: o.KubeconfigKey, NamespacePrefix: o.ClusterNamespacePrefix, Timeout: o.Timeout},
+		Client: c, Reader: r, Namespace: ns, Options: o, Recorder: rec, Metrics: m, Users: users,
 		Passwords: &PasswordStore{Client: c, Reader: r, Namespace: ns, Prefix: o.PasswordSecretPrefix},
 	}
 }
@@ -103,7 +111,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.Metrics.sync("failed")
 		r.Metrics.set(c.Name, c.ProjectID(), false)
 		r.report(&c, "failed:"+err.Error(), corev1.EventTypeWarning, ReasonFailed, "%s", err.Error())
-		if errors.Is(err, ErrNoKubeconfig) || errors.Is(err, errConfig) {
+		if errors.Is(err, userclient.ErrNoKubeconfig) || errors.Is(err, userclient.ErrRefused) || errors.Is(err, errConfig) {
 			logf.FromContext(ctx).Info("credentials not delivered", "reason", err.Error())
 			return ctrl.Result{RequeueAfter: min(noKubeconfigRetry, r.Options.ResyncPeriod)}, nil
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 )
 
 const (
@@ -115,7 +116,8 @@ func cluster(id string) *kkpv1.Cluster {
 
 // registerUserCluster writes what KKP keeps on the seed for a user
 // cluster's control plane: namespace cluster-<id> with Secret
-// admin-kubeconfig (key kubeconfig) reaching the user cluster as an admin.
+// internal-admin-kubeconfig (key kubeconfig) reaching the user cluster as
+// an admin.
 func registerUserCluster(t *testing.T, seedc client.Client, id string, user *testenv.Kube) {
 	t.Helper()
 	ctx := context.Background()
@@ -123,11 +125,11 @@ func registerUserCluster(t *testing.T, seedc client.Client, id string, user *tes
 	must(t, err)
 	kc, err := u.KubeConfig()
 	must(t, err)
-	ns := credentials.DefaultClusterNamespacePrefix + id
+	ns := userclient.DefaultNamespacePrefix + id
 	must(t, seedc.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	must(t, seedc.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: credentials.DefaultKubeconfigSecret, Namespace: ns},
-		Data:       map[string][]byte{credentials.DefaultKubeconfigKey: kc},
+		ObjectMeta: metav1.ObjectMeta{Name: userclient.DefaultSecretName, Namespace: ns},
+		Data:       map[string][]byte{userclient.DefaultSecretKey: kc},
 	}))
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
@@ -136,12 +137,12 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 
 	// Nothing more than that.
 	must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: "default"}, StringData: map[string]string{"k": "v"}}))
-	must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "etcd-tokens", Namespace: credentials.DefaultClusterNamespacePrefix + id}, StringData: map[string]string{"k": "v"}}))
+	must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "etcd-tokens", Namespace: userclient.DefaultNamespacePrefix + id}, StringData: map[string]string{"k": "v"}}))
 	var s corev1.Secret
 	refused := map[string]error{
 		"get a Secret in another namespace":     asSA.Get(ctx, client.ObjectKey{Namespace: "default", Name: "unrelated"}, &s),
-		"get another Secret of the cluster":     asSA.Get(ctx, client.ObjectKey{Namespace: credentials.DefaultClusterNamespacePrefix + id, Name: "etcd-tokens"}, &s),
-		"list Secrets of the cluster namespace": asSA.List(ctx, &corev1.SecretList{}, client.InNamespace(credentials.DefaultClusterNamespacePrefix+id)),
+		"get another Secret of the cluster":     asSA.Get(ctx, client.ObjectKey{Namespace: userclient.DefaultNamespacePrefix + id, Name: "etcd-tokens"}, &s),
+		"list Secrets of the cluster namespace": asSA.List(ctx, &corev1.SecretList{}, client.InNamespace(userclient.DefaultNamespacePrefix+id)),
 		"list Secrets cluster-wide":             asSA.List(ctx, &corev1.SecretList{}),
 		"list CBSLs outside the CBSL namespace": asSA.List(ctx, &kkpv1.ClusterBackupStorageLocationList{}, client.InNamespace("default")),
 	}
@@ -173,7 +174,7 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	var loc kkpv1.ClusterBackupStorageLocation
 	must(t, k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: cbslName}, &loc))
 	for what, err := range map[string]error{
-		"get the admin kubeconfig":          asWebhook.Get(ctx, client.ObjectKey{Namespace: credentials.DefaultClusterNamespacePrefix + id, Name: credentials.DefaultKubeconfigSecret}, &corev1.Secret{}),
+		"get the admin kubeconfig":          asWebhook.Get(ctx, client.ObjectKey{Namespace: userclient.DefaultNamespacePrefix + id, Name: userclient.DefaultSecretName}, &corev1.Secret{}),
 		"create a Secret":                   asWebhook.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: cbslNS}}),
 		"write CBSL status":                 asWebhook.Status().Update(ctx, &loc),
 		"update a stored password":          asWebhook.Update(ctx, &stored),

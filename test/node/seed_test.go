@@ -101,7 +101,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	kc, err := os.ReadFile(n.Kubeconfig)
 	must(t, err)
 	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "cluster-" + clusterID}}))
-	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "admin-kubeconfig", Namespace: "cluster-" + clusterID}, Data: map[string][]byte{"kubeconfig": kc}}))
+	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "internal-admin-kubeconfig", Namespace: "cluster-" + clusterID}, Data: map[string][]byte{"kubeconfig": kc}}))
 	t0 = time.Now()
 	must(t, c.Create(ctx, &kkpv1.Cluster{
 		ObjectMeta: metav1.ObjectMeta{Name: clusterID, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},

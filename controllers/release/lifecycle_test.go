@@ -1,0 +1,75 @@
+package release
+
+import (
+	"reflect"
+	"testing"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+)
+
+func TestPlanFor(t *testing.T) {
+	a, b := newCBSL("a", bucket, "seed-eu"), newCBSL("b", bucket, "seed-us")
+	aMoved := newCBSL("a", "other-bucket", "seed-eu")
+	aTwin := newCBSL("a-twin", bucket, "seed-eu/") // same storage, another name
+	aTwin.Spec.Config["s3Url"] = endpoint + ":443"
+	prevA := previousLocation{BSL: "previous-a", CBSL: trimCBSL(a)}
+	prevB := previousLocation{BSL: "previous-b", CBSL: trimCBSL(b)}
+	for name, tc := range map[string]struct {
+		cur       *kkpv1.ClusterBackupStorageLocation
+		old, want memory
+		none      bool
+	}{
+		"first enable":                     {cur: a, want: memory{Location: trimCBSL(a)}},
+		"unchanged":                        {cur: a, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(a)}},
+		"another CBSL":                     {cur: b, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(b), Previous: []previousLocation{prevA}}},
+		"the same CBSL moved":              {cur: aMoved, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(aMoved), Previous: []previousLocation{prevA}}},
+		"the same storage named otherwise": {cur: aTwin, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(aTwin)}},
+		"switching back":                   {cur: a, old: memory{Location: trimCBSL(b), Previous: []previousLocation{prevA}}, want: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}}},
+		"moving twice keeps both": {cur: newCBSL("a", "third", "x"), old: memory{Location: trimCBSL(aMoved), Previous: []previousLocation{prevA}},
+			want: memory{Location: trimCBSL(newCBSL("a", "third", "x")), Previous: []previousLocation{prevA, {BSL: "previous-a-2", CBSL: trimCBSL(aMoved)}}}},
+		"disable":       {old: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}}, want: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}, Disabled: true}},
+		"re-enable":     {cur: a, old: memory{Location: trimCBSL(a), Disabled: true}, want: memory{Location: trimCBSL(a)}},
+		"never enabled": {none: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newCluster("c1", "")
+			if tc.cur != nil {
+				c = newCluster("c1", tc.cur.Name)
+			}
+			p, ok := planFor(c, tc.cur, tc.old)
+			if ok == tc.none {
+				t.Fatalf("ok = %v", ok)
+			}
+			if tc.none {
+				return
+			}
+			if !reflect.DeepEqual(p.mem, tc.want) {
+				t.Fatalf("memory\n got %+v\nwant %+v", p.mem, tc.want)
+			}
+			if p.in.Cluster.StorageLocationName() != tc.want.Location.Name || p.in.CBSL != p.mem.Location || p.lc.Disabled != tc.want.Disabled || len(p.lc.Previous) != len(tc.want.Previous) {
+				t.Fatalf("render input %+v, life cycle %+v", p.in, p.lc)
+			}
+			for i, pl := range p.lc.Previous {
+				if pl.Name != tc.want.Previous[i].BSL {
+					t.Fatalf("previous BSL %d named %q, want %q", i, pl.Name, tc.want.Previous[i].BSL)
+				}
+			}
+			// The state round-trips through the ConfigMap data.
+			back, err := parseMemory("cm", p.mem.data())
+			if err != nil || !back.equal(p.mem) {
+				t.Fatalf("state round trip: %+v, %v", back, err)
+			}
+		})
+	}
+}
+
+func TestTrimCBSLKeepsNoSecretMaterial(t *testing.T) {
+	c := newCBSL("a", bucket, "p")
+	c.Labels["other"] = "x"
+	c.Annotations = map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+	c.Status.Message = "ok"
+	tr := trimCBSL(c)
+	if len(tr.Labels) != 1 || tr.Annotations != nil || tr.Status.Message != "" || tr.Spec.Credential.Name != c.Spec.Credential.Name {
+		t.Fatalf("trimmed %+v", tr)
+	}
+}

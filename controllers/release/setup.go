@@ -1,0 +1,70 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+)
+
+// clusterCBSLIndex indexes Clusters by the name of the CBSL they use (a
+// name of its own: the credentials loop registers another index on the
+// same manager).
+const clusterCBSLIndex = "clusterbackup.release.cbsl"
+
+// retryBase is the first retry delay after a failed reconcile; retries back
+// off exponentially up to the resync period.
+const retryBase = time.Second
+
+// SetupWithManager registers the loop with mgr: it watches Clusters
+// (generation and label changes) and the CBSLs of StateNamespace (spec
+// changes, mapped to the Clusters using them), reconciles every Cluster
+// again after ResyncPeriod (±10%), and retries failures with exponential
+// backoff from 1s up to ResyncPeriod. Like every controller it runs only on
+// the leader when the manager elects one.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &kkpv1.Cluster{}, clusterCBSLIndex, func(o client.Object) []string {
+		if n := o.(*kkpv1.Cluster).StorageLocationName(); n != "" {
+			return []string{n}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("index clusters by backup storage location: %w", err)
+	}
+	inNamespace := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == r.Options.StateNamespace })
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(r.Options.ControllerName).
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: r.Options.Workers,
+			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](retryBase, r.Options.ResyncPeriod),
+		}).
+		For(&kkpv1.Cluster{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		Watches(&kkpv1.ClusterBackupStorageLocation{}, handler.EnqueueRequestsFromMapFunc(r.clustersOfCBSL),
+			builder.WithPredicates(inNamespace, predicate.GenerationChangedPredicate{})).
+		Complete(r)
+}
+
+// clustersOfCBSL maps a CBSL to the Clusters using it.
+func (r *Reconciler) clustersOfCBSL(ctx context.Context, o client.Object) []reconcile.Request {
+	var list kkpv1.ClusterList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{clusterCBSLIndex: o.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "list clusters of a clusterbackupstoragelocation", "cbsl", o.GetName())
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: list.Items[i].Name}})
+	}
+	return out
+}
