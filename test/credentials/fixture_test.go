@@ -18,11 +18,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/controllers/credentials"
-	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 )
 
 const (
