@@ -9,6 +9,7 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,10 +40,13 @@ var (
 // behind their Service, and the API server calls it for CBSL creates: a
 // CBSL on the reachable S3 server is admitted and the status loop marks it
 // Available; one whose endpoint refuses connections is denied with the
-// connect failure, within the check budget. A Cluster on the CBSL then gets
-// its credentials and repository password from the credentials loop in the
-// pods (the node stands in for its user cluster, reached with KKP's
-// admin-kubeconfig).
+// connect failure, within the check budget. Setting a Cluster's backup
+// location is then the only step: its credentials and repository password
+// come from the credentials loop, its Velero release from the release loop
+// (the node stands in for its user cluster, reached with KKP's
+// internal-admin-kubeconfig); Velero and node-agent become Ready, the
+// managed BSL Available on the cluster's prefix, and a Backup with File
+// System Backup of PV data Completes.
 func TestSeedWebhookAsDeployed(t *testing.T) {
 	ctx := context.Background()
 	n := testenv.StartNode(t, testenv.NodeOptions{})
@@ -102,11 +106,15 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	must(t, err)
 	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "cluster-" + clusterID}}))
 	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "internal-admin-kubeconfig", Namespace: "cluster-" + clusterID}, Data: map[string][]byte{"kubeconfig": kc}}))
+	// The Cluster exists without backup; setting its backup location is the
+	// only step: the credentials loop delivers the keys, the release loop
+	// renders the release with the chart's renderConfig and applies it, and
+	// Velero comes up in the user cluster (the node) from those pods alone.
+	cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: clusterID, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}}}
+	must(t, c.Create(ctx, cl))
+	cl.Spec.BackupConfig = &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "backups-eu"}}
 	t0 = time.Now()
-	must(t, c.Create(ctx, &kkpv1.Cluster{
-		ObjectMeta: metav1.ObjectMeta{Name: clusterID, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
-		Spec:       kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "backups-eu"}}},
-	}))
+	must(t, c.Update(ctx, cl))
 	testenv.Eventually(t, time.Minute, "credentials and repository password delivered", func() (bool, error) {
 		var cred, repo, kept corev1.Secret
 		if err := c.Get(ctx, keyOf(veleroNS, "velero-cloud-credentials"), &cred); err != nil {
@@ -123,7 +131,40 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 		}
 		return len(repo.Data["repository-password"]) >= 32 && string(repo.Data["repository-password"]) == string(kept.Data["repository-password"]), nil
 	})
-	figure(t, "Cluster created to credentials delivered by the pods", time.Since(t0))
+	figure(t, "backup location set to credentials delivered by the pods", time.Since(t0))
+	waitPodsReady(t, c, veleroNS, map[string]string{"deploy": "velero"}, 1, 3*time.Minute)
+	waitPodsReady(t, c, veleroNS, map[string]string{"name": "node-agent"}, 1, 3*time.Minute)
+	waitBSLAvailable(t, c, 2*time.Minute)
+	figure(t, "backup location set to BSL Available (release loop, goal 60s)", time.Since(t0))
+	var dep appsv1.Deployment
+	must(t, c.Get(ctx, keyOf(veleroNS, "velero"), &dep))
+	var applied bool
+	for _, mf := range dep.ManagedFields {
+		applied = applied || (mf.Manager == "clusterbackup-release" && mf.Operation == metav1.ManagedFieldsOperationApply)
+	}
+	if !applied {
+		t.Fatalf("Velero's Deployment was not applied by the release loop (field managers %v)", dep.ManagedFields)
+	}
+	var bsl velerov1.BackupStorageLocation
+	must(t, c.Get(ctx, keyOf(veleroNS, "default"), &bsl))
+	if want := cbslPre + "/" + projectID + "/" + clusterID; bsl.Spec.ObjectStorage.Prefix != want {
+		t.Fatalf("managed BSL prefix %q, want %q", bsl.Spec.ObjectStorage.Prefix, want)
+	}
+
+	// A Backup with File System Backup of PV data Completes, into the
+	// cluster's prefix.
+	createWorkload(t, n, n.Images["pause"].Ref)
+	waitPodsReady(t, c, appNS, map[string]string{"app": appPod}, 1, 2*time.Minute)
+	backupStart := time.Now()
+	createCLIBackup(t, c, "seed-driven-1")
+	if phase := waitBackupDone(t, c, "seed-driven-1", 5*time.Minute); phase != velerov1.BackupPhaseCompleted {
+		t.Fatalf("backup seed-driven-1 ended %s: %s", phase, backupFailure(c, "seed-driven-1"))
+	}
+	figure(t, "backup with FSB (create to Completed) on the seed-applied release", time.Since(backupStart))
+	pvbs := podVolumeBackups(t, c, "seed-driven-1")
+	if len(pvbs) != 1 || pvbs[0].Status.Phase != velerov1.PodVolumeBackupPhaseCompleted {
+		t.Fatalf("want one Completed PodVolumeBackup, got %s", describePVBs(pvbs))
+	}
 
 	// Leader election as the chart sets it up: one of the two controllers
 	// pods holds the Lease in the release namespace (the rendered Role
@@ -184,6 +225,7 @@ func deploySeedWebhook(t *testing.T, n *testenv.Node) {
 		"cbslNamespace": seedNS,
 		"image":         map[string]any{"registry": n.Registry, "repository": strings.TrimPrefix(ref[:i], n.Registry+"/"), "tag": ref[i+1:]},
 		"statusLoop":    map[string]any{"period": "5s"},
+		"releaseLoop":   map[string]any{"renderConfig": map[string]any{"registry": n.Registry}},
 		"webhook":       map[string]any{"tls": map[string]any{"caBundle": base64.StdEncoding.EncodeToString(ca)}},
 	}})
 	must(t, err)
