@@ -3,6 +3,7 @@ package fleet_test
 import (
 	"encoding/json"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -54,8 +55,8 @@ func checkExpr(t *testing.T, where, expr string) {
 		t.Errorf("%s: %q uses no clusterbackup_fleet metric", where, expr)
 	}
 	for _, m := range used {
-		if !slices.Contains(fleet.MetricNames, m) && !slices.Contains(credentials.MetricNames, m) {
-			t.Errorf("%s: %q uses %s, which neither the fleet collector nor the credentials loop exports", where, expr, m)
+		if !slices.Contains(fleet.MetricNames, m) && !slices.Contains(credentials.MetricNames, m) && !slices.Contains(release.MetricNames, m) {
+			t.Errorf("%s: %q uses %s, which neither the fleet collector nor the credentials or release loop exports", where, expr, m)
 		}
 	}
 	depth := map[rune]int{}
@@ -103,6 +104,7 @@ func TestPrometheusRule(t *testing.T) {
 		"ClusterBackupStorageUnreachable":    string(fleet.Unreachable),
 		"ClusterBackupFleetInventoryStale":   "",
 		"ClusterBackupCredentialsNotCurrent": "",
+		"ClusterBackupReleaseNotApplied":     "",
 	}
 	for _, r := range rules {
 		r := r.(map[string]any)
