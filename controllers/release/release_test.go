@@ -1,7 +1,12 @@
 package release
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,8 +14,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/gitops"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/versions"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
@@ -94,6 +102,31 @@ func TestReleaseEqualsRender(t *testing.T) {
 		if len(img) == 0 || !strings.HasPrefix(img[0].(map[string]any)["image"].(string), "registry.example.com/mirror/") {
 			t.Errorf("the Velero image does not come from the configured registry: %v", img)
 		}
+	})
+
+	t.Run("the render equals the CLI's for the same objects and settings", func(t *testing.T) {
+		// `clusterbackup render` with the flag that matches the
+		// RenderConfig: what lands is a superset of `want` (above), and
+		// `want` is exactly what an operator's CLI render shows.
+		dir := t.TempDir()
+		c, l := newCluster(id, cbsl.Name), cbsl.DeepCopy()
+		c.APIVersion, c.Kind = kkpv1.GroupVersion.String(), kkpv1.KindCluster
+		l.APIVersion, l.Kind = kkpv1.GroupVersion.String(), kkpv1.KindClusterBackupStorageLocation
+		for name, obj := range map[string]any{"cluster.yaml": c, "cbsl.yaml": l} {
+			b, err := yaml.Marshal(obj)
+			must(t, err)
+			must(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
+		}
+		cmd := exec.Command(testenv.Binary(t), "render", "-f", dir, "--registry", "registry.example.com/mirror")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("clusterbackup render: %v\n%s", err, stderr.String())
+		}
+		cli, err := renderer.DecodeObjects(bytes.NewReader(out))
+		must(t, err)
+		testenv.CompareObjectSets(t, "CLI render vs the loop's render", canonical(t, cli), canonical(t, want))
 	})
 
 	t.Run("the inventory parent lists every object and the digest", func(t *testing.T) {
@@ -207,4 +240,20 @@ func TestReleaseEqualsRender(t *testing.T) {
 			t.Errorf("the inventory still lists dropped objects:\n%s", lines)
 		}
 	})
+}
+
+// canonical keys objects by identity, valued by their JSON encoding
+// without status (the API server's; the first subtest drops the CRDs'
+// empty one from want).
+func canonical(t *testing.T, objs []*unstructured.Unstructured) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, o := range objs {
+		o = o.DeepCopy()
+		delete(o.Object, "status")
+		b, err := json.Marshal(o.Object)
+		must(t, err)
+		out[describe(o)] = string(b)
+	}
+	return out
 }
