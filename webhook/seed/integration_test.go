@@ -384,17 +384,6 @@ func counterValue(t *testing.T, name string, labels map[string]string) float64 {
 	return sum
 }
 
-// gaugeValue is the value of the first series of gauge name that carries
-// all the given labels; there must be one.
-func gaugeValue(t *testing.T, name string, labels map[string]string) float64 {
-	t.Helper()
-	ms := series(t, name, labels)
-	if len(ms) == 0 {
-		t.Fatalf("no %s%v", name, labels)
-	}
-	return ms[0].GetGauge().GetValue()
-}
-
 // series gathers the metrics registry and returns the series of metric
 // name that carry all the given labels.
 func series(t *testing.T, name string, labels map[string]string) []*dto.Metric {
