@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -54,8 +53,9 @@ func TestSkipped(t *testing.T) {
 	must(t, e.user.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero-argo", Labels: map[string]string{"argocd.argoproj.io/instance": "velero"}}}))
 	// Flux's kustomize-controller applied another one.
 	e.register(t, flux)
-	ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "velero-flux"}}}
-	must(t, e.user.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ns), client.FieldOwner("kustomize-controller")))
+	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "velero-flux"}}
+	//lint:ignore SA1019 an apply patch of a typed object is exactly what Flux's kustomize-controller sends
+	must(t, e.user.Client.Patch(ctx, ns, client.Apply, client.FieldOwner("kustomize-controller")))
 	// The excluded cluster has no kubeconfig at all: reading anything would fail.
 	excl := newCluster(excluded, cbsl.Name)
 	excl.Labels["clusterbackup.io/release"] = "manual"
