@@ -13,4 +13,17 @@ const (
 	// CredentialCloudFile is the key of a Velero-style AWS credentials INI file,
 	// accepted as an alternative to the two keys above.
 	CredentialCloudFile = "cloud"
+
+	// ClusterIDLabel holds the user cluster's ID on the seed objects kept per
+	// cluster (the release loop's state ConfigMaps, the repository password
+	// copies).
+	ClusterIDLabel = "clusterbackup.io/cluster-id"
+
+	// ReleaseStateAnnotation and ReleaseVeleroVersionAnnotation record, on a
+	// release state ConfigMap (labelled ClusterIDLabel, in the CBSL
+	// namespace), the cluster's release state (pending, applied, disabled,
+	// skipped, failed) and the Velero version rendered for it; the release
+	// loop writes them when they change, the fleet inventory reads them.
+	ReleaseStateAnnotation         = "clusterbackup.io/release-state"
+	ReleaseVeleroVersionAnnotation = "clusterbackup.io/velero-version"
 )

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
@@ -38,7 +40,7 @@ func runFleetStatus(ctx context.Context, s streams, args []string) error {
 		check         s3check.Options
 		o             fleet.Options
 	)
-	fs.Var(listOf(&files), "f", "a `file, directory or -` (stdin) with Clusters, ClusterBackupStorageLocations and their credential Secrets, as for render (repeatable)")
+	fs.Var(listOf(&files), "f", "a `file, directory or -` (stdin) with Clusters, ClusterBackupStorageLocations and their credential Secrets, as for render, and the seed release loop's state ConfigMaps for the RELEASE column (repeatable)")
 	fs.Var(listOf(&values), "values", "a YAML `file` of chart values as given to render; its schedules are the Schedules each cluster is judged against (repeatable)")
 	out := fs.String("o", "table", "output `format`: table, json or html")
 	fs.Var(&check.Policy.Allow, "allow-cidr", "CIDR or address the S3 client may dial although the built-in rules deny it (e.g. 127.0.0.1 for a local S3); repeatable")
@@ -90,15 +92,26 @@ func runFleetStatus(ctx context.Context, s streams, args []string) error {
 	return nil
 }
 
-// fleetClusters reads the inputs with the one loader, matches them as render
+// fleetClusters reads the inputs with the one loader (release state
+// ConfigMaps accepted: each cluster's Release comes from the one in its
+// CBSL's namespace; other ConfigMaps are ignored), matches them as render
 // does (renderer.BuildFleet: every problem named with source, object, field
 // and rule) and returns each cluster with its resolved location and the
 // Schedules the renderer renders for it (renderer.Values with the --values
 // files, so the expected interval is what is deployed).
 func fleetClusters(ctx context.Context, s streams, files, values []string) ([]fleet.Cluster, error) {
-	objs, err := input.Load(s.In, files...)
-	if err != nil {
+	objs := &input.Objects{AcceptConfigMaps: true}
+	if err := objs.LoadPaths(s.In, files...); err != nil {
 		return nil, err
+	}
+	// The release loop's state ConfigMaps, by namespace (the CBSLs').
+	releases := map[string][]corev1.ConfigMap{}
+	for _, cm := range objs.ReleaseStates {
+		releases[cm.Object.Namespace] = append(releases[cm.Object.Namespace], *cm.Object)
+	}
+	states := map[string]map[string]fleet.ReleaseInfo{}
+	for ns, cms := range releases {
+		states[ns] = fleet.ReleaseStates(cms)
 	}
 	inputs, err := renderer.BuildFleet(objs)
 	if err != nil {
@@ -119,7 +132,13 @@ func fleetClusters(ctx context.Context, s streams, files, values []string) ([]fl
 		if err != nil {
 			return nil, fmt.Errorf("--values: cluster %q: %w", in.ClusterID(), err)
 		}
-		out = append(out, fleet.ClusterFor(ctx, in.Cluster, in.CBSL, objs.SecretGetter(), schedules))
+		c := fleet.ClusterFor(ctx, in.Cluster, in.CBSL, objs.SecretGetter(), schedules)
+		ns := input.DefaultNamespace
+		if in.CBSL != nil {
+			ns = in.CBSL.Namespace
+		}
+		c.Release = states[ns][c.ClusterID]
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -253,3 +253,49 @@ func fleetFixtureFiles(t *testing.T) (dir, cluster, cbsl string) {
 	cluster = writeCheckFile(t, dir, "c.yaml", "apiVersion: kubermatic.k8c.io/v1\nkind: Cluster\nmetadata:\n  name: c1\n  labels:\n    project-id: p1\nspec:\n  backupConfig:\n    backupStorageLocation:\n      name: loc\n")
 	return dir, cluster, cbsl
 }
+
+// TestFleetStatusReleaseColumn: the seed's release state ConfigMaps among
+// the inputs (as `kubectl get clusters,clusterbackupstoragelocations,
+// secrets,configmaps -A -o yaml` prints them, in a v1 List, with other
+// ConfigMaps) give the RELEASE and VELERO columns and the JSON release;
+// other commands still refuse ConfigMaps.
+func TestFleetStatusReleaseColumn(t *testing.T) {
+	indent := func(s string) string {
+		return "  - " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n    ") + "\n"
+	}
+	cluster := "apiVersion: kubermatic.k8c.io/v1\nkind: Cluster\nmetadata:\n  name: %s\n  labels:\n    project-id: p1\nspec:\n  backupConfig:\n    backupStorageLocation:\n      name: loc\n"
+	state := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: clusterbackup-release-c1\n  namespace: kubermatic\n  labels:\n    clusterbackup.io/cluster-id: c1\n  annotations:\n    clusterbackup.io/release-state: applied\n    clusterbackup.io/velero-version: v1.16.1\ndata:\n  lifecycle: enabled\n"
+	other := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kube-root-ca.crt\n  namespace: kubermatic\ndata:\n  ca.crt: x\n"
+	list := "apiVersion: v1\nkind: List\nitems:\n" + indent(fmt.Sprintf(cluster, "c1")) + indent(fmt.Sprintf(cluster, "c2")) +
+		indent(checkCBSL("http://127.0.0.1:9", "fleet", "")) + indent(checkSecret("AKIA", "not-a-real-secret")) + indent(state) + indent(other)
+
+	table, stderr, code := runCLI(t, list, nil, "fleet", "status", "-f", "-", "--timeout", "2s")
+	if code != 1 || !strings.Contains(stderr, "2 of 2 clusters not protected") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !lineWith(table, "RELEASE", "VELERO") || !lineWith(table, "c1", "applied", "v1.16.1") {
+		t.Errorf("the table lacks c1's release:\n%s", table)
+	}
+	for _, l := range strings.Split(table, "\n") {
+		if f := strings.Fields(l); len(f) > 8 && f[1] == "c2" && (f[7] != "-" || f[8] != "-") {
+			t.Errorf("c2 has no release state, the table shows %q", l)
+		}
+	}
+	out, _, _ := runCLI(t, list, nil, "fleet", "status", "-f", "-", "--timeout", "2s", "-o", "json")
+	var rep fleet.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Clusters {
+		switch {
+		case c.ClusterID == "c1" && (c.Release == nil || *c.Release != fleet.ReleaseInfo{State: "applied", VeleroVersion: "v1.16.1"}):
+			t.Errorf("c1: JSON release %+v", c.Release)
+		case c.ClusterID == "c2" && c.Release != nil:
+			t.Errorf("c2: JSON release %+v, want none", c.Release)
+		}
+	}
+
+	if _, stderr, code := runCLI(t, list, nil, "render", "-f", "-"); code == 0 || !strings.Contains(stderr, `kind "ConfigMap" of "v1" is not an input`) {
+		t.Errorf("render accepted a ConfigMap: exit %d, %q", code, stderr)
+	}
+}

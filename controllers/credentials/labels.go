@@ -1,5 +1,7 @@
 package credentials
 
+import kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+
 // Labels and annotations on the Secrets the loop writes.
 const (
 	// ManagedByLabel marks every Secret the loop writes.
@@ -10,7 +12,7 @@ const (
 	// ComponentRepoPassword).
 	ComponentLabel = "clusterbackup.io/component"
 	// ClusterIDLabel holds the cluster ID on the seed's password copy.
-	ClusterIDLabel = "clusterbackup.io/cluster-id"
+	ClusterIDLabel = kkpv1.ClusterIDLabel
 	// CBSLAnnotation names the CBSL the credentials came from.
 	CBSLAnnotation = "clusterbackup.io/cbsl"
 )

@@ -2,8 +2,9 @@
 // (internal/fleet): every Period it reads each Cluster's backups from object
 // storage and exports the verdicts as clusterbackup_fleet_* metrics on the
 // controllers' metrics endpoint. It reads no user cluster. RBAC: list
-// clusters and clusterbackupstoragelocations, get secrets in the CBSL
-// namespace.
+// clusters and clusterbackupstoragelocations, get secrets and list
+// configmaps (the release loop's states, for the report's release column;
+// without it releases are unknown) in the CBSL namespace.
 package inventory
 
 import (

@@ -90,6 +90,8 @@ func TestDisableAndReEnable(t *testing.T) {
 		if v, ok := l.gauge(t, MetricState, map[string]string{"cluster": id, "project": projectID, "state": string(PhaseDisabled)}); !ok || v != 1 {
 			t.Fatalf("%s{state=disabled} = %v (present %v)", MetricState, v, ok)
 		}
+		st, _ := l.State(id)
+		wantRecorded(t, e, id, PhaseDisabled, st.VeleroVersion)
 		n := l.users.count(id)
 		n.reset()
 		l.mustReconcile(t, id)
@@ -113,6 +115,8 @@ func TestDisableAndReEnable(t *testing.T) {
 			t.Fatal("the BSL is still read-only")
 		}
 		e.waitEvent(t, id, ReasonApplied, "applied Velero")
+		st, _ := l.State(id)
+		wantRecorded(t, e, id, PhaseApplied, st.VeleroVersion)
 	})
 }
 
@@ -135,5 +139,16 @@ func TestNeverEnabled(t *testing.T) {
 	var cm corev1.ConfigMap
 	if err := e.seed.Client.Get(context.Background(), client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm); err == nil {
 		t.Fatal("a cluster without backup got a state ConfigMap")
+	}
+}
+
+// wantRecorded fails unless the cluster's state ConfigMap on the seed
+// records phase and version in its annotations (what fleet status shows).
+func wantRecorded(t *testing.T, e *env, id string, phase Phase, version string) {
+	t.Helper()
+	var cm corev1.ConfigMap
+	must(t, e.seed.Client.Get(context.Background(), client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
+	if a := cm.Annotations; a[StateAnnotation] != string(phase) || a[StateVeleroVersionAnnotation] != version || version == "" {
+		t.Fatalf("state configmap annotations %v, want %s=%s and %s=%s", a, StateAnnotation, phase, StateVeleroVersionAnnotation, version)
 	}
 }

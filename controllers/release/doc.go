@@ -32,10 +32,12 @@
 //     changes; clearing the backup location applies the disabled release
 //     (Velero and node-agent go, Schedules are paused; CRDs, Backups, BSLs
 //     and Secrets stay); setting it again re-enables.
-//   - status.go, events.go, metrics.go: a per-cluster State (States, for
-//     the fleet status), an Event on the Cluster for each state change
-//     (ReleaseApplied, ReleaseDisabled, ReleasePruned, ReleaseSkipped,
-//     ReleaseFailed), and Prometheus metrics.
+//   - status.go, events.go, metrics.go: a per-cluster State, recorded
+//     when its phase or Velero version changes in the state ConfigMap's
+//     annotations StateAnnotation and StateVeleroVersionAnnotation (for
+//     `clusterbackup fleet status`), an Event on the Cluster for each state
+//     change (ReleaseApplied, ReleaseDisabled, ReleasePruned,
+//     ReleaseSkipped, ReleaseFailed), and Prometheus metrics.
 //
 // Nothing is ever deleted because a Cluster is gone, its kubeconfig missing
 // or its API unreachable: such reconciles fail with backoff (bounded by the

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -97,12 +98,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		r.Metrics.result(ResultSkipped)
 		r.report(&c, State{Phase: PhaseSkipped, Reason: fmt.Sprintf(skipExcluded, r.Options.ExcludeSelector), CBSL: c.StorageLocationName()})
+		stored, err := r.state.load(ctx, c.Name)
+		if err == nil {
+			err = r.record(ctx, c.Name, stored.cm)
+		}
+		if err != nil {
+			return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
+		}
 		return ctrl.Result{RequeueAfter: jitter(r.Options.ResyncPeriod)}, nil
 	}
 	res, err := r.sync(ctx, &c)
 	if err != nil {
 		r.Metrics.result(ResultFailed)
 		r.report(&c, State{Phase: PhaseFailed, Reason: err.Error(), CBSL: res.cbsl, VeleroVersion: res.version, Digest: res.digest})
+		if rerr := r.record(ctx, c.Name, res.cm); rerr != nil {
+			logf.FromContext(ctx).Info("release state not recorded on the seed", "reason", rerr.Error())
+		}
 		if res.config {
 			// Only a change on the seed fixes it, and the watches see
 			// that change: no backoff, the period bounds a lost event.
@@ -113,6 +124,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if res.none {
 		return ctrl.Result{}, nil // the Cluster watch sees backup enabled
+	}
+	if err := r.record(ctx, c.Name, res.cm); err != nil {
+		return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
 	}
 	return ctrl.Result{RequeueAfter: jitter(r.Options.ResyncPeriod)}, nil
 }
@@ -125,6 +139,24 @@ type outcome struct {
 	config bool
 	// none says the cluster has no release: never enabled, not enabled now.
 	none bool
+	// cm is the cluster's state ConfigMap as last read or written (nil:
+	// none, or not read).
+	cm *corev1.ConfigMap
+}
+
+// record writes the cluster's current state (phase and Velero version) on
+// its state ConfigMap cm when it differs from what cm holds; pending is
+// not recorded (the reconcile that ends it records the outcome), nor is
+// anything without a ConfigMap.
+func (r *Reconciler) record(ctx context.Context, cluster string, cm *corev1.ConfigMap) error {
+	if cm == nil {
+		return nil
+	}
+	s, ok := r.State(cluster)
+	if !ok || s.Phase == PhasePending {
+		return nil
+	}
+	return r.state.annotate(ctx, cm, s.Phase, s.VeleroVersion)
 }
 
 // sync does the work of one reconcile and reports every state but failed.
@@ -134,6 +166,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 	if err != nil {
 		return out, err
 	}
+	out.cm = stored.cm
 	var cur *kkpv1.ClusterBackupStorageLocation
 	if name := c.StorageLocationName(); name != "" {
 		out.cbsl = name
@@ -147,6 +180,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 			return out, fmt.Errorf("read clusterbackupstoragelocation %s: %w", key, err)
 		}
 	}
+	switched := cur != nil && stored.memory.Location != nil && !sameLocation(stored.memory.Location, cur)
 	p, ok := planFor(c, cur, stored.memory)
 	if !ok {
 		r.drop(c.Name)
@@ -165,7 +199,8 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 	}
 	// Write-ahead: the render depends on the state, so the state is stored
 	// before anything of it reaches the user cluster.
-	if err := r.state.save(ctx, c.Name, stored, p.mem); err != nil {
+	if out.cm, err = r.state.save(ctx, c.Name, stored, p.mem); err != nil {
+		out.cm = stored.cm
 		return out, err
 	}
 	phase := PhaseApplied
@@ -200,6 +235,13 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 	pruned, err := r.apply(ctx, uc, res, inv, out.digest)
 	if err != nil {
 		return out, fmt.Errorf("user cluster: %w", err)
+	}
+	if switched {
+		// Best effort: without it Velero re-establishes the repositories
+		// on its own 5-minute resync.
+		if _, err := resetRepositories(ctx, uc, ns, managedBSLName); err != nil {
+			logf.FromContext(ctx).Info("backup repositories of the managed BSL not reset after a storage switch; Velero re-establishes them within 5 minutes", "error", err.Error())
+		}
 	}
 	r.Metrics.result(ResultApplied)
 	done.LastSuccess = r.now()

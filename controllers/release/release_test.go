@@ -156,6 +156,7 @@ func TestReleaseEqualsRender(t *testing.T) {
 		if v, ok := l.gauge(t, MetricVeleroVersion, map[string]string{"cluster": id, "version": versions.Velero}); !ok || v != 1 {
 			t.Errorf("%s = %v (present %v), want 1", MetricVeleroVersion, v, ok)
 		}
+		wantRecorded(t, e, id, PhaseApplied, versions.Velero)
 	})
 
 	t.Run("a resync with nothing changed reads one object and writes nothing", func(t *testing.T) {

@@ -28,7 +28,12 @@ const (
 	// StateConfigMapPrefix + cluster ID names a cluster's state ConfigMap.
 	StateConfigMapPrefix = "clusterbackup-release-"
 	// ClusterIDLabel holds the cluster ID on the state ConfigMap.
-	ClusterIDLabel = "clusterbackup.io/cluster-id"
+	ClusterIDLabel = kkpv1.ClusterIDLabel
+	// StateAnnotation and StateVeleroVersionAnnotation record the
+	// cluster's Phase and the Velero version rendered on its state
+	// ConfigMap, written when they change (the fleet status reads them).
+	StateAnnotation              = kkpv1.ReleaseStateAnnotation
+	StateVeleroVersionAnnotation = kkpv1.ReleaseVeleroVersionAnnotation
 	// ManagedByLabel and ManagedByValue mark objects the loop writes.
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	ManagedByValue = "clusterbackup"
@@ -166,19 +171,20 @@ func (s *stateStore) load(ctx context.Context, cluster string) (storedMemory, er
 
 // save writes m when it differs from what st holds, creating the ConfigMap
 // or updating it under optimistic concurrency (a concurrent change is a
-// conflict error, and the next reconcile starts from what is stored).
-func (s *stateStore) save(ctx context.Context, cluster string, st storedMemory, m memory) error {
+// conflict error, and the next reconcile starts from what is stored). It
+// returns the ConfigMap as stored afterwards.
+func (s *stateStore) save(ctx context.Context, cluster string, st storedMemory, m memory) (*corev1.ConfigMap, error) {
 	if st.cm != nil && st.memory.equal(m) {
-		return nil
+		return st.cm, nil
 	}
 	key := s.key(cluster)
 	labels := map[string]string{ClusterIDLabel: cluster, ManagedByLabel: ManagedByValue, ComponentLabel: ComponentState}
 	if st.cm == nil {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace, Labels: labels}, Data: m.data()}
 		if err := s.client.Create(ctx, cm); err != nil {
-			return fmt.Errorf("create state configmap %s: %w", key, err)
+			return nil, fmt.Errorf("create state configmap %s: %w", key, err)
 		}
-		return nil
+		return cm, nil
 	}
 	cm := st.cm.DeepCopy()
 	if cm.Labels == nil {
@@ -189,7 +195,33 @@ func (s *stateStore) save(ctx context.Context, cluster string, st storedMemory, 
 	}
 	cm.Data = m.data()
 	if err := s.client.Update(ctx, cm); err != nil {
-		return fmt.Errorf("update state configmap %s: %w", key, err)
+		return nil, fmt.Errorf("update state configmap %s: %w", key, err)
 	}
+	return cm, nil
+}
+
+// annotate records phase and version on the state ConfigMap cm (as last
+// read or written) with a merge patch, only when they differ from what cm
+// holds (an empty version removes its annotation).
+func (s *stateStore) annotate(ctx context.Context, cm *corev1.ConfigMap, phase Phase, version string) error {
+	a := cm.GetAnnotations()
+	_, hasVersion := a[StateVeleroVersionAnnotation]
+	if a[StateAnnotation] == string(phase) && a[StateVeleroVersionAnnotation] == version && (version != "" || !hasVersion) {
+		return nil
+	}
+	next := cm.DeepCopy()
+	if next.Annotations == nil {
+		next.Annotations = map[string]string{}
+	}
+	next.Annotations[StateAnnotation] = string(phase)
+	if version != "" {
+		next.Annotations[StateVeleroVersionAnnotation] = version
+	} else {
+		delete(next.Annotations, StateVeleroVersionAnnotation)
+	}
+	if err := s.client.Patch(ctx, next, client.MergeFrom(cm)); err != nil {
+		return fmt.Errorf("annotate state configmap %s/%s: %w", cm.Namespace, cm.Name, err)
+	}
+	*cm = *next
 	return nil
 }

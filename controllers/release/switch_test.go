@@ -5,7 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -49,8 +52,24 @@ func TestStorageSwitch(t *testing.T) {
 		must(t, e.seed.Client.Update(ctx, &c))
 	}
 
+	// Velero's repositories of the managed BSL (at the old storage) and of
+	// another BSL.
+	repo := func(name, bsl string) *velerov1.BackupRepository {
+		return &velerov1.BackupRepository{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: velerov1.BackupRepositorySpec{VolumeNamespace: "shop", BackupStorageLocation: bsl, RepositoryType: "kopia", ResticIdentifier: "x"}}
+	}
+	must(t, e.user.Client.Create(ctx, repo("shop-default-kopia", "default")))
+	must(t, e.user.Client.Create(ctx, repo("shop-other-kopia", "other")))
+
 	setCBSL(two.Name)
 	l.mustReconcile(t, id)
+	t.Run("the managed BSL's backup repositories are reset, others kept", func(t *testing.T) {
+		err := e.user.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop-default-kopia"}, &velerov1.BackupRepository{})
+		if !apierrors.IsNotFound(err) {
+			t.Fatalf("the managed BSL's repository at the old storage: %v, want it deleted", err)
+		}
+		must(t, e.user.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop-other-kopia"}, &velerov1.BackupRepository{}))
+	})
 	t.Run("managed BSL on the new prefix, the old one read-only", func(t *testing.T) {
 		if pfx, mode, dflt := bsl("default"); pfx != "two/"+projectID+"/"+id || !dflt || mode == "ReadOnly" {
 			t.Fatalf("managed BSL prefix %q mode %q default %v", pfx, mode, dflt)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
@@ -22,6 +24,42 @@ type Cluster struct {
 	Err error
 	// Schedules are the Schedules deployed into the cluster.
 	Schedules []Schedule
+	// Release is the seed release loop's state of the cluster's Velero
+	// release; empty when unknown (a fleet deployed by GitOps, a seed
+	// without the release loop).
+	Release ReleaseInfo
+}
+
+// ReleaseInfo is what the seed's release loop recorded about a cluster's
+// Velero release (controllers/release).
+type ReleaseInfo struct {
+	// State is the release's phase: pending, applied, disabled, skipped or
+	// failed.
+	State string `json:"state,omitempty"`
+	// VeleroVersion is the Velero version rendered for the cluster.
+	VeleroVersion string `json:"veleroVersion,omitempty"`
+}
+
+// Known reports whether anything is known about the release.
+func (r ReleaseInfo) Known() bool { return r != ReleaseInfo{} }
+
+// ReleaseStates returns the release state of every cluster among cms, by
+// cluster ID: the ConfigMaps labelled kkpv1.ClusterIDLabel (the release
+// loop's state ConfigMaps) with their kkpv1.ReleaseStateAnnotation and
+// kkpv1.ReleaseVeleroVersionAnnotation. Other ConfigMaps are ignored.
+func ReleaseStates(cms []corev1.ConfigMap) map[string]ReleaseInfo {
+	out := map[string]ReleaseInfo{}
+	for i := range cms {
+		id := cms[i].Labels[kkpv1.ClusterIDLabel]
+		if id == "" {
+			continue
+		}
+		r := ReleaseInfo{State: cms[i].Annotations[kkpv1.ReleaseStateAnnotation], VeleroVersion: cms[i].Annotations[kkpv1.ReleaseVeleroVersionAnnotation]}
+		if r.Known() {
+			out[id] = r
+		}
+	}
+	return out
 }
 
 // ClusterFor returns the Cluster of a KKP Cluster and the CBSL it names,

@@ -118,6 +118,10 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 		Bucket: c.Location.Bucket, Endpoint: c.Location.Endpoint, Prefix: c.Location.Prefix,
 		Schedules: c.Schedules, Phases: map[velerov1.BackupPhase]int{},
 	}
+	if c.Release.Known() {
+		r := c.Release
+		st.Release = &r
+	}
 	st.ExpectedInterval = Duration(expectedInterval(c.Schedules, o))
 	start := time.Now()
 	defer func() { st.ScanDuration = Duration(time.Since(start)) }()

@@ -19,14 +19,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteTable writes one line per cluster for people: project, cluster,
-// verdict, last success and its age, last failure, stored backups and the
+// verdict, last success and its age, last failure, stored backups, the
+// release loop's state and Velero version ("-" when unknown) and the
 // reason, then the summary.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tCLUSTER\tVERDICT\tLAST SUCCESS\tAGE\tLAST FAILURE\tSTORED\tREASON")
+	fmt.Fprintln(tw, "PROJECT\tCLUSTER\tVERDICT\tLAST SUCCESS\tAGE\tLAST FAILURE\tSTORED\tRELEASE\tVELERO\tREASON")
 	for _, c := range r.Clusters {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ProjectID, c.ClusterID, c.Verdict,
-			backupName(c.LastSuccess), c.ageText(), backupName(c.LastFailure), c.Stored, c.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", c.ProjectID, c.ClusterID, c.Verdict,
+			backupName(c.LastSuccess), c.ageText(), backupName(c.LastFailure), c.Stored, c.ReleaseState(), c.VeleroVersion(), c.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -40,6 +41,23 @@ func backupName(b *Backup) string {
 		return "-"
 	}
 	return b.Name
+}
+
+// ReleaseState is the release loop's state of the cluster, or "-".
+func (s Status) ReleaseState() string {
+	if s.Release == nil || s.Release.State == "" {
+		return "-"
+	}
+	return s.Release.State
+}
+
+// VeleroVersion is the Velero version the release loop rendered for the
+// cluster, or "-".
+func (s Status) VeleroVersion() string {
+	if s.Release == nil || s.Release.VeleroVersion == "" {
+		return "-"
+	}
+	return s.Release.VeleroVersion
 }
 
 // ageText is the age of the last success, rounded for people.
@@ -104,8 +122,10 @@ type htmlProject struct {
 // external reference): the summary, then one table body per project with a
 // row per cluster coloured by verdict, and sortable columns (click a
 // header, or open the page with #sort=<column> or #sort=-<column>; columns
-// cluster, verdict, age, stored). Rows carry data-project, data-cluster,
-// data-verdict and data-age attributes for scripts and tests.
+// cluster, verdict, age, stored, release). Rows carry data-project,
+// data-cluster, data-verdict, data-age and data-release attributes for
+// scripts and tests; the Release column shows the release loop's state and
+// Velero version ("-" when unknown).
 func (r *Report) WriteHTML(w io.Writer) error {
 	var projects []*htmlProject
 	for _, c := range r.Clusters {

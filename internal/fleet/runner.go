@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -79,7 +80,10 @@ func (r *Runner) RunOnce(ctx context.Context) {
 // SeedSource lists the seed's Clusters through reader and resolves each
 // one's CBSL (in cbslNamespace) and Secrets (through secrets) with
 // ClusterFor; every cluster runs schedules. Clusters without a backup
-// location are left out.
+// location are left out. Each Cluster's Release comes from the release
+// loop's state ConfigMaps in cbslNamespace (ReleaseStates; one list per
+// inventory, labelled kkpv1.ClusterIDLabel); without the right to list
+// them, releases are unknown.
 func SeedSource(reader client.Reader, cbslNamespace string, secrets storage.SecretGetter, schedules []Schedule) Source {
 	return func(ctx context.Context) ([]Cluster, error) {
 		var cl kkpv1.ClusterList
@@ -90,6 +94,11 @@ func SeedSource(reader client.Reader, cbslNamespace string, secrets storage.Secr
 		if err := reader.List(ctx, &cbsls, client.InNamespace(cbslNamespace)); err != nil {
 			return nil, fmt.Errorf("list clusterbackupstoragelocations in %s: %w", cbslNamespace, err)
 		}
+		var cms corev1.ConfigMapList
+		if err := reader.List(ctx, &cms, client.InNamespace(cbslNamespace), client.HasLabels{kkpv1.ClusterIDLabel}); err != nil && !apierrors.IsForbidden(err) {
+			return nil, fmt.Errorf("list release state configmaps in %s: %w", cbslNamespace, err)
+		}
+		releases := ReleaseStates(cms.Items)
 		byName := map[string]*kkpv1.ClusterBackupStorageLocation{}
 		for i := range cbsls.Items {
 			byName[cbsls.Items[i].Name] = &cbsls.Items[i]
@@ -113,7 +122,9 @@ func SeedSource(reader client.Reader, cbslNamespace string, secrets storage.Secr
 			if c.StorageLocationName() == "" || c.DeletionTimestamp != nil {
 				continue
 			}
-			out = append(out, ClusterFor(ctx, c, byName[c.StorageLocationName()], get, schedules))
+			fc := ClusterFor(ctx, c, byName[c.StorageLocationName()], get, schedules)
+			fc.Release = releases[c.Name]
+			out = append(out, fc)
 		}
 		return out, nil
 	}

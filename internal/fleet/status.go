@@ -58,6 +58,9 @@ type Status struct {
 	// Verdict is the cluster's backup health; Reason says why in one line.
 	Verdict Verdict `json:"verdict"`
 	Reason  string  `json:"reason"`
+	// Release is the seed release loop's state of the cluster's Velero
+	// release (nil: unknown, e.g. a fleet deployed by GitOps).
+	Release *ReleaseInfo `json:"release,omitempty"`
 	// LastSuccess is the newest Completed backup read, and Age how long ago
 	// it completed (started, when it has no completion time).
 	LastSuccess *Backup   `json:"lastSuccess,omitempty"`

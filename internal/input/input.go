@@ -40,6 +40,14 @@ type Objects struct {
 	Clusters []Sourced[*kkpv1.Cluster]
 	CBSLs    []Sourced[*kkpv1.ClusterBackupStorageLocation]
 	Secrets  []Sourced[*corev1.Secret]
+	// ReleaseStates are the seed release loop's state ConfigMaps (v1
+	// ConfigMaps labelled kkpv1.ClusterIDLabel), read only with
+	// AcceptConfigMaps.
+	ReleaseStates []Sourced[*corev1.ConfigMap]
+	// AcceptConfigMaps makes v1 ConfigMaps inputs (fleet status): those
+	// labelled kkpv1.ClusterIDLabel go to ReleaseStates, others are
+	// ignored. Without it a ConfigMap is refused as any other kind.
+	AcceptConfigMaps bool
 	// Skip, when set, leaves out files found while walking a directory
 	// (names relative to the file system read); files named explicitly
 	// are always read.
@@ -57,21 +65,30 @@ type Sourced[T any] struct {
 // (stdin, read from in).
 func Load(in io.Reader, paths ...string) (*Objects, error) {
 	o := &Objects{}
+	if err := o.LoadPaths(in, paths...); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// LoadPaths adds the objects of paths as Load reads them (for Objects
+// configured first, e.g. with AcceptConfigMaps).
+func (o *Objects) LoadPaths(in io.Reader, paths ...string) error {
 	for _, p := range paths {
 		if p == "-" {
 			if in == nil {
 				in = os.Stdin
 			}
 			if err := o.Parse("<stdin>", in); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
 		if err := o.Load(p); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return o, nil
+	return nil
 }
 
 // Load adds the objects of a file or a directory on disk (every *.yaml,
@@ -175,7 +192,8 @@ type rawJSON []byte
 func (r *rawJSON) UnmarshalJSON(b []byte) error { *r = append((*r)[:0], b...); return nil }
 
 // Parse decodes every document of a multi-document YAML (or JSON) stream and
-// adds the Clusters, CBSLs and Secrets to o (see the package comment for
+// adds the Clusters, CBSLs and Secrets (and, with AcceptConfigMaps, the
+// release state ConfigMaps) to o (see the package comment for
 // how they are normalized). v1 Lists are unpacked. Empty
 // documents are skipped; any other kind is an error naming name and the
 // document number.
@@ -244,6 +262,18 @@ func (o *Objects) add(src string, b []byte) error {
 		}
 		s.StringData = nil
 		o.Secrets = append(o.Secrets, Sourced[*corev1.Secret]{s, src})
+	case h.Kind == "ConfigMap" && h.APIVersion == "v1" && o.AcceptConfigMaps:
+		if h.Metadata.Labels[kkpv1.ClusterIDLabel] == "" {
+			return nil // not a release state: ignored
+		}
+		cm := &corev1.ConfigMap{}
+		if err := yaml.Unmarshal(j, cm); err != nil {
+			return fmt.Errorf("%s: ConfigMap %q: not a valid v1 ConfigMap", src, h.Metadata.Name)
+		}
+		if cm.Namespace == "" {
+			cm.Namespace = DefaultNamespace
+		}
+		o.ReleaseStates = append(o.ReleaseStates, Sourced[*corev1.ConfigMap]{cm, src})
 	case h.Kind == "List" && h.APIVersion == "v1":
 		for i, item := range h.Items {
 			if err := o.add(fmt.Sprintf("%s.items[%d]", src, i), item); err != nil {

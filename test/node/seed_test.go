@@ -46,7 +46,9 @@ var (
 // (the node stands in for its user cluster, reached with KKP's
 // internal-admin-kubeconfig); Velero and node-agent become Ready, the
 // managed BSL Available on the cluster's prefix, and a Backup with File
-// System Backup of PV data Completes.
+// System Backup of PV data Completes. Switching the Cluster to another CBSL
+// keeps that Backup listed (on the read-only previous BSL) and restorable,
+// and the next Backup lands under the new prefix only.
 func TestSeedWebhookAsDeployed(t *testing.T) {
 	ctx := context.Background()
 	n := testenv.StartNode(t, testenv.NodeOptions{})
@@ -153,7 +155,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 
 	// A Backup with File System Backup of PV data Completes, into the
 	// cluster's prefix.
-	createWorkload(t, n, n.Images["pause"].Ref)
+	sums := createWorkload(t, n, n.Images["pause"].Ref)
 	waitPodsReady(t, c, appNS, map[string]string{"app": appPod}, 1, 2*time.Minute)
 	backupStart := time.Now()
 	createCLIBackup(t, c, "seed-driven-1")
@@ -164,6 +166,50 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	pvbs := podVolumeBackups(t, c, "seed-driven-1")
 	if len(pvbs) != 1 || pvbs[0].Status.Phase != velerov1.PodVolumeBackupPhaseCompleted {
 		t.Fatalf("want one Completed PodVolumeBackup, got %s", describePVBs(pvbs))
+	}
+
+	// Storage switch: the Cluster moves to another CBSL of its project. The
+	// release loop keeps the old location as the read-only BSL
+	// previous-backups-eu, so the old Backup stays listed (Velero's sync
+	// moves it there) and restorable; the next Backup lands under the new
+	// prefix only.
+	must(t, createRetryingWebhookStart(ctx, c, withPrefix(cbsl("backups-eu-2", s3.Endpoint), cbslPre+"-2")))
+	must(t, c.Get(ctx, client.ObjectKeyFromObject(cl), cl))
+	cl.Spec.BackupConfig.BackupStorageLocation.Name = "backups-eu-2"
+	t0 = time.Now()
+	must(t, c.Update(ctx, cl))
+	oldPrefix, newPrefix := cbslPre+"/"+projectID+"/"+clusterID, cbslPre+"-2/"+projectID+"/"+clusterID
+	testenv.Eventually(t, 3*time.Minute, "managed BSL on the new prefix, previous BSL read-only and Available, the old Backup on it", func() (bool, error) {
+		var cur, prev velerov1.BackupStorageLocation
+		if err := c.Get(ctx, keyOf(veleroNS, "default"), &cur); err != nil {
+			return false, err
+		}
+		if err := c.Get(ctx, keyOf(veleroNS, "previous-backups-eu"), &prev); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		var b velerov1.Backup
+		if err := c.Get(ctx, keyOf(veleroNS, "seed-driven-1"), &b); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		return cur.Spec.ObjectStorage.Prefix == newPrefix && cur.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable &&
+			prev.Spec.ObjectStorage.Prefix == oldPrefix && prev.Spec.AccessMode == velerov1.BackupStorageLocationAccessModeReadOnly &&
+			prev.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable && b.Spec.StorageLocation == "previous-backups-eu", nil
+	})
+	figure(t, "storage switch to the old Backup listed on the read-only previous BSL", time.Since(t0))
+	restoreAndVerify(t, n, "seed-driven-1", sums)
+	// Velero marks the managed BSL's Kopia repositories NotReady on the
+	// location change and re-checks them only every 5 minutes; the release
+	// loop deleted them with the switch, so this Backup creates them at the
+	// new storage and backs the volume up at once.
+	createCLIBackup(t, c, "seed-driven-2")
+	if phase := waitBackupDone(t, c, "seed-driven-2", 5*time.Minute); phase != velerov1.BackupPhaseCompleted {
+		t.Fatalf("backup seed-driven-2 ended %s: %s", phase, backupFailure(c, "seed-driven-2"))
+	}
+	if keys := s3.Keys(t, bucket, newPrefix+"/backups/seed-driven-2/"); len(keys) == 0 {
+		t.Fatalf("the Backup after the switch left nothing under the new prefix %s", newPrefix)
+	}
+	if keys := s3.Keys(t, bucket, oldPrefix+"/backups/seed-driven-2/"); len(keys) != 0 {
+		t.Fatalf("the Backup after the switch wrote under the old prefix: %v", keys)
 	}
 
 	// Leader election as the chart sets it up: one of the two controllers
@@ -184,6 +230,12 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	if !heldByPod {
 		t.Fatalf("Lease %s/clusterbackup-seed-controllers held by %q, want one of the controllers pods", seedReleaseNS, holder)
 	}
+}
+
+// withPrefix returns c with the given object storage prefix.
+func withPrefix(c *kkpv1.ClusterBackupStorageLocation, prefix string) *kkpv1.ClusterBackupStorageLocation {
+	c.Spec.ObjectStorage.Prefix = prefix
+	return c
 }
 
 // createRetryingWebhookStart creates obj, retrying while the webhook's
