@@ -6,11 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	dto "github.com/prometheus/client_model/go"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -91,39 +89,9 @@ func assertNoSecret(t *testing.T, text string, secrets ...string) {
 // gaugeValue returns the first series of gauge name carrying labels.
 func gaugeValue(t *testing.T, name string, labels map[string]string) float64 {
 	t.Helper()
-	ms := series(t, name, labels)
+	ms := testenv.Series(t, name, labels)
 	if len(ms) == 0 {
 		t.Fatalf("no %s%v", name, labels)
 	}
 	return ms[0].GetGauge().GetValue()
-}
-
-// series gathers controller-runtime's metrics registry and returns the
-// series of metric name that carry all the given labels.
-func series(t *testing.T, name string, labels map[string]string) []*dto.Metric {
-	t.Helper()
-	mfs, err := metrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*dto.Metric
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			l := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				l[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range labels {
-				if l[k] != v {
-					continue next
-				}
-			}
-			out = append(out, m)
-		}
-	}
-	return out
 }

@@ -5,12 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
-
-	"github.com/go-logr/logr"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/controllers"
 )
@@ -22,7 +16,7 @@ func runControllers(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	logf.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-f.verbosity)})))
+	setLogger(s, f.verbosity)
 	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return err
@@ -42,14 +36,8 @@ func runControllers(ctx context.Context, s streams, args []string) error {
 func parseControllersArgs(s streams, args []string) (controllers.Options, webhookFlags, error) {
 	var o controllers.Options
 	var f webhookFlags
-	if path := configArg(args); path != "" {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return o, f, fmt.Errorf("read config file: %w", err)
-		}
-		if err := yaml.UnmarshalStrict(raw, &o); err != nil {
-			return o, f, fmt.Errorf("%w: config file %s: %v", errUsage, path, err)
-		}
+	if err := readConfigArg(args, &o); err != nil {
+		return o, f, err
 	}
 	fs := newFlagSet(s, "controllers")
 	fs.StringVar(&f.config, "config", "", "YAML config file with controllers.Options fields; flags override it")

@@ -71,7 +71,7 @@ func runWebhook(ctx context.Context, s streams, args []string) error {
 	if err := o.Complete(); err != nil {
 		return err
 	}
-	logf.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-f.verbosity)})))
+	setLogger(s, f.verbosity)
 	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return err
@@ -91,14 +91,8 @@ func runWebhook(ctx context.Context, s streams, args []string) error {
 func parseWebhookArgs(s streams, args []string) (server.Options, webhookFlags, error) {
 	var o server.Options
 	var f webhookFlags
-	if path := configArg(args); path != "" {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return o, f, fmt.Errorf("read config file: %w", err)
-		}
-		if err := yaml.UnmarshalStrict(raw, &o); err != nil {
-			return o, f, fmt.Errorf("%w: config file %s: %v", errUsage, path, err)
-		}
+	if err := readConfigArg(args, &o); err != nil {
+		return o, f, err
 	}
 	fs := newFlagSet(s, "webhook")
 	bindWebhookFlags(fs, &o, &f)
@@ -109,6 +103,31 @@ func parseWebhookArgs(s streams, args []string) (server.Options, webhookFlags, e
 		return o, f, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
 	return o, f, nil
+}
+
+// readConfigArg reads the --config file named in args, if any, into o
+// (strict YAML), before the flags are bound, so that the file gives the
+// flags' defaults and the command line overrides it.
+func readConfigArg(args []string, o any) error {
+	path := configArg(args)
+	if path == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config file: %w", err)
+	}
+	if err := yaml.UnmarshalStrict(raw, o); err != nil {
+		return fmt.Errorf("%w: config file %s: %v", errUsage, path, err)
+	}
+	return nil
+}
+
+// setLogger makes controller-runtime log JSON to the command's stderr at
+// the given verbosity. Until a logger is set, controller-runtime keeps
+// every logger it hands out.
+func setLogger(s streams, verbosity int) {
+	logf.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-verbosity)})))
 }
 
 // configArg finds the value of --config before the flags are parsed.

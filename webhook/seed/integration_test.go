@@ -3,7 +3,6 @@ package seed
 import (
 	"context"
 	"fmt"
-	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -378,40 +376,10 @@ func assertNoSecret(t *testing.T, text string, secrets ...string) {
 func counterValue(t *testing.T, name string, labels map[string]string) float64 {
 	t.Helper()
 	var sum float64
-	for _, m := range series(t, name, labels) {
+	for _, m := range testenv.Series(t, name, labels) {
 		sum += m.GetCounter().GetValue()
 	}
 	return sum
-}
-
-// series gathers the metrics registry and returns the series of metric
-// name that carry all the given labels.
-func series(t *testing.T, name string, labels map[string]string) []*dto.Metric {
-	t.Helper()
-	mfs, err := metrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*dto.Metric
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			got := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				got[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range labels {
-				if got[k] != v {
-					continue next
-				}
-			}
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // TestSeedAreasAndDeletion, through the real kube-apiserver: a CBSL whose
