@@ -3,8 +3,6 @@ package cbslstatus
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/internal/resync"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
@@ -94,13 +93,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		r.Recorder.Eventf(&c, nil, kind, string(phase), "Validate", "%s", msg)
 	}
-	return ctrl.Result{RequeueAfter: jitter(r.Options.Period)}, nil
-}
-
-// jitter spreads periodic checks over ±10% of the period, so CBSLs created
-// together do not hit their endpoints together forever.
-func jitter(d time.Duration) time.Duration {
-	return d - d/10 + rand.N(d/5+1)
+	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.Period)}, nil
 }
 
 // Phase turns an evaluation into a BSL phase and message.

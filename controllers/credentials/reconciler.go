@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/internal/resync"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
@@ -121,7 +121,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	r.Metrics.sync(res.summary())
 	logf.FromContext(ctx).V(1).Info("credentials reconciled", "credentials", res.credentials, "repositoryPassword", res.password, "seedPassword", res.seed)
 	r.events(&c, res)
-	return ctrl.Result{RequeueAfter: jitter(r.Options.ResyncPeriod)}, nil
+	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
 }
 
 // errConfig marks problems only a change on the seed fixes (missing or
@@ -284,9 +284,4 @@ func (r *Reconciler) forget(cluster string) {
 	r.mu.Unlock()
 	r.Metrics.drop(cluster)
 	r.Users.Forget(cluster)
-}
-
-// jitter spreads periodic reconciles over ±10% of the period.
-func jitter(d time.Duration) time.Duration {
-	return d - d/10 + rand.N(d/5+1)
 }

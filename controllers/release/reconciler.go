@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/internal/resync"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -105,7 +105,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
 		}
-		return ctrl.Result{RequeueAfter: jitter(r.Options.ResyncPeriod)}, nil
+		return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
 	}
 	res, err := r.sync(ctx, &c)
 	if err != nil {
@@ -118,7 +118,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			// Only a change on the seed fixes it, and the watches see
 			// that change: no backoff, the period bounds a lost event.
 			logf.FromContext(ctx).Info("release not rendered", "reason", err.Error())
-			return ctrl.Result{RequeueAfter: jitter(r.Options.ResyncPeriod)}, nil
+			return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
 	}
@@ -128,7 +128,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.record(ctx, c.Name, res.cm); err != nil {
 		return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
 	}
-	return ctrl.Result{RequeueAfter: jitter(r.Options.ResyncPeriod)}, nil
+	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
 }
 
 // outcome is what sync found or did, for the failed state.
@@ -344,9 +344,4 @@ func (r *Reconciler) drop(cluster string) {
 func (r *Reconciler) forget(cluster string) {
 	r.drop(cluster)
 	r.Users.Forget(cluster)
-}
-
-// jitter spreads periodic reconciles over ±10% of the period.
-func jitter(d time.Duration) time.Duration {
-	return d - d/10 + rand.N(d/5+1)
 }

@@ -1,4 +1,4 @@
-package cbslstatus
+package resync
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 
 func TestJitter(t *testing.T) {
 	for range 100 {
-		if d := jitter(5 * time.Minute); d < 270*time.Second || d > 330*time.Second {
+		if d := Jitter(5 * time.Minute); d < 270*time.Second || d > 330*time.Second {
 			t.Fatalf("jitter(5m) = %s", d)
 		}
 	}
