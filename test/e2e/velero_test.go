@@ -91,6 +91,9 @@ func TestVeleroBackupRestore(t *testing.T) {
 		}
 	}
 
+	// A backup of the velero namespace holds its Secrets but not the keys.
+	checkKeysNotBackedUp(t, a)
+
 	// Lose the namespace, then restore it.
 	deleteNamespace(t, a, "shop")
 	must(t, a.User.Create(ctx, &velerov1.Restore{
