@@ -15,9 +15,11 @@ set -euo pipefail
 HACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${CLUSTERBACKUP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clusterbackup}
 
-# name -> version; keep in sync with internal/testenv/versions.go.
+# name -> version: the versions hack/tools/go.mod and hack/tools/velero/go.mod
+# require; internal/testenv/tools.go holds the same table (TestToolVersions
+# compares the three).
 declare -A VERSION=(
-  [etcd]=v3.6.16
+  [etcd]=v3.7.0
   [kube-apiserver]=v1.37.2
   [kube-controller-manager]=v1.37.2
   [kube-scheduler]=v1.37.2
@@ -36,59 +38,92 @@ declare -A VERSION=(
 
 dir_of() { echo "$CACHE/$1-${VERSION[$1]}"; }
 
-build() { # build NAME OUTDIR
-  local name=$1 out=$2 v=${VERSION[$1]}
-  export CGO_ENABLED=0
-  case $name in
-    etcd)
-      (cd "$HACK_DIR/tools/etcd" && go build -trimpath -o "$out/etcd" .) ;;
-    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy)
-      # One wrapper module (hack/tools/kube-apiserver) pins k8s.io/kubernetes
-      # for the control plane and the node components alike.
-      local ld="" minor=${v#v1.}; minor=${minor%%.*}
-      for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-        ld+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
-      done
-      (cd "$HACK_DIR/tools/kube-apiserver" && go build -trimpath -ldflags "-s -w $ld" -o "$out/$name" "k8s.io/kubernetes/cmd/$name") ;;
-    velero)
-      (cd "$HACK_DIR/tools/velero" && go build -trimpath -ldflags "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=$v" -o "$out/velero" github.com/vmware-tanzu/velero/cmd/velero) ;;
-    velero-restore-helper)
-      # The File System Restore init container's binary, for the test-only Velero image.
-      (cd "$HACK_DIR/tools/velero" && go build -trimpath -ldflags "-s -w" -o "$out/$name" github.com/vmware-tanzu/velero/cmd/velero-restore-helper) ;;
-    *)
-      local pkg
-      case $name in
-        versitygw) pkg=github.com/versity/versitygw/cmd/versitygw ;;
-        helm) pkg=helm.sh/helm/v3/cmd/helm ;;
-        kustomize) pkg=sigs.k8s.io/kustomize/kustomize/v5 ;;
-        kubeconform) pkg=github.com/yannh/kubeconform/cmd/kubeconform ;;
-        controller-gen) pkg=sigs.k8s.io/controller-tools/cmd/controller-gen ;;
-        velero-plugin-for-aws) pkg=github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws ;;
-        staticcheck) pkg=honnef.co/go/tools/cmd/staticcheck ;;
-        *) echo "tools.sh: unknown tool $name" >&2; return 1 ;;
-      esac
-      GOBIN="$out" go install -trimpath -ldflags "-s -w" "$pkg@$v" ;;
+# Each tool is a main package of one of two module graphs:
+#   hack/tools         requires the project itself (replace ../..), so every
+#                      package the tools share with the tests (k8s.io/*, the
+#                      AWS SDK, helm, grpc, ...) is selected at the same version;
+#   hack/tools/velero  Velero, its restore helper and AWS plugin (Kubernetes 0.33).
+# Tools and tests build with the same flags (CGO_ENABLED=0 -trimpath, exported
+# by the Makefile too), so a package they share compiles once into GOCACHE.
+pkg_of() {
+  case $1 in
+    etcd) echo ./etcd ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy) echo "k8s.io/kubernetes/cmd/$1" ;;
+    versitygw) echo github.com/versity/versitygw/cmd/versitygw ;;
+    helm) echo helm.sh/helm/v3/cmd/helm ;;
+    kustomize) echo sigs.k8s.io/kustomize/kustomize/v5 ;;
+    kubeconform) echo github.com/yannh/kubeconform/cmd/kubeconform ;;
+    controller-gen) echo sigs.k8s.io/controller-tools/cmd/controller-gen ;;
+    staticcheck) echo honnef.co/go/tools/cmd/staticcheck ;;
+    velero) echo github.com/vmware-tanzu/velero/cmd/velero ;;
+    velero-restore-helper) echo github.com/vmware-tanzu/velero/cmd/velero-restore-helper ;;
+    velero-plugin-for-aws) echo github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws ;;
+    *) echo "tools.sh: unknown tool $1" >&2; return 1 ;;
   esac
 }
 
-install_one() {
-  local name=$1
-  [[ -n ${VERSION[$name]:-} ]] || { echo "tools.sh: unknown tool $name (known: ${!VERSION[*]})" >&2; return 1; }
-  local dest; dest=$(dir_of "$name")
-  if [[ -x $dest/$name ]]; then return 0; fi
+# group_of NAME: the build group; one `go build` per group links its tools in parallel.
+group_of() {
+  case $1 in
+    kube-*|kubelet) echo kube ;;
+    velero*) echo velero ;;
+    *) echo tools ;;
+  esac
+}
+
+build_group() { # build_group GROUP OUTDIR NAME...
+  local group=$1 out=$2; shift 2
+  local pkgs=() n
+  for n in "$@"; do pkgs+=("$(pkg_of "$n")"); done
+  export CGO_ENABLED=0
+  case $group in
+    kube)
+      # The control plane and node components report v1.37.2, not v0.0.0.
+      local v=${VERSION[kube-apiserver]} ld="" minor
+      minor=${v#v1.}; minor=${minor%%.*}
+      for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ld+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+      done
+      (cd "$HACK_DIR/tools" && go build -trimpath -ldflags "-s -w $ld" -o "$out/" "${pkgs[@]}") ;;
+    velero)
+      (cd "$HACK_DIR/tools/velero" && go build -trimpath \
+        -ldflags "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=${VERSION[velero]}" -o "$out/" "${pkgs[@]}") ;;
+    tools)
+      (cd "$HACK_DIR/tools" && go build -trimpath -ldflags "-s -w" -o "$out/" "${pkgs[@]}") ;;
+  esac
+}
+
+# install NAME...: build every named tool that is not cached yet, one `go build`
+# per group, into a temporary directory; each binary is renamed into its cache
+# directory only when the whole group built, so a failed build is never cached.
+install() {
+  local n missing=() g
+  for n in "$@"; do
+    [[ -n ${VERSION[$n]:-} ]] || { echo "tools.sh: unknown tool $n (known: ${!VERSION[*]})" >&2; return 1; }
+    [[ -x $(dir_of "$n")/$n ]] || missing+=("$n")
+  done
+  ((${#missing[@]})) || return 0
   mkdir -p "$CACHE"
-  local tmp; tmp=$(mktemp -d "$CACHE/.build-$name-XXXXXX")
-  trap 'rm -rf "$tmp"' RETURN
-  local start=$SECONDS
-  echo "tools.sh: building $name ${VERSION[$name]} into $dest" >&2
-  build "$name" "$tmp"
-  [[ -x $tmp/$name ]] || { echo "tools.sh: $name build produced no binary" >&2; return 1; }
-  rm -rf "$dest" && mv "$tmp" "$dest"
-  echo "tools.sh: built $name in $((SECONDS - start))s" >&2
+  for g in kube velero tools; do
+    local names=()
+    for n in "${missing[@]}"; do [[ $(group_of "$n") == "$g" ]] && names+=("$n"); done
+    ((${#names[@]})) || continue
+    local tmp; tmp=$(mktemp -d "$CACHE/.build-$g-XXXXXX")
+    local start=$SECONDS
+    echo "tools.sh: building ${names[*]} into $CACHE" >&2
+    if ! build_group "$g" "$tmp" "${names[@]}"; then rm -rf "$tmp"; return 1; fi
+    for n in "${names[@]}"; do
+      [[ -x $tmp/$n ]] || { echo "tools.sh: building $n produced no binary" >&2; rm -rf "$tmp"; return 1; }
+      local dest; dest=$(dir_of "$n")
+      rm -rf "$dest" && mkdir -p "$dest.tmp" && mv "$tmp/$n" "$dest.tmp/$n" && mv "$dest.tmp" "$dest"
+    done
+    rm -rf "$tmp"
+    echo "tools.sh: built ${names[*]} in $((SECONDS - start))s" >&2
+  done
 }
 
 case ${1:-} in
-  install) shift; for n in "$@"; do install_one "$n"; done ;;
+  install) shift; install "$@" ;;
   path) echo "$(dir_of "$2")/$2" ;;
   dir) dir_of "$2" ;;
   list) for n in "${!VERSION[@]}"; do echo "$n ${VERSION[$n]}"; done | sort ;;

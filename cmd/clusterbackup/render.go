@@ -42,6 +42,7 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	out := fs.String("o", "-", "`-` to stream to stdout, or a DIR to write DIR/<cluster-id>/{"+crdsFile+","+renderFile+"}.<format> (replaced atomically)")
 	format := fs.String("format", "yaml", "output `format`: yaml (multi-document) or json (one v1 List per cluster)")
 	dedicated := fs.Bool("require-dedicated-credentials", false, "fail when clusters share an access key (checked when the credential Secrets are among the inputs); default: warn on stderr")
+	summarize := fs.Bool("summary", false, "after the manifests, print a summary on stderr: clusters, objects per cluster, each cluster's prefix, warnings (`make run` sets it)")
 	seedSide := fs.Bool("seed", false, "render the seed side instead (charts/clusterbackup-seed: seed webhook, CBSL status and credentials loops, RBAC, NetworkPolicy) with the --values files; no inputs")
 	fs.Usage = func() {
 		fmt.Fprintln(s.Err, "Usage: clusterbackup render [-f FILE|DIR|-]... [--overlay NAME] [-o -|DIR] [--format yaml|json] [--kube-version V] [--values FILE]... [--previous CBSLS]... [--disable [--purge]]\n"+
@@ -67,28 +68,40 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
+	var sum *renderSummary
+	if *summarize {
+		sum = &renderSummary{}
+	}
 	if shared := renderer.SharedCredentials(inputs); len(shared) > 0 {
 		if *dedicated {
 			return fmt.Errorf("--require-dedicated-credentials: %s", shared[0])
 		}
 		for _, c := range shared {
 			fmt.Fprintf(s.Err, "warning: %s\n", c)
+			sum.warn(c.String())
 		}
 	}
 	lifecycle, err := rf.lifecycle()
 	if err != nil {
 		return err
 	}
+
 	r, err := rf.newRenderer(len(inputs))
 	if err != nil {
 		return err
 	}
 	prog := newProgress(s.Err, len(inputs))
-	defer prog.done()
+	prog.sum, prog.lifecycle = sum, lifecycle
 	if *out == "-" {
-		return renderStream(ctx, r, inputs, lifecycle, *format, s.Out, prog)
+		err = renderStream(ctx, r, inputs, lifecycle, *format, s.Out, prog)
+	} else {
+		err = renderDir(ctx, r, inputs, lifecycle, *format, *out, prog)
 	}
-	return renderDir(ctx, r, inputs, lifecycle, *format, *out, prog)
+	prog.done()
+	if err == nil {
+		sum.print(s.Err)
+	}
+	return err
 }
 
 // loadValueFiles reads and merges --values files (later files win; maps
@@ -157,7 +170,7 @@ func renderStream(ctx context.Context, r *renderer.Renderer, inputs []renderer.I
 		if format == "yaml" {
 			fmt.Fprintf(bw, "# cluster %s (project %s)\n", res.ClusterID(), res.Input.ProjectID())
 		}
-		prog.add()
+		prog.add(res)
 		return writeResult(bw, res, format)
 	})
 	if ferr := bw.Flush(); err == nil {
@@ -186,7 +199,7 @@ func renderDir(ctx context.Context, r *renderer.Renderer, inputs []renderer.Inpu
 	defer os.RemoveAll(tmp)
 	sharedCRDs := "" // the first cluster's CRD file; the others with CRDs are hard links to it (a purged cluster has none)
 	err = r.RenderFleetLifecycle(ctx, inputs, lifecycle, func(res renderer.Result) error {
-		defer prog.add()
+		defer prog.add(res)
 		d := filepath.Join(tmp, res.ClusterID())
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return err
@@ -293,6 +306,10 @@ type progress struct {
 	n     atomic.Int64
 	stop  chan struct{}
 	ended chan struct{}
+	// sum, when set, collects each rendered cluster for `render --summary`,
+	// with the life cycle lifecycle gives it.
+	sum       *renderSummary
+	lifecycle func(renderer.Input) renderer.Lifecycle
 }
 
 func newProgress(w io.Writer, total int) *progress {
@@ -319,7 +336,17 @@ func newProgress(w io.Writer, total int) *progress {
 	return p
 }
 
-func (p *progress) add() { p.n.Add(1) }
+// add counts a rendered cluster and records it for the summary (if any).
+func (p *progress) add(res renderer.Result) {
+	p.n.Add(1)
+	if p.sum != nil {
+		var lc renderer.Lifecycle
+		if p.lifecycle != nil {
+			lc = p.lifecycle(res.Input)
+		}
+		p.sum.add(res, lc)
+	}
+}
 
 func (p *progress) done() {
 	if p.stop != nil {

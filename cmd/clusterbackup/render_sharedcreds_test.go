@@ -39,6 +39,12 @@ func TestRenderSharedCredentials(t *testing.T) {
 		t.Fatalf("stderr lacks the shared-credential warning: %q", stderr)
 	}
 
+	// --summary repeats the warning after the manifests.
+	_, stderr, code = runCLI(t, "", nil, "render", "--summary", "-f", dir)
+	if code != 0 || !strings.Contains(stderr, "warnings: 1\n  access key AKIASHARED is shared by clusters r7tqz9d2wk, xkc6lgmfsn") {
+		t.Fatalf("--summary lacks the warning: code=%d stderr=%q", code, stderr)
+	}
+
 	stdout, stderr, code = runCLI(t, "", nil, "render", "--require-dedicated-credentials", "-f", dir)
 	if code != 1 || stdout != "" || !strings.Contains(stderr, "--require-dedicated-credentials: access key AKIASHARED") {
 		t.Fatalf("--require-dedicated-credentials: code=%d stdout=%d bytes stderr=%q", code, len(stdout), stderr)

@@ -59,6 +59,40 @@ func TestRenderExamplesByDefault(t *testing.T) {
 	}
 }
 
+// TestRenderSummary: `render --summary` (make run) prints, after the YAML
+// and on stderr only, one row per cluster with its project, object counts and
+// prefix, and the warnings — stdout is the same as without it.
+func TestRenderSummary(t *testing.T) {
+	plain, _, _ := runCLI(t, "", nil, "render")
+	out, stderr, code := runCLI(t, "", nil, "render", "--summary")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	if out != plain {
+		t.Fatal("--summary changed stdout")
+	}
+	if !strings.Contains(stderr, "summary: 3 clusters, ") || !strings.Contains(stderr, "warnings: none") {
+		t.Fatalf("stderr lacks the totals or the warnings line:\n%s", stderr)
+	}
+	for _, row := range [][]string{
+		{"m2vd8s5ptc", "q4mh2x8vbn", "enable", "q4mh2x8vbn/m2vd8s5ptc"},
+		{"r7tqz9d2wk", "jnpllgp66z", "enable", "seed-eu/jnpllgp66z/r7tqz9d2wk"},
+		{"xkc6lgmfsn", "jnpllgp66z", "enable", "seed-eu/jnpllgp66z/xkc6lgmfsn"},
+	} {
+		found := false
+		for _, line := range strings.Split(stderr, "\n") {
+			f := strings.Fields(line)
+			if len(f) == 6 && f[0] == row[0] && f[1] == row[1] && f[2] == row[2] && f[5] == row[3] && f[3] != "0" && f[4] != "0" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no summary row %v with object and CRD counts in:\n%s", row, stderr)
+		}
+	}
+
+}
+
 // TestRenderStdinJSON reads inputs from stdin and writes one v1 List per
 // cluster.
 func TestRenderStdinJSON(t *testing.T) {

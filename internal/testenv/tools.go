@@ -10,14 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 )
 
 // Versions of the tools the tests use; hack/tools.sh holds the same table.
 var Versions = map[string]string{
-	"etcd":                    "v3.6.16",
+	"etcd":                    "v3.7.0",
 	"kube-apiserver":          "v1.37.2",
 	"kube-controller-manager": "v1.37.2",
 	"kube-scheduler":          "v1.37.2",
@@ -34,11 +33,33 @@ var Versions = map[string]string{
 	"staticcheck":             "v0.8.2",
 }
 
-// RepoRoot returns the repository's root directory.
+// RepoRoot returns the repository's root directory: the nearest directory
+// above the working directory (a test's package directory) whose go.mod
+// declares this module. It does not use the source file's path, so test
+// binaries built with -trimpath (as `make test` builds them) find it too.
 func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	repoRootOnce.Do(func() {
+		dir, err := os.Getwd()
+		if err != nil {
+			panic(fmt.Sprintf("testenv: working directory: %v", err))
+		}
+		for d := dir; ; d = filepath.Dir(d) {
+			if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.HasPrefix(string(b), "module github.com/clusterbackup/clusterbackup\n") {
+				repoRoot = d
+				return
+			}
+			if filepath.Dir(d) == d {
+				panic("testenv: no go.mod of module github.com/clusterbackup/clusterbackup above " + dir)
+			}
+		}
+	})
+	return repoRoot
 }
+
+var (
+	repoRootOnce sync.Once
+	repoRoot     string
+)
 
 // CacheDir returns the directory hack/tools.sh builds into.
 func CacheDir() string {

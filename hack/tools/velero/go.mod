@@ -2,9 +2,16 @@ module github.com/clusterbackup/clusterbackup/hack/tools/velero
 
 go 1.26.0
 
-tool github.com/vmware-tanzu/velero/cmd/velero
+tool (
+	github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws
+	github.com/vmware-tanzu/velero/cmd/velero
+	github.com/vmware-tanzu/velero/cmd/velero-restore-helper
+)
 
-require github.com/vmware-tanzu/velero v1.18.3 // indirect
+require (
+	github.com/vmware-tanzu/velero v1.18.3 // indirect
+	github.com/vmware-tanzu/velero-plugin-for-aws v1.14.3 // indirect
+)
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -31,12 +38,13 @@ require (
 	github.com/aws/aws-sdk-go-v2/credentials v1.19.16 // indirect
 	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.18.23 // indirect
 	github.com/aws/aws-sdk-go-v2/feature/s3/manager v1.22.18 // indirect
-	github.com/aws/aws-sdk-go-v2/internal/configsources v1.4.23 // indirect
-	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.7.23 // indirect
+	github.com/aws/aws-sdk-go-v2/internal/configsources v1.4.28 // indirect
+	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.7.28 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/v4a v1.4.24 // indirect
-	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.9 // indirect
+	github.com/aws/aws-sdk-go-v2/service/ec2 v1.305.2 // indirect
+	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.12 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/checksum v1.9.15 // indirect
-	github.com/aws/aws-sdk-go-v2/service/internal/presigned-url v1.13.23 // indirect
+	github.com/aws/aws-sdk-go-v2/service/internal/presigned-url v1.13.28 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/s3shared v1.19.23 // indirect
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.101.0 // indirect
 	github.com/aws/aws-sdk-go-v2/service/signin v1.0.11 // indirect
