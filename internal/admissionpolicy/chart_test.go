@@ -28,9 +28,11 @@ var (
 	params     = []string{"ConfigMap/" + paramsName, "ValidatingAdmissionPolicy/" + paramsName, "ValidatingAdmissionPolicyBinding/" + paramsName}
 	validating = []string{
 		"ValidatingAdmissionPolicy/clusterbackup-backup", "ValidatingAdmissionPolicy/clusterbackup-bsl",
-		"ValidatingAdmissionPolicy/clusterbackup-restore", "ValidatingAdmissionPolicy/clusterbackup-schedule",
+		"ValidatingAdmissionPolicy/clusterbackup-restore", "ValidatingAdmissionPolicy/clusterbackup-restore-warnings",
+		"ValidatingAdmissionPolicy/clusterbackup-schedule",
 		"ValidatingAdmissionPolicyBinding/clusterbackup-backup", "ValidatingAdmissionPolicyBinding/clusterbackup-bsl",
-		"ValidatingAdmissionPolicyBinding/clusterbackup-restore", "ValidatingAdmissionPolicyBinding/clusterbackup-schedule",
+		"ValidatingAdmissionPolicyBinding/clusterbackup-restore", "ValidatingAdmissionPolicyBinding/clusterbackup-restore-warnings",
+		"ValidatingAdmissionPolicyBinding/clusterbackup-schedule",
 	}
 	mutating = []string{
 		"MutatingAdmissionPolicy/clusterbackup-backups-defaults", "MutatingAdmissionPolicy/clusterbackup-bsl-defaults",

@@ -2,6 +2,8 @@ package admissionpolicy
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,7 +12,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
@@ -27,14 +32,23 @@ type diffCase struct {
 	edit func(client.Object)
 	// user is the requester; "" is an administrator.
 	user string
+	// rbacWarning: an admitted Restore CREATE for which both layers must
+	// warn about cluster-scoped RBAC (false: neither may).
+	rbacWarning bool
 	// stricter documents why the webhook denies what the policies admit
 	// (it needs other objects, identities or an exact parse). Empty: both
 	// layers must agree, on the decision and on the stored spec.
 	stricter string
 }
 
-// adminUser is the requester of the corpus' user writes.
-const adminUser = "admin"
+// Requesters of the corpus. adminUser is the requester of the user writes
+// and the configured managed editor (webhook.managedBSLEditors, in the chart
+// values and the webhook's Config alike), so the Restore guardrails exempt
+// it; tenantUser is nobody in particular.
+const (
+	adminUser  = "admin"
+	tenantUser = "tenant"
+)
 
 // TestDifferentialPoliciesVsWebhook sends one corpus of objects through (a)
 // the chart's policies alone (validating and mutating, real kube-apiserver,
@@ -46,8 +60,10 @@ const adminUser = "admin"
 // stricter where it is documented to be (diffCase.stricter); each such case
 // must really differ, so the list stays honest.
 func TestDifferentialPoliciesVsWebhook(t *testing.T) {
-	c := startCluster(t, true, true)
-	rendered, err := renderTemplates(sampleValues(true, true), "backupstoragelocation")
+	values := sampleValues(true, true)
+	values["webhook"] = map[string]any{"managedBSLEditors": []any{adminUser}}
+	c := startClusterWith(t, values, true, true)
+	rendered, err := renderTemplates(values, "backupstoragelocation")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,17 +77,14 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 		Managed:           velero.Location{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: samplePrefix},
 		PreviousLocations: []velero.Location{{Bucket: sampleBucket, Endpoint: sampleEndpoint + "/", Prefix: previousPrefix + "/"}},
 		VeleroUser:        veleroUser,
+		ManagedBSLEditors: []string{adminUser},
 	}
 	if err := cfg.Complete(); err != nil {
 		t.Fatal(err)
 	}
-	clients := map[string]client.Client{}
-	for _, u := range []string{adminUser, veleroUser} {
-		cl, err := c.ClientAs(u, "system:masters")
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients[u] = cl
+	clients, warnings := map[string]client.Client{}, map[string]*caseWarnings{}
+	for _, u := range []string{adminUser, veleroUser, tenantUser} {
+		clients[u], warnings[u] = c.clientWithWarnings(t, u, "system:masters")
 	}
 	stricter := 0
 	for _, tc := range diffCorpus() {
@@ -84,8 +97,11 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 			if tc.edit != nil {
 				if !tc.exists {
 					setup := c.Client
-					if _, ok := obj.(*velerov1.Backup); ok {
+					switch obj.(type) {
+					case *velerov1.Backup:
 						setup = c.Velero // a Backup with a status exists as Velero wrote it
+					case *velerov1.Restore:
+						setup = clients[adminUser] // the managed editor may create any Restore
 					}
 					wantAllowed(t, setup.Create(c.ctx, obj.DeepCopyObject().(client.Object)))
 				}
@@ -100,10 +116,11 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 			// (b) the webhook's functions, on the cluster's current state.
 			lookup := c.snapshot(t)
 			wObj := obj.DeepCopyObject().(client.Object)
-			wErrs := webhookAdmit(c.ctx, cfg, lookup, velero.User{Name: user}, wObj, old)
+			wErrs, wWarns := webhookAdmit(c.ctx, cfg, lookup, velero.User{Name: user}, wObj, old)
 
 			// (a) the policies alone: a dry-run write through the API server.
 			pObj := obj.DeepCopyObject().(client.Object)
+			warnings[user].reset()
 			var pErr error
 			if old == nil {
 				pErr = clients[user].Create(c.ctx, pObj, client.DryRunAll)
@@ -118,6 +135,13 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 				}
 				if p, w := specOf(pObj), specOf(wObj); !equality.Semantic.DeepEqual(p, w) {
 					t.Fatalf("both admit, but the stored specs differ:\npolicies %+v\nwebhook  %+v", p, w)
+				}
+				if _, ok := obj.(*velerov1.Restore); ok && old == nil {
+					p := strings.Contains(warnings[user].String(), rbacWarningText)
+					w := strings.Contains(strings.Join(wWarns, "\n"), rbacWarningText)
+					if p != tc.rbacWarning || w != tc.rbacWarning {
+						t.Fatalf("cluster-scoped RBAC warning: policies %v, webhook %v, want %v\npolicies: %q\nwebhook:  %q", p, w, tc.rbacWarning, warnings[user].String(), wWarns)
+					}
 				}
 				// Both layers on: the webhook runs after the policies and
 				// must find nothing left to change.
@@ -156,28 +180,72 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 // webhookAdmit runs an object through the webhook's mutating and then
 // validating functions the way webhook/user's handlers route them. obj is
 // defaulted in place.
-func webhookAdmit(ctx context.Context, cfg *velero.Config, l velero.Lookup, u velero.User, obj, old client.Object) field.ErrorList {
+func webhookAdmit(ctx context.Context, cfg *velero.Config, l velero.Lookup, u velero.User, obj, old client.Object) (field.ErrorList, admission.Warnings) {
 	if err := webhookDefault(ctx, cfg, l, obj, old); err != nil {
-		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}, nil
 	}
-	var errs field.ErrorList
 	switch o := obj.(type) {
 	case *velerov1.BackupStorageLocation:
 		prev, _ := old.(*velerov1.BackupStorageLocation)
-		errs, _ = velero.ValidateBSL(ctx, cfg, l, u, o, prev)
+		return velero.ValidateBSL(ctx, cfg, l, u, o, prev)
 	case *velerov1.Backup:
 		prev, _ := old.(*velerov1.Backup)
-		errs, _ = velero.ValidateBackup(ctx, cfg, l, u, o, prev)
+		return velero.ValidateBackup(ctx, cfg, l, u, o, prev)
 	case *velerov1.Schedule:
 		prev, _ := old.(*velerov1.Schedule)
-		errs, _ = velero.ValidateSchedule(ctx, cfg, l, u, o, prev)
+		return velero.ValidateSchedule(ctx, cfg, l, u, o, prev)
 	case *velerov1.Restore:
 		prev, _ := old.(*velerov1.Restore)
-		errs, _ = velero.ValidateRestore(ctx, cfg, l, u, o, prev)
-	default:
-		panic(sprintf("webhookAdmit: unexpected %T", obj))
+		return velero.ValidateRestore(ctx, cfg, l, u, o, prev)
 	}
-	return errs
+	panic(sprintf("webhookAdmit: unexpected %T", obj))
+}
+
+// rbacWarningText is the part both layers' cluster-scoped RBAC warning share.
+const rbacWarningText = "may bring back cluster-scoped RBAC (ClusterRoles, ClusterRoleBindings)"
+
+// caseWarnings records the admission warnings one client receives, reset
+// before each case.
+type caseWarnings struct {
+	mu   sync.Mutex
+	text []string
+}
+
+// HandleWarningHeader implements rest.WarningHandler.
+func (w *caseWarnings) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.text = append(w.text, text)
+}
+
+func (w *caseWarnings) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.text = nil
+}
+
+func (w *caseWarnings) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.text, "\n")
+}
+
+// clientWithWarnings is a client acting as user in groups whose admission
+// warnings are recorded.
+func (c *cluster) clientWithWarnings(t *testing.T, user string, groups ...string) (client.Client, *caseWarnings) {
+	t.Helper()
+	u, err := c.Env.AddUser(envtest.User{Name: user, Groups: groups}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.CopyConfig(u.Config())
+	w := &caseWarnings{}
+	cfg.WarningHandler = w
+	cl, err := client.New(cfg, client.Options{Scheme: c.Env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl, w
 }
 
 // webhookDefault applies the webhook's defaulting the way webhook/user's
@@ -300,6 +368,22 @@ func diffCorpus() []diffCase {
 	}
 	none := func(*velerov1.Backup) {}
 	noneS := func(*velerov1.Schedule) {}
+	// rs is a Restore of the synced Backup d-synced (namespace app).
+	rs := func(name string, f func(*velerov1.RestoreSpec)) *velerov1.Restore {
+		x := restore(name, "d-synced", "")
+		f(&x.Spec)
+		return x
+	}
+	mapTo := func(src, dst string) func(*velerov1.RestoreSpec) {
+		return func(s *velerov1.RestoreSpec) {
+			s.IncludedNamespaces = []string{src}
+			s.NamespaceMapping = map[string]string{src: dst}
+		}
+	}
+	editRestore := func(f func(*velerov1.Restore)) func(client.Object) {
+		return func(o client.Object) { f(o.(*velerov1.Restore)) }
+	}
+	yes, no := true, false
 
 	return []diffCase{
 		// BackupStorageLocations.
@@ -410,8 +494,8 @@ func diffCorpus() []diffCase {
 		// Restores.
 		{name: "restore/neither source", obj: restore("d-neither", "", "")},
 		{name: "restore/both sources", obj: restore("d-both", "d-synced", "d-nightly")},
-		{name: "restore/from a backup", obj: restore("d-from-backup", "d-synced", "")},
-		{name: "restore/from a schedule", obj: restore("d-from-schedule", "", "d-nightly")},
+		{name: "restore/from a backup", obj: restore("d-from-backup", "d-synced", ""), rbacWarning: true},
+		{name: "restore/from a schedule", obj: restore("d-from-schedule", "", "d-nightly"), rbacWarning: true},
 		{name: "restore/from a missing backup", obj: restore("d-missing", "nope", ""), stricter: whyLookup},
 		{name: "restore/from a schedule without backups", obj: restore("d-no-backups", "", "d-five"), stricter: whyLookup},
 		{name: "restore/Velero fills the backup name", obj: restore("d-fill", "", "d-nightly"), user: veleroUser, edit: func(o client.Object) {
@@ -419,6 +503,36 @@ func diffCorpus() []diffCase {
 			r.Spec.BackupName = "d-nightly-1"
 			r.Status.Phase = velerov1.RestorePhaseInProgress
 		}},
+		{name: "restore/mapped into kube-system", obj: rs("d-map-system", mapTo("app", "kube-system")), user: tenantUser},
+		{name: "restore/mapped into kube-node-lease", obj: rs("d-map-lease", mapTo("app", "kube-node-lease")), user: tenantUser},
+		{name: "restore/mapped into kube-public", obj: rs("d-map-public", mapTo("app", "kube-public")), user: tenantUser},
+		{name: "restore/mapped into the velero namespace", obj: rs("d-map-velero", mapTo("app", sampleNamespace)), user: tenantUser},
+		{name: "restore/mapped into another namespace", obj: rs("d-map-other", mapTo("app", "app-copy")), user: tenantUser},
+		{name: "restore/kube-public into itself", obj: rs("d-map-self", mapTo("kube-public", "kube-public")), user: tenantUser},
+		{name: "restore/back into kube-public without a mapping", obj: rs("d-back-public", func(s *velerov1.RestoreSpec) {
+			s.IncludedNamespaces = []string{"kube-public"}
+			s.IncludedResources = []string{"configmaps"}
+		}), user: tenantUser},
+		{name: "restore/mapped into kube-system by the managed editor", obj: rs("d-map-editor", mapTo("app", "kube-system"))},
+		{name: "restore/update maps into kube-system", obj: rs("d-map-later", mapTo("app", "app-2")), user: tenantUser, edit: editRestore(func(r *velerov1.Restore) {
+			r.Spec.NamespaceMapping["app"] = "kube-system"
+		})},
+		{name: "restore/Velero writes the editor's mapped Restore", obj: rs("d-map-editor-run", mapTo("app", "kube-system")), user: veleroUser, edit: editRestore(func(r *velerov1.Restore) {
+			r.Status.Phase = velerov1.RestorePhaseInProgress
+		})},
+		{name: "restore/some namespaces, no cluster resources", obj: rs("d-rbac-ns", func(s *velerov1.RestoreSpec) { s.IncludedNamespaces = []string{"app"} })},
+		{name: "restore/cluster resources on", obj: rs("d-rbac-on", func(s *velerov1.RestoreSpec) {
+			s.IncludedNamespaces = []string{"app"}
+			s.IncludeClusterResources = &yes
+		}), rbacWarning: true},
+		{name: "restore/cluster resources off", obj: rs("d-rbac-off", func(s *velerov1.RestoreSpec) { s.IncludeClusterResources = &no })},
+		{name: "restore/cluster role bindings by name", obj: rs("d-rbac-named", func(s *velerov1.RestoreSpec) {
+			s.IncludedResources = []string{"ClusterRoleBindings.rbac.authorization.k8s.io"}
+		}), rbacWarning: true},
+		{name: "restore/cluster roles excluded, bindings not", obj: rs("d-rbac-half", func(s *velerov1.RestoreSpec) { s.ExcludedResources = []string{"clusterroles"} }), rbacWarning: true},
+		{name: "restore/cluster RBAC excluded", obj: rs("d-rbac-excluded", func(s *velerov1.RestoreSpec) {
+			s.ExcludedResources = []string{"clusterrole", "clusterrolebindings"}
+		})},
 	}
 }
 

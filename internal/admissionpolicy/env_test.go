@@ -104,6 +104,7 @@ func (c *cluster) waitValidating(t testing.TB) {
 	for policy, probe := range probes {
 		c.waitDenied(t, policy, probe)
 	}
+	c.waitWarning(t)
 }
 
 // waitDenied polls probe until the named policy denies it.

@@ -19,6 +19,7 @@ func testScope(t *testing.T, c *cluster) {
 	wantAllowed(t, c.Client.Create(c.ctx, b, client.DryRunAll))
 	r := restore("neither", "", "")
 	r.Namespace = ns
+	r.Spec.NamespaceMapping = map[string]string{"app": "kube-system"}
 	wantAllowed(t, c.Client.Create(c.ctx, r, client.DryRunAll))
 	s := schedule("bad", "not cron")
 	s.Namespace = ns

@@ -13,6 +13,8 @@ func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
 	t.Run("Backup and Schedule template", func(t *testing.T) { testBackupSpecRules(t, c) })
 	t.Run("Schedule", func(t *testing.T) { testScheduleRules(t, c) })
 	t.Run("Restore", func(t *testing.T) { testRestoreRules(t, c) })
+	t.Run("Restore guardrails", func(t *testing.T) { testRestoreGuardrails(t, c) })
+	t.Run("Restore warnings", func(t *testing.T) { testRestoreWarnings(t, c) })
 	t.Run("Velero's own writes", func(t *testing.T) { testVeleroWrites(t, c) })
 	t.Run("Backup status only by Velero", func(t *testing.T) { testBackupStatus(t, c) })
 	t.Run("scoped to the velero namespace", func(t *testing.T) { testScope(t, c) })

@@ -123,7 +123,7 @@ func TestRunKRM(t *testing.T) {
 	if len(warn) != 1 || !strings.Contains(warn[0].Message, "access key AKIASHAREDEXAMPLE is shared by clusters r7tqz9d2wk, xkc6lgmfsn (ClusterBackupStorageLocation kubermatic/backups-eu)") {
 		t.Errorf("shared-credential warnings: %+v", warn)
 	}
-	if len(info) != 1 || !strings.Contains(info[0].Message, `rendered cluster xkc6lgmfsn (project jnpllgp66z): 31 objects, backups under prefix "seed-eu/jnpllgp66z/xkc6lgmfsn"`) {
+	if len(info) != 1 || !strings.Contains(info[0].Message, `rendered cluster xkc6lgmfsn (project jnpllgp66z): 33 objects, backups under prefix "seed-eu/jnpllgp66z/xkc6lgmfsn"`) {
 		t.Errorf("info: %+v", info)
 	}
 	b, err := out.YAML()

@@ -191,9 +191,26 @@ func TestThroughKubeAPIServer(t *testing.T) {
 			t.Fatalf("warnings = %q", w)
 		}
 		must(t, user.Create(ctx, r("r2", velerov1.RestoreSpec{BackupName: "b3"})))
-		if w := e.warnings[alice].take(); !strings.Contains(w, `Backup "b3" is New, not Completed`) {
+		if w := e.warnings[alice].take(); !strings.Contains(w, `Backup "b3" is New, not Completed`) || !strings.Contains(w, "cluster-scoped RBAC") {
 			t.Fatalf("warnings = %q", w)
 		}
+		// No namespace mapped into a system namespace or Velero's, also not
+		// by an UPDATE before Velero starts the Restore; the GitOps applier
+		// (a managed editor) may, and Velero's writes to its Restore pass.
+		into := func(name, dst string) *velerov1.Restore {
+			return r(name, velerov1.RestoreSpec{BackupName: "b1", IncludedNamespaces: []string{"app"}, NamespaceMapping: map[string]string{"app": dst}})
+		}
+		denied(t, "mapping into kube-system", user.Create(ctx, into("r3", "kube-system")), `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "kube-system"`)
+		must(t, user.Create(ctx, into("r3", "app-copy")))
+		var r3 velerov1.Restore
+		must(t, user.Get(ctx, key("r3"), &r3))
+		r3.Spec.NamespaceMapping["app"] = "velero"
+		denied(t, "an update mapping into velero", user.Update(ctx, &r3), `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "velero"`)
+		must(t, gitops.Create(ctx, into("r4", "kube-system")))
+		var r4 velerov1.Restore
+		must(t, vel.Get(ctx, key("r4"), &r4))
+		r4.Status.Phase = velerov1.RestorePhaseInProgress
+		must(t, vel.Update(ctx, &r4))
 		// Velero fills scheduleName next to backupName and writes status.
 		var got velerov1.Restore
 		must(t, vel.Get(ctx, key("r1"), &got))

@@ -120,6 +120,10 @@ func TestBadInput(t *testing.T) {
 	base, c := tlsServer(t)
 	backup := map[string]any{"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": map[string]any{"name": "b", "namespace": "velero"}, "spec": map[string]any{"storageLocation": "nowhere"}}
 	goodBackup := map[string]any{"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": map[string]any{"name": "b", "namespace": "velero"}, "spec": map[string]any{}}
+	mapped := func(dst string) map[string]any {
+		return map[string]any{"apiVersion": "velero.io/v1", "kind": "Restore", "metadata": map[string]any{"name": "r", "namespace": "velero"},
+			"spec": map[string]any{"backupName": "b", "namespaceMapping": map[string]string{"app": dst}}}
+	}
 	huge := review("Backup", "CREATE", map[string]any{"metadata": map[string]any{"name": "b", "annotations": map[string]string{"x": strings.Repeat("a", 8<<20)}}}, nil, false)
 	tests := map[string]struct {
 		path, contentType string
@@ -128,27 +132,28 @@ func TestBadInput(t *testing.T) {
 		wantAllowed       bool
 		wantMsg           string
 	}{
-		"malformed JSON":                 {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{`), wantCode: 400, wantMsg: "unexpected"},
-		"malformed object":               {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"metadata":`, nil, false), wantCode: 400, wantMsg: "decode the AdmissionReview of a Backup: "},
-		"object of the wrong type":       {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"spec":{"ttl":5}}`, nil, false), wantCode: 400, wantMsg: `unmarshal into Go *v1.Duration within "/request/object/spec/ttl": want a duration string like "720h0m0s", got a JSON number`}, // the library says "cannot" or "unable to", chosen at random per process
-		"duplicate name in the object":   {path: user.MutateBackupPath, body: review("Backup", "CREATE", `{"metadata":{"name":"b"},"spec":{"storageLocation":"default","storageLocation":"nowhere"}}`, nil, false), wantCode: 400, wantMsg: `duplicate object member name "storageLocation"`},
-		"ttl that is no duration":        {path: user.MutateBackupPath, body: review("Backup", "CREATE", `{"metadata":{"name":"b"},"spec":{"ttl":"soon"}}`, nil, false), wantCode: 400, wantMsg: `/request/object/spec/ttl`},
-		"not an AdmissionReview":         {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"v1","kind":"Pod","request":{}}`), wantCode: 400, wantMsg: `want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind "Pod" apiVersion "v1"`},
-		"review without a request":       {path: user.MutateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), wantCode: 400, wantMsg: "the AdmissionReview has no request"},
-		"wrong kind for the endpoint":    {path: user.ValidateBackupPath, body: review("Restore", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: `this endpoint admits velero.io/Backup, not "Restore"`},
-		"wrong kind for a mutator":       {path: user.MutateBSLPath, body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "this endpoint admits velero.io/BackupStorageLocation"},
-		"missing object":                 {path: user.ValidateBackupPath, body: review("Backup", "CREATE", nil, nil, false), wantCode: 400, wantMsg: "has no object"},
-		"missing object on a mutator":    {path: user.MutateBackupPath, body: review("Backup", "CREATE", nil, nil, false), wantCode: 400, wantMsg: "has no object"},
-		"UPDATE without oldObject":       {path: user.ValidateBackupPath, body: review("Backup", "UPDATE", goodBackup, nil, false), wantCode: 400, wantMsg: "must carry oldObject"},
-		"UPDATE without oldObject (BSL)": {path: user.MutateBSLPath, body: review("BackupStorageLocation", "UPDATE", goodBackup, nil, false), wantCode: 400, wantMsg: "must carry oldObject"},
-		"oversized body":                 {path: user.ValidateBackupPath, body: huge, wantCode: 413, wantMsg: "request entity is too large"},
-		"wrong content type":             {path: user.ValidateBackupPath, contentType: "text/plain", body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "expected application/json"},
-		"empty body":                     {path: user.ValidateBackupPath, body: nil, wantCode: 400, wantMsg: "request body is empty"},
-		"real request denied":            {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
-		"denied by the mutating call":    {path: user.MutateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `Backup.velero.io "b" is invalid: spec.storageLocation: Not found: "nowhere"`},
-		"dry-run denied the same way":    {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, true), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
-		"dry-run allowed":                {path: user.ValidateBackupPath, body: review("Backup", "CREATE", goodBackup, nil, true), wantCode: 200, wantAllowed: true},
-		"DELETE passes":                  {path: user.ValidateRestorePath, body: review("Restore", "DELETE", nil, nil, false), wantCode: 200, wantAllowed: true},
+		"malformed JSON":                  {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{`), wantCode: 400, wantMsg: "unexpected"},
+		"malformed object":                {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"metadata":`, nil, false), wantCode: 400, wantMsg: "decode the AdmissionReview of a Backup: "},
+		"object of the wrong type":        {path: user.ValidateBackupPath, body: review("Backup", "CREATE", `{"spec":{"ttl":5}}`, nil, false), wantCode: 400, wantMsg: `unmarshal into Go *v1.Duration within "/request/object/spec/ttl": want a duration string like "720h0m0s", got a JSON number`}, // the library says "cannot" or "unable to", chosen at random per process
+		"duplicate name in the object":    {path: user.MutateBackupPath, body: review("Backup", "CREATE", `{"metadata":{"name":"b"},"spec":{"storageLocation":"default","storageLocation":"nowhere"}}`, nil, false), wantCode: 400, wantMsg: `duplicate object member name "storageLocation"`},
+		"ttl that is no duration":         {path: user.MutateBackupPath, body: review("Backup", "CREATE", `{"metadata":{"name":"b"},"spec":{"ttl":"soon"}}`, nil, false), wantCode: 400, wantMsg: `/request/object/spec/ttl`},
+		"not an AdmissionReview":          {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"v1","kind":"Pod","request":{}}`), wantCode: 400, wantMsg: `want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind "Pod" apiVersion "v1"`},
+		"review without a request":        {path: user.MutateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), wantCode: 400, wantMsg: "the AdmissionReview has no request"},
+		"wrong kind for the endpoint":     {path: user.ValidateBackupPath, body: review("Restore", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: `this endpoint admits velero.io/Backup, not "Restore"`},
+		"wrong kind for a mutator":        {path: user.MutateBSLPath, body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "this endpoint admits velero.io/BackupStorageLocation"},
+		"missing object":                  {path: user.ValidateBackupPath, body: review("Backup", "CREATE", nil, nil, false), wantCode: 400, wantMsg: "has no object"},
+		"missing object on a mutator":     {path: user.MutateBackupPath, body: review("Backup", "CREATE", nil, nil, false), wantCode: 400, wantMsg: "has no object"},
+		"UPDATE without oldObject":        {path: user.ValidateBackupPath, body: review("Backup", "UPDATE", goodBackup, nil, false), wantCode: 400, wantMsg: "must carry oldObject"},
+		"UPDATE without oldObject (BSL)":  {path: user.MutateBSLPath, body: review("BackupStorageLocation", "UPDATE", goodBackup, nil, false), wantCode: 400, wantMsg: "must carry oldObject"},
+		"oversized body":                  {path: user.ValidateBackupPath, body: huge, wantCode: 413, wantMsg: "request entity is too large"},
+		"wrong content type":              {path: user.ValidateBackupPath, contentType: "text/plain", body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "expected application/json"},
+		"empty body":                      {path: user.ValidateBackupPath, body: nil, wantCode: 400, wantMsg: "request body is empty"},
+		"real request denied":             {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
+		"denied by the mutating call":     {path: user.MutateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `Backup.velero.io "b" is invalid: spec.storageLocation: Not found: "nowhere"`},
+		"dry-run denied the same way":     {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, true), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
+		"dry-run allowed":                 {path: user.ValidateBackupPath, body: review("Backup", "CREATE", goodBackup, nil, true), wantCode: 200, wantAllowed: true},
+		"DELETE passes":                   {path: user.ValidateRestorePath, body: review("Restore", "DELETE", nil, nil, false), wantCode: 200, wantAllowed: true},
+		"Restore UPDATE into kube-system": {path: user.ValidateRestorePath, body: review("Restore", "UPDATE", mapped("kube-system"), mapped("app-2"), false), wantCode: 403, wantMsg: `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "kube-system"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package velero
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,7 +66,9 @@ type Config struct {
 	VeleroUser string `json:"veleroUser,omitempty"`
 	// ManagedBSLEditors are the usernames (the GitOps applier) allowed to
 	// create the managed BSL or change its spec. Empty means anyone may, as
-	// long as the managed invariants hold.
+	// long as the managed invariants hold. They are also the only
+	// identities a Restore may map a namespace into a reserved namespace for
+	// (ValidateRestore); empty means nobody may.
 	ManagedBSLEditors []string `json:"managedBSLEditors,omitempty"`
 	// ManagedBSLEditorGroups are groups whose members may do the same.
 	ManagedBSLEditorGroups []string `json:"managedBSLEditorGroups,omitempty"`
@@ -134,24 +137,23 @@ func (c *Config) Complete() error {
 }
 
 // MayEditManaged reports whether the requester may create the managed BSL
-// or change its spec.
+// or change its spec: a named editor, or anyone when no editor is named.
 func (c *Config) MayEditManaged(u User) bool {
 	if len(c.ManagedBSLEditors) == 0 && len(c.ManagedBSLEditorGroups) == 0 {
 		return true
 	}
-	for _, n := range c.ManagedBSLEditors {
-		if n == u.Name {
-			return true
-		}
+	return c.namedEditor(u)
+}
+
+// namedEditor reports whether the requester is one of ManagedBSLEditors or
+// a member of one of ManagedBSLEditorGroups. Empty lists name nobody: rules
+// that exempt only the named editors (the Restore guardrails) hold for
+// everyone then.
+func (c *Config) namedEditor(u User) bool {
+	if slices.Contains(c.ManagedBSLEditors, u.Name) {
+		return true
 	}
-	for _, g := range c.ManagedBSLEditorGroups {
-		for _, ug := range u.Groups {
-			if g == ug {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(u.Groups, func(g string) bool { return slices.Contains(c.ManagedBSLEditorGroups, g) })
 }
 
 // User is the requester of an admission review.

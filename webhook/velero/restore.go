@@ -11,42 +11,54 @@ import (
 )
 
 // ValidateRestore checks a Restore on CREATE: exactly one of backupName and
-// scheduleName, the Backup (or a Backup of the Schedule) must exist, and
-// warnings when that Backup did not complete or lacks a requested
-// namespace. UPDATEs pass: Velero itself fills backupName/scheduleName and
-// writes status through full-object updates, and it ignores later edits.
-func ValidateRestore(ctx context.Context, cfg *Config, l Lookup, _ User, r, old *velerov1.Restore) (field.ErrorList, admission.Warnings) {
-	if r.Namespace != cfg.Namespace || old != nil {
+// scheduleName, the Backup (or a Backup of the Schedule) must exist, no
+// namespaceMapping into a system namespace or Velero's (validateNamespaceMapping),
+// and warnings when that Backup did not complete or lacks a requested
+// namespace, and when the Restore brings back cluster-scoped RBAC. On UPDATE
+// only the namespaceMapping rule applies, to new or changed entries: Velero
+// itself fills backupName/scheduleName and writes status through full-object
+// updates, but it reads the spec of a Restore it has not started yet, so an
+// edit after the create must not bypass the mapping rule.
+func ValidateRestore(ctx context.Context, cfg *Config, l Lookup, u User, r, old *velerov1.Restore) (field.ErrorList, admission.Warnings) {
+	if r.Namespace != cfg.Namespace {
 		return nil, nil
 	}
 	spec := field.NewPath("spec")
+	errs := validateNamespaceMapping(cfg, u, r, old, spec.Child("namespaceMapping"))
+	if old != nil {
+		return errs, nil
+	}
 	bn, sn := r.Spec.BackupName, r.Spec.ScheduleName
 	switch {
 	case bn == "" && sn == "":
-		return field.ErrorList{field.Required(spec.Child("backupName"), "set exactly one of backupName or scheduleName")}, nil
+		return append(errs, field.Required(spec.Child("backupName"), "set exactly one of backupName or scheduleName")), nil
 	case bn != "" && sn != "":
-		return field.ErrorList{field.Forbidden(spec.Child("scheduleName"), "set exactly one of backupName or scheduleName, not both")}, nil
+		return append(errs, field.Forbidden(spec.Child("scheduleName"), "set exactly one of backupName or scheduleName, not both")), nil
 	}
 	var b *velerov1.Backup
 	if bn != "" {
 		var err error
 		if b, err = l.Backup(ctx, bn); err != nil {
-			return field.ErrorList{field.InternalError(spec.Child("backupName"), fmt.Errorf("read Backup %q: %w", bn, err))}, nil
+			return append(errs, field.InternalError(spec.Child("backupName"), fmt.Errorf("read Backup %q: %w", bn, err))), nil
 		}
 		if b == nil {
-			return field.ErrorList{field.NotFound(spec.Child("backupName"), bn)}, nil
+			return append(errs, field.NotFound(spec.Child("backupName"), bn)), nil
 		}
 	} else {
 		all, err := l.BackupsOfSchedule(ctx, sn)
 		if err != nil {
-			return field.ErrorList{field.InternalError(spec.Child("scheduleName"), fmt.Errorf("list Backups of Schedule %q: %w", sn, err))}, nil
+			return append(errs, field.InternalError(spec.Child("scheduleName"), fmt.Errorf("list Backups of Schedule %q: %w", sn, err))), nil
 		}
 		b = latestUsable(all)
 		if b == nil {
-			return field.ErrorList{field.Invalid(spec.Child("scheduleName"), sn, "no Completed or PartiallyFailed Backup of this Schedule exists")}, nil
+			return append(errs, field.Invalid(spec.Child("scheduleName"), sn, "no Completed or PartiallyFailed Backup of this Schedule exists")), nil
 		}
 	}
-	return nil, restoreWarnings(r, b)
+	warns := restoreWarnings(r, b)
+	if restoresClusterRBAC(&r.Spec) {
+		warns = append(warns, Warning(clusterRBACWarning))
+	}
+	return errs, warns
 }
 
 // usable reports whether Velero restores from a Backup in this phase.

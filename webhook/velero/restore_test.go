@@ -26,7 +26,7 @@ func TestValidateRestore(t *testing.T) {
 			obj:      restoreObj(velerov1.RestoreSpec{BackupName: "done", IncludedNamespaces: []string{"app", "web"}}),
 			wantWarn: `namespace "web" is not in Backup "done"`,
 		},
-		"from a schedule":                         {obj: restoreObj(velerov1.RestoreSpec{ScheduleName: "daily"})},
+		"from a schedule":                         {obj: restoreObj(velerov1.RestoreSpec{ScheduleName: "daily"}), wantWarn: "cluster-scoped RBAC"},
 		"schedule without usable backups":         {obj: restoreObj(velerov1.RestoreSpec{ScheduleName: "broken"}), wantErr: []string{`spec.scheduleName: Invalid value: "broken": no Completed or PartiallyFailed Backup`}},
 		"velero fills both names on update":       {obj: restoreObj(velerov1.RestoreSpec{BackupName: "daily-1", ScheduleName: "daily"}), old: restoreObj(velerov1.RestoreSpec{ScheduleName: "daily"})},
 		"status write for a since-deleted backup": {obj: restoreObj(velerov1.RestoreSpec{BackupName: "ghost"}), old: restoreObj(velerov1.RestoreSpec{BackupName: "ghost"})},

@@ -141,6 +141,18 @@ optional digest>. An empty registry leaves the repository as it is.
 {{- (.Values.credentials | default dict).key | default "cloud" -}}
 {{- end -}}
 
+{{/*
+velero-managed.editorExpression: the CEL condition "the requester is a named
+managed editor": a username in webhook.managedBSLEditors or a group in
+webhook.managedBSLEditorGroups, the identities the webhook exempts
+(velero.Config.ManagedBSLEditors). Empty lists name nobody. Used by the params
+guard and the Restore guardrails; rendered as a quoted YAML scalar.
+*/}}
+{{- define "velero-managed.editorExpression" -}}
+{{- $w := .Values.webhook | default dict -}}
+{{- printf "request.userInfo.username in %s || request.userInfo.?groups.orValue([]).exists(g, g in %s)" (toJson ($w.managedBSLEditors | default list)) (toJson ($w.managedBSLEditorGroups | default list)) | toJson -}}
+{{- end -}}
+
 {{/* velero-managed.pruneSafe: annotations that stop Helm, Argo CD and Flux from deleting an object. */}}
 {{- define "velero-managed.pruneSafe" -}}
 helm.sh/resource-policy: keep
