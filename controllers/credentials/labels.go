@@ -13,6 +13,9 @@ const (
 	ComponentLabel = "clusterbackup.io/component"
 	// ClusterIDLabel holds the cluster ID on the seed's password copy.
 	ClusterIDLabel = kkpv1.ClusterIDLabel
+	// ExcludeFromBackupLabel ("true") keeps Velero from backing up the
+	// Secrets the loop writes in a user cluster.
+	ExcludeFromBackupLabel = "velero.io/exclude-from-backup"
 	// CBSLAnnotation names the CBSL the credentials came from.
 	CBSLAnnotation = "clusterbackup.io/cbsl"
 )

@@ -60,7 +60,7 @@ func writeCredentials(ctx context.Context, c client.Client, ns, name, key, cbsl 
 	case err != nil:
 		return "", fmt.Errorf("read secret %s/%s: %w", ns, name, err)
 	}
-	if len(s.Data) == 1 && bytes.Equal(s.Data[key], file) && s.Labels[ManagedByLabel] == ManagedByValue && s.Annotations[CBSLAnnotation] == cbsl {
+	if len(s.Data) == 1 && bytes.Equal(s.Data[key], file) && labelled(s.ObjectMeta) && s.Labels[ComponentLabel] == ComponentCredentials && s.Annotations[CBSLAnnotation] == cbsl {
 		return Unchanged, nil
 	}
 	s.Data, s.StringData = map[string][]byte{key: file}, nil
@@ -81,7 +81,7 @@ type repoState struct {
 	exists bool
 	// password is its repository-password.
 	password []byte
-	// managed: it carries our managed-by label.
+	// managed: it carries our labels (managed-by, exclude-from-backup).
 	managed bool
 	// repos: a BackupRepository exists, so a repository may already be
 	// encrypted with password.
@@ -108,7 +108,7 @@ func readRepo(ctx context.Context, c client.Client, ns string) (repoState, error
 	case err != nil:
 		return r, fmt.Errorf("read secret %s/%s: %w", ns, RepoSecret, err)
 	default:
-		r.exists, r.password, r.managed = true, r.secret.Data[RepoKey], r.secret.Labels[ManagedByLabel] == ManagedByValue
+		r.exists, r.password, r.managed = true, r.secret.Data[RepoKey], labelled(r.secret.ObjectMeta)
 	}
 	var repos velerov1.BackupRepositoryList
 	if err := c.List(ctx, &repos, client.InNamespace(ns), client.Limit(1)); err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
@@ -154,13 +154,23 @@ func writeRepoPassword(ctx context.Context, c client.Client, ns string, r repoSt
 	return out, nil
 }
 
+// managedLabels are the labels of a Secret the loop writes in a user
+// cluster: ours, and Velero's exclude-from-backup, so no backup carries the
+// S3 key or the repository password next to the data they protect.
 func managedLabels(component string) map[string]string {
-	return map[string]string{ManagedByLabel: ManagedByValue, ComponentLabel: component}
+	return map[string]string{ManagedByLabel: ManagedByValue, ComponentLabel: component, ExcludeFromBackupLabel: "true"}
+}
+
+// labelled reports whether m carries every managed label.
+func labelled(m metav1.ObjectMeta) bool {
+	return m.Labels[ManagedByLabel] == ManagedByValue && m.Labels[ExcludeFromBackupLabel] == "true"
 }
 
 func setManaged(m *metav1.ObjectMeta, component string) {
 	if m.Labels == nil {
 		m.Labels = map[string]string{}
 	}
-	m.Labels[ManagedByLabel], m.Labels[ComponentLabel] = ManagedByValue, component
+	for k, v := range managedLabels(component) {
+		m.Labels[k] = v
+	}
 }

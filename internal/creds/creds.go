@@ -81,6 +81,25 @@ func ParseINI(file []byte, profile string) (Static, error) {
 	return s, nil
 }
 
+// Validate refuses credentials that cannot be written into an AWS
+// credentials file as they are: each value must be one token of visible
+// ASCII without '#' or ';' (comment starts). A line break in a key would
+// otherwise add lines of its own to the file Velero reads — for example
+// credential_process=, which runs a command. The error names the field, never
+// the value.
+func (s Static) Validate() error {
+	for _, f := range []struct{ name, v string }{
+		{"aws_access_key_id", s.AccessKeyID}, {"aws_secret_access_key", s.SecretAccessKey}, {"aws_session_token", s.SessionToken},
+	} {
+		for _, r := range f.v {
+			if r <= ' ' || r > '~' || r == '#' || r == ';' {
+				return fmt.Errorf("%s holds a character that is not allowed (whitespace, a line break, a control or non-ASCII character, '#' or ';'): it must be one token of visible ASCII", f.name)
+			}
+		}
+	}
+	return nil
+}
+
 // INI renders credentials as a Velero-style AWS credentials file.
 func (s Static) INI() []byte {
 	var b bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+	"unicode"
 )
 
 // WriteJSON writes the report as indented JSON (the shape of Report).
@@ -26,14 +27,26 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROJECT\tCLUSTER\tVERDICT\tLAST SUCCESS\tAGE\tLAST FAILURE\tSTORED\tRELEASE\tVELERO\tREASON")
 	for _, c := range r.Clusters {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", c.ProjectID, c.ClusterID, c.Verdict,
-			backupName(c.LastSuccess), c.ageText(), backupName(c.LastFailure), c.Stored, c.ReleaseState(), c.VeleroVersion(), c.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", cell(c.ProjectID), cell(c.ClusterID), cell(string(c.Verdict)),
+			cell(backupName(c.LastSuccess)), c.ageText(), cell(backupName(c.LastFailure)), c.Stored, cell(c.ReleaseState()), cell(c.VeleroVersion()), cell(c.Reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(w, r.String())
 	return err
+}
+
+// cell is s as one table cell: quoted (Go syntax, escapes visible) when it
+// holds a tab, a line break or any other character that is not printable,
+// so a name read from storage cannot forge a row or a column.
+func cell(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func backupName(b *Backup) string {

@@ -142,3 +142,29 @@ func TestReleaseColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestTableCellsCannotForgeRows: a backup name, reason or version read from
+// storage with a line break or a tab is quoted in the table, so it cannot
+// add a row or shift a column (the JSON and HTML escape by their format).
+func TestTableCellsCannotForgeRows(t *testing.T) {
+	now := time.Now()
+	forged := "x\np\tc-victim\tprotected"
+	rep := fleet.Inventory(t.Context(), []fleet.Cluster{
+		{ProjectID: "p", ClusterID: "c-evil", Err: errTest, Release: fleet.ReleaseInfo{State: "applied", VeleroVersion: forged}},
+	}, fleet.Options{Now: func() time.Time { return now }})
+	var table bytes.Buffer
+	mustNoErr(t, rep.WriteTable(&table))
+	lines := strings.Split(strings.TrimRight(table.String(), "\n"), "\n")
+	// header, one cluster row, the summary line
+	if len(lines) != 3 {
+		t.Fatalf("want 3 lines, got %d:\n%s", len(lines), table.String())
+	}
+	if !strings.Contains(lines[1], `"x\np\tc-victim\tprotected"`) {
+		t.Fatalf("the forged version is not quoted in %q", lines[1])
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "p ") && strings.Contains(l, "c-victim") && !strings.Contains(l, "c-evil") {
+			t.Fatalf("a forged row: %q", l)
+		}
+	}
+}

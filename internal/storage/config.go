@@ -63,6 +63,10 @@ func knownConfigKey(k string) bool { return slices.Contains(KnownConfigKeys, k) 
 // servers use, but nothing that could reshape a URL.
 var regionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
+// profileName admits AWS profile names, nothing that could end the
+// credentials file's "[profile]" line and start another line or section.
+var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
 // validateConfig checks the AWS plugin config: only known keys, parseable
 // values, a region with a custom endpoint.
 func validateConfig(cfg map[string]string, fldPath *field.Path) (field.ErrorList, []string) {
@@ -83,6 +87,9 @@ func validateConfig(cfg map[string]string, fldPath *field.Path) (field.ErrorList
 	}
 	if r, ok := cfg[ConfigRegion]; ok && r != "" && !regionName.MatchString(r) {
 		errs = append(errs, field.Invalid(fldPath.Key(ConfigRegion), r, "must be a region name: letters, digits, '.', '_' and '-', at most 64 characters"))
+	}
+	if p, ok := cfg[ConfigProfile]; ok && p != "" && !profileName.MatchString(p) {
+		errs = append(errs, field.Invalid(fldPath.Key(ConfigProfile), p, "must be a profile name: letters, digits, '.', '_' and '-', at most 64 characters (it becomes a [section] of the AWS credentials file)"))
 	}
 	if s3URL, ok := cfg[ConfigS3URL]; ok {
 		errs = append(errs, ValidateEndpointURL(s3URL, fldPath.Key(ConfigS3URL))...)

@@ -43,6 +43,9 @@ func Credentials(c *kkpv1.ClusterBackupStorageLocation, secret *corev1.Secret) (
 	}
 	if file, ok := secret.Data[key]; ok && key != kkpv1.CredentialAccessKeyID && key != kkpv1.CredentialSecretAccessKey {
 		st, err := creds.ParseINI(file, c.Spec.Config[ConfigProfile])
+		if err == nil {
+			err = st.Validate()
+		}
 		if err != nil {
 			return creds.Static{}, field.ErrorList{field.Invalid(p.Child("key"), key, fmt.Sprintf("%s: %v", where, err))}
 		}
@@ -51,7 +54,11 @@ func Credentials(c *kkpv1.ClusterBackupStorageLocation, secret *corev1.Secret) (
 	id, sec := secret.Data[kkpv1.CredentialAccessKeyID], secret.Data[kkpv1.CredentialSecretAccessKey]
 	switch {
 	case len(id) > 0 && len(sec) > 0:
-		return creds.Static{AccessKeyID: strings.TrimSpace(string(id)), SecretAccessKey: strings.TrimSpace(string(sec))}, nil
+		st := creds.Static{AccessKeyID: strings.TrimSpace(string(id)), SecretAccessKey: strings.TrimSpace(string(sec))}
+		if err := st.Validate(); err != nil {
+			return creds.Static{}, field.ErrorList{field.Invalid(p.Child("name"), ref.Name, fmt.Sprintf("%s: %v", where, err))}
+		}
+		return st, nil
 	case len(id) > 0 || len(sec) > 0:
 		have, missing := kkpv1.CredentialAccessKeyID, kkpv1.CredentialSecretAccessKey
 		if len(sec) > 0 {

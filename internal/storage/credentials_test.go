@@ -48,6 +48,11 @@ func TestCredentialsLayouts(t *testing.T) {
 		"half a KKP pair":                  {key: "cloud-credentials", data: map[string]string{"accessKeyId": "AK"}, wantErr: `has "accessKeyId" but no "secretAccessKey"`, wantField: "spec.credential.name"},
 		"other half of a KKP pair":         {data: map[string]string{"secretAccessKey": "SUPERSECRET"}, wantErr: `has "secretAccessKey" but no "accessKeyId"`, wantField: "spec.credential.name"},
 		"key accessKeyId means KKP layout": {key: "accessKeyId", data: kkp, want: creds.Static{AccessKeyID: "AK", SecretAccessKey: "SUPERSECRET"}},
+		// A line break in key material would add lines to the credentials
+		// file Velero reads (credential_process= runs a command).
+		"KKP secret key with a line break": {data: map[string]string{"accessKeyId": "AK", "secretAccessKey": "SUPERSECRET\ncredential_process=/bin/sh -c id"}, wantErr: "aws_secret_access_key holds a character that is not allowed", wantField: "spec.credential.name"},
+		"KKP access key with a section":    {data: map[string]string{"accessKeyId": "AK\n[evil]", "secretAccessKey": "SUPERSECRET"}, wantErr: "aws_access_key_id holds a character", wantField: "spec.credential.name"},
+		"INI value with a space":           {data: map[string]string{"cloud": "[default]\naws_access_key_id=AK\naws_secret_access_key=SUPERSECRET credential_process=x\n"}, wantErr: "aws_secret_access_key holds a character", wantField: "spec.credential.key"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -85,6 +85,10 @@ func TestValidateCBSL(t *testing.T) {
 			c.Spec.Config = map[string]string{"region": "evil.example.com/"}
 		},
 			field.ErrorList{field.Invalid(cfg.Key("region"), "evil.example.com/", "")}},
+		"profile that ends its section line": {func(c *kkpv1.ClusterBackupStorageLocation) {
+			c.Spec.Config["profile"] = "p]\ncredential_process=/bin/sh -c id\n[x"
+		},
+			field.ErrorList{field.Invalid(cfg.Key("profile"), "p]\ncredential_process=/bin/sh -c id\n[x", "")}},
 		"unknown config key": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["endpoint"] = "x" },
 			field.ErrorList{field.Invalid(cfg.Key("endpoint"), "endpoint", "")}},
 		"bad bool": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3ForcePathStyle"] = "yes please" },

@@ -146,6 +146,12 @@ func delivered(t *testing.T, user client.Client, what string, want func(ini, pw 
 			return false, err
 		}
 		ini, pw = c.Data[credentials.DefaultCredentialsKey], r.Data[credentials.RepoKey]
+		if c.Labels[credentials.ExcludeFromBackupLabel] != "true" {
+			return false, fmt.Errorf("secret %s/%s lacks %s=true: backups would carry the S3 key", veleroNS, c.Name, credentials.ExcludeFromBackupLabel)
+		}
+		if r.Labels[credentials.ManagedByLabel] == credentials.ManagedByValue && r.Labels[credentials.ExcludeFromBackupLabel] != "true" {
+			return false, fmt.Errorf("secret %s/%s lacks %s=true: backups would carry the repository password", veleroNS, r.Name, credentials.ExcludeFromBackupLabel)
+		}
 		return want == nil || want(ini, pw), nil
 	})
 	return ini, pw
