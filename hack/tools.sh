@@ -96,30 +96,43 @@ build_group() { # build_group GROUP OUTDIR NAME...
 # install NAME...: build every named tool that is not cached yet, one `go build`
 # per group, into a temporary directory; each binary is renamed into its cache
 # directory only when the whole group built, so a failed build is never cached.
+# The kube and velero groups share no packages and build at the same time (one
+# fills the core the other leaves idle while it links); the tools group shares
+# most of its packages with the kube group and builds after it.
 install() {
-  local n missing=() g
+  local n missing=()
   for n in "$@"; do
     [[ -n ${VERSION[$n]:-} ]] || { echo "tools.sh: unknown tool $n (known: ${!VERSION[*]})" >&2; return 1; }
     [[ -x $(dir_of "$n")/$n ]] || missing+=("$n")
   done
   ((${#missing[@]})) || return 0
   mkdir -p "$CACHE"
-  for g in kube velero tools; do
-    local names=()
-    for n in "${missing[@]}"; do [[ $(group_of "$n") == "$g" ]] && names+=("$n"); done
-    ((${#names[@]})) || continue
-    local tmp; tmp=$(mktemp -d "$CACHE/.build-$g-XXXXXX")
-    local start=$SECONDS
-    echo "tools.sh: building ${names[*]} into $CACHE" >&2
-    if ! build_group "$g" "$tmp" "${names[@]}"; then rm -rf "$tmp"; return 1; fi
-    for n in "${names[@]}"; do
-      [[ -x $tmp/$n ]] || { echo "tools.sh: building $n produced no binary" >&2; rm -rf "$tmp"; return 1; }
-      local dest; dest=$(dir_of "$n")
-      rm -rf "$dest" && mkdir -p "$dest.tmp" && mv "$tmp/$n" "$dest.tmp/$n" && mv "$dest.tmp" "$dest"
-    done
-    rm -rf "$tmp"
-    echo "tools.sh: built ${names[*]} in $((SECONDS - start))s" >&2
+  local velero_pid="" rc=0
+  if [[ " ${missing[*]} " == *" velero"* ]]; then
+    install_group velero "${missing[@]}" & velero_pid=$!
+  fi
+  install_group kube "${missing[@]}" || rc=1
+  if [[ -n $velero_pid ]]; then wait "$velero_pid" || rc=1; fi
+  ((rc == 0)) || return 1
+  install_group tools "${missing[@]}"
+}
+
+# install_group GROUP NAME...: build the named tools of GROUP (others ignored).
+install_group() {
+  local g=$1 n names=(); shift
+  for n in "$@"; do [[ $(group_of "$n") == "$g" ]] && names+=("$n"); done
+  ((${#names[@]})) || return 0
+  local tmp; tmp=$(mktemp -d "$CACHE/.build-$g-XXXXXX")
+  local start=$SECONDS
+  echo "tools.sh: building ${names[*]} into $CACHE" >&2
+  if ! build_group "$g" "$tmp" "${names[@]}"; then rm -rf "$tmp"; echo "tools.sh: building ${names[*]} failed" >&2; return 1; fi
+  for n in "${names[@]}"; do
+    [[ -x $tmp/$n ]] || { echo "tools.sh: building $n produced no binary" >&2; rm -rf "$tmp"; return 1; }
+    local dest; dest=$(dir_of "$n")
+    rm -rf "$dest" "$dest.tmp" && mkdir -p "$dest.tmp" && mv "$tmp/$n" "$dest.tmp/$n" && mv "$dest.tmp" "$dest"
   done
+  rm -rf "$tmp"
+  echo "tools.sh: built ${names[*]} in $((SECONDS - start))s" >&2
 }
 
 case ${1:-} in

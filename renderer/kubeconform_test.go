@@ -110,9 +110,9 @@ func buildSchemas() (string, error) {
 		return dir, nil
 	}
 
-	// The main module does not require k8s.io/kubernetes; the kube-apiserver
-	// tool module does, so ask the module cache from there.
-	kdir, err := moduleDir(filepath.Join(root, "hack", "tools", "kube-apiserver"), "k8s.io/kubernetes@"+DefaultKubeVersion)
+	// The main module does not require k8s.io/kubernetes; the tools module
+	// (hack/tools) does, so ask the module cache from there.
+	kdir, err := moduleDir(filepath.Join(root, "hack", "tools"), "k8s.io/kubernetes@"+DefaultKubeVersion)
 	if err != nil {
 		return "", err
 	}

@@ -233,8 +233,26 @@ func TestRenderFlags(t *testing.T) {
 			t.Errorf("%v: code %d, want 2: %s", args, code, stderr)
 		}
 	}
-	if _, stderr, code := runCLI(t, "", nil, "render", "--overlay", "nope"); code != 1 || !strings.Contains(stderr, "air-gap") {
-		t.Errorf("unknown overlay: code %d: %s", code, stderr)
+	// Release settings are validated by gitops.Params, as in the Argo CD
+	// plugin, the KRM function and the release loop; the error names the flag.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--overlay", "nope"}, `parameter overlay="nope" (from --overlay): unknown overlay; known overlays: `},
+		{[]string{"--velero-version", "v1.17.0"}, `parameter veleroVersion="v1.17.0" (from --velero-version): must stay in v1.18.x`},
+		{[]string{"--registry", "mirror.example@sha256"}, `(from --registry): must be a registry host`},
+		{[]string{"--credentials", "external-secret"}, `(from --external-secret-store): is required with credentials externalSecret`},
+		{[]string{"--external-secret-store", "s"}, `(from --external-secret-store): needs credentials externalSecret`},
+		{[]string{"--external-secret-store-kind", "Vault"}, `--external-secret-store-kind must be ClusterSecretStore or SecretStore`},
+	} {
+		if _, stderr, code := runCLI(t, "", nil, append([]string{"render"}, tc.args...)...); code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: code %d, want 2 and %q: %s", tc.args, code, tc.want, stderr)
+		}
+	}
+	out, stderr, code = runCLI(t, "", nil, "render", "--velero-version", "v1.18.2", "--no-node-agent")
+	if code != 0 || !strings.Contains(out, "image: docker.io/velero/velero:v1.18.2") || strings.Contains(out, "kind: DaemonSet") {
+		t.Errorf("--velero-version v1.18.2 --no-node-agent: code %d: %s", code, stderr)
 	}
 	if _, stderr, code := runCLI(t, "", nil, "render", "--credentials", "inline"); code != 1 || !strings.Contains(stderr, "spec.credential.name: Not found") {
 		t.Errorf("inline without secret: code %d: %s", code, stderr)

@@ -5,21 +5,33 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"sort"
+	"strconv"
 	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/gitops"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 // renderFlags say what to render and how. `render` and `diff -f` register
 // the same flags, so a diff compares against exactly what render writes.
+//
+// The settings that say how a release looks (overlay, registry, versions,
+// credentials mode, node-agent, ...) are parsed into gitops.Params, the one
+// settings type of the Argo CD plugin, the KRM function and the seed's
+// release loop, and validated by it (params): each error names the flag.
+// Only what is about files and processes (-f, --values, --previous,
+// --kkp-migrate, --disable, --purge, --concurrency) stays here.
 type renderFlags struct {
 	files, values, previous        []string
 	overlay, kubeVersion, registry string
 	credentials                    string
 	storeName, storeKind           string
+	veleroVersion, pluginVersion   string
+	credentialsSecret              string
+	apiVersions                    []string
 	noNodeAgent, disable, purge    bool
 	kkpMigrate                     bool
 	concurrency                    int
@@ -42,6 +54,10 @@ func (f *renderFlags) register(fs *flag.FlagSet, filesUsage string) {
 	fs.StringVar(&f.storeName, "external-secret-store", "", "with --credentials externalSecret: the `name` of the SecretStore or ClusterSecretStore holding the CBSL's credential Secret")
 	fs.StringVar(&f.storeKind, "external-secret-store-kind", "ClusterSecretStore", "with --credentials externalSecret: the store's `kind`, ClusterSecretStore or SecretStore")
 	fs.BoolVar(&f.noNodeAgent, "no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
+	fs.StringVar(&f.veleroVersion, "velero-version", paramDefault(gitops.ParamVeleroVersion), "Velero server image `tag` (within the pinned minor release)")
+	fs.StringVar(&f.pluginVersion, "plugin-version", paramDefault(gitops.ParamPluginVersion), "velero-plugin-for-aws image `tag` (within the pinned minor release)")
+	fs.StringVar(&f.credentialsSecret, "credentials-secret", paramDefault(gitops.ParamCredentialsSecret), "`name` of the Secret in the Velero namespace holding the AWS credentials file")
+	fs.Var(listOf(&f.apiVersions), "api-versions", "an extra API `version` for the chart's capabilities, e.g. external-secrets.io/v1 (repeatable)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "clusters rendered at once (default: number of CPUs)")
 	fs.Var(listOf(&f.values), "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
 	fs.Var(listOf(&f.previous), "previous", "a `file` of the CBSLs clusters used before a storage switch; each becomes a read-only BSL of the clusters of its project that now use another CBSL (repeatable; docs/lifecycle.md)")
@@ -70,23 +86,71 @@ func (f *renderFlags) set(fs *flag.FlagSet) []string {
 	return out
 }
 
-// check validates the flag values that need no file reads.
+// check validates the flag values that need no file reads: the flag
+// combinations, and every release setting through gitops.Params, as the
+// Argo CD plugin, the KRM function and the release loop validate theirs.
 func (f *renderFlags) check() error {
-	if f.credentials == "external-secret" {
-		f.credentials = string(renderer.CredentialsExternalSecret)
-	}
-	mode := renderer.CredentialsMode(f.credentials)
-	switch {
-	case mode != renderer.CredentialsExistingSecret && mode != renderer.CredentialsInline && mode != renderer.CredentialsExternalSecret:
-		return fmt.Errorf("%w: --credentials must be %s, %s or %s, not %q", errUsage, renderer.CredentialsExistingSecret, renderer.CredentialsExternalSecret, renderer.CredentialsInline, f.credentials)
-	case mode == renderer.CredentialsExternalSecret && f.storeName == "":
-		return fmt.Errorf("%w: --credentials %s needs --external-secret-store", errUsage, renderer.CredentialsExternalSecret)
-	case mode != renderer.CredentialsExternalSecret && f.storeName != "":
-		return fmt.Errorf("%w: --external-secret-store needs --credentials %s", errUsage, renderer.CredentialsExternalSecret)
-	case f.purge && !f.disable:
+	if f.purge && !f.disable {
 		return fmt.Errorf("%w: --purge needs --disable (a purge is only possible for a disabled cluster)", errUsage)
 	}
+	if _, err := f.options(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	return nil
+}
+
+// params returns the release settings of the flags as gitops.Params, each
+// from the source "--<flag>".
+func (f *renderFlags) params() (*gitops.Params, error) {
+	var p gitops.Params
+	credentials := f.credentials
+	if credentials == "external-secret" {
+		credentials = string(renderer.CredentialsExternalSecret)
+	}
+	store := f.storeName
+	switch {
+	case f.storeKind != "ClusterSecretStore" && f.storeKind != "SecretStore":
+		return nil, fmt.Errorf("--external-secret-store-kind must be ClusterSecretStore or SecretStore, not %q", f.storeKind)
+	case store != "" && f.storeKind == "SecretStore":
+		store = "SecretStore/" + store
+	}
+	for _, set := range []struct{ flag, param, value string }{
+		{"--overlay", gitops.ParamOverlay, f.overlay},
+		{"--registry", gitops.ParamRegistry, f.registry},
+		{"--kube-version", gitops.ParamKubeVersion, f.kubeVersion},
+		{"--credentials", gitops.ParamCredentials, credentials},
+		{"--external-secret-store", gitops.ParamExternalSecretStore, store},
+		{"--credentials-secret", gitops.ParamCredentialsSecret, f.credentialsSecret},
+		{"--no-node-agent", gitops.ParamNodeAgent, strconv.FormatBool(!f.noNodeAgent)},
+		{"--velero-version", gitops.ParamVeleroVersion, f.veleroVersion},
+		{"--plugin-version", gitops.ParamPluginVersion, f.pluginVersion},
+	} {
+		if err := p.Set(set.flag, set.param, set.value); err != nil {
+			return nil, err
+		}
+	}
+	if len(f.apiVersions) > 0 {
+		if err := p.Set("--api-versions", gitops.ParamAPIVersions, f.apiVersions...); err != nil {
+			return nil, err
+		}
+	}
+	return &p, nil
+}
+
+// options returns the renderer options the release settings give
+// (gitops.Params.Options: the same mapping and rules everywhere).
+func (f *renderFlags) options() (renderer.Options, error) {
+	p, err := f.params()
+	if err != nil {
+		return renderer.Options{}, err
+	}
+	return p.Options()
+}
+
+// paramDefault is a release setting's default (the flag's default).
+func paramDefault(name string) string {
+	s, _ := gitops.SpecFor(name)
+	return s.Default
 }
 
 // newRenderer reads the --values files and returns a Renderer with the
@@ -99,16 +163,11 @@ func (f *renderFlags) newRenderer(n int) (*renderer.Renderer, error) {
 	if f.override != nil {
 		extra = mergeValues(extra, f.override)
 	}
-	opts := renderer.Options{
-		KubeVersion:         f.kubeVersion,
-		Overlay:             f.overlay,
-		Registry:            f.registry,
-		Credentials:         renderer.CredentialsMode(f.credentials),
-		ExternalSecretStore: renderer.SecretStoreRef{Name: f.storeName, Kind: f.storeKind},
-		DisableNodeAgent:    f.noNodeAgent,
-		Concurrency:         f.concurrency,
-		Values:              extra,
+	opts, err := f.options()
+	if err != nil {
+		return nil, err
 	}
+	opts.Concurrency, opts.Values = f.concurrency, extra
 	if n == 1 {
 		opts.Single = true // one cluster: skip the fleet-only start-up work (same output)
 	}
