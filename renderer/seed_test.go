@@ -21,15 +21,29 @@ import (
 // is rendered (kubeconform knows only built-in kinds and ours).
 const seedCABundle = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="
 
-// TestSeedGolden renders the seed chart with its defaults and compares
-// testdata/seed/golden.yaml (go test ./renderer -run TestSeedGolden -update
-// rewrites it); rendering is repeatable and holds no Secret.
+// seedAPIServerCIDR stands in for the address the seed's API server calls
+// the webhook from: the chart renders only when its callers are limited
+// (TestSeedRefusesUnknownCallers).
+const seedAPIServerCIDR = "192.0.2.10/32"
+
+// seedValues returns vals over a NetworkPolicy limited to
+// seedAPIServerCIDR.
+func seedValues(vals map[string]any) map[string]any {
+	out := map[string]any{"networkPolicy": map[string]any{"apiServerCIDRs": []any{seedAPIServerCIDR}}}
+	mergeInto(out, vals)
+	return out
+}
+
+// TestSeedGolden renders the seed chart with its defaults and the API
+// server's address (seedValues) and compares testdata/seed/golden.yaml (go
+// test ./renderer -run TestSeedGolden -update rewrites it); rendering is
+// repeatable and holds no Secret.
 func TestSeedGolden(t *testing.T) {
-	res, err := RenderSeed(SeedOptions{})
+	res, err := RenderSeed(SeedOptions{Values: seedValues(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := RenderSeed(SeedOptions{})
+	again, err := RenderSeed(SeedOptions{Values: seedValues(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +78,7 @@ func TestSeedGolden(t *testing.T) {
 // failure policy, side effects, timeouts), so tests that install the Go
 // registrations test what the chart installs.
 func TestSeedWebhookConfigurationsMatchGo(t *testing.T) {
-	res, err := RenderSeed(SeedOptions{Values: map[string]any{"webhook": map[string]any{"tls": map[string]any{"caBundle": seedCABundle}}}})
+	res, err := RenderSeed(SeedOptions{Values: seedValues(map[string]any{"webhook": map[string]any{"tls": map[string]any{"caBundle": seedCABundle}}})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +115,7 @@ func TestSeedWebhookConfigurationsMatchGo(t *testing.T) {
 // TestSeedKubeconform validates the seed render strictly; no object may be
 // skipped.
 func TestSeedKubeconform(t *testing.T) {
-	res, err := RenderSeed(SeedOptions{Values: map[string]any{"webhook": map[string]any{"tls": map[string]any{"caBundle": seedCABundle}}}})
+	res, err := RenderSeed(SeedOptions{Values: seedValues(map[string]any{"webhook": map[string]any{"tls": map[string]any{"caBundle": seedCABundle}}})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,10 +127,10 @@ func TestSeedKubeconform(t *testing.T) {
 }
 
 // TestSeedHelmCLIParity: `helm template charts/clusterbackup-seed` gives the
-// same objects as RenderSeed.
+// same objects as RenderSeed, and refuses the chart's defaults the same way.
 func TestSeedHelmCLIParity(t *testing.T) {
 	helm := testenv.MustTool(t, "helm")
-	res, err := RenderSeed(SeedOptions{})
+	res, err := RenderSeed(SeedOptions{Values: seedValues(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +139,16 @@ func TestSeedHelmCLIParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	chartDir := filepath.Join(testenv.RepoRoot(), "charts", SeedChartName)
-	args := append([]string{"template", SeedChartName, chartDir, "--namespace", "clusterbackup"}, HelmTemplateArgs(Options{})...)
+	valuesFile := filepath.Join(t.TempDir(), "values.yaml")
+	if err := os.WriteFile(valuesFile, []byte("networkPolicy:\n  apiServerCIDRs: ["+seedAPIServerCIDR+"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	refused := exec.Command(helm, append([]string{"template", SeedChartName, chartDir, "--namespace", "clusterbackup"}, HelmTemplateArgs(Options{})...)...)
+	refused.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+	if out, err := refused.CombinedOutput(); err == nil || !strings.Contains(string(out), "webhook.allowUnauthenticatedClients: true") {
+		t.Fatalf("helm template with the chart's defaults: %v\n%s\nwant the refusal naming the values to set", err, out)
+	}
+	args := append([]string{"template", SeedChartName, chartDir, "--namespace", "clusterbackup", "--values", valuesFile}, HelmTemplateArgs(Options{})...)
 	cmd := exec.Command(helm, args...)
 	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
 	out, err := cmd.Output()
@@ -155,7 +178,7 @@ func ptrTo[T any](v T) *T { return &v }
 // TestSeedClientCAAndNetworkPolicy: with webhook.clientCA the process
 // authenticates the API server (--client-ca-name, the CA projected next to
 // the serving pair); the NetworkPolicy opens the webhook port to
-// webhookFrom and the metrics port only to metricsFrom.
+// apiServerCIDRs and the metrics port only to metricsFrom.
 func TestSeedClientCAAndNetworkPolicy(t *testing.T) {
 	peer := map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"name": "monitoring"}}}
 	res, err := RenderSeed(SeedOptions{Values: map[string]any{
@@ -171,7 +194,7 @@ func TestSeedClientCAAndNetworkPolicy(t *testing.T) {
 			t.Errorf("seed render lacks %q", want)
 		}
 	}
-	def, err := RenderSeed(SeedOptions{})
+	def, err := RenderSeed(SeedOptions{Values: seedValues(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +207,8 @@ func TestSeedClientCAAndNetworkPolicy(t *testing.T) {
 		y := string(m.YAML)
 		switch m.Name {
 		case "clusterbackup-seed":
-			if strings.Contains(y, "port: metrics") || !strings.Contains(y, "port: webhook") {
-				t.Fatalf("default webhook NetworkPolicy must open the webhook port only:\n%s", y)
+			if strings.Contains(y, "port: metrics") || !strings.Contains(y, "port: webhook\n      from:\n        - ipBlock:\n            cidr: "+seedAPIServerCIDR+"\n") {
+				t.Fatalf("default webhook NetworkPolicy must open the webhook port only, to the API server's address:\n%s", y)
 			}
 		case "clusterbackup-seed-controllers":
 			if !strings.Contains(y, "ingress: []") || strings.Contains(y, "port:") {
@@ -197,5 +220,57 @@ func TestSeedClientCAAndNetworkPolicy(t *testing.T) {
 	}
 	if policies != 2 {
 		t.Fatalf("%d NetworkPolicies, want one for the webhooks and one for the controllers", policies)
+	}
+}
+
+// TestSeedRefusesUnknownCallers: the chart does not render a seed webhook
+// that any network peer may send reviews to (a forged review makes it sign
+// S3 requests with any project's credential). Each way out renders —
+// client-certificate authentication, a NetworkPolicy limited to the API
+// server's addresses, the explicit opt-out — and the refusal names all
+// three. A NetworkPolicy that is off, admits other peers (webhookFrom) or
+// every address (/0) does not count; a CIDR that is none is a schema error.
+func TestSeedRefusesUnknownCallers(t *testing.T) {
+	peer := map[string]any{"namespaceSelector": map[string]any{}}
+	cidrs := func(c ...any) map[string]any { return map[string]any{"apiServerCIDRs": c} }
+	for name, tc := range map[string]struct {
+		values map[string]any
+		want   string // "": renders
+	}{
+		"defaults":                      {nil, "nothing limits who may send it admission reviews"},
+		"webhookFrom alone":             {map[string]any{"networkPolicy": map[string]any{"webhookFrom": []any{peer}}}, "nothing limits"},
+		"CIDRs, NetworkPolicy off":      {map[string]any{"networkPolicy": map[string]any{"enabled": false, "apiServerCIDRs": []any{seedAPIServerCIDR}}}, "networkPolicy.enabled is false"},
+		"CIDRs and other peers":         {map[string]any{"networkPolicy": map[string]any{"apiServerCIDRs": []any{seedAPIServerCIDR}, "webhookFrom": []any{peer}}}, "networkPolicy.webhookFrom admits peers besides"},
+		"every IPv4 address":            {map[string]any{"networkPolicy": cidrs("0.0.0.0/0")}, "holds 0.0.0.0/0, which is every address"},
+		"every IPv6 address":            {map[string]any{"networkPolicy": cidrs(seedAPIServerCIDR, "::/0")}, "holds ::/0, which is every address"},
+		"not a CIDR":                    {map[string]any{"networkPolicy": cidrs("api-server")}, "apiServerCIDRs"},
+		"opt-out false":                 {map[string]any{"webhook": map[string]any{"allowUnauthenticatedClients": false}}, "nothing limits"},
+		"client certificates":           {map[string]any{"webhook": map[string]any{"clientCA": map[string]any{"configMapName": "apiserver-client-ca"}}}, ""},
+		"client certificates, any peer": {map[string]any{"webhook": map[string]any{"clientCA": map[string]any{"configMapName": "apiserver-client-ca"}}, "networkPolicy": map[string]any{"enabled": false}}, ""},
+		"API server CIDRs":              {map[string]any{"networkPolicy": cidrs("10.0.0.10/32", "fd00:10::10/128")}, ""},
+		"explicit opt-out":              {map[string]any{"webhook": map[string]any{"allowUnauthenticatedClients": true}}, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := RenderSeed(SeedOptions{Values: tc.values})
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("err = %v; want a refusal containing %q", err, tc.want)
+				}
+				if !strings.Contains(tc.want, "every address") && tc.want != "apiServerCIDRs" {
+					for _, v := range []string{"webhook.clientCA.configMapName", "networkPolicy.apiServerCIDRs", "webhook.allowUnauthenticatedClients: true"} {
+						if !strings.Contains(err.Error(), v) {
+							t.Errorf("the refusal does not name %s: %v", v, err)
+						}
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "API server CIDRs" && !strings.Contains(string(res.YAML()), "        - ipBlock:\n            cidr: 10.0.0.10/32\n        - ipBlock:\n            cidr: fd00:10::10/128\n") {
+				t.Errorf("the webhook NetworkPolicy does not admit exactly the CIDRs:\n%s", res.YAML())
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ func TestSeedLeaderElection(t *testing.T) {
 		"disabled": {map[string]any{"leaderElection": map[string]any{"enabled": false}}, nil, false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			res, err := RenderSeed(SeedOptions{Values: tc.values})
+			res, err := RenderSeed(SeedOptions{Values: seedValues(tc.values)})
 			if err != nil {
 				t.Fatal(err)
 			}

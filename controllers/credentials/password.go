@@ -32,9 +32,11 @@ func NewPassword() ([]byte, error) {
 }
 
 // PasswordStore keeps each cluster's repository password on the seed, in
-// Secret <Prefix><clusterID> of Namespace (key RepoKey). A password is
-// created once and never changed by the loop: the Secret carries no owner
-// reference, so it outlives the Cluster and its cluster-<id> namespace.
+// Secret <Prefix><clusterID> of Namespace (key RepoKey), labelled with the
+// cluster's ID and project. A password is created once and never changed by
+// the loop: the Secret carries no owner reference, so it outlives the
+// Cluster and its cluster-<id> namespace. The name alone does not make a
+// Secret the cluster's password (Get): its labels must say so.
 type PasswordStore struct {
 	// Client writes the Secrets (create only).
 	Client client.Client
@@ -51,19 +53,48 @@ type PasswordStore struct {
 func (p *PasswordStore) Name(clusterID string) string { return p.Prefix + clusterID }
 
 // Get returns the stored password of a cluster, or nil when there is none.
-func (p *PasswordStore) Get(ctx context.Context, clusterID string) ([]byte, error) {
+//
+// A Secret of that name is used only when its cluster-id label names the
+// cluster and its project-id label, if it has one, the cluster's project:
+// the CBSL namespace holds Secrets others write (the projects' CBSL
+// credentials), and one that merely takes the name must neither hand a
+// cluster a password someone chose nor be replaced. Any other Secret is a
+// configuration error (an Event on the Cluster, retried on the period); the
+// loop leaves it untouched and delivers no password.
+func (p *PasswordStore) Get(ctx context.Context, c *kkpv1.Cluster) ([]byte, error) {
 	var s corev1.Secret
-	err := p.Reader.Get(quiet(ctx), client.ObjectKey{Namespace: p.Namespace, Name: p.Name(clusterID)}, &s)
+	name := p.Namespace + "/" + p.Name(c.Name)
+	err := p.Reader.Get(quiet(ctx), client.ObjectKey{Namespace: p.Namespace, Name: p.Name(c.Name)}, &s)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read secret %s/%s: %w", p.Namespace, p.Name(clusterID), err)
+		return nil, fmt.Errorf("read secret %s: %w", name, err)
+	}
+	if err := passwordOf(&s, c); err != nil {
+		return nil, configError("secret %s is not the repository password of cluster %s: %v; it is left untouched and no password is delivered: label it (%s=%s, %s=%s) if it is, or delete it (docs/credentials.md)",
+			name, c.Name, err, ClusterIDLabel, c.Name, kkpv1.ProjectIDLabel, c.ProjectID())
 	}
 	if len(s.Data[RepoKey]) == 0 {
-		return nil, fmt.Errorf("secret %s/%s has no key %q: restore it from a backup of the seed (the loop never replaces a repository password)", p.Namespace, p.Name(clusterID), RepoKey)
+		return nil, fmt.Errorf("secret %s has no key %q: restore it from a backup of the seed (the loop never replaces a repository password)", name, RepoKey)
 	}
 	return s.Data[RepoKey], nil
+}
+
+// passwordOf says why s is not cluster c's password copy (nil: it is): its
+// cluster-id label must be c's ID, and a project-id label c's project.
+func passwordOf(s *corev1.Secret, c *kkpv1.Cluster) error {
+	id, ok := s.Labels[ClusterIDLabel]
+	switch {
+	case !ok:
+		return fmt.Errorf("it has no label %s", ClusterIDLabel)
+	case id != c.Name:
+		return fmt.Errorf("its label %s is %q", ClusterIDLabel, id)
+	}
+	if project, ok := s.Labels[kkpv1.ProjectIDLabel]; ok && project != c.ProjectID() {
+		return fmt.Errorf("its label %s is %q, the cluster's project is %q", kkpv1.ProjectIDLabel, project, c.ProjectID())
+	}
+	return nil
 }
 
 // Store keeps pw as the cluster's password. It returns the password the
@@ -86,7 +117,7 @@ func (p *PasswordStore) Store(ctx context.Context, c *kkpv1.Cluster, pw []byte) 
 	}
 	err := p.Client.Create(quiet(ctx), s)
 	if apierrors.IsAlreadyExists(err) {
-		got, err := p.Get(ctx, c.Name)
+		got, err := p.Get(ctx, c)
 		if err == nil && got == nil {
 			err = errors.New("password secret vanished right after it was created")
 		}

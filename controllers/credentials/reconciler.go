@@ -189,7 +189,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error)
 	if err != nil {
 		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
 	}
-	pw, err := r.Passwords.Get(ctx, c.Name)
+	pw, err := r.Passwords.Get(ctx, c)
 	if err != nil {
 		return res, err
 	}

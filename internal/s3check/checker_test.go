@@ -20,7 +20,7 @@ import (
 
 // TestFailureClasses runs the checker against a real versitygw and a few
 // misbehaving endpoints; each failure class has its own message and none
-// echoes the secret.
+// echoes the secret or the access key ID.
 func TestFailureClasses(t *testing.T) {
 	ctx := context.Background()
 	s := testenv.StartS3(t)
@@ -42,7 +42,7 @@ func TestFailureClasses(t *testing.T) {
 		"reachable": {func(*s3check.Target) {}, s3check.ClassOK, `bucket "backups" at http://127.0.0.1:`},
 		"wrong secret key": {func(tg *s3check.Target) { tg.Credentials.SecretAccessKey = "wrong-secret-value" },
 			s3check.ClassAccessDenied, "access denied (HTTP 403, SignatureDoesNotMatch)"},
-		"unknown access key": {func(tg *s3check.Target) { tg.Credentials.AccessKeyID = "nobody" },
+		"unknown access key": {func(tg *s3check.Target) { tg.Credentials.AccessKeyID = "AKNOBODY0UNKNOWN" },
 			s3check.ClassAccessDenied, "access denied (HTTP 403, InvalidAccessKeyId)"},
 		"missing bucket": {func(tg *s3check.Target) { tg.Bucket = "no-such-bucket" }, s3check.ClassNoSuchBucket, `bucket "no-such-bucket" does not exist`},
 		"wrong region":   {func(tg *s3check.Target) { tg.Region = "eu-west-1" }, s3check.ClassWrongRegion, `is not in region "eu-west-1"`},
@@ -76,6 +76,10 @@ func TestFailureClasses(t *testing.T) {
 				if strings.Contains(r.Message, secret) {
 					t.Fatalf("message leaks the secret: %q", r.Message)
 				}
+			}
+			// Nor the access key ID: messages become admission answers.
+			if strings.Contains(r.Message, tg.Credentials.AccessKeyID) {
+				t.Fatalf("message names the access key ID %q: %q", tg.Credentials.AccessKeyID, r.Message)
 			}
 		})
 	}

@@ -108,12 +108,15 @@ func classify(err error, p probe) failure {
 		return failure{ClassTLS, fmt.Sprintf("TLS handshake with %s failed", hostport)}
 	}
 	bucket := fmt.Sprintf("bucket %q", p.t.Bucket)
-	ak := fmt.Sprintf("access key ID %q", p.t.Credentials.AccessKeyID)
+	// Messages never name the access key ID: they reach whoever sent the
+	// review (admission denials and warnings, CBSL status), and a forged
+	// review could otherwise learn another project's key ID.
+	const ak = "the CBSL's credential"
 	switch code {
 	case "SignatureDoesNotMatch":
-		return failure{ClassAccessDenied, fmt.Sprintf("access denied (HTTP 403, SignatureDoesNotMatch): the secret access key does not belong to %s", ak)}
+		return failure{ClassAccessDenied, fmt.Sprintf("access denied (HTTP 403, SignatureDoesNotMatch): the secret access key of %s does not match its access key ID", ak)}
 	case "InvalidAccessKeyId":
-		return failure{ClassAccessDenied, fmt.Sprintf("access denied (HTTP 403, InvalidAccessKeyId): %s is unknown to %s", ak, p.endpoint)}
+		return failure{ClassAccessDenied, fmt.Sprintf("access denied (HTTP 403, InvalidAccessKeyId): the access key ID of %s is unknown to %s", ak, p.endpoint)}
 	case "NoSuchBucket":
 		return failure{ClassNoSuchBucket, fmt.Sprintf("%s does not exist at %s", bucket, p.endpoint)}
 	case "AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException", "IncorrectEndpoint":

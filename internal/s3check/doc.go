@@ -17,5 +17,6 @@
 // hash, and concurrent checks of the same target share one S3 round trip.
 // Every failure is classified (DNS, refused, timeout, TLS, access denied, no
 // such bucket, wrong region, policy, ...) with a message that never contains a
-// response body or a secret.
+// response body, a secret or the access key ID (messages reach admission
+// answers and CBSL status).
 package s3check

@@ -104,8 +104,12 @@ func CACert(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, get Secr
 
 // OfProject reports whether a CBSL may use secret: it exists and belongs to
 // the CBSL's project, by its project-id label or by an owner reference to
-// the CBSL (KKP's dashboard sets both). A CBSL must never sign requests with
-// another project's credentials, nor learn whether they exist.
+// this very CBSL — kind, name and UID (KKP's dashboard sets both). Kind and
+// name alone are not enough: a Secret owned by an earlier CBSL of that name
+// (deleted, its Secret orphaned, the name taken by another project) is not
+// this CBSL's, and a CBSL without a UID (a file) owns nothing. A CBSL must
+// never sign requests with another project's credentials, nor learn whether
+// they exist.
 func OfProject(c *kkpv1.ClusterBackupStorageLocation, secret *corev1.Secret) bool {
 	if secret == nil {
 		return false
@@ -113,8 +117,11 @@ func OfProject(c *kkpv1.ClusterBackupStorageLocation, secret *corev1.Secret) boo
 	if p := c.Labels[kkpv1.ProjectIDLabel]; p != "" && secret.Labels[kkpv1.ProjectIDLabel] == p {
 		return true
 	}
+	if c.UID == "" {
+		return false
+	}
 	for _, o := range secret.OwnerReferences {
-		if o.Kind == kkpv1.KindClusterBackupStorageLocation && o.Name == c.Name {
+		if o.Kind == kkpv1.KindClusterBackupStorageLocation && o.Name == c.Name && o.UID == c.UID {
 			return true
 		}
 	}

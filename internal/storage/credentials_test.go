@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -90,8 +91,64 @@ func TestCredentialsLayouts(t *testing.T) {
 	owned := secret(kkp)
 	owned.Labels = nil
 	owned.OwnerReferences = []metav1.OwnerReference{{APIVersion: "kubermatic.k8s.io/v1", Kind: "ClusterBackupStorageLocation", Name: "loc", UID: "u"}}
-	if st, errs := Credentials(goodCBSL(), owned); len(errs) > 0 || st.AccessKeyID != "AK" {
+	withUID := goodCBSL()
+	withUID.UID = "u"
+	if st, errs := Credentials(withUID, owned); len(errs) > 0 || st.AccessKeyID != "AK" {
 		t.Fatalf("owned by the CBSL: %v", errs)
+	}
+}
+
+// TestOwnerNeedsTheCBSLsUID: an owner reference makes a Secret the CBSL's
+// only with the CBSL's UID. A Secret owned by an earlier CBSL of the same
+// name — deleted, its Secret left behind, the name taken again by another
+// project — is answered exactly like a missing one, and so is any owned
+// Secret when the CBSL has no UID (read from a file). The project-id label
+// path is unchanged.
+func TestOwnerNeedsTheCBSLsUID(t *testing.T) {
+	kkp := map[string]string{"accessKeyId": "AK", "secretAccessKey": "SUPERSECRET"}
+	owned := func(uid string) *corev1.Secret {
+		s := secret(kkp)
+		s.Labels = map[string]string{kkpv1.ProjectIDLabel: "p-earlier"}
+		s.OwnerReferences = []metav1.OwnerReference{{APIVersion: "kubermatic.k8s.io/v1", Kind: kkpv1.KindClusterBackupStorageLocation, Name: "loc", UID: types.UID(uid)}}
+		return s
+	}
+	later := goodCBSL()
+	later.UID = "uid-of-the-later-cbsl"
+	_, missing := Credentials(later, nil)
+	for name, tc := range map[string]struct {
+		cbslUID, ownerUID string
+		ok                bool
+	}{
+		"owned by this CBSL":                    {"uid-of-the-later-cbsl", "uid-of-the-later-cbsl", true},
+		"owned by an earlier CBSL of that name": {"uid-of-the-later-cbsl", "uid-of-the-earlier-cbsl", false},
+		"owner reference without a UID":         {"uid-of-the-later-cbsl", "", false},
+		"CBSL without a UID":                    {"", "", false},
+		"CBSL without a UID, owner with one":    {"", "uid-of-the-earlier-cbsl", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := later.DeepCopy()
+			c.UID = types.UID(tc.cbslUID)
+			s := owned(tc.ownerUID)
+			if got := OfProject(c, s); got != tc.ok {
+				t.Fatalf("OfProject = %v, want %v", got, tc.ok)
+			}
+			st, errs := Credentials(c, s)
+			if tc.ok {
+				if len(errs) > 0 || st.AccessKeyID != "AK" {
+					t.Fatalf("Credentials: %v", errs)
+				}
+				return
+			}
+			if errs.ToAggregate().Error() != missing.ToAggregate().Error() || st.AccessKeyID != "" {
+				t.Fatalf("Credentials: %v, %v; want the answer for a missing secret: %v", st, errs, missing)
+			}
+		})
+	}
+	// The project-id label alone still suffices, with or without owners.
+	labelled := owned("uid-of-the-earlier-cbsl")
+	labelled.Labels[kkpv1.ProjectIDLabel] = "p1"
+	if !OfProject(later, labelled) {
+		t.Fatal("a Secret labelled with the CBSL's project is refused")
 	}
 }
 

@@ -3,6 +3,7 @@ package credentials
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -26,7 +28,11 @@ import (
 //     adopted into the seed as it is, with a Warning, never replaced;
 //   - a password of its own: adopted into the seed;
 //   - and later a differing password: left alone, reported by a Warning
-//     Event and the gauge at 0.
+//     Event and the gauge at 0;
+//   - a seed Secret that only takes the password copy's name (another
+//     project's labels, no cluster-id label, a password someone chose): not
+//     used and not replaced — a Warning Event names it, the user cluster
+//     keeps Velero's default, the gauge stays at 0.
 func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	ctx := context.Background()
 	s := seedcluster.Start(t, seed.Options{})
@@ -37,10 +43,11 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	must(t, s.Client.Create(ctx, cbslSecret(k)))
 	must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
 
-	const fresh, migrated, own = "pwfresh001", "pwmigrat01", "pwown00001"
+	const fresh, migrated, own, planted = "pwfresh001", "pwmigrat01", "pwown00001", "pwplant001"
 	ownPw := []byte("a-password-the-owner-chose-0123456789")
+	plantedPw := []byte("a-password-another-project-chose-01234")
 	users := map[string]*testenv.Kube{}
-	for id, pre := range map[string][]byte{fresh: []byte("static-passw0rd"), migrated: []byte("static-passw0rd"), own: ownPw} {
+	for id, pre := range map[string][]byte{fresh: []byte("static-passw0rd"), migrated: []byte("static-passw0rd"), own: ownPw, planted: []byte("static-passw0rd")} {
 		u := testenv.StartKube(t, testenv.KubeOptions{})
 		users[id] = u
 		must(t, u.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
@@ -51,6 +58,11 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-default-kopia", Namespace: veleroNS},
 		Spec:       velerov1.BackupRepositorySpec{VolumeNamespace: "shop", BackupStorageLocation: "default", RepositoryType: "kopia", ResticIdentifier: "x"},
 	}))
+	// A Secret by the name of planted's password copy, as another project's
+	// CBSL credential Secret would be labelled.
+	plant := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.DefaultPasswordSecretPrefix + planted, Namespace: cbslNS,
+		Labels: map[string]string{kkpv1.ProjectIDLabel: "q4mh2x8vbn"}}, Data: map[string][]byte{credentials.RepoKey: plantedPw}}
+	must(t, s.Client.Create(ctx, plant))
 	for id := range users {
 		must(t, s.Client.Create(ctx, cluster(id)))
 	}
@@ -97,6 +109,30 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	if _, got := delivered(t, users[own].Client, own, nil); string(got) != "changed-by-hand-000000000000000000000" || !bytes.Equal(seedPassword(t, s.Client, own), ownPw) {
 		t.Fatal("a conflicting repository password was overwritten, or the seed's copy changed")
 	}
+	// The planted Secret: credentials delivered, the password not; a
+	// Warning names the Secret; nothing changed on either side.
+	testenv.Eventually(t, 15*time.Second, "planted password copy refused", func() (bool, error) {
+		_, evs := eventsText(t, s.Client)
+		for _, e := range evs {
+			if e.Regarding.Name == planted && e.Reason == credentials.ReasonFailed && e.Type == corev1.EventTypeWarning &&
+				strings.Contains(e.Note, "secret "+cbslNS+"/"+plant.Name+" is not the repository password of cluster "+planted) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if v, ok := gauge(t, "clusterbackup_cluster_credentials_current", map[string]string{"cluster": planted}); !ok || v != 0 {
+		t.Fatalf("credentials_current of %s = %v (%v), want 0", planted, v, ok)
+	}
+	if _, got := delivered(t, users[planted].Client, planted, nil); !bytes.Equal(got, []byte("static-passw0rd")) {
+		t.Fatalf("%s: the user cluster's repository password became %q", planted, got)
+	}
+	var after corev1.Secret
+	must(t, s.Client.Get(ctx, client.ObjectKeyFromObject(plant), &after))
+	if !bytes.Equal(after.Data[credentials.RepoKey], plantedPw) || len(after.Labels) != 1 || after.ResourceVersion != plant.ResourceVersion {
+		t.Fatalf("the planted Secret was changed: labels %v", after.Labels)
+	}
+
 	_, evs := eventsText(t, s.Client)
 	adopted := 0
 	for _, e := range evs {
@@ -108,7 +144,7 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 		t.Fatalf("%d Warning Events %s, want 2 (migrated and own)", adopted, credentials.ReasonPasswordAdopted)
 	}
 	assertNoSecret(t, map[string]string{"logs": logs.String(), "events": eventsText0(t, s.Client), "metrics": metricsText(t)},
-		k.secret, string(pw), string(ownPw), "changed-by-hand-000000000000000000000")
+		k.secret, string(pw), string(ownPw), "changed-by-hand-000000000000000000000", string(plantedPw))
 }
 
 func eventsText0(t *testing.T, c client.Client) string {

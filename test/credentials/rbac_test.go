@@ -45,7 +45,9 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	sd, k1 := startSeedAPI(t, "rbac-key")
 	k := sd.Kube
 
-	res, err := renderer.RenderSeed(renderer.SeedOptions{})
+	// The chart renders only with its webhook's callers limited; envtest's
+	// API server calls from loopback (only the RBAC objects are applied).
+	res, err := renderer.RenderSeed(renderer.SeedOptions{Values: map[string]any{"networkPolicy": map[string]any{"apiServerCIDRs": []any{"127.0.0.1/32"}}}})
 	must(t, err)
 	objs, err := res.Objects()
 	must(t, err)

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/base64"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -279,6 +280,11 @@ func deploySeedWebhook(t *testing.T, n *testenv.Node) {
 		"statusLoop":    map[string]any{"period": "5s"},
 		"releaseLoop":   map[string]any{"renderConfig": map[string]any{"registry": n.Registry}},
 		"webhook":       map[string]any{"tls": map[string]any{"caBundle": base64.StdEncoding.EncodeToString(ca)}},
+		// The addresses the node's API server calls the webhook from: the
+		// node's own and the bridge's (its route to pods and Services). The
+		// test's bridge CNI enforces no NetworkPolicy, so this shows the
+		// chart's limited form deploys, not the filtering.
+		"networkPolicy": map[string]any{"apiServerCIDRs": []any{testenv.NodeIP + "/32", netip.MustParsePrefix(testenv.PodCIDR).Addr().Next().String() + "/32"}},
 	}})
 	must(t, err)
 	objs, err := res.Objects()

@@ -62,7 +62,7 @@ func BenchmarkCBSLValidateCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	informer.WaitForCacheSync(ctx)
-	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{UID: "bench", Kind: cbslKind,
 		Operation: admissionv1.Create, Name: "bench", Namespace: e.ns, Object: runtime.RawExtension{Raw: raw}}}
 	for _, tc := range []struct {
 		name    string

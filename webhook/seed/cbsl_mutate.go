@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -14,12 +13,14 @@ import (
 )
 
 // CBSLMutator is the mutating webhook for CBSLs: it applies DefaultCBSL.
+// Reviews of another kind or operation, or without a request, are answered
+// with a 400 (accepts).
 type CBSLMutator struct{}
 
 // Handle implements admission.Handler.
 func (m *CBSLMutator) Handle(_ context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return admission.Allowed("")
+	if r, bad := mutateCBSLAccepts.refuse(req); bad {
+		return r
 	}
 	var c kkpv1.ClusterBackupStorageLocation
 	if err := json.Unmarshal(req.Object.Raw, &c); err != nil {

@@ -26,7 +26,8 @@ import (
 // reads). UPDATE that leaves the spec alone (status, metadata, finalizers)
 // never re-checks: only the project-id label is validated, and it may not
 // change while clusters use the CBSL. DELETE is denied while clusters still
-// reference the CBSL.
+// reference the CBSL. Reviews of another kind or operation, or without a
+// request, are answered with a 400 (accepts).
 type CBSLValidator struct {
 	// Reader reads Clusters (uncached), and Secrets unless Secrets is set.
 	Reader client.Reader
@@ -49,12 +50,11 @@ func (v *CBSLValidator) Handle(ctx context.Context, req admission.Request) admis
 }
 
 func (v *CBSLValidator) handle(ctx context.Context, req admission.Request) admission.Response {
-	switch req.Operation {
-	case admissionv1.Delete:
+	if r, bad := validateCBSLAccepts.refuse(req); bad {
+		return r
+	}
+	if req.Operation == admissionv1.Delete {
 		return v.handleDelete(ctx, req)
-	case admissionv1.Create, admissionv1.Update:
-	default:
-		return admission.Allowed("")
 	}
 	var c kkpv1.ClusterBackupStorageLocation
 	if err := json.Unmarshal(req.Object.Raw, &c); err != nil {

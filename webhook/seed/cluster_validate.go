@@ -20,7 +20,8 @@ import (
 // ClusterValidator is the validating webhook for Clusters: the CBSL a
 // cluster's backupConfig names must exist and belong to the cluster's
 // project. Updates that change neither the reference nor the project pass
-// without a lookup.
+// without a lookup. Reviews of another kind or operation, or without a
+// request, are answered with a 400 (accepts).
 type ClusterValidator struct {
 	// Reader reads CBSLs (uncached).
 	Reader client.Reader
@@ -38,8 +39,8 @@ func (v *ClusterValidator) Handle(ctx context.Context, req admission.Request) ad
 }
 
 func (v *ClusterValidator) handle(ctx context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return admission.Allowed("")
+	if r, bad := validateClusterAccepts.refuse(req); bad {
+		return r
 	}
 	var cl kkpv1.Cluster
 	if err := json.Unmarshal(req.Object.Raw, &cl); err != nil {

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -28,7 +29,11 @@ func review(t *testing.T, op admissionv1.Operation, obj, old any) admission.Requ
 		}
 		return runtime.RawExtension{Raw: b}
 	}
-	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{Operation: op, Name: "loc", Namespace: "kubermatic", Object: raw(obj), OldObject: raw(old)}}
+	kind := cbslKind
+	if _, ok := obj.(*kkpv1.Cluster); ok {
+		kind = clusterKind
+	}
+	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{UID: "review-1", Kind: kind, Operation: op, Name: "loc", Namespace: "kubermatic", Object: raw(obj), OldObject: raw(old)}}
 }
 
 // TestMetadataUpdateOfUndefaultedObject: an object stored before the
@@ -66,6 +71,7 @@ func TestBadReviews(t *testing.T) {
 	if r := (&CBSLMutator{}).Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
 		t.Fatalf("mutator, malformed: %+v", r.Result)
 	}
+	req.Kind = clusterKind
 	if r := (&ClusterValidator{}).Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
 		t.Fatalf("cluster validator, malformed: %+v", r.Result)
 	}

@@ -57,8 +57,14 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 			t.Fatalf("mutation not applied: %+v", c.Spec)
 		}
 	})
-	t.Run("wrong secret key denied with the 403 message", func(t *testing.T) {
-		denied(t, create(e.cbsl("wrong-secret", s.Endpoint, "backups", "wrong")), "access denied (HTTP 403, SignatureDoesNotMatch)")
+	t.Run("wrong secret key denied with the 403 message, without the access key ID", func(t *testing.T) {
+		err := create(e.cbsl("wrong-secret", s.Endpoint, "backups", "wrong"))
+		denied(t, err, "access denied (HTTP 403, SignatureDoesNotMatch)")
+		// A forged review naming another project's Secret must not learn
+		// its key ID from the answer.
+		if strings.Contains(err.Error(), s.RootAccessKey) {
+			t.Fatalf("the denial names the access key ID %q: %v", s.RootAccessKey, err)
+		}
 	})
 	t.Run("missing bucket denied", func(t *testing.T) {
 		denied(t, create(e.cbsl("missing-bucket", s.Endpoint, "no-such-bucket", "good")), `bucket "no-such-bucket" does not exist`)
@@ -325,6 +331,7 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 	})
 	t.Run("no secret in logs or messages", func(t *testing.T) {
 		assertNoSecret(t, logs.String()+strings.Join(messages, "\n"), s.RootSecretKey, wrongSecret)
+		assertNoSecret(t, strings.Join(messages, "\n")+e.warnings.String(), s.RootAccessKey)
 		if !strings.Contains(logs.String(), "reachability check") {
 			t.Fatal("the webhook logged no reachability check; the scan proves nothing")
 		}
