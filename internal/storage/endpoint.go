@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -12,14 +13,18 @@ import (
 
 // Endpoint is an S3 endpoint URL in canonical form: lower-case scheme and
 // host, the host without a trailing dot (an IP address in its shortest form,
-// IPv4-mapped IPv6 unmapped), the port always explicit, no path, query or
-// fragment. Two spellings of one endpoint give equal Endpoints.
+// IPv4-mapped IPv6 unmapped, no zone), the port always explicit and a plain
+// decimal number (":09000" is 9000, as the dialer reads it), no path, query
+// or fragment. Two spellings of one endpoint give equal Endpoints; names
+// that resolve to the same address (localhost, 127.0.0.1, a DNS alias) stay
+// different: that cannot be decided from the spelling.
 type Endpoint struct {
 	// Scheme is "http" or "https".
 	Scheme string
 	// Host is the host name or IP address, without brackets.
 	Host string
-	// Port is the TCP port, "443" or "80" when the URL left it out.
+	// Port is the TCP port in decimal without leading zeros, "443" or "80"
+	// when the URL left it out.
 	Port string
 }
 
@@ -62,8 +67,31 @@ func lenient(raw string) (Endpoint, error) {
 	}
 	if e.Port == "" {
 		e.Port = map[string]string{"http": "80", "https": "443"}[e.Scheme]
+		return e, nil
 	}
+	p, ok := numericPort(e.Port)
+	if !ok {
+		return Endpoint{}, errEndpoint
+	}
+	e.Port = strconv.Itoa(p)
 	return e, nil
+}
+
+// numericPort reads a URL's port (digits only, net/url checked that) the
+// way Go's dialer does: any number of leading zeros, at most 65535.
+func numericPort(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	t := strings.TrimLeft(s, "0")
+	if t == "" {
+		return 0, true
+	}
+	if len(t) > 5 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(t)
+	return n, err == nil && n >= 0 && n <= 65535
 }
 
 // CanonicalEndpoint returns ParseEndpoint(raw).String(), "" for "" (AWS S3
@@ -81,9 +109,14 @@ func CanonicalEndpoint(raw string) string {
 
 // SameEndpoint reports whether two endpoints may reach the same object
 // store. It is false only when both are proven different: both parse and
-// their host and port differ, or one is AWS S3 ("") and the other's host is
-// not an AWS one. Anything that cannot be parsed counts as the same, so a
-// spelling trick never passes for "other storage".
+// their canonical host and port differ (ports compared as numbers, IP
+// literals in canonical form: ":09000" is ":9000", "[::ffff:10.0.0.5]" is
+// "10.0.0.5"), or one is AWS S3 ("") and the other's host is not an AWS one.
+// Anything that cannot be parsed counts as the same, so a spelling trick
+// never passes for "other storage". Two names of one server (localhost and
+// 127.0.0.1, a DNS alias) are different spellings it cannot see through;
+// the admission rules close that gap by credential: no BSL but the managed
+// one and the read-only previous ones may sign with the managed key.
 func SameEndpoint(a, b string) bool {
 	if a == "" || b == "" {
 		if a == b {
@@ -113,7 +146,7 @@ func SameStorage(bucketA, endpointA, bucketB, endpointB string) bool {
 }
 
 func isAWSHost(h string) bool {
-	return h == "amazonaws.com" || strings.HasSuffix(h, ".amazonaws.com") || strings.HasSuffix(h, ".amazonaws.com.cn")
+	return h == "amazonaws.com" || h == "amazonaws.com.cn" || strings.HasSuffix(h, ".amazonaws.com") || strings.HasSuffix(h, ".amazonaws.com.cn")
 }
 
 // ValidateEndpointURL checks an S3 endpoint URL: absolute http or https with
@@ -132,6 +165,11 @@ func ValidateEndpointURL(raw string, fldPath *field.Path) field.ErrorList {
 	}
 	if u.Host == "" || u.Hostname() == "" || strings.Trim(u.Hostname(), ".") == "" {
 		bad("must name a host (an absolute URL like https://s3.example.com)")
+	}
+	if p := u.Port(); p != "" {
+		if _, ok := numericPort(p); !ok {
+			bad("port must be a number from 0 to 65535")
+		}
 	}
 	if u.User != nil {
 		bad("must not contain user info; credentials belong in the credential Secret")

@@ -79,6 +79,9 @@ func TestValidateCBSL(t *testing.T) {
 			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://s3.example.com/?x=1", "")}},
 		"fragment s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "https://s3.example.com/#x" },
 			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://s3.example.com/#x", "")}},
+		"s3Url port beyond 65535": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "https://s3.example.com:65536" },
+			field.ErrorList{field.Invalid(cfg.Key("s3Url"), "https://s3.example.com:65536", "")}},
+		"s3Url port with leading zeros": {func(c *kkpv1.ClusterBackupStorageLocation) { c.Spec.Config["s3Url"] = "https://s3.example.com:0443" }, nil},
 		"no region with s3Url": {func(c *kkpv1.ClusterBackupStorageLocation) { delete(c.Spec.Config, "region") },
 			field.ErrorList{field.Required(cfg.Key("region"), "")}},
 		"region with a slash": {func(c *kkpv1.ClusterBackupStorageLocation) {
