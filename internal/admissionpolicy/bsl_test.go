@@ -1,10 +1,14 @@
 package admissionpolicy
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -24,7 +28,11 @@ func testBSLRules(t *testing.T, c *cluster) {
 	wantAllowed(t, c.Client.Create(c.ctx, rendered[0]))
 
 	other := func(name, prefix string) *velerov1.BackupStorageLocation {
-		return bsl(name, "other-bucket", sampleEndpoint, prefix)
+		return ownKeys(bsl(name, "other-bucket", sampleEndpoint, prefix))
+	}
+	withCredential := func(b *velerov1.BackupStorageLocation, name string) *velerov1.BackupStorageLocation {
+		b.Spec.Credential = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "cloud"}
+		return b
 	}
 	withDefault := func(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {
 		b.Spec.Default = true
@@ -66,13 +74,40 @@ func testBSLRules(t *testing.T, c *cluster) {
 		"same bucket and endpoint":            {obj: bsl("s-same", sampleBucket, sampleEndpoint, "kkp/p1/c2"), wants: []string{"one storage location per cluster", "use another bucket"}},
 		"same storage, endpoint spelled else": {obj: bsl("s-case", sampleBucket, "HTTPS://S3.EXAMPLE.COM:9000/", "kkp/p1/c2"), wants: []string{"one storage location per cluster"}},
 		"same storage, inside the prefix":     {obj: bsl("s-nested", sampleBucket, sampleEndpoint, samplePrefix+"/x"), wants: []string{"one storage location per cluster"}},
-		"same bucket, other endpoint":         {obj: bsl("s-endpoint", sampleBucket, "https://s3.other.example.com", "kkp/p1/c1")},
-		"other bucket, same endpoint":         {obj: bsl("s-bucket", "other-bucket", sampleEndpoint, samplePrefix)},
-		"same bucket, AWS default endpoint":   {obj: bsl("s-aws", sampleBucket, "", samplePrefix)},
+		"same bucket, other endpoint":         {obj: ownKeys(bsl("s-endpoint", sampleBucket, "https://s3.other.example.com", "kkp/p1/c1"))},
+		"other bucket, same endpoint":         {obj: ownKeys(bsl("s-bucket", "other-bucket", sampleEndpoint, samplePrefix))},
+		"same bucket, AWS default endpoint":   {obj: ownKeys(bsl("s-aws", sampleBucket, "", samplePrefix))},
+
+		// Endpoint respellings (issue #29): ports are numbers.
+		"same storage, leading-zero port":  {obj: ownKeys(bsl("s-zero", sampleBucket, "https://s3.example.com:0009000", "kkp/p1/c2")), wants: []string{"one storage location per cluster"}},
+		"same storage, port beyond 65535":  {obj: ownKeys(bsl("s-big", sampleBucket, "https://s3.example.com:109000", "kkp/p1/c2")), wants: []string{"one storage location per cluster"}},
+		"other port of the managed server": {obj: ownKeys(bsl("s-port", sampleBucket, "https://s3.example.com:9001", "kkp/p1/c2"))},
+
+		// The managed credential signs for the managed BSL and the read-only
+		// previous locations only: another name of the managed server (a
+		// DNS alias, which no spelling rule can see) gets nowhere with it.
+		"other storage, no credential": {obj: bsl("c-none", "other-bucket", sampleEndpoint, "x"),
+			wants: []string{"spec.credential names no Secret, so Velero would use its default credentials file", `"velero-cloud-credentials"`, "may use the managed credential"}},
+		"other storage, empty credential name": {obj: withCredential(bsl("c-empty", "other-bucket", sampleEndpoint, "x"), ""),
+			wants: []string{"spec.credential names no Secret"}},
+		"other storage, the managed Secret": {obj: withCredential(bsl("c-managed", "other-bucket", sampleEndpoint, "x"), "velero-cloud-credentials"),
+			wants: []string{`spec.credential.name names the managed credentials Secret "velero-cloud-credentials"`, `only the managed BSL "default"`}},
+		"DNS alias of the managed server, no credential": {obj: bsl("c-alias", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2"),
+			wants: []string{"may use the managed credential"}},
+		"DNS alias of the managed server, own keys": {obj: ownKeys(bsl("c-alias-own", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2"))},
+		"labelled as a previous location": {obj: func() *velerov1.BackupStorageLocation {
+			b := readOnly(bsl("c-label", "other-bucket", sampleEndpoint, "x"))
+			b.Labels = map[string]string{"clusterbackup.io/previous-location": "true"}
+			return b
+		}(), wants: []string{"may use the managed credential"}},
+		"previous location with a foreign Secret": {obj: withCredential(readOnly(bsl("c-prev", sampleBucket, sampleEndpoint, previousPrefix)), "stolen"),
+			wants: []string{`spec.credential.name "stolen": only the managed credentials Secret "velero-cloud-credentials"`}},
+		"previous location with the managed Secret": {obj: withCredential(readOnly(bsl("c-prev-managed", sampleBucket, sampleEndpoint, previousPrefix)), "velero-cloud-credentials")},
 
 		// The previous location after a storage switch.
 		"previous location read-only":               {obj: readOnly(bsl("prev-ro", sampleBucket, sampleEndpoint, previousPrefix))},
 		"previous location read-only, trailing '/'": {obj: readOnly(bsl("prev-ro-slash", sampleBucket, sampleEndpoint+"/", previousPrefix+"/"))},
+		"previous location spelled else":            {obj: readOnly(bsl("prev-ro-spelled", sampleBucket, "HTTPS://S3.example.com.:09000/", previousPrefix))},
 		"previous location read-write":              {obj: bsl("prev-rw", sampleBucket, sampleEndpoint, previousPrefix), wants: []string{"one storage location per cluster", "ReadOnly"}},
 		"previous location default":                 {obj: withDefault(readOnly(bsl("prev-def", sampleBucket, sampleEndpoint, previousPrefix))), wants: []string{"spec.default must be false"}},
 		"read-only elsewhere on the managed bucket": {obj: readOnly(bsl("prev-other", sampleBucket, sampleEndpoint, "old/p1/c2")), wants: []string{"one storage location per cluster"}},
@@ -145,5 +180,37 @@ func testBSLRules(t *testing.T, c *cluster) {
 		wantAllowed(t, c.Client.Update(c.ctx, b.DeepCopy(), client.DryRunAll))
 		b.Spec.Default = true
 		wantDenied(t, c.Client.Update(c.ctx, &b, client.DryRunAll), bslPolicy, "spec.default must be false")
+	})
+
+	// Other storage follows the params (webhook.allowOtherStorage): off,
+	// a BSL with its own keys elsewhere is denied; the previous location
+	// stays admitted.
+	t.Run("other storage not allowed", func(t *testing.T) {
+		setOtherStorage := func(allow string) {
+			t.Helper()
+			cm := &corev1.ConfigMap{}
+			if err := c.Client.Get(c.ctx, client.ObjectKey{Namespace: sampleNamespace, Name: paramsName}, cm); err != nil {
+				t.Fatal(err)
+			}
+			cm.Data["allowOtherStorage"] = allow
+			if err := c.Client.Update(c.ctx, cm); err != nil {
+				t.Fatal(err)
+			}
+		}
+		elsewhere := func() error {
+			return c.Client.Create(c.ctx, ownKeys(bsl("o-elsewhere", "other-bucket", "https://other.example.com", "x")), client.DryRunAll)
+		}
+		setOtherStorage("false")
+		defer func() {
+			setOtherStorage("true")
+			if err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+				return elsewhere() == nil, nil
+			}); err != nil {
+				t.Fatalf("other storage not allowed again: %v", elsewhere())
+			}
+		}()
+		c.waitDenied(t, bslPolicy, elsewhere)
+		wantDenied(t, elsewhere(), bslPolicy, "BackupStorageLocation velero/o-elsewhere", `is not this cluster's managed storage, and other storage is not allowed (webhook.allowOtherStorage)`)
+		wantAllowed(t, c.Client.Create(c.ctx, readOnly(bsl("o-prev", sampleBucket, sampleEndpoint, previousPrefix)), client.DryRunAll))
 	})
 }

@@ -2,11 +2,14 @@ package admissionpolicy
 
 import (
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // kinds lists "Kind/name" of objects.
@@ -103,9 +106,56 @@ func TestChartParams(t *testing.T) {
 		"previous.0": sampleBucket + "\n" + sampleEndpoint + "\n" + previousPrefix,
 		// The managed credentials Secret (chart default).
 		"credentialsSecret": "velero-cloud-credentials",
+		// webhook.allowOtherStorage (chart default).
+		"allowOtherStorage": "false",
 	}
 	if got := cm.Object["data"].(map[string]any); !maps.Equal(got, want) {
 		t.Fatalf("params data %q\nwant %q", got, want)
+	}
+}
+
+// TestChartEndpoint: the params' canonical endpoints (the chart's
+// velero-managed.endpoint, for the managed endpoint and every previous
+// location) are storage.ParseEndpoint's, spelling for spelling: the CEL
+// rules compare the object's endpoint, canonicalised in CEL the same way
+// (TestDifferentialPoliciesVsWebhook), with these strings.
+func TestChartEndpoint(t *testing.T) {
+	for _, raw := range []string{
+		"https://s3.example.com", "HTTPS://S3.Example.COM.:443/path", "http://s3.example.com", "https://s3.example.com:9000",
+		"https://s3.example.com:09000", "https://s3.example.com:0000443", "http://s3.example.com:0", "http://s3.example.com:",
+		"http://10.0.0.5:9000", "http://[::ffff:10.0.0.5]:9000", "http://[::FFFF:a00:5]:09000",
+		"http://[0:0:0:0:0:ffff:0a00:0005]:9000", "http://[0000:0000:0000:0000:0000:ffff:10.0.0.5]",
+		"http://[::10.0.0.5]:9000", "http://[::1]:9000", "http://[0:0:0:0:0:0:0:1]:9000", "http://[::]:9000",
+		"http://[2001:DB8::1]", "http://[2001:0db8:0000:0000:0000:0000:0000:0001]:9000", "http://[2001:db8:0:1:0:0:0:1]",
+		"http://[2001:0:0:1:0:0:0:1]", "http://[1:0:0:2::3]", "http://[1:2:3:4:5:6:7:8]", "http://[fe80::1%25eth0]:9000",
+		"http://[1::2::3]:9000", "http://[12345::1]:9000", "http://[::ffff:10.0.0.256]:9000",
+		"https://s3.example.com:65535", "https://s3.example.com:65536", "https://s3.example.com:000000065535", "ftp://s3.example.com",
+	} {
+		t.Run(raw, func(t *testing.T) {
+			values := sampleValues(true, false)
+			values["storage"].(map[string]any)["config"].(map[string]any)["s3Url"] = raw
+			objs, err := renderPolicies(values)
+			if _, perr := url.Parse(raw); perr != nil {
+				// Go of this build refuses the URL: so does the chart
+				// (sprig's urlParse), and so would Velero.
+				if err == nil {
+					t.Fatalf("rendered %q, which net/url refuses: %v", raw, perr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(objs, func(o *unstructured.Unstructured) bool { return o.GetKind() == "ConfigMap" })
+			got, _, _ := unstructured.NestedString(objs[i].Object, "data", "endpoint")
+			want := "?"
+			if e, err := storage.ParseEndpoint(raw); err == nil {
+				want = e.String()
+			}
+			if got != want {
+				t.Fatalf("chart endpoint %q, storage.ParseEndpoint %q", got, want)
+			}
+		})
 	}
 }
 

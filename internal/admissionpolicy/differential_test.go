@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -87,94 +88,194 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 		clients[u], warnings[u] = c.clientWithWarnings(t, u, "system:masters")
 	}
 	stricter := 0
-	for _, tc := range diffCorpus() {
-		t.Run(tc.name, func(t *testing.T) {
-			user := tc.user
-			if user == "" {
-				user = adminUser
-			}
-			obj, old := tc.obj.DeepCopyObject().(client.Object), client.Object(nil)
-			if tc.edit != nil {
-				if !tc.exists {
-					setup := c.Client
-					switch obj.(type) {
-					case *velerov1.Backup:
-						setup = c.Velero // a Backup with a status exists as Velero wrote it
-					case *velerov1.Restore:
-						setup = clients[adminUser] // the managed editor may create any Restore
-					}
-					wantAllowed(t, setup.Create(c.ctx, obj.DeepCopyObject().(client.Object)))
+	// run sends one case through both layers and compares.
+	run := func(t *testing.T, tc diffCase) {
+		t.Helper()
+		user := tc.user
+		if user == "" {
+			user = adminUser
+		}
+		obj, old := tc.obj.DeepCopyObject().(client.Object), client.Object(nil)
+		if tc.edit != nil {
+			if !tc.exists {
+				setup := c.Client
+				switch obj.(type) {
+				case *velerov1.Backup:
+					setup = c.Velero // a Backup with a status exists as Velero wrote it
+				case *velerov1.Restore:
+					setup = clients[adminUser] // the managed editor may create any Restore
 				}
-				old = obj.DeepCopyObject().(client.Object)
-				if err := c.Client.Get(c.ctx, client.ObjectKeyFromObject(obj), old); err != nil {
-					t.Fatal(err)
-				}
-				obj = old.DeepCopyObject().(client.Object)
-				tc.edit(obj)
+				wantAllowed(t, setup.Create(c.ctx, obj.DeepCopyObject().(client.Object)))
 			}
+			old = obj.DeepCopyObject().(client.Object)
+			if err := c.Client.Get(c.ctx, client.ObjectKeyFromObject(obj), old); err != nil {
+				t.Fatal(err)
+			}
+			obj = old.DeepCopyObject().(client.Object)
+			tc.edit(obj)
+		}
 
-			// (b) the webhook's functions, on the cluster's current state.
-			lookup := c.snapshot(t)
-			wObj := obj.DeepCopyObject().(client.Object)
-			wErrs, wWarns := webhookAdmit(c.ctx, cfg, lookup, velero.User{Name: user}, wObj, old)
+		// (b) the webhook's functions, on the cluster's current state.
+		lookup := c.snapshot(t)
+		wObj := obj.DeepCopyObject().(client.Object)
+		wErrs, wWarns := webhookAdmit(c.ctx, cfg, lookup, velero.User{Name: user}, wObj, old)
 
-			// (a) the policies alone: a dry-run write through the API server.
-			pObj := obj.DeepCopyObject().(client.Object)
-			warnings[user].reset()
-			var pErr error
+		// (a) the policies alone: a dry-run write through the API server.
+		pObj := obj.DeepCopyObject().(client.Object)
+		warnings[user].reset()
+		var pErr error
+		if old == nil {
+			pErr = clients[user].Create(c.ctx, pObj, client.DryRunAll)
+		} else {
+			pErr = clients[user].Update(c.ctx, pObj, client.DryRunAll)
+		}
+
+		switch {
+		case pErr == nil && len(wErrs) == 0:
+			if tc.stricter != "" {
+				t.Fatalf("documented as webhook-stricter (%s), but both layers admit it", tc.stricter)
+			}
+			if p, w := specOf(pObj), specOf(wObj); !equality.Semantic.DeepEqual(p, w) {
+				t.Fatalf("both admit, but the stored specs differ:\npolicies %+v\nwebhook  %+v", p, w)
+			}
+			if _, ok := obj.(*velerov1.Restore); ok && old == nil {
+				p := strings.Contains(warnings[user].String(), rbacWarningText)
+				w := strings.Contains(strings.Join(wWarns, "\n"), rbacWarningText)
+				if p != tc.rbacWarning || w != tc.rbacWarning {
+					t.Fatalf("cluster-scoped RBAC warning: policies %v, webhook %v, want %v\npolicies: %q\nwebhook:  %q", p, w, tc.rbacWarning, warnings[user].String(), wWarns)
+				}
+			}
+			// Both layers on: the webhook runs after the policies and
+			// must find nothing left to change.
+			again := pObj.DeepCopyObject().(client.Object)
+			if err := webhookDefault(c.ctx, cfg, lookup, again, old); err != nil {
+				t.Fatal(err)
+			}
+			if p, w := specOf(pObj), specOf(again); !equality.Semantic.DeepEqual(p, w) {
+				t.Fatalf("the webhook changes what the policies stored:\npolicies %+v\nthen webhook %+v", p, w)
+			}
+			// Keep what both admit, so later cases can refer to it.
 			if old == nil {
-				pErr = clients[user].Create(c.ctx, pObj, client.DryRunAll)
-			} else {
-				pErr = clients[user].Update(c.ctx, pObj, client.DryRunAll)
+				wantAllowed(t, clients[user].Create(c.ctx, obj.DeepCopyObject().(client.Object)))
 			}
-
-			switch {
-			case pErr == nil && len(wErrs) == 0:
-				if tc.stricter != "" {
-					t.Fatalf("documented as webhook-stricter (%s), but both layers admit it", tc.stricter)
-				}
-				if p, w := specOf(pObj), specOf(wObj); !equality.Semantic.DeepEqual(p, w) {
-					t.Fatalf("both admit, but the stored specs differ:\npolicies %+v\nwebhook  %+v", p, w)
-				}
-				if _, ok := obj.(*velerov1.Restore); ok && old == nil {
-					p := strings.Contains(warnings[user].String(), rbacWarningText)
-					w := strings.Contains(strings.Join(wWarns, "\n"), rbacWarningText)
-					if p != tc.rbacWarning || w != tc.rbacWarning {
-						t.Fatalf("cluster-scoped RBAC warning: policies %v, webhook %v, want %v\npolicies: %q\nwebhook:  %q", p, w, tc.rbacWarning, warnings[user].String(), wWarns)
-					}
-				}
-				// Both layers on: the webhook runs after the policies and
-				// must find nothing left to change.
-				again := pObj.DeepCopyObject().(client.Object)
-				if err := webhookDefault(c.ctx, cfg, lookup, again, old); err != nil {
-					t.Fatal(err)
-				}
-				if p, w := specOf(pObj), specOf(again); !equality.Semantic.DeepEqual(p, w) {
-					t.Fatalf("the webhook changes what the policies stored:\npolicies %+v\nthen webhook %+v", p, w)
-				}
-				// Keep what both admit, so later cases can refer to it.
-				if old == nil {
-					wantAllowed(t, clients[user].Create(c.ctx, obj.DeepCopyObject().(client.Object)))
-				}
-			case pErr != nil && len(wErrs) > 0:
-				if tc.stricter != "" {
-					t.Fatalf("documented as webhook-stricter (%s), but the policies deny it too: %v", tc.stricter, pErr)
-				}
-				t.Logf("both deny:\n  policies: %v\n  webhook:  %v", pErr, wErrs.ToAggregate())
-			case pErr == nil && tc.stricter != "":
-				stricter++
-				t.Logf("webhook stricter (%s): %v", tc.stricter, wErrs.ToAggregate())
-			case pErr == nil:
-				t.Fatalf("the policies admit what the webhook denies: %v", wErrs.ToAggregate())
-			default:
-				t.Fatalf("the policies deny what the webhook admits: %v", pErr)
+		case pErr != nil && len(wErrs) > 0:
+			if tc.stricter != "" {
+				t.Fatalf("documented as webhook-stricter (%s), but the policies deny it too: %v", tc.stricter, pErr)
 			}
-		})
+			t.Logf("both deny:\n  policies: %v\n  webhook:  %v", pErr, wErrs.ToAggregate())
+		case pErr == nil && tc.stricter != "":
+			stricter++
+			t.Logf("webhook stricter (%s): %v", tc.stricter, wErrs.ToAggregate())
+		case pErr == nil:
+			t.Fatalf("the policies admit what the webhook denies: %v", wErrs.ToAggregate())
+		default:
+			t.Fatalf("the policies deny what the webhook admits: %v", pErr)
+		}
 	}
-	t.Logf("%d corpus cases, %d documented webhook-stricter", len(diffCorpus()), stricter)
+	for _, tc := range diffCorpus() {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
 
 	// Velero's own write pattern runs through the combined layers too.
 	t.Run("Velero's own writes", func(t *testing.T) { testVeleroWrites(t, c) })
+
+	// Other storage allowed (webhook.allowOtherStorage, in the params of
+	// both layers) and a managed endpoint that is an IP literal, so that
+	// its respellings can be tried; a previous location on an IPv6
+	// literal. The params are the chart's own for these values.
+	t.Run("allowOtherStorage", func(t *testing.T) {
+		values := sampleValues(true, true)
+		values["webhook"] = map[string]any{"managedBSLEditors": []any{adminUser}, "allowOtherStorage": true}
+		values["storage"].(map[string]any)["config"].(map[string]any)["s3Url"] = ipEndpoint
+		ap := values["admissionPolicies"].(map[string]any)
+		ap["previousLocations"] = append(ap["previousLocations"].([]any), map[string]any{"bucket": sampleBucket, "s3Url": ipv6Previous, "prefix": previousPrefix})
+		objs, err := renderPolicies(values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm := &corev1.ConfigMap{}
+		if err := c.Client.Get(c.ctx, client.ObjectKey{Namespace: sampleNamespace, Name: paramsName}, cm); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if o.GetKind() == "ConfigMap" {
+				cm.Data = map[string]string{}
+				for k, v := range o.Object["data"].(map[string]any) {
+					cm.Data[k] = v.(string)
+				}
+			}
+		}
+		wantAllowed(t, c.Client.Update(c.ctx, cm))
+		cfg.AllowOtherStorage = true
+		cfg.Managed.Endpoint = ipEndpoint
+		cfg.PreviousLocations = append(cfg.PreviousLocations, velero.Location{Bucket: sampleBucket, Endpoint: ipv6Previous, Prefix: previousPrefix})
+		// The params take effect asynchronously.
+		probe := func() error {
+			return clients[adminUser].Create(c.ctx, ownKeys(bsl("probe", "other-bucket", sampleEndpoint, "x")), client.DryRunAll)
+		}
+		if err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+			return probe() == nil, nil
+		}); err != nil {
+			t.Fatalf("other storage never allowed: %v", probe())
+		}
+		for _, tc := range otherStorageCorpus() {
+			t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+		}
+	})
+	t.Logf("%d corpus cases, %d documented webhook-stricter", len(diffCorpus())+len(otherStorageCorpus()), stricter)
+}
+
+// The managed endpoint of the allowOtherStorage run (an IP literal, so
+// that its IPv4-mapped spellings can be tried) and a previous location on
+// an IPv6 literal.
+const (
+	ipEndpoint   = "http://10.0.0.5:9000"
+	ipv6Previous = "http://[2001:db8::1]:9000"
+)
+
+// otherStorageCorpus is the corpus of the allowOtherStorage run: BSLs on
+// other storage bring a credential Secret of their own; no BSL but the
+// managed one and the read-only previous locations signs with the managed
+// credential, whatever its endpoint's spelling; respellings of the managed
+// endpoint (ports with leading zeros, IPv4-mapped literals) are the managed
+// storage; a previous location is recognised by its canonical endpoint.
+func otherStorageCorpus() []diffCase {
+	ro := func(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {
+		b.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
+		return b
+	}
+	cred := func(b *velerov1.BackupStorageLocation, name string) *velerov1.BackupStorageLocation {
+		b.Spec.Credential = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "cloud"}
+		return b
+	}
+	labelled := func(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {
+		b.Labels = map[string]string{"clusterbackup.io/previous-location": "true"}
+		return b
+	}
+	return []diffCase{
+		{name: "other/own keys on other storage", obj: ownKeys(bsl("o-own", "other-bucket", "https://dr.example.com", "x")), user: tenantUser},
+		{name: "other/no credential on other storage", obj: bsl("o-none", "other-bucket", "https://dr.example.com", "x"), user: tenantUser},
+		{name: "other/empty credential name", obj: cred(bsl("o-empty", "other-bucket", "https://dr.example.com", "x"), ""), user: tenantUser},
+		{name: "other/the managed Secret on other storage", obj: cred(bsl("o-managed", "other-bucket", "https://dr.example.com", "x"), velero.DefaultCredentialsSecret), user: tenantUser},
+		{name: "other/managed endpoint with a leading-zero port", obj: ownKeys(bsl("o-zero", sampleBucket, "http://10.0.0.5:09000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped", obj: ownKeys(bsl("o-mapped", sampleBucket, "http://[::ffff:10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped in hex", obj: ownKeys(bsl("o-mapped-hex", sampleBucket, "http://[::FFFF:a00:5]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped, expanded", obj: ownKeys(bsl("o-mapped-long", sampleBucket, "http://[0:0:0:0:0:ffff:0a00:0005]:00009000/", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped with a zone", obj: ownKeys(bsl("o-mapped-zone", sampleBucket, "http://[::ffff:10.0.0.5%25eth0]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint on a port beyond 65535", obj: ownKeys(bsl("o-big", sampleBucket, "http://10.0.0.5:70000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/IPv4-compatible literal is another address", obj: ownKeys(bsl("o-compat", sampleBucket, "http://[::10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/the next address", obj: ownKeys(bsl("o-next", sampleBucket, "http://[::ffff:10.0.0.6]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/DNS alias of the managed server, no credential", obj: bsl("o-alias", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), user: tenantUser},
+		{name: "other/DNS alias of the managed server, the managed Secret", obj: cred(bsl("o-alias-managed", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), velero.DefaultCredentialsSecret), user: tenantUser},
+		{name: "other/DNS alias of the managed server, own keys", obj: ownKeys(bsl("o-alias-own", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/labelled as a previous location", obj: labelled(ro(bsl("o-label", "other-bucket", "https://dr.example.com", "x"))), user: tenantUser},
+		{name: "other/previous location on IPv6, spelled else", obj: ro(bsl("o-prev6", sampleBucket, "http://[2001:0DB8:0:0::0001]:09000", previousPrefix)), user: tenantUser},
+		{name: "other/next to the IPv6 previous location", obj: ro(bsl("o-prev6-next", sampleBucket, "http://[2001:db8::2]:9000", previousPrefix)), user: tenantUser},
+		{name: "other/previous location on other storage, read-write", obj: bsl("o-prev-rw", sampleBucket, sampleEndpoint, previousPrefix), user: tenantUser},
+		{name: "other/previous location on other storage, read-write, own keys", obj: ownKeys(bsl("o-prev-rw-own", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
+		{name: "other/previous location on other storage, read-only", obj: ro(bsl("o-prev-ro", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
+		{name: "other/previous location, read-only, own keys", obj: ownKeys(ro(bsl("o-prev-own", sampleBucket, sampleEndpoint, previousPrefix))), user: tenantUser},
+	}
 }
 
 // webhookAdmit runs an object through the webhook's mutating and then
@@ -309,10 +410,9 @@ func (c *cluster) snapshot(t *testing.T) *velero.Objects {
 
 // Reasons the webhook is stricter, as docs/admission-layers.md lists them.
 const (
-	whyOtherStorage = "other storage needs the webhook's allowOtherStorage; the policies leave it alone"
-	whyLookup       = "needs another object (the storage location or Backup must exist and be usable)"
-	whyIdentity     = "identity-aware: before InProgress only Velero's service account may fill empty fields"
-	whyExactCron    = "exact robfig/cron parse (field ranges, time zones, @every at least 1m)"
+	whyLookup    = "needs another object (the storage location or Backup must exist and be usable)"
+	whyIdentity  = "identity-aware: before InProgress only Velero's service account may fill empty fields"
+	whyExactCron = "exact robfig/cron parse (time zone names, @every at least 1m)"
 )
 
 // diffCorpus is the shared corpus, in order: later cases use objects that
@@ -387,7 +487,8 @@ func diffCorpus() []diffCase {
 
 	return []diffCase{
 		// BackupStorageLocations.
-		{name: "bsl/other storage, clean prefix", obj: bsl("d-other", "other-bucket", sampleEndpoint, "x"), stricter: whyOtherStorage},
+		{name: "bsl/other storage, clean prefix", obj: bsl("d-other", "other-bucket", sampleEndpoint, "x")},
+		{name: "bsl/other storage, own keys", obj: ownKeys(bsl("d-other-own", "other-bucket", sampleEndpoint, "x"))},
 		{name: "bsl/other storage, empty segment", obj: bsl("d-empty", "other-bucket", sampleEndpoint, "a//b")},
 		{name: "bsl/other storage, dotdot", obj: bsl("d-dotdot", "other-bucket", sampleEndpoint, "p1/cA/../../p2/cX")},
 		{name: "bsl/other storage, dot", obj: bsl("d-dot", "other-bucket", sampleEndpoint, "a/./b")},
@@ -403,7 +504,10 @@ func diffCorpus() []diffCase {
 		{name: "bsl/same storage, other scheme on the same port", obj: bsl("d-same-http", sampleBucket, "http://s3.example.com:9000", "kkp/p1/c2")},
 		{name: "bsl/same storage, not a URL", obj: bsl("d-same-nourl", sampleBucket, "s3.example.com:9000", "kkp/p1/c2")},
 		{name: "bsl/same storage, user info", obj: bsl("d-same-user", sampleBucket, "https://x@s3.example.com:9000", "kkp/p1/c2")},
-		{name: "bsl/managed bucket on another port", obj: bsl("d-port", sampleBucket, "https://s3.example.com:9001", "kkp/p1/c2"), stricter: whyOtherStorage},
+		{name: "bsl/managed bucket on another port", obj: bsl("d-port", sampleBucket, "https://s3.example.com:9001", "kkp/p1/c2")},
+		{name: "bsl/same storage, leading-zero port", obj: ownKeys(bsl("d-same-zero", sampleBucket, "https://s3.example.com:09000", "kkp/p1/c2"))},
+		{name: "bsl/DNS alias of the managed server", obj: bsl("d-alias", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2")},
+		{name: "bsl/managed, endpoint with a leading-zero port", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://s3.example.com:0009000" })},
 		{name: "bsl/managed, endpoint with a trailing dot and slash", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://S3.example.com.:9000/" })},
 		{name: "bsl/managed, endpoint downgraded to http", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "http://s3.example.com:9000" })},
 		{name: "bsl/same storage, inside the cluster prefix", obj: bsl("d-nested", sampleBucket, sampleEndpoint, samplePrefix+"/x")},
@@ -423,7 +527,7 @@ func diffCorpus() []diffCase {
 		{name: "bsl/managed, no credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = nil })},
 		{name: "bsl/previous location, read-only, foreign credential", obj: withCred(ro(bsl("d-prev-cred", sampleBucket, sampleEndpoint, previousPrefix)), "stolen-keys")},
 		{name: "bsl/previous location, read-only, managed credential", obj: withCred(ro(bsl("d-prev-mcred", sampleBucket, sampleEndpoint, previousPrefix)), velero.DefaultCredentialsSecret)},
-		{name: "bsl/other storage, foreign credential", obj: withCred(bsl("d-other-cred", "other-bucket", sampleEndpoint, "x"), "own-keys"), stricter: whyOtherStorage},
+		{name: "bsl/other storage, the managed credential", obj: withCred(bsl("d-other-cred", "other-bucket", sampleEndpoint, "x"), velero.DefaultCredentialsSecret)},
 		{name: "bsl/managed, Velero status write", obj: managed, exists: true, user: veleroUser, edit: editBSL(func(b *velerov1.BackupStorageLocation) {
 			b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
 		})},
@@ -477,8 +581,24 @@ func diffCorpus() []diffCase {
 		{name: "schedule/zone without spec", obj: sch("d-zoneonly", "TZ=UTC", noneS)},
 		{name: "schedule/empty", obj: sch("d-emptycron", "", noneS)},
 		{name: "schedule/every 30s", obj: sch("d-30s", "@every 30s", noneS), stricter: whyExactCron},
-		{name: "schedule/hour 25", obj: sch("d-h25", "0 25 * * *", noneS), stricter: whyExactCron},
+		{name: "schedule/hour 25", obj: sch("d-h25", "0 25 * * *", noneS)},
 		{name: "schedule/unknown zone", obj: sch("d-zone", "TZ=Nowhere/City 0 1 * * *", noneS), stricter: whyExactCron},
+		// robfig/cron's field grammar (issue #29: "0 7 * */ *" was admitted).
+		{name: "schedule/step without a number", obj: sch("d-step-none", "0 7 * */ *", noneS)},
+		{name: "schedule/step zero", obj: sch("d-step-zero", "*/0 * * * *", noneS)},
+		{name: "schedule/two steps", obj: sch("d-step-two", "*/5/2 * * * *", noneS)},
+		{name: "schedule/range backwards", obj: sch("d-backwards", "0 5-1 * * *", noneS)},
+		{name: "schedule/names backwards", obj: sch("d-names-backwards", "0 1 * dec-jan *", noneS)},
+		{name: "schedule/day of week 7", obj: sch("d-dow7", "0 1 * * 7", noneS)},
+		{name: "schedule/day of month 0", obj: sch("d-dom0", "0 1 0 * *", noneS)},
+		{name: "schedule/two hyphens", obj: sch("d-hyphens", "0 1-2-3 * * *", noneS)},
+		{name: "schedule/negative value", obj: sch("d-negative-cron", "-5 * * * *", noneS)},
+		{name: "schedule/a name in the hour field", obj: sch("d-name-hour", "0 mon * * *", noneS)},
+		{name: "schedule/names, ranges, lists and steps", obj: sch("d-rich", "0,30 */6 1-15/2 JAN-jun,Dec mon-FRI", noneS)},
+		{name: "schedule/plus signs and leading zeros", obj: sch("d-plus", "+05 007 +01 0012 00", noneS)},
+		{name: "schedule/empty list items", obj: sch("d-empty-items", "0 7 ,1,, * *", noneS)},
+		{name: "schedule/star with a range suffix", obj: sch("d-star-range", "0 7 *-x * ?", noneS)},
+		{name: "schedule/step on a single value", obj: sch("d-single-step", "5/15 * * * *", noneS)},
 		{name: "schedule/template with both selectors", obj: sch("d-tsel", "@daily", func(x *velerov1.Schedule) { bothSelectors(&x.Spec.Template) })},
 		{name: "schedule/template with negative ttl", obj: sch("d-tneg", "@daily", func(x *velerov1.Schedule) { x.Spec.Template.TTL.Duration = -time.Hour })},
 		{name: "schedule/template on a missing location", obj: sch("d-tnope", "@daily", func(x *velerov1.Schedule) { x.Spec.Template.StorageLocation = "nope" }), stricter: whyLookup},

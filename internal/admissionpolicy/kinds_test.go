@@ -135,6 +135,17 @@ func testScheduleRules(t *testing.T, c *cluster) {
 		"@x 1 2 3 4":                 false,
 		"TZ=UTC":                     false,
 		"TZ=UTC @weekly5":            false,
+		// robfig/cron's field grammar and ranges (issue #29).
+		"0 7 * */ *":                          false,
+		"*/0 * * * *":                         false,
+		"0 25 * * *":                          false,
+		"0 5-1 * * *":                         false,
+		"0 1 * * 7":                           false,
+		"0 1 * 13 *":                          false,
+		"0 1 * * sunday":                      false,
+		"0 7 ,1,, * *":                        true,
+		"0,30 */6 1-15/2 JAN-jun,Dec mon-FRI": true,
+		"0 1 * * 0-6/2":                       true,
 	}
 	i := 0
 	for cron, allowed := range crons {

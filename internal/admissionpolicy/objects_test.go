@@ -2,6 +2,7 @@ package admissionpolicy
 
 import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -25,6 +26,13 @@ func bsl(name, bucket, endpoint, prefix string) *velerov1.BackupStorageLocation 
 	if endpoint != "" {
 		b.Spec.Config["s3Url"] = endpoint
 	}
+	return b
+}
+
+// ownKeys makes b sign with a credential Secret of its own, the only way a
+// BSL other than the managed one and the read-only previous locations may.
+func ownKeys(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {
+	b.Spec.Credential = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "own-keys"}, Key: "cloud"}
 	return b
 }
 

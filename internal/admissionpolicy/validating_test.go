@@ -5,9 +5,13 @@ import "testing"
 // TestValidatingPoliciesWithoutWebhook applies only the chart's
 // ValidatingAdmissionPolicies (no webhook configuration exists) and checks
 // that the API server enforces every stateless rule: each has a denied case
-// and an allowed neighbour.
+// and an allowed neighbour. Other storage is allowed (webhook.allowOtherStorage,
+// which the params carry), so that the rules for every BSL have admitted
+// neighbours; testBSLRules switches it off once to show the denial.
 func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
-	c := startCluster(t, true, false)
+	values := sampleValues(true, false)
+	values["webhook"] = map[string]any{"allowOtherStorage": true}
+	c := startClusterWith(t, values, true, false)
 	t.Run("BackupStorageLocation", func(t *testing.T) { testBSLRules(t, c) })
 	t.Run("Backup", func(t *testing.T) { testBackupRules(t, c) })
 	t.Run("Backup and Schedule template", func(t *testing.T) { testBackupSpecRules(t, c) })

@@ -3,10 +3,17 @@ package velero
 import (
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 )
+
+// withOwnKeys makes b sign with a credential Secret of its own.
+func withOwnKeys(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {
+	b.Spec.Credential = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "own-keys"}, Key: "cloud"}
+	return b
+}
 
 func TestValidateBSL(t *testing.T) {
 	ro := velerov1.BackupStorageLocationAccessModeReadOnly
@@ -99,8 +106,18 @@ func TestValidateBSL(t *testing.T) {
 			wantErr: []string{"other storage is not allowed by the webhook configuration"},
 		},
 		"other storage allowed by configuration": {
-			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", false), user: alice,
+			obj: withOwnKeys(bslObj("mine", "mybucket", "https://other.example.com", "x", false)), user: alice,
 			cfg: func(c *Config) { c.AllowOtherStorage = true },
+		},
+		"other storage allowed, but not with the managed credential": {
+			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", false), user: alice,
+			cfg:     func(c *Config) { c.AllowOtherStorage = true },
+			wantErr: []string{"spec.credential: Forbidden", "may use the managed credential"},
+		},
+		"the managed endpoint with a leading-zero port is the managed storage": {
+			obj: withOwnKeys(bslObj("zero", "backups", "https://s3.example.com:00443", "kkp/p1/c2", false)), user: alice,
+			cfg:     func(c *Config) { c.AllowOtherStorage = true },
+			wantErr: []string{"is this cluster's managed storage"},
 		},
 		"other storage still needs a clean prefix": {
 			obj: bslObj("mine", "mybucket", "", "/abs", false), user: alice,

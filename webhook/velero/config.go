@@ -73,12 +73,14 @@ type Config struct {
 	// ManagedBSLEditorGroups are groups whose members may do the same.
 	ManagedBSLEditorGroups []string `json:"managedBSLEditorGroups,omitempty"`
 	// AllowOtherStorage admits BSLs on buckets/endpoints other than the
-	// managed one (and lets them name credential Secrets of their own).
-	// Default false.
+	// managed one, each with a credential Secret of its own (never the
+	// managed credential, named or by default). Default false.
 	AllowOtherStorage bool `json:"allowOtherStorage,omitempty"`
-	// CredentialsSecret is the managed credentials Secret in Namespace. A
-	// BSL's spec.credential may name only it, except a BSL on other storage
-	// while AllowOtherStorage is set. Default "velero-cloud-credentials".
+	// CredentialsSecret is the managed credentials Secret in Namespace, the
+	// key Velero's default credentials file holds. The managed BSL and the
+	// previous locations may name only it (or nothing); every other BSL
+	// must name a Secret of its own, which only a BSL on other storage while
+	// AllowOtherStorage is set may. Default "velero-cloud-credentials".
 	CredentialsSecret string `json:"credentialsSecret,omitempty"`
 	// PreviousLocations are this cluster's earlier locations (after a
 	// storage switch); a non-default BSL on exactly one of them is admitted

@@ -163,9 +163,12 @@ kustomize.toolkit.fluxcd.io/prune: disabled
 {{/*
 The canonical form of an S3 endpoint (internal/storage.ParseEndpoint):
 scheme://host:port with scheme and host lower-cased, no trailing dot on the
-host, the default port explicit, no path. "" stays "" (AWS S3); anything
-else that is not an http(s) URL with a host becomes "?" (the rules treat it
-as possibly the same storage as any other).
+host, an IP literal in its canonical form (velero-managed.ipv6), the port a
+decimal number without leading zeros (the default port explicit), no path.
+"" stays "" (AWS S3); anything else that is not an http(s) URL with a host
+and a port up to 65535 becomes "?" (the rules treat it as possibly the same
+storage as any other). internal/admissionpolicy TestChartEndpoint compares it
+with storage.CanonicalEndpoint.
 */}}
 {{- define "velero-managed.endpoint" -}}
 {{- $raw := . | default "" | toString -}}
@@ -173,13 +176,68 @@ as possibly the same storage as any other).
 {{- $u := urlParse $raw -}}
 {{- $scheme := $u.scheme | lower -}}
 {{- $h := $u.hostname | lower | trimSuffix "." -}}
-{{- if and (has $scheme (list "http" "https")) $h -}}
-{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" -}}
+{{- if contains ":" $h }}{{ $h = include "velero-managed.ipv6" $h }}{{ end -}}
+{{- $port := regexReplaceAll "^0+([0-9])" (regexFind ":[0-9]+$" $u.host | trimPrefix ":") "${1}" -}}
 {{- if not $port }}{{ $port = ternary "80" "443" (eq $scheme "http") }}{{ end -}}
+{{- if and (has $scheme (list "http" "https")) $h (le (len $port) 5) (le (atoi $port) 65535) -}}
 {{- if contains ":" $h }}{{ $h = printf "[%s]" $h }}{{ end -}}
 {{- printf "%s://%s:%s" $scheme $h $port -}}
 {{- else -}}
 ?
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+velero-managed.ipv6: the text of a lower-case IPv6 literal as Go's
+net/netip prints it (RFC 5952: no leading zeros, the first longest run of
+two or more zero groups as "::"), without a zone, an IPv4-mapped address as
+its IPv4 address; anything that is no IPv6 address comes back unchanged (a
+host name, as Go reads it).
+*/}}
+{{- define "velero-managed.ipv6" -}}
+{{- $a := splitList "%" . | first -}}
+{{- $last := splitList ":" $a | last -}}
+{{- $octet := "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])" -}}
+{{- if regexMatch (printf `^%s(\.%s){3}$` $octet $octet) $last -}}
+{{- $o := splitList "." $last -}}
+{{- $a = printf "%s%x:%x" (trimSuffix $last $a) (add (mul (atoi (index $o 0)) 256) (atoi (index $o 1))) (add (mul (atoi (index $o 2)) 256) (atoi (index $o 3))) -}}
+{{- end -}}
+{{- $halves := splitList "::" $a -}}
+{{- $head := list -}}
+{{- $tail := list -}}
+{{- if (index $halves 0) }}{{ $head = splitList ":" (index $halves 0) }}{{ end -}}
+{{- if and (eq (len $halves) 2) (index $halves 1) }}{{ $tail = splitList ":" (index $halves 1) }}{{ end -}}
+{{- $n := add (len $head) (len $tail) -}}
+{{- $ok := or (and (eq (len $halves) 1) (eq $n 8)) (and (eq (len $halves) 2) (le $n 7)) -}}
+{{- $fill := list -}}
+{{- if and $ok (eq (len $halves) 2) }}{{ range until (int (sub 8 $n)) }}{{ $fill = append $fill "0" }}{{ end }}{{ end -}}
+{{- $groups := list -}}
+{{- range concat $head $fill $tail -}}
+{{- if not (regexMatch "^[0-9a-f]{1,4}$" .) }}{{ $ok = false }}{{ end -}}
+{{- $groups = append $groups (regexReplaceAll "^0+([0-9a-f])" . "${1}") -}}
+{{- end -}}
+{{- if not $ok -}}
+{{- . -}}
+{{- else if eq (slice $groups 0 6 | join ":") "0:0:0:0:0:ffff" -}}
+{{- $hi := int64 (printf "0x%s" (index $groups 6)) -}}
+{{- $lo := int64 (printf "0x%s" (index $groups 7)) -}}
+{{- printf "%d.%d.%d.%d" (div $hi 256) (mod $hi 256) (div $lo 256) (mod $lo 256) -}}
+{{- else -}}
+{{- $best := -1 }}{{ $bestLen := 1 }}{{ $cur := -1 }}{{ $curLen := 0 -}}
+{{- range $i, $g := $groups -}}
+{{- if eq $g "0" -}}
+{{- if eq $curLen 0 }}{{ $cur = $i }}{{ end -}}
+{{- $curLen = add1 $curLen -}}
+{{- if gt $curLen $bestLen }}{{ $best = $cur }}{{ $bestLen = $curLen }}{{ end -}}
+{{- else -}}
+{{- $curLen = 0 -}}
+{{- end -}}
+{{- end -}}
+{{- if lt $best 0 -}}
+{{- join ":" $groups -}}
+{{- else -}}
+{{- printf "%s::%s" (slice $groups 0 $best | join ":") (slice $groups (add $best $bestLen) | join ":") -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
