@@ -24,6 +24,8 @@ GO_TEST_FLAGS ?= -timeout 30m -ldflags=-s\ -w
 # meanwhile instead of trailing after them (docs/benchmarks.md).
 SLOW_TEST_PKGS := ./test/node ./test/e2e ./test/credentials ./cmd/clusterbackup ./test/storagecore ./webhook/seed ./internal/admissionpolicy
 TEST_PARALLEL ?= 3
+# STEP prints a timestamped step line, so a log shows where the time went.
+STEP := echo make: $$(date -u +%FT%TZ) step
 # One set of build flags for the tests, the tools (hack/tools.sh) and the images
 # (hack/images): a package they share compiles once into GOCACHE.
 export CGO_ENABLED := 0
@@ -56,6 +58,7 @@ run: build ## Render the bundled example fleet (examples/) to stdout.
 
 .PHONY: tools
 tools: ## Build every tool the tests need into the cache (no-op when cached).
+	@$(STEP) tools
 	$(TOOLS) install controller-gen $(TEST_TOOLS) $(NODE_TOOLS)
 
 .PHONY: node-deps
@@ -73,11 +76,15 @@ browser-deps: ## Install Debian's chromium (headless browser of the fleet HTML r
 
 .PHONY: test
 test: tools node-deps browser-deps ## Install what the tests need, then run unit, integration and node tests (fuzz seed corpora included), lint and verify.
+	@$(STEP) go test
 	$(GO) test $(GO_TEST_FLAGS) -p $(TEST_PARALLEL) $(SLOW_TEST_PKGS) ./...
 	cd hack/images && $(GO) test $(GO_TEST_FLAGS) ./...
 	cd hack/promcheck && $(GO) test $(GO_TEST_FLAGS) ./...
+	@$(STEP) lint
 	$(MAKE) --no-print-directory lint
+	@$(STEP) verify
 	$(MAKE) --no-print-directory verify
+	@$(STEP) done
 
 .PHONY: e2e
 e2e: ## Velero end to end: render, apply, back up to S3, restore, download (also part of test).
