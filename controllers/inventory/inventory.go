@@ -5,6 +5,12 @@
 // clusters and clusterbackupstoragelocations, get secrets and list
 // configmaps (the release loop's states, for the report's release column;
 // without it releases are unknown) in the CBSL namespace.
+//
+// It runs in the controllers process, never in a webhook: each cluster's
+// prefix is written by its tenant, and internal/fleet bounds what a scan
+// keeps of it (names, phases, labels, metadata size; docs/fleet.md), so a
+// hostile prefix costs the controllers a bounded amount of memory and
+// cannot take an admission webhook down.
 package inventory
 
 import (

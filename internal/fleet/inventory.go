@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,9 +28,11 @@ type Backup struct {
 	// Name is the Backup's name (its folder under backups/).
 	Name string `json:"name"`
 	// Phase is status.phase; "Unreadable" when the metadata could not be
-	// read or decoded, "Missing" when the folder holds no metadata (yet).
+	// read or decoded, "Missing" when the folder holds no metadata (yet),
+	// "Unknown" when status.phase is none of Velero's phases.
 	Phase velerov1.BackupPhase `json:"phase"`
-	// Schedule is the velero.io/schedule-name label, if any.
+	// Schedule is the velero.io/schedule-name label, if any (clipped at 63
+	// bytes, a label value's limit).
 	Schedule string `json:"schedule,omitempty"`
 	// Started is status.startTimestamp, else metadata.creationTimestamp,
 	// else the time in the name.
@@ -41,7 +42,7 @@ type Backup struct {
 	// Errors and Warnings are status.errors and status.warnings.
 	Errors   int `json:"errors,omitempty"`
 	Warnings int `json:"warnings,omitempty"`
-	// FailureReason is status.failureReason.
+	// FailureReason is status.failureReason (clipped at 300 bytes).
 	FailureReason string `json:"failureReason,omitempty"`
 }
 
@@ -49,6 +50,7 @@ type Backup struct {
 const (
 	PhaseUnreadable velerov1.BackupPhase = "Unreadable"
 	PhaseMissing    velerov1.BackupPhase = "Missing"
+	PhaseUnknown    velerov1.BackupPhase = "Unknown"
 )
 
 // failedPhases are the end states that are not a success.
@@ -142,14 +144,21 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 		return st
 	}
 	defer cl.Close()
-	names, truncated, err := listBackups(ctx, cl, c.Location.Bucket, download.BackupsDir(c.Location.Prefix), o.MaxListPages)
+	cands := &candidates{keep: o.MaxReads}
+	truncated, err := listBackups(ctx, cl, c.Location.Bucket, download.BackupsDir(c.Location.Prefix), o.MaxListPages, func(name string) {
+		if !IsBackupName(name) {
+			st.Foreign++
+			return
+		}
+		st.Stored++
+		cands.add(name)
+	})
 	if err != nil {
 		st.unreachable(cl.Classify(err).Message)
 		return st
 	}
-	st.Stored = len(names)
 	st.ListTruncated = truncated
-	read, err := readNewest(ctx, cl, c.Location.Bucket, c.Location.Prefix, names, o)
+	read, err := readNewest(ctx, cl, c.Location.Bucket, c.Location.Prefix, cands, o)
 	if err != nil {
 		st.unreachable(cl.Classify(err).Message)
 		return st
@@ -162,27 +171,28 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 	return st
 }
 
-// listBackups returns the backup names under dir (one ListObjectsV2 page
-// with delimiter "/" per 1,000 backups, at most maxPages pages) in S3's
-// lexical order; truncated reports that more remain.
-func listBackups(ctx context.Context, cl *s3check.Client, bucket, dir string, maxPages int) (names []string, truncated bool, err error) {
+// listBackups hands each folder name under dir to found (one
+// ListObjectsV2 page with delimiter "/" per 1,000 backups, at most maxPages
+// pages), in S3's lexical order, keeping no page once found has seen it;
+// truncated reports that more remain.
+func listBackups(ctx context.Context, cl *s3check.Client, bucket, dir string, maxPages int, found func(name string)) (truncated bool, err error) {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(dir), Delimiter: aws.String("/")}
 	for page := 0; page < maxPages; page++ {
 		out, err := cl.S3.ListObjectsV2(ctx, in)
 		if err != nil {
-			return nil, false, err
+			return false, err
 		}
 		for _, p := range out.CommonPrefixes {
 			if n := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(p.Prefix), dir), "/"); n != "" && !strings.Contains(n, "/") {
-				names = append(names, n)
+				found(n)
 			}
 		}
 		if !aws.ToBool(out.IsTruncated) || aws.ToString(out.NextContinuationToken) == "" {
-			return names, false, nil
+			return false, nil
 		}
 		in.ContinuationToken = out.NextContinuationToken
 	}
-	return names, true, nil
+	return true, nil
 }
 
 // readNewest reads the metadata of the backups that decide the verdict:
@@ -192,57 +202,34 @@ func listBackups(ctx context.Context, cl *s3check.Client, bucket, dir string, ma
 // the Schedule-made ones newest first, until one of those is Completed —
 // the older ones cannot change the last success — or MaxReads files were
 // read. A missing or undecodable file is recorded with a pseudo-phase; any
-// other failed read is returned.
-func readNewest(ctx context.Context, cl *s3check.Client, bucket, prefix string, names []string, o Options) ([]*Backup, error) {
-	type cand struct {
-		name string
-		t    time.Time
-	}
-	var timed, untimed []cand
-	for _, n := range names {
-		if t, ok := timeInName(n); ok {
-			timed = append(timed, cand{n, t})
-		} else {
-			untimed = append(untimed, cand{name: n})
-		}
-	}
-	sort.SliceStable(timed, func(i, j int) bool {
-		if !timed[i].t.Equal(timed[j].t) {
-			return timed[i].t.After(timed[j].t)
-		}
-		return timed[i].name > timed[j].name
-	})
-	sort.SliceStable(untimed, func(i, j int) bool { return untimed[i].name > untimed[j].name })
-	// Reads are kept for Schedule-made backups (as many as exist, at most
-	// half of MaxReads), so that a cluster with many manual backups still
-	// has its newest scheduled ones read.
-	if limit := o.MaxReads - min(o.MaxReads/2, len(timed)); len(untimed) > limit {
-		untimed = untimed[:limit]
-	}
+// other failed read is returned. Reads are kept for Schedule-made backups
+// (as many as exist, at most half of MaxReads), so that a cluster with many
+// manual backups still has its newest scheduled ones read.
+func readNewest(ctx context.Context, cl *s3check.Client, bucket, prefix string, cands *candidates, o Options) ([]*Backup, error) {
+	order, firstTimed := cands.order(o.MaxReads)
 	var read []*Backup
-	for gi, group := range [][]cand{untimed, timed} {
-		for _, cd := range group {
-			if len(read) >= o.MaxReads {
-				return read, nil
-			}
-			b, err := readBackup(ctx, cl, bucket, download.BackupsDir(prefix)+cd.name+"/"+MetadataFile, cd.name, o.MaxMetadataBytes)
-			if err != nil {
-				return nil, err
-			}
-			if b.Started == nil && !cd.t.IsZero() {
-				t := cd.t
-				b.Started = &t
-			}
-			read = append(read, b)
-			if gi == 1 && b.Phase == velerov1.BackupPhaseCompleted {
-				return read, nil
-			}
+	for i, cd := range order {
+		if len(read) >= o.MaxReads {
+			return read, nil
+		}
+		b, err := readBackup(ctx, cl, bucket, download.BackupsDir(prefix)+cd.name+"/"+MetadataFile, cd.name, o.MaxMetadataBytes)
+		if err != nil {
+			return nil, err
+		}
+		if b.Started == nil && !cd.t.IsZero() {
+			t := cd.t
+			b.Started = &t
+		}
+		read = append(read, b)
+		if i >= firstTimed && b.Phase == velerov1.BackupPhaseCompleted {
+			return read, nil
 		}
 	}
 	return read, nil
 }
 
-// readBackup GETs one velero-backup.json, reading at most max bytes.
+// readBackup GETs one velero-backup.json, reading at most max bytes
+// (Options.MaxMetadataBytes), and decodes it (decodeBackup).
 func readBackup(ctx context.Context, cl *s3check.Client, bucket, key, name string, max int64) (*Backup, error) {
 	tooLarge := &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: fmt.Sprintf("%s is larger than %d bytes", MetadataFile, max)}
 	out, err := cl.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
@@ -267,28 +254,5 @@ func readBackup(ctx context.Context, cl *s3check.Client, bucket, key, name strin
 	if int64(len(data)) > max {
 		return tooLarge, nil
 	}
-	var vb velerov1.Backup
-	if err := json.Unmarshal(data, &vb); err != nil || vb.Kind != "Backup" {
-		return &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: MetadataFile + " is not a velero.io/v1 Backup"}, nil
-	}
-	b := &Backup{
-		Name: name, Phase: vb.Status.Phase, Schedule: vb.Labels[velerov1.ScheduleNameLabel],
-		Errors: vb.Status.Errors, Warnings: vb.Status.Warnings, FailureReason: clip(vb.Status.FailureReason, maxReason),
-	}
-	if b.Phase == "" {
-		b.Phase = velerov1.BackupPhaseNew
-	}
-	switch {
-	case vb.Status.StartTimestamp != nil:
-		t := vb.Status.StartTimestamp.UTC()
-		b.Started = &t
-	case !vb.CreationTimestamp.IsZero():
-		t := vb.CreationTimestamp.UTC()
-		b.Started = &t
-	}
-	if vb.Status.CompletionTimestamp != nil {
-		t := vb.Status.CompletionTimestamp.UTC()
-		b.Completed = &t
-	}
-	return b, nil
+	return decodeBackup(name, data), nil
 }

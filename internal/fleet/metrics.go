@@ -67,7 +67,7 @@ var (
 var metricPhases = []velerov1.BackupPhase{
 	velerov1.BackupPhaseCompleted, velerov1.BackupPhasePartiallyFailed, velerov1.BackupPhaseFailed,
 	velerov1.BackupPhaseFailedValidation, velerov1.BackupPhaseInProgress, velerov1.BackupPhaseNew,
-	velerov1.BackupPhaseWaitingForPluginOperations, velerov1.BackupPhaseFinalizing, PhaseMissing, PhaseUnreadable,
+	velerov1.BackupPhaseWaitingForPluginOperations, velerov1.BackupPhaseFinalizing, PhaseMissing, PhaseUnreadable, PhaseUnknown,
 }
 
 // Collector exports the newest Report as Prometheus metrics. It is safe for

@@ -29,7 +29,8 @@ type Options struct {
 	// ClusterTimeout bounds the scan of one cluster, SDK retries included;
 	// a cluster that runs out of it is Unreachable. Default 10s.
 	ClusterTimeout time.Duration
-	// MaxReads bounds the velero-backup.json files read per cluster.
+	// MaxReads bounds the velero-backup.json files read per cluster, and
+	// so the backup names kept while listing it (MaxReads of each kind).
 	// Default 10.
 	MaxReads int
 	// MaxListPages bounds the ListObjectsV2 pages (1,000 backups each) read

@@ -71,8 +71,12 @@ type Status struct {
 	// LastSuccess (the Schedules' next run plus the grace).
 	Due *time.Time `json:"due,omitempty"`
 	// Stored is how many backups the listing found; ListTruncated is set
-	// when Options.MaxListPages cut the listing short.
+	// when Options.MaxListPages cut the listing short. Foreign counts the
+	// folders under backups/ whose names no Velero Backup can have (not a
+	// DNS-1123 subdomain of at most 253 characters): not backups, never
+	// read, not in Stored.
 	Stored        int  `json:"stored"`
+	Foreign       int  `json:"foreign,omitempty"`
 	ListTruncated bool `json:"listTruncated,omitempty"`
 	// Inspected is how many velero-backup.json files were read, and Phases
 	// counts them by phase.
