@@ -94,27 +94,21 @@ build_group() { # build_group GROUP OUTDIR NAME...
 }
 
 # install NAME...: build every named tool that is not cached yet, one `go build`
-# per group, into a temporary directory; each binary is renamed into its cache
-# directory only when the whole group built, so a failed build is never cached.
-# The kube and velero groups share no packages and build at the same time (one
-# fills the core the other leaves idle while it links); the tools group shares
-# most of its packages with the kube group and builds after it.
+# per group (kube first: the tools group shares most of its packages), into a
+# temporary directory; each binary is renamed into its cache directory only
+# when the whole group built, so a failed build is never cached. Building two
+# groups at once was measured slower on 2 cores (docs/benchmarks.md).
 install() {
-  local n missing=()
+  local n missing=() g
   for n in "$@"; do
     [[ -n ${VERSION[$n]:-} ]] || { echo "tools.sh: unknown tool $n (known: ${!VERSION[*]})" >&2; return 1; }
     [[ -x $(dir_of "$n")/$n ]] || missing+=("$n")
   done
   ((${#missing[@]})) || return 0
   mkdir -p "$CACHE"
-  local velero_pid="" rc=0
-  if [[ " ${missing[*]} " == *" velero"* ]]; then
-    install_group velero "${missing[@]}" & velero_pid=$!
-  fi
-  install_group kube "${missing[@]}" || rc=1
-  if [[ -n $velero_pid ]]; then wait "$velero_pid" || rc=1; fi
-  ((rc == 0)) || return 1
-  install_group tools "${missing[@]}"
+  for g in kube tools velero; do
+    install_group "$g" "${missing[@]}" || return 1
+  done
 }
 
 # install_group GROUP NAME...: build the named tools of GROUP (others ignored).

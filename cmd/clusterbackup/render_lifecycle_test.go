@@ -35,7 +35,7 @@ func TestRenderLifecycle(t *testing.T) {
 		}
 		// xkc6lgmfsn still uses backups-eu, and m2vd8s5ptc is in another project.
 		for _, id := range []string{"xkc6lgmfsn", "m2vd8s5ptc"} {
-			if got := readFile(t, filepath.Join(dir, id, renderFile+".yaml")); strings.Contains(got, "previous-location") {
+			if got := readFile(t, filepath.Join(dir, id, renderFile+".yaml")); strings.Contains(got, "clusterbackup.io/previous-location: \"true\"") {
 				t.Errorf("cluster %s got a previous location it never used", id)
 			}
 		}
