@@ -44,9 +44,6 @@ func hostileName(i int) string {
 // Backup can have, counts unknown phases as Unknown, clips the labels, and
 // still judges the cluster by its real backups.
 func TestHostilePrefixBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 20,000 backup folders")
-	}
 	ctx := context.Background()
 	s := testenv.StartS3(t)
 	mustNoErr(t, s.CreateBucket(ctx, bucket))

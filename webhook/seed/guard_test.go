@@ -73,16 +73,7 @@ func TestMalformedReviewsDenied(t *testing.T) {
 		"cluster validator": {&ClusterValidator{}, clusterKind, &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "xkc6lgmfsn"}}, admissionv1.Create},
 	}
 	secret := &corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: metav1.ObjectMeta{Name: "other-project", Namespace: "kubermatic"}}
-	raw := func(o any) runtime.RawExtension {
-		if o == nil {
-			return runtime.RawExtension{}
-		}
-		b, err := json.Marshal(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return runtime.RawExtension{Raw: b}
-	}
+	raw := func(o any) runtime.RawExtension { return rawObject(t, o) }
 	for name, hc := range handlers {
 		t.Run(name, func(t *testing.T) {
 			// A CBSL outside the CBSL namespace: a DELETE needs no lookup.

@@ -17,18 +17,22 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
+// rawObject is o as a review's raw object (empty for nil).
+func rawObject(t *testing.T, o any) runtime.RawExtension {
+	t.Helper()
+	if o == nil {
+		return runtime.RawExtension{}
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runtime.RawExtension{Raw: b}
+}
+
 func review(t *testing.T, op admissionv1.Operation, obj, old any) admission.Request {
 	t.Helper()
-	raw := func(o any) runtime.RawExtension {
-		if o == nil {
-			return runtime.RawExtension{}
-		}
-		b, err := json.Marshal(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return runtime.RawExtension{Raw: b}
-	}
+	raw := func(o any) runtime.RawExtension { return rawObject(t, o) }
 	kind := cbslKind
 	if _, ok := obj.(*kkpv1.Cluster); ok {
 		kind = clusterKind
