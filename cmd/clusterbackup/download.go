@@ -6,12 +6,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/download"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
@@ -21,13 +23,13 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	fs := newFlagSet(s, "download")
 	clusterFile := fs.String("cluster", "", "`file` holding the KKP Cluster")
 	cbslFile := fs.String("cbsl", "", "`file` holding the cluster's ClusterBackupStorageLocation")
-	secretFile := fs.String("secret", "", "`file` holding the credential Secret (the CBSL's, or a cluster's dedicated one; KKP's accessKeyId/secretAccessKey or an AWS credentials file) and the caCertRef Secret if the CBSL names one")
+	secretFile := fs.String("secret", "", "`file` holding the credential Secret (the CBSL's, or a cluster's dedicated one; KKP's accessKeyId/secretAccessKey or an AWS credentials file) and the caCertRef Secret if the CBSL names one (default: the Secrets in the --cbsl file)")
 	backup := fs.String("backup", "", "`name` of the Velero Backup")
 	out := fs.String("o", "", "write the tarball to `file` (created complete or not at all, mode 0600)")
 	url := fs.Bool("url", false, "print a presigned GET URL instead of downloading")
 	expires := fs.Duration("expires", download.DefaultExpires, "with --url: how long the URL stays valid")
 	fs.Usage = func() {
-		fmt.Fprintln(s.Err, "Usage:\n  clusterbackup download --cluster FILE --cbsl FILE --secret FILE --backup NAME (-o FILE | --url [--expires 10m])\n\nFlags:")
+		fmt.Fprintln(s.Err, "Usage:\n  clusterbackup download --cluster FILE --cbsl FILE [--secret FILE] --backup NAME (-o FILE | --url [--expires 10m])\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -38,8 +40,8 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	case *clusterFile == "" || *cbslFile == "" || *secretFile == "" || *backup == "":
-		return fmt.Errorf("%w: --cluster, --cbsl, --secret and --backup are required", errUsage)
+	case *clusterFile == "" || *cbslFile == "" || *backup == "":
+		return fmt.Errorf("%w: --cluster, --cbsl and --backup are required", errUsage)
 	case (*out == "") == !*url:
 		return fmt.Errorf("%w: give exactly one of -o FILE and --url", errUsage)
 	case set["expires"] && !*url:
@@ -52,11 +54,10 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	secrets, err := loadSecrets(*secretFile)
+	secrets, given, err := loadCredential(*secretFile, *cbslFile, loc)
 	if err != nil {
 		return err
 	}
-	given := firstSecret(secrets)
 	if ref := loc.Spec.Credential; ref == nil || ref.Name != given.Name {
 		// A dedicated credential handed over by the operator is used for
 		// the cluster's project; a CBSL's own reference must belong to it.
@@ -67,7 +68,7 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 		return err
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%s, %s: %w", *cbslFile, *secretFile, &storage.InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: loc.Namespace + "/" + loc.Name, Errs: errs})
+		return fmt.Errorf("%s: %w", strings.Join(nonEmpty(*cbslFile, *secretFile), ", "), &storage.InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: loc.Namespace + "/" + loc.Name, Errs: errs})
 	}
 	opts := download.OptionsFrom(resolved)
 	cl, err := download.New(opts, t.Bucket, t.Prefix)
@@ -89,6 +90,44 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	}
 	fmt.Fprintf(s.Err, "wrote backup %q (%d bytes) to %s\n", *backup, n, *out)
 	return nil
+}
+
+// loadCredential reads the Secrets of the --secret file, or of the --cbsl
+// file when --secret is not given, and picks the credential: the first
+// Secret of a --secret file (the CBSL's own or a cluster's dedicated one),
+// or the Secret the CBSL names in its own file.
+func loadCredential(secretFile, cbslFile string, loc *kkpv1.ClusterBackupStorageLocation) (*input.Objects, *corev1.Secret, error) {
+	if secretFile != "" {
+		secrets, err := loadSecrets(secretFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		return secrets, firstSecret(secrets), nil
+	}
+	secrets, err := input.Load(nil, cbslFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	ref := loc.Spec.Credential
+	if ref == nil {
+		return nil, nil, fmt.Errorf("%w: ClusterBackupStorageLocation %s/%s has no spec.credential: give the credential with --secret FILE", errUsage, loc.Namespace, loc.Name)
+	}
+	if sec := secrets.Secret(loc.Namespace, ref.Name); sec != nil {
+		return secrets, sec, nil
+	}
+	return nil, nil, fmt.Errorf("%w: %s: no Secret %s/%s, which ClusterBackupStorageLocation %s spec.credential.name names: give it with --secret FILE",
+		errUsage, cbslFile, loc.Namespace, ref.Name, loc.Name)
+}
+
+// nonEmpty returns the non-empty strings of ss.
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // withCredential returns the CBSL as the download sees it: when the Secret

@@ -154,6 +154,35 @@ stringData:
 		}
 	})
 
+	t.Run("CBSL and its Secret in one file, no --secret", func(t *testing.T) {
+		// The file KKP users keep: the CBSL and its credential Secret together.
+		cbslText, err := os.ReadFile(cbsl)
+		must(t, err)
+		secretText, err := os.ReadFile(secret)
+		must(t, err)
+		both := filepath.Join(t.TempDir(), "cbsl-and-secret.yaml")
+		isoWriteFile(t, both, string(cbslText)+"\n---\n"+string(secretText))
+		dest := filepath.Join(t.TempDir(), "nightly.tar.gz")
+		_, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", both, "--backup", "nightly", "-o", dest)
+		if code != 0 {
+			t.Fatalf("code %d: %s", code, stderr)
+		}
+		if got, err := os.ReadFile(dest); err != nil || !bytes.Equal(got, tarball) {
+			t.Fatalf("downloaded %d bytes (err %v), want the %d bytes uploaded", len(got), err, len(tarball))
+		}
+		// The same file as --cbsl and --secret.
+		dest2 := filepath.Join(t.TempDir(), "nightly.tar.gz")
+		if _, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", both, "--secret", both, "--backup", "nightly", "-o", dest2); code != 0 {
+			t.Fatalf("--secret of the same file: code %d: %s", code, stderr)
+		}
+		// Without the Secret in the file: the error names the Secret and the fix.
+		_, stderr, code = runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", cbsl, "--backup", "nightly", "--url")
+		want := `no Secret kubermatic/backups-pa-credentials, which ClusterBackupStorageLocation backups-pa spec.credential.name names: give it with --secret FILE`
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Fatalf("code %d, stderr %q; want 2 and %q", code, stderr, want)
+		}
+	})
+
 	t.Run("presigned URL returns the bytes and expires", func(t *testing.T) {
 		out, stderr, code := runCLI(t, "", nil, append(base, "--backup", "nightly", "--url", "--expires", "2s")...)
 		if code != 0 {
@@ -274,6 +303,7 @@ func TestDownloadFlags(t *testing.T) {
 	isoWriteFile(t, filepath.Join(dir, "cluster.yaml"), isoClusterYAML("ca", "pa", "backups-pa"))
 	isoWriteFile(t, filepath.Join(dir, "cbsl.yaml"), isoCBSLYAML("backups-pa", "pb", isoBucket, "seed-eu", "https://s3.example.com"))
 	isoWriteFile(t, filepath.Join(dir, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  accessKeyId: AK\n")
+	isoWriteFile(t, filepath.Join(dir, "cbsl-pa.yaml"), isoCBSLYAML("backups-pa", "pa", isoBucket, "seed-eu", "https://s3.example.com"))
 	in := []string{"--cluster", filepath.Join(dir, "cluster.yaml"), "--cbsl", filepath.Join(dir, "cbsl.yaml"), "--secret", filepath.Join(dir, "secret.yaml")}
 	for name, tc := range map[string]struct {
 		args []string
@@ -284,7 +314,9 @@ func TestDownloadFlags(t *testing.T) {
 		"both modes":          {append(in, "--backup", "b", "-o", "x", "--url"), 2, "exactly one of -o FILE and --url"},
 		"expires without url": {append(in, "--backup", "b", "-o", "x", "--expires", "1m"), 2, "--expires needs --url"},
 		"no backup":           {append(in, "--url"), 2, "--backup are required"},
-		"bad backup name":     {append(in, "--backup", "../etc", "--url"), 2, `backup name "../etc"`},
+		"secret file of clusters": {[]string{"--cluster", filepath.Join(dir, "cluster.yaml"), "--cbsl", filepath.Join(dir, "cbsl-pa.yaml"), "--secret", filepath.Join(dir, "cluster.yaml"), "--backup", "b", "--url"}, 1,
+			`cluster.yaml: no Secret in the file (it holds 1 Cluster)`},
+		"bad backup name": {append(in, "--backup", "../etc", "--url"), 2, `backup name "../etc"`},
 		"cbsl of other project": {append(in, "--backup", "b", "--url"), 1,
 			`Cluster "ca": spec.backupConfig.backupStorageLocation.name: Forbidden: ClusterBackupStorageLocation kubermatic/backups-pa belongs to project "pb"`},
 	} {

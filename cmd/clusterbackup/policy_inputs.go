@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -34,55 +35,62 @@ func loadTarget(clusterFile, cbslFile string) (*kkpv1.ClusterBackupStorageLocati
 	return loc, t, nil
 }
 
-// onlyKind checks that a file held exactly one object of kind want and
-// none of another kind.
-func onlyKind(file, want string, o *input.Objects) error {
-	n := map[string]int{kkpv1.KindCluster: len(o.Clusters), kkpv1.KindClusterBackupStorageLocation: len(o.CBSLs), "Secret": len(o.Secrets)}
-	for kind, c := range n {
-		if kind != want && c > 0 {
-			return fmt.Errorf("%s: holds a %s, expected a %s", file, kind, want)
+// kindCounts says what else a file held, for an error that names it.
+func kindCounts(o *input.Objects) string {
+	var parts []string
+	for _, k := range []struct {
+		kind string
+		n    int
+	}{{kkpv1.KindCluster, len(o.Clusters)}, {kkpv1.KindClusterBackupStorageLocation, len(o.CBSLs)}, {"Secret", len(o.Secrets)}} {
+		if k.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", k.n, k.kind))
 		}
 	}
-	switch n[want] {
-	case 0:
-		return fmt.Errorf("%s: no object in the file, expected a %s", file, want)
-	case 1:
-		return nil
+	if len(parts) == 0 {
+		return "no object"
 	}
-	return fmt.Errorf("%s: %d objects in the file, expected one %s", file, n[want], want)
+	return strings.Join(parts, ", ")
 }
 
-// loadCluster reads a file holding exactly one Cluster.
+// loadCluster reads the one Cluster of a file.
 func loadCluster(file string) (*kkpv1.Cluster, error) {
 	return loadOne(file, kkpv1.KindCluster, func(o *input.Objects) []input.Sourced[*kkpv1.Cluster] { return o.Clusters })
 }
 
-// loadCBSL reads a file holding exactly one ClusterBackupStorageLocation.
+// loadCBSL reads the one ClusterBackupStorageLocation of a file.
 func loadCBSL(file string) (*kkpv1.ClusterBackupStorageLocation, error) {
 	return loadOne(file, kkpv1.KindClusterBackupStorageLocation, func(o *input.Objects) []input.Sourced[*kkpv1.ClusterBackupStorageLocation] { return o.CBSLs })
 }
 
-// loadOne reads a file holding exactly one object of kind, picked by pick.
+// loadOne reads a file and returns its one object of kind, picked by pick.
+// Objects of other kinds are ignored, as check, render and fleet ignore
+// what they do not need: the file KKP users keep — a CBSL and its Secret in
+// one — serves --cbsl and --secret alike.
 func loadOne[T any](file, kind string, pick func(*input.Objects) []input.Sourced[T]) (T, error) {
 	var zero T
 	o, err := input.Load(nil, file)
 	if err != nil {
 		return zero, err
 	}
-	if err := onlyKind(file, kind, o); err != nil {
-		return zero, err
+	switch objs := pick(o); len(objs) {
+	case 1:
+		return objs[0].Object, nil
+	case 0:
+		return zero, fmt.Errorf("%s: no %s in the file (it holds %s)", file, kind, kindCounts(o))
+	default:
+		return zero, fmt.Errorf("%s: %d objects of kind %s in the file, expected one", file, len(objs), kind)
 	}
-	return pick(o)[0].Object, nil
 }
 
-// loadSecrets reads a file of Secrets (at least one).
+// loadSecrets reads the Secrets of a file (at least one); objects of
+// other kinds are ignored.
 func loadSecrets(file string) (*input.Objects, error) {
 	o, err := input.Load(nil, file)
 	if err != nil {
 		return nil, err
 	}
-	if len(o.Clusters)+len(o.CBSLs) > 0 || len(o.Secrets) == 0 {
-		return nil, fmt.Errorf("%s: expected Secrets only", file)
+	if len(o.Secrets) == 0 {
+		return nil, fmt.Errorf("%s: no Secret in the file (it holds %s)", file, kindCounts(o))
 	}
 	return o, nil
 }

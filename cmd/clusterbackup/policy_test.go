@@ -293,6 +293,21 @@ func TestPolicyCommand(t *testing.T) {
 	isoWriteFile(t, filepath.Join(dir, "cluster-other.yaml"), isoClusterYAML("ca", "pa", "elsewhere"))
 	isoWriteFile(t, filepath.Join(dir, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n")
 	cl, cb := filepath.Join(dir, "cluster.yaml"), filepath.Join(dir, "cbsl.yaml")
+	twoDir := t.TempDir() // outside dir: the fleet mode below reads all of dir
+	isoWriteFile(t, filepath.Join(twoDir, "two.yaml"), isoCBSLYAML("backups-pa", "pa", isoBucket, "seed-eu", "https://s3.example.com")+"---\n"+isoCBSLYAML("backups-pb", "pa", isoBucket, "seed-eu", "https://s3.example.com"))
+	// The file KKP users keep: a CBSL and its Secret together.
+	isoWriteFile(t, filepath.Join(twoDir, "cbsl-and-secret.yaml"), isoCBSLYAML("backups-pa", "pa", isoBucket, "seed-eu", "https://s3.example.com")+"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: backups-pa-credentials\n  namespace: kubermatic\n")
+
+	t.Run("a CBSL and its Secret in one file", func(t *testing.T) {
+		withSecret, stderr, code := runCLI(t, "", nil, "policy", "--cluster", cl, "--cbsl", filepath.Join(twoDir, "cbsl-and-secret.yaml"), "--principal", "AKIDA")
+		if code != 0 {
+			t.Fatalf("code %d: %s", code, stderr)
+		}
+		alone, _, _ := runCLI(t, "", nil, "policy", "--cluster", cl, "--cbsl", cb, "--principal", "AKIDA")
+		if withSecret != alone {
+			t.Fatalf("policy from the CBSL+Secret file differs from the CBSL alone:\n%s\n%s", withSecret, alone)
+		}
+	})
 
 	t.Run("bucket policy is deterministic JSON", func(t *testing.T) {
 		out1, stderr, code := runCLI(t, "", nil, "policy", "--cluster", cl, "--cbsl", cb, "--principal", "AKIDA")
@@ -337,7 +352,8 @@ func TestPolicyCommand(t *testing.T) {
 		"missing cbsl":          {[]string{"--cluster", cl, "--principal", "A"}, 2, "--cluster and --cbsl are required"},
 		"cbsl of other project": {[]string{"--cluster", cl, "--cbsl", filepath.Join(dir, "cbsl-other.yaml"), "--principal", "A"}, 1, `cbsl-other.yaml: Cluster "ca": spec.backupConfig.backupStorageLocation.name: Forbidden: ClusterBackupStorageLocation kubermatic/backups-pa belongs to project "pb"`},
 		"cluster names other":   {[]string{"--cluster", filepath.Join(dir, "cluster-other.yaml"), "--cbsl", cb, "--principal", "A"}, 1, `Cluster "ca": spec.backupConfig.backupStorageLocation.name: Invalid value: "elsewhere"`},
-		"wrong kind in file":    {[]string{"--cluster", filepath.Join(dir, "secret.yaml"), "--cbsl", cb, "--principal", "A"}, 1, `secret.yaml: holds a Secret, expected a Cluster`},
+		"wrong kind in file":    {[]string{"--cluster", filepath.Join(dir, "secret.yaml"), "--cbsl", cb, "--principal", "A"}, 1, `secret.yaml: no Cluster in the file (it holds 1 Secret)`},
+		"two CBSLs in a file":   {[]string{"--cluster", cl, "--cbsl", filepath.Join(twoDir, "two.yaml"), "--principal", "A"}, 1, `two.yaml: 2 objects of kind ClusterBackupStorageLocation in the file, expected one`},
 		"fleet with iam":        {[]string{"-f", dir, "--kind", "iam"}, 2, "IAM identity policy is per credential"},
 		"fleet and cluster":     {[]string{"-f", dir, "--cluster", cl}, 2, "either -f or --cluster"},
 	} {

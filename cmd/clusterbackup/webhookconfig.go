@@ -6,9 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -77,6 +79,10 @@ func runWebhookConfig(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
+	port, err := urlModePort(rf.values)
+	if err != nil {
+		return err
+	}
 	// The in-cluster rendering carries the Deployment whose arguments URL
 	// mode would use; nothing else of it is printed.
 	rf.override = map[string]any{"webhook": map[string]any{"url": ""}}
@@ -93,7 +99,7 @@ func runWebhookConfig(ctx context.Context, s streams, args []string) error {
 		if err != nil {
 			return err
 		}
-		text, err := webhookConfigOf(s, res, *format)
+		text, err := webhookConfigOf(s, res, *format, port)
 		if err != nil {
 			return fmt.Errorf("cluster %s: %w", in.ClusterID(), err)
 		}
@@ -127,10 +133,13 @@ func inputIDs(inputs []renderer.Input) []string {
 
 // webhookConfigOf returns the webhook configuration of one rendered
 // cluster in format.
-func webhookConfigOf(s streams, res renderer.Result, format string) (string, error) {
+func webhookConfigOf(s streams, res renderer.Result, format string, port int) (string, error) {
 	args, err := webhookArgs(res)
 	if err != nil {
 		return "", err
+	}
+	if port != 0 {
+		args = withPort(args, port)
 	}
 	opts, f, err := parseWebhookArgs(s, args)
 	if err != nil {
@@ -161,6 +170,43 @@ func webhookConfigOf(s streams, res renderer.Result, format string) (string, err
 		"# Run: clusterbackup webhook --config <this file> --cert-dir <dir with tls.crt, tls.key> --kubeconfig <file> --v=%d\n",
 		res.ClusterID(), res.Input.ProjectID(), f.verbosity)
 	return head + string(raw), nil
+}
+
+// urlModePort returns the port webhook.url of the --values files names
+// explicitly: the API server calls the webhook there, so the printed
+// configuration listens on it. 0 when there is no URL or it names no port
+// (then the chart's port stays: a proxy in front maps the scheme's port).
+func urlModePort(valueFiles []string) (int, error) {
+	vals, err := loadValueFiles(valueFiles)
+	if err != nil {
+		return 0, err
+	}
+	wh, _ := vals["webhook"].(map[string]any)
+	raw, _ := wh["url"].(string)
+	if raw == "" {
+		return 0, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 0, fmt.Errorf("%w: --values: webhook.url: %v", errUsage, err)
+	}
+	if u.Port() == "" {
+		return 0, nil
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil || port < 1 || port > 65535 {
+		return 0, fmt.Errorf("%w: --values: webhook.url: port %q is not a number from 1 to 65535", errUsage, u.Port())
+	}
+	return port, nil
+}
+
+// withPort returns args with --port set to port.
+func withPort(args []string, port int) []string {
+	out := slices.DeleteFunc(slices.Clone(args), func(a string) bool {
+		name, _, _ := strings.Cut(a, "=")
+		return name == "--port"
+	})
+	return append([]string{out[0], "--port=" + strconv.Itoa(port)}, out[1:]...)
 }
 
 // webhookArgs returns the webhook flags of the rendered in-cluster

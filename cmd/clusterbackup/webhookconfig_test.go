@@ -110,6 +110,22 @@ func TestWebhookConfig(t *testing.T) {
 		t.Fatalf("config file:\n%s", cfgOut)
 	}
 
+	t.Run("the port webhook.url names", func(t *testing.T) {
+		v := writeTemp(t, strings.Replace(urlModeValues, "webhooks.seed.example.com/c1", "webhooks.seed.example.com:8443/c1", 1))
+		flagsOut, stderr, code := runCLI(t, "", nil, "webhook-config", "--values", v, "--cluster", id, "--format", "flags")
+		if code != 0 || !strings.Contains(flagsOut, "\n--port=8443\n") || strings.Contains(flagsOut, "9443") {
+			t.Fatalf("code %d stderr %q flags:\n%s", code, stderr, flagsOut)
+		}
+		cfg, stderr, code := runCLI(t, "", nil, "webhook-config", "--values", v, "--cluster", id)
+		if code != 0 || !strings.Contains(cfg, "\nport: 8443\n") {
+			t.Fatalf("code %d stderr %q config:\n%s", code, stderr, cfg)
+		}
+		bad := writeTemp(t, strings.Replace(urlModeValues, "webhooks.seed.example.com/c1", "webhooks.seed.example.com:0/c1", 1))
+		if _, stderr, code := runCLI(t, "", nil, "webhook-config", "--values", bad, "--cluster", id); code != 2 || !strings.Contains(stderr, `webhook.url: port "0" is not a number from 1 to 65535`) {
+			t.Fatalf("port 0: code %d stderr %q", code, stderr)
+		}
+	})
+
 	t.Run("several clusters", func(t *testing.T) {
 		_, stderr, code := runCLI(t, "", nil, "webhook-config", "--values", values)
 		if code != 2 || !strings.Contains(stderr, "choose one with --cluster") || !strings.Contains(stderr, id) {
