@@ -98,7 +98,7 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) error {
 		return err
 	}
 	if o.Credentials.Enabled {
-		cr := credentials.New(mgr.GetClient(), mgr.GetAPIReader(), o.CBSLNamespace, o.Credentials, users,
+		cr := credentials.New(mgr.GetClient(), mgr.GetAPIReader(), o.CBSLNamespace, o.Credentials, users, checker,
 			mgr.GetEventRecorder("clusterbackup-credentials"), credentials.NewMetrics(metrics.Registry))
 		if err := cr.SetupWithManager(ctx, mgr); err != nil {
 			return fmt.Errorf("set up the credentials loop: %w", err)
@@ -116,6 +116,9 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) error {
 		}
 		if err := rr.SetupWithManager(ctx, mgr); err != nil {
 			return fmt.Errorf("set up the release loop: %w", err)
+		}
+		if err := setupRollout(mgr, o, users, rr); err != nil {
+			return err
 		}
 	}
 	if o.Fleet.Enabled {

@@ -14,17 +14,22 @@ type Metrics struct {
 	Current *prometheus.GaugeVec
 	// Syncs counts reconciles by result (unchanged, updated, failed).
 	Syncs *prometheus.CounterVec
+	// Default is 1 for a cluster whose Velero keeps Velero's published
+	// default repository password (adopted, or kept because a Kopia
+	// repository in the bucket needs it), 0 otherwise.
+	Default *prometheus.GaugeVec
 }
 
 // Metric names the loop exports.
 const (
 	MetricCurrent = "clusterbackup_cluster_credentials_current"
 	MetricSyncs   = "clusterbackup_cluster_credentials_syncs_total"
+	MetricDefault = "clusterbackup_cluster_repository_password_default"
 )
 
 // MetricNames lists every metric the loop exports (the seed monitoring
 // chart's alerts may use only these and the fleet's).
-var MetricNames = []string{MetricCurrent, MetricSyncs}
+var MetricNames = []string{MetricCurrent, MetricSyncs, MetricDefault}
 
 // NewMetrics creates the collectors and registers them with reg (nil: not
 // registered); collectors already registered under the same names are
@@ -39,10 +44,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: MetricSyncs,
 			Help: "Credentials loop reconciles by result (unchanged, updated, failed).",
 		}, []string{"result"}),
+		Default: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: MetricDefault,
+			Help: "1 when the user cluster's Velero keeps Velero's published default repository password (adopted, or kept because a Kopia repository in the bucket does not open with the seed's), 0 when it has its own.",
+		}, []string{"cluster", "project"}),
 	}
 	if reg != nil {
 		m.Current = metricsreg.Register(reg, m.Current)
 		m.Syncs = metricsreg.Register(reg, m.Syncs)
+		m.Default = metricsreg.Register(reg, m.Default)
 	}
 	return m
 }
@@ -58,9 +68,21 @@ func (m *Metrics) set(cluster, project string, current bool) {
 	m.Current.WithLabelValues(cluster, project).Set(v)
 }
 
+func (m *Metrics) setDefault(cluster, project string, onDefault bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if onDefault {
+		v = 1
+	}
+	m.Default.WithLabelValues(cluster, project).Set(v)
+}
+
 func (m *Metrics) drop(cluster string) {
 	if m != nil {
 		m.Current.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
+		m.Default.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
 	}
 }
 

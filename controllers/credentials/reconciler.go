@@ -1,6 +1,7 @@
 package credentials
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers/internal/resync"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
@@ -41,6 +43,10 @@ const (
 	// ReasonPasswordConflict: the user cluster's repository password differs
 	// from the seed's copy and was left alone.
 	ReasonPasswordConflict = "RepositoryPasswordConflict"
+	// ReasonPasswordKeptForBucket: the user cluster's password is Velero's
+	// start-up default and was not replaced, because a Kopia repository in
+	// the cluster's prefix does not open with the seed's password.
+	ReasonPasswordKeptForBucket = "RepositoryPasswordKeptForBucket"
 	// ReasonFailed: the credentials could not be delivered.
 	ReasonFailed = "BackupCredentialsFailed"
 )
@@ -65,6 +71,11 @@ type Reconciler struct {
 	Users UserClients
 	// Passwords keeps the repository passwords on the seed.
 	Passwords *PasswordStore
+	// Repos looks into a cluster's prefix for Kopia repositories before
+	// Velero's start-up default password is replaced.
+	Repos *BucketRepos
+	// Secrets reads the CBSL's CA Secret for that check.
+	Secrets storage.SecretGetter
 	// Recorder records Events on Clusters; optional.
 	Recorder events.EventRecorder
 	// Metrics are optional.
@@ -82,12 +93,15 @@ type UserClients interface {
 }
 
 // New returns a Reconciler for the CBSL namespace ns, reading through c
-// (cached) and r (uncached), reaching user clusters through users. o must
-// be completed (Options.Complete).
-func New(c client.Client, r client.Reader, ns string, o Options, users UserClients, rec events.EventRecorder, m *Metrics) *Reconciler {
+// (cached) and r (uncached), reaching user clusters through users and the
+// clusters' storage through checker. o must be completed
+// (Options.Complete).
+func New(c client.Client, r client.Reader, ns string, o Options, users UserClients, checker *s3check.Checker, rec events.EventRecorder, m *Metrics) *Reconciler {
 	return &Reconciler{
 		Client: c, Reader: r, Namespace: ns, Options: o, Recorder: rec, Metrics: m, Users: users,
 		Passwords: &PasswordStore{Client: c, Reader: r, Namespace: ns, Prefix: o.PasswordSecretPrefix},
+		Repos:     &BucketRepos{Checker: checker},
+		Secrets:   storage.FirstFound(storage.ReaderSecrets(c), storage.ReaderSecrets(r)),
 	}
 }
 
@@ -118,6 +132,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, fmt.Errorf("deliver credentials of cluster %s: %w", c.Name, err)
 	}
 	r.Metrics.set(c.Name, c.ProjectID(), res.current())
+	r.Metrics.setDefault(c.Name, c.ProjectID(), res.onDefault)
 	r.Metrics.sync(res.summary())
 	logf.FromContext(ctx).V(1).Info("credentials reconciled", "credentials", res.credentials, "repositoryPassword", res.password, "seedPassword", res.seed)
 	r.events(&c, res)
@@ -141,6 +156,12 @@ type result struct {
 	password    Outcome
 	// seed is "" (the seed held the password), "generated" or "adopted".
 	seed string
+	// bucketRepo names a Kopia repository in the cluster's prefix that the
+	// password meant to replace Velero's default would not open ("": none).
+	bucketRepo string
+	// onDefault: the user cluster's Velero keeps Velero's published
+	// default password.
+	onDefault bool
 }
 
 func (r result) current() bool { return r.password != Kept }
@@ -198,18 +219,28 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error)
 		cand := repo.password
 		res.seed = "adopted"
 		if repo.replaceable() || len(cand) == 0 {
-			res.seed = "generated"
-			if cand, err = NewPassword(); err != nil {
+			gen, err := NewPassword()
+			if err != nil {
 				return res, err
+			}
+			if err := r.checkBucket(ctx, c, &cbsl, st, &repo, gen, &res); err != nil {
+				return res, err
+			}
+			if repo.replaceable() || len(cand) == 0 {
+				res.seed, cand = "generated", gen
 			}
 		}
 		if pw, err = r.Passwords.Store(ctx, c, cand); err != nil {
 			return res, err
 		}
 	}
+	if err := r.checkBucket(ctx, c, &cbsl, st, &repo, pw, &res); err != nil {
+		return res, err
+	}
 	if res.password, err = writeRepoPassword(ctx, uc, ns, repo, pw); err != nil {
 		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
 	}
+	res.onDefault = bytes.Equal(pw, []byte(veleroDefaultPw)) || (res.password == Kept && repo.veleroDefault())
 	return res, nil
 }
 
@@ -240,6 +271,10 @@ func (r *Reconciler) events(c *kkpv1.Cluster, res result) {
 	case "generated":
 		r.event(c, corev1.EventTypeNormal, ReasonPasswordGenerated, "generated the repository password and stored it in seed secret %s", seedName)
 	case "adopted":
+		if res.bucketRepo != "" {
+			r.event(c, corev1.EventTypeWarning, ReasonPasswordAdopted, "the seed held no repository password; stored Velero's default of secret %s/%s in seed secret %s instead of a new one: kopia repository %s in the bucket may be encrypted with it (docs/credentials.md)", ns, RepoSecret, seedName, res.bucketRepo)
+			break
+		}
 		r.event(c, corev1.EventTypeWarning, ReasonPasswordAdopted, "the seed held no repository password; stored the one of secret %s/%s (it may already encrypt repositories) in seed secret %s", ns, RepoSecret, seedName)
 	}
 	if res.credentials != Unchanged {
@@ -247,6 +282,11 @@ func (r *Reconciler) events(c *kkpv1.Cluster, res result) {
 	}
 	if res.password == Created || res.password == Updated {
 		r.event(c, corev1.EventTypeNormal, ReasonPasswordDelivered, "%s secret %s/%s from seed secret %s", res.password, ns, RepoSecret, seedName)
+	}
+	if res.password == Kept && res.bucketRepo != "" {
+		r.report(c, "bucket:"+res.bucketRepo, corev1.EventTypeWarning, ReasonPasswordKeptForBucket,
+			"secret %s/%s keeps Velero's default repository password: kopia repository %s in the bucket does not open with seed secret %s's, and replacing it would lock Velero out (docs/credentials.md)", ns, RepoSecret, res.bucketRepo, seedName)
+		return
 	}
 	if res.password == Kept {
 		r.report(c, "conflict", corev1.EventTypeWarning, ReasonPasswordConflict,

@@ -85,8 +85,11 @@ type repoState struct {
 	managed bool
 	// repos: a BackupRepository exists, so a repository may already be
 	// encrypted with password.
-	repos  bool
-	secret corev1.Secret
+	repos bool
+	// inBucket: a Kopia repository in the cluster's prefix does not open
+	// with the password meant to replace Velero's default (checkBucket).
+	inBucket bool
+	secret   corev1.Secret
 }
 
 // veleroDefault reports whether the state holds Velero's built-in default
@@ -95,8 +98,11 @@ func (r repoState) veleroDefault() bool { return bytes.Equal(r.password, []byte(
 
 // replaceable reports whether nothing can be encrypted with the current
 // password yet: it is missing, or Velero's start-up default while no
-// BackupRepository exists.
-func (r repoState) replaceable() bool { return !r.exists || (r.veleroDefault() && !r.repos) }
+// BackupRepository exists and the bucket holds no Kopia repository the
+// new password would not open (checkBucket).
+func (r repoState) replaceable() bool {
+	return !r.exists || (r.veleroDefault() && !r.repos && !r.inBucket)
+}
 
 // readRepo reads the repository password Secret and whether any
 // BackupRepository exists in ns (none when Velero's CRDs are missing).
