@@ -100,12 +100,24 @@ func (s Static) Validate() error {
 	return nil
 }
 
-// INI renders credentials as a Velero-style AWS credentials file.
-func (s Static) INI() []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "[default]\naws_access_key_id=%s\naws_secret_access_key=%s\n", s.AccessKeyID, s.SecretAccessKey)
+// INI renders credentials as the AWS credentials file Velero reads: the
+// keys under [default], and once more under [profile] when profile (a CBSL's
+// config.profile, which the rendered BSL passes to the AWS plugin) names
+// another one. The chart's inline Secret and ExternalSecret template
+// (charts/velero-managed) write the same layout; test/storagecore compares
+// them.
+func (s Static) INI(profile string) []byte {
+	var keys bytes.Buffer
+	fmt.Fprintf(&keys, "aws_access_key_id=%s\naws_secret_access_key=%s\n", s.AccessKeyID, s.SecretAccessKey)
 	if s.SessionToken != "" {
-		fmt.Fprintf(&b, "aws_session_token=%s\n", s.SessionToken)
+		fmt.Fprintf(&keys, "aws_session_token=%s\n", s.SessionToken)
+	}
+	var b bytes.Buffer
+	b.WriteString("[default]\n")
+	b.Write(keys.Bytes())
+	if profile != "" && profile != "default" {
+		fmt.Fprintf(&b, "\n[%s]\n", profile)
+		b.Write(keys.Bytes())
 	}
 	return b.Bytes()
 }

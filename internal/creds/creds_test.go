@@ -46,7 +46,7 @@ func TestNoSecretInFormatting(t *testing.T) {
 	if s.Hash() == (Static{AccessKeyID: "AK", SecretAccessKey: "other"}).Hash() {
 		t.Error("Hash does not depend on the secret")
 	}
-	back, err := ParseINI(s.INI(), "")
+	back, err := ParseINI(s.INI(""), "")
 	if err != nil || back != s {
 		t.Fatalf("INI round trip = %v, %v", back, err)
 	}

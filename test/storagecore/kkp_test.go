@@ -83,7 +83,7 @@ func TestKKPObjects(t *testing.T) {
 	t.Run("check: only the named key, or neither layout", func(t *testing.T) {
 		alt := testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
 		for _, sec := range alt.Secrets {
-			ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI()
+			ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI("")
 			sec.Object.Data = map[string][]byte{"cloud-credentials": ini} // the key the CBSL names, as an AWS credentials file
 		}
 		altDir := testenv.WriteObjects(t, t.TempDir(), alt)
@@ -136,7 +136,7 @@ func TestKKPObjects(t *testing.T) {
 			t.Fatalf("--kkp-migrate: code %d: %s (want KKP's BSL on <project>/<cluster> for the two clusters of the CBSL with a prefix)", code, stderr)
 		}
 		out, stderr, code = run(t, "", "", nil, "render", "-f", dir, "--credentials", "inline")
-		ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI()
+		ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI("")
 		if code != 0 || !strings.Contains(out, base64.StdEncoding.EncodeToString(ini)) {
 			t.Fatalf("inline: code %d: %s (no Secret with KKP's keys as a credentials file)", code, stderr)
 		}
