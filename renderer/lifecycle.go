@@ -187,8 +187,8 @@ func (r *Renderer) RenderLifecycle(ctx context.Context, in Input, lc Lifecycle) 
 }
 
 // KKPBSLName is the name KKP's own controller gives a user cluster's BSL
-// (pkg/ee/cluster-backup/user-cluster/velero-controller).
-const KKPBSLName = "default-cluster-backup-bsl"
+// and KKP's dashboard writes into Backups and Schedules (kkpv1.KKPBSLName).
+const KKPBSLName = kkpv1.KKPBSLName
 
 // KKPPreviousLocation returns the location KKP's own controller used for
 // in's cluster, as a previous location, for a cluster moved from KKP's

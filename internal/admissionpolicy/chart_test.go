@@ -42,6 +42,7 @@ var (
 		"MutatingAdmissionPolicy/clusterbackup-schedules-defaults",
 		"MutatingAdmissionPolicyBinding/clusterbackup-backups-defaults", "MutatingAdmissionPolicyBinding/clusterbackup-bsl-defaults",
 		"MutatingAdmissionPolicyBinding/clusterbackup-schedules-defaults",
+		"ValidatingAdmissionPolicy/clusterbackup-kkp-location-warnings", "ValidatingAdmissionPolicyBinding/clusterbackup-kkp-location-warnings",
 	}
 )
 

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
@@ -36,6 +37,10 @@ type diffCase struct {
 	// rbacWarning: an admitted Restore CREATE for which both layers must
 	// warn about cluster-scoped RBAC (false: neither may).
 	rbacWarning bool
+	// kkpMapped: an admitted Backup or Schedule both layers write to the
+	// managed BSL instead of KKP's BSL name, with the warning (false:
+	// neither may warn).
+	kkpMapped bool
 	// stricter documents why the webhook denies what the policies admit
 	// (it needs other objects, identities or an exact parse). Empty: both
 	// layers must agree, on the decision and on the stored spec.
@@ -138,6 +143,14 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 			if p, w := specOf(pObj), specOf(wObj); !equality.Semantic.DeepEqual(p, w) {
 				t.Fatalf("both admit, but the stored specs differ:\npolicies %+v\nwebhook  %+v", p, w)
 			}
+			// KKP's BSL name written to the managed BSL: the same
+			// annotation and the same warning from both layers.
+			if pa, wa := pObj.GetAnnotations()[velero.MappedFromAnnotation], wObj.GetAnnotations()[velero.MappedFromAnnotation]; pa != wa {
+				t.Fatalf("annotation %s: policies %q, webhook %q", velero.MappedFromAnnotation, pa, wa)
+			}
+			if p, w := strings.Contains(warnings[user].String(), kkpWarningText), strings.Contains(strings.Join(wWarns, "\n"), kkpWarningText); p != w || p != tc.kkpMapped {
+				t.Fatalf("KKP location warning: policies %v, webhook %v, want %v\npolicies: %q\nwebhook:  %q", p, w, tc.kkpMapped, warnings[user].String(), wWarns)
+			}
 			if _, ok := obj.(*velerov1.Restore); ok && old == nil {
 				p := strings.Contains(warnings[user].String(), rbacWarningText)
 				w := strings.Contains(strings.Join(wWarns, "\n"), rbacWarningText)
@@ -148,7 +161,7 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 			// Both layers on: the webhook runs after the policies and
 			// must find nothing left to change.
 			again := pObj.DeepCopyObject().(client.Object)
-			if err := webhookDefault(c.ctx, cfg, lookup, again, old); err != nil {
+			if _, err := webhookDefault(c.ctx, cfg, lookup, again, old); err != nil {
 				t.Fatal(err)
 			}
 			if p, w := specOf(pObj), specOf(again); !equality.Semantic.DeepEqual(p, w) {
@@ -274,6 +287,18 @@ func otherStorageCorpus() []diffCase {
 		{name: "other/previous location on other storage, read-write", obj: bsl("o-prev-rw", sampleBucket, sampleEndpoint, previousPrefix), user: tenantUser},
 		{name: "other/previous location on other storage, read-write, own keys", obj: ownKeys(bsl("o-prev-rw-own", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
 		{name: "other/previous location on other storage, read-only", obj: ro(bsl("o-prev-ro", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
+		// The read-only KKP-era BSL of the main corpus moved to other
+		// storage: read-only it may be, writable not (Backups naming it are
+		// written to the managed BSL).
+		{name: "other/KKP's name on other storage, read-only, own keys", obj: ro(bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)), exists: true, user: tenantUser,
+			edit: func(o client.Object) {
+				ownKeys(ro(o.(*velerov1.BackupStorageLocation))).Spec.ObjectStorage.Bucket = "other-bucket"
+			}},
+		{name: "other/KKP's name on other storage, read-write, own keys", obj: ro(bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)), exists: true, user: tenantUser,
+			edit: func(o client.Object) {
+				b := ownKeys(o.(*velerov1.BackupStorageLocation))
+				b.Spec.ObjectStorage.Bucket, b.Spec.AccessMode = "other-bucket", velerov1.BackupStorageLocationAccessModeReadWrite
+			}},
 		{name: "other/previous location, read-only, own keys", obj: ownKeys(ro(bsl("o-prev-own", sampleBucket, sampleEndpoint, previousPrefix))), user: tenantUser},
 	}
 }
@@ -282,9 +307,16 @@ func otherStorageCorpus() []diffCase {
 // validating functions the way webhook/user's handlers route them. obj is
 // defaulted in place.
 func webhookAdmit(ctx context.Context, cfg *velero.Config, l velero.Lookup, u velero.User, obj, old client.Object) (field.ErrorList, admission.Warnings) {
-	if err := webhookDefault(ctx, cfg, l, obj, old); err != nil {
+	dw, err := webhookDefault(ctx, cfg, l, obj, old)
+	if err != nil {
 		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}, nil
 	}
+	errs, w := webhookValidate(ctx, cfg, l, u, obj, old)
+	return errs, append(dw, w...)
+}
+
+// webhookValidate calls the webhook's validation of obj.
+func webhookValidate(ctx context.Context, cfg *velero.Config, l velero.Lookup, u velero.User, obj, old client.Object) (field.ErrorList, admission.Warnings) {
 	switch o := obj.(type) {
 	case *velerov1.BackupStorageLocation:
 		prev, _ := old.(*velerov1.BackupStorageLocation)
@@ -301,6 +333,10 @@ func webhookAdmit(ctx context.Context, cfg *velero.Config, l velero.Lookup, u ve
 	}
 	panic(sprintf("webhookAdmit: unexpected %T", obj))
 }
+
+// kkpWarningText is the webhook's warning for a Backup or Schedule mapped
+// from KKP's BSL name; the policy must say exactly the same.
+var kkpWarningText = velero.KKPMappingWarning(sampleBSL)
 
 // rbacWarningText is the part both layers' cluster-scoped RBAC warning share.
 const rbacWarningText = "may bring back cluster-scoped RBAC (ClusterRoles, ClusterRoleBindings)"
@@ -352,7 +388,7 @@ func (c *cluster) clientWithWarnings(t *testing.T, user string, groups ...string
 // webhookDefault applies the webhook's defaulting the way webhook/user's
 // mutating handlers route it: BSLs and Schedules on CREATE and on
 // spec-changing UPDATEs, Backups on CREATE only, Restores never.
-func webhookDefault(ctx context.Context, cfg *velero.Config, l velero.Lookup, obj, old client.Object) error {
+func webhookDefault(ctx context.Context, cfg *velero.Config, l velero.Lookup, obj, old client.Object) (admission.Warnings, error) {
 	switch o := obj.(type) {
 	case *velerov1.BackupStorageLocation:
 		prev, _ := old.(*velerov1.BackupStorageLocation)
@@ -369,7 +405,7 @@ func webhookDefault(ctx context.Context, cfg *velero.Config, l velero.Lookup, ob
 			return velero.DefaultSchedule(ctx, cfg, l, o)
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // specOf returns the spec of a Velero object.
@@ -514,6 +550,10 @@ func diffCorpus() []diffCase {
 		{name: "bsl/previous location, read-only", obj: ro(bsl("d-prev-ro", sampleBucket, sampleEndpoint, previousPrefix))},
 		{name: "bsl/previous location, read-write", obj: bsl("d-prev-rw", sampleBucket, sampleEndpoint, previousPrefix)},
 		{name: "bsl/previous location, read-only default", obj: def(ro(bsl("d-prev-def", sampleBucket, sampleEndpoint, previousPrefix)))},
+		// KKP's BSL name, which the managed BSL ("default" here) does not
+		// carry: only as a read-only KKP-era location.
+		{name: "bsl/KKP's name, previous location, read-write", obj: bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)},
+		{name: "bsl/KKP's name, previous location, read-only", obj: ro(bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix))},
 		{name: "bsl/managed, drop default", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Default = false })},
 		{name: "bsl/managed, other bucket", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Bucket = "elsewhere" })},
 		{name: "bsl/managed, other endpoint", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://evil.example.com" })},
@@ -541,6 +581,10 @@ func diffCorpus() []diffCase {
 		})},
 		{name: "backup/missing storage location", obj: b("d-nope", func(x *velerov1.Backup) { x.Spec.StorageLocation = "nope" }), stricter: whyLookup},
 		{name: "backup/read-only storage location", obj: b("d-to-ro", func(x *velerov1.Backup) { x.Spec.StorageLocation = "d-prev-ro" }), stricter: whyLookup},
+		// As KKP's dashboard and KKP's e2e test write them: written to the
+		// managed BSL (KKP's name is the read-only KKP-era location here).
+		{name: "backup/KKP dashboard, KKP's location name", obj: kkpBackup("d-kkp"), kkpMapped: true},
+		{name: "backup/KKP's location name, synced from storage", obj: withPhase(kkpBackup("d-kkp-synced"), velerov1.BackupPhaseCompleted), user: veleroUser},
 		{name: "backup/both selectors", obj: b("d-selectors", func(x *velerov1.Backup) { bothSelectors(&x.Spec) })},
 		{name: "backup/negative ttl", obj: b("d-negative", func(x *velerov1.Backup) { x.Spec.TTL.Duration = -time.Hour })},
 		{name: "backup/synced from storage", obj: withPhase(backup("d-synced"), velerov1.BackupPhaseCompleted), user: veleroUser},
@@ -602,6 +646,10 @@ func diffCorpus() []diffCase {
 		{name: "schedule/template with both selectors", obj: sch("d-tsel", "@daily", func(x *velerov1.Schedule) { bothSelectors(&x.Spec.Template) })},
 		{name: "schedule/template with negative ttl", obj: sch("d-tneg", "@daily", func(x *velerov1.Schedule) { x.Spec.Template.TTL.Duration = -time.Hour })},
 		{name: "schedule/template on a missing location", obj: sch("d-tnope", "@daily", func(x *velerov1.Schedule) { x.Spec.Template.StorageLocation = "nope" }), stricter: whyLookup},
+		{name: "schedule/KKP dashboard, KKP's location name", obj: sch("d-kkp", "0 2 * * *", func(x *velerov1.Schedule) { x.Spec.Template = kkpBackup("t").Spec }), kkpMapped: true},
+		{name: "schedule/update to KKP's location name", obj: cliSchedule("d-upd-kkp", "@daily"), edit: editSchedule(func(x *velerov1.Schedule) {
+			x.Spec.Template.StorageLocation = kkpv1.KKPBSLName
+		}), kkpMapped: true},
 		{name: "schedule/update to a bad cron", obj: cliSchedule("d-upd-bad", "@daily"), edit: editSchedule(func(x *velerov1.Schedule) { x.Spec.Schedule = "0 1 * *" })},
 		{name: "schedule/update zeroes the template ttl", obj: cliSchedule("d-upd-ttl", "@daily"), edit: editSchedule(func(x *velerov1.Schedule) {
 			x.Spec.Template.TTL.Duration = 0

@@ -4,6 +4,8 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 func meta(name string) metav1.ObjectMeta {
@@ -88,3 +90,17 @@ func restore(name, backupName, scheduleName string) *velerov1.Restore {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// kkpBackup is a Backup as KKP's dashboard and KKP's end-to-end test
+// create it: storageLocation default-cluster-backup-bsl, nothing else
+// defaulted.
+func kkpBackup(name string) *velerov1.Backup {
+	return &velerov1.Backup{
+		ObjectMeta: meta(name),
+		Spec: velerov1.BackupSpec{
+			StorageLocation:    kkpv1.KKPBSLName,
+			IncludedNamespaces: []string{"app"},
+			IncludedResources:  []string{"configmaps"},
+		},
+	}
+}

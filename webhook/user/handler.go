@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -75,7 +76,7 @@ func (m *mutator[T]) review(ctx context.Context, req admission.Request, obj, old
 	if req.Operation == admissionv1.Update && (!m.onUpdate || m.specEqual(old, obj)) {
 		return admission.Allowed(""), nil
 	}
-	before := m.specCopy(obj)
+	before, annotations := m.specCopy(obj), maps.Clone(obj.GetAnnotations())
 	warns, err := m.defaults(ctx, obj)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.kind, obj.GetName(), err)), nil
@@ -91,6 +92,7 @@ func (m *mutator[T]) review(ctx context.Context, req admission.Request, obj, old
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("patch %s %q: %w", m.kind, obj.GetName(), err)), nil
 	}
+	ops = append(ops, annotationPatch(annotations, obj.GetAnnotations())...)
 	if len(ops) == 0 {
 		return admission.Allowed("").WithWarnings(warns...), nil
 	}

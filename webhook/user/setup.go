@@ -58,7 +58,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			spec:     func(o *velerov1.Backup) any { return &o.Spec },
 			specCopy: func(o *velerov1.Backup) any { return o.Spec.DeepCopy() },
 			defaults: func(ctx context.Context, o *velerov1.Backup) (admission.Warnings, error) {
-				return nil, velero.DefaultBackup(ctx, cfg, l, o)
+				return velero.DefaultBackup(ctx, cfg, l, o)
 			},
 			validate: validateBackup,
 		},
@@ -71,7 +71,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.H
 			specCopy:  func(o *velerov1.Schedule) any { return o.Spec.DeepCopy() },
 			specEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
 			defaults: func(ctx context.Context, o *velerov1.Schedule) (admission.Warnings, error) {
-				return nil, velero.DefaultSchedule(ctx, cfg, l, o)
+				return velero.DefaultSchedule(ctx, cfg, l, o)
 			},
 		},
 		ValidateSchedulePath: &validator[*velerov1.Schedule]{

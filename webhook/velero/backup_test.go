@@ -157,7 +157,7 @@ func TestDefaultBackup(t *testing.T) {
 			}
 			b := backupObj("b", tc.in)
 			b.Status.Phase = tc.phase
-			if err := DefaultBackup(ctx, testConfig(), w, b); err != nil {
+			if _, err := DefaultBackup(ctx, testConfig(), w, b); err != nil {
 				t.Fatal(err)
 			}
 			if b.Spec.TTL.Duration != tc.wantTTL || b.Spec.StorageLocation != tc.wantLoc || fmt.Sprint(ptrVal(b.Spec.DefaultVolumesToFsBackup)) != fmt.Sprint(ptrVal(tc.wantFsbk)) {

@@ -79,6 +79,7 @@ func ValidateBSL(ctx context.Context, cfg *Config, l Lookup, u User, b, old *vel
 		e, w := validateManagedBSL(cfg, u, b)
 		return append(errs, e...), w
 	}
+	errs = append(errs, validateKKPNamedBSL(cfg, b)...)
 	loc := LocationOf(b)
 	if b.Spec.Default {
 		errs = append(errs, secondDefault(ctx, cfg, l, b, spec.Child("default")))

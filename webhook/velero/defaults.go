@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
 // IsNew reports whether a Backup has not been processed by Velero yet
@@ -23,22 +24,26 @@ func IsNew(b *velerov1.Backup) bool {
 	return false
 }
 
-// DefaultBackup fills a new Backup's empty fields (see DefaultBackupSpec).
-// Backups Velero syncs from object storage arrive with a final phase and are
-// left untouched.
-func DefaultBackup(ctx context.Context, cfg *Config, l Lookup, b *velerov1.Backup) error {
+// DefaultBackup fills a new Backup's empty fields (see DefaultBackupSpec)
+// and maps KKP's BSL name onto the managed BSL (MapKKPLocation), returning
+// its warning. Backups Velero syncs from object storage arrive with a final
+// phase and are left untouched.
+func DefaultBackup(ctx context.Context, cfg *Config, l Lookup, b *velerov1.Backup) (admission.Warnings, error) {
 	if b.Namespace != cfg.Namespace || !IsNew(b) {
-		return nil
+		return nil, nil
 	}
-	return DefaultBackupSpec(ctx, cfg, l, &b.Spec)
+	w := MapKKPLocation(cfg, b, &b.Spec)
+	return w, DefaultBackupSpec(ctx, cfg, l, &b.Spec)
 }
 
-// DefaultSchedule fills the empty fields of a Schedule's Backup template.
-func DefaultSchedule(ctx context.Context, cfg *Config, l Lookup, s *velerov1.Schedule) error {
+// DefaultSchedule fills the empty fields of a Schedule's Backup template
+// and maps KKP's BSL name onto the managed BSL, like DefaultBackup.
+func DefaultSchedule(ctx context.Context, cfg *Config, l Lookup, s *velerov1.Schedule) (admission.Warnings, error) {
 	if s.Namespace != cfg.Namespace {
-		return nil
+		return nil, nil
 	}
-	return DefaultBackupSpec(ctx, cfg, l, &s.Spec.Template)
+	w := MapKKPLocation(cfg, s, &s.Spec.Template)
+	return w, DefaultBackupSpec(ctx, cfg, l, &s.Spec.Template)
 }
 
 // DefaultBackupSpec fills only what the user left empty: ttl (empty or 0s,

@@ -41,7 +41,7 @@ func ExampleDefaultBackup() {
 	_ = cfg.Complete()
 	b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "velero"}, Spec: velerov1.BackupSpec{TTL: metav1.Duration{}}}
 	lookup := &velero.Objects{Locations: []velerov1.BackupStorageLocation{{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "velero"}, Spec: velerov1.BackupStorageLocationSpec{Default: true}}}}
-	if err := velero.DefaultBackup(context.Background(), cfg, lookup, b); err != nil {
+	if _, err := velero.DefaultBackup(context.Background(), cfg, lookup, b); err != nil {
 		panic(err)
 	}
 	fmt.Println(b.Spec.TTL.Duration, b.Spec.StorageLocation, *b.Spec.DefaultVolumesToFsBackup)

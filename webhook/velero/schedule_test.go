@@ -75,7 +75,7 @@ func TestValidateSchedule(t *testing.T) {
 
 func TestDefaultSchedule(t *testing.T) {
 	s := scheduleObj("@daily", velerov1.BackupSpec{TTL: metav1.Duration{}})
-	if err := DefaultSchedule(ctx, testConfig(), world(), s); err != nil {
+	if _, err := DefaultSchedule(ctx, testConfig(), world(), s); err != nil {
 		t.Fatal(err)
 	}
 	tpl := s.Spec.Template

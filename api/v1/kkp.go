@@ -1,0 +1,8 @@
+package v1
+
+// KKPBSLName is the BackupStorageLocation name of KKP's cluster backup: KKP's
+// own controller gives a user cluster's BSL this name, and KKP's dashboard
+// writes it as spec.storageLocation of every Backup and Schedule template
+// it creates (kubermatic/dashboard modules/web/src/app/shared/entity/backup.ts);
+// KKP's end-to-end test expects the BSL velero/<KKPBSLName>.
+const KKPBSLName = "default-cluster-backup-bsl"
