@@ -73,6 +73,10 @@ type Options struct {
 	// compatible pair). Default "" (versions.Velero and
 	// versions.VeleroPluginForAWS, as pinned in the chart).
 	VeleroTag, PluginTag string
+	// VeleroDigest and PluginDigest pin the images by content
+	// ("sha256:<64 hex>"), rendered as repository:tag@digest. Default ""
+	// (by tag only).
+	VeleroDigest, PluginDigest string
 	// Credentials is the credentials mode. Default CredentialsExistingSecret.
 	Credentials CredentialsMode
 	// CredentialsSecret names the Secret in the Velero namespace that holds

@@ -17,6 +17,7 @@ import (
 var optionVariants = map[string]Options{
 	"namespace-and-bsl": {Namespace: "backup-system", BSLName: "managed"},
 	"registry-and-tags": {Registry: "mirror.example:5000/", VeleroTag: "v1.18.2", PluginTag: "v1.14.2"},
+	"digests":           {VeleroDigest: "sha256:" + strings.Repeat("ab", 32), PluginTag: "v1.14.2", PluginDigest: "sha256:" + strings.Repeat("0f", 32)},
 	"no-node-agent":     {DisableNodeAgent: true, Schedules: map[string]Schedule{"nightly": {Schedule: "0 1 * * *"}}},
 	"existing-secret":   {CredentialsSecret: "cluster-s3", Values: map[string]any{"server": map[string]any{"features": []any{"EnableCSI"}}}},
 	"inline-named":      {Credentials: CredentialsInline, CredentialsSecret: "inline-s3"},
@@ -39,6 +40,8 @@ func TestOptionVariants(t *testing.T) {
 	checks := map[string][]string{
 		"namespace-and-bsl": {"namespace: backup-system", "--default-backup-storage-location=managed", "name: velero-backup-system", "  name: managed\n"},
 		"registry-and-tags": {"image: mirror.example:5000/velero/velero:v1.18.2", "image: mirror.example:5000/velero/velero-plugin-for-aws:v1.14.2"},
+		"digests": {"image: docker.io/velero/velero:v1.18.3@sha256:" + strings.Repeat("ab", 32),
+			"image: docker.io/velero/velero-plugin-for-aws:v1.14.2@sha256:" + strings.Repeat("0f", 32)},
 		"existing-secret":   {"secretName: cluster-s3", "--features=EnableCSI"},
 		"inline-named":      {"kind: Secret\nmetadata:\n  name: inline-s3", "secretName: inline-s3"},
 		"webhook-client-ca": {"--client-ca-name=client-ca.crt", "name: apiserver-client-ca", "path: client-ca.crt", "kind: NetworkPolicy", "port: webhook", "port: metrics", "kubernetes.io/metadata.name: monitoring"},

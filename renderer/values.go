@@ -66,11 +66,20 @@ func Values(in Input, opts Options) (map[string]any, error) {
 	if opts.Registry != "" {
 		img["registry"] = strings.TrimSuffix(opts.Registry, "/")
 	}
-	if opts.VeleroTag != "" {
-		img["velero"] = map[string]any{"tag": opts.VeleroTag}
-	}
-	if opts.PluginTag != "" {
-		img["pluginForAWS"] = map[string]any{"tag": opts.PluginTag}
+	for _, i := range []struct{ name, tag, digest string }{
+		{"velero", opts.VeleroTag, opts.VeleroDigest},
+		{"pluginForAWS", opts.PluginTag, opts.PluginDigest},
+	} {
+		e := map[string]any{}
+		if i.tag != "" {
+			e["tag"] = i.tag
+		}
+		if i.digest != "" {
+			e["digest"] = i.digest
+		}
+		if len(e) > 0 {
+			img[i.name] = e
+		}
 	}
 	if len(img) > 0 {
 		v["image"] = img

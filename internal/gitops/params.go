@@ -60,8 +60,8 @@ var Specs = []Spec{
 	{Name: ParamCluster, Help: "ID of the KKP cluster to render (the Cluster's metadata.name); may be empty when the inputs hold exactly one Cluster"},
 	{Name: ParamOverlay, Help: "kustomize overlay applied after the chart: " + strings.Join(renderer.Overlays(), ", ") + "; empty for none"},
 	{Name: ParamRegistry, Help: "image registry for every image, including the restore helper (air-gapped installs); empty for the chart's"},
-	{Name: ParamVeleroVersion, Default: versions.Velero, Help: "Velero server image tag; must stay in the pinned minor release " + minor(versions.Velero)},
-	{Name: ParamPluginVersion, Default: versions.VeleroPluginForAWS, Help: "velero-plugin-for-aws image tag; must stay in the pinned minor release " + minor(versions.VeleroPluginForAWS)},
+	{Name: ParamVeleroVersion, Default: versions.Velero, Help: "Velero server image tag, optionally with @sha256:<digest> to pin the image by content; must stay in the pinned minor release " + minor(versions.Velero)},
+	{Name: ParamPluginVersion, Default: versions.VeleroPluginForAWS, Help: "velero-plugin-for-aws image tag, optionally with @sha256:<digest> to pin the image by content; must stay in the pinned minor release " + minor(versions.VeleroPluginForAWS)},
 	{Name: ParamNodeAgent, Default: "true", Help: "deploy the node-agent DaemonSet (File System Backup): true or false"},
 	{Name: ParamCredentials, Default: string(renderer.CredentialsExistingSecret), Help: "existingSecret (reference the Secret the seed's credentials loop delivers), externalSecret (an External Secrets Operator ExternalSecret reading externalSecretStore) or inline (render the CBSL's keys into the output; opt-in)"},
 	{Name: ParamCredentialsSecret, Default: "velero-cloud-credentials", Help: "name of the Secret in the Velero namespace holding the AWS credentials file"},
@@ -176,6 +176,9 @@ func (p *Params) Source(name string) string {
 
 var tagRE = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
 
+// digestRE is an image digest as the chart's schema accepts it.
+var digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+
 // minor returns "vX.Y" of a "vX.Y.Z" tag.
 func minor(tag string) string {
 	m := tagRE.FindStringSubmatch(tag)
@@ -213,14 +216,20 @@ func (p *Params) Options() (renderer.Options, error) {
 	}
 	for _, v := range []struct {
 		name, pinned string
-		dst          *string
+		dst, digest  *string
 	}{
-		{ParamVeleroVersion, versions.Velero, &o.VeleroTag},
-		{ParamPluginVersion, versions.VeleroPluginForAWS, &o.PluginTag},
+		{ParamVeleroVersion, versions.Velero, &o.VeleroTag, &o.VeleroDigest},
+		{ParamPluginVersion, versions.VeleroPluginForAWS, &o.PluginTag, &o.PluginDigest},
 	} {
-		tag := p.Get(v.name)
+		tag, digest, pinned := strings.Cut(p.Get(v.name), "@")
+		if pinned {
+			if !digestRE.MatchString(digest) {
+				return o, bad(v.name, "the digest after @ must be sha256:<64 lower-case hex digits>")
+			}
+			*v.digest = digest
+		}
 		if !tagRE.MatchString(tag) {
-			return o, bad(v.name, "must be a release tag vX.Y.Z")
+			return o, bad(v.name, "must be a release tag vX.Y.Z, optionally with @sha256:<digest>")
 		}
 		if minor(tag) != minor(v.pinned) {
 			return o, bad(v.name, fmt.Sprintf("must stay in %s.x: the chart's CRDs and the Velero/plugin pair are pinned to %s with %s",

@@ -56,7 +56,14 @@ func TestOptions(t *testing.T) {
 		"external secret without a store": {set: map[string][]string{ParamCredentials: {"externalSecret"}}, wantErr: "externalSecretStore"},
 		"a store without external secret": {set: map[string][]string{ParamExternalSecretStore: {"seed"}}, wantErr: "needs credentials externalSecret"},
 		"registry with a digest":          {set: map[string][]string{ParamRegistry: {"r.example.com@sha256:00"}}, wantErr: "without blanks or a digest"},
-		"kube version not a version":      {set: map[string][]string{ParamKubeVersion: {"latest"}}, wantErr: "must be a Kubernetes version"},
+		"images pinned by digest": {
+			set:  map[string][]string{ParamVeleroVersion: {"v1.18.3@sha256:" + strings.Repeat("ab", 32)}, ParamPluginVersion: {"v1.14.4@sha256:" + strings.Repeat("0f", 32)}},
+			want: renderer.Options{VeleroDigest: "sha256:" + strings.Repeat("ab", 32), PluginTag: "v1.14.4", PluginDigest: "sha256:" + strings.Repeat("0f", 32)},
+		},
+		"digest not sha256":          {set: map[string][]string{ParamVeleroVersion: {"v1.18.3@sha512:00"}}, wantErr: "the digest after @ must be sha256:<64"},
+		"digest upper case":          {set: map[string][]string{ParamPluginVersion: {"v1.14.3@sha256:" + strings.Repeat("AB", 32)}}, wantErr: "the digest after @ must be sha256:<64"},
+		"digest without a tag":       {set: map[string][]string{ParamVeleroVersion: {"@sha256:" + strings.Repeat("ab", 32)}}, wantErr: "must be a release tag vX.Y.Z"},
+		"kube version not a version": {set: map[string][]string{ParamKubeVersion: {"latest"}}, wantErr: "must be a Kubernetes version"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -102,18 +102,22 @@ clusterbackup.io/cluster-id: {{ $c.id | default "" | toString | quote }}
 {{/*
 velero-managed.image: one image reference from the registry value and an image
 entry. Argument: dict "registry" <registry> "image" <entry with repository, tag,
-optional digest>. An empty registry leaves the repository as it is.
+optional digest>. An empty registry leaves the repository as it is. With a
+digest the reference is repository:tag@digest (the runtime pulls the digest;
+the tag documents it), or repository@digest without a tag.
 */}}
 {{- define "velero-managed.image" -}}
 {{- $ref := .image.repository -}}
 {{- if .registry -}}
 {{- $ref = printf "%s/%s" (trimSuffix "/" .registry) $ref -}}
 {{- end -}}
-{{- if .image.digest -}}
-{{- printf "%s@%s" $ref .image.digest -}}
-{{- else -}}
-{{- printf "%s:%s" $ref .image.tag -}}
+{{- if .image.tag -}}
+{{- $ref = printf "%s:%s" $ref .image.tag -}}
 {{- end -}}
+{{- if .image.digest -}}
+{{- $ref = printf "%s@%s" $ref .image.digest -}}
+{{- end -}}
+{{- $ref -}}
 {{- end -}}
 
 {{/* velero-managed.veleroImage: the Velero server image (also node-agent and restore helper). */}}
