@@ -36,9 +36,22 @@ func Dir(clusterPrefix, projectID, clusterID string) (string, error) {
 }
 
 // Key returns the key of a drill's record in dir (Dir): the drill's start
-// time (UTC, second precision) and its run ID.
-func Key(dir string, started time.Time, run string) string {
-	return dir + started.UTC().Format(keyTime) + "-" + run + ".json"
+// time (UTC, second precision), its run ID and its outcome. The outcome in
+// the name lets a listing draw a cluster's drill history without reading
+// every record; only a verified record's outcome is evidence.
+func Key(dir string, started time.Time, run string, outcome Outcome) string {
+	return dir + started.UTC().Format(keyTime) + "-" + run + "-" + string(outcome) + ".json"
+}
+
+// KeyOutcome returns the outcome in a record's key (Key), or "".
+func KeyOutcome(key string) Outcome {
+	base := strings.TrimSuffix(path.Base(key), ".json")
+	for _, o := range []Outcome{Passed, Failed} {
+		if strings.HasSuffix(base, "-"+string(o)) {
+			return o
+		}
+	}
+	return ""
 }
 
 // KeyTime returns the time in a record's key (Key), if it has one.

@@ -24,8 +24,8 @@ func TestDirOutsideEveryClusterPrefix(t *testing.T) {
 		if strings.HasPrefix(got, tc.prefix+"/") {
 			t.Fatalf("records %s lie inside the cluster prefix %s", got, tc.prefix)
 		}
-		key := Key(got, time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC), "0a1b2c3d")
-		if !strings.HasSuffix(key, "/20261206T110000Z-0a1b2c3d.json") {
+		key := Key(got, time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC), "0a1b2c3d", Failed)
+		if !strings.HasSuffix(key, "/20261206T110000Z-0a1b2c3d-failed.json") || KeyOutcome(key) != Failed {
 			t.Fatalf("key %s", key)
 		}
 		if kt, ok := KeyTime(key); !ok || kt.Hour() != 11 {

@@ -168,6 +168,11 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 		st.Phases[b.Phase]++
 	}
 	judge(&st, read, c.Schedules, o, now)
+	if o.DrillKey != nil {
+		var drills []Point
+		st.Drill, drills = scanDrills(ctx, cl, c, o, now)
+		st.History = history(backupPoints(read, cands), drills)
+	}
 	return st
 }
 

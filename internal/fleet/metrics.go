@@ -101,6 +101,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descVerdict, descLastSuccess, descLastFailure, descDue, descInterval, descBackups, descStored, descClusters, descInvTime, descInvDuration, descInvRequests} {
 		ch <- d
 	}
+	describeDrills(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -145,6 +146,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			}
 			gauge(descStored, float64(s.Stored), p, cl)
 		}
+		collectDrills(ch, s)
 	}
 	for _, v := range Verdicts {
 		gauge(descClusters, float64(r.Summary[v]), string(v))

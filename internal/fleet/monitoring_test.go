@@ -55,7 +55,7 @@ func checkExpr(t *testing.T, where, expr string) {
 		t.Errorf("%s: %q uses no clusterbackup_fleet metric", where, expr)
 	}
 	for _, m := range used {
-		if !slices.Contains(fleet.MetricNames, m) && !slices.Contains(credentials.MetricNames, m) && !slices.Contains(release.MetricNames, m) {
+		if !slices.Contains(fleet.MetricNames, m) && !slices.Contains(fleet.DrillMetricNames, m) && !slices.Contains(credentials.MetricNames, m) && !slices.Contains(release.MetricNames, m) {
 			t.Errorf("%s: %q uses %s, which neither the fleet collector nor the credentials or release loop exports", where, expr, m)
 		}
 	}
@@ -105,6 +105,9 @@ func TestPrometheusRule(t *testing.T) {
 		"ClusterBackupFleetInventoryStale":   "",
 		"ClusterBackupCredentialsNotCurrent": "",
 		"ClusterBackupReleaseNotApplied":     "",
+		"ClusterBackupDrillFailed":           "",
+		"ClusterBackupDrillStale":            "",
+		"ClusterBackupNeverDrilled":          "",
 	}
 	for _, r := range rules {
 		r := r.(map[string]any)

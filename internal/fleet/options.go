@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"crypto/ed25519"
 	"net/http"
 	"runtime"
 	"time"
@@ -57,6 +58,13 @@ type Options struct {
 	Wrap func(http.RoundTripper) http.RoundTripper
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// DrillKey is the seed's public key of restore drill records
+	// (docs/drills.md). Default nil: drills are not judged (Status.Drill
+	// stays nil).
+	DrillKey ed25519.PublicKey
+	// DrillMaxAge is how old the newest passed drill may be before the
+	// cluster's drills are stale. Default DefaultDrillMaxAge (48h).
+	DrillMaxAge time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -86,6 +94,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.DrillMaxAge <= 0 {
+		o.DrillMaxAge = DefaultDrillMaxAge
 	}
 	return o
 }

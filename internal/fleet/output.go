@@ -21,20 +21,23 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteTable writes one line per cluster for people: project, cluster,
 // verdict, last success and its age, last failure, stored backups, the
-// release loop's state and Velero version ("-" when unknown) and the
-// reason, then the summary.
+// release loop's state and Velero version ("-" when unknown), the restore
+// drill state ("-" when drills are not judged) and the reason, then the
+// summary.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tCLUSTER\tVERDICT\tLAST SUCCESS\tAGE\tLAST FAILURE\tSTORED\tRELEASE\tVELERO\tREASON")
+	fmt.Fprintln(tw, "PROJECT\tCLUSTER\tVERDICT\tLAST SUCCESS\tAGE\tLAST FAILURE\tSTORED\tRELEASE\tVELERO\tDRILL\tREASON")
 	for _, c := range r.Clusters {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", cell(c.ProjectID), cell(c.ClusterID), cell(string(c.Verdict)),
-			cell(backupName(c.LastSuccess)), c.ageText(), cell(backupName(c.LastFailure)), c.Stored, cell(c.ReleaseState()), cell(c.VeleroVersion()), cell(c.Reason))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", cell(c.ProjectID), cell(c.ClusterID), cell(string(c.Verdict)),
+			cell(backupName(c.LastSuccess)), c.ageText(), cell(backupName(c.LastFailure)), c.Stored, cell(c.ReleaseState()), cell(c.VeleroVersion()), cell(c.DrillStateText()), cell(c.Reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, r.String())
-	return err
+	if _, err := fmt.Fprintln(w, r.String()); err != nil {
+		return err
+	}
+	return r.writeDrillLines(w)
 }
 
 // cell is s as one table cell: quoted (Go syntax, escapes visible) when it
@@ -122,6 +125,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 		}
 		return b.Started
 	},
+	"strip": strip,
 }).Parse(reportHTML))
 
 // htmlProject is one project's rows.
@@ -151,7 +155,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			p.Worst = c.Verdict
 		}
 	}
-	return reportTemplate.Execute(w, map[string]any{"Report": r, "Projects": projects, "Verdicts": Verdicts})
+	return reportTemplate.Execute(w, map[string]any{"Report": r, "Projects": projects, "Verdicts": Verdicts, "Drills": r.DrillSummary() != nil, "From": r.historyFrom()})
 }
 
 // Rank is the verdict's position, worst first (for sorting by verdict).

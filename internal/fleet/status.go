@@ -86,6 +86,12 @@ type Status struct {
 	// interval of the unpaused ones (Options.Unscheduled without any).
 	Schedules        []Schedule `json:"schedules"`
 	ExpectedInterval Duration   `json:"expectedInterval"`
+	// Drill is what the cluster's restore drill records prove (nil: drills
+	// not judged, Options.DrillKey unset).
+	Drill *Drill `json:"drill,omitempty"`
+	// History are the cluster's recent backups and drills, oldest first
+	// (the HTML report's strip; only with drills judged).
+	History []Point `json:"history,omitempty"`
 	// Requests is the number of HTTP requests the scan made, and
 	// ScanDuration how long it took.
 	Requests     int64    `json:"requests"`
