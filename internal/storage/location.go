@@ -82,7 +82,11 @@ func Resolve(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, get Sec
 	if err != nil {
 		return Location{}, errs, warnings, err
 	}
-	errs = append(errs, caErrs...)
+	if os := c.Spec.ObjectStorage; os != nil && len(os.CACert) == 0 && os.CACertRef != nil {
+		// Only the Secret's CA is news: ValidateCBSL judged the inline
+		// caCert and config.caCert already (each broken rule named once).
+		errs = append(errs, caErrs...)
+	}
 	if len(errs) > 0 {
 		return Location{}, errs, warnings, nil
 	}

@@ -140,7 +140,7 @@ func TestSameVerdictEverywhere(t *testing.T) {
 }
 
 // judge records an entry point's answer unless it is a refusal that names
-// field and does not carry the planted password.
+// field exactly once and does not carry the planted password.
 func judge(verdicts map[string]string, entry string, refused bool, answer error, field string) {
 	text := fmt.Sprint(answer)
 	switch {
@@ -148,8 +148,34 @@ func judge(verdicts map[string]string, entry string, refused bool, answer error,
 		verdicts[entry] = "accepted: " + text
 	case !strings.Contains(text, field):
 		verdicts[entry] = "refused without naming the field: " + text
+	case namedTwice(text, field):
+		verdicts[entry] = "refused, but the same broken rule is named twice: " + text
 	case strings.Contains(text, "hunter2-pw"):
 		verdicts[entry] = "refused, but the answer carries the password: " + text
+	}
+}
+
+// namedTwice reports whether text holds the same error about field twice:
+// the same "<field>: <type>: <detail>" up to the end of its entry.
+func namedTwice(text, field string) bool {
+	seen := map[string]bool{}
+	for rest := text; ; {
+		i := strings.Index(rest, field+": ")
+		if i < 0 {
+			return false
+		}
+		entry := rest[i:]
+		if end := strings.IndexAny(entry, ";]\n"); end >= 0 {
+			entry = entry[:end]
+		}
+		if j := strings.Index(entry, ", spec."); j >= 0 {
+			entry = entry[:j]
+		}
+		if seen[entry] {
+			return true
+		}
+		seen[entry] = true
+		rest = rest[i+len(field):]
 	}
 }
 
