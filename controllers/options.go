@@ -12,6 +12,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
 	"github.com/clusterbackup/clusterbackup/controllers/release"
+	"github.com/clusterbackup/clusterbackup/controllers/rollout"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
@@ -53,6 +54,9 @@ type Options struct {
 	// Release configures the release loop, which renders and applies each
 	// enabled cluster's Velero release into its user cluster.
 	Release release.Options `json:"release,omitempty"`
+	// Rollout moves clusters to a changed release render configuration in
+	// waves with health gates (needs the release loop).
+	Rollout rollout.Options `json:"rollout,omitempty"`
 	// Users configures how every loop reaches user clusters: the kubeconfig
 	// Secret, and the time, size and rate budget of each cluster's answers.
 	Users userclient.Options `json:"users,omitempty"`
@@ -101,6 +105,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	o.Credentials.AddFlags(fs)
 	o.Fleet.AddFlags(fs)
 	o.Release.AddFlags(fs)
+	o.Rollout.AddFlags(fs)
 }
 
 // setDefaults fills the defaults of the process-level fields.
@@ -137,6 +142,12 @@ func (o *Options) Complete() error {
 		return fmt.Errorf("release loop: %w", err)
 	}
 	if o.Users, err = o.Users.Complete(); err != nil {
+		return err
+	}
+	if o.Rollout.Enabled && !o.Release.Enabled {
+		return fmt.Errorf("rollout waves (--rollout) need the release loop (--release-loop)")
+	}
+	if o.Rollout, err = o.Rollout.Complete(); err != nil {
 		return err
 	}
 	return nil

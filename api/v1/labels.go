@@ -26,4 +26,9 @@ const (
 	// loop writes them when they change, the fleet inventory reads them.
 	ReleaseStateAnnotation         = "clusterbackup.io/release-state"
 	ReleaseVeleroVersionAnnotation = "clusterbackup.io/velero-version"
+
+	// ReleaseGenerationAnnotation records, on the same ConfigMap, the
+	// configuration generation (the digest of the seed's render
+	// configuration, controllers/rollout) last applied to the cluster.
+	ReleaseGenerationAnnotation = "clusterbackup.io/release-generation"
 )

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -45,33 +46,39 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Metrics are optional.
 	Metrics *Metrics
+	// Generations picks each cluster's render configuration (rollout
+	// waves, generation.go); nil: every cluster renders Settings. Set it
+	// before the manager starts.
+	Generations Generations
 
-	renderer *renderer.Renderer
+	renderer *renderer.Renderer // the renderer of Settings
 	state    *stateStore
 	now      func() time.Time
+	// trigger enqueues clusters on request (Enqueue).
+	trigger chan event.GenericEvent
 
 	mu     sync.Mutex
 	states map[string]State
+	// renderers are the renderers of other configuration generations.
+	renderers map[string]*renderer.Renderer
 }
 
 // New returns a Reconciler reading the seed through c (cached) and r
 // (uncached), reaching user clusters through users. o must be completed
 // (Options.Complete); s comes from LoadSettings. It loads the chart once.
 func New(c client.Client, r client.Reader, users Clients, o Options, s Settings, rec events.EventRecorder, m *Metrics) (*Reconciler, error) {
-	opts := s.Options
-	if o.VeleroNamespace != DefaultVeleroNamespace {
-		opts.Namespace = o.VeleroNamespace
-	}
-	rn, err := renderer.New(opts)
+	rn, err := newRenderer(o, s)
 	if err != nil {
-		return nil, fmt.Errorf("release loop renderer: %w", err)
+		return nil, err
 	}
 	return &Reconciler{
 		Client: c, Reader: r, Users: users, Options: o, Settings: s, Recorder: rec, Metrics: m,
-		renderer: rn,
-		state:    &stateStore{client: c, reader: r, namespace: o.StateNamespace},
-		now:      time.Now,
-		states:   map[string]State{},
+		renderer:  rn,
+		state:     &stateStore{client: c, reader: r, namespace: o.StateNamespace},
+		now:       time.Now,
+		states:    map[string]State{},
+		trigger:   make(chan event.GenericEvent, triggerBuffer),
+		renderers: map[string]*renderer.Renderer{ConfigGeneration(s): rn},
 	}, nil
 }
 
@@ -156,7 +163,7 @@ func (r *Reconciler) record(ctx context.Context, cluster string, cm *corev1.Conf
 	if !ok || s.Phase == PhasePending {
 		return nil
 	}
-	return r.state.annotate(ctx, cm, s.Phase, s.VeleroVersion)
+	return r.state.annotate(ctx, cm, s.Phase, s.VeleroVersion, s.Generation)
 }
 
 // sync does the work of one reconcile and reports every state but failed.
@@ -187,9 +194,13 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 		out.none = true
 		return out, nil
 	}
-	out.cbsl, out.version = p.cbslName(), r.Settings.VeleroVersion()
+	gen, rn, err := r.generation(ctx, c.Name, stored.cm)
+	if err != nil {
+		return out, err
+	}
+	out.cbsl, out.version = p.cbslName(), gen.Settings.VeleroVersion()
 	r.pending(c, out)
-	res, err := r.renderer.RenderLifecycle(ctx, p.in, p.lc)
+	res, err := rn.RenderLifecycle(ctx, p.in, p.lc)
 	if err != nil {
 		out.config = true
 		return out, fmt.Errorf("render: %w; nothing applied", err)
@@ -207,7 +218,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 	if p.mem.Disabled {
 		phase = PhaseDisabled
 	}
-	done := State{Phase: phase, CBSL: out.cbsl, VeleroVersion: out.version, Digest: out.digest}
+	done := State{Phase: phase, CBSL: out.cbsl, VeleroVersion: out.version, Digest: out.digest, Generation: gen.ID}
 	uc, err := r.Users.For(ctx, c.Name)
 	if err != nil {
 		return out, fmt.Errorf("user cluster: %w", err)
@@ -232,7 +243,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 		r.report(c, State{Phase: PhaseSkipped, Reason: fmt.Sprintf(skipGitOps, owner.Tool, owner.Evidence), CBSL: out.cbsl, VeleroVersion: out.version, Digest: out.digest})
 		return out, nil
 	}
-	pruned, err := r.apply(ctx, uc, res, inv, out.digest)
+	pruned, err := r.apply(ctx, uc, res, inv, out.digest, out.version)
 	if err != nil {
 		return out, fmt.Errorf("user cluster: %w", err)
 	}
@@ -251,7 +262,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 
 // apply applies the release, prunes what it no longer renders and writes
 // the inventory last.
-func (r *Reconciler) apply(ctx context.Context, uc client.Client, res renderer.Result, inv inventory, digest string) (pruneResult, error) {
+func (r *Reconciler) apply(ctx context.Context, uc client.Client, res renderer.Result, inv inventory, digest, version string) (pruneResult, error) {
 	objs, err := res.Objects()
 	if err != nil {
 		return pruneResult{}, err
@@ -265,7 +276,7 @@ func (r *Reconciler) apply(ctx context.Context, uc client.Client, res renderer.R
 	if err != nil {
 		return pruned, err
 	}
-	parent := inventoryObject(r.Options.VeleroNamespace, digest, r.Settings.VeleroVersion(), r.Options.FieldManager, refs, r.now())
+	parent := inventoryObject(r.Options.VeleroNamespace, digest, version, r.Options.FieldManager, refs, r.now())
 	if _, err := a.applyOne(ctx, parent); err != nil {
 		return pruned, err
 	}
@@ -318,13 +329,16 @@ func (r *Reconciler) reportApplied(c *kkpv1.Cluster, next State, p plan, pruned 
 }
 
 // setState stores and exports a cluster's state and returns the previous
-// one. LastSuccess carries over when next has none.
+// one. LastSuccess and Generation carry over when next has none.
 func (r *Reconciler) setState(c *kkpv1.Cluster, next State) State {
 	next.Cluster, next.Project = c.Name, c.ProjectID()
 	r.mu.Lock()
 	prev := r.states[c.Name]
 	if next.LastSuccess.IsZero() {
 		next.LastSuccess = prev.LastSuccess
+	}
+	if next.Generation == "" {
+		next.Generation = prev.Generation
 	}
 	r.states[c.Name] = next
 	r.mu.Unlock()

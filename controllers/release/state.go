@@ -34,6 +34,9 @@ const (
 	// ConfigMap, written when they change (the fleet status reads them).
 	StateAnnotation              = kkpv1.ReleaseStateAnnotation
 	StateVeleroVersionAnnotation = kkpv1.ReleaseVeleroVersionAnnotation
+	// StateGenerationAnnotation records the configuration generation last
+	// applied (State.Generation).
+	StateGenerationAnnotation = kkpv1.ReleaseGenerationAnnotation
 	// ManagedByLabel and ManagedByValue mark objects the loop writes.
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	ManagedByValue = "clusterbackup"
@@ -200,13 +203,15 @@ func (s *stateStore) save(ctx context.Context, cluster string, st storedMemory, 
 	return cm, nil
 }
 
-// annotate records phase and version on the state ConfigMap cm (as last
-// read or written) with a merge patch, only when they differ from what cm
-// holds (an empty version removes its annotation).
-func (s *stateStore) annotate(ctx context.Context, cm *corev1.ConfigMap, phase Phase, version string) error {
+// annotate records phase, version and configuration generation on the
+// state ConfigMap cm (as last read or written) with a merge patch, only
+// when they differ from what cm holds (an empty version removes its
+// annotation, an empty generation keeps the one recorded).
+func (s *stateStore) annotate(ctx context.Context, cm *corev1.ConfigMap, phase Phase, version, generation string) error {
 	a := cm.GetAnnotations()
 	_, hasVersion := a[StateVeleroVersionAnnotation]
-	if a[StateAnnotation] == string(phase) && a[StateVeleroVersionAnnotation] == version && (version != "" || !hasVersion) {
+	if a[StateAnnotation] == string(phase) && a[StateVeleroVersionAnnotation] == version && (version != "" || !hasVersion) &&
+		(generation == "" || a[StateGenerationAnnotation] == generation) {
 		return nil
 	}
 	next := cm.DeepCopy()
@@ -218,6 +223,9 @@ func (s *stateStore) annotate(ctx context.Context, cm *corev1.ConfigMap, phase P
 		next.Annotations[StateVeleroVersionAnnotation] = version
 	} else {
 		delete(next.Annotations, StateVeleroVersionAnnotation)
+	}
+	if generation != "" {
+		next.Annotations[StateGenerationAnnotation] = generation
 	}
 	if err := s.client.Patch(ctx, next, client.MergeFrom(cm)); err != nil {
 		return fmt.Errorf("annotate state configmap %s/%s: %w", cm.Namespace, cm.Name, err)

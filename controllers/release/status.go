@@ -44,6 +44,10 @@ type State struct {
 	VeleroVersion string
 	// Digest is the Digest of the release rendered.
 	Digest string
+	// Generation is the configuration generation (ConfigGeneration of the
+	// render configuration) last applied or found current; a failure keeps
+	// the one before.
+	Generation string
 	// LastSuccess is when the loop last found or left the user cluster
 	// holding the current release (zero: never in this process).
 	LastSuccess time.Time

@@ -1,0 +1,307 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/release"
+)
+
+// Rollout moves the fleet to the process's render configuration in waves
+// (package doc). It is the release loop's Generations and a leader-only
+// manager Runnable. Create it with New.
+type Rollout struct {
+	client   client.Client
+	store    *store
+	loop     *release.Reconciler
+	users    release.Clients
+	opts     Options
+	current  config
+	recorder events.EventRecorder
+	metrics  *Metrics
+	now      func() time.Time
+
+	mu     sync.Mutex
+	loaded bool
+	st     state
+}
+
+// New returns the rollout of the render configuration doc (the file the
+// release loop's Settings were read from; source names it) for the release
+// loop, and makes itself the loop's Generations. c reads Clusters
+// (cached) and writes the state; r reads the state (uncached); users
+// reach user clusters for the health gates. o is completed here.
+func New(c client.Client, r client.Reader, users release.Clients, loop *release.Reconciler, o Options, source string, doc []byte, rec events.EventRecorder, m *Metrics) (*Rollout, error) {
+	o, err := o.Complete()
+	if err != nil {
+		return nil, err
+	}
+	cur, err := parseConfig(source, string(doc))
+	if err != nil {
+		return nil, fmt.Errorf("rollout: %w", err)
+	}
+	if cur.ID != release.ConfigGeneration(loop.Settings) {
+		return nil, fmt.Errorf("rollout: %s is not the release loop's render configuration", source)
+	}
+	ro := &Rollout{
+		client: c, store: &store{client: c, reader: r, namespace: loop.Options.StateNamespace},
+		loop: loop, users: users, opts: o, current: cur, recorder: rec, metrics: m, now: time.Now,
+	}
+	loop.Generations = ro
+	return ro, nil
+}
+
+// NeedLeaderElection makes the rollout run on the leader only, with the
+// release loop.
+func (ro *Rollout) NeedLeaderElection() bool { return true }
+
+// For implements release.Generations: the configuration a cluster renders.
+// Clusters of the current wave and those that passed render the target; a
+// cluster not reached keeps the configuration it holds (the good one, or
+// an abandoned target until its wave); a cluster enabled during a rollout
+// gets the target once the canaries passed, else the good one.
+func (ro *Rollout) For(ctx context.Context, cluster, recorded string) (release.Generation, error) {
+	ro.mu.Lock()
+	defer ro.mu.Unlock()
+	if err := ro.ensureLocked(ctx); err != nil {
+		return release.Generation{}, err
+	}
+	st := &ro.st
+	pick := func(c config) (release.Generation, error) {
+		return release.Generation{ID: c.ID, Settings: c.settings}, nil
+	}
+	switch {
+	case st.Phase == PhaseComplete, st.Passed[cluster], slices.Contains(st.Members, cluster), recorded == st.Target.ID:
+		return pick(st.Target)
+	case recorded == st.Good.ID:
+		return pick(st.Good)
+	case st.Previous.ID != "" && recorded == st.Previous.ID:
+		return pick(st.Previous)
+	case st.CanaryPassed:
+		return pick(st.Target)
+	}
+	return pick(st.Good)
+}
+
+// ensureLocked loads the state once, starting a rollout when the process's
+// configuration is not the stored target.
+func (ro *Rollout) ensureLocked(ctx context.Context) error {
+	if ro.loaded {
+		return nil
+	}
+	old, found, err := ro.store.load(ctx)
+	if err != nil {
+		return err
+	}
+	var next state
+	switch {
+	case !found:
+		// First start: nothing to roll out from.
+		next = state{Phase: PhaseComplete, Good: ro.current, Target: ro.current, Passed: map[string]bool{}}
+	case old.Target.ID == ro.current.ID:
+		next = old // resume where it stood
+	default:
+		next = state{Phase: PhaseProgressing, Good: old.Good, Target: ro.current, Passed: map[string]bool{}}
+		if old.Phase == PhaseComplete {
+			next.Good = old.Target
+		} else if old.Target.ID != old.Good.ID && old.Target.ID != ro.current.ID {
+			next.Previous = old.Target
+		}
+		if next.Good.ID == ro.current.ID && next.Previous.ID == "" {
+			next.Phase = PhaseComplete
+		}
+		logf.FromContext(ctx).Info("rollout of a new render configuration", "target", next.Target.ID, "good", next.Good.ID, "previous", next.Previous.ID)
+	}
+	if !found || next.Target.ID != old.Target.ID {
+		if err := ro.store.save(ctx, next); err != nil {
+			return err
+		}
+	}
+	ro.st, ro.loaded = next, true
+	return nil
+}
+
+// Start runs the waves until ctx ends (manager.Runnable).
+func (ro *Rollout) Start(ctx context.Context) error {
+	log := logf.FromContext(ctx).WithName("rollout")
+	t := time.NewTicker(ro.opts.Poll)
+	defer t.Stop()
+	for {
+		if err := ro.step(logf.IntoContext(ctx, log)); err != nil && ctx.Err() == nil {
+			log.Info("rollout step failed; retrying", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// step judges the current wave and starts the next one, as often as waves
+// pass at once.
+func (ro *Rollout) step(ctx context.Context) error {
+	for {
+		ro.mu.Lock()
+		err := ro.ensureLocked(ctx)
+		st := ro.st.clone()
+		ro.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		ro.export(st)
+		if st.Phase != PhaseProgressing {
+			return nil
+		}
+		next, progressed, err := ro.advance(ctx, st)
+		if err != nil {
+			return err
+		}
+		if !progressed {
+			return nil
+		}
+		if err := ro.commit(ctx, next); err != nil {
+			return err
+		}
+		if len(next.Members) > 0 {
+			for _, id := range next.Members {
+				ro.loop.Enqueue(id)
+			}
+			return nil // judged at the next poll
+		}
+		if next.Phase != PhaseProgressing {
+			ro.export(next)
+			return nil
+		}
+	}
+}
+
+// commit stores next and makes it the state.
+func (ro *Rollout) commit(ctx context.Context, next state) error {
+	ro.mu.Lock()
+	defer ro.mu.Unlock()
+	if err := ro.store.save(ctx, next); err != nil {
+		// A conflict (another writer): read again at the next step.
+		ro.loaded = false
+		return err
+	}
+	ro.st = next
+	return nil
+}
+
+// advance computes the rollout's next state from st: the next wave, the
+// current wave passed, halted, or (progressed false) nothing new.
+func (ro *Rollout) advance(ctx context.Context, st state) (state, bool, error) {
+	ordered, enabled, err := ro.members(ctx)
+	if err != nil {
+		return st, false, err
+	}
+	if len(st.Members) == 0 {
+		ids := nextWave(ordered, st.Passed, st.Wave, ro.opts, ro.opts.selector)
+		if len(ids) == 0 {
+			st.Phase, st.Good, st.Previous, st.Failures = PhaseComplete, st.Target, config{}, nil
+			logf.FromContext(ctx).Info("rollout complete", "generation", st.Target.ID, "waves", st.Wave)
+			ro.loop.ForgetGenerations(st.Target.ID)
+			return st, true, nil
+		}
+		st.Members, st.WaveStarted = ids, ro.now()
+		logf.FromContext(ctx).Info("rollout wave started", "wave", st.Wave, "clusters", len(ids), "generation", st.Target.ID)
+		return st, true, nil
+	}
+	var failures []Failure
+	for _, id := range st.Members {
+		if !enabled[id] {
+			continue // deleted, disabled or excluded during its wave: nothing to judge
+		}
+		if v := ro.judge(ctx, id, st.Target.ID); !v.healthy {
+			failures = append(failures, Failure{Cluster: id, Reason: v.reason, Message: v.message})
+		}
+	}
+	if len(failures) == 0 {
+		for _, id := range st.Members {
+			st.Passed[id] = true
+		}
+		if st.Wave == 0 {
+			st.CanaryPassed = true
+		}
+		logf.FromContext(ctx).Info("rollout wave passed its health gates", "wave", st.Wave, "clusters", len(st.Members))
+		st.Wave++
+		st.Members, st.WaveStarted = nil, time.Time{}
+		return st, true, nil
+	}
+	if ro.now().Before(st.WaveStarted.Add(ro.opts.Deadline)) {
+		return st, false, nil
+	}
+	st.Phase, st.Failures = PhaseHalted, failures
+	ro.halted(ctx, st)
+	return st, true, nil
+}
+
+// members lists the enabled Clusters the release loop manages, in rollout
+// order, and their IDs as a set.
+func (ro *Rollout) members(ctx context.Context) ([]Member, map[string]bool, error) {
+	var list kkpv1.ClusterList
+	if err := ro.client.List(ctx, &list); err != nil {
+		return nil, nil, fmt.Errorf("list clusters: %w", err)
+	}
+	ms := make([]Member, 0, len(list.Items))
+	set := make(map[string]bool, len(list.Items))
+	for i := range list.Items {
+		c := &list.Items[i]
+		if c.DeletionTimestamp != nil || c.StorageLocationName() == "" || ro.loop.Options.Excludes(c.Labels) {
+			continue
+		}
+		ms = append(ms, Member{ID: c.Name, Labels: c.Labels})
+		set[c.Name] = true
+	}
+	return Order(ms), set, nil
+}
+
+// judge reads one wave member's health: first whether the release loop
+// applied the target, then the user cluster (gate).
+func (ro *Rollout) judge(ctx context.Context, id, target string) verdict {
+	s, ok := ro.loop.State(id)
+	switch {
+	case ok && s.Phase == release.PhaseFailed:
+		return unhealthy(ReasonApplyRefused, "release not applied: %s", clip(s.Reason, 400))
+	case ok && s.Phase == release.PhaseSkipped:
+		return verdict{healthy: true} // left alone by the loop (GitOps): nothing rolled out
+	case ok && s.Phase == release.PhaseDisabled && s.Generation == target:
+		return verdict{healthy: true} // backup disabled: no Velero to judge
+	case !ok || s.Generation != target || s.Phase != release.PhaseApplied:
+		return unhealthy(ReasonNotApplied, "the release of configuration %s is not applied yet", target)
+	}
+	uc, err := ro.users.For(ctx, id)
+	if err != nil {
+		return unhealthy(ReasonUnreachable, "user cluster: %s", clip(err.Error(), 300))
+	}
+	return gate(ctx, uc, ro.loop.Options.VeleroNamespace)
+}
+
+// State returns the rollout's phase, target and good generation, wave and
+// failures (for tests and status).
+func (ro *Rollout) State() (phase Phase, target, good string, wave int, failures []Failure) {
+	ro.mu.Lock()
+	defer ro.mu.Unlock()
+	return ro.st.Phase, ro.st.Target.ID, ro.st.Good.ID, ro.st.Wave, slices.Clone(ro.st.Failures)
+}
+
+// clone copies the state's slices and map.
+func (s state) clone() state {
+	s.Members = slices.Clone(s.Members)
+	s.Failures = slices.Clone(s.Failures)
+	p := make(map[string]bool, len(s.Passed))
+	for k, v := range s.Passed {
+		p[k] = v
+	}
+	s.Passed = p
+	return s
+}

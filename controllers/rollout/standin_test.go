@@ -1,0 +1,175 @@
+package rollout_test
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// standIn plays, on a user cluster's bare kube-apiserver (no
+// controller-manager, no node), what kube-controller-manager and the
+// kubelet of one node would write: the status of Deployments and
+// DaemonSets in the Velero namespace, from their pod templates. The node
+// pulls every image but those of badRegistry: a template with such an
+// image gets a Pod whose container waits in ErrImagePull and a workload
+// status with one updated replica unavailable (the old one still serving),
+// as the real controllers report it. With playVelero it also plays
+// Velero's BSL controller (the BSL Available); without, the real Velero
+// server writes the BSL's status. hold keeps its workloads from reporting
+// the current template rolled out (a slow cluster).
+type standIn struct {
+	c          client.Client
+	ns         string
+	playVelero bool
+	hold       atomic.Bool
+}
+
+const badRegistry = "registry.invalid"
+
+func startStandIn(t *testing.T, c client.Client, ns string, playVelero bool) *standIn {
+	t.Helper()
+	s := &standIn{c: c, ns: ns, playVelero: playVelero}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			s.sync(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return s
+}
+
+func pullable(spec corev1.PodSpec) (string, bool) {
+	for _, c := range append(spec.InitContainers, spec.Containers...) {
+		if strings.HasPrefix(c.Image, badRegistry+"/") {
+			return c.Image, false
+		}
+	}
+	return "", true
+}
+
+func (s *standIn) sync(ctx context.Context) {
+	var ds appsv1.DeploymentList
+	if err := s.c.List(ctx, &ds, client.InNamespace(s.ns)); err == nil {
+		for i := range ds.Items {
+			s.deployment(ctx, &ds.Items[i])
+		}
+	}
+	var dss appsv1.DaemonSetList
+	if err := s.c.List(ctx, &dss, client.InNamespace(s.ns)); err == nil {
+		for i := range dss.Items {
+			s.daemonSet(ctx, &dss.Items[i])
+		}
+	}
+	if !s.playVelero {
+		return
+	}
+	var bsls velerov1.BackupStorageLocationList
+	if err := s.c.List(ctx, &bsls, client.InNamespace(s.ns)); err == nil {
+		for i := range bsls.Items {
+			b := &bsls.Items[i]
+			if b.Status.Phase != velerov1.BackupStorageLocationPhaseAvailable {
+				b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
+				now := metav1.Now()
+				b.Status.LastValidationTime = &now
+				_ = s.c.Update(ctx, b) // BSLs have no status subresource
+			}
+		}
+	}
+}
+
+func (s *standIn) deployment(ctx context.Context, d *appsv1.Deployment) {
+	r := int32(1)
+	if d.Spec.Replicas != nil {
+		r = *d.Spec.Replicas
+	}
+	st := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: r, UpdatedReplicas: r, ReadyReplicas: r, AvailableReplicas: r,
+		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", Message: "Deployment has minimum availability."}}}
+	image, ok := pullable(d.Spec.Template.Spec)
+	if !ok || s.hold.Load() {
+		// The new ReplicaSet's pod does not become ready; the old one serves.
+		st.Replicas, st.UpdatedReplicas, st.UnavailableReplicas = r+1, 1, 1
+	}
+	if !ok {
+		s.failingPod(ctx, d.Name, d.Spec.Selector, d.Spec.Template.Spec, image)
+	}
+	if !equalStatus(d.Status, st) {
+		d.Status = st
+		_ = s.c.Status().Update(ctx, d)
+	}
+}
+
+func (s *standIn) daemonSet(ctx context.Context, d *appsv1.DaemonSet) {
+	st := appsv1.DaemonSetStatus{ObservedGeneration: d.Generation, CurrentNumberScheduled: 1, DesiredNumberScheduled: 1, NumberReady: 1, NumberAvailable: 1, UpdatedNumberScheduled: 1}
+	image, ok := pullable(d.Spec.Template.Spec)
+	if !ok || s.hold.Load() {
+		st.NumberReady, st.NumberAvailable, st.NumberUnavailable = 0, 0, 1
+	}
+	if !ok {
+		s.failingPod(ctx, d.Name, d.Spec.Selector, d.Spec.Template.Spec, image)
+	}
+	if !reflect.DeepEqual(d.Status, st) {
+		d.Status = st
+		_ = s.c.Status().Update(ctx, d)
+	}
+}
+
+// failingPod writes the pod the kubelet cannot start: its first container
+// waits in ErrImagePull.
+func (s *standIn) failingPod(ctx context.Context, owner string, sel *metav1.LabelSelector, spec corev1.PodSpec, image string) {
+	if sel == nil {
+		return
+	}
+	name := owner + "-bad"
+	var p corev1.Pod
+	err := s.c.Get(ctx, client.ObjectKey{Namespace: s.ns, Name: name}, &p)
+	if apierrors.IsNotFound(err) {
+		p = corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.ns, Labels: sel.MatchLabels}, Spec: *spec.DeepCopy()}
+		p.Spec.NodeName = "node-1"
+		if err := s.c.Create(ctx, &p); err != nil {
+			return
+		}
+	} else if err != nil {
+		return
+	}
+	c := p.Spec.Containers[0]
+	want := []corev1.ContainerStatus{{Name: c.Name, Image: image, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{
+		Reason: "ErrImagePull", Message: "failed to pull and unpack image \"" + image + "\": failed to resolve reference: no such host"}}}}
+	if len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].Image == image {
+		return
+	}
+	p.Status.Phase, p.Status.ContainerStatuses = corev1.PodPending, want
+	_ = s.c.Status().Update(ctx, &p)
+}
+
+func equalStatus(a, b appsv1.DeploymentStatus) bool {
+	if a.ObservedGeneration != b.ObservedGeneration || a.Replicas != b.Replicas || a.UpdatedReplicas != b.UpdatedReplicas ||
+		a.ReadyReplicas != b.ReadyReplicas || a.AvailableReplicas != b.AvailableReplicas || a.UnavailableReplicas != b.UnavailableReplicas || len(a.Conditions) != len(b.Conditions) {
+		return false
+	}
+	for i := range a.Conditions {
+		if a.Conditions[i].Type != b.Conditions[i].Type || a.Conditions[i].Status != b.Conditions[i].Status {
+			return false
+		}
+	}
+	return true
+}

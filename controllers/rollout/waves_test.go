@@ -1,0 +1,408 @@
+package rollout_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/release"
+	"github.com/clusterbackup/clusterbackup/controllers/rollout"
+	"github.com/clusterbackup/clusterbackup/controllers/userclient"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+)
+
+const (
+	project  = "wavesp7k2q"
+	veleroNS = "velero"
+	leaseNS  = "clusterbackup"
+	stateNS  = "kubermatic"
+)
+
+// Render configurations of the test: the defaults, one whose images come
+// from a registry the clusters cannot pull from, and the fix.
+const (
+	configGood = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {}\n"
+	configBad  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  registry: " + badRegistry + "\n"
+	configFix  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"
+)
+
+// userCluster is one user cluster of the test: its own kube-apiserver.
+type userCluster struct {
+	id    string
+	kube  *testenv.Kube
+	stand *standIn
+}
+
+// TestRolloutWaves is the acceptance test of rollout waves, with real
+// parts: a seed and three user clusters, each its own kube-apiserver; the
+// controllers process (controllers.New: release loop, credentials loop and
+// rollout, leader election) restarted with each render configuration, as
+// the chart's Deployment is; versitygw as the storage; and on one cluster
+// the real Velero server (a process with the rendered server flags and the
+// credentials the credentials loop delivered), whose BSL controller decides
+// the BSL's health. The clusters have no kube-controller-manager and no
+// node: a stand-in writes the workload status a controller-manager and a
+// kubelet would (standIn), which is what the gate reads.
+//
+//   - a configuration whose images cannot be pulled: the canary fails its
+//     gate with the reason image-pull, the rollout halts, Event and metric
+//     name the cluster and the reason, the two other clusters keep their
+//     release (same inventory digest, same images);
+//   - the fix rolls out wave by wave; the controllers process is replaced
+//     in the middle (a new leader), and the new one resumes at the wave
+//     that was running, neither from zero nor skipping its gate.
+func TestRolloutWaves(t *testing.T) {
+	logTail(t)
+	ctx := context.Background()
+	seed := testenv.StartKube(t, testenv.KubeOptions{})
+	for _, ns := range []string{stateNS, leaseNS} {
+		must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	}
+	s3 := testenv.StartS3(t)
+	const bucket = "fleet-backups"
+	must(t, s3.CreateBucket(ctx, bucket))
+	cbsl, secret := testenv.Location(s3, "waves", bucket, "fleet", project)
+	must(t, seed.Client.Create(ctx, secret))
+	must(t, seed.Client.Create(ctx, cbsl))
+
+	// Three clusters in rollout order: the canary, then one per wave
+	// (batch size 1). The real Velero runs on the second, so its gate in
+	// the fix's wave 1 reads what Velero itself decided.
+	ms := rollout.Order([]rollout.Member{{ID: "wavea5k2x9"}, {ID: "waveb7m3q4"}, {ID: "wavec2n8r6"}})
+	clusters := make([]*userCluster, len(ms))
+	for i, m := range ms {
+		k := testenv.StartKube(t, testenv.KubeOptions{CRDDirs: []string{}})
+		u, err := k.Env.AddUser(envtest.User{Name: "kkp-admin", Groups: []string{"system:masters"}}, nil)
+		must(t, err)
+		kc, err := u.KubeConfig()
+		must(t, err)
+		ns := userclient.DefaultNamespacePrefix + m.ID
+		must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		must(t, seed.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: userclient.DefaultSecretName, Namespace: ns}, Data: map[string][]byte{userclient.DefaultSecretKey: kc}}))
+		clusters[i] = &userCluster{id: m.ID, kube: k, stand: startStandIn(t, k.Client, veleroNS, i != 1)}
+	}
+	canary, withVelero, last := clusters[0], clusters[1], clusters[2]
+	cfgFile := filepath.Join(t.TempDir(), "render-config.yaml")
+
+	// The good configuration everywhere: the first start adopts it at once.
+	must(t, os.WriteFile(cfgFile, []byte(configGood), 0o600))
+	good := generation(t, configGood)
+	p := startProcess(t, seed, cfgFile, rollout.Options{Enabled: true, BatchSize: 1, Deadline: 60 * time.Second, Poll: 200 * time.Millisecond})
+	for _, c := range clusters {
+		must(t, seed.Client.Create(ctx, &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: c.id, Labels: map[string]string{kkpv1.ProjectIDLabel: project}},
+			Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: cbsl.Name}}}}))
+	}
+	for _, c := range clusters {
+		waitGeneration(t, seed, c.id, good)
+	}
+	waitRollout(t, p, rollout.PhaseComplete, good)
+
+	// The real Velero on the second cluster, with the delivered credentials.
+	ini := delivered(t, withVelero)
+	dep := getUnstructured(t, withVelero.kube.Client, "apps/v1", "Deployment", "velero")
+	vu, err := withVelero.kube.Env.AddUser(envtest.User{Name: "system:serviceaccount:velero:velero", Groups: []string{"system:serviceaccounts", "system:serviceaccounts:velero"}}, nil)
+	must(t, err)
+	vkc, err := vu.KubeConfig()
+	must(t, err)
+	v := testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: vkc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, []*unstructured.Unstructured{dep})})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("velero log (tail):\n%s", testenv.Tail(v.Log(), 40))
+		}
+	})
+	waitBSL(t, withVelero, v)
+	before := map[string]snapshot{}
+	for _, c := range clusters {
+		before[c.id] = snap(t, c)
+	}
+
+	t.Run("an image that cannot be pulled halts the rollout at the canary", func(t *testing.T) {
+		p.stop()
+		must(t, os.WriteFile(cfgFile, []byte(configBad), 0o600))
+		bad := generation(t, configBad)
+		p = startProcess(t, seed, cfgFile, rollout.Options{Enabled: true, BatchSize: 1, Deadline: 8 * time.Second, Poll: 200 * time.Millisecond})
+		waitRollout(t, p, rollout.PhaseHalted, bad)
+		_, _, gotGood, wave, failures := p.ro().State()
+		if wave != 0 || gotGood != good || len(failures) != 1 || failures[0].Cluster != canary.id || failures[0].Reason != rollout.ReasonImagePull {
+			t.Fatalf("halted at wave %d (good %s), failures %+v; want the canary %s with %s at wave 0", wave, gotGood, failures, canary.id, rollout.ReasonImagePull)
+		}
+		note := waitEvent(t, seed, canary.id, rollout.ReasonHalted, canary.id, rollout.ReasonImagePull, badRegistry)
+		t.Logf("Event: %s", note)
+		if s := testenv.Series(t, rollout.MetricGateFailures, map[string]string{"cluster": canary.id, "reason": rollout.ReasonImagePull}); len(s) != 1 || s[0].GetGauge().GetValue() != 1 {
+			t.Fatalf("%s{cluster=%s,reason=%s}: %v", rollout.MetricGateFailures, canary.id, rollout.ReasonImagePull, s)
+		}
+		if s := testenv.Series(t, rollout.MetricState, map[string]string{"state": string(rollout.PhaseHalted)}); len(s) != 1 || s[0].GetGauge().GetValue() != 1 {
+			t.Fatalf("%s{state=halted}: %v", rollout.MetricState, s)
+		}
+		// The canary holds the bad release; the others keep theirs,
+		// untouched, however often the loop reconciles them.
+		if got := snap(t, canary); got.digest == before[canary.id].digest || !strings.HasPrefix(got.image, badRegistry+"/") {
+			t.Fatalf("canary not moved to the bad configuration: %+v", got)
+		}
+		for _, c := range []*userCluster{withVelero, last} {
+			if got := snap(t, c); got != before[c.id] {
+				t.Fatalf("cluster %s not reached by the rollout changed: %+v, before %+v", c.id, got, before[c.id])
+			}
+			if g := annotation(t, seed, c.id); g != good {
+				t.Fatalf("cluster %s records generation %s, want %s", c.id, g, good)
+			}
+		}
+	})
+
+	t.Run("the fix completes the rollout across a leader change", func(t *testing.T) {
+		p.stop()
+		must(t, os.WriteFile(cfgFile, []byte(configFix), 0o600))
+		fix := generation(t, configFix)
+		last.stand.hold.Store(true) // the last wave cannot pass yet
+		opts := rollout.Options{Enabled: true, BatchSize: 1, Deadline: 120 * time.Second, Poll: 200 * time.Millisecond}
+		p = startProcess(t, seed, cfgFile, opts)
+		testenv.Eventually(t, 90*time.Second, "waves 0 and 1 pass, wave 2 runs", func() (bool, error) {
+			phase, target, _, wave, _ := p.ro().State()
+			return phase == rollout.PhaseProgressing && target == fix && wave == 2, fmt.Errorf("phase %s target %s wave %d", phase, target, wave)
+		})
+		waitGeneration(t, seed, withVelero.id, fix) // its gate read Velero's own BSL status
+		canaryApplied := snap(t, canary)
+		p.stop() // the leader goes mid-rollout
+
+		p = startProcess(t, seed, cfgFile, opts)
+		testenv.Eventually(t, 30*time.Second, "the new leader loads the rollout", func() (bool, error) {
+			phase, target, _, wave, _ := p.ro().State()
+			return target == fix, fmt.Errorf("phase %s target %s wave %d", phase, target, wave)
+		})
+		if phase, _, _, wave, _ := p.ro().State(); phase != rollout.PhaseProgressing || wave != 2 {
+			t.Fatalf("the new leader stands at %s wave %d, want progressing wave 2", phase, wave)
+		}
+		time.Sleep(2 * time.Second) // the gate holds: no wave is skipped
+		if phase, _, _, wave, _ := p.ro().State(); phase != rollout.PhaseProgressing || wave != 2 {
+			t.Fatalf("with the last cluster not healthy the rollout moved to %s wave %d", phase, wave)
+		}
+		last.stand.hold.Store(false)
+		waitRollout(t, p, rollout.PhaseComplete, fix)
+		for _, c := range clusters {
+			waitGeneration(t, seed, c.id, fix)
+			if ds := getUnstructured(t, c.kube.Client, "apps/v1", "DaemonSet", "node-agent"); ds != nil {
+				t.Fatalf("cluster %s still has the node-agent the fix drops", c.id)
+			}
+		}
+		if got := snap(t, canary); got.applied != canaryApplied.applied {
+			t.Fatalf("the new leader applied the canary again (%s, before %s): it restarted the rollout", got.applied, canaryApplied.applied)
+		}
+		if s := testenv.Series(t, rollout.MetricClusters, map[string]string{"generation": fix}); len(s) != 1 || s[0].GetGauge().GetValue() != 3 {
+			t.Fatalf("%s{generation=%s}: %v", rollout.MetricClusters, fix, s)
+		}
+		waitBSL(t, withVelero, v)
+	})
+}
+
+// process is one controllers process (leader elected).
+type process struct {
+	mgrStop func()
+	seed    *testenv.Kube
+}
+
+func (p *process) stop() { p.mgrStop() }
+
+// ro reads the rollout's state as stored on the seed.
+func (p *process) ro() stored { return stored{seed: p.seed} }
+
+// stored reads the rollout state ConfigMap.
+type stored struct{ seed *testenv.Kube }
+
+// State returns phase, target, good, wave and failures as stored.
+func (s stored) State() (rollout.Phase, string, string, int, []rollout.Failure) {
+	var cm corev1.ConfigMap
+	if err := s.seed.Client.Get(context.Background(), client.ObjectKey{Namespace: stateNS, Name: rollout.StateConfigMapName}, &cm); err != nil {
+		return "", "", "", -1, nil
+	}
+	d := cm.Data
+	wave, _ := strconv.Atoi(d["wave"])
+	var f []rollout.Failure
+	if v := d["failures"]; v != "" {
+		_ = json.Unmarshal([]byte(v), &f)
+	}
+	return rollout.Phase(d["phase"]), d["targetGeneration"], d["goodGeneration"], wave, f
+}
+
+// startProcess starts a controllers process with the release loop, the
+// credentials loop and waves, and waits until it leads.
+func startProcess(t *testing.T, seed *testenv.Kube, cfgFile string, ro rollout.Options) *process {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	o := controllers.Options{
+		HealthAddr: "0", MetricsAddr: "0",
+		ShutdownTimeout: metav1.Duration{Duration: 10 * time.Second},
+		LeaderElection:  true, LeaderElectionNamespace: leaseNS,
+		Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
+		Credentials: credentials.Options{Enabled: true},
+		Release:     release.Options{Enabled: true, RenderConfig: cfgFile, ResyncPeriod: 3 * time.Second, CRDTimeout: 60 * time.Second},
+		Rollout:     ro,
+	}
+	o.Controller.SkipNameValidation = ptr.To(true)
+	mgr, err := controllers.New(ctx, seed.Config, o)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("controllers process: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	select {
+	case <-mgr.Elected():
+	case <-time.After(60 * time.Second):
+		t.Fatal("the controllers process did not become leader")
+	}
+	return &process{mgrStop: stop, seed: seed}
+}
+
+func generation(t *testing.T, doc string) string {
+	t.Helper()
+	s, err := release.ParseSettings("test", []byte(doc))
+	must(t, err)
+	return release.ConfigGeneration(s)
+}
+
+func waitRollout(t *testing.T, p *process, want rollout.Phase, target string) {
+	t.Helper()
+	testenv.Eventually(t, 120*time.Second, fmt.Sprintf("rollout %s of %s", want, target), func() (bool, error) {
+		phase, tg, _, wave, f := p.ro().State()
+		return phase == want && tg == target, fmt.Errorf("phase %s target %s wave %d failures %+v", phase, tg, wave, f)
+	})
+}
+
+// annotation is the generation recorded on a cluster's state ConfigMap.
+func annotation(t *testing.T, seed *testenv.Kube, id string) string {
+	t.Helper()
+	var cm corev1.ConfigMap
+	if err := seed.Client.Get(context.Background(), client.ObjectKey{Namespace: stateNS, Name: release.StateConfigMapPrefix + id}, &cm); err != nil {
+		return ""
+	}
+	return cm.Annotations[kkpv1.ReleaseGenerationAnnotation]
+}
+
+func waitGeneration(t *testing.T, seed *testenv.Kube, id, want string) {
+	t.Helper()
+	testenv.Eventually(t, 90*time.Second, "cluster "+id+" at generation "+want, func() (bool, error) {
+		g := annotation(t, seed, id)
+		return g == want, fmt.Errorf("generation %q", g)
+	})
+}
+
+// snapshot is what a cluster holds of its release.
+type snapshot struct{ digest, applied, image string }
+
+func snap(t *testing.T, c *userCluster) snapshot {
+	t.Helper()
+	inv := getUnstructured(t, c.kube.Client, "v1", "ConfigMap", release.InventoryName)
+	var d appsv1.Deployment
+	must(t, c.kube.Client.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "velero"}, &d))
+	a := inv.GetAnnotations()
+	return snapshot{digest: a[release.DigestAnnotation], applied: a[release.AppliedAtAnnotation], image: d.Spec.Template.Spec.Containers[0].Image}
+}
+
+func getUnstructured(t *testing.T, c client.Client, apiVersion, kind, name string) *unstructured.Unstructured {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion(apiVersion)
+	u.SetKind(kind)
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: name}, u); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			return nil
+		}
+		t.Fatal(err)
+	}
+	return u
+}
+
+// delivered waits for the credentials loop's Secret and returns its file.
+func delivered(t *testing.T, c *userCluster) []byte {
+	t.Helper()
+	var ini []byte
+	testenv.Eventually(t, 60*time.Second, "credentials delivered to "+c.id, func() (bool, error) {
+		var s corev1.Secret
+		if err := c.kube.Client.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: credentials.DefaultCredentialsSecret}, &s); err != nil {
+			return false, err
+		}
+		ini = s.Data[credentials.DefaultCredentialsKey]
+		return len(ini) > 0, nil
+	})
+	return ini
+}
+
+func waitBSL(t *testing.T, c *userCluster, v *testenv.Velero) {
+	t.Helper()
+	testenv.Eventually(t, 90*time.Second, "BSL default Available (real Velero)", func() (bool, error) {
+		if v.Exited() {
+			t.Fatalf("velero server exited:\n%s", testenv.Tail(v.Log(), 40))
+		}
+		var bsl velerov1.BackupStorageLocation
+		if err := c.kube.Client.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "default"}, &bsl); err != nil {
+			return false, err
+		}
+		return bsl.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable, fmt.Errorf("phase %q %s", bsl.Status.Phase, bsl.Status.Message)
+	})
+}
+
+// waitEvent waits for an Event with reason on Cluster id whose note holds
+// every part, and returns the note.
+func waitEvent(t *testing.T, seed *testenv.Kube, id, reason string, parts ...string) string {
+	t.Helper()
+	var note string
+	testenv.Eventually(t, 30*time.Second, "Event "+reason+" on "+id, func() (bool, error) {
+		var list eventsv1.EventList
+		if err := seed.Client.List(context.Background(), &list); err != nil {
+			return false, err
+		}
+		for _, ev := range list.Items {
+			if ev.Regarding.Name != id || ev.Reason != reason {
+				continue
+			}
+			ok := true
+			for _, p := range parts {
+				ok = ok && strings.Contains(ev.Note, p)
+			}
+			if ok {
+				note = ev.Note
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	return note
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
