@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -73,6 +74,24 @@ type Lifecycle struct {
 	// Purge renders nothing at all: no CRDs, no BSLs. Only with Disabled.
 	// Default false.
 	Purge bool
+	// BSLName names this cluster's managed BSL, overriding Options.BSLName
+	// (the release loop keeps each cluster's name: KKPBSLName for clusters
+	// it enables first, "default" for those it rendered before). A BSL is
+	// never renamed: Velero's backup sync deletes the Backup objects
+	// labelled with a BSL name whose store lacks them. Default
+	// Options.BSLName.
+	BSLName string
+}
+
+// managedName is the managed BSL's name for opts.
+func (lc Lifecycle) managedName(opts Options) string {
+	switch {
+	case lc.BSLName != "":
+		return lc.BSLName
+	case opts.BSLName != "":
+		return opts.BSLName
+	}
+	return "default"
 }
 
 // Validate checks the life cycle for in: each previous location's CBSL
@@ -86,9 +105,11 @@ func (lc Lifecycle) Validate(in Input, opts Options) field.ErrorList {
 	if lc.Purge && !lc.Disabled {
 		errs = append(errs, field.Forbidden(root.Child("purge"), "a purge is only possible for a disabled cluster; set disabled as well"))
 	}
-	managedName := opts.BSLName
-	if managedName == "" {
-		managedName = "default"
+	managedName := lc.managedName(opts)
+	for _, msg := range validation.IsDNS1123Subdomain(lc.BSLName) {
+		if lc.BSLName != "" {
+			errs = append(errs, field.Invalid(root.Child("bslName"), lc.BSLName, msg))
+		}
 	}
 	managedPrefix, _ := in.Prefix()
 	seen := map[string]bool{}
@@ -138,6 +159,9 @@ func LifecycleValues(lc Lifecycle) map[string]any {
 	out := map[string]any{}
 	if lc.Disabled {
 		out["disabled"] = true
+	}
+	if lc.BSLName != "" {
+		out["bsl"] = map[string]any{"name": lc.BSLName}
 	}
 	if len(lc.Previous) == 0 {
 		return out

@@ -32,8 +32,12 @@ type applier struct {
 }
 
 // apply applies objs (render order, CRDs first) and returns the refs of
-// everything applied. It stops at the first failure.
+// everything applied. It stops at the first failure, and applies nothing
+// over a BSL of KKP's own cluster backup (guardKKPBSL).
 func (a applier) apply(ctx context.Context, objs []*unstructured.Unstructured) ([]ObjectRef, error) {
+	if err := a.guardKKPBSL(ctx, objs); err != nil {
+		return nil, err
+	}
 	refs := make([]ObjectRef, 0, len(objs))
 	var crds []*unstructured.Unstructured
 	i := 0

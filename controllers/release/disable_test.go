@@ -30,7 +30,7 @@ func TestDisableAndReEnable(t *testing.T) {
 	backup := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "velero.io/v1", "kind": "Backup",
 		"metadata": map[string]any{"name": "before-disable", "namespace": ns},
-		"spec":     map[string]any{"storageLocation": "default", "ttl": "720h0m0s"},
+		"spec":     map[string]any{"storageLocation": kkpv1.KKPBSLName, "ttl": "720h0m0s"},
 	}}
 	must(t, e.user.Client.Create(ctx, backup))
 	setBackup := func(name string) {
@@ -51,7 +51,7 @@ func TestDisableAndReEnable(t *testing.T) {
 		}{
 			{"the CRD of Backups", e.userGet(t, crdGVK, "", "backups.velero.io")},
 			{"the Namespace", e.userGet(t, gvkNamespace, "", ns)},
-			{"the BSL", e.userGet(t, gvkBSL, ns, "default")},
+			{"the BSL", e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName)},
 			{"the Schedule", e.userGet(t, gvkSchedule, ns, "daily")},
 		} {
 			if k.u == nil {
@@ -82,7 +82,7 @@ func TestDisableAndReEnable(t *testing.T) {
 		if p := field(e.userGet(t, gvkSchedule, ns, "daily"), "spec", "paused"); p != true {
 			t.Fatalf("Schedule paused = %v", p)
 		}
-		if m := field(e.userGet(t, gvkBSL, ns, "default"), "spec", "accessMode"); m != "ReadOnly" {
+		if m := field(e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName), "spec", "accessMode"); m != "ReadOnly" {
 			t.Fatalf("BSL accessMode = %v", m)
 		}
 		e.waitEvent(t, id, ReasonDisabled, "Velero and node-agent removed")
@@ -111,7 +111,7 @@ func TestDisableAndReEnable(t *testing.T) {
 		if p := field(e.userGet(t, gvkSchedule, ns, "daily"), "spec", "paused"); p == true {
 			t.Fatal("the Schedule is still paused")
 		}
-		if m := field(e.userGet(t, gvkBSL, ns, "default"), "spec", "accessMode"); m == "ReadOnly" {
+		if m := field(e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName), "spec", "accessMode"); m == "ReadOnly" {
 			t.Fatal("the BSL is still read-only")
 		}
 		e.waitEvent(t, id, ReasonApplied, "applied Velero")

@@ -24,8 +24,18 @@ import (
 //     Namespace, read-only BSLs and paused Schedules kept).
 //   - neither: nothing was ever rendered for the cluster; nothing to do.
 
-// managedBSLName is the managed BSL's name (renderer.Options.BSLName is not
-// a render configuration parameter, so always the chart's default).
+// The managed BSL's name is remembered per cluster (memory.BSLName) and
+// never changes: Velero's backup sync deletes the Backup objects labelled
+// with a BSL's name that its store does not hold, so renaming the managed
+// BSL, or giving its name another prefix, would make listed Backups
+// disappear. A cluster the loop enables first gets KKP's name,
+// kkpv1.KKPBSLName, so KKP's dashboard and KKP's own end-to-end test find
+// the BSL they name; clusters rendered before keep managedBSLName (their
+// Backups naming KKP's BSL are written to it by admission,
+// webhook/velero MapKKPLocation).
+
+// managedBSLName is the managed BSL's name of clusters the loop rendered
+// before it named new ones as KKP does (the chart's default).
 const managedBSLName = "default"
 
 // plan is what one reconcile renders for a cluster.
@@ -48,13 +58,17 @@ func planFor(c *kkpv1.Cluster, cur *kkpv1.ClusterBackupStorageLocation, old memo
 	switch {
 	case cur != nil:
 		m.Location = trimCBSL(cur)
+		m.BSLName = old.BSLName
+		if old.Location == nil {
+			m.BSLName = kkpv1.KKPBSLName
+		}
 		m.Previous = slices.Clone(old.Previous)
 		if old.Location != nil && !sameLocation(old.Location, cur) && !slices.ContainsFunc(m.Previous, func(p previousLocation) bool { return sameLocation(p.CBSL, old.Location) }) {
 			m.Previous = append(m.Previous, previousLocation{BSL: uniqueBSLName(m.Previous, "previous-"+old.Location.Name), CBSL: old.Location})
 		}
 		m.Previous = slices.DeleteFunc(m.Previous, func(p previousLocation) bool { return sameLocation(p.CBSL, cur) })
 	case old.Location != nil:
-		m = memory{Location: old.Location, Previous: old.Previous, Disabled: true}
+		m = memory{Location: old.Location, Previous: old.Previous, Disabled: true, BSLName: old.BSLName}
 	default:
 		return plan{}, false
 	}
@@ -62,7 +76,7 @@ func planFor(c *kkpv1.Cluster, cur *kkpv1.ClusterBackupStorageLocation, old memo
 	// Cluster is rendered as naming its remembered location.
 	rc := c.DeepCopy()
 	rc.Spec.BackupConfig = &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: m.Location.Name}}
-	lc := renderer.Lifecycle{Disabled: m.Disabled}
+	lc := renderer.Lifecycle{Disabled: m.Disabled, BSLName: m.BSLName}
 	for _, pl := range m.Previous {
 		lc.Previous = append(lc.Previous, renderer.PreviousLocation{Name: pl.BSL, CBSL: pl.CBSL})
 	}
@@ -85,10 +99,10 @@ func sameLocation(a, b *kkpv1.ClusterBackupStorageLocation) bool {
 }
 
 // uniqueBSLName returns base, or base-2, base-3, … when a previous location
-// or the managed BSL already has that name.
+// or a managed BSL (either name) already has that name.
 func uniqueBSLName(prev []previousLocation, base string) string {
 	taken := func(n string) bool {
-		return n == managedBSLName || slices.ContainsFunc(prev, func(p previousLocation) bool { return p.BSL == n })
+		return n == managedBSLName || n == kkpv1.KKPBSLName || slices.ContainsFunc(prev, func(p previousLocation) bool { return p.BSL == n })
 	}
 	name := base
 	for i := 2; taken(name); i++ {

@@ -14,21 +14,23 @@ func TestPlanFor(t *testing.T) {
 	aTwin.Spec.Config["s3Url"] = endpoint + ":443"
 	prevA := previousLocation{BSL: "previous-a", CBSL: trimCBSL(a)}
 	prevB := previousLocation{BSL: "previous-b", CBSL: trimCBSL(b)}
+	const kkp = kkpv1.KKPBSLName
 	for name, tc := range map[string]struct {
 		cur       *kkpv1.ClusterBackupStorageLocation
 		old, want memory
 		none      bool
 	}{
-		"first enable":                     {cur: a, want: memory{Location: trimCBSL(a)}},
-		"unchanged":                        {cur: a, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(a)}},
-		"another CBSL":                     {cur: b, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(b), Previous: []previousLocation{prevA}}},
-		"the same CBSL moved":              {cur: aMoved, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(aMoved), Previous: []previousLocation{prevA}}},
-		"the same storage named otherwise": {cur: aTwin, old: memory{Location: trimCBSL(a)}, want: memory{Location: trimCBSL(aTwin)}},
-		"switching back":                   {cur: a, old: memory{Location: trimCBSL(b), Previous: []previousLocation{prevA}}, want: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}}},
-		"moving twice keeps both": {cur: newCBSL("a", "third", "x"), old: memory{Location: trimCBSL(aMoved), Previous: []previousLocation{prevA}},
-			want: memory{Location: trimCBSL(newCBSL("a", "third", "x")), Previous: []previousLocation{prevA, {BSL: "previous-a-2", CBSL: trimCBSL(aMoved)}}}},
-		"disable":       {old: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}}, want: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}, Disabled: true}},
-		"re-enable":     {cur: a, old: memory{Location: trimCBSL(a), Disabled: true}, want: memory{Location: trimCBSL(a)}},
+		"first enable":                     {cur: a, want: memory{Location: trimCBSL(a), BSLName: kkp}},
+		"unchanged":                        {cur: a, old: memory{Location: trimCBSL(a), BSLName: kkp}, want: memory{Location: trimCBSL(a), BSLName: kkp}},
+		"rendered before KKP's name":       {cur: a, old: memory{Location: trimCBSL(a), BSLName: managedBSLName}, want: memory{Location: trimCBSL(a), BSLName: managedBSLName}},
+		"another CBSL":                     {cur: b, old: memory{Location: trimCBSL(a), BSLName: kkp}, want: memory{Location: trimCBSL(b), Previous: []previousLocation{prevA}, BSLName: kkp}},
+		"the same CBSL moved":              {cur: aMoved, old: memory{Location: trimCBSL(a), BSLName: kkp}, want: memory{Location: trimCBSL(aMoved), Previous: []previousLocation{prevA}, BSLName: kkp}},
+		"the same storage named otherwise": {cur: aTwin, old: memory{Location: trimCBSL(a), BSLName: kkp}, want: memory{Location: trimCBSL(aTwin), BSLName: kkp}},
+		"switching back":                   {cur: a, old: memory{Location: trimCBSL(b), Previous: []previousLocation{prevA}, BSLName: kkp}, want: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}, BSLName: kkp}},
+		"moving twice keeps both": {cur: newCBSL("a", "third", "x"), old: memory{Location: trimCBSL(aMoved), Previous: []previousLocation{prevA}, BSLName: kkp},
+			want: memory{Location: trimCBSL(newCBSL("a", "third", "x")), Previous: []previousLocation{prevA, {BSL: "previous-a-2", CBSL: trimCBSL(aMoved)}}, BSLName: kkp}},
+		"disable":       {old: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}, BSLName: kkp}, want: memory{Location: trimCBSL(a), Previous: []previousLocation{prevB}, Disabled: true, BSLName: kkp}},
+		"re-enable":     {cur: a, old: memory{Location: trimCBSL(a), Disabled: true, BSLName: managedBSLName}, want: memory{Location: trimCBSL(a), BSLName: managedBSLName}},
 		"never enabled": {none: true},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -46,7 +48,7 @@ func TestPlanFor(t *testing.T) {
 			if !reflect.DeepEqual(p.mem, tc.want) {
 				t.Fatalf("memory\n got %+v\nwant %+v", p.mem, tc.want)
 			}
-			if p.in.Cluster.StorageLocationName() != tc.want.Location.Name || p.in.CBSL != p.mem.Location || p.lc.Disabled != tc.want.Disabled || len(p.lc.Previous) != len(tc.want.Previous) {
+			if p.in.Cluster.StorageLocationName() != tc.want.Location.Name || p.in.CBSL != p.mem.Location || p.lc.Disabled != tc.want.Disabled || p.lc.BSLName != tc.want.BSLName || len(p.lc.Previous) != len(tc.want.Previous) {
 				t.Fatalf("render input %+v, life cycle %+v", p.in, p.lc)
 			}
 			for i, pl := range p.lc.Previous {
@@ -60,6 +62,22 @@ func TestPlanFor(t *testing.T) {
 				t.Fatalf("state round trip: %+v, %v", back, err)
 			}
 		})
+	}
+}
+
+// TestStateBeforeKKPName: state written before the loop remembered the
+// managed BSL's name (no bslName key) is a cluster rendered with the
+// chart's "default": it keeps that name, so no listed Backup disappears.
+func TestStateBeforeKKPName(t *testing.T) {
+	d := memory{Location: trimCBSL(newCBSL("a", bucket, "seed-eu"))}.data()
+	delete(d, StateKeyBSLName)
+	m, err := parseMemory("cm", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := planFor(newCluster("c1", "a"), newCBSL("a", bucket, "seed-eu"), m)
+	if p.mem.BSLName != "default" || p.lc.BSLName != "default" || p.mem.data()[StateKeyBSLName] != "default" {
+		t.Fatalf("old state renders the managed BSL %q (stored %q), want default", p.lc.BSLName, p.mem.data()[StateKeyBSLName])
 	}
 }
 

@@ -250,7 +250,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 	if switched {
 		// Best effort: without it Velero re-establishes the repositories
 		// on its own 5-minute resync.
-		if _, err := resetRepositories(ctx, uc, ns, managedBSLName); err != nil {
+		if _, err := resetRepositories(ctx, uc, ns, p.mem.BSLName); err != nil {
 			logf.FromContext(ctx).Info("backup repositories of the managed BSL not reset after a storage switch; Velero re-establishes them within 5 minutes", "error", err.Error())
 		}
 	}

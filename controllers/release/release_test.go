@@ -65,9 +65,17 @@ func TestReleaseEqualsRender(t *testing.T) {
 	must(t, err)
 	rn, err := renderer.New(opts)
 	must(t, err)
-	res, err := rn.Render(ctx, renderer.Input{Cluster: newCluster(id, cbsl.Name), CBSL: cbsl})
+	// The loop names the managed BSL of a cluster it enables first as KKP
+	// does, from its per-cluster state (like the previous locations); the
+	// CLI renders the chart's default name.
+	in := renderer.Input{Cluster: newCluster(id, cbsl.Name), CBSL: cbsl}
+	res, err := rn.RenderLifecycle(ctx, in, renderer.Lifecycle{BSLName: kkpv1.KKPBSLName})
 	must(t, err)
 	want, err := res.Objects()
+	must(t, err)
+	cliRes, err := rn.Render(ctx, in)
+	must(t, err)
+	cliWant, err := cliRes.Objects()
 	must(t, err)
 
 	t.Run("what lands equals the render, object by object", func(t *testing.T) {
@@ -107,7 +115,8 @@ func TestReleaseEqualsRender(t *testing.T) {
 	t.Run("the render equals the CLI's for the same objects and settings", func(t *testing.T) {
 		// `clusterbackup render` with the flag that matches the
 		// RenderConfig: what lands is a superset of `want` (above), and
-		// `want` is exactly what an operator's CLI render shows.
+		// `want` is exactly what an operator's CLI render shows, but for
+		// the managed BSL's name.
 		dir := t.TempDir()
 		c, l := newCluster(id, cbsl.Name), cbsl.DeepCopy()
 		c.APIVersion, c.Kind = kkpv1.GroupVersion.String(), kkpv1.KindCluster
@@ -126,7 +135,7 @@ func TestReleaseEqualsRender(t *testing.T) {
 		}
 		cli, err := renderer.DecodeObjects(bytes.NewReader(out))
 		must(t, err)
-		testenv.CompareObjectSets(t, "CLI render vs the loop's render", canonical(t, cli), canonical(t, want))
+		testenv.CompareObjectSets(t, "CLI render vs the loop's render (the chart's BSL name)", canonical(t, cli), canonical(t, cliWant))
 	})
 
 	t.Run("the inventory parent lists every object and the digest", func(t *testing.T) {
@@ -226,7 +235,7 @@ func TestReleaseEqualsRender(t *testing.T) {
 			u    *unstructured.Unstructured
 		}{
 			{"Schedule weekly (marked keep)", e.userGet(t, gvkSchedule, ns, "weekly")},
-			{"the managed BSL", e.userGet(t, gvkBSL, ns, "default")},
+			{"the managed BSL", e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName)},
 			{"the Namespace", e.userGet(t, gvkNamespace, "", ns)},
 			{"the Deployment", e.userGet(t, gvkDeployment, ns, "velero")},
 			{"a CRD", e.userGet(t, crdGVK, "", "backups.velero.io")},

@@ -45,7 +45,7 @@ func TestSetupWithManager(t *testing.T) {
 	e.register(t, id)
 	e.create(t, cbsl, newCluster(id, cbsl.Name))
 	region := func() string {
-		u := e.userGet(t, gvkBSL, ns, "default")
+		u := e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName)
 		if u == nil {
 			return ""
 		}

@@ -54,6 +54,9 @@ const (
 	StateKeyPrevious = "previousLocations"
 	// StateKeyLifecycle is "enabled" or "disabled", for people reading it.
 	StateKeyLifecycle = "lifecycle"
+	// StateKeyBSLName holds the managed BSL's name in the user cluster
+	// (absent in state written before it: "default").
+	StateKeyBSLName = "bslName"
 )
 
 // memory is one cluster's state as stored on the seed.
@@ -64,6 +67,9 @@ type memory struct {
 	Previous []previousLocation
 	// Disabled says the last render was the disabled release.
 	Disabled bool
+	// BSLName is the managed BSL's name, fixed when the cluster is first
+	// enabled (lifecycle.go).
+	BSLName string
 }
 
 // previousLocation is one remembered earlier location.
@@ -110,6 +116,9 @@ func (m memory) data() map[string]string {
 		b, _ := json.Marshal(m.Previous)
 		d[StateKeyPrevious] = string(b)
 	}
+	if m.BSLName != "" {
+		d[StateKeyBSLName] = m.BSLName
+	}
 	return d
 }
 
@@ -117,6 +126,9 @@ func (m memory) data() map[string]string {
 func parseMemory(name string, d map[string]string) (memory, error) {
 	var m memory
 	m.Disabled = d[StateKeyLifecycle] == "disabled"
+	if m.BSLName = d[StateKeyBSLName]; m.BSLName == "" {
+		m.BSLName = managedBSLName
+	}
 	if s := d[StateKeyLocation]; s != "" {
 		m.Location = &kkpv1.ClusterBackupStorageLocation{}
 		if err := json.Unmarshal([]byte(s), m.Location); err != nil {

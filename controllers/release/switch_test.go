@@ -41,7 +41,7 @@ func TestStorageSwitch(t *testing.T) {
 		dflt, _, _ = unstructured.NestedBool(u.Object, "spec", "default")
 		return pfx, mode, dflt
 	}
-	if pfx, _, dflt := bsl("default"); pfx != "one/"+projectID+"/"+id || !dflt {
+	if pfx, _, dflt := bsl(kkpv1.KKPBSLName); pfx != "one/"+projectID+"/"+id || !dflt {
 		t.Fatalf("managed BSL prefix %q default %v", pfx, dflt)
 	}
 	setCBSL := func(name string) {
@@ -58,7 +58,7 @@ func TestStorageSwitch(t *testing.T) {
 		return &velerov1.BackupRepository{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 			Spec: velerov1.BackupRepositorySpec{VolumeNamespace: "shop", BackupStorageLocation: bsl, RepositoryType: "kopia", ResticIdentifier: "x"}}
 	}
-	must(t, e.user.Client.Create(ctx, repo("shop-default-kopia", "default")))
+	must(t, e.user.Client.Create(ctx, repo("shop-default-kopia", kkpv1.KKPBSLName)))
 	must(t, e.user.Client.Create(ctx, repo("shop-other-kopia", "other")))
 
 	setCBSL(two.Name)
@@ -71,7 +71,7 @@ func TestStorageSwitch(t *testing.T) {
 		must(t, e.user.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop-other-kopia"}, &velerov1.BackupRepository{}))
 	})
 	t.Run("managed BSL on the new prefix, the old one read-only", func(t *testing.T) {
-		if pfx, mode, dflt := bsl("default"); pfx != "two/"+projectID+"/"+id || !dflt || mode == "ReadOnly" {
+		if pfx, mode, dflt := bsl(kkpv1.KKPBSLName); pfx != "two/"+projectID+"/"+id || !dflt || mode == "ReadOnly" {
 			t.Fatalf("managed BSL prefix %q mode %q default %v", pfx, mode, dflt)
 		}
 		if pfx, mode, dflt := bsl("previous-backups-one"); pfx != "one/"+projectID+"/"+id || dflt || mode != "ReadOnly" {
@@ -93,7 +93,7 @@ func TestStorageSwitch(t *testing.T) {
 			t.Fatalf("state %+v", m)
 		}
 		for k, v := range cm.Data {
-			if strings.Contains(v, "secretAccessKey") || k != StateKeyLocation && k != StateKeyPrevious && k != StateKeyLifecycle {
+			if strings.Contains(v, "secretAccessKey") || k != StateKeyLocation && k != StateKeyPrevious && k != StateKeyLifecycle && k != StateKeyBSLName {
 				t.Fatalf("state key %s holds %s", k, v)
 			}
 		}
@@ -110,7 +110,7 @@ func TestStorageSwitch(t *testing.T) {
 			t.Fatal("the new process did not apply its render")
 		}
 		want, err := l2.renderer.RenderLifecycle(ctx, renderer.Input{Cluster: newCluster(id, two.Name), CBSL: two},
-			renderer.Lifecycle{Previous: []renderer.PreviousLocation{{CBSL: one}}})
+			renderer.Lifecycle{Previous: []renderer.PreviousLocation{{CBSL: one}}, BSLName: kkpv1.KKPBSLName})
 		must(t, err)
 		d, err := Digest(want)
 		must(t, err)
@@ -125,7 +125,7 @@ func TestStorageSwitch(t *testing.T) {
 	t.Run("switching back", func(t *testing.T) {
 		setCBSL(one.Name)
 		l.mustReconcile(t, id)
-		if pfx, _, _ := bsl("default"); pfx != "one/"+projectID+"/"+id {
+		if pfx, _, _ := bsl(kkpv1.KKPBSLName); pfx != "one/"+projectID+"/"+id {
 			t.Fatalf("managed BSL prefix %q", pfx)
 		}
 		if pfx, mode, _ := bsl("previous-backups-two"); pfx != "two/"+projectID+"/"+id || mode != "ReadOnly" {
