@@ -19,6 +19,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
@@ -119,6 +120,11 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) error {
 		}
 		if err := setupRollout(mgr, o, users, rr); err != nil {
 			return err
+		}
+	}
+	if o.Drill.Enabled {
+		if err := drill.Setup(mgr, o.Drill, o.CBSLNamespace, secrets, checker, users); err != nil {
+			return fmt.Errorf("set up the restore drills: %w", err)
 		}
 	}
 	if o.Fleet.Enabled {

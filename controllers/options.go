@@ -10,6 +10,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/rollout"
@@ -57,6 +58,9 @@ type Options struct {
 	// Rollout moves clusters to a changed release render configuration in
 	// waves with health gates (needs the release loop).
 	Rollout rollout.Options `json:"rollout,omitempty"`
+	// Drill configures scheduled restore drills in the user clusters
+	// (docs/drills.md).
+	Drill drill.Options `json:"drill,omitempty"`
 	// Users configures how every loop reaches user clusters: the kubeconfig
 	// Secret, and the time, size and rate budget of each cluster's answers.
 	Users userclient.Options `json:"users,omitempty"`
@@ -106,6 +110,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	o.Fleet.AddFlags(fs)
 	o.Release.AddFlags(fs)
 	o.Rollout.AddFlags(fs)
+	o.Drill.AddFlags(fs)
 }
 
 // setDefaults fills the defaults of the process-level fields.
@@ -148,6 +153,9 @@ func (o *Options) Complete() error {
 		return fmt.Errorf("rollout waves (--rollout) need the release loop (--release-loop)")
 	}
 	if o.Rollout, err = o.Rollout.Complete(); err != nil {
+		return err
+	}
+	if o.Drill, err = o.Drill.Complete(); err != nil {
 		return err
 	}
 	return nil

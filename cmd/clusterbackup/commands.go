@@ -12,6 +12,7 @@ var commands = []command{
 	{"check", "validate a ClusterBackupStorageLocation and check its S3 endpoint", runCheck},
 	{"policy", "emit S3 bucket and IAM policies that confine a cluster to its prefix", runPolicy},
 	{"download", "download a backup tarball from a cluster's prefix, or print a presigned URL", runDownload},
+	{"drill", "restore drills: run one from the seed, verify a signed record offline, make a signing key", runDrill},
 	{"fleet", "fleet status: which clusters are protected, read from object storage (table, json, html)", runFleet},
 	{"cmp", "Argo CD config-management plugin (cmp generate)", runCMP},
 	{"krm", "kustomize KRM function: ResourceList on stdin, rendered list on stdout", runKRM},

@@ -50,6 +50,8 @@ func runFleetStatus(ctx context.Context, s streams, args []string) error {
 	fs.IntVar(&o.MaxReads, "max-reads", fleet.DefaultMaxReads, "velero-backup.json files read per cluster at most")
 	fs.DurationVar(&o.Grace, "grace", 0, "how long past a Schedule's run a backup may take before the cluster is late (default: half the interval, at most 1h)")
 	fs.DurationVar(&o.Unscheduled, "unscheduled-interval", fleet.DefaultUnscheduled, "expected backup interval of a cluster without an unpaused Schedule")
+	drillKey := fs.String("drill-public-key", "", "PEM ed25519 public key `file` of the seed's restore drills: judge each cluster's drill records (verified, drill-failed, drill-stale, never-drilled; docs/drills.md)")
+	fs.DurationVar(&o.DrillMaxAge, "drill-max-age", fleet.DefaultDrillMaxAge, "how old the newest passed drill may be before the cluster's drills are stale")
 	fs.Usage = func() {
 		fmt.Fprintln(s.Err, "Usage: clusterbackup fleet status -f FILE|DIR|- [--values FILE]... [-o table|json|html] [flags]\n\nReads every cluster's Velero backups from object storage and judges it protected, late, failing,\nnever-backed-up or storage-unreachable. Exit 1 when a cluster is not protected.\n\nFlags:")
 		fs.PrintDefaults()
@@ -67,6 +69,9 @@ func runFleetStatus(ctx context.Context, s streams, args []string) error {
 	}
 	clusters, err := fleetClusters(ctx, s, files, values)
 	if err != nil {
+		return err
+	}
+	if o.DrillKey, err = readDrillKey(*drillKey); err != nil {
 		return err
 	}
 	o.Checker = s3check.New(check)
@@ -89,7 +94,7 @@ func runFleetStatus(ctx context.Context, s streams, args []string) error {
 		}
 		return fmt.Errorf("%d of %d clusters not protected: %s%s", len(rep.NotProtected()), len(rep.Clusters), strings.Join(bad, ", "), more)
 	}
-	return nil
+	return drillsNotVerified(rep)
 }
 
 // fleetClusters reads the inputs with the one loader (release state

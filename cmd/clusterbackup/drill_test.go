@@ -1,0 +1,68 @@
+//go:build !webhookonly
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	core "github.com/clusterbackup/clusterbackup/internal/drill"
+)
+
+// TestDrillKeygenAndVerify: keygen writes a private key (0600, never
+// overwritten) and prints the public key; verify accepts the record that
+// key signed (from a file and from stdin), says a failed drill failed,
+// and exits 1 for a tampered record or another key; usage errors exit 2.
+func TestDrillKeygenAndVerify(t *testing.T) {
+	dir := t.TempDir()
+	priv := filepath.Join(dir, "drill.key")
+	pubOut, stderr, code := runCLI(t, "", nil, "drill", "keygen", "--out", priv)
+	if code != 0 || !strings.Contains(pubOut, "BEGIN PUBLIC KEY") {
+		t.Fatalf("keygen: exit %d %s", code, stderr)
+	}
+	if fi, err := os.Stat(priv); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("private key file: %v %v", fi, err)
+	}
+	if _, stderr, code := runCLI(t, "", nil, "drill", "keygen", "--out", priv); code != 1 || !strings.Contains(stderr, "not overwritten") {
+		t.Fatalf("keygen over an existing key: exit %d %s", code, stderr)
+	}
+	pub := filepath.Join(dir, "drill.pub")
+	must(t, os.WriteFile(pub, []byte(pubOut), 0o644))
+	b, err := os.ReadFile(priv)
+	must(t, err)
+	key, err := core.ParsePrivateKey(b)
+	must(t, err)
+	now := time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC)
+	rec := &core.Record{Version: core.RecordVersion, ProjectID: "p1", ClusterID: "c1", Run: "0a1b2c3d", Backup: "b1",
+		Started: now, Finished: now.Add(time.Minute), Outcome: core.Failed, Reason: "restorePhase: Failed: gzip: unexpected EOF"}
+	signed, err := core.Sign(rec, key)
+	must(t, err)
+	good := filepath.Join(dir, "good.json")
+	must(t, os.WriteFile(good, signed, 0o644))
+	out, stderr, code := runCLI(t, string(signed), nil, "drill", "verify", "--public-key", pub, good, "-")
+	if code != 0 || strings.Count(out, ": verified (key ") != 2 || !strings.Contains(out, "failed, RTO 0s, RPO 0s: restorePhase: Failed: gzip: unexpected EOF") {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, stderr)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	must(t, os.WriteFile(bad, bytes.Replace(signed, []byte(`"outcome":"failed"`), []byte(`"outcome":"passed"`), 1), 0o644))
+	out, stderr, code = runCLI(t, "", nil, "drill", "verify", "--public-key", pub, good, bad)
+	if code != 1 || !strings.Contains(out, "bad.json: NOT VERIFIED") || !strings.Contains(stderr, "1 of 2 records do not verify") {
+		t.Fatalf("tampered: exit %d\n%s%s", code, out, stderr)
+	}
+	_, otherPub, err := core.GenerateKey()
+	must(t, err)
+	other := filepath.Join(dir, "other.pub")
+	must(t, os.WriteFile(other, otherPub, 0o644))
+	if out, _, code := runCLI(t, "", nil, "drill", "verify", "--public-key", other, good); code != 1 || !strings.Contains(out, "NOT VERIFIED") {
+		t.Fatalf("another key: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"drill"}, {"drill", "verify", good}, {"drill", "run", "--signing-key", priv}, {"drill", "run", "--cluster", "c1"}} {
+		if _, _, code := runCLI(t, "", nil, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
