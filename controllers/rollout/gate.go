@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // A cluster of a wave is healthy when the user cluster, read through the
@@ -52,8 +54,13 @@ var Reasons = []string{ReasonImagePull, ReasonPodNotReady, ReasonBSLUnavailable,
 const (
 	deploymentName = "velero"
 	daemonSetName  = "node-agent"
-	bslName        = "default"
 )
+
+// bslNames are the names the release loop gives the managed BSL, in the
+// order the gate reads them (controllers/release: KKP's name for clusters
+// it enables first, "default" for those it rendered before); the managed
+// one is the default BSL (a KKP-era read-only BSL may carry KKP's name).
+var bslNames = []string{kkpv1.KKPBSLName, "default"}
 
 // maxPods bounds the pods listed to explain a failing workload.
 const maxPods = 20
@@ -93,11 +100,20 @@ func gate(ctx context.Context, uc client.Client, ns string) verdict {
 		}
 	}
 	var bsl velerov1.BackupStorageLocation
-	if err := uc.Get(ctx, client.ObjectKey{Namespace: ns, Name: bslName}, &bsl); err != nil {
-		if apierrors.IsNotFound(err) {
-			return unhealthy(ReasonBSLUnavailable, "BackupStorageLocation %s/%s not found", ns, bslName)
+	bslName, found := "", false
+	for _, name := range bslNames {
+		if err := uc.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &bsl); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return readFailure(err, "BackupStorageLocation", ns, name)
 		}
-		return readFailure(err, "BackupStorageLocation", ns, bslName)
+		if bslName, found = name, bsl.Spec.Default; found {
+			break
+		}
+	}
+	if !found {
+		return unhealthy(ReasonBSLUnavailable, "no managed BackupStorageLocation (%s, the default) in %s", strings.Join(bslNames, " or "), ns)
 	}
 	if bsl.Status.Phase != velerov1.BackupStorageLocationPhaseAvailable {
 		phase := string(bsl.Status.Phase)
