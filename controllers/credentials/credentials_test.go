@@ -16,7 +16,7 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	want := Options{
 		CredentialsSecret: "velero-cloud-credentials", CredentialsKey: "cloud", VeleroNamespace: "velero",
-		PasswordSecretPrefix: "clusterbackup-repo-password-", ResyncPeriod: 5 * time.Minute, Workers: 4,
+		PasswordSecretPrefix: "clusterbackup-repo-password-", ClusterSecretPrefix: "clusterbackup-credentials-", ResyncPeriod: 5 * time.Minute, Workers: 4,
 		ControllerName: "cluster-credentials",
 	}
 	if o != want {
@@ -33,8 +33,9 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Fatalf("flags = %+v\nwant %+v", f, want)
 	}
 	for name, bad := range map[string]Options{
-		"short period":           {ResyncPeriod: time.Millisecond},
-		"Velero's password name": {CredentialsSecret: RepoSecret},
+		"short period":                      {ResyncPeriod: time.Millisecond},
+		"Velero's password name":            {CredentialsSecret: RepoSecret},
+		"one prefix for keys and passwords": {ClusterSecretPrefix: "clusterbackup-x-", PasswordSecretPrefix: "clusterbackup-x-"},
 	} {
 		if _, err := bad.Complete(); err == nil {
 			t.Errorf("%s: Complete accepted %+v", name, bad)

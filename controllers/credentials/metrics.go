@@ -18,18 +18,27 @@ type Metrics struct {
 	// default repository password (adopted, or kept because a Kopia
 	// repository in the bucket needs it), 0 otherwise.
 	Default *prometheus.GaugeVec
+	// Shared is, per cluster, how many other clusters the loop gives the
+	// same access key (0: the key is the cluster's alone).
+	Shared *prometheus.GaugeVec
+	// Confined is 1 for a cluster whose dedicated key could list neither
+	// the bucket root nor a sibling of its prefix, 0 when it could; no
+	// series without a dedicated key or when the probe could not run.
+	Confined *prometheus.GaugeVec
 }
 
 // Metric names the loop exports.
 const (
 	MetricCurrent = "clusterbackup_cluster_credentials_current"
 	MetricSyncs   = "clusterbackup_cluster_credentials_syncs_total"
-	MetricDefault = "clusterbackup_cluster_repository_password_default"
+	MetricDefault  = "clusterbackup_cluster_repository_password_default"
+	MetricShared   = "clusterbackup_cluster_credentials_shared"
+	MetricConfined = "clusterbackup_cluster_credentials_confined"
 )
 
 // MetricNames lists every metric the loop exports (the seed monitoring
 // chart's alerts may use only these and the fleet's).
-var MetricNames = []string{MetricCurrent, MetricSyncs, MetricDefault}
+var MetricNames = []string{MetricCurrent, MetricSyncs, MetricDefault, MetricShared, MetricConfined}
 
 // NewMetrics creates the collectors and registers them with reg (nil: not
 // registered); collectors already registered under the same names are
@@ -48,11 +57,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: MetricDefault,
 			Help: "1 when the user cluster's Velero keeps Velero's published default repository password (adopted, or kept because a Kopia repository in the bucket does not open with the seed's), 0 when it has its own.",
 		}, []string{"cluster", "project"}),
+		Shared: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: MetricShared,
+			Help: "How many other clusters the credentials loop gives the same storage access key (0: the cluster's own); a cluster-admin of one can read the others' backups.",
+		}, []string{"cluster", "project"}),
+		Confined: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: MetricConfined,
+			Help: "1 when a cluster's dedicated storage key could list neither the bucket root nor a sibling of its prefix, 0 when it could; no series without a dedicated key.",
+		}, []string{"cluster", "project"}),
 	}
 	if reg != nil {
 		m.Current = metricsreg.Register(reg, m.Current)
 		m.Syncs = metricsreg.Register(reg, m.Syncs)
 		m.Default = metricsreg.Register(reg, m.Default)
+		m.Shared = metricsreg.Register(reg, m.Shared)
+		m.Confined = metricsreg.Register(reg, m.Confined)
 	}
 	return m
 }
@@ -83,6 +102,31 @@ func (m *Metrics) drop(cluster string) {
 	if m != nil {
 		m.Current.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
 		m.Default.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
+		m.Shared.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
+		m.Confined.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
+	}
+}
+
+func (m *Metrics) setShared(cluster, project string, others int) {
+	if m != nil {
+		m.Shared.WithLabelValues(cluster, project).Set(float64(others))
+	}
+}
+
+func (m *Metrics) setConfined(cluster, project string, confined bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if confined {
+		v = 1
+	}
+	m.Confined.WithLabelValues(cluster, project).Set(v)
+}
+
+func (m *Metrics) dropConfined(cluster string) {
+	if m != nil {
+		m.Confined.DeletePartialMatch(prometheus.Labels{"cluster": cluster})
 	}
 }
 

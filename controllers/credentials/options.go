@@ -19,6 +19,10 @@ const (
 	// DefaultPasswordSecretPrefix prefixes the cluster ID to name the seed's
 	// copy of a cluster's repository password in the CBSL namespace.
 	DefaultPasswordSecretPrefix = "clusterbackup-repo-password-"
+	// DefaultClusterSecretPrefix prefixes the cluster ID to name the seed
+	// Secret (in the CBSL namespace) holding a cluster's dedicated storage
+	// key, which takes precedence over the CBSL's.
+	DefaultClusterSecretPrefix = "clusterbackup-credentials-"
 	// DefaultResyncPeriod is how often every cluster is reconciled even
 	// without a watch event (±10% jitter).
 	DefaultResyncPeriod = 5 * time.Minute
@@ -54,6 +58,12 @@ type Options struct {
 	// repository password, in the CBSL namespace. Default
 	// "clusterbackup-repo-password-".
 	PasswordSecretPrefix string `json:"passwordSecretPrefix,omitempty"`
+	// ClusterSecretPrefix + cluster ID names the seed Secret, in the CBSL
+	// namespace, holding a cluster's dedicated storage key (labelled with
+	// the cluster ID and project; same layouts as a CBSL's Secret). When it
+	// exists it is delivered instead of the CBSL's key. Default
+	// "clusterbackup-credentials-".
+	ClusterSecretPrefix string `json:"clusterSecretPrefix,omitempty"`
 	// ResyncPeriod bounds how long a missed watch event can delay an
 	// update: every cluster is reconciled at least this often (±10%).
 	// Default 5m.
@@ -73,6 +83,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.CredentialsKey, "credentials-key", or(o.CredentialsKey, DefaultCredentialsKey), "key of the AWS credentials file in that Secret (the chart's credentials.key)")
 	fs.StringVar(&o.VeleroNamespace, "credentials-velero-namespace", or(o.VeleroNamespace, DefaultVeleroNamespace), "Velero's namespace in user clusters")
 	fs.StringVar(&o.PasswordSecretPrefix, "credentials-password-secret-prefix", or(o.PasswordSecretPrefix, DefaultPasswordSecretPrefix), "prefix + cluster ID = the seed Secret (in the CBSL namespace) keeping a cluster's repository password")
+	fs.StringVar(&o.ClusterSecretPrefix, "credentials-cluster-secret-prefix", or(o.ClusterSecretPrefix, DefaultClusterSecretPrefix), "prefix + cluster ID = the seed Secret (in the CBSL namespace) holding a cluster's dedicated storage key, delivered instead of the CBSL's key")
 	fs.DurationVar(&o.ResyncPeriod, "credentials-resync-period", or(o.ResyncPeriod, DefaultResyncPeriod), "every cluster's credentials are reconciled at least this often (±10%), bounding a missed update")
 	fs.IntVar(&o.Workers, "credentials-workers", or(o.Workers, DefaultWorkers), "clusters reconciled in parallel by the credentials loop")
 }
@@ -83,12 +94,15 @@ func (o Options) Complete() (Options, error) {
 	o.CredentialsKey = or(o.CredentialsKey, DefaultCredentialsKey)
 	o.VeleroNamespace = or(o.VeleroNamespace, DefaultVeleroNamespace)
 	o.PasswordSecretPrefix = or(o.PasswordSecretPrefix, DefaultPasswordSecretPrefix)
+	o.ClusterSecretPrefix = or(o.ClusterSecretPrefix, DefaultClusterSecretPrefix)
 	o.ResyncPeriod = or(o.ResyncPeriod, DefaultResyncPeriod)
 	o.Workers = or(o.Workers, DefaultWorkers)
 	o.ControllerName = or(o.ControllerName, ControllerName)
 	switch {
 	case o.ResyncPeriod < time.Second:
 		return o, fmt.Errorf("credentials resync period %s is too short (minimum 1s)", o.ResyncPeriod)
+	case o.ClusterSecretPrefix == o.PasswordSecretPrefix:
+		return o, fmt.Errorf("credentials cluster secret prefix %q must differ from the password secret prefix", o.ClusterSecretPrefix)
 	case o.CredentialsSecret == RepoSecret:
 		return o, fmt.Errorf("credentials secret must not be %q: Velero keeps the repository password there", RepoSecret)
 	}

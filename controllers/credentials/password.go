@@ -71,7 +71,7 @@ func (p *PasswordStore) Get(ctx context.Context, c *kkpv1.Cluster) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("read secret %s: %w", name, err)
 	}
-	if err := passwordOf(&s, c); err != nil {
+	if err := clusterSecretOf(&s, c); err != nil {
 		return nil, configError("secret %s is not the repository password of cluster %s: %v; it is left untouched and no password is delivered: label it (%s=%s, %s=%s) if it is, or delete it (docs/credentials.md)",
 			name, c.Name, err, ClusterIDLabel, c.Name, kkpv1.ProjectIDLabel, c.ProjectID())
 	}
@@ -79,22 +79,6 @@ func (p *PasswordStore) Get(ctx context.Context, c *kkpv1.Cluster) ([]byte, erro
 		return nil, fmt.Errorf("secret %s has no key %q: restore it from a backup of the seed (the loop never replaces a repository password)", name, RepoKey)
 	}
 	return s.Data[RepoKey], nil
-}
-
-// passwordOf says why s is not cluster c's password copy (nil: it is): its
-// cluster-id label must be c's ID, and a project-id label c's project.
-func passwordOf(s *corev1.Secret, c *kkpv1.Cluster) error {
-	id, ok := s.Labels[ClusterIDLabel]
-	switch {
-	case !ok:
-		return fmt.Errorf("it has no label %s", ClusterIDLabel)
-	case id != c.Name:
-		return fmt.Errorf("its label %s is %q", ClusterIDLabel, id)
-	}
-	if project, ok := s.Labels[kkpv1.ProjectIDLabel]; ok && project != c.ProjectID() {
-		return fmt.Errorf("its label %s is %q, the cluster's project is %q", kkpv1.ProjectIDLabel, project, c.ProjectID())
-	}
-	return nil
 }
 
 // Store keeps pw as the cluster's password. It returns the password the

@@ -20,6 +20,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 // ControllerName names the credentials loop's controller.
@@ -47,6 +48,15 @@ const (
 	// start-up default and was not replaced, because a Kopia repository in
 	// the cluster's prefix does not open with the seed's password.
 	ReasonPasswordKeptForBucket = "RepositoryPasswordKeptForBucket"
+	// ReasonCredentialsShared: other clusters use the same storage key,
+	// so a cluster-admin of one can read the others' backups.
+	ReasonCredentialsShared = "BackupCredentialsShared"
+	// ReasonCredentialsNotConfined: a cluster's dedicated key reaches
+	// beyond its prefix (the bucket root or a sibling lists).
+	ReasonCredentialsNotConfined = "BackupCredentialsNotConfined"
+	// ReasonCredentialsNotOwned: the user cluster's credentials Secret was
+	// not written by the loop and was left unchanged.
+	ReasonCredentialsNotOwned = "BackupCredentialsNotOwned"
 	// ReasonFailed: the credentials could not be delivered.
 	ReasonFailed = "BackupCredentialsFailed"
 )
@@ -82,7 +92,8 @@ type Reconciler struct {
 	Metrics *Metrics
 
 	mu   sync.Mutex
-	last map[string]string // cluster -> last reported state, to record changes only
+	last map[string]string // cluster (or cluster/aspect) -> last reported state, to record changes only
+	uses map[string]keyUse // cluster -> the key it was last given (noteKey)
 }
 
 // UserClients reaches user clusters by cluster ID; controllers/userclient
@@ -162,9 +173,17 @@ type result struct {
 	// onDefault: the user cluster's Velero keeps Velero's published
 	// default password.
 	onDefault bool
+	// source is the Secret the key came from; dedicated: the cluster's own
+	// (keyFor).
+	source    string
+	dedicated bool
+	// shared lists the clusters sharing the key (nil: none known).
+	shared *renderer.SharedCredential
+	// confined: the dedicated key's isolation probe (nil: not run).
+	confined *bool
 }
 
-func (r result) current() bool { return r.password != Kept }
+func (r result) current() bool { return r.password != Kept && r.credentials != NotOwned }
 
 func (r result) summary() string {
 	if r.credentials == Unchanged && r.password == Unchanged && r.seed == "" {
@@ -186,13 +205,15 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error)
 	if _, err := storage.TargetFor(c, &cbsl); err != nil {
 		return res, configError("%v", err)
 	}
-	secret, err := r.credentialSecret(ctx, &cbsl)
+	k, err := r.keyFor(ctx, c, &cbsl)
 	if err != nil {
 		return res, err
 	}
-	st, errs := storage.Credentials(&cbsl, secret)
-	if len(errs) > 0 {
-		return res, configError("clusterbackupstoragelocation %s: %v", res.cbsl, errs.ToAggregate())
+	st := k.st
+	res.source, res.dedicated = k.source, k.dedicated
+	res.shared = r.noteKey(c, k)
+	if k.dedicated {
+		res.confined = r.confined(ctx, c, k.cbsl, st)
 	}
 	uc, err := r.Users.For(ctx, c.Name)
 	if err != nil {
@@ -223,7 +244,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error)
 			if err != nil {
 				return res, err
 			}
-			if err := r.checkBucket(ctx, c, &cbsl, st, &repo, gen, &res); err != nil {
+			if err := r.checkBucket(ctx, c, k.cbsl, st, &repo, gen, &res); err != nil {
 				return res, err
 			}
 			if repo.replaceable() || len(cand) == 0 {
@@ -234,7 +255,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error)
 			return res, err
 		}
 	}
-	if err := r.checkBucket(ctx, c, &cbsl, st, &repo, pw, &res); err != nil {
+	if err := r.checkBucket(ctx, c, k.cbsl, st, &repo, pw, &res); err != nil {
 		return res, err
 	}
 	if res.password, err = writeRepoPassword(ctx, uc, ns, repo, pw); err != nil {
@@ -250,18 +271,7 @@ func (r *Reconciler) credentialSecret(ctx context.Context, cbsl *kkpv1.ClusterBa
 	if cbsl.Spec.Credential == nil || cbsl.Spec.Credential.Name == "" {
 		return nil, nil
 	}
-	key := client.ObjectKey{Namespace: cbsl.Namespace, Name: cbsl.Spec.Credential.Name}
-	for _, rd := range []client.Reader{r.Client, r.Reader} {
-		var s corev1.Secret
-		err := rd.Get(quiet(ctx), key, &s)
-		if err == nil {
-			return &s, nil
-		}
-		if !apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("read secret %s: %w", key, err)
-		}
-	}
-	return nil, nil
+	return r.secretAt(ctx, client.ObjectKey{Namespace: cbsl.Namespace, Name: cbsl.Spec.Credential.Name})
 }
 
 // events records what changed, and a state change once.
@@ -277,11 +287,17 @@ func (r *Reconciler) events(c *kkpv1.Cluster, res result) {
 		}
 		r.event(c, corev1.EventTypeWarning, ReasonPasswordAdopted, "the seed held no repository password; stored the one of secret %s/%s (it may already encrypt repositories) in seed secret %s", ns, RepoSecret, seedName)
 	}
-	if res.credentials != Unchanged {
-		r.event(c, corev1.EventTypeNormal, ReasonCredentialsUpdated, "%s secret %s/%s from clusterbackupstoragelocation %s", res.credentials, ns, r.Options.CredentialsSecret, res.cbsl)
+	r.keyEvents(c, res)
+	if res.credentials == Created || res.credentials == Updated {
+		r.event(c, corev1.EventTypeNormal, ReasonCredentialsUpdated, "%s secret %s/%s from secret %s (clusterbackupstoragelocation %s)", res.credentials, ns, r.Options.CredentialsSecret, res.source, res.cbsl)
 	}
 	if res.password == Created || res.password == Updated {
 		r.event(c, corev1.EventTypeNormal, ReasonPasswordDelivered, "%s secret %s/%s from seed secret %s", res.password, ns, RepoSecret, seedName)
+	}
+	if res.credentials == NotOwned {
+		r.report(c, "notowned", corev1.EventTypeWarning, ReasonCredentialsNotOwned,
+			"secret %s/%s was not written by clusterbackup (no label %s=%s) and is left unchanged: label it to hand it to the loop, or delete it (docs/credentials.md)", ns, r.Options.CredentialsSecret, ManagedByLabel, ManagedByValue)
+		return
 	}
 	if res.password == Kept && res.bucketRepo != "" {
 		r.report(c, "bucket:"+res.bucketRepo, corev1.EventTypeWarning, ReasonPasswordKeptForBucket,
@@ -299,12 +315,17 @@ func (r *Reconciler) events(c *kkpv1.Cluster, res result) {
 // report records an Event when the cluster's state differs from the last
 // one reported (typ "" records nothing, it only remembers the state).
 func (r *Reconciler) report(c *kkpv1.Cluster, state, typ, reason, note string, args ...any) {
+	r.reportOn(c.Name, c, state, typ, reason, note, args...)
+}
+
+// reportOn is report for one aspect of a cluster, remembered under k.
+func (r *Reconciler) reportOn(k string, c *kkpv1.Cluster, state, typ, reason, note string, args ...any) {
 	r.mu.Lock()
-	changed := r.last[c.Name] != state
+	changed := r.last[k] != state
 	if r.last == nil {
 		r.last = map[string]string{}
 	}
-	r.last[c.Name] = state
+	r.last[k] = state
 	r.mu.Unlock()
 	if changed && typ != "" {
 		r.event(c, typ, reason, note, args...)
@@ -320,7 +341,10 @@ func (r *Reconciler) event(c *kkpv1.Cluster, typ, reason, note string, args ...a
 // forget drops what the loop remembers of a cluster and its metric series.
 func (r *Reconciler) forget(cluster string) {
 	r.mu.Lock()
-	delete(r.last, cluster)
+	for _, k := range []string{cluster, cluster + "/shared", cluster + "/confined"} {
+		delete(r.last, k)
+	}
+	delete(r.uses, cluster)
 	r.mu.Unlock()
 	r.Metrics.drop(cluster)
 	r.Users.Forget(cluster)

@@ -54,10 +54,14 @@ func (r *Reconciler) clustersOfCBSL(ctx context.Context, o client.Object) []reco
 }
 
 // clustersOfSecret maps a Secret of the CBSL namespace to the Clusters
-// whose CBSL names it as credential, and a seed password copy to its
+// whose CBSL names it as credential, and a seed password copy or a
+// cluster's dedicated key (by name: created, changed or deleted) to its
 // cluster.
 func (r *Reconciler) clustersOfSecret(ctx context.Context, o client.Object) []reconcile.Request {
 	if id := o.GetLabels()[ClusterIDLabel]; id != "" && o.GetLabels()[ComponentLabel] == ComponentRepoPassword {
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: id}}}
+	}
+	if id := r.clusterOfSecretName(o.GetName()); id != "" {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: id}}}
 	}
 	var list kkpv1.ClusterBackupStorageLocationList

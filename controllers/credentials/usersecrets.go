@@ -28,6 +28,10 @@ const (
 	// Kept: the repository password differs and was left alone, because a
 	// repository may already be encrypted with it.
 	Kept Outcome = "kept"
+	// NotOwned: the credentials Secret exists without the loop's
+	// ownership marker (ManagedByLabel) and was left alone: someone else
+	// put a key there, perhaps a dedicated one.
+	NotOwned Outcome = "not-owned"
 )
 
 // ensureNamespace creates the Velero namespace when it does not exist yet
@@ -42,7 +46,10 @@ func ensureNamespace(ctx context.Context, c client.Client, ns string) error {
 }
 
 // writeCredentials makes Secret ns/name hold exactly key=file, replacing the
-// data of an existing Secret (the seed is the source of the credentials).
+// data of an existing Secret the loop wrote (the seed is the source of the
+// credentials). A Secret without the loop's ownership marker
+// (ManagedByLabel=ManagedByValue) is NotOwned and left unchanged: the loop
+// never overwrites a key it did not write.
 func writeCredentials(ctx context.Context, c client.Client, ns, name, key, cbsl string, file []byte) (Outcome, error) {
 	var s corev1.Secret
 	err := c.Get(quiet(ctx), client.ObjectKey{Namespace: ns, Name: name}, &s)
@@ -59,6 +66,9 @@ func writeCredentials(ctx context.Context, c client.Client, ns, name, key, cbsl 
 		return Created, nil
 	case err != nil:
 		return "", fmt.Errorf("read secret %s/%s: %w", ns, name, err)
+	}
+	if s.Labels[ManagedByLabel] != ManagedByValue {
+		return NotOwned, nil
 	}
 	if len(s.Data) == 1 && bytes.Equal(s.Data[key], file) && labelled(s.ObjectMeta) && s.Labels[ComponentLabel] == ComponentCredentials && s.Annotations[CBSLAnnotation] == cbsl {
 		return Unchanged, nil
