@@ -20,7 +20,9 @@ import (
 // prefix with the IDs) is rendered by clusterbackup with the CBSL prefix and
 // the KKP migration option: its new backups go to
 // <CBSL prefix>/<project>/<cluster>, and the old ones are still listed,
-// through the read-only BSL that takes KKP's BSL name.
+// through the read-only BSL that takes KKP's BSL name; a Backup as KKP's
+// dashboard writes it (storageLocation default-cluster-backup-bsl) is
+// written to the managed BSL and lands under the new prefix.
 func TestKKPMigration(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
@@ -67,7 +69,13 @@ func TestKKPMigration(t *testing.T) {
 		}
 		return b.Spec.StorageLocation == renderer.KKPBSLName && b.Status.Phase == velerov1.BackupPhaseCompleted, nil
 	})
-	must(t, a.User.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "after-migration", Namespace: veleroNS}}))
+	// A Backup as KKP's dashboard writes it names KKP's BSL, now the
+	// read-only KKP-era location: admission writes it to the managed BSL.
+	kkpShaped := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "after-migration", Namespace: veleroNS}, Spec: velerov1.BackupSpec{StorageLocation: renderer.KKPBSLName}}
+	must(t, a.User.Create(ctx, kkpShaped))
+	if kkpShaped.Spec.StorageLocation != "default" || kkpShaped.Annotations[velero.MappedFromAnnotation] != renderer.KKPBSLName {
+		t.Fatalf("the KKP-shaped Backup was stored with storageLocation %q, annotations %v; want the managed BSL and the mapping annotation", kkpShaped.Spec.StorageLocation, kkpShaped.Annotations)
+	}
 	waitBackupPhase(t, a, "after-migration", velerov1.BackupPhaseCompleted)
 	var writtenNew bool
 	for _, k := range f.s3.Keys(t, bucket, "") {
@@ -78,5 +86,14 @@ func TestKKPMigration(t *testing.T) {
 	}
 	if !writtenNew {
 		t.Fatalf("backup after-migration not under %s/", newPrefix)
+	}
+	// Nothing listed before disappeared: both backups are listed, each
+	// through its own location.
+	for name, loc := range map[string]string{"kkp-era": renderer.KKPBSLName, "after-migration": "default"} {
+		var b velerov1.Backup
+		must(t, a.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, &b))
+		if b.Spec.StorageLocation != loc || b.Status.Phase != velerov1.BackupPhaseCompleted {
+			t.Fatalf("backup %s: location %q phase %s, want %q Completed", name, b.Spec.StorageLocation, b.Status.Phase, loc)
+		}
 	}
 }
