@@ -15,6 +15,8 @@
 //     clusterbackup_fleet_* metrics (every replica);
 //   - release: renders each enabled cluster's Velero release and applies it
 //     into the user cluster;
+//   - drill: restore drills into fenced scratch namespaces of each user
+//     cluster, with signed evidence records (docs/drills.md);
 //   - userclient: the one way every loop reaches a user cluster (admin
 //     kubeconfig Secret → cached, bounded client).
 //

@@ -85,7 +85,11 @@ func groupKind(key string) string {
 const ModifiersKey = "drill-modifiers.yaml"
 
 // Modifiers are Velero's resource modifiers (version v1) applied to every
-// restored object: CronJobs and Jobs suspended; Services of type
+// restored object: CronJobs and Jobs suspended; PersistentVolumeClaims lose
+// spec.volumeName, so that they get a new volume (File System Restore fills
+// it) instead of claiming the live one — Velero clears it only when it
+// restores the PV itself, which a drill (no cluster-scoped resources) does
+// not; Services of type
 // LoadBalancer or NodePort become ClusterIP without external IPs, load
 // balancer settings or node ports (the Restore also sets
 // preserveNodePorts: false). A ResourceQuota in each scratch namespace
@@ -101,6 +105,10 @@ resourceModifierRules:
     groupResource: jobs.batch
   mergePatches:
   - patchData: '{"spec":{"suspend":true}}'
+- conditions:
+    groupResource: persistentvolumeclaims
+  mergePatches:
+  - patchData: '{"spec":{"volumeName":null}}'
 - conditions:
     groupResource: services
     matches:
