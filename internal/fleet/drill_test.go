@@ -55,8 +55,8 @@ func TestInventoryDrills(t *testing.T) {
 	put("cmanual", time.Hour, drill.Failed, "restorePhase: Failed", true)
 
 	rep := fleet.Inventory(ctx, clusters, fleet.Options{
-		Checker: s3check.New(s3check.Options{Policy: allowLoopback}),
-		Now:     func() time.Time { return now },
+		Checker:  s3check.New(s3check.Options{Policy: allowLoopback}),
+		Now:      func() time.Time { return now },
 		DrillKey: key.Public().(ed25519.PublicKey),
 	})
 	got := byID(rep)
