@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -50,6 +51,15 @@ var (
 // System Backup of PV data Completes. Switching the Cluster to another CBSL
 // keeps that Backup listed (on the read-only previous BSL) and restorable,
 // and the next Backup lands under the new prefix only.
+//
+// It is also KKP's own end-to-end test of cluster backup, step by step,
+// with objects shaped exactly as that test writes them (kkp_test.go): the
+// CBSL's Secret as KKP writes it (two keys, no labels) leaves the CBSL
+// Unavailable with a message naming the rule until the documented label is
+// set; after enabling, Deployment velero/velero is healthy and BSL
+// default-cluster-backup-bsl present; a Backup of a kube-public ConfigMap
+// with that storageLocation Completes, the ConfigMap is deleted and
+// restored; disabling backup at the end keeps every Backup listed.
 func TestSeedWebhookAsDeployed(t *testing.T) {
 	ctx := context.Background()
 	n := testenv.StartNode(t, testenv.NodeOptions{})
@@ -66,10 +76,13 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	figure(t, "2 seed webhook pods Ready after apply", waitPodsReady(t, c, seedReleaseNS, seedPodLabels, 2, 3*time.Minute))
 	figure(t, "2 seed controllers pods Ready after apply", waitPodsReady(t, c, seedReleaseNS, controllerPodLabels, 2, 3*time.Minute))
 
-	must(t, c.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: seedNS, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},
+	// The credential Secret exactly as KKP's e2e test writes it: the two
+	// keys, no labels.
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: seedNS},
 		Data:       map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(s3.RootAccessKey), kkpv1.CredentialSecretAccessKey: []byte(s3.RootSecretKey)},
-	}))
+	}
+	must(t, c.Create(ctx, secret))
 	// Shaped as KKP's dashboard writes it: key "cloud-credentials", which
 	// the Secret (only the two KKP keys) does not hold.
 	cbsl := func(name, endpoint string) *kkpv1.ClusterBackupStorageLocation {
@@ -83,9 +96,14 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 			},
 		}
 	}
-	t0 := time.Now()
+	// Where clusterbackup's rule differs from KKP's: only a Secret of the
+	// CBSL's project is read. The CBSL is admitted unchecked and its status
+	// names the rule; docs/migration.md's one-line fix labels the Secret.
 	must(t, createRetryingWebhookStart(ctx, c, cbsl("backups-eu", s3.Endpoint)))
-	figure(t, "CBSL create admitted (S3 reachability check from the pod)", time.Since(t0))
+	t.Logf("CBSL status with KKP's unlabelled Secret: %s", waitCBSLMessage(t, c, "backups-eu", kkpSecretMessage(secret.Name, projectID)))
+	// kubectl -n kubermatic label secret backups-eu-credentials project-id=<project>
+	must(t, c.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secret.Name, Namespace: seedNS}},
+		client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"labels":{"`+kkpv1.ProjectIDLabel+`":"`+projectID+`"}}}`))))
 	testenv.Eventually(t, 2*time.Minute, "CBSL backups-eu Available (status loop)", func() (bool, error) {
 		var got kkpv1.ClusterBackupStorageLocation
 		if err := c.Get(ctx, keyOf(seedNS, "backups-eu"), &got); err != nil {
@@ -95,7 +113,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	})
 	closed, err := testenv.FreePort()
 	must(t, err)
-	t0 = time.Now()
+	t0 := time.Now()
 	err = c.Create(ctx, cbsl("refused", "http://"+testenv.NodeIP+":"+itoa(closed)))
 	took := time.Since(t0)
 	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "connect") {
@@ -137,7 +155,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	figure(t, "backup location set to credentials delivered by the pods", time.Since(t0))
 	waitPodsReady(t, c, veleroNS, map[string]string{"deploy": "velero"}, 1, 3*time.Minute)
 	waitPodsReady(t, c, veleroNS, map[string]string{"name": "node-agent"}, 1, 3*time.Minute)
-	waitBSLAvailable(t, c, 2*time.Minute)
+	waitManagedBSLAvailable(t, c, kkpv1.KKPBSLName, 2*time.Minute)
 	figure(t, "backup location set to BSL Available (release loop, goal 60s)", time.Since(t0))
 	var dep appsv1.Deployment
 	must(t, c.Get(ctx, keyOf(veleroNS, "velero"), &dep))
@@ -148,11 +166,14 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	if !applied {
 		t.Fatalf("Velero's Deployment was not applied by the release loop (field managers %v)", dep.ManagedFields)
 	}
+	// The release loop names a cluster it enables first's managed BSL as
+	// KKP does: KKP's e2e scenario runs unchanged.
 	var bsl velerov1.BackupStorageLocation
-	must(t, c.Get(ctx, keyOf(veleroNS, "default"), &bsl))
+	must(t, c.Get(ctx, keyOf(veleroNS, kkpv1.KKPBSLName), &bsl))
 	if want := cbslPre + "/" + projectID + "/" + clusterID; bsl.Spec.ObjectStorage.Prefix != want {
 		t.Fatalf("managed BSL prefix %q, want %q", bsl.Spec.ObjectStorage.Prefix, want)
 	}
+	kkpBackupRestore(t, c)
 
 	// A Backup with File System Backup of PV data Completes, into the
 	// cluster's prefix.
@@ -174,7 +195,9 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	// previous-backups-eu, so the old Backup stays listed (Velero's sync
 	// moves it there) and restorable; the next Backup lands under the new
 	// prefix only.
+	t0 = time.Now()
 	must(t, createRetryingWebhookStart(ctx, c, withPrefix(cbsl("backups-eu-2", s3.Endpoint), cbslPre+"-2")))
+	figure(t, "CBSL create admitted (S3 reachability check from the pod)", time.Since(t0))
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(cl), cl))
 	cl.Spec.BackupConfig.BackupStorageLocation.Name = "backups-eu-2"
 	t0 = time.Now()
@@ -182,7 +205,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	oldPrefix, newPrefix := cbslPre+"/"+projectID+"/"+clusterID, cbslPre+"-2/"+projectID+"/"+clusterID
 	testenv.Eventually(t, 3*time.Minute, "managed BSL on the new prefix, previous BSL read-only and Available, the old Backup on it", func() (bool, error) {
 		var cur, prev velerov1.BackupStorageLocation
-		if err := c.Get(ctx, keyOf(veleroNS, "default"), &cur); err != nil {
+		if err := c.Get(ctx, keyOf(veleroNS, kkpv1.KKPBSLName), &cur); err != nil {
 			return false, err
 		}
 		if err := c.Get(ctx, keyOf(veleroNS, "previous-backups-eu"), &prev); err != nil {
@@ -231,6 +254,9 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	if !heldByPod {
 		t.Fatalf("Lease %s/clusterbackup-seed-controllers held by %q, want one of the controllers pods", seedReleaseNS, holder)
 	}
+
+	// KKP's last step: disable backup. Every Backup stays listed.
+	kkpDisable(t, c, cl, "test-backup", "seed-driven-1", "seed-driven-2")
 }
 
 // withPrefix returns c with the given object storage prefix.
