@@ -101,32 +101,46 @@ func (ro *Rollout) ensureLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var next state
-	switch {
-	case !found:
-		// First start: nothing to roll out from.
-		next = state{Phase: PhaseComplete, Good: ro.current, Target: ro.current, Passed: map[string]bool{}}
-	case old.Target.ID == ro.current.ID:
-		next = old // resume where it stood
-	default:
-		next = state{Phase: PhaseProgressing, Good: old.Good, Target: ro.current, Passed: map[string]bool{}}
-		if old.Phase == PhaseComplete {
-			next.Good = old.Target
-		} else if old.Target.ID != old.Good.ID && old.Target.ID != ro.current.ID {
-			next.Previous = old.Target
-		}
-		if next.Good.ID == ro.current.ID && next.Previous.ID == "" {
-			next.Phase = PhaseComplete
-		}
-		logf.FromContext(ctx).Info("rollout of a new render configuration", "target", next.Target.ID, "good", next.Good.ID, "previous", next.Previous.ID)
+	next, changed := adopt(old, found, ro.current)
+	if changed {
+		logf.FromContext(ctx).Info("rollout of a new render configuration", "target", next.Target.ID, "good", next.Good.ID, "previous", next.Previous.ID, "phase", next.Phase)
 	}
-	if !found || next.Target.ID != old.Target.ID {
+	if !found || changed {
 		if err := ro.store.save(ctx, next); err != nil {
 			return err
 		}
 	}
 	ro.st, ro.loaded = next, true
 	return nil
+}
+
+// adopt returns the state a process with render configuration cur starts
+// from, given the stored state old (found false: none), and whether a new
+// rollout starts:
+//
+//   - nothing stored: cur is good and the target, complete (a first
+//     install has nothing to roll out from);
+//   - cur is the stored target: resume where it stood (any phase);
+//   - another configuration: a new rollout to cur from wave 0. The good
+//     configuration is the stored target if that rollout completed, else
+//     the stored good one; an unfinished target that is neither stays as
+//     previous, so the clusters holding it keep it until their wave.
+//     Reverting to the good configuration (a rollback) is such a rollout
+//     too: the clusters that moved go back wave by wave, the same order.
+func adopt(old state, found bool, cur config) (state, bool) {
+	switch {
+	case !found:
+		return state{Phase: PhaseComplete, Good: cur, Target: cur, Passed: map[string]bool{}}, false
+	case old.Target.ID == cur.ID:
+		return old, false
+	}
+	next := state{Phase: PhaseProgressing, Good: old.Good, Target: cur, Passed: map[string]bool{}}
+	if old.Phase == PhaseComplete {
+		next.Good = old.Target
+	} else if old.Target.ID != old.Good.ID {
+		next.Previous = old.Target
+	}
+	return next, true
 }
 
 // Start runs the waves until ctx ends (manager.Runnable).
@@ -171,6 +185,7 @@ func (ro *Rollout) step(ctx context.Context) error {
 		if err := ro.commit(ctx, next); err != nil {
 			return err
 		}
+		ro.export(next)
 		if len(next.Members) > 0 {
 			for _, id := range next.Members {
 				ro.loop.Enqueue(id)
@@ -178,7 +193,6 @@ func (ro *Rollout) step(ctx context.Context) error {
 			return nil // judged at the next poll
 		}
 		if next.Phase != PhaseProgressing {
-			ro.export(next)
 			return nil
 		}
 	}

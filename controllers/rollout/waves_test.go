@@ -42,7 +42,7 @@ const (
 // from a registry the clusters cannot pull from, and the fix.
 const (
 	configGood = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {}\n"
-	configBad  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  registry: " + badRegistry + "\n"
+	configBad  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  registry: " + testenv.UnpullableRegistry + "\n"
 	configFix  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"
 )
 
@@ -50,7 +50,7 @@ const (
 type userCluster struct {
 	id    string
 	kube  *testenv.Kube
-	stand *standIn
+	stand *testenv.StandIn
 }
 
 // TestRolloutWaves is the acceptance test of rollout waves, with real
@@ -99,7 +99,7 @@ func TestRolloutWaves(t *testing.T) {
 		ns := userclient.DefaultNamespacePrefix + m.ID
 		must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 		must(t, seed.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: userclient.DefaultSecretName, Namespace: ns}, Data: map[string][]byte{userclient.DefaultSecretKey: kc}}))
-		clusters[i] = &userCluster{id: m.ID, kube: k, stand: startStandIn(t, k.Client, veleroNS, i != 1)}
+		clusters[i] = &userCluster{id: m.ID, kube: k, stand: testenv.StartStandIn(t, k.Client, veleroNS, i != 1, 100*time.Millisecond)}
 	}
 	canary, withVelero, last := clusters[0], clusters[1], clusters[2]
 	cfgFile := filepath.Join(t.TempDir(), "render-config.yaml")
@@ -146,17 +146,18 @@ func TestRolloutWaves(t *testing.T) {
 		if wave != 0 || gotGood != good || len(failures) != 1 || failures[0].Cluster != canary.id || failures[0].Reason != rollout.ReasonImagePull {
 			t.Fatalf("halted at wave %d (good %s), failures %+v; want the canary %s with %s at wave 0", wave, gotGood, failures, canary.id, rollout.ReasonImagePull)
 		}
-		note := waitEvent(t, seed, canary.id, rollout.ReasonHalted, canary.id, rollout.ReasonImagePull, badRegistry)
+		note := waitEvent(t, seed, canary.id, rollout.ReasonHalted, canary.id, rollout.ReasonImagePull, testenv.UnpullableRegistry)
 		t.Logf("Event: %s", note)
-		if s := testenv.Series(t, rollout.MetricGateFailures, map[string]string{"cluster": canary.id, "reason": rollout.ReasonImagePull}); len(s) != 1 || s[0].GetGauge().GetValue() != 1 {
-			t.Fatalf("%s{cluster=%s,reason=%s}: %v", rollout.MetricGateFailures, canary.id, rollout.ReasonImagePull, s)
-		}
+		testenv.Eventually(t, 10*time.Second, rollout.MetricGateFailures+" names the canary and image-pull", func() (bool, error) {
+			s := testenv.Series(t, rollout.MetricGateFailures, map[string]string{"cluster": canary.id, "reason": rollout.ReasonImagePull})
+			return len(s) == 1 && s[0].GetGauge().GetValue() == 1, fmt.Errorf("series %v", s)
+		})
 		if s := testenv.Series(t, rollout.MetricState, map[string]string{"state": string(rollout.PhaseHalted)}); len(s) != 1 || s[0].GetGauge().GetValue() != 1 {
 			t.Fatalf("%s{state=halted}: %v", rollout.MetricState, s)
 		}
 		// The canary holds the bad release; the others keep theirs,
 		// untouched, however often the loop reconciles them.
-		if got := snap(t, canary); got.digest == before[canary.id].digest || !strings.HasPrefix(got.image, badRegistry+"/") {
+		if got := snap(t, canary); got.digest == before[canary.id].digest || !strings.HasPrefix(got.image, testenv.UnpullableRegistry+"/") {
 			t.Fatalf("canary not moved to the bad configuration: %+v", got)
 		}
 		for _, c := range []*userCluster{withVelero, last} {
@@ -173,7 +174,7 @@ func TestRolloutWaves(t *testing.T) {
 		p.stop()
 		must(t, os.WriteFile(cfgFile, []byte(configFix), 0o600))
 		fix := generation(t, configFix)
-		last.stand.hold.Store(true) // the last wave cannot pass yet
+		last.stand.Hold.Store(true) // the last wave cannot pass yet
 		opts := rollout.Options{Enabled: true, BatchSize: 1, Deadline: 120 * time.Second, Poll: 200 * time.Millisecond}
 		p = startProcess(t, seed, cfgFile, opts)
 		testenv.Eventually(t, 90*time.Second, "waves 0 and 1 pass, wave 2 runs", func() (bool, error) {
@@ -196,7 +197,7 @@ func TestRolloutWaves(t *testing.T) {
 		if phase, _, _, wave, _ := p.ro().State(); phase != rollout.PhaseProgressing || wave != 2 {
 			t.Fatalf("with the last cluster not healthy the rollout moved to %s wave %d", phase, wave)
 		}
-		last.stand.hold.Store(false)
+		last.stand.Hold.Store(false)
 		waitRollout(t, p, rollout.PhaseComplete, fix)
 		for _, c := range clusters {
 			waitGeneration(t, seed, c.id, fix)
@@ -360,15 +361,20 @@ func delivered(t *testing.T, c *userCluster) []byte {
 
 func waitBSL(t *testing.T, c *userCluster, v *testenv.Velero) {
 	t.Helper()
-	testenv.Eventually(t, 90*time.Second, "BSL default Available (real Velero)", func() (bool, error) {
+	testenv.Eventually(t, 90*time.Second, "the managed BSL Available (real Velero)", func() (bool, error) {
 		if v.Exited() {
 			t.Fatalf("velero server exited:\n%s", testenv.Tail(v.Log(), 40))
 		}
-		var bsl velerov1.BackupStorageLocation
-		if err := c.kube.Client.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "default"}, &bsl); err != nil {
+		var list velerov1.BackupStorageLocationList
+		if err := c.kube.Client.List(context.Background(), &list, client.InNamespace(veleroNS)); err != nil {
 			return false, err
 		}
-		return bsl.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable, fmt.Errorf("phase %q %s", bsl.Status.Phase, bsl.Status.Message)
+		for _, bsl := range list.Items {
+			if bsl.Spec.Default { // the managed BSL, whatever the release loop named it
+				return bsl.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable, fmt.Errorf("BSL %s phase %q %s", bsl.Name, bsl.Status.Phase, bsl.Status.Message)
+			}
+		}
+		return false, fmt.Errorf("no default BSL among %d", len(list.Items))
 	})
 }
 

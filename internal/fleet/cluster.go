@@ -38,6 +38,9 @@ type ReleaseInfo struct {
 	State string `json:"state,omitempty"`
 	// VeleroVersion is the Velero version rendered for the cluster.
 	VeleroVersion string `json:"veleroVersion,omitempty"`
+	// Generation is the render configuration generation last applied
+	// (controllers/rollout, docs/rollout.md).
+	Generation string `json:"generation,omitempty"`
 }
 
 // Known reports whether anything is known about the release.
@@ -46,7 +49,8 @@ func (r ReleaseInfo) Known() bool { return r != ReleaseInfo{} }
 // ReleaseStates returns the release state of every cluster among cms, by
 // cluster ID: the ConfigMaps labelled kkpv1.ClusterIDLabel (the release
 // loop's state ConfigMaps) with their kkpv1.ReleaseStateAnnotation and
-// kkpv1.ReleaseVeleroVersionAnnotation. Other ConfigMaps are ignored.
+// kkpv1.ReleaseVeleroVersionAnnotation (and the configuration generation,
+// kkpv1.ReleaseGenerationAnnotation). Other ConfigMaps are ignored.
 func ReleaseStates(cms []corev1.ConfigMap) map[string]ReleaseInfo {
 	out := map[string]ReleaseInfo{}
 	for i := range cms {
@@ -54,7 +58,8 @@ func ReleaseStates(cms []corev1.ConfigMap) map[string]ReleaseInfo {
 		if id == "" {
 			continue
 		}
-		r := ReleaseInfo{State: cms[i].Annotations[kkpv1.ReleaseStateAnnotation], VeleroVersion: cms[i].Annotations[kkpv1.ReleaseVeleroVersionAnnotation]}
+		a := cms[i].Annotations
+		r := ReleaseInfo{State: a[kkpv1.ReleaseStateAnnotation], VeleroVersion: a[kkpv1.ReleaseVeleroVersionAnnotation], Generation: a[kkpv1.ReleaseGenerationAnnotation]}
 		if r.Known() {
 			out[id] = r
 		}

@@ -21,15 +21,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteTable writes one line per cluster for people: project, cluster,
 // verdict, last success and its age, last failure, stored backups, the
-// release loop's state and Velero version ("-" when unknown), the restore
+// release loop's state, Velero version and configuration generation ("-"
+// when unknown), the restore
 // drill state ("-" when drills are not judged) and the reason, then the
 // summary.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tCLUSTER\tVERDICT\tLAST SUCCESS\tAGE\tLAST FAILURE\tSTORED\tRELEASE\tVELERO\tDRILL\tREASON")
+	fmt.Fprintln(tw, "PROJECT\tCLUSTER\tVERDICT\tLAST SUCCESS\tAGE\tLAST FAILURE\tSTORED\tRELEASE\tVELERO\tCONFIG\tDRILL\tREASON")
 	for _, c := range r.Clusters {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", cell(c.ProjectID), cell(c.ClusterID), cell(string(c.Verdict)),
-			cell(backupName(c.LastSuccess)), c.ageText(), cell(backupName(c.LastFailure)), c.Stored, cell(c.ReleaseState()), cell(c.VeleroVersion()), cell(c.DrillStateText()), cell(c.Reason))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", cell(c.ProjectID), cell(c.ClusterID), cell(string(c.Verdict)),
+			cell(backupName(c.LastSuccess)), c.ageText(), cell(backupName(c.LastFailure)), c.Stored, cell(c.ReleaseState()), cell(c.VeleroVersion()), cell(c.ConfigGeneration()), cell(c.DrillStateText()), cell(c.Reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -74,6 +75,15 @@ func (s Status) VeleroVersion() string {
 		return "-"
 	}
 	return s.Release.VeleroVersion
+}
+
+// ConfigGeneration is the render configuration generation the release loop
+// last applied to the cluster, or "-".
+func (s Status) ConfigGeneration() string {
+	if s.Release == nil || s.Release.Generation == "" {
+		return "-"
+	}
+	return s.Release.Generation
 }
 
 // ageText is the age of the last success, rounded for people.

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -50,6 +51,11 @@ func TestSeedSourceReleases(t *testing.T) {
 		stateConfigMap("kubermatic", "c-disabled", "disabled", "v1.16.1"),
 		unlabelled, other,
 	).Build()
+	// The generation the release loop applied last (rollout waves).
+	applied := &corev1.ConfigMap{}
+	mustNoErr(t, reader.Get(t.Context(), client.ObjectKey{Namespace: "kubermatic", Name: "clusterbackup-release-c-applied"}, applied))
+	applied.Annotations[kkpv1.ReleaseGenerationAnnotation] = "3e0934057ed126ec"
+	mustNoErr(t, reader.Update(t.Context(), applied))
 	clusters, err := fleet.SeedSource(reader, "kubermatic", secretsOf(secret), nil)(t.Context())
 	mustNoErr(t, err)
 	got := map[string]fleet.ReleaseInfo{}
@@ -57,7 +63,7 @@ func TestSeedSourceReleases(t *testing.T) {
 		got[c.ClusterID] = c.Release
 	}
 	want := map[string]fleet.ReleaseInfo{
-		"c-applied":  {State: "applied", VeleroVersion: "v1.16.1"},
+		"c-applied":  {State: "applied", VeleroVersion: "v1.16.1", Generation: "3e0934057ed126ec"},
 		"c-disabled": {State: "disabled", VeleroVersion: "v1.16.1"},
 		"c-gitops":   {},
 		"c-other":    {},
@@ -76,25 +82,25 @@ func TestSeedSourceReleases(t *testing.T) {
 func TestReleaseColumn(t *testing.T) {
 	now := time.Now()
 	rep := fleet.Inventory(t.Context(), []fleet.Cluster{
-		{ProjectID: "p", ClusterID: "c-loop", Err: errTest, Release: fleet.ReleaseInfo{State: "applied", VeleroVersion: "v1.16.1"}},
+		{ProjectID: "p", ClusterID: "c-loop", Err: errTest, Release: fleet.ReleaseInfo{State: "applied", VeleroVersion: "v1.16.1", Generation: "3e0934057ed126ec"}},
 		{ProjectID: "p", ClusterID: "c-gitops", Err: errTest},
 	}, fleet.Options{Now: func() time.Time { return now }})
 
 	var table bytes.Buffer
 	mustNoErr(t, rep.WriteTable(&table))
 	lines := strings.Split(table.String(), "\n")
-	if f := strings.Fields(lines[0]); len(f) < 11 || f[9] != "RELEASE" || f[10] != "VELERO" {
-		t.Fatalf("table header %q lacks RELEASE and VELERO", lines[0])
+	if f := strings.Fields(lines[0]); len(f) < 12 || f[9] != "RELEASE" || f[10] != "VELERO" || f[11] != "CONFIG" {
+		t.Fatalf("table header %q lacks RELEASE, VELERO and CONFIG", lines[0])
 	}
 	for _, l := range lines[1:3] {
 		f := strings.Fields(l)
 		switch f[1] {
 		case "c-loop":
-			if f[7] != "applied" || f[8] != "v1.16.1" {
-				t.Errorf("c-loop: release %q, velero %q in %q", f[7], f[8], l)
+			if f[7] != "applied" || f[8] != "v1.16.1" || f[9] != "3e0934057ed126ec" {
+				t.Errorf("c-loop: release %q, velero %q, config %q in %q", f[7], f[8], f[9], l)
 			}
 		case "c-gitops":
-			if f[7] != "-" || f[8] != "-" {
+			if f[7] != "-" || f[8] != "-" || f[9] != "-" {
 				t.Errorf("c-gitops: release %q, velero %q in %q, want - and -", f[7], f[8], l)
 			}
 		}
@@ -115,7 +121,7 @@ func TestReleaseColumn(t *testing.T) {
 			mustNoErr(t, json.Compact(&compact, r))
 		}
 		switch {
-		case id == "c-loop" && compact.String() != `{"state":"applied","veleroVersion":"v1.16.1"}`:
+		case id == "c-loop" && compact.String() != `{"state":"applied","veleroVersion":"v1.16.1","generation":"3e0934057ed126ec"}`:
 			t.Errorf("c-loop: JSON release %s", r)
 		case id == "c-gitops" && ok:
 			t.Errorf("c-gitops: JSON release %s, want none", r)
@@ -124,7 +130,7 @@ func TestReleaseColumn(t *testing.T) {
 
 	var page bytes.Buffer
 	mustNoErr(t, rep.WriteHTML(&page))
-	for _, w := range []string{`<th data-key="release">Release</th>`, `data-cluster="c-loop"`, `data-release="applied"`, `Velero v1.16.1`, `data-release="">`} {
+	for _, w := range []string{`<th data-key="release">Release</th>`, `data-cluster="c-loop"`, `data-release="applied"`, `Velero v1.16.1`, `config 3e0934057ed126ec`, `data-release=""`} {
 		if !strings.Contains(page.String(), w) {
 			t.Errorf("the HTML page lacks %s", w)
 		}

@@ -1,11 +1,10 @@
-package rollout_test
+package testenv
 
 import (
 	"context"
 	"reflect"
 	"strings"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -16,34 +15,39 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// standIn plays, on a user cluster's bare kube-apiserver (no
+// StandIn plays, on a user cluster's bare kube-apiserver (no
 // controller-manager, no node), what kube-controller-manager and the
 // kubelet of one node would write: the status of Deployments and
-// DaemonSets in the Velero namespace, from their pod templates. The node
-// pulls every image but those of badRegistry: a template with such an
-// image gets a Pod whose container waits in ErrImagePull and a workload
-// status with one updated replica unavailable (the old one still serving),
-// as the real controllers report it. With playVelero it also plays
-// Velero's BSL controller (the BSL Available); without, the real Velero
-// server writes the BSL's status. hold keeps its workloads from reporting
-// the current template rolled out (a slow cluster).
-type standIn struct {
+// DaemonSets, from their pod templates. The node pulls every image but
+// those of UnpullableRegistry: a template with such an image gets a Pod
+// whose container waits in ErrImagePull and a workload status with one
+// updated replica unavailable (the old one still serving), as the real
+// controllers report it. With playVelero it also plays Velero's BSL
+// controller (every BSL Available); without, a real Velero server writes
+// the BSLs' status. Hold keeps its workloads from reporting the current
+// template rolled out (a slow cluster). Health gates read exactly these
+// fields, so a test can drive them honestly without pods.
+type StandIn struct {
+	// Hold, while true, keeps new templates from becoming available.
+	Hold       atomic.Bool
 	c          client.Client
 	ns         string
 	playVelero bool
-	hold       atomic.Bool
 }
 
-const badRegistry = "registry.invalid"
+// UnpullableRegistry is the registry the stand-in's node cannot pull from.
+const UnpullableRegistry = "registry.invalid"
 
-func startStandIn(t *testing.T, c client.Client, ns string, playVelero bool) *standIn {
+// StartStandIn runs a stand-in on c for namespace ns ("" all namespaces)
+// every interval until the test ends.
+func StartStandIn(t TB, c client.Client, ns string, playVelero bool, interval time.Duration) *StandIn {
 	t.Helper()
-	s := &standIn{c: c, ns: ns, playVelero: playVelero}
+	s := &StandIn{c: c, ns: ns, playVelero: playVelero}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(100 * time.Millisecond)
+		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
 			s.sync(ctx)
@@ -58,16 +62,19 @@ func startStandIn(t *testing.T, c client.Client, ns string, playVelero bool) *st
 	return s
 }
 
+// pullable reports whether the node can pull every image of spec, and
+// the first one it cannot.
 func pullable(spec corev1.PodSpec) (string, bool) {
 	for _, c := range append(spec.InitContainers, spec.Containers...) {
-		if strings.HasPrefix(c.Image, badRegistry+"/") {
+		if strings.HasPrefix(c.Image, UnpullableRegistry+"/") {
 			return c.Image, false
 		}
 	}
 	return "", true
 }
 
-func (s *standIn) sync(ctx context.Context) {
+// sync writes every status once.
+func (s *StandIn) sync(ctx context.Context) {
 	var ds appsv1.DeploymentList
 	if err := s.c.List(ctx, &ds, client.InNamespace(s.ns)); err == nil {
 		for i := range ds.Items {
@@ -97,7 +104,8 @@ func (s *standIn) sync(ctx context.Context) {
 	}
 }
 
-func (s *standIn) deployment(ctx context.Context, d *appsv1.Deployment) {
+// deployment writes a Deployment's status.
+func (s *StandIn) deployment(ctx context.Context, d *appsv1.Deployment) {
 	r := int32(1)
 	if d.Spec.Replicas != nil {
 		r = *d.Spec.Replicas
@@ -105,12 +113,12 @@ func (s *standIn) deployment(ctx context.Context, d *appsv1.Deployment) {
 	st := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: r, UpdatedReplicas: r, ReadyReplicas: r, AvailableReplicas: r,
 		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", Message: "Deployment has minimum availability."}}}
 	image, ok := pullable(d.Spec.Template.Spec)
-	if !ok || s.hold.Load() {
+	if !ok || s.Hold.Load() {
 		// The new ReplicaSet's pod does not become ready; the old one serves.
 		st.Replicas, st.UpdatedReplicas, st.UnavailableReplicas = r+1, 1, 1
 	}
 	if !ok {
-		s.failingPod(ctx, d.Name, d.Spec.Selector, d.Spec.Template.Spec, image)
+		s.failingPod(ctx, d.Namespace, d.Name, d.Spec.Selector, d.Spec.Template.Spec, image)
 	}
 	if !equalStatus(d.Status, st) {
 		d.Status = st
@@ -118,14 +126,15 @@ func (s *standIn) deployment(ctx context.Context, d *appsv1.Deployment) {
 	}
 }
 
-func (s *standIn) daemonSet(ctx context.Context, d *appsv1.DaemonSet) {
+// daemonSet writes a DaemonSet's status.
+func (s *StandIn) daemonSet(ctx context.Context, d *appsv1.DaemonSet) {
 	st := appsv1.DaemonSetStatus{ObservedGeneration: d.Generation, CurrentNumberScheduled: 1, DesiredNumberScheduled: 1, NumberReady: 1, NumberAvailable: 1, UpdatedNumberScheduled: 1}
 	image, ok := pullable(d.Spec.Template.Spec)
-	if !ok || s.hold.Load() {
+	if !ok || s.Hold.Load() {
 		st.NumberReady, st.NumberAvailable, st.NumberUnavailable = 0, 0, 1
 	}
 	if !ok {
-		s.failingPod(ctx, d.Name, d.Spec.Selector, d.Spec.Template.Spec, image)
+		s.failingPod(ctx, d.Namespace, d.Name, d.Spec.Selector, d.Spec.Template.Spec, image)
 	}
 	if !reflect.DeepEqual(d.Status, st) {
 		d.Status = st
@@ -135,15 +144,15 @@ func (s *standIn) daemonSet(ctx context.Context, d *appsv1.DaemonSet) {
 
 // failingPod writes the pod the kubelet cannot start: its first container
 // waits in ErrImagePull.
-func (s *standIn) failingPod(ctx context.Context, owner string, sel *metav1.LabelSelector, spec corev1.PodSpec, image string) {
+func (s *StandIn) failingPod(ctx context.Context, ns, owner string, sel *metav1.LabelSelector, spec corev1.PodSpec, image string) {
 	if sel == nil {
 		return
 	}
 	name := owner + "-bad"
 	var p corev1.Pod
-	err := s.c.Get(ctx, client.ObjectKey{Namespace: s.ns, Name: name}, &p)
+	err := s.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &p)
 	if apierrors.IsNotFound(err) {
-		p = corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.ns, Labels: sel.MatchLabels}, Spec: *spec.DeepCopy()}
+		p = corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: sel.MatchLabels}, Spec: *spec.DeepCopy()}
 		p.Spec.NodeName = "node-1"
 		if err := s.c.Create(ctx, &p); err != nil {
 			return
@@ -161,6 +170,7 @@ func (s *standIn) failingPod(ctx context.Context, owner string, sel *metav1.Labe
 	_ = s.c.Status().Update(ctx, &p)
 }
 
+// equalStatus compares what the stand-in writes of a Deployment status.
 func equalStatus(a, b appsv1.DeploymentStatus) bool {
 	if a.ObservedGeneration != b.ObservedGeneration || a.Replicas != b.Replicas || a.UpdatedReplicas != b.UpdatedReplicas ||
 		a.ReadyReplicas != b.ReadyReplicas || a.AvailableReplicas != b.AvailableReplicas || a.UnavailableReplicas != b.UnavailableReplicas || len(a.Conditions) != len(b.Conditions) {
