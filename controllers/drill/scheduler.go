@@ -59,6 +59,10 @@ type Scheduler struct {
 	running map[string]bool
 	seen    map[string][2]string // cluster → project, cluster
 	wg      sync.WaitGroup
+	// cleaners bounds the first-sight cleanups running at once; cleaning
+	// holds the clusters being cleaned (no drill starts there meanwhile).
+	cleaners chan struct{}
+	cleaning map[string]bool
 }
 
 // NeedLeaderElection is true: drills run on the Lease holder only.
@@ -88,6 +92,7 @@ func (s *Scheduler) init() {
 	defer s.mu.Unlock()
 	if s.next == nil {
 		s.next, s.running, s.seen = map[string]time.Time{}, map[string]bool{}, map[string][2]string{}
+		s.cleaners, s.cleaning = make(chan struct{}, 4), map[string]bool{}
 	}
 	if s.Rand == nil {
 		s.Rand = rand.Float64
@@ -97,7 +102,9 @@ func (s *Scheduler) init() {
 // Tick starts the drills that are due, at most Options.MaxConcurrent
 // running at once. A cluster seen for the first time (a new cluster, a new
 // leader) is due one Interval (±10%) after its newest record, or at a
-// random time within one Interval when it has none.
+// random time within one Interval when it has none; until then, what an
+// interrupted drill left in it is removed at once (every drill also starts
+// with that cleanup).
 func (s *Scheduler) Tick(ctx context.Context) error {
 	s.init()
 	var cl kkpv1.ClusterList
@@ -122,7 +129,7 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		present[c.Name] = true
 		s.mu.Lock()
 		due, known := s.next[c.Name]
-		busy := s.running[c.Name] || s.runningCount() >= s.Runner.Options.MaxConcurrent
+		busy := s.running[c.Name] || s.cleaning[c.Name] || s.runningCount() >= s.Runner.Options.MaxConcurrent
 		s.mu.Unlock()
 		if known && (now.Before(due) || busy) {
 			continue
@@ -134,6 +141,13 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 			s.next[c.Name] = due
 			s.mu.Unlock()
 			if now.Before(due) || busy {
+				// What a drill interrupted by a crash or a leader change
+				// left goes now, not at this cluster's next drill.
+				s.mu.Lock()
+				s.cleaning[c.Name] = true
+				s.mu.Unlock()
+				s.wg.Add(1)
+				go s.cleanup(ctx, c.Name)
 				continue
 			}
 		}
@@ -156,6 +170,29 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// cleanup removes what earlier drills left in a cluster seen for the
+// first time whose drill is not due yet (at most 4 at once, bounded by
+// the cleanup timeout); a failure waits for the cluster's next drill.
+func (s *Scheduler) cleanup(ctx context.Context, clusterID string) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.cleaning, clusterID)
+		s.mu.Unlock()
+	}()
+	s.cleaners <- struct{}{}
+	defer func() { <-s.cleaners }()
+	ctx, cancel := context.WithTimeout(ctx, s.Runner.Options.CleanupTimeout)
+	defer cancel()
+	user, err := s.Users.For(ctx, clusterID)
+	if err == nil {
+		_, err = Cleanup(ctx, user, s.Runner.Options.VeleroNamespace, 0)
+	}
+	if err != nil {
+		s.Log.V(1).Info("drill leftovers not removed", "cluster", clusterID, "reason", err.Error())
+	}
 }
 
 // runningCount counts the running drills; s.mu is held.
