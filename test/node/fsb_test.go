@@ -20,18 +20,20 @@ import (
 
 // TestFSBBackupRestore: the default render as pods — Velero and node-agent
 // Ready, BSL Available, a PVC on a local PV backed up with File System Backup
-// (on by default) into the cluster's prefix only, the namespace deleted and
-// restored through the restore helper, checksums equal.
+// (on by default) into the cluster's prefix only, restore drills of that
+// backup (drillAcceptance, issue #28), the namespace deleted and restored
+// through the restore helper, checksums equal.
 func TestFSBBackupRestore(t *testing.T) {
-	runFSB(t, renderer.Options{})
+	runFSB(t, renderer.Options{}, true)
 }
 
-// TestFSBBackupRestoreHardened is the same with the hardened overlay.
+// TestFSBBackupRestoreHardened is the same with the hardened overlay,
+// without the drills.
 func TestFSBBackupRestoreHardened(t *testing.T) {
-	runFSB(t, renderer.Options{Overlay: "hardened"})
+	runFSB(t, renderer.Options{Overlay: "hardened"}, false)
 }
 
-func runFSB(t *testing.T, ro renderer.Options) {
+func runFSB(t *testing.T, ro renderer.Options, drills bool) {
 	n := testenv.StartNode(t, testenv.NodeOptions{})
 	figure(t, "node start (to Ready, images imported)", n.Started)
 	c := n.Client
@@ -48,6 +50,9 @@ func runFSB(t *testing.T, ro renderer.Options) {
 
 	sums := createWorkload(t, n, n.Images["pause"].Ref)
 	waitPodsReady(t, c, appNS, map[string]string{"app": appPod}, 1, 2*time.Minute)
+	if drills {
+		drillExtras(t, c, n.Images["pause"].Ref)
+	}
 
 	backupStart := time.Now()
 	createCLIBackup(t, c, "shop-1")
@@ -73,6 +78,9 @@ func runFSB(t *testing.T, ro renderer.Options) {
 		t.Fatalf("no Kopia repository data under %s/kopia/%s/; keys: %v", r.prefix, appNS, keys)
 	}
 
+	if drills {
+		drillAcceptance(t, n, r, sums)
+	}
 	restoreAndVerify(t, n, "shop-1", sums)
 }
 
