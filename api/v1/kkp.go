@@ -6,3 +6,8 @@ package v1
 // it creates (kubermatic/dashboard modules/web/src/app/shared/entity/backup.ts);
 // KKP's end-to-end test expects the BSL velero/<KKPBSLName>.
 const KKPBSLName = "default-cluster-backup-bsl"
+
+// KKPTakeoverAnnotation on a Cluster ("true") lets the release loop take
+// the user cluster over from KKP's own cluster backup when it enables it
+// first (controllers/release takeover.go, docs/migration.md).
+const KKPTakeoverAnnotation = "clusterbackup.io/kkp-takeover"

@@ -29,6 +29,9 @@ type applier struct {
 	fieldManager string
 	// crdTimeout bounds the wait for CRDs and their kinds.
 	crdTimeout time.Duration
+	// takeover lets it apply over KKP's BSL on the same location
+	// (guardKKPBSL).
+	takeover bool
 }
 
 // apply applies objs (render order, CRDs first) and returns the refs of

@@ -8,9 +8,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/prefix"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // guardKKPBSL refuses, before anything is applied, a release whose
@@ -20,8 +23,9 @@ import (
 // point at another prefix. Applying over it would move that name to our
 // prefix, and Velero's backup sync would then delete the Backup objects
 // listed under it. Such a cluster is left alone and reported until it is
-// taken over as docs/migration.md describes. It costs one GET, only when a
-// release is applied.
+// taken over (takeover.go); a takeover applies over KKP's BSL only where
+// the render keeps it on the same bucket, endpoint and prefix. It costs one
+// GET, only when a release is applied.
 func (a applier) guardKKPBSL(ctx context.Context, objs []*unstructured.Unstructured) error {
 	for _, o := range objs {
 		if o.GetKind() != "BackupStorageLocation" || o.GetName() != kkpv1.KKPBSLName {
@@ -37,11 +41,24 @@ func (a applier) guardKKPBSL(ctx context.Context, objs []*unstructured.Unstructu
 			return fmt.Errorf("read %s: %w", describe(o), err)
 		case appliedBy(cur.GetManagedFields(), a.fieldManager):
 			continue
+		case a.takeover && sameBSLLocation(cur, o):
+			continue
+		case a.takeover:
+			return fmt.Errorf("%s of KKP's cluster backup is on %s, the takeover would move it to %s; nothing applied, the cluster is left alone (docs/migration.md)",
+				describe(o), bslLocation(cur), bslLocation(o))
 		}
-		return fmt.Errorf("%s exists and was not applied by clusterbackup (KKP's own cluster backup?); nothing applied, the cluster is left alone: "+
-			"disable KKP's cluster backup for it and take it over as docs/migration.md says", describe(o))
+		return fmt.Errorf("%s; nothing applied", kkpOwned(describe(o)))
 	}
 	return nil
+}
+
+// gvkBackupStorageLocation is the kind of Velero's BSLs.
+var gvkBackupStorageLocation = schema.GroupVersionKind{Group: "velero.io", Version: "v1", Kind: "BackupStorageLocation"}
+
+// kkpOwned explains why a cluster with KKP's BSL (described) is left alone.
+func kkpOwned(bsl string) string {
+	return fmt.Sprintf("%s exists and was not applied by clusterbackup (KKP's own cluster backup?), the cluster is left alone: "+
+		"disable KKP's cluster backup for it and take it over (--release-kkp-takeover, or the Cluster annotation %s=true) as docs/migration.md says", bsl, kkpv1.KKPTakeoverAnnotation)
 }
 
 // appliedBy reports whether manager has applied (server-side apply) fields
@@ -54,3 +71,14 @@ func appliedBy(fields []metav1.ManagedFieldsEntry, manager string) bool {
 	}
 	return false
 }
+
+// bslLocation is a BSL's bucket, canonical endpoint and normalized prefix.
+func bslLocation(u *unstructured.Unstructured) string {
+	b, _, _ := unstructured.NestedString(u.Object, "spec", "objectStorage", "bucket")
+	p, _, _ := unstructured.NestedString(u.Object, "spec", "objectStorage", "prefix")
+	e, _, _ := unstructured.NestedString(u.Object, "spec", "config", storage.ConfigS3URL)
+	return fmt.Sprintf("bucket %q endpoint %q prefix %q", b, storage.CanonicalEndpoint(e), prefix.Normalize(p))
+}
+
+// sameBSLLocation reports whether two BSLs point at the same location.
+func sameBSLLocation(a, b *unstructured.Unstructured) bool { return bslLocation(a) == bslLocation(b) }

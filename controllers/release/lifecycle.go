@@ -51,18 +51,23 @@ type plan struct {
 func (p plan) cbslName() string { return p.mem.Location.Name }
 
 // planFor computes the next state and render of cluster c from its current
-// CBSL cur (nil when the Cluster names none) and the stored state old. ok is
-// false when there is nothing to render (never enabled, not enabled now).
-func planFor(c *kkpv1.Cluster, cur *kkpv1.ClusterBackupStorageLocation, old memory) (p plan, ok bool) {
+// CBSL cur (nil when the Cluster names none) and the stored state old;
+// takeover says a cluster enabled first is taken over from KKP's cluster
+// backup (takeover.go). ok is false when there is nothing to render (never
+// enabled, not enabled now).
+func planFor(c *kkpv1.Cluster, cur *kkpv1.ClusterBackupStorageLocation, old memory, takeover bool) (p plan, ok bool) {
 	var m memory
 	switch {
 	case cur != nil:
 		m.Location = trimCBSL(cur)
 		m.BSLName = old.BSLName
-		if old.Location == nil {
+		m.Previous = slices.Clone(old.Previous)
+		switch {
+		case old.Location == nil && takeover:
+			kkpLayout(&m)
+		case old.Location == nil:
 			m.BSLName = kkpv1.KKPBSLName
 		}
-		m.Previous = slices.Clone(old.Previous)
 		if old.Location != nil && !sameLocation(old.Location, cur) && !slices.ContainsFunc(m.Previous, func(p previousLocation) bool { return sameLocation(p.CBSL, old.Location) }) {
 			m.Previous = append(m.Previous, previousLocation{BSL: uniqueBSLName(m.Previous, "previous-"+old.Location.Name), CBSL: old.Location})
 		}

@@ -38,7 +38,7 @@ func TestPlanFor(t *testing.T) {
 			if tc.cur != nil {
 				c = newCluster("c1", tc.cur.Name)
 			}
-			p, ok := planFor(c, tc.cur, tc.old)
+			p, ok := planFor(c, tc.cur, tc.old, false)
 			if ok == tc.none {
 				t.Fatalf("ok = %v", ok)
 			}
@@ -65,6 +65,29 @@ func TestPlanFor(t *testing.T) {
 	}
 }
 
+// TestPlanTakeover: a cluster taken over from KKP's cluster backup keeps
+// KKP's BSL read-only on <project>/<cluster> and gets the managed BSL
+// "default" when the CBSL has a prefix; without one, KKP's BSL becomes the
+// managed BSL in place. Only when enabled first.
+func TestPlanTakeover(t *testing.T) {
+	withPrefix, noPrefix := newCBSL("a", bucket, "seed-eu"), newCBSL("b", bucket, "")
+	p, _ := planFor(newCluster("c1", "a"), withPrefix, memory{}, true)
+	if p.mem.BSLName != "default" || len(p.lc.Previous) != 1 || p.lc.Previous[0].Name != kkpv1.KKPBSLName || p.lc.Previous[0].CBSL.Spec.ObjectStorage.Prefix != "" {
+		t.Fatalf("takeover with a CBSL prefix: %+v, previous %+v", p.mem, p.lc.Previous)
+	}
+	if back, err := parseMemory("cm", p.mem.data()); err != nil || !back.equal(p.mem) {
+		t.Fatalf("state round trip: %+v, %v", back, err)
+	}
+	p, _ = planFor(newCluster("c1", "b"), noPrefix, memory{}, true)
+	if p.mem.BSLName != kkpv1.KKPBSLName || len(p.lc.Previous) != 0 {
+		t.Fatalf("takeover without a CBSL prefix: %+v", p.mem)
+	}
+	old := memory{Location: trimCBSL(withPrefix), BSLName: kkpv1.KKPBSLName}
+	if p, _ = planFor(newCluster("c1", "a"), withPrefix, old, true); p.mem.BSLName != kkpv1.KKPBSLName || len(p.lc.Previous) != 0 {
+		t.Fatalf("takeover re-decided for a cluster enabled before: %+v", p.mem)
+	}
+}
+
 // TestStateBeforeKKPName: state written before the loop remembered the
 // managed BSL's name (no bslName key) is a cluster rendered with the
 // chart's "default": it keeps that name, so no listed Backup disappears.
@@ -75,7 +98,7 @@ func TestStateBeforeKKPName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := planFor(newCluster("c1", "a"), newCBSL("a", bucket, "seed-eu"), m)
+	p, _ := planFor(newCluster("c1", "a"), newCBSL("a", bucket, "seed-eu"), m, false)
 	if p.mem.BSLName != "default" || p.lc.BSLName != "default" || p.mem.data()[StateKeyBSLName] != "default" {
 		t.Fatalf("old state renders the managed BSL %q (stored %q), want default", p.lc.BSLName, p.mem.data()[StateKeyBSLName])
 	}

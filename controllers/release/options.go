@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults of Options.
@@ -56,6 +58,11 @@ type Options struct {
 	// CRDTimeout bounds the wait for the applied CRDs to be Established
 	// before anything else is applied. Default 30s.
 	CRDTimeout time.Duration `json:"crdTimeout,omitempty"`
+	// KKPTakeover takes every user cluster the loop enables first over
+	// from KKP's own cluster backup (takeover.go); one Cluster opts in with
+	// the annotation kkpv1.KKPTakeoverAnnotation. Without it, a cluster
+	// where KKP's BSL is found is left alone and reported. Default false.
+	KKPTakeover bool `json:"kkpTakeover,omitempty"`
 	// VeleroNamespace is Velero's namespace in user clusters; the release is
 	// rendered into it. Default "velero".
 	VeleroNamespace string `json:"veleroNamespace,omitempty"`
@@ -74,6 +81,7 @@ type Options struct {
 // AddFlags binds the options to command-line flags.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Enabled, "release-loop", o.Enabled, "render every user cluster's Velero release from its Cluster and CBSL on the seed and apply it into the user cluster (server-side apply)")
+	fs.BoolVar(&o.KKPTakeover, "release-kkp-takeover", o.KKPTakeover, "take user clusters over from KKP's own cluster backup when the loop enables them first: the KKP migration render (KKP's BSL default-cluster-backup-bsl kept read-only on its prefix; docs/migration.md); one Cluster opts in with the annotation "+kkpv1.KKPTakeoverAnnotation+"=true")
 	fs.StringVar(&o.RenderConfig, "release-render-config", o.RenderConfig, "path of the seed's render configuration, a clusterbackup.io/v1alpha1 RenderConfig (the Argo CD marker file format); empty renders every default")
 	fs.StringVar(&o.FieldManager, "release-field-manager", or(o.FieldManager, DefaultFieldManager), "server-side apply field manager of the release in user clusters")
 	fs.StringVar(&o.ExcludeSelector, "release-exclude-selector", o.ExcludeSelector, "label selector on Clusters the release loop leaves alone (reported as skipped), e.g. clusterbackup.io/release=manual")

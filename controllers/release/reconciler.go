@@ -188,7 +188,16 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 		}
 	}
 	switched := cur != nil && stored.memory.Location != nil && !sameLocation(stored.memory.Location, cur)
-	p, ok := planFor(c, cur, stored.memory)
+	takeover := false
+	if cur != nil && stored.memory.Location == nil {
+		// Enabled first: a user cluster of KKP's own cluster backup is left
+		// alone, or taken over (takeover.go); nothing is stored before.
+		if takeover, err = r.firstEnable(ctx, c); err != nil {
+			out.config = isKKPOwned(err)
+			return out, err
+		}
+	}
+	p, ok := planFor(c, cur, stored.memory, takeover)
 	if !ok {
 		r.drop(c.Name)
 		out.none = true
@@ -243,7 +252,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 		r.report(c, State{Phase: PhaseSkipped, Reason: fmt.Sprintf(skipGitOps, owner.Tool, owner.Evidence), CBSL: out.cbsl, VeleroVersion: out.version, Digest: out.digest})
 		return out, nil
 	}
-	pruned, err := r.apply(ctx, uc, res, inv, out.digest, out.version)
+	pruned, err := r.apply(ctx, uc, res, inv, out.digest, out.version, r.Options.takesOver(c))
 	if err != nil {
 		return out, fmt.Errorf("user cluster: %w", err)
 	}
@@ -262,12 +271,12 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 
 // apply applies the release, prunes what it no longer renders and writes
 // the inventory last.
-func (r *Reconciler) apply(ctx context.Context, uc client.Client, res renderer.Result, inv inventory, digest, version string) (pruneResult, error) {
+func (r *Reconciler) apply(ctx context.Context, uc client.Client, res renderer.Result, inv inventory, digest, version string, takeover bool) (pruneResult, error) {
 	objs, err := res.Objects()
 	if err != nil {
 		return pruneResult{}, err
 	}
-	a := applier{c: uc, fieldManager: r.Options.FieldManager, crdTimeout: r.Options.CRDTimeout}
+	a := applier{c: uc, fieldManager: r.Options.FieldManager, crdTimeout: r.Options.CRDTimeout, takeover: takeover}
 	refs, err := a.apply(ctx, objs)
 	if err != nil {
 		return pruneResult{}, err

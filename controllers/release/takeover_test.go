@@ -10,19 +10,26 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
-// TestKKPBSLLeftAlone: a user cluster where KKP's own cluster backup left
-// its BSL default-cluster-backup-bsl (on KKP's prefix <project>/<cluster>)
-// is not applied over when the loop enables it: the reconcile fails before
-// anything is applied, naming the BSL and the way out, and KKP's BSL keeps
-// its prefix (Velero's sync would otherwise delete the Backups listed under
-// it).
-func TestKKPBSLLeftAlone(t *testing.T) {
+// TestKKPTakeover (#27 item 2): a user cluster where KKP's own cluster
+// backup left its BSL default-cluster-backup-bsl (on KKP's prefix
+// <project>/<cluster>) and KKP-era Backups is not applied over when the
+// loop enables it: the reconcile fails before anything is applied, naming
+// the BSL and the way out, and KKP's BSL keeps its prefix (Velero's sync
+// would otherwise delete the Backups listed under it). With takeover (the
+// Cluster's annotation) the loop applies the KKP migration render: one
+// default BSL ("default", on the CBSL prefix + IDs), KKP's BSL kept
+// read-only on its own prefix, the KKP-era Backups and every Velero CRD
+// still there. (KKP's velero-controller is EE code, not read here; its BSL
+// is shaped from KKP's public e2e test and docs: name, namespace, aws,
+// bucket, prefix <project>/<cluster>, the default.)
+func TestKKPTakeover(t *testing.T) {
 	e := testEnv(t)
 	ctx := context.Background()
 	const ns, id = "velero-kkp", "kkp4t7q2wz"
@@ -53,23 +60,37 @@ func TestKKPBSLLeftAlone(t *testing.T) {
 			"config":        map[string]any{"region": "eu-central-1", "s3Url": endpoint},
 		},
 	}}
+	kkpEra := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "velero.io/v1", "kind": "Backup",
+		"metadata": map[string]any{"name": "kkp-era", "namespace": ns, "labels": map[string]any{"velero.io/storage-location": kkpv1.KKPBSLName}},
+		"spec":     map[string]any{"storageLocation": kkpv1.KKPBSLName},
+		"status":   map[string]any{"phase": "Completed"},
+	}}
 	deadline := time.Now().Add(30 * time.Second)
 	for err = e.user.Client.Create(ctx, kkp.DeepCopy(), client.FieldOwner("kubermatic")); meta.IsNoMatchError(err) && time.Now().Before(deadline); err = e.user.Client.Create(ctx, kkp.DeepCopy(), client.FieldOwner("kubermatic")) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	must(t, err)
+	must(t, e.user.Client.Create(ctx, kkpEra.DeepCopy()))
 
 	l := e.newLoop(t, Options{VeleroNamespace: ns}, Settings{})
-	e.create(t, newCluster(id, cbsl.Name))
+	cl := newCluster(id, cbsl.Name)
+	e.create(t, cl)
 	want := "BackupStorageLocation " + ns + "/" + kkpv1.KKPBSLName + " exists and was not applied by clusterbackup"
-	if _, err := l.reconcile(t, id); err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("reconcile error %v, want %q", err, want)
+	// Only a change on the seed (takeover) or in the user cluster fixes it:
+	// no backoff, the state and an Event report it.
+	if _, err := l.reconcile(t, id); err != nil {
+		t.Fatalf("reconcile error %v, want none (reported, retried on the resync period)", err)
 	}
 	st := l.wantPhase(t, id, PhaseFailed)
 	if !strings.Contains(st.Reason, want) || !strings.Contains(st.Reason, "docs/migration.md") {
 		t.Fatalf("reason %q, want the BSL named and the way out", st.Reason)
 	}
 	e.waitEvent(t, id, ReasonFailed, kkpv1.KKPBSLName)
+	var state corev1.ConfigMap
+	if err := e.seed.Client.Get(ctx, client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &state); err == nil {
+		t.Fatalf("a cluster left alone has seed state %v", state.Data)
+	}
 	got := e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName)
 	if p, _, _ := unstructured.NestedString(got.Object, "spec", "objectStorage", "prefix"); p != kkpPrefix || appliedBy(got.GetManagedFields(), DefaultFieldManager) {
 		t.Fatalf("KKP's BSL was changed: prefix %q, managers %v", p, got.GetManagedFields())
@@ -77,4 +98,64 @@ func TestKKPBSLLeftAlone(t *testing.T) {
 	if e.userGet(t, gvkDeployment, ns, "velero") != nil || e.userGet(t, gvkConfigMap, ns, InventoryName) != nil {
 		t.Fatal("something of the release was applied")
 	}
+	crds := veleroCRDs(t, e)
+
+	// Takeover turned on for this cluster.
+	must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cl), cl))
+	cl.Annotations = map[string]string{kkpv1.KKPTakeoverAnnotation: "true"}
+	must(t, e.seed.Client.Update(ctx, cl))
+	l.mustReconcile(t, id)
+	l.wantPhase(t, id, PhaseApplied)
+	managed := e.userGet(t, gvkBSL, ns, "default")
+	if managed == nil {
+		t.Fatal("no managed BSL default after the takeover")
+	}
+	if p, _, _ := unstructured.NestedString(managed.Object, "spec", "objectStorage", "prefix"); p != "kkp-seed/"+projectID+"/"+id {
+		t.Fatalf("managed BSL prefix %q", p)
+	}
+	var defaults []string
+	var bsls unstructured.UnstructuredList
+	bsls.SetGroupVersionKind(gvkBSL.GroupVersion().WithKind("BackupStorageLocationList"))
+	must(t, e.user.Client.List(ctx, &bsls, client.InNamespace(ns)))
+	for _, b := range bsls.Items {
+		if d, _, _ := unstructured.NestedBool(b.Object, "spec", "default"); d {
+			defaults = append(defaults, b.GetName())
+		}
+	}
+	if len(defaults) != 1 {
+		t.Fatalf("default BSLs after the takeover: %v, want one", defaults)
+	}
+	got = e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName)
+	p, _, _ := unstructured.NestedString(got.Object, "spec", "objectStorage", "prefix")
+	mode, _, _ := unstructured.NestedString(got.Object, "spec", "accessMode")
+	if p != kkpPrefix || mode != "ReadOnly" || !appliedBy(got.GetManagedFields(), DefaultFieldManager) {
+		t.Fatalf("KKP's BSL after the takeover: prefix %q (want %q), accessMode %q, applied by the loop %v", p, kkpPrefix, mode, appliedBy(got.GetManagedFields(), DefaultFieldManager))
+	}
+	if e.userGet(t, schema.GroupVersionKind{Group: "velero.io", Version: "v1", Kind: "Backup"}, ns, "kkp-era") == nil {
+		t.Fatal("the KKP-era Backup is gone")
+	}
+	if after := veleroCRDs(t, e); after < crds {
+		t.Fatalf("Velero CRDs: %d before the takeover, %d after", crds, after)
+	}
+	// The next reconcile finds the release current (the takeover is
+	// remembered in the seed's state, not re-decided).
+	cl.Annotations = nil
+	must(t, e.seed.Client.Update(ctx, cl))
+	l.mustReconcile(t, id)
+	l.wantPhase(t, id, PhaseApplied)
+}
+
+// veleroCRDs counts the velero.io CRDs of the user cluster.
+func veleroCRDs(t *testing.T, e *env) int {
+	t.Helper()
+	var crds unstructured.UnstructuredList
+	crds.SetGroupVersionKind(crdGVK.GroupVersion().WithKind("CustomResourceDefinitionList"))
+	must(t, e.user.Client.List(context.Background(), &crds))
+	n := 0
+	for _, c := range crds.Items {
+		if g, _, _ := unstructured.NestedString(c.Object, "spec", "group"); g == "velero.io" {
+			n++
+		}
+	}
+	return n
 }
