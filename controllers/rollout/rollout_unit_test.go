@@ -181,3 +181,33 @@ func TestWorkloadDone(t *testing.T) {
 		t.Fatalf("daemonset: %q %v", msg, ok)
 	}
 }
+
+// TestFor: which configuration each cluster renders during a rollout.
+func TestFor(t *testing.T) {
+	g, b, f := cfg(t, "{}"), cfg(t, "{registry: registry.invalid}"), cfg(t, "{nodeAgent: false}")
+	ro := &Rollout{loaded: true, st: state{Phase: PhaseProgressing, Good: g, Target: f, Previous: b,
+		Members: []string{"member"}, Passed: map[string]bool{"passed": true}}}
+	for name, tc := range map[string]struct {
+		cluster, recorded string
+		canaryPassed      bool
+		want              string
+	}{
+		"wave member":                            {"member", g.ID, false, f.ID},
+		"passed":                                 {"passed", g.ID, false, f.ID},
+		"not reached keeps the good one":         {"other", g.ID, true, g.ID},
+		"not reached keeps the abandoned target": {"other", b.ID, true, b.ID},
+		"holds the target already":               {"other", f.ID, false, f.ID},
+		"new while canaries are judged":          {"new", "", false, g.ID},
+		"new after the canaries passed":          {"new", "", true, f.ID},
+	} {
+		ro.st.CanaryPassed = tc.canaryPassed
+		got, err := ro.For(t.Context(), tc.cluster, tc.recorded)
+		if err != nil || got.ID != tc.want {
+			t.Errorf("%s: %s (%v), want %s", name, got.ID, err, tc.want)
+		}
+	}
+	ro.st.Phase = PhaseComplete
+	if got, _ := ro.For(t.Context(), "other", g.ID); got.ID != f.ID {
+		t.Errorf("complete: %s, want the target", got.ID)
+	}
+}
