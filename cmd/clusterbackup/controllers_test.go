@@ -22,6 +22,14 @@ func TestControllersArgs(t *testing.T) {
 	if co.LeaderElection || co.Status.Enabled || co.Credentials.Enabled || co.Fleet.Enabled {
 		t.Fatal("--leader-elect and every loop must default to false")
 	}
+	if co.Release.KKPTakeover {
+		t.Fatal("--release-kkp-takeover must default to false")
+	}
+	co, _, err = parseControllersArgs(streams{Err: io.Discard}, []string{"--release-kkp-takeover"})
+	must(t, err)
+	if !co.Release.KKPTakeover {
+		t.Fatal("--release-kkp-takeover not parsed")
+	}
 	if _, _, err := parseControllersArgs(streams{Err: io.Discard}, []string{"--cbsl-status-period", "10ms"}); err == nil {
 		t.Fatal("a status period under 1s was accepted")
 	}
