@@ -55,6 +55,8 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.StringVar(&v.VeleroUser, "velero-user", v.VeleroUser, "username of Velero's service account (default system:serviceaccount:<velero-namespace>:velero)")
 	fs.Var(listOf(&v.ManagedBSLEditors), "managed-bsl-editor", "username allowed to change the managed BSL's spec, e.g. the GitOps applier, and to restore into kube-system, kube-public, kube-node-lease or Velero's namespace (repeatable; none: anyone may change the BSL, nobody may restore there)")
 	fs.Var(listOf(&v.ManagedBSLEditorGroups), "managed-bsl-editor-group", "group allowed to do what --managed-bsl-editor allows (repeatable)")
+	fs.Var(listOf(&v.VeleroOperators), "velero-operator", "username allowed to create Backups, Schedules, Restores and DownloadRequests besides Velero's service account and the managed editors (repeatable; others need list secrets in every namespace, for Restores cluster-admin)")
+	fs.Var(listOf(&v.VeleroOperatorGroups), "velero-operator-group", "group allowed to do what --velero-operator allows (repeatable; system:authenticated turns the requester gate off)")
 	fs.BoolVar(&v.AllowOtherStorage, "allow-other-storage", v.AllowOtherStorage, "admit BSLs on other buckets or endpoints than the managed one, each with a credential Secret of its own")
 	fs.StringVar(&v.CredentialsSecret, "credentials-secret-name", v.CredentialsSecret, "the managed credentials Secret (default velero-cloud-credentials): only the managed BSL and the previous locations may sign with it, named or by default")
 	fs.Var(&locationsFlag{p: &v.PreviousLocations}, "previous-location", "a previous location kept read-only after a storage switch: bucket=B[,endpoint=URL][,prefix=P] (repeatable; prefix last, it may contain ',')")

@@ -121,7 +121,7 @@ func TestWebhookServe(t *testing.T) {
 
 	base := fmt.Sprintf("https://127.0.0.1:%d", port)
 	c := tlsClient(ca1)
-	body := []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"velero.io","version":"v1","kind":"Backup"},"operation":"CREATE","namespace":"velero","userInfo":{"username":"alice"},"object":{"metadata":{"name":"b","namespace":"velero"},"spec":{"storageLocation":"nowhere"}}}}`)
+	body := []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"velero.io","version":"v1","kind":"Backup"},"operation":"CREATE","namespace":"velero","userInfo":{"username":"alice","groups":["system:masters"]},"object":{"metadata":{"name":"b","namespace":"velero"},"spec":{"storageLocation":"nowhere"}}}}`)
 	ar := postReview(t, c, base+user.ValidateBackupPath, bytes.NewReader(body))
 	if ar.Allowed || !strings.Contains(ar.Result.Message, `spec.storageLocation: Not found: "nowhere"`) {
 		t.Fatalf("review = %+v", ar)

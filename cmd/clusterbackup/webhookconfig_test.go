@@ -198,7 +198,7 @@ func TestWebhookConfigServes(t *testing.T) {
 	}
 	port, logs, stop := run()
 	body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"velero.io","version":"v1","kind":"Backup"},` +
-		`"operation":"CREATE","namespace":"velero","name":"b1","userInfo":{"username":"alice"},"object":{"metadata":{"name":"b1","namespace":"velero"},"spec":{"includedNamespaces":["velero"]}}}}`
+		`"operation":"CREATE","namespace":"velero","name":"b1","userInfo":{"username":"alice","groups":["system:masters"]},"object":{"metadata":{"name":"b1","namespace":"velero"},"spec":{"includedNamespaces":["velero"]}}}}`
 	ar := postReview(t, tlsClient(ca), fmt.Sprintf("https://127.0.0.1:%d%s", port, user.MutateBackupPath), strings.NewReader(body))
 	if !ar.Allowed || !strings.Contains(string(ar.Patch), `"path":"/spec/storageLocation","value":"kkp-managed"`) {
 		t.Fatalf("review = %+v patch %s; want the Backup defaulted to kkp-managed", ar, ar.Patch)

@@ -29,8 +29,8 @@ type Metrics struct {
 
 // Metric names the loop exports.
 const (
-	MetricCurrent = "clusterbackup_cluster_credentials_current"
-	MetricSyncs   = "clusterbackup_cluster_credentials_syncs_total"
+	MetricCurrent  = "clusterbackup_cluster_credentials_current"
+	MetricSyncs    = "clusterbackup_cluster_credentials_syncs_total"
 	MetricDefault  = "clusterbackup_cluster_repository_password_default"
 	MetricShared   = "clusterbackup_cluster_credentials_shared"
 	MetricConfined = "clusterbackup_cluster_credentials_confined"

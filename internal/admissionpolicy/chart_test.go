@@ -31,9 +31,11 @@ var (
 	params     = []string{"ConfigMap/" + paramsName, "ValidatingAdmissionPolicy/" + paramsName, "ValidatingAdmissionPolicyBinding/" + paramsName}
 	validating = []string{
 		"ValidatingAdmissionPolicy/clusterbackup-backup", "ValidatingAdmissionPolicy/clusterbackup-bsl",
+		"ValidatingAdmissionPolicy/clusterbackup-requester",
 		"ValidatingAdmissionPolicy/clusterbackup-restore", "ValidatingAdmissionPolicy/clusterbackup-restore-warnings",
 		"ValidatingAdmissionPolicy/clusterbackup-schedule",
 		"ValidatingAdmissionPolicyBinding/clusterbackup-backup", "ValidatingAdmissionPolicyBinding/clusterbackup-bsl",
+		"ValidatingAdmissionPolicyBinding/clusterbackup-requester",
 		"ValidatingAdmissionPolicyBinding/clusterbackup-restore", "ValidatingAdmissionPolicyBinding/clusterbackup-restore-warnings",
 		"ValidatingAdmissionPolicyBinding/clusterbackup-schedule",
 	}

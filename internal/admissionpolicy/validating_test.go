@@ -10,7 +10,7 @@ import "testing"
 // neighbours; testBSLRules switches it off once to show the denial.
 func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
 	values := sampleValues(true, false)
-	values["webhook"] = map[string]any{"allowOtherStorage": true}
+	values["webhook"] = map[string]any{"allowOtherStorage": true, "veleroOperatorGroups": []any{operatorGroup}}
 	c := startClusterWith(t, values, true, false)
 	t.Run("BackupStorageLocation", func(t *testing.T) { testBSLRules(t, c) })
 	t.Run("Backup", func(t *testing.T) { testBackupRules(t, c) })
@@ -20,6 +20,7 @@ func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
 	t.Run("Restore guardrails", func(t *testing.T) { testRestoreGuardrails(t, c) })
 	t.Run("Restore warnings", func(t *testing.T) { testRestoreWarnings(t, c) })
 	t.Run("Velero's own writes", func(t *testing.T) { testVeleroWrites(t, c) })
+	t.Run("requester gate", func(t *testing.T) { testRequesterGate(t, c) })
 	t.Run("Backup status only by Velero", func(t *testing.T) { testBackupStatus(t, c) })
 	t.Run("scoped to the velero namespace", func(t *testing.T) { testScope(t, c) })
 	t.Run("large objects", func(t *testing.T) { testLargeObjects(t, c) })

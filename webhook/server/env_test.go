@@ -38,7 +38,9 @@ func testConfig() velero.Config {
 	return velero.Config{
 		Managed:           velero.Location{Bucket: "backups", Endpoint: "https://s3.example.com", Prefix: "kkp/p1/c1"},
 		ManagedBSLEditors: []string{applier},
-		PreviousLocations: []velero.Location{{Bucket: "old", Endpoint: "https://old.example.com", Prefix: "kkp/p1/c1"}},
+		// The requester gate's operators (requester_test.go).
+		VeleroOperatorGroups: []string{operatorGroup},
+		PreviousLocations:    []velero.Location{{Bucket: "old", Endpoint: "https://old.example.com", Prefix: "kkp/p1/c1"}},
 	}
 }
 

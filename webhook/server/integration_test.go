@@ -286,4 +286,6 @@ func TestThroughKubeAPIServer(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("requester gate", func(t *testing.T) { testRequesterGate(t, e) })
 }

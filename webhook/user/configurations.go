@@ -82,6 +82,8 @@ var (
 		{"backup", ValidateBackupPath, "backups", update, []admissionregv1.MatchCondition{specChanged}},
 		{"schedule", ValidateSchedulePath, "schedules", createUpdate, []admissionregv1.MatchCondition{specChanged}},
 		{"restore", ValidateRestorePath, "restores", createUpdate, []admissionregv1.MatchCondition{mappingChanged}},
+		// The requester gate alone (velero.ValidateRequester).
+		{"downloadrequest", ValidateDownloadRequestPath, "downloadrequests", createUpdate, []admissionregv1.MatchCondition{specChanged}},
 	}
 )
 

@@ -115,7 +115,11 @@ func (v *validator[T]) review(ctx context.Context, req admission.Request, obj, o
 
 // userOf is the requester as the rules see it.
 func userOf(req admission.Request) velero.User {
-	return velero.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups}
+	extra := make(map[string][]string, len(req.UserInfo.Extra))
+	for k, v := range req.UserInfo.Extra {
+		extra[k] = v
+	}
+	return velero.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups, UID: req.UserInfo.UID, Extra: extra}
 }
 
 // deny answers a review whose object broke the rules: the message names

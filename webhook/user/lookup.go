@@ -13,6 +13,8 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // InformerLookup implements velero.Lookup for the webhook server. BSLs and
@@ -28,6 +30,9 @@ type InformerLookup struct {
 	Backups client.Reader
 	// Namespace is Velero's namespace.
 	Namespace string
+	// Authorizer answers the requester gate's SubjectAccessReviews
+	// (Allowed); Setup sets a SARAuthorizer.
+	Authorizer velero.Authorizer
 
 	mu         sync.RWMutex
 	bsls       map[string]*velerov1.BackupStorageLocation

@@ -27,11 +27,17 @@ func Register(srv webhook.Server, cfg *velero.Config, l velero.Lookup, m *Metric
 
 // Handlers returns the handler of each path: each reads an AdmissionReview
 // over HTTP and answers one.
-func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) map[string]http.Handler {
+//
+// Backups, Schedules, Restores and DownloadRequests pass the requester gate
+// (gateRequesters) first, with l as the authorizer when it is one
+// (velero.Authorizer).
+func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) (hs map[string]http.Handler) {
 	const bsl, backup, schedule, restore = "BackupStorageLocation", "Backup", "Schedule", "Restore"
 	validateBackup := func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
 		return velero.ValidateBackup(ctx, cfg, l, u, o, old)
 	}
+	az, _ := l.(velero.Authorizer)
+	defer func() { gateRequesters(hs, cfg, az, m) }()
 	return map[string]http.Handler{
 		MutateBSLPath: &mutator[*velerov1.BackupStorageLocation]{
 			kind: bsl, hook: "mutate-bsl", onUpdate: true, metrics: m,
@@ -100,6 +106,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
 	if err != nil {
 		return err
 	}
+	l.Authorizer = &SARAuthorizer{Client: mgr.GetClient()}
 	Register(mgr.GetWebhookServer(), cfg, l, NewMetrics(ctrlmetrics.Registry))
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		checkManagedName(ctx, cfg, l)

@@ -72,6 +72,15 @@ type Config struct {
 	ManagedBSLEditors []string `json:"managedBSLEditors,omitempty"`
 	// ManagedBSLEditorGroups are groups whose members may do the same.
 	ManagedBSLEditorGroups []string `json:"managedBSLEditorGroups,omitempty"`
+	// VeleroOperators are the usernames allowed to create Backups,
+	// Restores, Schedules and DownloadRequests (or change their spec)
+	// besides Velero's service account and the managed editors; others
+	// need what RequesterAttributes asks (ValidateRequester).
+	VeleroOperators []string `json:"veleroOperators,omitempty"`
+	// VeleroOperatorGroups are groups whose members may do the same.
+	VeleroOperatorGroups []string `json:"veleroOperatorGroups,omitempty"`
+	// (Group system:authenticated turns the gate off: anyone RBAC lets
+	// write those objects may, as with Velero alone.)
 	// AllowOtherStorage admits BSLs on buckets/endpoints other than the
 	// managed one, each with a credential Secret of its own (never the
 	// managed credential, named or by default). Default false.
@@ -165,6 +174,9 @@ type User struct {
 	Name string
 	// Groups are the requester's groups.
 	Groups []string
+	// UID and Extra complete the identity for SubjectAccessReviews.
+	UID   string
+	Extra map[string][]string
 }
 
 // sameStorage reports whether two locations may share bucket and endpoint

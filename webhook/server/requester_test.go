@@ -1,0 +1,101 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// operatorGroup is testConfig's VeleroOperatorGroups entry.
+const operatorGroup = "velero-operators"
+
+// userWith returns a client authenticated as name in groups, holding the
+// verbs of RBAC "edit" on Velero's kinds in the velero namespace, and, with
+// readSecrets, list on Secrets in every namespace.
+func (e *env) userWith(t *testing.T, name string, readSecrets bool, groups ...string) client.Client {
+	t.Helper()
+	ctx := context.Background()
+	verbs := []string{"create", "delete", "patch", "update", "get", "list", "watch"}
+	must(t, e.admin.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "edit-" + name, Namespace: "velero"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"velero.io"}, Resources: []string{"*"}, Verbs: verbs}}}))
+	subject := []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: name}}
+	must(t, e.admin.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "edit-" + name, Namespace: "velero"},
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "edit-" + name}, Subjects: subject}))
+	if readSecrets {
+		must(t, e.admin.Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "secrets-" + name},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list"}}}}))
+		must(t, e.admin.Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "secrets-" + name},
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "secrets-" + name}, Subjects: subject}))
+	}
+	u, err := e.k.Env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
+	must(t, err)
+	c, err := client.New(rest.CopyConfig(u.Config()), client.Options{Scheme: e.k.Env.Scheme})
+	must(t, err)
+	return c
+}
+
+// testRequesterGate (#29 item 4), the webhook layer alone (no admission
+// policy in this API server): a namespace-level user (edit in velero) may
+// create no Backup, Schedule, Restore or DownloadRequest, nor change a
+// Schedule's spec; who may list Secrets in every namespace (the
+// SubjectAccessReview default) may create the first three but no Restore; a
+// member of the configured operator group, Velero's service account and the
+// cluster-admin may create all four. Velero's defaulting pass on a new
+// Backup (an UPDATE by its service account) passes.
+func testRequesterGate(t *testing.T, e *env) {
+	ctx := context.Background()
+	eve := e.userWith(t, "eve", false)
+	reader := e.userWith(t, "reader", true)
+	bob := e.userWith(t, "bob", false, operatorGroup)
+	src := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "gate-src", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}}
+	must(t, e.admin.Create(ctx, src))
+	objects := func(p string) map[string]client.Object {
+		return map[string]client.Object{
+			"backups":          &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: p + "-b", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}},
+			"schedules":        &velerov1.Schedule{ObjectMeta: metav1.ObjectMeta{Name: p + "-s", Namespace: "velero"}, Spec: velerov1.ScheduleSpec{Schedule: "@daily", Template: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}}},
+			"restores":         &velerov1.Restore{ObjectMeta: metav1.ObjectMeta{Name: p + "-r", Namespace: "velero"}, Spec: velerov1.RestoreSpec{BackupName: src.Name}},
+			"downloadrequests": &velerov1.DownloadRequest{ObjectMeta: metav1.ObjectMeta{Name: p + "-d", Namespace: "velero"}, Spec: velerov1.DownloadRequestSpec{Target: velerov1.DownloadTarget{Kind: velerov1.DownloadTargetKindBackupContents, Name: src.Name}}},
+		}
+	}
+	for resource, o := range objects("eve") {
+		power := "list secrets in every namespace"
+		if resource == "restores" {
+			power = "do everything in every namespace (cluster-admin)"
+		}
+		denied(t, "eve creates "+resource, eve.Create(ctx, o, client.DryRunAll),
+			`"eve" may not create or change `+resource+" in velero", "webhook.veleroOperators", power)
+	}
+	for resource, o := range objects("reader") {
+		err := reader.Create(ctx, o, client.DryRunAll)
+		if resource == "restores" {
+			denied(t, "reader creates a restore", err, `"reader" may not create or change restores`, "do everything in every namespace (cluster-admin)")
+			continue
+		}
+		must(t, err)
+	}
+	for who, c := range map[string]client.Client{"operator": bob, "velero": e.clients[veleroSA], "admin": e.admin} {
+		for resource, o := range objects("ok") {
+			if err := c.Create(ctx, o, client.DryRunAll); err != nil {
+				t.Fatalf("%s creates %s: %v", who, resource, err)
+			}
+		}
+	}
+	s := objects("ops")["schedules"].(*velerov1.Schedule)
+	must(t, bob.Create(ctx, s))
+	s.Spec.Template.IncludedNamespaces = []string{"*"}
+	denied(t, "eve widens an operator's Schedule", eve.Update(ctx, s), `"eve" may not create or change schedules`)
+	// Velero's defaulting pass on a new Backup changes its spec.
+	var b velerov1.Backup
+	must(t, e.admin.Get(ctx, client.ObjectKeyFromObject(src), &b))
+	b.Spec.CSISnapshotTimeout = metav1.Duration{Duration: 600e9}
+	if err := e.clients[veleroSA].Update(ctx, &b); err != nil && strings.Contains(err.Error(), "may not create or change") {
+		t.Fatalf("Velero's own update of a Backup was gated: %v", err)
+	}
+}

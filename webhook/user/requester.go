@@ -1,0 +1,89 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/clusterbackup/clusterbackup/webhook/velero"
+)
+
+// ValidateDownloadRequestPath serves the requester gate of DownloadRequests
+// (the other gated kinds are gated inside their own webhooks).
+const ValidateDownloadRequestPath = "/validate-velero-io-v1-downloadrequest"
+
+// gated runs velero.ValidateRequester for resource before next (nil: the
+// gate alone). A denial by the gate skips next.
+func gated[T client.Object](cfg *velero.Config, az velero.Authorizer, resource string, next validateFunc[T]) validateFunc[T] {
+	return func(ctx context.Context, u velero.User, obj, old T) (field.ErrorList, admission.Warnings) {
+		if errs := velero.ValidateRequester(ctx, cfg, az, u, resource); len(errs) > 0 {
+			return errs, nil
+		}
+		if next == nil {
+			return nil, nil
+		}
+		return next(ctx, u, obj, old)
+	}
+}
+
+// gateRequesters puts the requester gate (velero.ValidateRequester) in front
+// of the validation of Backups (CREATE in the mutating call, UPDATE in the
+// validating one), Schedules and Restores, and adds the DownloadRequest
+// webhook. az answers the SubjectAccessReviews; the Lookup passed to
+// Handlers provides it (velero.Authorizer), and without one every requester
+// nobody named is denied.
+func gateRequesters(hs map[string]http.Handler, cfg *velero.Config, az velero.Authorizer, m *Metrics) {
+	if mb, ok := hs[MutateBackupPath].(*mutator[*velerov1.Backup]); ok {
+		mb.validate = gated(cfg, az, velero.ResourceBackups, mb.validate)
+	}
+	if vb, ok := hs[ValidateBackupPath].(*validator[*velerov1.Backup]); ok {
+		vb.validate = gated(cfg, az, velero.ResourceBackups, vb.validate)
+	}
+	if vs, ok := hs[ValidateSchedulePath].(*validator[*velerov1.Schedule]); ok {
+		vs.validate = gated(cfg, az, velero.ResourceSchedules, vs.validate)
+	}
+	if vr, ok := hs[ValidateRestorePath].(*validator[*velerov1.Restore]); ok {
+		vr.validate = gated(cfg, az, velero.ResourceRestores, vr.validate)
+	}
+	hs[ValidateDownloadRequestPath] = &validator[*velerov1.DownloadRequest]{
+		kind: "DownloadRequest", hook: "validate-downloadrequest", metrics: m,
+		validate: gated[*velerov1.DownloadRequest](cfg, az, velero.ResourceDownloadRequests, nil),
+	}
+}
+
+// SARAuthorizer implements velero.Authorizer with SubjectAccessReviews
+// through Client (the webhook's identity needs create on
+// subjectaccessreviews.authorization.k8s.io).
+type SARAuthorizer struct {
+	Client client.Client
+}
+
+// Allowed implements velero.Authorizer.
+func (a *SARAuthorizer) Allowed(ctx context.Context, u velero.User, attrs authorizationv1.ResourceAttributes) (bool, error) {
+	extra := make(map[string]authorizationv1.ExtraValue, len(u.Extra))
+	for k, v := range u.Extra {
+		extra[k] = v
+	}
+	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		ResourceAttributes: &attrs, User: u.Name, Groups: u.Groups, UID: u.UID, Extra: extra,
+	}}
+	if err := a.Client.Create(ctx, sar); err != nil {
+		return false, fmt.Errorf("subjectaccessreview: %w", err)
+	}
+	return sar.Status.Allowed, nil
+}
+
+// Allowed implements velero.Authorizer through l.Authorizer; without one it
+// fails, so the gate denies.
+func (l *InformerLookup) Allowed(ctx context.Context, u velero.User, attrs authorizationv1.ResourceAttributes) (bool, error) {
+	if l.Authorizer == nil {
+		return false, fmt.Errorf("the webhook has no authorizer")
+	}
+	return l.Authorizer.Allowed(ctx, u, attrs)
+}
