@@ -171,6 +171,12 @@ func (r *Runner) restore(ctx context.Context, user client.Client, store core.Sto
 	if err != nil {
 		rec.Fail("interrupted: " + err.Error())
 	}
+	if p := obs.Restore.Status.Phase; p == velerov1.RestorePhasePartiallyFailed || p == velerov1.RestorePhaseFailed {
+		// What broke is in the results Velero stored; the cleanup deletes them.
+		if gz, gerr := store.Get(ctx, core.RestoreResultsKey(prefix, rs.Name), core.MaxBackupFileBytes); gerr == nil && gz != nil {
+			obs.RestoreErrors, _ = core.ParseRestoreErrors(gz)
+		}
+	}
 	var pvrs velerov1.PodVolumeRestoreList
 	if err := user.List(ctx, &pvrs, client.InNamespace(o.VeleroNamespace), client.MatchingLabels{velerov1.RestoreNameLabel: rs.Name}); err != nil {
 		rec.Fail("list the PodVolumeRestores: " + err.Error())

@@ -110,3 +110,46 @@ func gunzipJSON(gz []byte, v any) error {
 	}
 	return json.Unmarshal(data, v)
 }
+
+// RestoreResultsKey returns the key of a Restore's results (its errors and
+// warnings) in Velero's layout under a cluster's prefix.
+func RestoreResultsKey(clusterPrefix, restore string) string {
+	return path.Join(clusterPrefix, "restores", restore, "restore-"+restore+"-results.gz")
+}
+
+// maxRestoreErrors bounds the errors a record quotes.
+const maxRestoreErrors = 3
+
+// ParseRestoreErrors decodes a Restore's results file ({"errors": {velero,
+// cluster, namespaces}, "warnings": …}, gzip) and returns its first errors,
+// each clipped, Velero's own first, then the cluster's, then by namespace.
+func ParseRestoreErrors(gz []byte) ([]string, error) {
+	var res map[string]struct {
+		Velero     []string            `json:"velero"`
+		Cluster    []string            `json:"cluster"`
+		Namespaces map[string][]string `json:"namespaces"`
+	}
+	if err := gunzipJSON(gz, &res); err != nil {
+		return nil, fmt.Errorf("restore results: %w", err)
+	}
+	e := res["errors"]
+	var out []string
+	add := func(where string, msgs []string) {
+		for _, m := range msgs {
+			if len(out) < maxRestoreErrors {
+				out = append(out, Clip(where+m, 160))
+			}
+		}
+	}
+	add("", e.Velero)
+	add("cluster: ", e.Cluster)
+	nss := make([]string, 0, len(e.Namespaces))
+	for ns := range e.Namespaces {
+		nss = append(nss, ns)
+	}
+	slices.Sort(nss)
+	for _, ns := range nss {
+		add(ns+": ", e.Namespaces[ns])
+	}
+	return out, nil
+}

@@ -32,6 +32,9 @@ type Observed struct {
 	PodVolumeRestores []velerov1.PodVolumeRestore
 	// Namespaces are the restored namespaces of the backup.
 	Namespaces []string
+	// RestoreErrors are the first errors of the Restore's results (from
+	// storage, ParseRestoreErrors), quoted by a failed restorePhase check.
+	RestoreErrors []string
 }
 
 // Judge returns the checks of a drill, in a fixed order, and the first
@@ -62,6 +65,9 @@ func phaseCheck(o Observed) Check {
 		}
 		if v := o.Restore.Status.ValidationErrors; len(v) > 0 {
 			c.Detail += ": " + strings.Join(v, "; ")
+		}
+		if len(o.RestoreErrors) > 0 {
+			c.Detail += ": " + strings.Join(o.RestoreErrors, "; ")
 		}
 	}
 	c.Detail = Clip(c.Detail, MaxReason)

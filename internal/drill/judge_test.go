@@ -48,7 +48,11 @@ func TestJudge(t *testing.T) {
 			o.Restore.Status.Phase = velerov1.RestorePhaseFailed
 			o.Restore.Status.FailureReason = "error downloading backup: gzip: unexpected EOF"
 		}, "restorePhase: Failed: error downloading backup: gzip: unexpected EOF"},
-		"errors":            {func(o *Observed) { o.Restore.Status.Errors = 2 }, "errors: 2 errors, 0 warnings"},
+		"errors": {func(o *Observed) { o.Restore.Status.Errors = 2 }, "errors: 2 errors, 0 warnings"},
+		"partially failed": {func(o *Observed) {
+			o.Restore.Status.Phase = velerov1.RestorePhasePartiallyFailed
+			o.RestoreErrors = []string{"shop: error restoring pods/shop/db: boom"}
+		}, "restorePhase: PartiallyFailed: shop: error restoring pods/shop/db: boom"},
 		"items short":       {func(o *Observed) { o.Restore.Status.Progress.ItemsRestored = 5 }, "items: 5 of 7 items restored"},
 		"fewer than backup": {func(o *Observed) { o.Expected = 9 }, "items: 7 of 7 items restored; the backup holds 9"},
 		"pvr missing":       {func(o *Observed) { o.PodVolumeRestores = nil }, "podVolumes: no PodVolumeRestore of shop/db volume data"},

@@ -139,4 +139,11 @@ func TestParseResourceList(t *testing.T) {
 	if _, err := ParseResourceList([]byte("not gzip")); err == nil {
 		t.Fatal("garbage parsed")
 	}
+	errs, err := ParseRestoreErrors(gz(t, map[string]any{
+		"errors":   map[string]any{"velero": []string{"error downloading backup: unexpected EOF"}, "namespaces": map[string][]string{"b": {"x"}, "a": {"y", "z"}}},
+		"warnings": map[string]any{"velero": []string{"ignored"}},
+	}))
+	if err != nil || strings.Join(errs, "|") != "error downloading backup: unexpected EOF|a: y|a: z" {
+		t.Fatalf("restore errors %q, %v", errs, err)
+	}
 }

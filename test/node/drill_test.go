@@ -349,7 +349,9 @@ func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]
 	_, err = s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(tarKey), Body: bytes.NewReader(tarball[:len(tarball)/2])})
 	must(t, err)
 	failed, code, _, _, _, stderr := runDrill(t, d.runArgs(n, r))
-	if code != 1 || failed.Outcome != drill.Failed || !strings.HasPrefix(failed.Reason, "restorePhase: ") || !failed.CleanedUp {
+	// The reason quotes what broke: the Restore's phase and the first errors
+	// of its results (read from storage before the cleanup).
+	if code != 1 || failed.Outcome != drill.Failed || !strings.HasPrefix(failed.Reason, "restorePhase: ") || strings.Count(failed.Reason, ": ") < 2 || !failed.CleanedUp {
 		t.Fatalf("drill of the damaged backup: exit %d, record %+v\nstderr: %s", code, failed, stderr)
 	}
 	t.Logf("drill of the damaged backup failed: %s", failed.Reason)
