@@ -39,14 +39,16 @@ func (r *Reconciler) noteKey(c *kkpv1.Cluster, k key) *renderer.SharedCredential
 	}
 	r.mu.Unlock()
 	sort.Slice(group, func(i, j int) bool { return group[i].ClusterID() < group[j].ClusterID() })
-	for _, s := range renderer.SharedCredentials(group) {
-		for _, in := range group {
-			r.Metrics.setShared(in.ClusterID(), in.Cluster.ProjectID(), len(s.Clusters)-1)
-		}
-		return &s
+	// The group holds one access key ID: at most one shared credential.
+	shared := renderer.SharedCredentials(group)
+	if len(shared) == 0 {
+		r.Metrics.setShared(c.Name, c.ProjectID(), 0)
+		return nil
 	}
-	r.Metrics.setShared(c.Name, c.ProjectID(), 0)
-	return nil
+	for _, in := range group {
+		r.Metrics.setShared(in.ClusterID(), in.Cluster.ProjectID(), len(shared[0].Clusters)-1)
+	}
+	return &shared[0]
 }
 
 // keyEvents reports, once per change, a key other clusters share (with
