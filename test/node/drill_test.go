@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -293,7 +294,7 @@ func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]
 	if left := drillLeftovers(t, c); len(left) > 0 {
 		t.Fatalf("after the drill: %v", left)
 	}
-	waitBSLAvailable(t, c, time.Minute)
+	recordWritten := time.Now()
 
 	// The record: in S3 beside the prefix, verifies, a tampered copy not.
 	recDir, err := drill.Dir(r.prefix, projectID, r.id)
@@ -377,6 +378,20 @@ func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]
 	}
 	_, err = s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(tarKey), Body: bytes.NewReader(tarball)})
 	must(t, err)
+
+	// Velero validated the managed BSL again after the records were
+	// written beside its prefix, and found it Available.
+	start := time.Now()
+	testenv.Eventually(t, 3*time.Minute, "BSL validated Available after the drill records", func() (bool, error) {
+		var bsl velerov1.BackupStorageLocation
+		if err := c.Get(ctx, keyOf(veleroNS, "default"), &bsl); err != nil {
+			return false, err
+		}
+		lv := bsl.Status.LastValidationTime
+		return bsl.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable && lv != nil && lv.After(recordWritten),
+			fmt.Errorf("phase %s %s, last validated %v", bsl.Status.Phase, bsl.Status.Message, lv)
+	})
+	figure(t, "wait for the BSL's next validation after the drills", time.Since(start))
 }
 
 // drillSeries returns the value of the drill state series of cluster in
