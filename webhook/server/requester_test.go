@@ -91,6 +91,10 @@ func testRequesterGate(t *testing.T, e *env) {
 	must(t, bob.Create(ctx, s))
 	s.Spec.Template.IncludedNamespaces = []string{"*"}
 	denied(t, "eve widens an operator's Schedule", eve.Update(ctx, s), `"eve" may not create or change schedules`)
+	r := objects("ops")["restores"].(*velerov1.Restore)
+	must(t, bob.Create(ctx, r)) // no Velero runs here: it stays unstarted
+	r.Spec.IncludedNamespaces = []string{"*"}
+	denied(t, "eve widens an operator's pending Restore", eve.Update(ctx, r), `"eve" may not create or change restores`)
 	// Velero's defaulting pass on a new Backup changes its spec.
 	var b velerov1.Backup
 	must(t, e.admin.Get(ctx, client.ObjectKeyFromObject(src), &b))

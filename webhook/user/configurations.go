@@ -52,13 +52,6 @@ var specChanged = admissionregv1.MatchCondition{
 	Expression: "request.operation != 'UPDATE' || !has(oldObject.spec) || !has(object.spec) || object.spec != oldObject.spec",
 }
 
-// mappingChanged is a CEL condition that lets of the Restore UPDATEs only
-// those changing spec.namespaceMapping through (velero.ValidateRestore
-// checks nothing else on UPDATE; Velero's own writes never change it).
-var mappingChanged = admissionregv1.MatchCondition{
-	Name:       "mapping-changed",
-	Expression: "request.operation != 'UPDATE' || object.?spec.?namespaceMapping.orValue({}) != oldObject.?spec.?namespaceMapping.orValue({})",
-}
 
 // hookSpec is one webhook of the configurations.
 type hookSpec struct {
@@ -81,7 +74,10 @@ var (
 		// A Backup CREATE is validated by its mutating call (one hop).
 		{"backup", ValidateBackupPath, "backups", update, []admissionregv1.MatchCondition{specChanged}},
 		{"schedule", ValidateSchedulePath, "schedules", createUpdate, []admissionregv1.MatchCondition{specChanged}},
-		{"restore", ValidateRestorePath, "restores", createUpdate, []admissionregv1.MatchCondition{mappingChanged}},
+		// Every spec change of a Restore: the requester gate judges who may
+		// edit one Velero has not started (the mapping rule checks changed
+		// entries only; Velero's filling of backupName passes both).
+		{"restore", ValidateRestorePath, "restores", createUpdate, []admissionregv1.MatchCondition{specChanged}},
 		// The requester gate alone (velero.ValidateRequester).
 		{"downloadrequest", ValidateDownloadRequestPath, "downloadrequests", createUpdate, []admissionregv1.MatchCondition{specChanged}},
 	}
