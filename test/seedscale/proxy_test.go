@@ -27,6 +27,9 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 )
 
@@ -193,6 +196,16 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.URL.RawPath = ""
 	if r.Body != nil && r.ContentLength != 0 && r.Method != http.MethodGet {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		if err == nil && strings.HasPrefix(r.Header.Get("Content-Type"), runtime.ContentTypeProtobuf) {
+			// Typed built-ins travel as protobuf: rewrite them as JSON.
+			if obj, gvk, derr := protobufCodec.Decode(b, nil, nil); derr == nil {
+				obj.GetObjectKind().SetGroupVersionKind(*gvk)
+				if j, jerr := json.Marshal(obj); jerr == nil {
+					b = j
+					r.Header.Set("Content-Type", runtime.ContentTypeJSON)
+				}
+			}
+		}
 		if err == nil {
 			b = m.rewriteBody(b, id)
 			r.Body = io.NopCloser(bytes.NewReader(b))
@@ -203,6 +216,9 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Header.Del("Authorization") // the backend's own identity is used
 	m.backends[backendOf(id, len(m.backends))].ServeHTTP(w, r)
 }
+
+// protobufCodec decodes the built-in kinds' protobuf bodies.
+var protobufCodec = protobuf.NewSerializer(clientgoscheme.Scheme, clientgoscheme.Scheme)
 
 // backendOf spreads clusters over n backends.
 func backendOf(id string, n int) int {
