@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,38 @@ func veleroCRDs(t *testing.T, e *env) int {
 		}
 	}
 	return n
+}
+
+// TestStateWithoutBSLNameKeepsDefault: a cluster the loop rendered before
+// it named managed BSLs as KKP does (its state has no bslName) keeps its
+// managed BSL "default" after the upgrade: nothing is renamed, so Velero's
+// sync deletes no listed Backup.
+func TestStateWithoutBSLNameKeepsDefault(t *testing.T) {
+	e := testEnv(t)
+	ctx := context.Background()
+	const ns, id = "velero-old", "old7c3k9mq"
+	cbsl := newCBSL("backups-old", bucket, "old-seed")
+	e.create(t, cbsl)
+	e.register(t, id)
+	// The state as the loop wrote it before: location and lifecycle only.
+	loc, err := json.Marshal(trimCBSL(cbsl))
+	must(t, err)
+	e.create(t, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: StateConfigMapPrefix + id, Namespace: DefaultStateNamespace,
+			Labels: map[string]string{ClusterIDLabel: id, ManagedByLabel: ManagedByValue, ComponentLabel: ComponentState}},
+		Data: map[string]string{StateKeyLifecycle: "enabled", StateKeyLocation: string(loc)},
+	})
+	e.create(t, newCluster(id, cbsl.Name))
+	l := e.newLoop(t, Options{VeleroNamespace: ns}, Settings{})
+	l.mustReconcile(t, id)
+	l.wantPhase(t, id, PhaseApplied)
+	if e.userGet(t, gvkBSL, ns, "default") == nil || e.userGet(t, gvkBSL, ns, kkpv1.KKPBSLName) != nil {
+		t.Fatal("a cluster rendered before keeps its managed BSL default, and gets no BSL under KKP's name")
+	}
+	// Absent means "default": the upgrade does not even rewrite the state.
+	var cm corev1.ConfigMap
+	must(t, e.seed.Client.Get(ctx, client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
+	if _, ok := cm.Data[StateKeyBSLName]; ok {
+		t.Fatalf("the state was rewritten: %v", cm.Data)
+	}
 }
