@@ -60,6 +60,8 @@ type Node struct {
 	Started time.Duration
 	// StopSteps are the teardown's steps, as durations since it began.
 	StopSteps []Phase
+	// ResetSteps are the last Reset's steps, as durations since it began.
+	ResetSteps []Phase
 	// Phases are the start's milestones (control plane ready, images built,
 	// images imported, node Ready), as durations since the start.
 	Phases []Phase
@@ -73,6 +75,7 @@ type Node struct {
 	lock      *os.File
 	etcdURL   string
 	imagesDir string
+	base      baseline
 	createdKD bool
 	mounted   bool
 }
@@ -161,6 +164,9 @@ func NewNode(o NodeOptions) (*Node, error) {
 		return n, err
 	}
 	if err := n.waitReady(90 * time.Second); err != nil {
+		return n, err
+	}
+	if n.base, err = n.snapshot(context.Background()); err != nil {
 		return n, err
 	}
 	mark("node Ready")

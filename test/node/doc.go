@@ -5,6 +5,9 @@
 // GitOps would, and File System Backup of a local PV through the
 // node-agent into a real S3 server (versitygw on the node address).
 //
+// The tests share one node (nodeFor): the first starts it, and after each
+// test testenv.Node.Reset deletes what the test created.
+//
 // Run with `make e2e-node`; `make test` runs it too. It needs root and the
 // Debian packages of `make node-deps`.
 package node

@@ -20,7 +20,7 @@ import (
 // completes with equal checksums); nothing is written outside the prefix.
 func TestFaults(t *testing.T) {
 	ctx := context.Background()
-	n := testenv.StartNode(t, testenv.NodeOptions{})
+	n := nodeFor(t)
 	c := n.Client
 	r := deployRelease(t, n, releaseOptions{Render: renderer.Options{}})
 	dumpOnFailure(t, n)

@@ -34,8 +34,7 @@ func TestFSBBackupRestoreHardened(t *testing.T) {
 }
 
 func runFSB(t *testing.T, ro renderer.Options, drills bool) {
-	n := testenv.StartNode(t, testenv.NodeOptions{})
-	figure(t, "node start (to Ready, images imported)", n.Started)
+	n := nodeFor(t)
 	c := n.Client
 	r := deployRelease(t, n, releaseOptions{Render: ro})
 	for _, img := range r.images() {

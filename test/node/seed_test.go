@@ -62,7 +62,7 @@ var (
 // restored; disabling backup at the end keeps every Backup listed.
 func TestSeedWebhookAsDeployed(t *testing.T) {
 	ctx := context.Background()
-	n := testenv.StartNode(t, testenv.NodeOptions{})
+	n := nodeFor(t)
 	c := n.Client
 	dumpOnFailure(t, n)
 	s3 := testenv.StartS3On(t, testenv.NodeIP)

@@ -36,7 +36,7 @@ var webhookLabels = map[string]string{"app.kubernetes.io/name": webhookName}
 // replica is deleted during a burst of Backup creates: none fails.
 func TestUserWebhookAsDeployed(t *testing.T) {
 	ctx := context.Background()
-	n := testenv.StartNode(t, testenv.NodeOptions{})
+	n := nodeFor(t)
 	c := n.Client
 	dumpOnFailure(t, n)
 	ca, crt, key, err := n.ServingCert("webhook", webhookName+"."+veleroNS+".svc", webhookName+"."+veleroNS+".svc.cluster.local")
