@@ -129,8 +129,14 @@ func readConfigArg(args []string, o any) error {
 // the given verbosity. Until a logger is set, controller-runtime keeps
 // every logger it hands out.
 func setLogger(s streams, verbosity int) {
-	logf.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-verbosity)})))
+	installLogger(logr.FromSlogHandler(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: slog.Level(-verbosity)})))
 }
+
+// installLogger hands controller-runtime its logger. controller-runtime
+// takes only the first logger of a process (and a null one when none came
+// within 30 s), so the tests, which run the command many times in one
+// process, install a forwarding logger once and replace this function.
+var installLogger = logf.SetLogger
 
 // configArg finds the value of --config before the flags are parsed.
 func configArg(args []string) string {
