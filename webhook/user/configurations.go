@@ -52,7 +52,6 @@ var specChanged = admissionregv1.MatchCondition{
 	Expression: "request.operation != 'UPDATE' || !has(oldObject.spec) || !has(object.spec) || object.spec != oldObject.spec",
 }
 
-
 // hookSpec is one webhook of the configurations.
 type hookSpec struct {
 	name, path, resource string
