@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/clusterbackup/clusterbackup/internal/creds"
 )
 
 func TestOptionsDefaults(t *testing.T) {
@@ -57,18 +55,5 @@ func TestNewPassword(t *testing.T) {
 			t.Fatal("a password repeated")
 		}
 		seen[string(pw)] = true
-	}
-}
-
-func TestINIForProfile(t *testing.T) {
-	st := creds.Static{AccessKeyID: "AK", SecretAccessKey: "SK"}
-	for _, profile := range []string{"", "default", "backups"} {
-		file := iniFor(st, profile)
-		for _, p := range []string{"default", profile} {
-			got, err := creds.ParseINI(file, p)
-			if err != nil || got != st {
-				t.Fatalf("profile %q of the file for config.profile %q: %v, %v", p, profile, got, err)
-			}
-		}
 	}
 }

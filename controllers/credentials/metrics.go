@@ -77,25 +77,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 func (m *Metrics) set(cluster, project string, current bool) {
-	if m == nil {
-		return
+	if m != nil {
+		setBool(m.Current, cluster, project, current)
 	}
-	v := 0.0
-	if current {
-		v = 1
-	}
-	m.Current.WithLabelValues(cluster, project).Set(v)
 }
 
 func (m *Metrics) setDefault(cluster, project string, onDefault bool) {
-	if m == nil {
-		return
+	if m != nil {
+		setBool(m.Default, cluster, project, onDefault)
 	}
-	v := 0.0
-	if onDefault {
-		v = 1
-	}
-	m.Default.WithLabelValues(cluster, project).Set(v)
 }
 
 func (m *Metrics) drop(cluster string) {
@@ -114,14 +104,18 @@ func (m *Metrics) setShared(cluster, project string, others int) {
 }
 
 func (m *Metrics) setConfined(cluster, project string, confined bool) {
-	if m == nil {
-		return
+	if m != nil {
+		setBool(m.Confined, cluster, project, confined)
 	}
+}
+
+// setBool sets a cluster's 0/1 gauge.
+func setBool(g *prometheus.GaugeVec, cluster, project string, b bool) {
 	v := 0.0
-	if confined {
+	if b {
 		v = 1
 	}
-	m.Confined.WithLabelValues(cluster, project).Set(v)
+	g.WithLabelValues(cluster, project).Set(v)
 }
 
 func (m *Metrics) dropConfined(cluster string) {

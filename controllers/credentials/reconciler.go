@@ -223,7 +223,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error)
 	if err := ensureNamespace(ctx, uc, ns); err != nil {
 		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
 	}
-	file := iniFor(st, cbsl.Spec.Config[storage.ConfigProfile])
+	file := st.INI(cbsl.Spec.Config[storage.ConfigProfile])
 	if res.credentials, err = writeCredentials(ctx, uc, ns, r.Options.CredentialsSecret, r.Options.CredentialsKey, res.cbsl, file); err != nil {
 		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
 	}

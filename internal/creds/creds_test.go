@@ -51,3 +51,16 @@ func TestNoSecretInFormatting(t *testing.T) {
 		t.Fatalf("INI round trip = %v, %v", back, err)
 	}
 }
+
+func TestINIForProfile(t *testing.T) {
+	st := Static{AccessKeyID: "AK", SecretAccessKey: "SK"}
+	for _, profile := range []string{"", "default", "backups"} {
+		file := st.INI(profile)
+		for _, p := range []string{"default", profile} {
+			got, err := ParseINI(file, p)
+			if err != nil || got != st {
+				t.Fatalf("profile %q of the file for config.profile %q: %v, %v", p, profile, got, err)
+			}
+		}
+	}
+}
