@@ -219,15 +219,18 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (result, error)
 	if err != nil {
 		return res, err
 	}
+	// One LIST finds both Secrets in the steady state (a GET for each it
+	// does not return); nothing is written when nothing changed.
 	ns := r.Options.VeleroNamespace
-	if err := ensureNamespace(ctx, uc, ns); err != nil {
+	known, err := listManaged(ctx, uc, ns)
+	if err != nil {
 		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
 	}
 	file := st.INI(cbsl.Spec.Config[storage.ConfigProfile])
-	if res.credentials, err = writeCredentials(ctx, uc, ns, r.Options.CredentialsSecret, r.Options.CredentialsKey, res.cbsl, file); err != nil {
+	if res.credentials, err = writeCredentials(ctx, uc, known, ns, r.Options.CredentialsSecret, r.Options.CredentialsKey, res.cbsl, file); err != nil {
 		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
 	}
-	repo, err := readRepo(ctx, uc, ns)
+	repo, err := readRepo(ctx, uc, known, ns)
 	if err != nil {
 		return res, fmt.Errorf("user cluster %s: %w", c.Name, err)
 	}

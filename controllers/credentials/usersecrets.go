@@ -34,9 +34,10 @@ const (
 	NotOwned Outcome = "not-owned"
 )
 
-// ensureNamespace creates the Velero namespace when it does not exist yet
-// (the loop may run before the release is applied). An existing namespace
-// is not touched.
+// ensureNamespace creates the Velero namespace; an existing one is not
+// touched. The loop calls it only when a Secret create answered that the
+// namespace is missing (the loop may run before the release is applied),
+// so a resync of a cluster that has it writes nothing.
 func ensureNamespace(ctx context.Context, c client.Client, ns string) error {
 	err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
@@ -45,27 +46,79 @@ func ensureNamespace(ctx context.Context, c client.Client, ns string) error {
 	return nil
 }
 
+// createSecret creates s, and the namespace first when the create says it
+// is missing.
+func createSecret(ctx context.Context, c client.Client, s *corev1.Secret) error {
+	err := c.Create(quiet(ctx), s)
+	if apierrors.IsNotFound(err) {
+		if err := ensureNamespace(ctx, c, s.Namespace); err != nil {
+			return err
+		}
+		err = c.Create(quiet(ctx), s)
+	}
+	if err != nil {
+		return fmt.Errorf("create secret %s/%s: %w", s.Namespace, s.Name, err)
+	}
+	return nil
+}
+
+// managedSecrets are the Secrets of the Velero namespace carrying the
+// loop's ManagedByLabel, by name: one LIST, which in the steady state finds
+// both Secrets the loop keeps (the credentials and the repository password).
+type managedSecrets map[string]*corev1.Secret
+
+// listManaged LISTs the Secrets of ns labelled ManagedByLabel=ManagedByValue
+// (a missing namespace lists none).
+func listManaged(ctx context.Context, c client.Client, ns string) (managedSecrets, error) {
+	var list corev1.SecretList
+	if err := c.List(quiet(ctx), &list, client.InNamespace(ns), client.MatchingLabels{ManagedByLabel: ManagedByValue}); err != nil {
+		return nil, fmt.Errorf("list secrets in %s: %w", ns, err)
+	}
+	out := make(managedSecrets, len(list.Items))
+	for i := range list.Items {
+		out[list.Items[i].Name] = &list.Items[i]
+	}
+	return out, nil
+}
+
+// get returns Secret ns/name: from the LIST when it returned it, else with
+// a GET (it may exist without the label: someone else's credentials, or
+// Velero's start-up default password). found is false when it does not
+// exist.
+func (m managedSecrets) get(ctx context.Context, c client.Client, ns, name string) (s corev1.Secret, found bool, err error) {
+	if got, ok := m[name]; ok {
+		return *got, true, nil
+	}
+	err = c.Get(quiet(ctx), client.ObjectKey{Namespace: ns, Name: name}, &s)
+	switch {
+	case apierrors.IsNotFound(err):
+		return s, false, nil
+	case err != nil:
+		return s, false, fmt.Errorf("read secret %s/%s: %w", ns, name, err)
+	}
+	return s, true, nil
+}
+
 // writeCredentials makes Secret ns/name hold exactly key=file, replacing the
 // data of an existing Secret the loop wrote (the seed is the source of the
 // credentials). A Secret without the loop's ownership marker
 // (ManagedByLabel=ManagedByValue) is NotOwned and left unchanged: the loop
 // never overwrites a key it did not write.
-func writeCredentials(ctx context.Context, c client.Client, ns, name, key, cbsl string, file []byte) (Outcome, error) {
-	var s corev1.Secret
-	err := c.Get(quiet(ctx), client.ObjectKey{Namespace: ns, Name: name}, &s)
-	switch {
-	case apierrors.IsNotFound(err):
+func writeCredentials(ctx context.Context, c client.Client, known managedSecrets, ns, name, key, cbsl string, file []byte) (Outcome, error) {
+	s, found, err := known.get(ctx, c, ns, name)
+	if err != nil {
+		return "", err
+	}
+	if !found {
 		s = corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: managedLabels(ComponentCredentials), Annotations: map[string]string{CBSLAnnotation: cbsl}},
 			Type:       corev1.SecretTypeOpaque,
 			Data:       map[string][]byte{key: file},
 		}
-		if err := c.Create(quiet(ctx), &s); err != nil {
-			return "", fmt.Errorf("create secret %s/%s: %w", ns, name, err)
+		if err := createSecret(ctx, c, &s); err != nil {
+			return "", err
 		}
 		return Created, nil
-	case err != nil:
-		return "", fmt.Errorf("read secret %s/%s: %w", ns, name, err)
 	}
 	if s.Labels[ManagedByLabel] != ManagedByValue {
 		return NotOwned, nil
@@ -114,17 +167,20 @@ func (r repoState) replaceable() bool {
 	return !r.exists || (r.veleroDefault() && !r.repos && !r.inBucket)
 }
 
-// readRepo reads the repository password Secret and whether any
+// readRepo reads the repository password Secret and, only when it holds
+// Velero's start-up default (the one case replaceable asks), whether any
 // BackupRepository exists in ns (none when Velero's CRDs are missing).
-func readRepo(ctx context.Context, c client.Client, ns string) (repoState, error) {
+func readRepo(ctx context.Context, c client.Client, known managedSecrets, ns string) (repoState, error) {
 	var r repoState
-	err := c.Get(quiet(ctx), client.ObjectKey{Namespace: ns, Name: RepoSecret}, &r.secret)
-	switch {
-	case apierrors.IsNotFound(err):
-	case err != nil:
-		return r, fmt.Errorf("read secret %s/%s: %w", ns, RepoSecret, err)
-	default:
-		r.exists, r.password, r.managed = true, r.secret.Data[RepoKey], labelled(r.secret.ObjectMeta)
+	s, found, err := known.get(ctx, c, ns, RepoSecret)
+	if err != nil {
+		return r, err
+	}
+	if found {
+		r.secret, r.exists, r.password, r.managed = s, true, s.Data[RepoKey], labelled(s.ObjectMeta)
+	}
+	if !r.exists || !r.veleroDefault() {
+		return r, nil
 	}
 	var repos velerov1.BackupRepositoryList
 	if err := c.List(ctx, &repos, client.InNamespace(ns), client.Limit(1)); err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
@@ -146,8 +202,8 @@ func writeRepoPassword(ctx context.Context, c client.Client, ns string, r repoSt
 			Type:       corev1.SecretTypeOpaque,
 			Data:       map[string][]byte{RepoKey: pw},
 		}
-		if err := c.Create(quiet(ctx), &s); err != nil {
-			return "", fmt.Errorf("create secret %s/%s: %w", ns, RepoSecret, err)
+		if err := createSecret(ctx, c, &s); err != nil {
+			return "", err
 		}
 		return Created, nil
 	}

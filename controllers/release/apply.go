@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -56,11 +57,17 @@ func (a applier) apply(ctx context.Context, objs []*unstructured.Unstructured) (
 	if err := a.waitEstablished(ctx, crds, deadline); err != nil {
 		return refs, err
 	}
+	custom := map[schema.GroupKind]bool{}
+	for _, crd := range crds {
+		g, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+		k, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+		custom[schema.GroupKind{Group: g, Kind: k}] = true
+	}
 	for ; i < len(objs); i++ {
 		if objs[i].GroupVersionKind() == crdGVK {
 			return refs, fmt.Errorf("render order: customresourcedefinition %s after other objects", objs[i].GetName())
 		}
-		if err := a.applyServed(ctx, objs[i], deadline); err != nil {
+		if err := a.applyServed(ctx, objs[i], deadline, custom[objs[i].GroupVersionKind().GroupKind()]); err != nil {
 			return refs, err
 		}
 		refs = append(refs, refOf(objs[i]))
@@ -80,11 +87,14 @@ func (a applier) applyOne(ctx context.Context, u *unstructured.Unstructured) (*u
 
 // applyServed applies u, retrying until deadline while its kind is not
 // served yet: API discovery can lag a moment behind a CRD's Established
-// condition.
-func (a applier) applyServed(ctx context.Context, u *unstructured.Unstructured, deadline time.Time) error {
+// condition (a NoMatch error), and so can serving the resource of a kind
+// the release's CRDs define (custom) to a client that maps the kind without
+// discovery (controllers/userclient): a 404.
+func (a applier) applyServed(ctx context.Context, u *unstructured.Unstructured, deadline time.Time, custom bool) error {
 	for {
 		_, err := a.applyOne(ctx, u)
-		if err == nil || !meta.IsNoMatchError(err) || time.Now().After(deadline) {
+		notServed := meta.IsNoMatchError(err) || custom && apierrors.IsNotFound(err)
+		if err == nil || !notServed || time.Now().After(deadline) {
 			return err
 		}
 		if err := sleep(ctx, pollInterval); err != nil {

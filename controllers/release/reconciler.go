@@ -15,7 +15,6 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/controllers/internal/resync"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -61,6 +60,8 @@ type Reconciler struct {
 	states map[string]State
 	// renderers are the renderers of other configuration generations.
 	renderers map[string]*renderer.Renderer
+	// digests are each cluster's last render digest (rendercache.go).
+	digests map[string]renderedDigest
 }
 
 // New returns a Reconciler reading the seed through c (cached) and r
@@ -112,7 +113,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
 		}
-		return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
+		return r.resyncAfter(), nil
 	}
 	res, err := r.sync(ctx, &c)
 	if err != nil {
@@ -125,7 +126,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			// Only a change on the seed fixes it, and the watches see
 			// that change: no backoff, the period bounds a lost event.
 			logf.FromContext(ctx).Info("release not rendered", "reason", err.Error())
-			return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
+			return r.resyncAfter(), nil
 		}
 		return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
 	}
@@ -135,7 +136,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.record(ctx, c.Name, res.cm); err != nil {
 		return ctrl.Result{}, fmt.Errorf("release of cluster %s: %w", c.Name, err)
 	}
-	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
+	return r.resyncAfter(), nil
 }
 
 // outcome is what sync found or did, for the failed state.
@@ -209,13 +210,29 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 	}
 	out.cbsl, out.version = p.cbslName(), gen.Settings.VeleroVersion()
 	r.pending(c, out)
-	res, err := rn.RenderLifecycle(ctx, p.in, p.lc)
-	if err != nil {
-		out.config = true
-		return out, fmt.Errorf("render: %w; nothing applied", err)
+	// The digest of an unchanged plan is remembered; the render is needed
+	// only to apply (rendercache.go).
+	key := renderKey(gen.ID, p)
+	var res renderer.Result
+	rendered := false
+	render := func() error {
+		res, err = rn.RenderLifecycle(ctx, p.in, p.lc)
+		if err != nil {
+			out.config = true
+			return fmt.Errorf("render: %w; nothing applied", err)
+		}
+		if out.digest, err = Digest(res); err != nil {
+			return err
+		}
+		rendered = true
+		r.rememberDigest(c.Name, key, out.digest)
+		return nil
 	}
-	if out.digest, err = Digest(res); err != nil {
-		return out, err
+	var cached bool
+	if out.digest, cached = r.cachedDigest(c.Name, key); !cached {
+		if err := render(); err != nil {
+			return out, err
+		}
 	}
 	// Write-ahead: the render depends on the state, so the state is stored
 	// before anything of it reaches the user cluster.
@@ -251,6 +268,11 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 		r.Metrics.result(ResultSkipped)
 		r.report(c, State{Phase: PhaseSkipped, Reason: fmt.Sprintf(skipGitOps, owner.Tool, owner.Evidence), CBSL: out.cbsl, VeleroVersion: out.version, Digest: out.digest})
 		return out, nil
+	}
+	if !rendered {
+		if err := render(); err != nil {
+			return out, err
+		}
 	}
 	pruned, err := r.apply(ctx, uc, res, inv, out.digest, out.version, r.Options.takesOver(c))
 	if err != nil {
@@ -359,6 +381,7 @@ func (r *Reconciler) setState(c *kkpv1.Cluster, next State) State {
 func (r *Reconciler) drop(cluster string) {
 	r.mu.Lock()
 	delete(r.states, cluster)
+	delete(r.digests, cluster)
 	r.mu.Unlock()
 	r.Metrics.drop(cluster)
 }

@@ -6,10 +6,13 @@ import (
 	"time"
 
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -17,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/internal/resync"
 )
 
 // clusterCBSLIndex indexes Clusters by the name of the CBSL they use (a
@@ -53,8 +57,39 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		For(&kkpv1.Cluster{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&kkpv1.ClusterBackupStorageLocation{}, handler.EnqueueRequestsFromMapFunc(r.clustersOfCBSL),
 			builder.WithPredicates(inNamespace, predicate.GenerationChangedPredicate{})).
-		WatchesRawSource(source.Channel(r.trigger, &handler.EnqueueRequestForObject{})).
+		WatchesRawSource(source.Channel(r.trigger, waveHandler())).
 		Complete(r)
+}
+
+// Queue priorities (controller-runtime's priority queue, on by default):
+// a cluster a rollout wave enqueues (Enqueue) goes ahead of everything
+// else, watch events come next (priority 0), and the periodic resyncs and a
+// new leader's first pass over every Cluster (controller-runtime's initial
+// list) come last. So a wave costs its own applies and gates, however many
+// resyncs are waiting.
+const (
+	// WavePriority is the queue priority of a cluster a rollout enqueues.
+	WavePriority = 10
+	// ResyncPriority is the queue priority of a periodic resync.
+	ResyncPriority = handler.LowPriority
+)
+
+// waveHandler enqueues the clusters of Enqueue with WavePriority.
+func waveHandler() handler.EventHandler {
+	return handler.Funcs{GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		req := reconcile.Request{NamespacedName: client.ObjectKey{Name: e.Object.GetName()}}
+		if pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request]); ok {
+			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(WavePriority)}, req)
+			return
+		}
+		q.Add(req)
+	}}
+}
+
+// resyncAfter is the result of a reconcile that is done until its next
+// periodic resync (±10% of ResyncPeriod, at ResyncPriority).
+func (r *Reconciler) resyncAfter() ctrl.Result {
+	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod), Priority: ptr.To(ResyncPriority)}
 }
 
 // clustersOfCBSL maps a CBSL to the Clusters using it.

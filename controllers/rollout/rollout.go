@@ -32,6 +32,10 @@ type Rollout struct {
 	mu     sync.Mutex
 	loaded bool
 	st     state
+
+	// waiting is the wave member found not ready at the last poll, judged
+	// first at the next (only the step goroutine uses it).
+	waiting string
 }
 
 // New returns the rollout of the render configuration doc (the file the
@@ -230,13 +234,22 @@ func (ro *Rollout) advance(ctx context.Context, st state) (state, bool, error) {
 		logf.FromContext(ctx).Info("rollout wave started", "wave", st.Wave, "clusters", len(ids), "generation", st.Target.ID)
 		return st, true, nil
 	}
+	// Before the deadline one unhealthy member is enough to wait: the
+	// judging stops there (a wave of 100 costs the gate reads of the
+	// members up to the first one not ready, not of all 100, every poll).
+	// At the deadline every member is judged, so the halt names them all.
+	all := !ro.now().Before(st.WaveStarted.Add(ro.opts.Deadline))
 	var failures []Failure
-	for _, id := range st.Members {
+	for _, id := range ro.judgeOrder(st.Members, st.Target.ID) {
 		if !enabled[id] {
 			continue // deleted, disabled or excluded during its wave: nothing to judge
 		}
 		if v := ro.judge(ctx, id, st.Target.ID); !v.healthy {
 			failures = append(failures, Failure{Cluster: id, Reason: v.reason, Message: v.message})
+			if !all {
+				ro.waiting = id
+				break
+			}
 		}
 	}
 	if len(failures) == 0 {
@@ -251,12 +264,33 @@ func (ro *Rollout) advance(ctx context.Context, st state) (state, bool, error) {
 		st.Members, st.WaveStarted = nil, time.Time{}
 		return st, true, nil
 	}
-	if ro.now().Before(st.WaveStarted.Add(ro.opts.Deadline)) {
+	if !all {
 		return st, false, nil
 	}
 	st.Phase, st.Failures = PhaseHalted, failures
 	ro.halted(ctx, st)
 	return st, true, nil
+}
+
+// judgeOrder returns the wave's members in the order they are judged:
+// those the release loop has not applied the target to yet first (judging
+// them reads nothing), then the member that was not ready at the last poll,
+// then the rest.
+func (ro *Rollout) judgeOrder(members []string, target string) []string {
+	out := make([]string, 0, len(members))
+	var rest []string
+	for _, id := range members {
+		s, ok := ro.loop.State(id)
+		if done := ok && (s.Phase == release.PhaseSkipped || s.Generation == target && (s.Phase == release.PhaseApplied || s.Phase == release.PhaseDisabled)); !done {
+			out = append(out, id)
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	if i := slices.Index(rest, ro.waiting); i > 0 {
+		rest[0], rest[i] = rest[i], rest[0]
+	}
+	return append(out, rest...)
 }
 
 // members lists the enabled Clusters the release loop manages, in rollout

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 )
 
 // Clients builds and caches one client per user cluster from the admin
@@ -27,11 +28,16 @@ type Clients struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
+	// tick orders the entries by last use (Options.MaxClients).
+	tick uint64
+	// evicted counts entries dropped for the bound.
+	evicted uint64
 }
 
 // entry is one cluster's cached client.
 type entry struct {
 	digest [sha256.Size]byte
+	used   uint64       // Clients.tick at the last For
 	config *rest.Config // bounded; handed out as copies only
 	http   *http.Client // the cluster's own connections
 	client client.Client
@@ -122,7 +128,9 @@ func (c *Clients) entry(ctx context.Context, clusterID string) (*entry, error) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.tick++
 	if e, ok := c.entries[clusterID]; ok && e.digest == digest {
+		e.used = c.tick
 		return e, nil
 	}
 	// The kubeconfig is new or changed: the old client goes either way.
@@ -131,9 +139,35 @@ func (c *Clients) entry(ctx context.Context, clusterID string) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("user cluster %s: %w", clusterID, err)
 	}
-	e.digest = digest
+	e.digest, e.used = digest, c.tick
+	c.evictLocked()
 	c.entries[clusterID] = e
 	return e, nil
+}
+
+// evictLocked drops the least recently used entries until one more fits
+// under Options.MaxClients (0: no bound); c.mu is held. An evicted
+// cluster's next For builds its client again: one more kubeconfig parse
+// and new connections (TLS handshake), nothing else (the kinds the loops
+// use are mapped without discovery, mapper.go).
+func (c *Clients) evictLocked() {
+	for c.opts.MaxClients > 0 && len(c.entries) >= c.opts.MaxClients {
+		oldest, at := "", uint64(0)
+		for id, e := range c.entries {
+			if oldest == "" || e.used < at {
+				oldest, at = id, e.used
+			}
+		}
+		c.dropLocked(oldest)
+		c.evicted++
+	}
+}
+
+// Evicted returns how many clients were dropped for Options.MaxClients.
+func (c *Clients) Evicted() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.evicted
 }
 
 // kubeconfig reads the kubeconfig bytes of the cluster whose seed namespace
@@ -166,7 +200,13 @@ func (c *Clients) build(kc []byte, src string) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http client from %s: %w", src, err)
 	}
-	cl, err := client.NewWithWatch(cfg, client.Options{Scheme: c.scheme, HTTPClient: hc})
+	// The cluster's own discovery is asked only for kinds outside the
+	// shared static table (mapper.go); nothing is read before.
+	dyn, err := apiutil.NewDynamicRESTMapper(cfg, hc)
+	if err != nil {
+		return nil, fmt.Errorf("rest mapper from %s: %w", src, err)
+	}
+	cl, err := client.NewWithWatch(cfg, client.Options{Scheme: c.scheme, HTTPClient: hc, Mapper: fallbackMapper{static: staticMapper(), dynamic: dyn}})
 	if err != nil {
 		return nil, fmt.Errorf("client from %s: %w", src, err)
 	}

@@ -25,5 +25,9 @@
 //
 // Clients caches one client per cluster until the Secret's kubeconfig
 // changes, and drops it on Forget (the cluster was deleted or its backup
-// disabled).
+// disabled) or, with Options.MaxClients, when it is the least recently used
+// one over the bound. The clients share one scheme and one static
+// RESTMapper for the kinds the seed's loops touch (mapper.go), so a cached
+// client holds little more than its connections, and reaching a known kind
+// needs no discovery request.
 package userclient

@@ -23,4 +23,5 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.IntVar(&o.Burst, "user-cluster-burst", d.Burst, "request burst to each user cluster")
+	fs.IntVar(&o.MaxClients, "user-cluster-max-clients", d.MaxClients, "most user-cluster clients kept cached, least recently used dropped first (0: one per cluster); a dropped cluster's next reconcile connects again")
 }

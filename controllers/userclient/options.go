@@ -57,6 +57,9 @@ type Options struct {
 	Burst int
 	// UserAgent is sent with every request (default DefaultUserAgent).
 	UserAgent string
+	// MaxClients bounds how many user-cluster clients are cached; the least
+	// recently used goes first. 0 (the default) caches one per cluster.
+	MaxClients int
 }
 
 // Complete returns o with defaults filled, and an error for values that
@@ -109,6 +112,9 @@ func (o Options) Complete() (Options, error) {
 	}
 	if o.Burst < 0 {
 		errs = append(errs, fmt.Errorf("burst %d is negative", o.Burst))
+	}
+	if o.MaxClients < 0 {
+		errs = append(errs, fmt.Errorf("max clients %d is negative", o.MaxClients))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return o, fmt.Errorf("userclient options: %w", err)

@@ -37,6 +37,7 @@ func TestOptionsComplete(t *testing.T) {
 		"qps NaN":          {Options{QPS: float32(math.NaN())}, "qps"},
 		"qps Inf":          {Options{QPS: float32(math.Inf(1))}, "qps"},
 		"burst":            {Options{Burst: -1}, "burst"},
+		"max clients":      {Options{MaxClients: -1}, "max clients"},
 	} {
 		if _, err := tc.o.Complete(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one naming %q", name, err, tc.want)
