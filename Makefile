@@ -8,10 +8,10 @@ BIN := bin/clusterbackup
 TOOLS := hack/tools.sh
 # Tools `make test` needs (the Velero e2e needs velero and its AWS plugin).
 TEST_TOOLS := etcd kube-apiserver versitygw helm kustomize kubeconform velero velero-plugin-for-aws
-# Tools of the node harness (test/node): the node components and the restore helper.
-NODE_TOOLS := kube-controller-manager kube-scheduler kubelet kube-proxy velero-restore-helper
-# Debian packages of the node harness: container runtime, CNI plugins, kube-proxy's iptables.
-NODE_PACKAGES := containerd runc containernetworking-plugins iptables conntrack
+# Tools of the node harness (test/node): the node components, the NetworkPolicy enforcer and the restore helper.
+NODE_TOOLS := kube-controller-manager kube-scheduler kubelet kube-proxy kube-router-netpol velero-restore-helper
+# Debian packages of the node harness: container runtime, CNI plugins, iptables (kube-proxy, the enforcer), the enforcer's ipset.
+NODE_PACKAGES := containerd runc containernetworking-plugins iptables conntrack ipset
 # Registry every image reference starts with (`make images`), as rendered with --registry.
 IMAGE_REGISTRY ?= registry.airgap.internal
 IMAGES_DIR ?= bin/images

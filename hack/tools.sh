@@ -34,6 +34,7 @@ declare -A VERSION=(
   [velero-restore-helper]=v1.18.3
   [velero-plugin-for-aws]=v1.14.3
   [staticcheck]=v0.8.2
+  [kube-router-netpol]=v2.1.0
 )
 
 dir_of() { echo "$CACHE/$1-${VERSION[$1]}"; }
@@ -42,6 +43,8 @@ dir_of() { echo "$CACHE/$1-${VERSION[$1]}"; }
 #   hack/tools         requires the project itself (replace ../..), so every
 #                      package the tools share with the tests (k8s.io/*, the
 #                      AWS SDK, helm, grpc, ...) is selected at the same version;
+#                      hack/tools/kube-router-netpol (kube-router's NetworkPolicy
+#                      controller alone, the node harness's enforcer) too;
 #   hack/tools/velero  Velero, its restore helper and AWS plugin (Kubernetes 0.33).
 # Tools and tests build with the same flags (CGO_ENABLED=0 -trimpath, exported
 # by the Makefile too), so a package they share compiles once into GOCACHE.
@@ -55,6 +58,7 @@ pkg_of() {
     kubeconform) echo github.com/yannh/kubeconform/cmd/kubeconform ;;
     controller-gen) echo sigs.k8s.io/controller-tools/cmd/controller-gen ;;
     staticcheck) echo honnef.co/go/tools/cmd/staticcheck ;;
+    kube-router-netpol) echo ./kube-router-netpol ;;
     velero) echo github.com/vmware-tanzu/velero/cmd/velero ;;
     velero-restore-helper) echo github.com/vmware-tanzu/velero/cmd/velero-restore-helper ;;
     velero-plugin-for-aws) echo github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws ;;

@@ -39,8 +39,9 @@ type NodeOptions struct {
 }
 
 // Node is a running single-node Kubernetes v1.37: etcd, kube-apiserver,
-// kube-controller-manager, kube-scheduler, containerd, kubelet and
-// kube-proxy, on the test-only network of node_net.go, with every state
+// kube-controller-manager, kube-scheduler, containerd, kubelet,
+// kube-proxy and a NetworkPolicy enforcer (node_netpol.go), on the
+// test-only network of node_net.go, with every state
 // under Dir (the kubelet's through a bind mount on KubeletRootDir).
 type Node struct {
 	// Name is the node's name.
@@ -63,7 +64,8 @@ type Node struct {
 	// ResetSteps are the last Reset's steps, as durations since it began.
 	ResetSteps []Phase
 	// Phases are the start's milestones (control plane ready, images built,
-	// images imported, node Ready), as durations since the start.
+	// images imported, node Ready, NetworkPolicy enforcer running), as
+	// durations since the start.
 	Phases []Phase
 
 	paths     map[string]string
@@ -166,10 +168,14 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if err := n.waitReady(90 * time.Second); err != nil {
 		return n, err
 	}
+	mark("node Ready")
+	if err := n.startNetpol(); err != nil {
+		return n, err
+	}
 	if n.base, err = n.snapshot(context.Background()); err != nil {
 		return n, err
 	}
-	mark("node Ready")
+	mark("NetworkPolicy enforcer running")
 	n.Started = time.Since(start)
 	return n, nil
 }

@@ -86,7 +86,9 @@ func setupNetwork(ip string) (*netState, error) {
 
 // teardownNetwork undoes setupNetwork and removes what the components left:
 // network namespaces created since setup, every KUBE-* iptables chain and the
-// rules jumping to them. It returns every failure.
+// rules jumping to them (kube-proxy's, the kubelet's, and the NetworkPolicy
+// enforcer's should it not have removed them), the enforcer's ipsets. It
+// returns every failure.
 func teardownNetwork(ip string, s *netState) []error {
 	var errs []error
 	note := func(err error) {
@@ -107,6 +109,7 @@ func teardownNetwork(ip string, s *netState) []error {
 	for _, bin := range []string{"iptables", "ip6tables"} {
 		note(flushKubeChains(bin))
 	}
+	note(destroyNetpolSets())
 	if _, err := os.Stat("/sys/class/net/" + bridgeDev); err == nil {
 		_, err := Run(ip, "link", "delete", bridgeDev)
 		note(err)

@@ -10,13 +10,13 @@ import (
 
 // nodePackages are the Debian packages the node harness needs; `make
 // node-deps` installs the missing ones.
-const nodePackages = "containerd runc containernetworking-plugins iptables conntrack"
+const nodePackages = "containerd runc containernetworking-plugins iptables conntrack ipset"
 
 // cniDir is where Debian's containernetworking-plugins installs the plugins.
 const cniDir = "/usr/lib/cni"
 
 // nodeTools are the hack/tools.sh tools the node harness runs.
-var nodeTools = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"}
+var nodeTools = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router-netpol"}
 
 // nodePrereqs returns the paths of every node component, or one error that
 // lists everything missing with the command that installs it.
@@ -39,7 +39,7 @@ func nodePrereqs() (map[string]string, error) {
 		missing = append(missing, fmt.Sprintf("%s not built; run `hack/tools.sh install %s` (or `make tools`)", strings.Join(tools, ", "), strings.Join(tools, " ")))
 	}
 	var pkgs []string
-	for _, n := range []string{"containerd", "containerd-shim-runc-v2", "ctr", "runc", "iptables", "ip6tables", "iptables-save", "conntrack", "ip", "mount"} {
+	for _, n := range []string{"containerd", "containerd-shim-runc-v2", "ctr", "runc", "iptables", "ip6tables", "iptables-save", "conntrack", "ipset", "ip", "mount"} {
 		p, err := exec.LookPath(n)
 		if err != nil {
 			pkgs = append(pkgs, n)

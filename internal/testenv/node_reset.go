@@ -148,6 +148,13 @@ func (n *Node) Reset(ctx context.Context, timeout time.Duration) error {
 	if err := os.RemoveAll(filepath.Join(n.Dir, "pv")); err != nil {
 		return fmt.Errorf("reset: empty the local volumes: %w", err)
 	}
+	// The enforcer drops the rules of the deleted Pods and policies itself
+	// (each deletion triggers its full sync); it must still run.
+	if p := n.procs[netpolTool]; p == nil {
+		return errors.New("reset: the NetworkPolicy enforcer was never started")
+	} else if p.exited() {
+		return fmt.Errorf("reset: the NetworkPolicy enforcer exited:\n%s", p.logTail(20))
+	}
 	return nil
 }
 

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Stop tears the node down in dependency order: kube-proxy and kubelet, every
+// Stop tears the node down in dependency order: the NetworkPolicy enforcer
+// (which removes its rules and ipsets), kube-proxy and kubelet, every
 // container (through containerd), containerd, the controllers,
 // kube-apiserver before etcd (it hangs once etcd is gone), then mounts,
 // network namespaces, iptables chains, the bridge and the lo address. It
@@ -20,7 +21,8 @@ func (n *Node) Stop() []error {
 	step := func(what string) {
 		n.StopSteps = append(n.StopSteps, Phase{what, time.Since(t0)})
 	}
-	for _, name := range []string{"kube-proxy", "kubelet"} {
+	// The enforcer first: on SIGTERM it removes its chains and ipsets.
+	for _, name := range []string{netpolTool, "kube-proxy", "kubelet"} {
 		n.procs[name].stop(15 * time.Second)
 		step(name)
 	}

@@ -32,7 +32,7 @@ func TestNodePrereqsNamesInstallCommands(t *testing.T) {
 	if err == nil {
 		t.Fatal("nodePrereqs with an empty tool cache: no error")
 	}
-	for _, want := range []string{"hack/tools.sh install etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"} {
+	for _, want := range []string{"hack/tools.sh install etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kube-router-netpol"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Fatalf("error %q does not name %q", err, want)
 		}

@@ -31,6 +31,7 @@ var Versions = map[string]string{
 	"velero-plugin-for-aws":   "v1.14.3",
 	"velero-restore-helper":   "v1.18.3",
 	"staticcheck":             "v0.8.2",
+	"kube-router-netpol":      "v2.1.0",
 }
 
 // RepoRoot returns the repository's root directory: the nearest directory

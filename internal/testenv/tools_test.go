@@ -24,6 +24,7 @@ var toolModules = map[string][2]string{
 	"kubeconform":             {"github.com/yannh/kubeconform", "go.mod"},
 	"controller-gen":          {"sigs.k8s.io/controller-tools", "go.mod"},
 	"staticcheck":             {"honnef.co/go/tools", "go.mod"},
+	"kube-router-netpol":      {"github.com/cloudnativelabs/kube-router/v2", "go.mod"},
 	"velero":                  {"github.com/vmware-tanzu/velero", "velero/go.mod"},
 	"velero-restore-helper":   {"github.com/vmware-tanzu/velero", "velero/go.mod"},
 	"velero-plugin-for-aws":   {"github.com/vmware-tanzu/velero-plugin-for-aws", "velero/go.mod"},

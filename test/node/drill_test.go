@@ -237,8 +237,9 @@ func fleetDrill(t *testing.T, d drillSeed) (string, string) {
 // copy does not) and fleet status says verified; a drill killed mid-way
 // leaves scratch objects that the next run removes; a damaged backup makes
 // that run fail with the reason, and fleet status and the alert's series
-// say drill failed. The tarball is put back afterwards for the restore
-// that follows.
+// say drill failed. The killed drill's restored pod cannot reach an
+// address outside its namespace (scratchIsolated). The tarball is put back
+// afterwards for the restore that follows.
 func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]string) {
 	ctx := context.Background()
 	c := n.Client
@@ -323,7 +324,10 @@ func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]
 		t.Fatalf("fleet status says %s (%s), want verified", state, reason)
 	}
 
-	// 2. A drill killed once its Restore exists leaves scratch objects.
+	// 2. A drill killed once its Restore exists leaves scratch objects;
+	// Velero restores on into them (onto a fresh local PV), so its pod runs
+	// there under the deny-all NetworkPolicy until the next run.
+	createLocalPV(t, n, "drill-shop-2")
 	cmd := exec.Command(testenv.Binary(t), d.runArgs(n, r)...)
 	must(t, cmd.Start())
 	testenv.Eventually(t, 2*time.Minute, "the killed drill's Restore", func() (bool, error) {
@@ -338,6 +342,14 @@ func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]
 		t.Fatalf("the killed drill left %v, want its namespace and Restore", left)
 	}
 	t.Logf("a killed drill left: %v", left)
+	var scratchNSs corev1.NamespaceList
+	must(t, c.List(ctx, &scratchNSs, client.MatchingLabels(drill.Selector())))
+	if len(scratchNSs.Items) != 1 {
+		t.Fatalf("the killed drill left %d scratch namespaces, want 1", len(scratchNSs.Items))
+	}
+	probeStart := time.Now()
+	figure(t, "restored pod running under the enforced NetworkPolicy (after the kill)", scratchIsolated(t, n, r, scratchNSs.Items[0].Name))
+	figure(t, "NetworkPolicy check (restored pod running, policy enforced, 6 dials)", time.Since(probeStart))
 
 	// 3. Damage the backup's tarball: the next run removes those leftovers
 	// and fails, saying what broke; nothing is left either.

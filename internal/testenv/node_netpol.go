@@ -1,0 +1,81 @@
+package testenv
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The node's NetworkPolicy enforcer is kube-router's network policy
+// controller alone (hack/tools/kube-router-netpol, no routing, no service
+// proxy): the bridge CNI enforces no NetworkPolicy. It programs the filter
+// table (chains KUBE-ROUTER-INPUT/FORWARD/OUTPUT, KUBE-POD-FW-*,
+// KUBE-NWPLCY-*; physdev matches for bridged traffic) and ipsets
+// (KUBE-SRC-*, KUBE-DST-*). Pods no policy selects pass untouched.
+const (
+	netpolTool = "kube-router-netpol"
+	// netpolSetPrefixes are the prefixes of the enforcer's ipsets.
+	netpolSetPrefixes = "KUBE-SRC- KUBE-DST-"
+)
+
+// startNetpol starts the enforcer with the admin kubeconfig once the node
+// is registered (it reads the node's InternalIP) and waits until its
+// top-level chains are hooked into INPUT, FORWARD and OUTPUT.
+func (n *Node) startNetpol() error {
+	if err := n.run(netpolTool, []string{
+		"--kubeconfig=" + n.Kubeconfig, "--hostname-override=" + n.Name,
+		"--service-cluster-ip-range=" + ServiceCIDR,
+	}); err != nil {
+		return err
+	}
+	return n.waitFor("NetworkPolicy enforcer", time.Minute, func() error {
+		out, err := Run("iptables", "-S")
+		if err != nil {
+			return err
+		}
+		for _, c := range []string{"INPUT", "FORWARD", "OUTPUT"} {
+			if !bytes.Contains(out, []byte("-A "+c+" ")) || !bytes.Contains(out, []byte("-j KUBE-ROUTER-"+c)) {
+				return fmt.Errorf("no jump from %s to KUBE-ROUTER-%s yet", c, c)
+			}
+		}
+		return nil
+	})
+}
+
+// PolicyEnforced reports whether the enforcer has put the egress of Pod
+// ns/name under a NetworkPolicy: its traffic jumps to the Pod's own
+// firewall chain (a Pod no policy selects has none).
+func (n *Node) PolicyEnforced(ns, name string) (bool, error) {
+	out, err := Run("iptables-save", "-t", "filter")
+	if err != nil {
+		return false, err
+	}
+	return bytes.Contains(out, []byte("rule to jump traffic from POD name:"+name+" namespace: "+ns+" to chain KUBE-POD-FW-")), nil
+}
+
+// destroyNetpolSets destroys the enforcer's ipsets (after its iptables
+// rules are gone: a set in use cannot be destroyed).
+func destroyNetpolSets() error {
+	out, err := Run("ipset", "list", "-n")
+	if err != nil {
+		return nil // no ipset binary or module: nothing of ours there
+	}
+	var errs []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		set := strings.TrimSpace(sc.Text())
+		for _, p := range strings.Fields(netpolSetPrefixes) {
+			if strings.HasPrefix(set, p) {
+				if _, err := Run("ipset", "destroy", set); err != nil {
+					errs = append(errs, err.Error())
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("destroy the NetworkPolicy enforcer's ipsets: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
