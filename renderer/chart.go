@@ -20,15 +20,23 @@ const ChartName = "velero-managed"
 const ReleaseName = "velero-managed"
 
 // builtinAPIVersions are added to Helm's default API versions: the Velero
-// CRDs the chart installs and the admission APIs of Kubernetes 1.37.
+// CRDs the chart installs and the admission APIs; MutatingAdmissionPolicy
+// (mapAPIVersions) only for a Kubernetes version that serves it.
 var builtinAPIVersions = []string{
 	"velero.io/v1",
 	"velero.io/v2alpha1",
 	"admissionregistration.k8s.io/v1",
 	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy",
 	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding",
-	"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy",
-	"admissionregistration.k8s.io/v1/MutatingAdmissionPolicyBinding",
+}
+
+// builtinFor returns builtinAPIVersions for opts' Kubernetes version.
+func builtinFor(opts Options) []string {
+	vs := append([]string{}, builtinAPIVersions...)
+	if kv, err := chartutil.ParseKubeVersion(opts.kubeVersion()); err == nil && servesMAP(kv.Major, kv.Minor) {
+		vs = append(vs, mapAPIVersions...)
+	}
+	return vs
 }
 
 // LoadChart loads the embedded velero-managed chart.
@@ -62,7 +70,7 @@ func loadChartFS(fsys fs.FS) (*chart.Chart, error) {
 // APIVersions returns the API versions the chart is rendered with: Helm's
 // defaults, the Velero and admission APIs, and opts.APIVersions.
 func APIVersions(opts Options) []string {
-	vs := append(append([]string{}, chartutil.DefaultVersionSet...), builtinAPIVersions...)
+	vs := append(append([]string{}, chartutil.DefaultVersionSet...), builtinFor(opts)...)
 	return append(vs, opts.APIVersions...)
 }
 
@@ -71,7 +79,7 @@ func APIVersions(opts Options) []string {
 // beyond Helm's defaults), for parity tests and CI users.
 func HelmTemplateArgs(opts Options) []string {
 	args := []string{"--kube-version", opts.kubeVersion()}
-	for _, v := range append(append([]string{}, builtinAPIVersions...), opts.APIVersions...) {
+	for _, v := range append(builtinFor(opts), opts.APIVersions...) {
 		args = append(args, "--api-versions", v)
 	}
 	return args

@@ -17,6 +17,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/<c
 type goldenCase struct {
 	name string
 	opts Options
+	// kkpMigrate renders the release as `clusterbackup render
+	// --kkp-migrate` does (KKP's location kept read-only under KKP's
+	// name); the golden file then also holds the KKP-location admission
+	// objects (admission-policies-kkp-location.yaml).
+	kkpMigrate bool
 }
 
 var goldenCases = []goldenCase{
@@ -27,6 +32,12 @@ var goldenCases = []goldenCase{
 	{name: "hardened", opts: Options{Overlay: "hardened"}},
 	{name: "inline-credentials", opts: Options{Credentials: CredentialsInline}},
 	{name: "external-secret", opts: Options{Credentials: CredentialsExternalSecret, ExternalSecretStore: SecretStoreRef{Name: "seed-kubermatic"}}},
+	// A KKP migration (the cbsl-prefix input): KKP's dashboard Backups are
+	// mapped where the API server serves MutatingAdmissionPolicy, and
+	// denied with the fix where it does not (Kubernetes 1.35) and no webhook
+	// runs.
+	{name: "kkp-migrate", kkpMigrate: true},
+	{name: "kkp-migrate-k8s-1.35", kkpMigrate: true, opts: Options{KubeVersion: "v1.35.4"}},
 	{name: "schedules", opts: Options{Schedules: map[string]Schedule{
 		"daily": {Schedule: "0 3 * * *", Template: map[string]any{"ttl": "168h0m0s", "includedNamespaces": []any{"*"}}},
 		"hourly-apps": {Schedule: "@every 1h", Paused: true, UseOwnerReferencesInBackup: true,
@@ -56,10 +67,10 @@ func ownedByRenderer(m Manifest) bool {
 	return m.Kind != "CustomResourceDefinition" && !strings.HasPrefix(base, "webhook-") && !strings.HasPrefix(base, "admission-policies")
 }
 
-func goldenYAML(res Result) []byte {
+func goldenYAML(res Result, kkp bool) []byte {
 	var own Result
 	for _, m := range res.Manifests {
-		if ownedByRenderer(m) {
+		if ownedByRenderer(m) || kkp && path.Base(m.Source) == "admission-policies-kkp-location.yaml" {
 			own.Manifests = append(own.Manifests, m)
 		}
 	}
@@ -78,19 +89,23 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := r.Render(context.Background(), in)
+			var lc Lifecycle
+			if p, ok := KKPPreviousLocation(in); ok && tc.kkpMigrate {
+				lc.Previous = []PreviousLocation{p}
+			}
+			res, err := r.RenderLifecycle(context.Background(), in, lc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkCRDsFirst(t, res)
-			again, err := r.Render(context.Background(), in)
+			again, err := r.RenderLifecycle(context.Background(), in, lc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(res.YAML(), again.YAML()) {
 				t.Fatal("two renders of the same input differ")
 			}
-			got := goldenYAML(res)
+			got := goldenYAML(res, tc.kkpMigrate)
 			file := filepath.Join("testdata", tc.name, "golden.yaml")
 			if *update {
 				if err := os.WriteFile(file, got, 0o644); err != nil {

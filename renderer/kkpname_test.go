@@ -71,3 +71,51 @@ func namesOf(objs []*unstructured.Unstructured, kind string) []string {
 	}
 	return out
 }
+
+// TestKKPLocationWarning: a KKP migration render (KKP's location kept
+// read-only under KKP's name) for a Kubernetes version without
+// MutatingAdmissionPolicy and without the webhook carries
+// KKPLocationWarning and the denying policy; with MutatingAdmissionPolicy
+// served, or the webhook on, or without a KKP location, no warning.
+func TestKKPLocationWarning(t *testing.T) {
+	in := loadCase(t, "cbsl-prefix")
+	prev, ok := KKPPreviousLocation(in)
+	if !ok {
+		t.Fatal("cbsl-prefix has a CBSL prefix: KKP's location differs")
+	}
+	migrate := Lifecycle{Previous: []PreviousLocation{prev}}
+	webhookOn := map[string]any{"webhook": map[string]any{"enabled": true}}
+	for name, tc := range map[string]struct {
+		opts Options
+		lc   Lifecycle
+		want bool
+	}{
+		"Kubernetes 1.35, no webhook":      {opts: Options{KubeVersion: "v1.35.4"}, lc: migrate, want: true},
+		"Kubernetes 1.37, no webhook":      {opts: Options{}, lc: migrate},
+		"Kubernetes 1.35, webhook on":      {opts: Options{KubeVersion: "v1.35.4", Values: webhookOn}, lc: migrate},
+		"Kubernetes 1.35, no KKP location": {opts: Options{KubeVersion: "v1.35.4"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := New(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := r.RenderLifecycle(t.Context(), in, tc.lc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			denies := false
+			for _, m := range res.Manifests {
+				denies = denies || m.Kind == "ValidatingAdmissionPolicy" && m.Name == KKPLocationPolicy
+			}
+			want := []string(nil)
+			if tc.want {
+				want = []string{KKPLocationWarning(in.ClusterID(), "default", "v1.35.4")}
+			}
+			if denies != tc.want || strings.Join(res.Warnings, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("policy %s rendered %v, warnings %q; want %v, %q", KKPLocationPolicy, denies, res.Warnings, tc.want, want)
+			}
+		})
+	}
+	t.Logf("warning: %s", KKPLocationWarning(in.ClusterID(), "default", "v1.35.4"))
+}

@@ -200,6 +200,9 @@ type Result struct {
 	Input Input
 	// Manifests are the objects in output order (CRDs first; shared).
 	Manifests []Manifest
+	// Warnings are what the operator should know about this release
+	// (KKPLocationWarning), for stderr or a status; never secrets.
+	Warnings []string
 }
 
 // ClusterID returns the rendered cluster's ID.

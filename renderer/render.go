@@ -110,7 +110,7 @@ func (r *Renderer) renderValues(in Input, vals map[string]any) (Result, error) {
 	}
 	out := make([]Manifest, 0, len(r.crds)+len(ms))
 	out = append(append(out, r.crds...), ms...)
-	return Result{Input: in, Manifests: out}, nil
+	return Result{Input: in, Manifests: out, Warnings: r.kkpLocationWarnings(in, vals, ms)}, nil
 }
 
 // renderCached returns the sorted templated objects for vals from the shape

@@ -336,9 +336,14 @@ func newProgress(w io.Writer, total int) *progress {
 	return p
 }
 
-// add counts a rendered cluster and records it for the summary (if any).
+// add counts a rendered cluster, prints its warnings and records it for
+// the summary (if any).
 func (p *progress) add(res renderer.Result) {
 	p.n.Add(1)
+	for _, w := range res.Warnings {
+		fmt.Fprintf(p.w, "warning: %s\n", w)
+		p.sum.warn(w)
+	}
 	if p.sum != nil {
 		var lc renderer.Lifecycle
 		if p.lifecycle != nil {

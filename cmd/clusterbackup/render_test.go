@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 const renderCBSL = `apiVersion: kubermatic.k8c.io/v1
@@ -91,6 +93,23 @@ func TestRenderSummary(t *testing.T) {
 		}
 	}
 
+}
+
+// TestRenderKKPMigrateWarns: `render --kkp-migrate` for a Kubernetes
+// version without MutatingAdmissionPolicy (and no webhook) warns on stderr
+// that Backups naming KKP's BSL will be denied, and renders the policy that
+// denies them; for one with it, no warning and the mapping instead.
+func TestRenderKKPMigrateWarns(t *testing.T) {
+	in := renderCBSL + renderCluster("c1")
+	out, stderr, code := runCLI(t, in, nil, "render", "-f", "-", "--kkp-migrate", "--kube-version", "v1.35.4")
+	want := renderer.KKPLocationWarning("c1", "default", "v1.35.4")
+	if code != 0 || !strings.Contains(stderr, "warning: "+want+"\n") || !strings.Contains(out, "name: "+renderer.KKPLocationPolicy+"\n") {
+		t.Fatalf("code %d, stderr %q; want the warning %q and the policy %s", code, stderr, want, renderer.KKPLocationPolicy)
+	}
+	out, stderr, code = runCLI(t, in, nil, "render", "-f", "-", "--kkp-migrate")
+	if code != 0 || stderr != "" || !strings.Contains(out, "name: clusterbackup-backups-kkp-location\n") || strings.Contains(out, "name: "+renderer.KKPLocationPolicy+"\n") {
+		t.Fatalf("Kubernetes %s: code %d, stderr %q; want no warning and the mapping", renderer.DefaultKubeVersion, code, stderr)
+	}
 }
 
 // TestRenderStdinJSON reads inputs from stdin and writes one v1 List per

@@ -9,13 +9,14 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // kinds lists "Kind/name" of objects.
-func kinds(t *testing.T, values map[string]any) []string {
+func kinds(t *testing.T, values map[string]any, apiVersions ...string) []string {
 	t.Helper()
-	objs, err := renderPolicies(values)
+	objs, err := renderPoliciesFor(values, apiVersions...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +45,34 @@ var (
 		"MutatingAdmissionPolicy/clusterbackup-schedules-defaults",
 		"MutatingAdmissionPolicyBinding/clusterbackup-backups-defaults", "MutatingAdmissionPolicyBinding/clusterbackup-bsl-defaults",
 		"MutatingAdmissionPolicyBinding/clusterbackup-schedules-defaults",
+	}
+	// kkpMap maps KKP's BSL name onto the managed BSL (with the defaults,
+	// or on its own for a KKP migration where MutatingAdmissionPolicy is
+	// served); kkpDeny denies it where neither it nor the webhook can.
+	kkpMap = []string{
+		"MutatingAdmissionPolicy/clusterbackup-backups-kkp-location", "MutatingAdmissionPolicy/clusterbackup-schedules-kkp-location",
+		"MutatingAdmissionPolicyBinding/clusterbackup-backups-kkp-location", "MutatingAdmissionPolicyBinding/clusterbackup-schedules-kkp-location",
 		"ValidatingAdmissionPolicy/clusterbackup-kkp-location-warnings", "ValidatingAdmissionPolicyBinding/clusterbackup-kkp-location-warnings",
 	}
+	kkpDeny = []string{"ValidatingAdmissionPolicy/clusterbackup-kkp-location", "ValidatingAdmissionPolicyBinding/clusterbackup-kkp-location"}
 )
+
+// kkpMigrated are the sample cluster's values after a KKP migration
+// (`clusterbackup render --kkp-migrate`, the release loop's takeover):
+// KKP's location <projectID>/<clusterID> kept as the read-only BSL under
+// KKP's name, the managed BSL "default" on the CBSL's prefix.
+func kkpMigrated(validating, mutating, webhook bool) map[string]any {
+	v := sampleValues(validating, mutating)
+	v["previousLocations"] = []any{map[string]any{"name": kkpv1.KKPBSLName, "bucket": sampleBucket, "config": map[string]any{"s3Url": sampleEndpoint}}}
+	v["webhook"] = map[string]any{"enabled": webhook}
+	return v
+}
+
+// withValue sets the top-level value k of v and returns v.
+func withValue(v map[string]any, k string, x any) map[string]any {
+	v[k] = x
+	return v
+}
 
 func sorted(parts ...[]string) []string {
 	out := slices.Concat(parts...)
@@ -61,16 +87,33 @@ func TestChartGating(t *testing.T) {
 	delete(defaults, "admissionPolicies")
 	tests := map[string]struct {
 		values map[string]any
+		apis   []string
 		want   []string
 	}{
 		"chart defaults":  {values: defaults, want: sorted(params, validating)},
 		"validating only": {values: sampleValues(true, false), want: sorted(params, validating)},
-		"mutating only":   {values: sampleValues(false, true), want: sorted(params, mutating)},
-		"both":            {values: sampleValues(true, true), want: sorted(params, validating, mutating)},
+		"mutating only":   {values: sampleValues(false, true), want: sorted(params, mutating, kkpMap)},
+		"both":            {values: sampleValues(true, true), want: sorted(params, validating, mutating, kkpMap)},
+		// A KKP migration (KKP's location kept read-only under its name,
+		// the managed BSL "default"): the mapping alone wherever
+		// MutatingAdmissionPolicy is served, whatever the switches say...
+		"KKP migration, CEL only, MAP served":        {values: kkpMigrated(true, false, false), apis: []string{mapServed}, want: sorted(params, validating, kkpMap)},
+		"KKP migration, webhook on, MAP served":      {values: kkpMigrated(true, false, true), apis: []string{mapServed}, want: sorted(params, validating, kkpMap)},
+		"KKP migration, policies off, MAP served":    {values: kkpMigrated(false, false, false), apis: []string{mapServed}, want: sorted(params, kkpMap)},
+		"KKP migration, mutating on, MAP not served": {values: kkpMigrated(true, true, false), want: sorted(params, validating, mutating, kkpMap)},
+		// ...the denial where it is not and no webhook maps...
+		"KKP migration, CEL only, MAP not served":     {values: kkpMigrated(true, false, false), want: sorted(params, validating, kkpDeny)},
+		"KKP migration, policies off, MAP not served": {values: kkpMigrated(false, false, false), want: sorted(params, kkpDeny)},
+		"KKP migration, webhook on, MAP not served":   {values: kkpMigrated(true, false, true), want: sorted(params, validating)},
+		"KKP migration, disabled, MAP not served":     {values: withValue(kkpMigrated(true, false, true), "disabled", true), want: sorted(params, validating, kkpDeny)},
+		// ...and nothing when the managed BSL carries KKP's name itself.
+		"a previous location of another name, MAP not served": {values: withValue(sampleValues(true, false), "previousLocations", []any{
+			map[string]any{"name": "previous-minio", "bucket": sampleBucket, "config": map[string]any{"s3Url": sampleEndpoint}},
+		}), want: sorted(params, validating)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := kinds(t, tc.values); !slices.Equal(got, tc.want) {
+			if got := kinds(t, tc.values, tc.apis...); !slices.Equal(got, tc.want) {
 				t.Fatalf("rendered %v\nwant %v", got, tc.want)
 			}
 		})

@@ -67,14 +67,32 @@ func renderPolicies(values map[string]any) ([]*unstructured.Unstructured, error)
 	return renderTemplates(values, "admission-policies")
 }
 
+// mapServed is the capability that says the API server serves
+// MutatingAdmissionPolicy; without it (helm's default capabilities) the
+// chart renders for an API server that does not.
+const mapServed = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
+
+// renderPoliciesFor is renderPolicies with extra API versions in the
+// chart's capabilities (e.g. mapServed).
+func renderPoliciesFor(values map[string]any, apiVersions ...string) ([]*unstructured.Unstructured, error) {
+	return renderTemplatesFor(values, "admission-policies", apiVersions)
+}
+
 // renderTemplates renders the chart for values and returns the objects of the
 // templates whose file name starts with prefix, in file order.
 func renderTemplates(values map[string]any, prefix string) ([]*unstructured.Unstructured, error) {
+	return renderTemplatesFor(values, prefix, nil)
+}
+
+// renderTemplatesFor is renderTemplates with apiVersions added to helm's
+// default API versions.
+func renderTemplatesFor(values map[string]any, prefix string, apiVersions []string) ([]*unstructured.Unstructured, error) {
 	chrt, err := loader.Load(*chartDir)
 	if err != nil {
 		return nil, err
 	}
 	caps := chartutil.DefaultCapabilities.Copy()
+	caps.APIVersions = append(append(chartutil.VersionSet{}, caps.APIVersions...), apiVersions...)
 	kv, err := chartutil.ParseKubeVersion(testenv.Versions["kube-apiserver"])
 	if err != nil {
 		return nil, err

@@ -24,5 +24,6 @@ func TestValidatingPoliciesWithoutWebhook(t *testing.T) {
 	t.Run("Backup status only by Velero", func(t *testing.T) { testBackupStatus(t, c) })
 	t.Run("scoped to the velero namespace", func(t *testing.T) { testScope(t, c) })
 	t.Run("large objects", func(t *testing.T) { testLargeObjects(t, c) })
+	t.Run("KKP's location name, CEL only", func(t *testing.T) { testKKPLocationCELOnly(t, c) })
 	t.Run("params missing", func(t *testing.T) { testParamsMissing(t, c) })
 }
