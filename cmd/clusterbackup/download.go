@@ -14,6 +14,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/download"
 	"github.com/clusterbackup/clusterbackup/internal/input"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
@@ -28,8 +29,11 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	out := fs.String("o", "", "write the tarball to `file` (created complete or not at all, mode 0600)")
 	url := fs.Bool("url", false, "print a presigned GET URL instead of downloading")
 	expires := fs.Duration("expires", download.DefaultExpires, "with --url: how long the URL stays valid")
+	var dial s3client.Options
+	fs.Var(&dial.Policy.Allow, "allow-cidr", "CIDR or address the S3 client may dial although the built-in rules deny it (e.g. 127.0.0.1 for a local S3); repeatable")
+	fs.Var(&dial.Policy.Deny, "deny-cidr", "CIDR the S3 client must never dial; repeatable")
 	fs.Usage = func() {
-		fmt.Fprintln(s.Err, "Usage:\n  clusterbackup download --cluster FILE --cbsl FILE [--secret FILE] --backup NAME (-o FILE | --url [--expires 10m])\n\nFlags:")
+		fmt.Fprintln(s.Err, "Usage:\n  clusterbackup download --cluster FILE --cbsl FILE [--secret FILE] --backup NAME (-o FILE | --url [--expires 10m]) [--allow-cidr CIDR]...\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -70,11 +74,12 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("%s: %w", strings.Join(nonEmpty(*cbslFile, *secretFile), ", "), &storage.InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: loc.Namespace + "/" + loc.Name, Errs: errs})
 	}
-	opts := download.OptionsFrom(resolved)
-	cl, err := download.New(opts, t.Bucket, t.Prefix)
+	resolved.Prefix = t.Prefix
+	cl, err := download.New(ctx, resolved, dial)
 	if err != nil {
 		return err
 	}
+	defer cl.Close()
 	if *url {
 		u, err := cl.URL(ctx, *backup, *expires)
 		if err != nil {

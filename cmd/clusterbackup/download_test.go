@@ -127,7 +127,7 @@ stringData:
 	isoWriteFile(t, wrong, fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ca-dedicated\ndata:\n  accessKeyId: %s\n  secretAccessKey: %s\n",
 		base64.StdEncoding.EncodeToString([]byte(a.ak)), base64.StdEncoding.EncodeToString([]byte(wrongSecret))))
 	cluster, cbsl := filepath.Join(f.dir, "cluster-ca.yaml"), filepath.Join(f.dir, "cbsl-pa.yaml")
-	base := []string{"download", "--cluster", cluster, "--cbsl", cbsl, "--secret", secret}
+	base := []string{"download", "--allow-cidr", "127.0.0.1", "--cluster", cluster, "--cbsl", cbsl, "--secret", secret}
 
 	t.Run("streamed to a file with identical bytes", func(t *testing.T) {
 		out := t.TempDir()
@@ -163,7 +163,7 @@ stringData:
 		both := filepath.Join(t.TempDir(), "cbsl-and-secret.yaml")
 		isoWriteFile(t, both, string(cbslText)+"\n---\n"+string(secretText))
 		dest := filepath.Join(t.TempDir(), "nightly.tar.gz")
-		_, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", both, "--backup", "nightly", "-o", dest)
+		_, stderr, code := runCLI(t, "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", cluster, "--cbsl", both, "--backup", "nightly", "-o", dest)
 		if code != 0 {
 			t.Fatalf("code %d: %s", code, stderr)
 		}
@@ -172,11 +172,11 @@ stringData:
 		}
 		// The same file as --cbsl and --secret.
 		dest2 := filepath.Join(t.TempDir(), "nightly.tar.gz")
-		if _, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", both, "--secret", both, "--backup", "nightly", "-o", dest2); code != 0 {
+		if _, stderr, code := runCLI(t, "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", cluster, "--cbsl", both, "--secret", both, "--backup", "nightly", "-o", dest2); code != 0 {
 			t.Fatalf("--secret of the same file: code %d: %s", code, stderr)
 		}
 		// Without the Secret in the file: the error names the Secret and the fix.
-		_, stderr, code = runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", cbsl, "--backup", "nightly", "--url")
+		_, stderr, code = runCLI(t, "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", cluster, "--cbsl", cbsl, "--backup", "nightly", "--url")
 		want := `no Secret kubermatic/backups-pa-credentials, which ClusterBackupStorageLocation backups-pa spec.credential.name names: give it with --secret FILE`
 		if code != 2 || !strings.Contains(stderr, want) {
 			t.Fatalf("code %d, stderr %q; want 2 and %q", code, stderr, want)
@@ -239,7 +239,7 @@ stringData:
 
 	t.Run("wrong secret gives a clear 403 without secrets", func(t *testing.T) {
 		out := t.TempDir()
-		args := []string{"download", "--cluster", cluster, "--cbsl", cbsl, "--secret", wrong, "--backup", "nightly"}
+		args := []string{"download", "--allow-cidr", "127.0.0.1", "--cluster", cluster, "--cbsl", cbsl, "--secret", wrong, "--backup", "nightly"}
 		for _, mode := range [][]string{{"-o", filepath.Join(out, "x.tar.gz")}, {"--url"}} {
 			stdout, stderr, code := runCLI(t, "", nil, append(args, mode...)...)
 			if code != 1 || stdout != "" || !strings.Contains(stderr, `refused access key "tenanta" (HTTP 403, SignatureDoesNotMatch)`) {
@@ -259,7 +259,7 @@ stringData:
 		other := filepath.Join(f.dir, "secret-b.yaml")
 		isoWriteFile(t, other, fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: cb-dedicated\nstringData:\n  accessKeyId: %s\n  secretAccessKey: %s\n", b.ak, b.sk))
 		// B's credential against A's cluster: the CBSL of A's project, B's key.
-		stdout, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", cbsl, "--secret", other, "--backup", "nightly", "--url")
+		stdout, stderr, code := runCLI(t, "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", cluster, "--cbsl", cbsl, "--secret", other, "--backup", "nightly", "--url")
 		if code != 1 || stdout != "" || !strings.Contains(stderr, `access denied (HTTP 403) for access key "tenantb"`) || strings.Contains(stderr, b.sk) {
 			t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
@@ -273,8 +273,8 @@ stringData:
 		dead := filepath.Join(t.TempDir(), "cbsl-dead.yaml")
 		isoWriteFile(t, dead, isoCBSLYAML("backups-pa", "pa", isoBucket, "seed-eu", fmt.Sprintf("http://127.0.0.1:%d", port)))
 		out := t.TempDir()
-		_, stderr, code := runCLI(t, "", nil, "download", "--cluster", cluster, "--cbsl", dead, "--secret", secret, "--backup", "nightly", "-o", filepath.Join(out, "x"))
-		if code != 1 || !strings.Contains(stderr, fmt.Sprintf("endpoint unreachable: http://127.0.0.1:%d: dial tcp 127.0.0.1:%d: connect: connection refused", port, port)) {
+		_, stderr, code := runCLI(t, "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", cluster, "--cbsl", dead, "--secret", secret, "--backup", "nightly", "-o", filepath.Join(out, "x"))
+		if code != 1 || !strings.Contains(stderr, fmt.Sprintf("endpoint unreachable: connection to 127.0.0.1:%d refused: nothing listens there", port)) {
 			t.Fatalf("code %d, stderr %q", code, stderr)
 		}
 		if names := isoDirEntries(t, out); len(names) != 0 {

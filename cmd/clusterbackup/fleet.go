@@ -53,7 +53,7 @@ func runFleetStatus(ctx context.Context, s streams, args []string) error {
 	drillKey := fs.String("drill-public-key", "", "PEM ed25519 public key `file` of the seed's restore drills: judge each cluster's drill records (verified, drill-failed, drill-stale, never-drilled; docs/drills.md)")
 	fs.DurationVar(&o.DrillMaxAge, "drill-max-age", fleet.DefaultDrillMaxAge, "how old the newest passed drill may be before the cluster's drills are stale")
 	fs.Usage = func() {
-		fmt.Fprintln(s.Err, "Usage: clusterbackup fleet status -f FILE|DIR|- [--values FILE]... [-o table|json|html] [flags]\n\nReads every cluster's Velero backups from object storage and judges it protected, late, failing,\nnever-backed-up or storage-unreachable. Exit 1 when a cluster is not protected.\n\nFlags:")
+		fmt.Fprintln(s.Err, "Usage: clusterbackup fleet status -f FILE|DIR|- [--values FILE]... [-o table|json|html] [flags]\n\nReads every cluster's Velero backups from object storage and judges it protected, late, failing,\nnever-backed-up, storage-unreachable or credentials-missing. Exit 1 when a cluster is not protected.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -28,10 +29,10 @@ func BenchmarkToFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	root := s.Client(s.RootAccessKey, s.RootSecretKey)
-	if _, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(Key("p/c", "b1")), Body: bytes.NewReader(data)}); err != nil {
+	if _, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(storage.LayoutOf("p/c").BackupContentsKey("b1")), Body: bytes.NewReader(data)}); err != nil {
 		b.Fatal(err)
 	}
-	c, err := New(Options{Endpoint: s.Endpoint, PathStyle: true, Credentials: creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}}, "bkt", "p/c")
+	c, err := New(ctx, storage.Location{Endpoint: s.Endpoint, Bucket: "bkt", Prefix: "p/c", PathStyle: true, Credentials: creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}}, allowLoopback)
 	if err != nil {
 		b.Fatal(err)
 	}

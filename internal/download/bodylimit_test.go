@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // TestHostileListingIsBounded: a missing backup makes download list the
@@ -35,7 +36,7 @@ func TestHostileListingIsBounded(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, err := New(Options{Endpoint: srv.URL, PathStyle: true, Credentials: creds.Static{AccessKeyID: "AKHOSTILE", SecretAccessKey: "hostile-secret-value"}}, "b", "kkp/p1/c1")
+	c, err := New(context.Background(), storage.Location{Endpoint: srv.URL, Bucket: "b", Prefix: "kkp/p1/c1", PathStyle: true, Credentials: creds.Static{AccessKeyID: "AKHOSTILE", SecretAccessKey: "hostile-secret-value"}}, allowLoopback)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,95 +1,59 @@
 package download
 
 import (
-	"crypto/tls"
-	"crypto/x509"
+	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"path"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // Client reads the backups of one cluster: a bucket and the cluster's prefix.
 type Client struct {
-	s3      *s3.Client
+	cl      *s3client.Client
 	presign *s3.PresignClient
-	opts    Options
-	bucket  string
-	prefix  string
+	loc     storage.Location
+	layout  storage.Layout
 }
 
-// New returns a client for the backups under prefix in bucket. It builds the
-// S3 client from opts only (static credentials, its own HTTP transport) and
-// makes no request.
-func New(opts Options, bucket, prefix string) (*Client, error) {
-	opts = opts.withDefaults()
-	if opts.Credentials.AccessKeyID == "" || opts.Credentials.SecretAccessKey == "" {
+// New returns a client for the backups of one cluster: loc is the
+// cluster's storage location (storage.Resolve, then Location.ForCluster),
+// with its own static credentials, endpoint, region, path style and CA. The
+// S3 client is the guarded one (s3client.New): the endpoint host is resolved
+// once and dialled only when o.Policy allows every address, no proxy (not
+// even one the environment names) and no redirects, listing and error
+// bodies bounded. o.Timeout defaults to DefaultTimeout. No S3 request is
+// made.
+func New(ctx context.Context, loc storage.Location, o s3client.Options) (*Client, error) {
+	if loc.Credentials.AccessKeyID == "" || loc.Credentials.SecretAccessKey == "" {
 		return nil, errors.New("credentials need an access key ID and a secret access key")
 	}
-	if bucket == "" || prefix == "" {
+	if loc.Bucket == "" || loc.Prefix == "" {
 		return nil, errors.New("bucket and prefix are required")
 	}
-	hc, err := httpClient(opts)
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	cl, err := s3client.New(ctx, loc, o)
 	if err != nil {
-		return nil, err
+		var e *s3client.Error
+		switch {
+		case !errors.As(err, &e) || e.Class == s3client.ClassInvalid:
+			return nil, err
+		case e.Class == s3client.ClassPolicy:
+			return nil, fmt.Errorf("%w: %w", ErrEndpointDenied, e)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrUnreachable, e)
 	}
-	so := s3.Options{
-		Region:       opts.Region,
-		UsePathStyle: opts.PathStyle,
-		Credentials:  credentials.NewStaticCredentialsProvider(opts.Credentials.AccessKeyID, opts.Credentials.SecretAccessKey, opts.Credentials.SessionToken),
-		HTTPClient:   hc,
-	}
-	if opts.Endpoint != "" {
-		so.BaseEndpoint = aws.String(opts.Endpoint)
-	}
-	c := s3.New(so)
-	return &Client{s3: c, presign: s3.NewPresignClient(c), opts: opts, bucket: bucket, prefix: prefix}, nil
+	return &Client{cl: cl, presign: s3.NewPresignClient(cl.S3), loc: loc, layout: storage.LayoutOf(loc.Prefix)}, nil
 }
 
-// httpClient returns a client with its own transport: CA from the options,
-// bounded connect/handshake/header waits, and no redirects (an S3 endpoint
-// that redirects is misconfigured, and following it could leak a request to
-// another host).
-func httpClient(o Options) (*http.Client, error) {
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipTLSVerify} //nolint:gosec // opt-in, Velero's insecureSkipTLSVerify
-	if len(o.CACert) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(o.CACert) {
-			return nil, errors.New("spec.objectStorage.caCert: holds no PEM certificate")
-		}
-		tlsCfg.RootCAs = pool
-	}
-	tr := &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:        tlsCfg,
-		TLSHandshakeTimeout:    o.Timeout,
-		ResponseHeaderTimeout:  o.Timeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxIdleConnsPerHost:    4,
-		IdleConnTimeout:        90 * time.Second,
-		ForceAttemptHTTP2:      true,
-		MaxResponseHeaderBytes: s3check.DefaultMaxHeaderBytes,
-	}
-	return &http.Client{
-		// Listings and error documents are bounded like the check's; only
-		// the tarball itself streams (s3check.WithStreamedBody in ToFile).
-		Transport:     s3check.LimitResponses(tr, s3check.DefaultMaxResponseBytes),
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}, nil
-}
+// Close releases the client's idle connections.
+func (c *Client) Close() { c.cl.Close() }
 
 // ValidateBackupName checks a backup name: Velero backups are Kubernetes
 // objects, so the name is a DNS subdomain — which also keeps it one safe key
@@ -101,17 +65,7 @@ func ValidateBackupName(name string) error {
 	return nil
 }
 
-// BackupsDir returns Velero's backups folder under a cluster prefix, with a
-// trailing "/".
-func BackupsDir(prefix string) string { return path.Join(prefix, "backups") + "/" }
-
-// Key returns the object key of a backup's tarball in Velero's layout:
-// <prefix>/backups/<name>/<name>.tar.gz.
-func Key(prefix, backup string) string {
-	return BackupsDir(prefix) + backup + "/" + backup + ".tar.gz"
-}
-
 // Key returns the tarball key of a backup of this client's cluster.
-func (c *Client) Key(backup string) string { return Key(c.prefix, backup) }
+func (c *Client) Key(backup string) string { return c.layout.BackupContentsKey(backup) }
 
-func (c *Client) location(key string) string { return "s3://" + c.bucket + "/" + key }
+func (c *Client) location(key string) string { return "s3://" + c.loc.Bucket + "/" + key }

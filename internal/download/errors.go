@@ -2,18 +2,12 @@ package download
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/smithy-go"
-
-	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
 )
 
 // Error classes; test with errors.Is.
@@ -27,17 +21,10 @@ var (
 	ErrCredentialsRejected = errors.New("credentials rejected")
 	// ErrUnreachable: no answer from the endpoint (DNS, connect, TLS, timeout).
 	ErrUnreachable = errors.New("endpoint unreachable")
+	// ErrEndpointDenied: the endpoint policy (s3client.Policy) refused every
+	// address of the endpoint; nothing was dialled.
+	ErrEndpointDenied = errors.New("endpoint not allowed")
 )
-
-// credentialCodes are S3 error codes meaning the credentials themselves were
-// refused, not a permission.
-var credentialCodes = map[string]bool{
-	"SignatureDoesNotMatch": true,
-	"InvalidAccessKeyId":    true,
-	"InvalidClientTokenId":  true,
-	"InvalidToken":          true,
-	"ExpiredToken":          true,
-}
 
 // MissingBackupError reports a backup whose tarball is not there, with the
 // first few backups that are.
@@ -82,50 +69,45 @@ func (e *MissingBackupError) Error() string {
 func (e *MissingBackupError) Is(target error) bool { return target == ErrNotFound }
 
 // classify turns an SDK error into a message that names the operation, the
-// object and the class, and never holds a secret or an S3 response body
-// (the API error's message comes from the body; only its code is used).
+// object and the class, and never holds a secret or an S3 response body.
+// The class is the guarded client's (s3client.Client.Classify); the message
+// speaks to the operator running the download, whose own access key it
+// names.
 func (c *Client) classify(op, key string, err error) error {
 	where := c.location(key)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		if ctxErr := contextErr(err); ctxErr != nil {
-			return fmt.Errorf("%s %s: %w", op, where, ctxErr)
-		}
+	if ctxErr := contextErr(err); ctxErr != nil {
+		return fmt.Errorf("%s %s: %w", op, where, ctxErr)
 	}
-	if netErr := networkCause(err); netErr != "" {
-		return fmt.Errorf("%s %s: %w: %s: %s", op, where, ErrUnreachable, c.opts.endpointName(), netErr)
-	}
-	var big *s3check.ResponseTooLargeError
+	var big *s3client.ResponseTooLargeError
 	if errors.As(err, &big) {
-		return fmt.Errorf("%s %s: %s: %w", op, where, c.opts.endpointName(), big)
+		return fmt.Errorf("%s %s: %s: %w", op, where, c.endpointName(), big)
 	}
-	var (
-		code   string
-		status int
-		ae     smithy.APIError
-		re     *awshttp.ResponseError
-	)
-	if errors.As(err, &ae) {
-		code = ae.ErrorCode()
-	}
-	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
-	}
-	ak := c.opts.Credentials.AccessKeyID
+	e := c.cl.Classify(err)
+	code, status := e.Code, e.Status
+	ak := c.loc.Credentials.AccessKeyID
 	switch {
-	case credentialCodes[code]:
+	case unreachable[e.Class]:
+		return fmt.Errorf("%s %s: %w: %s", op, where, ErrUnreachable, e.Message)
+	case e.CredentialsRejected():
 		return fmt.Errorf("%s %s: %w, %w: the endpoint refused access key %q (%s): check accessKeyId and secretAccessKey in the Secret", op, where, ErrAccessDenied, ErrCredentialsRejected, ak, codeOr(code, status))
-	case status == http.StatusForbidden || code == "AccessDenied" || code == "Forbidden":
+	case e.Class == s3client.ClassAccessDenied || code == "AccessDenied" || code == "Forbidden":
 		return fmt.Errorf("%s %s: %w (HTTP 403) for access key %q: the secret is wrong or the credential is not allowed on this prefix", op, where, ErrAccessDenied, ak)
 	case code == "NoSuchBucket":
-		return fmt.Errorf("%s %s: bucket %q does not exist at %s", op, where, c.bucket, c.opts.endpointName())
+		return fmt.Errorf("%s %s: bucket %q does not exist at %s", op, where, c.loc.Bucket, c.endpointName())
 	case status == http.StatusNotFound || code == "NoSuchKey" || code == "NotFound":
 		return fmt.Errorf("%s %s: %w", op, where, ErrNotFound)
-	case status == http.StatusMovedPermanently || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed":
-		return fmt.Errorf("%s %s: the bucket is not in region %q (%s): set spec.config.region of the storage location", op, where, c.opts.Region, codeOr(code, status))
+	case e.Class == s3client.ClassWrongRegion:
+		return fmt.Errorf("%s %s: the bucket is not in region %q (%s): set spec.config.region of the storage location", op, where, c.loc.SigningRegion(), codeOr(code, status))
 	case code != "" || status != 0:
 		return fmt.Errorf("%s %s: S3 error %s", op, where, codeOr(code, status))
 	}
-	return fmt.Errorf("%s %s: %w", op, where, err)
+	return fmt.Errorf("%s %s: %w: %s", op, where, ErrUnreachable, e.Message)
+}
+
+// unreachable are the classes of failures before an answer arrived.
+var unreachable = map[s3client.Class]bool{
+	s3client.ClassPolicy: true, s3client.ClassDNS: true, s3client.ClassRefused: true,
+	s3client.ClassConnect: true, s3client.ClassTimeout: true, s3client.ClassTLS: true,
 }
 
 func codeOr(code string, status int) string {
@@ -146,34 +128,4 @@ func contextErr(err error) error {
 		return context.Canceled
 	}
 	return nil
-}
-
-// networkCause returns the innermost network or TLS failure of err, or "".
-// These messages name addresses, never request URLs or bodies.
-func networkCause(err error) string {
-	var (
-		dnsErr  *net.DNSError
-		certErr *tls.CertificateVerificationError
-		uaErr   x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
-		recErr  tls.RecordHeaderError
-		opErr   *net.OpError
-		tmo     interface{ Timeout() bool }
-	)
-	switch {
-	case errors.As(err, &dnsErr):
-		return "DNS: " + dnsErr.Error()
-	case errors.As(err, &certErr):
-		return "TLS: " + certErr.Err.Error() + " (set spec.objectStorage.caCert to the endpoint's CA)"
-	case errors.As(err, &uaErr), errors.As(err, &hostErr), errors.As(err, &invErr):
-		return "TLS: certificate not trusted (set spec.objectStorage.caCert to the endpoint's CA)"
-	case errors.As(err, &recErr):
-		return "TLS: the endpoint does not speak TLS (is s3Url https:// on a plain-HTTP port?)"
-	case errors.As(err, &opErr):
-		return opErr.Error()
-	case errors.As(err, &tmo) && tmo.Timeout():
-		return "timed out waiting for the endpoint"
-	}
-	return ""
 }

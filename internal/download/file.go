@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
 )
 
 // ToFile streams a backup's tarball into dest. The bytes go to a temporary
@@ -35,7 +35,7 @@ func (c *Client) ToFile(ctx context.Context, backup, dest string) (n int64, err 
 	key := c.Key(backup)
 	// The tarball is the one body read beyond the response limit, up to its
 	// declared length (checked below).
-	out, err := c.s3.GetObject(s3check.WithStreamedBody(ctx), &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(key)})
+	out, err := c.cl.S3.GetObject(s3client.WithStreamedBody(ctx), &s3.GetObjectInput{Bucket: aws.String(c.loc.Bucket), Key: aws.String(key)})
 	if err != nil {
 		return 0, c.objectError(ctx, "download", backup, err)
 	}
@@ -54,16 +54,13 @@ func (c *Client) ToFile(ctx context.Context, backup, dest string) (n int64, err 
 	}()
 	n, err = io.Copy(f, out.Body)
 	if err != nil {
-		if cause := networkCause(err); cause != "" {
-			return n, fmt.Errorf("download %s: %w after %d bytes: %s", c.location(key), ErrUnreachable, n, cause)
-		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return n, fmt.Errorf("download %s: stopped after %d bytes: %w", c.location(key), n, contextErr(err))
+		if ctxErr := contextErr(err); ctxErr != nil {
+			return n, fmt.Errorf("download %s: stopped after %d bytes: %w", c.location(key), n, ctxErr)
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return n, fmt.Errorf("download %s: the connection ended after %d of %d bytes: %w", c.location(key), n, aws.ToInt64(out.ContentLength), err)
 		}
-		return n, fmt.Errorf("download %s: after %d bytes: %w", c.location(key), n, err)
+		return n, fmt.Errorf("download %s: %w after %d bytes: %s", c.location(key), ErrUnreachable, n, c.cl.Classify(err).Message)
 	}
 	if want := aws.ToInt64(out.ContentLength); out.ContentLength != nil && want != n {
 		return n, fmt.Errorf("download %s: got %d bytes, the object has %d", c.location(key), n, want)

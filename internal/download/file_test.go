@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -59,7 +60,7 @@ func TestToFileLeavesNothingOnFailure(t *testing.T) {
 	}
 	const prefix = "seed/p1/c1"
 	root := s.Client(s.RootAccessKey, s.RootSecretKey)
-	if _, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(Key(prefix, "b1")), Body: bytes.NewReader(data)}); err != nil {
+	if _, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(storage.LayoutOf(prefix).BackupContentsKey("b1")), Body: bytes.NewReader(data)}); err != nil {
 		t.Fatal(err)
 	}
 	target, err := url.Parse(s.Endpoint)
@@ -78,7 +79,7 @@ func TestToFileLeavesNothingOnFailure(t *testing.T) {
 	srv := httptest.NewServer(proxy)
 	defer srv.Close()
 
-	c, err := New(Options{Endpoint: srv.URL, PathStyle: true, Credentials: creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}}, "bkt", prefix)
+	c, err := New(ctx, storage.Location{Endpoint: srv.URL, Bucket: "bkt", Prefix: prefix, PathStyle: true, Credentials: creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}}, allowLoopback)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,16 +17,16 @@ const MaxListed = 5
 func (c *Client) Backups(ctx context.Context, limit int) (names []string, more bool, err error) {
 	names, more, err = c.listBackups(ctx, limit)
 	if err != nil {
-		return nil, false, c.classify("list", BackupsDir(c.prefix), err)
+		return nil, false, c.classify("list", c.layout.BackupsDir(), err)
 	}
 	return names, more, nil
 }
 
 // listBackups is Backups with the SDK's error unclassified.
 func (c *Client) listBackups(ctx context.Context, limit int) (names []string, more bool, err error) {
-	dir := BackupsDir(c.prefix)
-	out, err := c.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
-		Bucket:    aws.String(c.bucket),
+	dir := c.layout.BackupsDir()
+	out, err := c.cl.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+		Bucket:    aws.String(c.loc.Bucket),
 		Prefix:    aws.String(dir),
 		Delimiter: aws.String("/"),
 		MaxKeys:   aws.Int32(int32(limit)),
@@ -66,14 +66,14 @@ func (c *Client) objectError(ctx context.Context, op, backup string, err error) 
 			return cerr
 		}
 		if !more && !contains(names, backup) {
-			return &MissingBackupError{Backup: backup, Location: c.location(key), Dir: BackupsDir(c.prefix), Existing: names}
+			return &MissingBackupError{Backup: backup, Location: c.location(key), Dir: c.layout.BackupsDir(), Existing: names}
 		}
 	}
 	return cerr
 }
 
 func (c *Client) missing(ctx context.Context, backup, key string) error {
-	e := &MissingBackupError{Backup: backup, Location: c.location(key), Dir: BackupsDir(c.prefix)}
+	e := &MissingBackupError{Backup: backup, Location: c.location(key), Dir: c.layout.BackupsDir()}
 	e.Existing, e.More, e.ListErr = c.Backups(ctx, MaxListed)
 	return e
 }

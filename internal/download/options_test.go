@@ -1,24 +1,18 @@
 package download
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-func TestOptionsFrom(t *testing.T) {
-	l := storage.Location{Endpoint: "https://s3:9000", Region: "r", PathStyle: true, CACert: []byte("PEM"), InsecureSkipTLSVerify: true,
-		Credentials: creds.Static{AccessKeyID: "AK", SecretAccessKey: "SK"}}
-	o := OptionsFrom(l)
-	if o.Endpoint != l.Endpoint || o.Region != "r" || !o.PathStyle || string(o.CACert) != "PEM" || !o.InsecureSkipTLSVerify || o.Credentials != l.Credentials {
-		t.Fatalf("OptionsFrom = %+v", o)
-	}
-}
-
 func TestKeyAndBackupName(t *testing.T) {
-	if got := Key("seed/p/c", "nightly"); got != "seed/p/c/backups/nightly/nightly.tar.gz" {
+	c := &Client{layout: storage.LayoutOf("seed/p/c")}
+	if got := c.Key("nightly"); got != "seed/p/c/backups/nightly/nightly.tar.gz" {
 		t.Fatalf("Key = %q", got)
 	}
 	for name, ok := range map[string]bool{"nightly": true, "daily-20261125.0100": true, "": false, "../x": false, "a/b": false, "UPPER": false, strings.Repeat("a", 254): false} {
@@ -31,14 +25,15 @@ func TestKeyAndBackupName(t *testing.T) {
 func TestNewRejects(t *testing.T) {
 	cr := creds.Static{AccessKeyID: "AK", SecretAccessKey: "SK"}
 	for name, tc := range map[string]struct {
-		o    Options
+		l    storage.Location
 		want string
 	}{
-		"no secret": {Options{Credentials: creds.Static{AccessKeyID: "AK"}}, "secret access key"},
-		"bad ca":    {Options{Credentials: cr, CACert: []byte("not pem")}, "holds no PEM certificate"},
+		"no secret": {storage.Location{Credentials: creds.Static{AccessKeyID: "AK"}}, "secret access key"},
+		"bad ca":    {storage.Location{Endpoint: "https://203.0.113.7", Credentials: cr, CACert: []byte("not pem")}, "holds no PEM certificate"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := New(tc.o, "b", "p/c"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			tc.l.Bucket, tc.l.Prefix = "b", "p/c"
+			if _, err := New(context.Background(), tc.l, s3client.Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v; want %q", err, tc.want)
 			}
 		})
@@ -63,3 +58,7 @@ func TestMissingBackupError(t *testing.T) {
 		})
 	}
 }
+
+// allowLoopback is the tests' dial policy: their S3 servers listen on
+// 127.0.0.1, which the default policy refuses.
+var allowLoopback = s3client.Options{Policy: s3client.Policy{Allow: s3client.MustPrefixes("127.0.0.1/32")}}

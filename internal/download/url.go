@@ -33,8 +33,8 @@ func (c *Client) URL(ctx context.Context, backup string, expires time.Duration) 
 		return "", fmt.Errorf("expiry %s: must be between 1s and %s", expires, MaxExpires)
 	}
 	key := c.Key(backup)
-	in := &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(key)}
-	if _, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key}); err != nil {
+	in := &s3.GetObjectInput{Bucket: aws.String(c.loc.Bucket), Key: aws.String(key)}
+	if _, err := c.cl.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key}); err != nil {
 		return "", c.objectError(ctx, "presign", backup, err)
 	}
 	req, err := c.presign.PresignGetObject(ctx, in, s3.WithPresignExpires(expires))

@@ -6,23 +6,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path"
 	"slices"
 	"strings"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // ResourceListKey and PodVolumeBackupsKey return the keys of a backup's
 // resource list and PodVolumeBackups in Velero's layout under a cluster's
-// prefix (velero's persistence.ObjectStoreLayout).
+// prefix (storage.Layout).
 func ResourceListKey(clusterPrefix, backup string) string {
-	return path.Join(clusterPrefix, "backups", backup, backup+"-resource-list.json.gz")
+	return storage.LayoutOf(clusterPrefix).BackupResourceListKey(backup)
 }
 
 // PodVolumeBackupsKey: see ResourceListKey.
 func PodVolumeBackupsKey(clusterPrefix, backup string) string {
-	return path.Join(clusterPrefix, "backups", backup, backup+"-podvolumebackups.json.gz")
+	return storage.LayoutOf(clusterPrefix).PodVolumeBackupsKey(backup)
 }
 
 // MaxBackupFileBytes bounds a backup file read from storage, compressed
@@ -114,7 +115,7 @@ func gunzipJSON(gz []byte, v any) error {
 // RestoreResultsKey returns the key of a Restore's results (its errors and
 // warnings) in Velero's layout under a cluster's prefix.
 func RestoreResultsKey(clusterPrefix, restore string) string {
-	return path.Join(clusterPrefix, "restores", restore, "restore-"+restore+"-results.gz")
+	return storage.LayoutOf(clusterPrefix).RestoreResultsKey(restore)
 }
 
 // maxRestoreErrors bounds the errors a record quotes.

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
 )
 
 // MaxRecordBytes bounds a record read from storage.
@@ -25,8 +25,8 @@ const Keep = 50
 // Store reads and writes one cluster's drill records and reads its backup
 // files, through a client of the CBSL's own credentials.
 type Store struct {
-	// Client is the S3 client (s3check.Checker.Client).
-	Client *s3check.Client
+	// Client is the S3 client (s3client.New, through s3check.Checker.Client).
+	Client *s3client.Client
 	// Bucket is the CBSL's bucket.
 	Bucket string
 	// Dir is the cluster's records folder (Dir).

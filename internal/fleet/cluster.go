@@ -68,34 +68,21 @@ func ReleaseStates(cms []corev1.ConfigMap) map[string]ReleaseInfo {
 }
 
 // ClusterFor returns the Cluster of a KKP Cluster and the CBSL it names,
-// resolved by the storage core: storage.TargetFor (the rules and the
-// prefix), storage.Resolve (credentials and CA through get) and
-// Location.ForCluster. A problem is recorded in Cluster.Err, naming the
-// object and the broken rules, never a secret.
+// judged once by the storage core (storage.ResolveCluster: the rules, the
+// credential and CA Secrets and the cluster's prefix). A problem is
+// recorded in Cluster.Err, naming the object and the broken rules, never a
+// secret.
 func ClusterFor(ctx context.Context, c *kkpv1.Cluster, cbsl *kkpv1.ClusterBackupStorageLocation, get storage.SecretGetter, schedules []Schedule) Cluster {
 	out := Cluster{ProjectID: c.ProjectID(), ClusterID: c.Name, Schedules: schedules}
 	if cbsl == nil {
 		out.Err = fmt.Errorf("cluster %q: spec.backupConfig.backupStorageLocation: ClusterBackupStorageLocation %q not found", c.Name, c.StorageLocationName())
 		return out
 	}
-	t, err := storage.TargetFor(c, cbsl)
+	loc, err := storage.ResolveCluster(ctx, c, cbsl, get)
 	if err != nil {
+		// Where the data lives, for the report, without credentials.
+		out.Location = storage.Location{Bucket: loc.Bucket, Endpoint: loc.Endpoint, Prefix: loc.Prefix}
 		out.Err = err
-		return out
-	}
-	out.Location = storage.Location{Bucket: t.Bucket, Endpoint: t.Endpoint, Prefix: t.Prefix}
-	loc, errs, _, err := storage.Resolve(ctx, cbsl, get)
-	switch {
-	case err != nil:
-		out.Err = fmt.Errorf("clusterbackupstoragelocation %s/%s: %w", cbsl.Namespace, cbsl.Name, err)
-		return out
-	case len(errs) > 0:
-		out.Err = &storage.InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: cbsl.Namespace + "/" + cbsl.Name, Errs: errs}
-		return out
-	}
-	loc, err = loc.ForCluster(out.ProjectID, out.ClusterID)
-	if err != nil {
-		out.Err = fmt.Errorf("cluster %q: %w", c.Name, err)
 		return out
 	}
 	out.Location = loc

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/clusterbackup/clusterbackup/internal/drill"
-	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
 )
 
 // DrillState is what the restore drills of a cluster prove (docs/drills.md).
@@ -76,7 +76,7 @@ type Point struct {
 // scanDrills judges the cluster's drill records (one listing of its
 // records folder, one read of the newest) and returns the drill points of
 // its history.
-func scanDrills(ctx context.Context, cl *s3check.Client, c Cluster, o Options, now time.Time) (*Drill, []Point) {
+func scanDrills(ctx context.Context, cl *s3client.Client, c Cluster, o Options, now time.Time) (*Drill, []Point) {
 	d := &Drill{}
 	dir, err := drill.Dir(c.Location.Prefix, c.ProjectID, c.ClusterID)
 	if err != nil {

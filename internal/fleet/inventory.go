@@ -15,13 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 
-	"github.com/clusterbackup/clusterbackup/internal/download"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
-
-// MetadataFile is the name of Velero's backup metadata object in
-// backups/<name>/.
-const MetadataFile = "velero-backup.json"
 
 // Backup is what the inventory keeps of one velero-backup.json.
 type Backup struct {
@@ -128,7 +125,7 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 	start := time.Now()
 	defer func() { st.ScanDuration = Duration(time.Since(start)) }()
 	if c.Err != nil {
-		st.unreachable(c.Err.Error())
+		st.unresolved(c.Err)
 		return st
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.ClusterTimeout)
@@ -145,7 +142,8 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 	}
 	defer cl.Close()
 	cands := &candidates{keep: o.MaxReads}
-	truncated, err := listBackups(ctx, cl, c.Location.Bucket, download.BackupsDir(c.Location.Prefix), o.MaxListPages, func(name string) {
+	layout := storage.LayoutOf(c.Location.Prefix)
+	truncated, err := listBackups(ctx, cl, c.Location.Bucket, layout.BackupsDir(), o.MaxListPages, func(name string) {
 		if !IsBackupName(name) {
 			st.Foreign++
 			return
@@ -158,7 +156,7 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 		return st
 	}
 	st.ListTruncated = truncated
-	read, err := readNewest(ctx, cl, c.Location.Bucket, c.Location.Prefix, cands, o)
+	read, err := readNewest(ctx, cl, c.Location.Bucket, layout, cands, o)
 	if err != nil {
 		st.unreachable(cl.Classify(err).Message)
 		return st
@@ -180,7 +178,7 @@ func scan(ctx context.Context, c Cluster, o Options, now time.Time) (st Status) 
 // ListObjectsV2 page with delimiter "/" per 1,000 backups, at most maxPages
 // pages), in S3's lexical order, keeping no page once found has seen it;
 // truncated reports that more remain.
-func listBackups(ctx context.Context, cl *s3check.Client, bucket, dir string, maxPages int, found func(name string)) (truncated bool, err error) {
+func listBackups(ctx context.Context, cl *s3client.Client, bucket, dir string, maxPages int, found func(name string)) (truncated bool, err error) {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(dir), Delimiter: aws.String("/")}
 	for page := 0; page < maxPages; page++ {
 		out, err := cl.S3.ListObjectsV2(ctx, in)
@@ -210,14 +208,14 @@ func listBackups(ctx context.Context, cl *s3check.Client, bucket, dir string, ma
 // other failed read is returned. Reads are kept for Schedule-made backups
 // (as many as exist, at most half of MaxReads), so that a cluster with many
 // manual backups still has its newest scheduled ones read.
-func readNewest(ctx context.Context, cl *s3check.Client, bucket, prefix string, cands *candidates, o Options) ([]*Backup, error) {
+func readNewest(ctx context.Context, cl *s3client.Client, bucket string, layout storage.Layout, cands *candidates, o Options) ([]*Backup, error) {
 	order, firstTimed := cands.order(o.MaxReads)
 	var read []*Backup
 	for i, cd := range order {
 		if len(read) >= o.MaxReads {
 			return read, nil
 		}
-		b, err := readBackup(ctx, cl, bucket, download.BackupsDir(prefix)+cd.name+"/"+MetadataFile, cd.name, o.MaxMetadataBytes)
+		b, err := readBackup(ctx, cl, bucket, layout.BackupMetadataKey(cd.name), cd.name, o.MaxMetadataBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -235,11 +233,11 @@ func readNewest(ctx context.Context, cl *s3check.Client, bucket, prefix string, 
 
 // readBackup GETs one velero-backup.json, reading at most max bytes
 // (Options.MaxMetadataBytes), and decodes it (decodeBackup).
-func readBackup(ctx context.Context, cl *s3check.Client, bucket, key, name string, max int64) (*Backup, error) {
-	tooLarge := &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: fmt.Sprintf("%s is larger than %d bytes", MetadataFile, max)}
+func readBackup(ctx context.Context, cl *s3client.Client, bucket, key, name string, max int64) (*Backup, error) {
+	tooLarge := &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: fmt.Sprintf("%s is larger than %d bytes", storage.BackupMetadataFile, max)}
 	out, err := cl.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		if errors.Is(err, s3check.ErrResponseTooLarge) {
+		if errors.Is(err, s3client.ErrResponseTooLarge) {
 			return tooLarge, nil
 		}
 		var nk interface{ ErrorCode() string }
@@ -251,7 +249,7 @@ func readBackup(ctx context.Context, cl *s3check.Client, bucket, key, name strin
 	defer out.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(out.Body, max+1))
 	if err != nil {
-		if errors.Is(err, s3check.ErrResponseTooLarge) {
+		if errors.Is(err, s3client.ErrResponseTooLarge) {
 			return tooLarge, nil
 		}
 		return nil, err

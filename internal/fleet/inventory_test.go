@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
@@ -89,7 +90,7 @@ func TestInventoryVerdicts(t *testing.T) {
 		"cmanual":   {fleet.Protected, "before-upgrade", 3},
 		"cnever":    {fleet.NeverBackedUp, "no backups under seed/proj1/cnever/backups/", 1},
 		"cdead":     {fleet.Unreachable, "refused: nothing listens there", 0},
-		"cnosecret": {fleet.Unreachable, "loc-creds", 0},
+		"cnosecret": {fleet.CredentialsMissing, "spec.credential.name: Not found: \"loc-creds\"", 0},
 	}
 	for id, w := range want {
 		st := got[id]
@@ -112,9 +113,48 @@ func TestInventoryVerdicts(t *testing.T) {
 	if rep.OK() || len(rep.NotProtected()) != 5 {
 		t.Errorf("report: OK %v, not protected %v", rep.OK(), rep.NotProtected())
 	}
-	if rep.Summary[fleet.Unreachable] != 2 || rep.Summary[fleet.Protected] != 2 {
+	if rep.Summary[fleet.Unreachable] != 1 || rep.Summary[fleet.CredentialsMissing] != 1 || rep.Summary[fleet.Protected] != 2 {
 		t.Errorf("summary %v", rep.Summary)
 	}
+	if st := got["cnosecret"]; st.Bucket != bucket || st.Prefix != "seed/proj1/cnosecret" {
+		t.Errorf("cnosecret: bucket %q prefix %q, want where its backups would live", st.Bucket, st.Prefix)
+	}
+	checkCredentialsMissingOutputs(t, rep)
+}
+
+// checkCredentialsMissingOutputs: the credentials-missing verdict is a
+// verdict like the others in the table, the JSON, the HTML report and the
+// metrics.
+func checkCredentialsMissingOutputs(t *testing.T, rep *fleet.Report) {
+	t.Helper()
+	var table, js, html strings.Builder
+	mustNoErr(t, rep.WriteTable(&table))
+	mustNoErr(t, rep.WriteJSON(&js))
+	mustNoErr(t, rep.WriteHTML(&html))
+	for what, tc := range map[string]struct{ out, want string }{
+		"table": {table.String(), "credentials-missing"},
+		"json":  {js.String(), `"verdict": "credentials-missing"`},
+		"html":  {html.String(), `data-cluster="cnosecret" data-verdict="credentials-missing"`},
+	} {
+		if !strings.Contains(tc.out, tc.want) {
+			t.Errorf("%s output lacks %q", what, tc.want)
+		}
+	}
+	if !strings.Contains(js.String(), `"credentials-missing": 1`) {
+		t.Errorf("json summary lacks credentials-missing: 1")
+	}
+	c := fleet.NewCollector()
+	c.Set(rep, 1)
+	want := `# HELP clusterbackup_fleet_clusters Clusters by verdict in the last inventory.
+# TYPE clusterbackup_fleet_clusters gauge
+clusterbackup_fleet_clusters{verdict="credentials-missing"} 1
+clusterbackup_fleet_clusters{verdict="failing"} 1
+clusterbackup_fleet_clusters{verdict="late"} 1
+clusterbackup_fleet_clusters{verdict="never-backed-up"} 1
+clusterbackup_fleet_clusters{verdict="protected"} 2
+clusterbackup_fleet_clusters{verdict="storage-unreachable"} 1
+`
+	mustNoErr(t, testutil.CollectAndCompare(c, strings.NewReader(want), fleet.MetricClusters))
 }
 
 // TestHostileEndpoint: an endpoint that answers a listing with an endless

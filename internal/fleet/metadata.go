@@ -6,6 +6,8 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // Bounds of what the inventory keeps of a velero-backup.json, whose
@@ -65,7 +67,7 @@ type metadata struct {
 func decodeBackup(name string, data []byte) *Backup {
 	var m metadata
 	if err := json.Unmarshal(data, &m); err != nil || m.Kind != "Backup" {
-		return &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: MetadataFile + " is not a velero.io/v1 Backup"}
+		return &Backup{Name: name, Phase: PhaseUnreadable, FailureReason: storage.BackupMetadataFile + " is not a velero.io/v1 Backup"}
 	}
 	b := &Backup{
 		Name: name, Phase: m.Status.Phase, Schedule: clip(m.Metadata.Labels.Schedule, maxScheduleLabel),

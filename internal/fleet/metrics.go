@@ -31,7 +31,7 @@ var MetricNames = []string{
 
 var (
 	descVerdict = prometheus.NewDesc(MetricVerdict,
-		"1 for the cluster's current backup verdict (protected, late, failing, never-backed-up, storage-unreachable), 0 for the others.",
+		"1 for the cluster's current backup verdict (protected, late, failing, never-backed-up, storage-unreachable, credentials-missing), 0 for the others.",
 		[]string{"project", "cluster", "verdict"}, nil)
 	descLastSuccess = prometheus.NewDesc(MetricLastSuccess,
 		"Completion time of the cluster's newest Completed backup, in seconds since the epoch (absent when there is none).",
@@ -140,7 +140,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(descDue, float64(s.Due.Unix()), p, cl)
 		}
 		gauge(descInterval, s.ExpectedInterval.Seconds(), p, cl)
-		if s.Verdict != Unreachable {
+		if s.Verdict != Unreachable && s.Verdict != CredentialsMissing {
 			for _, ph := range metricPhases {
 				gauge(descBackups, float64(s.Phases[ph]), p, cl, string(ph))
 			}

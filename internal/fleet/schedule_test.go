@@ -79,6 +79,7 @@ func TestCollectorLint(t *testing.T) {
 	}
 	want := `# HELP clusterbackup_fleet_clusters Clusters by verdict in the last inventory.
 # TYPE clusterbackup_fleet_clusters gauge
+clusterbackup_fleet_clusters{verdict="credentials-missing"} 0
 clusterbackup_fleet_clusters{verdict="failing"} 0
 clusterbackup_fleet_clusters{verdict="late"} 0
 clusterbackup_fleet_clusters{verdict="never-backed-up"} 0

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // Verdict is the backup health of one cluster.
@@ -19,8 +21,13 @@ type Verdict string
 const (
 	// Unreachable: the cluster's storage could not be listed or read (the
 	// endpoint refused, timed out, denied access, or the location could not
-	// be resolved); nothing is known about its backups.
+	// be resolved for another reason than CredentialsMissing); nothing is
+	// known about its backups.
 	Unreachable Verdict = "storage-unreachable"
+	// CredentialsMissing: the credential Secret the cluster's CBSL names
+	// does not exist (for the CBSL's project), so its storage was not
+	// read; nothing is known about its backups.
+	CredentialsMissing Verdict = "credentials-missing"
 	// Failing: the newest finished backup ended Failed, PartiallyFailed or
 	// FailedValidation.
 	Failing Verdict = "failing"
@@ -34,7 +41,7 @@ const (
 )
 
 // Verdicts lists every verdict, worst first.
-var Verdicts = []Verdict{Unreachable, Failing, NeverBackedUp, Late, Protected}
+var Verdicts = []Verdict{Unreachable, CredentialsMissing, Failing, NeverBackedUp, Late, Protected}
 
 // rank orders verdicts worst first.
 func (v Verdict) rank() int {
@@ -103,6 +110,15 @@ func (s Status) OK() bool { return s.Verdict == Protected }
 
 func (s *Status) unreachable(msg string) {
 	s.Verdict, s.Reason = Unreachable, clip(msg, maxReason)
+}
+
+// unresolved records why the cluster's location could not be resolved:
+// CredentialsMissing for an absent credential Secret, else Unreachable.
+func (s *Status) unresolved(err error) {
+	s.unreachable(err.Error())
+	if storage.MissingCredential(err) {
+		s.Verdict = CredentialsMissing
+	}
 }
 
 // maxReason bounds texts taken from storage or errors.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -105,15 +103,6 @@ func (r Result) Err() error {
 	return &Error{Class: r.Class, Message: r.Message}
 }
 
-// Error is a failed check as an error.
-type Error struct {
-	Class   Class
-	Message string
-}
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Message }
-
 // Stats count what a Checker did since it was created.
 type Stats struct {
 	// Checks is the number of checks that talked to an endpoint (or tried).
@@ -192,25 +181,6 @@ func (c *Checker) Forget(t Target) {
 	c.cache.mu.Lock()
 	delete(c.cache.m, t.key())
 	c.cache.mu.Unlock()
-}
-
-// policy returns the address policy of one check: Options.Policy with the
-// host's current interface addresses as Own.
-func (c *Checker) policy() (Policy, error) {
-	addrs, err := c.opts.InterfaceAddrs()
-	if err != nil {
-		return Policy{}, fmt.Errorf("list this host's interface addresses: %w", err)
-	}
-	p := c.opts.Policy
-	p.Own = slices.Clone(p.Own)
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(n.IP); ok {
-				p.Own = append(p.Own, ip.Unmap())
-			}
-		}
-	}
-	return p, nil
 }
 
 // run performs one check within the budget.

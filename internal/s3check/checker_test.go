@@ -15,6 +15,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -88,7 +89,7 @@ func TestFailureClasses(t *testing.T) {
 // TestDNSFailure uses a resolver that knows no names.
 func TestDNSFailure(t *testing.T) {
 	c := s3check.New(s3check.Options{Resolver: fakeResolver{}})
-	r := c.Check(context.Background(), s3check.Target{Endpoint: "https://s3.nowhere.test", Region: "x", Bucket: "b", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}})
+	r := c.Check(context.Background(), s3check.Target{Location: storage.Location{Endpoint: "https://s3.nowhere.test", Region: "x", Bucket: "b", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}}})
 	if r.Class != s3check.ClassDNS || !strings.Contains(r.Message, `cannot resolve endpoint host "s3.nowhere.test": no such host`) {
 		t.Fatalf("got %s %q", r.Class, r.Message)
 	}
@@ -104,7 +105,7 @@ func TestMetadataBehindNameNoPacket(t *testing.T) {
 		Policy:   allowLoopback,
 		Resolver: fakeResolver{"s3.rebind.test": {"127.0.0.1", "169.254.169.254"}},
 	})
-	r := c.Check(context.Background(), s3check.Target{Endpoint: "http://s3.rebind.test:" + port, Region: "x", Bucket: "bucket", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}})
+	r := c.Check(context.Background(), s3check.Target{Location: storage.Location{Endpoint: "http://s3.rebind.test:" + port, Region: "x", Bucket: "bucket", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}}})
 	if r.Class != s3check.ClassPolicy || !strings.Contains(r.Message, `"s3.rebind.test" resolves to 169.254.169.254`) {
 		t.Fatalf("got %s %q", r.Class, r.Message)
 	}
@@ -113,7 +114,7 @@ func TestMetadataBehindNameNoPacket(t *testing.T) {
 	}
 	// A configured deny CIDR wins over the allowlist; again nothing is dialled.
 	c = s3check.New(s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.0/8"), Deny: s3check.MustPrefixes("127.0.0.1/32")}})
-	r = c.Check(context.Background(), s3check.Target{Endpoint: "http://" + l.Addr().String(), Region: "x", Bucket: "bucket", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}})
+	r = c.Check(context.Background(), s3check.Target{Location: storage.Location{Endpoint: "http://" + l.Addr().String(), Region: "x", Bucket: "bucket", Credentials: creds.Static{AccessKeyID: "a", SecretAccessKey: "b"}}})
 	if r.Class != s3check.ClassPolicy || !strings.Contains(r.Message, "in the denied range 127.0.0.1/32") || l.N.Load() != 0 {
 		t.Fatalf("got %s %q with %d connections", r.Class, r.Message, l.N.Load())
 	}
@@ -213,8 +214,8 @@ func TestPrefixScopedCredential(t *testing.T) {
 	}
 	c := s3check.New(s3check.Options{Policy: allowLoopback})
 	target := func(ak, pfx string) s3check.Target {
-		return s3check.Target{Endpoint: s.Endpoint, Region: testenv.S3Region, Bucket: "backups", Prefix: pfx, ProbeIsolation: true,
-			Credentials: creds.Static{AccessKeyID: ak, SecretAccessKey: users[ak]}}
+		return s3check.Target{Location: storage.Location{Endpoint: s.Endpoint, Region: testenv.S3Region, Bucket: "backups", Prefix: pfx,
+			Credentials: creds.Static{AccessKeyID: ak, SecretAccessKey: users[ak]}}, ProbeIsolation: true}
 	}
 	for _, tc := range []struct{ ak, pfx string }{{"usera", "seed/pa/ca"}, {"userb", "seed/pb/cb"}} {
 		r := c.Check(ctx, target(tc.ak, tc.pfx))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -29,11 +30,11 @@ func (f fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Ad
 }
 
 func rootTarget(s *testenv.S3, bucket, prefix string) s3check.Target {
-	return s3check.Target{
+	return s3check.Target{Location: storage.Location{
 		Endpoint:    s.Endpoint,
 		Region:      testenv.S3Region,
 		Bucket:      bucket,
 		Prefix:      prefix,
 		Credentials: creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey},
-	}
+	}}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -44,8 +45,8 @@ func TestIsolationWithGeneratedPolicy(t *testing.T) {
 	}
 	c := s3check.New(s3check.Options{Policy: allowLoopback})
 	target := func(ak, sk, pfx string) s3check.Target {
-		return s3check.Target{Endpoint: s.Endpoint, Region: testenv.S3Region, Bucket: "kkp-backups", Prefix: pfx, ProbeIsolation: true,
-			Credentials: creds.Static{AccessKeyID: ak, SecretAccessKey: sk}}
+		return s3check.Target{Location: storage.Location{Endpoint: s.Endpoint, Region: testenv.S3Region, Bucket: "kkp-backups", Prefix: pfx,
+			Credentials: creds.Static{AccessKeyID: ak, SecretAccessKey: sk}}, ProbeIsolation: true}
 	}
 	for ak, own := range map[string]string{"cluster-a": a.Prefix, "cluster-b": b.Prefix} {
 		r := c.Check(ctx, target(ak, users[ak], own))

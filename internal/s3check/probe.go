@@ -17,40 +17,39 @@ const isolationProbeSegment = "clusterbackup-isolation-probe"
 
 // probe runs the S3 requests of one check.
 func (c *Checker) probe(ctx context.Context, t Target) Result {
-	fail := func(f failure) Result { return Result{Class: f.class, Message: f.msg} }
+	fail := func(e *Error) Result { return Result{Class: e.Class, Message: e.Message} }
 	cl, err := c.Client(ctx, t, ClientOptions{})
 	if err != nil {
-		e := err.(*Error)
-		return fail(failure{e.Class, e.Message})
+		return fail(err.(*Error))
 	}
 	defer cl.Close()
-	client, p := cl.S3, cl.p
+	client := cl.S3
 
 	_, headErr := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(t.Bucket)})
 	if headErr != nil {
-		if f := classify(headErr, p); f.class != ClassAccessDenied && f.class != ClassHTTP {
+		if f := cl.Classify(headErr); f.Class != ClassAccessDenied && f.Class != ClassHTTP {
 			return fail(f)
 		}
 		// Prefix-scoped credentials may not HeadBucket, and a HEAD answer
 		// has no body to name the error: the list on the prefix decides.
 	}
-	if err := list(ctx, client, t.Bucket, t.listPrefix()); err != nil {
-		return fail(classify(err, p))
+	if err := list(ctx, client, t.Bucket, t.ListPrefix()); err != nil {
+		return fail(cl.Classify(err))
 	}
-	res := Result{Class: ClassOK, Message: fmt.Sprintf("bucket %q at %s is reachable and %s is listable", t.Bucket, p.endpoint, where(t.listPrefix()))}
+	res := Result{Class: ClassOK, Message: fmt.Sprintf("bucket %q at %s is reachable and %s is listable", t.Bucket, cl.Endpoint(), where(t.ListPrefix()))}
 	if headErr != nil {
 		res.Message += " (HeadBucket refused: prefix-scoped credential)"
 	}
 	if t.ProbeIsolation {
-		c.probeIsolation(ctx, client, p, &res)
+		c.probeIsolation(ctx, cl, t, &res)
 	}
 	return res
 }
 
 // probeIsolation lists the bucket root and a sibling of the prefix; a
 // credential that can do either is not confined to its prefix.
-func (c *Checker) probeIsolation(ctx context.Context, client *s3.Client, p probe, res *Result) {
-	own := prefix.Normalize(p.t.Prefix)
+func (c *Checker) probeIsolation(ctx context.Context, cl *Client, t Target, res *Result) {
+	own := prefix.Normalize(t.Prefix)
 	if own == "" {
 		isolated := false
 		res.Isolated = &isolated
@@ -63,14 +62,14 @@ func (c *Checker) probeIsolation(ctx context.Context, client *s3.Client, p probe
 	}
 	isolated := true
 	for _, lp := range []string{"", sibling} {
-		err := list(ctx, client, p.t.Bucket, lp)
+		err := list(ctx, cl.S3, t.Bucket, lp)
 		if err == nil {
 			isolated = false
 			res.Warnings = append(res.Warnings, fmt.Sprintf("credential is not isolated: it can list %s, outside prefix %q", where(lp), own+"/"))
 			continue
 		}
-		if f := classify(err, p); f.class != ClassAccessDenied {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("isolation of the credential not verified for %s: %s", where(lp), f.msg))
+		if f := cl.Classify(err); f.Class != ClassAccessDenied {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("isolation of the credential not verified for %s: %s", where(lp), f.Message))
 			isolated = false
 		}
 	}

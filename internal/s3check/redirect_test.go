@@ -9,6 +9,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -21,8 +22,8 @@ func TestRedirectsNotFollowed(t *testing.T) {
 			http.Redirect(w, r, "http://"+target.Addr().String()+r.URL.Path, code)
 		}))
 		c := s3check.New(s3check.Options{Policy: allowLoopback})
-		r := c.Check(context.Background(), s3check.Target{Endpoint: srv.URL, Region: "us-east-1", Bucket: "backups",
-			Credentials: creds.Static{AccessKeyID: "ak", SecretAccessKey: "sk"}})
+		r := c.Check(context.Background(), s3check.Target{Location: storage.Location{Endpoint: srv.URL, Region: "us-east-1", Bucket: "backups",
+			Credentials: creds.Static{AccessKeyID: "ak", SecretAccessKey: "sk"}}})
 		srv.Close()
 		if r.Class != s3check.ClassHTTP || !strings.Contains(r.Message, "redirects are not followed") {
 			t.Fatalf("HTTP %d: %s %q", code, r.Class, r.Message)

@@ -2,8 +2,10 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -66,13 +68,19 @@ func (l Location) ForCluster(projectID, clusterID string) (Location, error) {
 // Resolve validates a CBSL (ValidateCBSL) and reads its credential and CA
 // Secrets through get, returning the Location, the broken rules (with
 // ValidateCBSL's warnings) and an error only for failures to read Secrets.
-// When errs is not empty the Location is not usable.
+// When errs is not empty or err is set the Location is not usable; it still
+// says where the data lives (Bucket, Endpoint, Region, Prefix) when the
+// CBSL's own rules passed and only its Secrets failed.
 func Resolve(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, get SecretGetter) (loc Location, errs field.ErrorList, warnings []string, err error) {
 	errs, warnings = ValidateCBSL(c, nil)
+	var where Location
+	if len(errs) == 0 {
+		where = whereOf(c)
+	}
 	if ref := c.Spec.Credential; ref != nil && ref.Name != "" {
 		s, err := get(ctx, c.Namespace, ref.Name)
 		if err != nil {
-			return Location{}, errs, warnings, fmt.Errorf("read secret %s: %w", objectName(c.Namespace, ref.Name), err)
+			return where, errs, warnings, fmt.Errorf("read secret %s: %w", objectName(c.Namespace, ref.Name), err)
 		}
 		var credErrs field.ErrorList
 		loc.Credentials, credErrs = Credentials(c, s)
@@ -80,7 +88,7 @@ func Resolve(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, get Sec
 	}
 	ca, caErrs, err := CACert(ctx, c, get)
 	if err != nil {
-		return Location{}, errs, warnings, err
+		return where, errs, warnings, err
 	}
 	if os := c.Spec.ObjectStorage; os != nil && len(os.CACert) == 0 && os.CACertRef != nil {
 		// Only the Secret's CA is news: ValidateCBSL judged the inline
@@ -88,18 +96,70 @@ func Resolve(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, get Sec
 		errs = append(errs, caErrs...)
 	}
 	if len(errs) > 0 {
-		return Location{}, errs, warnings, nil
+		return where, errs, warnings, nil
 	}
+	where.Credentials, where.CACert = loc.Credentials, ca
+	return where, nil, warnings, nil
+}
+
+// whereOf returns the S3 settings of a valid CBSL's spec: endpoint, region,
+// bucket, prefix, path style and TLS setting.
+func whereOf(c *kkpv1.ClusterBackupStorageLocation) Location {
 	cfg := c.Spec.Config
-	loc.Endpoint, loc.Region, loc.CACert = cfg[ConfigS3URL], cfg[ConfigRegion], ca
+	loc := Location{Endpoint: cfg[ConfigS3URL], Region: cfg[ConfigRegion]}
 	loc.Bucket, loc.Prefix = c.Spec.ObjectStorage.Bucket, prefix.Normalize(c.Spec.ObjectStorage.Prefix)
 	loc.PathStyle = loc.Endpoint != ""
 	if v, ok := cfg[ConfigS3ForcePathStyle]; ok && v != "" {
-		loc.PathStyle, _ = strconv.ParseBool(v) // validated above
+		loc.PathStyle, _ = strconv.ParseBool(v) // validated
 	}
 	loc.InsecureSkipTLSVerify, _ = strconv.ParseBool(cfg[ConfigInsecureSkipTLSVerify])
-	return loc, nil, warnings, nil
+	return loc
 }
+
+// ResolveCluster is the one judgement of a Cluster and the CBSL it names
+// that every later step takes: ValidateCluster, then Resolve (ValidateCBSL,
+// the credential and CA Secrets), and the cluster's effective prefix
+// (Location.ForCluster). A broken rule is an *InvalidError naming the
+// object and every broken rule (MissingCredential tells an absent
+// credential Secret apart); a failure to read a Secret is returned wrapped.
+// On error the Location still says where the data lives when the Cluster
+// and the CBSL's own rules passed.
+func ResolveCluster(ctx context.Context, c *kkpv1.Cluster, cbsl *kkpv1.ClusterBackupStorageLocation, get SecretGetter) (Location, error) {
+	if errs := ValidateCluster(c, cbsl, cbsl.Namespace); len(errs) > 0 {
+		return Location{}, &InvalidError{Kind: kkpv1.KindCluster, Name: c.Name, Errs: errs}
+	}
+	loc, errs, _, err := Resolve(ctx, cbsl, get)
+	if loc.Bucket != "" {
+		// The rules passed, so the cluster's prefix joins.
+		loc, _ = loc.ForCluster(c.ProjectID(), c.Name)
+	}
+	switch {
+	case err != nil:
+		return loc, fmt.Errorf("clusterbackupstoragelocation %s: %w", objectName(cbsl.Namespace, cbsl.Name), err)
+	case len(errs) > 0:
+		return loc, &InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: objectName(cbsl.Namespace, cbsl.Name), Errs: errs}
+	}
+	return loc, nil
+}
+
+// MissingCredential reports whether err (ResolveCluster's) says that the
+// CBSL's credential Secret does not exist (for the CBSL's project), rather
+// than that it is broken or the location is.
+func MissingCredential(err error) bool {
+	var ie *InvalidError
+	if !errors.As(err, &ie) || ie.Kind != kkpv1.KindClusterBackupStorageLocation {
+		return false
+	}
+	for _, e := range ie.Errs {
+		if e.Type == field.ErrorTypeNotFound && e.Field == credentialNamePath.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialNamePath is the field an absent credential Secret is reported at.
+var credentialNamePath = field.NewPath("spec", "credential", "name")
 
 // Target is where one cluster's backups live: the CBSL's bucket and
 // endpoint and the cluster's effective prefix.
@@ -154,4 +214,36 @@ func AreasNest(a, b *kkpv1.ClusterBackupStorageLocation) bool {
 	}
 	pa, pb := ProjectArea(a), ProjectArea(b)
 	return prefix.Nested(pa, pb) && pa != pb
+}
+
+// SigningRegion is the region requests to the location are signed for:
+// Region, or DefaultRegion.
+func (l Location) SigningRegion() string {
+	if l.Region == "" {
+		return DefaultRegion
+	}
+	return l.Region
+}
+
+// BaseURL is the S3 URL requests go to: Endpoint without a trailing "/", or
+// AWS's regional endpoint of SigningRegion ("https://s3.<region>.amazonaws.com",
+// ".com.cn" in the cn- regions).
+func (l Location) BaseURL() string {
+	if l.Endpoint != "" {
+		return strings.TrimSuffix(l.Endpoint, "/")
+	}
+	domain := "amazonaws.com"
+	if strings.HasPrefix(l.SigningRegion(), "cn-") {
+		domain = "amazonaws.com.cn"
+	}
+	return "https://s3." + l.SigningRegion() + "." + domain
+}
+
+// ListPrefix is the ListObjectsV2 prefix of the location's folder: "p/", or
+// "" for the bucket root.
+func (l Location) ListPrefix() string {
+	if p := prefix.Normalize(l.Prefix); p != "" {
+		return p + "/"
+	}
+	return ""
 }

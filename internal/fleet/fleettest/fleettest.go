@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
 // Backup describes one backup to write.
@@ -74,7 +76,7 @@ func (b Backup) JSON() []byte {
 
 // Key returns the object key of b's metadata under a cluster prefix.
 func Key(prefix string, b Backup) string {
-	return prefix + "/backups/" + b.BackupName() + "/velero-backup.json"
+	return storage.LayoutOf(prefix).BackupMetadataKey(b.BackupName())
 }
 
 // Put writes b's velero-backup.json (and an empty tarball, as a real backup
@@ -82,7 +84,7 @@ func Key(prefix string, b Backup) string {
 func Put(ctx context.Context, c *s3.Client, bucket, prefix string, b Backup) error {
 	for key, body := range map[string][]byte{
 		Key(prefix, b): b.JSON(),
-		prefix + "/backups/" + b.BackupName() + "/" + b.BackupName() + ".tar.gz": nil,
+		storage.LayoutOf(prefix).BackupContentsKey(b.BackupName()): nil,
 	} {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
 			return fmt.Errorf("put %s: %w", key, err)

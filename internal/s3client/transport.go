@@ -1,4 +1,4 @@
-package s3check
+package s3client
 
 import (
 	"context"
@@ -43,26 +43,31 @@ func resolve(ctx context.Context, r Resolver, p Policy, host string) ([]netip.Ad
 	return addrs, nil
 }
 
-// errUnexpectedHost guards the pinned dialer: with path-style addressing and
-// no redirects, the SDK only ever dials the endpoint's own host.
+// errUnexpectedHost guards the pinned dialer: with no redirects, the SDK
+// only ever dials the host the client resolved.
 var errUnexpectedHost = errors.New("refusing to dial a host other than the checked endpoint")
 
-// newHTTPClient builds a client of the check's own: it dials only the
+// newHTTPClient builds a client of its own: it dials only the
 // already-checked addresses of host (so a second DNS answer cannot change the
 // destination), verifies TLS against the system roots plus caPEM with
-// ServerName = host, never follows redirects and never uses a proxy, and
-// bounds every response body to maxBody bytes (LimitResponses). The
-// process-wide http.DefaultTransport is not touched.
-func newHTTPClient(host, port string, addrs []netip.Addr, caPEM []byte, insecure bool, maxBody int64) (*http.Client, *http.Transport) {
+// ServerName = host, never follows redirects and never uses a proxy (not
+// even one the environment names), bounds connect, handshake and header waits
+// by o.Timeout when set, and bounds every response body to
+// o.MaxResponseBytes (LimitResponses). The process-wide
+// http.DefaultTransport is not touched. A caPEM without a certificate is an
+// *Error (ClassInvalid).
+func newHTTPClient(host, port string, addrs []netip.Addr, caPEM []byte, insecure bool, o Options) (*http.Client, *http.Transport, error) {
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
 		roots = x509.NewCertPool()
 	}
 	if len(caPEM) > 0 {
 		roots = roots.Clone()
-		roots.AppendCertsFromPEM(caPEM)
+		if !roots.AppendCertsFromPEM(caPEM) {
+			return nil, nil, &Error{Class: ClassInvalid, Message: "spec.objectStorage.caCert: holds no PEM certificate"}
+		}
 	}
-	d := &net.Dialer{KeepAlive: -1}
+	d := &net.Dialer{KeepAlive: -1, Timeout: o.Timeout}
 	tr := &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -91,11 +96,12 @@ func newHTTPClient(host, port string, addrs []netip.Addr, caPEM []byte, insecure
 		MaxIdleConnsPerHost:    2,
 		IdleConnTimeout:        5 * time.Second,
 		DisableCompression:     true,
-		ResponseHeaderTimeout:  0, // the check's context deadline bounds everything
+		TLSHandshakeTimeout:    o.Timeout, // 0: the caller's context bounds everything
+		ResponseHeaderTimeout:  o.Timeout,
 		MaxResponseHeaderBytes: DefaultMaxHeaderBytes,
 	}
 	return &http.Client{
-		Transport:     LimitResponses(tr, maxBody),
+		Transport:     LimitResponses(tr, o.MaxResponseBytes),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}, tr
+	}, tr, nil
 }

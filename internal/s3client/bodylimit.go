@@ -1,4 +1,4 @@
-package s3check
+package s3client
 
 import (
 	"context"

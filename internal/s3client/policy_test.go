@@ -1,25 +1,25 @@
-package s3check_test
+package s3client_test
 
 import (
 	"errors"
 	"net/netip"
 	"testing"
 
-	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/internal/s3client"
 )
 
 func TestPolicyCheck(t *testing.T) {
-	def := s3check.Policy{}
-	allow := s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1", "169.254.0.0/16", "fe80::/10")}
-	exact := s3check.Policy{Allow: s3check.MustPrefixes("169.254.169.254/32")}
-	deny := s3check.Policy{Allow: s3check.MustPrefixes("10.0.0.0/8"), Deny: s3check.MustPrefixes("10.96.0.0/12")}
+	def := s3client.Policy{}
+	allow := s3client.Policy{Allow: s3client.MustPrefixes("127.0.0.1", "169.254.0.0/16", "fe80::/10")}
+	exact := s3client.Policy{Allow: s3client.MustPrefixes("169.254.169.254/32")}
+	deny := s3client.Policy{Allow: s3client.MustPrefixes("10.0.0.0/8"), Deny: s3client.MustPrefixes("10.96.0.0/12")}
 	own := []netip.Addr{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("fd00::2"), netip.MustParseAddr("127.0.0.1")}
-	host := s3check.Policy{Own: own}
-	hostBroad := s3check.Policy{Own: own, Allow: s3check.MustPrefixes("10.0.0.0/8", "fd00::/8")}
-	hostExact := s3check.Policy{Own: own, Allow: s3check.MustPrefixes("10.0.0.5", "127.0.0.1")}
-	hostDeny := s3check.Policy{Own: own, Allow: s3check.MustPrefixes("10.0.0.5"), Deny: s3check.MustPrefixes("10.0.0.0/24")}
+	host := s3client.Policy{Own: own}
+	hostBroad := s3client.Policy{Own: own, Allow: s3client.MustPrefixes("10.0.0.0/8", "fd00::/8")}
+	hostExact := s3client.Policy{Own: own, Allow: s3client.MustPrefixes("10.0.0.5", "127.0.0.1")}
+	hostDeny := s3client.Policy{Own: own, Allow: s3client.MustPrefixes("10.0.0.5"), Deny: s3client.MustPrefixes("10.0.0.0/24")}
 	cases := []struct {
-		p       s3check.Policy
+		p       s3client.Policy
 		addr    string
 		allowed bool
 	}{
@@ -60,7 +60,7 @@ func TestPolicyCheck(t *testing.T) {
 		{def, "2002:cb00:710a::1", true},      // 6to4 of a public address
 		{def, "2001:db8::1", true},
 		{allow, "64:ff9b::a9fe:a9fe", false}, // a broad link-local allowlist does not open a metadata address in any form
-		{s3check.Policy{Allow: s3check.MustPrefixes("64:ff9b::a9fe:a9fe")}, "64:ff9b::a9fe:a9fe", true}, // an exact IPv6 entry does
+		{s3client.Policy{Allow: s3client.MustPrefixes("64:ff9b::a9fe:a9fe")}, "64:ff9b::a9fe:a9fe", true}, // an exact IPv6 entry does
 		// The host's own interface addresses; private ranges stay allowed.
 		{host, "10.0.0.5", false},
 		{host, "fd00::2", false},
@@ -80,7 +80,7 @@ func TestPolicyCheck(t *testing.T) {
 	}
 	for _, tc := range cases {
 		err := tc.p.Check(tc.addr, netip.MustParseAddr(tc.addr))
-		var pe *s3check.PolicyError
+		var pe *s3client.PolicyError
 		if tc.allowed != (err == nil) || (err != nil && !errors.As(err, &pe)) {
 			t.Errorf("%s with %+v: err = %v, want allowed=%v", tc.addr, tc.p, err, tc.allowed)
 		}
@@ -88,7 +88,7 @@ func TestPolicyCheck(t *testing.T) {
 }
 
 func TestPrefixListFlag(t *testing.T) {
-	var l s3check.PrefixList
+	var l s3client.PrefixList
 	if err := l.Set("127.0.0.1, 10.0.0.0/8"); err != nil {
 		t.Fatal(err)
 	}
