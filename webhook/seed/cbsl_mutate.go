@@ -2,34 +2,33 @@ package seed
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 )
 
-// CBSLMutator is the mutating webhook for CBSLs: it applies DefaultCBSL.
-// Reviews of another kind or operation, or without a request, are answered
-// with a 400 (accepts).
-type CBSLMutator struct{}
+// CBSLMutator is the mutating webhook for CBSLs: it applies
+// storage.DefaultCBSL on CREATE and UPDATE and patches only the spec
+// members the defaults changed (members the compiled type does not know
+// stay as they are).
+type CBSLMutator struct {
+	// Metrics are optional.
+	Metrics *Metrics
+}
 
-// Handle implements admission.Handler.
-func (m *CBSLMutator) Handle(_ context.Context, req admission.Request) admission.Response {
-	if r, bad := mutateCBSLAccepts.refuse(req); bad {
-		return r
-	}
-	var c kkpv1.ClusterBackupStorageLocation
-	if err := json.Unmarshal(req.Object.Raw, &c); err != nil {
-		return badRequest(fmt.Errorf("decode clusterbackupstoragelocation: %w", err))
-	}
-	storage.DefaultCBSL(&c)
-	out, err := json.Marshal(&c)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
-	}
-	return admission.PatchResponseFromRaw(req.Object.Raw, out)
+// ServeHTTP implements http.Handler.
+func (m *CBSLMutator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(&admit.Mutator[*kkpv1.ClusterBackupStorageLocation]{
+		Endpoint: endpoint(MutateCBSLPath, m.Metrics), OnUpdate: true,
+		Spec:     func(c *kkpv1.ClusterBackupStorageLocation) any { return &c.Spec },
+		SpecCopy: func(c *kkpv1.ClusterBackupStorageLocation) any { return c.Spec.DeepCopy() },
+		Default: func(_ context.Context, c *kkpv1.ClusterBackupStorageLocation) (admission.Warnings, error) {
+			storage.DefaultCBSL(c)
+			return nil, nil
+		},
+	}).ServeHTTP(w, r)
 }

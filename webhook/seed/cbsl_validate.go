@@ -2,7 +2,6 @@ package seed
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -14,9 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 )
 
 // CBSLValidator is the validating webhook for CBSLs.
@@ -27,7 +26,7 @@ import (
 // never re-checks: only the project-id label is validated, and it may not
 // change while clusters use the CBSL. DELETE is denied while clusters still
 // reference the CBSL. Reviews of another kind or operation, or without a
-// request, are answered with a 400 (accepts).
+// request, are answered with a 400 (package admit).
 type CBSLValidator struct {
 	// Reader reads Clusters (uncached), and Secrets unless Secrets is set.
 	Reader client.Reader
@@ -42,122 +41,116 @@ type CBSLValidator struct {
 	Metrics *Metrics
 }
 
-// Handle implements admission.Handler.
-func (v *CBSLValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
-	r := v.handle(ctx, req)
-	v.Metrics.review("cbsl", metricsreg.OperationLabel(string(req.Operation)), outcome(r))
-	return r
+// ServeHTTP implements http.Handler.
+func (v *CBSLValidator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(&admit.Validator[*kkpv1.ClusterBackupStorageLocation]{
+		Endpoint: endpoint(ValidateCBSLPath, v.Metrics), Validate: v.validate, Delete: v.delete,
+	}).ServeHTTP(w, r)
 }
 
-func (v *CBSLValidator) handle(ctx context.Context, req admission.Request) admission.Response {
-	if r, bad := validateCBSLAccepts.refuse(req); bad {
-		return r
-	}
-	if req.Operation == admissionv1.Delete {
-		return v.handleDelete(ctx, req)
-	}
-	var c kkpv1.ClusterBackupStorageLocation
-	if err := json.Unmarshal(req.Object.Raw, &c); err != nil {
-		return badRequest(fmt.Errorf("decode clusterbackupstoragelocation: %w", err))
-	}
+// validate judges a CREATE or UPDATE.
+func (v *CBSLValidator) validate(ctx context.Context, req admission.Request, c, old *kkpv1.ClusterBackupStorageLocation) (field.ErrorList, admission.Warnings, error) {
 	if req.Operation == admissionv1.Update {
-		var old kkpv1.ClusterBackupStorageLocation
-		if len(req.OldObject.Raw) == 0 {
-			return badRequest(fmt.Errorf("update of clusterbackupstoragelocation %q without oldObject", req.Name))
-		}
-		if err := json.Unmarshal(req.OldObject.Raw, &old); err != nil {
-			return badRequest(fmt.Errorf("decode old clusterbackupstoragelocation: %w", err))
-		}
 		// Compare with the old spec as the mutating webhook would have
 		// defaulted it, so that defaults filled into an object created
 		// before the webhook existed do not count as a spec change.
 		oldDefaulted := old.DeepCopy()
 		storage.DefaultCBSL(oldDefaulted)
 		if equality.Semantic.DeepEqual(old.Spec, c.Spec) || equality.Semantic.DeepEqual(oldDefaulted.Spec, c.Spec) {
-			return v.handleMetadataUpdate(ctx, &old, &c)
+			errs, err := v.metadataUpdate(ctx, old, c)
+			return errs, nil, err
 		}
 	}
-	return v.judge(ctx, &c, req.Operation == admissionv1.Create)
+	return v.judge(ctx, c, req.Operation == admissionv1.Create)
 }
 
 // judge validates and checks a new or changed CBSL. A new CBSL whose only
 // problem is that its credential Secret does not exist yet is admitted
 // unchecked with a warning: KKP's dashboard creates the CBSL first and the
 // Secret right after it (owned by the CBSL); the status loop checks the
-// CBSL once the Secret exists.
-func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, create bool) admission.Response {
+// CBSL once the Secret exists. A failed reachability check is a field
+// error on the field it points at (checkField), or a warning in ModeWarn.
+func (v *CBSLValidator) judge(ctx context.Context, c *kkpv1.ClusterBackupStorageLocation, create bool) (field.ErrorList, admission.Warnings, error) {
 	log := logf.FromContext(ctx).WithValues("clusterbackupstoragelocation", c.Namespace+"/"+c.Name)
 	secrets := v.Secrets
 	if secrets == nil {
 		secrets = storage.ReaderSecrets(v.Reader)
 	}
-	if errs, err := v.nesting(ctx, c); err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
-	} else if len(errs) > 0 {
-		log.Info("denied: nests with another storage location")
-		return invalid(cbslGroupKind, c.Name, errs, nil)
+	if errs, err := v.nesting(ctx, c); err != nil || len(errs) > 0 {
+		return errs, nil, err
 	}
 	ev, err := s3check.Evaluate(ctx, c, secrets, v.Checker, v.Options.ProbeIsolation)
 	if err != nil {
 		log.Error(err, "cannot read the credential secret")
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("read secrets of clusterbackupstoragelocation %q: %w", c.Name, err))
+		return nil, nil, fmt.Errorf("read secrets: %w", err)
 	}
 	if create && secretNotYetCreated(ev.Errors) {
 		log.Info("admitted unchecked: credential secret not found yet")
-		return admission.Allowed("").WithWarnings(append([]string{fmt.Sprintf(
-			"secret %s/%s not found yet: admitted unchecked; the status loop checks it once it exists", c.Namespace, c.Spec.Credential.Name)}, ev.Warnings...)...)
+		return nil, append(admission.Warnings{fmt.Sprintf(
+			"secret %s/%s not found yet: admitted unchecked; the status loop checks it once it exists", c.Namespace, c.Spec.Credential.Name)}, ev.Warnings...), nil
 	}
 	if len(ev.Errors) > 0 {
-		log.Info("denied: invalid", "errors", len(ev.Errors))
-		return invalid(cbslGroupKind, c.Name, ev.Errors, ev.Warnings)
+		return ev.Errors, ev.Warnings, nil
 	}
 	r := ev.Check
 	v.Metrics.check(r)
 	log.Info("reachability check", "class", r.Class, "cached", r.Cached, "duration", r.Duration.String(), "message", r.Message)
 	if r.OK() {
-		return admission.Allowed("").WithWarnings(ev.Warnings...)
+		return nil, ev.Warnings, nil
 	}
-	msg := fmt.Sprintf("clusterbackupstoragelocation %q: S3 check failed (%s): %s", c.Name, r.Class, r.Message)
+	msg := fmt.Sprintf("S3 check failed (%s): %s", r.Class, r.Message)
 	if v.Options.Mode == ModeWarn {
-		return admission.Allowed("").WithWarnings(append([]string{msg}, ev.Warnings...)...)
+		return nil, append(admission.Warnings{fmt.Sprintf("clusterbackupstoragelocation %q: %s", c.Name, msg)}, ev.Warnings...), nil
 	}
-	return admission.Denied(msg).WithWarnings(ev.Warnings...)
+	return field.ErrorList{field.Invalid(checkField(r.Class), field.OmitValueType{}, msg)}, ev.Warnings, nil
 }
 
-// handleMetadataUpdate covers updates that leave the spec unchanged.
-func (v *CBSLValidator) handleMetadataUpdate(ctx context.Context, old, c *kkpv1.ClusterBackupStorageLocation) admission.Response {
+// checkField is the field a failed reachability check points at.
+func checkField(class s3check.Class) *field.Path {
+	spec := field.NewPath("spec")
+	switch class {
+	case s3check.ClassAccessDenied:
+		return spec.Child("credential")
+	case s3check.ClassNoSuchBucket:
+		return spec.Child("objectStorage", "bucket")
+	case s3check.ClassTLS:
+		return spec.Child("objectStorage", "caCert")
+	case s3check.ClassWrongRegion:
+		return spec.Child("config").Key(storage.ConfigRegion)
+	}
+	return spec.Child("config").Key(storage.ConfigS3URL)
+}
+
+// metadataUpdate covers updates that leave the spec unchanged: only the
+// project-id label is validated, and it may not change while clusters use
+// the CBSL.
+func (v *CBSLValidator) metadataUpdate(ctx context.Context, old, c *kkpv1.ClusterBackupStorageLocation) (field.ErrorList, error) {
 	if c.DeletionTimestamp != nil {
-		return admission.Allowed("")
+		return nil, nil
 	}
 	if errs := storage.ValidateProjectLabel(c.Labels, nil); len(errs) > 0 {
-		return invalid(cbslGroupKind, c.Name, errs, nil)
+		return errs, nil
 	}
 	if old.Labels[kkpv1.ProjectIDLabel] == c.Labels[kkpv1.ProjectIDLabel] {
-		return admission.Allowed("")
+		return nil, nil
 	}
 	users, err := v.referencing(ctx, c.Namespace, c.Name)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
+	if err != nil || len(users) == 0 {
+		return nil, err
 	}
-	if len(users) > 0 {
-		return invalid(cbslGroupKind, c.Name, field.ErrorList{field.Forbidden(field.NewPath("metadata", "labels").Key(kkpv1.ProjectIDLabel),
-			fmt.Sprintf("cannot move to another project while clusters use it: %s", nameList(users)))}, nil)
-	}
-	return admission.Allowed("")
+	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "labels").Key(kkpv1.ProjectIDLabel),
+		fmt.Sprintf("cannot move to another project while clusters use it: %s", nameList(users)))}, nil
 }
 
-// handleDelete denies deleting a CBSL that clusters still reference.
-func (v *CBSLValidator) handleDelete(ctx context.Context, req admission.Request) admission.Response {
+// delete denies deleting a CBSL that clusters still reference.
+func (v *CBSLValidator) delete(ctx context.Context, req admission.Request) (field.ErrorList, error) {
 	users, err := v.referencing(ctx, req.Namespace, req.Name)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
-	}
-	if len(users) == 0 {
-		return admission.Allowed("")
+	if err != nil || len(users) == 0 {
+		return nil, err
 	}
 	logf.FromContext(ctx).Info("denied: delete of a referenced clusterbackupstoragelocation", "clusterbackupstoragelocation", req.Namespace+"/"+req.Name, "clusters", len(users))
-	return admission.Denied(fmt.Sprintf("clusterbackupstoragelocation %q is still used by %d cluster(s): %s; point their spec.backupConfig.backupStorageLocation elsewhere first",
-		req.Name, len(users), nameList(users)))
+	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), fmt.Sprintf(
+		"still used by %d cluster(s): %s; point their spec.backupConfig.backupStorageLocation elsewhere first", len(users), nameList(users)))}, nil
 }
 
 // referencing lists the clusters that use the CBSL ns/name. Clusters name

@@ -2,26 +2,26 @@ package seed
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 )
 
 // ClusterValidator is the validating webhook for Clusters: the CBSL a
 // cluster's backupConfig names must exist and belong to the cluster's
 // project. Updates that change neither the reference nor the project pass
 // without a lookup. Reviews of another kind or operation, or without a
-// request, are answered with a 400 (accepts).
+// request, are answered with a 400 (package admit).
 type ClusterValidator struct {
 	// Reader reads CBSLs (uncached).
 	Reader client.Reader
@@ -31,33 +31,19 @@ type ClusterValidator struct {
 	Metrics *Metrics
 }
 
-// Handle implements admission.Handler.
-func (v *ClusterValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
-	r := v.handle(ctx, req)
-	v.Metrics.review("cluster", metricsreg.OperationLabel(string(req.Operation)), outcome(r))
-	return r
+// ServeHTTP implements http.Handler.
+func (v *ClusterValidator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(&admit.Validator[*kkpv1.Cluster]{Endpoint: endpoint(ValidateClusterPath, v.Metrics), Validate: v.validate}).ServeHTTP(w, r)
 }
 
-func (v *ClusterValidator) handle(ctx context.Context, req admission.Request) admission.Response {
-	if r, bad := validateClusterAccepts.refuse(req); bad {
-		return r
-	}
-	var cl kkpv1.Cluster
-	if err := json.Unmarshal(req.Object.Raw, &cl); err != nil {
-		return badRequest(fmt.Errorf("decode cluster: %w", err))
-	}
+// validate checks the CBSL a created or changed Cluster names.
+func (v *ClusterValidator) validate(ctx context.Context, req admission.Request, cl, old *kkpv1.Cluster) (field.ErrorList, admission.Warnings, error) {
 	name := cl.StorageLocationName()
 	if name == "" {
-		return admission.Allowed("")
+		return nil, nil, nil
 	}
-	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {
-		var old kkpv1.Cluster
-		if err := json.Unmarshal(req.OldObject.Raw, &old); err != nil {
-			return badRequest(fmt.Errorf("decode old cluster: %w", err))
-		}
-		if old.StorageLocationName() == name && old.ProjectID() == cl.ProjectID() {
-			return admission.Allowed("")
-		}
+	if req.Operation == admissionv1.Update && old.StorageLocationName() == name && old.ProjectID() == cl.ProjectID() {
+		return nil, nil, nil
 	}
 	var cbsl kkpv1.ClusterBackupStorageLocation
 	found := &cbsl
@@ -66,10 +52,7 @@ func (v *ClusterValidator) handle(ctx context.Context, req admission.Request) ad
 	case apierrors.IsNotFound(err):
 		found = nil
 	case err != nil:
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("get clusterbackupstoragelocation %s/%s: %w", v.Namespace, name, err))
+		return nil, nil, fmt.Errorf("get clusterbackupstoragelocation %s/%s: %w", v.Namespace, name, err)
 	}
-	if errs := storage.ValidateCluster(&cl, found, v.Namespace); len(errs) > 0 {
-		return invalid(clusterGroupKind, cl.Name, errs, nil)
-	}
-	return admission.Allowed("")
+	return storage.ValidateCluster(cl, found, v.Namespace), nil, nil
 }

@@ -3,6 +3,7 @@ package seed
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,7 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -22,15 +22,14 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// serve sends body to h as the API server would (POST, application/json)
-// through controller-runtime's webhook.Admission, as Setup registers it, and
-// returns the HTTP status and the decoded answer.
-func serve(t *testing.T, h admission.Handler, body io.Reader) (int, *admissionv1.AdmissionResponse) {
+// serve sends body to h as the API server would (POST, application/json),
+// as Setup registers it, and returns the HTTP status and the decoded answer.
+func serve(t testing.TB, h http.Handler, body io.Reader) (int, *admissionv1.AdmissionResponse) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/", body)
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
-	(&webhook.Admission{Handler: h}).ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	var ar admissionv1.AdmissionReview
 	if err := json.Unmarshal(rec.Body.Bytes(), &ar); err != nil || ar.Response == nil {
 		t.Fatalf("answer is no AdmissionReview with a response: %v\n%s", err, rec.Body.String())
@@ -38,8 +37,15 @@ func serve(t *testing.T, h admission.Handler, body io.Reader) (int, *admissionv1
 	return rec.Code, ar.Response
 }
 
+// handle sends req to h as an AdmissionReview and returns the answer.
+func handle(t testing.TB, h http.Handler, req admission.Request) admission.Response {
+	t.Helper()
+	_, r := serve(t, h, strings.NewReader(reviewBody(t, &req.AdmissionRequest)))
+	return admission.Response{AdmissionResponse: *r}
+}
+
 // reviewBody is an AdmissionReview v1 holding req.
-func reviewBody(t *testing.T, req *admissionv1.AdmissionRequest) string {
+func reviewBody(t testing.TB, req *admissionv1.AdmissionRequest) string {
 	t.Helper()
 	b, err := json.Marshal(admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"}, Request: req})
 	if err != nil {
@@ -63,7 +69,7 @@ func TestMalformedReviewsDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	handlers := map[string]struct {
-		h    admission.Handler
+		h    http.Handler
 		kind metav1.GroupVersionKind
 		obj  any
 		op   admissionv1.Operation
@@ -97,11 +103,11 @@ func TestMalformedReviewsDenied(t *testing.T) {
 				want string
 			}{
 				"no body":                {http.NoBody, "request body is empty"},
-				"empty body":             {strings.NewReader(""), ""},
-				"not JSON":               {strings.NewReader("{not json"), ""},
-				"empty object":           {strings.NewReader("{}"), ""},
-				"no request":             {strings.NewReader(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), "holds no request"},
-				"null request":           {strings.NewReader(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":null}`), "holds no request"},
+				"empty body":             {strings.NewReader(""), "request body is empty"},
+				"not JSON":               {strings.NewReader("{not json"), "decode the AdmissionReview"},
+				"empty object":           {strings.NewReader("{}"), "want an AdmissionReview"},
+				"no request":             {strings.NewReader(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), "has no request"},
+				"null request":           {strings.NewReader(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":null}`), "has no request"},
 				"unknown operation":      {strings.NewReader(reviewBody(t, &forgedOp)), `operation "FORGED" is not one`},
 				"unregistered operation": {strings.NewReader(reviewBody(t, &connect)), `operation "CONNECT" is not one`},
 				"another kind":           {strings.NewReader(reviewBody(t, &wrongKind)), "request.kind"},
@@ -124,7 +130,7 @@ func TestMalformedReviewsDenied(t *testing.T) {
 func TestAcceptsMatchConfigurations(t *testing.T) {
 	m, v := Configurations(admissionregv1.WebhookClientConfig{URL: ptr.To("https://seed.example")})
 	kinds := map[string]metav1.GroupVersionKind{"clusterbackupstoragelocations": cbslKind, "clusters": clusterKind}
-	byPath := map[string]accepts{MutateCBSLPath: mutateCBSLAccepts, ValidateCBSLPath: validateCBSLAccepts, ValidateClusterPath: validateClusterAccepts}
+	byPath := maps.Clone(endpoints)
 	check := func(cc admissionregv1.WebhookClientConfig, rules []admissionregv1.RuleWithOperations) {
 		path := strings.TrimPrefix(*cc.URL, "https://seed.example")
 		a, ok := byPath[path]
@@ -132,11 +138,11 @@ func TestAcceptsMatchConfigurations(t *testing.T) {
 			t.Fatalf("%s: unexpected registration %+v", path, rules)
 		}
 		r := rules[0]
-		if k := kinds[r.Resources[0]]; k != a.kind || k.Group != r.APIGroups[0] || k.Version != r.APIVersions[0] {
-			t.Errorf("%s: accepts %v, registered for %s %v", path, a.kind, r.Resources[0], r.APIVersions)
+		if k := kinds[r.Resources[0]]; k != a.Kind || k.Group != r.APIGroups[0] || k.Version != r.APIVersions[0] {
+			t.Errorf("%s: accepts %v, registered for %s %v", path, a.Kind, r.Resources[0], r.APIVersions)
 		}
 		var ops []string
-		for _, op := range a.ops {
+		for _, op := range a.Ops {
 			ops = append(ops, string(op))
 		}
 		var reg []string

@@ -1,8 +1,9 @@
 package seed
 
 import (
-	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func TestMetadataUpdateOfUndefaultedObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := &CBSLValidator{Checker: s3check.New(s3check.Options{}), Options: o}
-	if r := v.Handle(context.Background(), review(t, admissionv1.Update, updated, old)); !r.Allowed {
+	if r := handle(t, v, review(t, admissionv1.Update, updated, old)); !r.Allowed {
 		t.Fatalf("denied: %v", r.Result)
 	}
 }
@@ -64,20 +65,24 @@ func TestMetadataUpdateOfUndefaultedObject(t *testing.T) {
 func TestBadReviews(t *testing.T) {
 	o, _ := Options{}.complete()
 	v := &CBSLValidator{Checker: s3check.New(s3check.Options{}), Options: o}
-	req := review(t, admissionv1.Create, nil, nil)
-	req.Object.Raw = []byte("{not json")
-	if r := v.Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
-		t.Fatalf("malformed: %+v", r.Result)
+	malformed := func(kind string) io.Reader {
+		return strings.NewReader(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"kubermatic.k8c.io","version":"v1","kind":"` +
+			kind + `"},"operation":"CREATE","name":"loc","namespace":"kubermatic","object":{"metadata":{"name":5}}}}`)
 	}
-	if r := v.Handle(context.Background(), review(t, admissionv1.Update, testenv.GoodCBSL(), nil)); r.Allowed || r.Result.Code != 400 {
-		t.Fatalf("update without oldObject: %+v", r.Result)
-	}
-	if r := (&CBSLMutator{}).Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
-		t.Fatalf("mutator, malformed: %+v", r.Result)
-	}
-	req.Kind = clusterKind
-	if r := (&ClusterValidator{}).Handle(context.Background(), req); r.Allowed || r.Result.Code != 400 {
-		t.Fatalf("cluster validator, malformed: %+v", r.Result)
+	noOld := review(t, admissionv1.Update, testenv.GoodCBSL(), nil)
+	for name, tc := range map[string]struct {
+		h    http.Handler
+		body io.Reader
+		want string
+	}{
+		"malformed":                    {v, malformed(kkpv1.KindClusterBackupStorageLocation), "decode the AdmissionReview"},
+		"mutator, malformed":           {&CBSLMutator{}, malformed(kkpv1.KindClusterBackupStorageLocation), "decode the AdmissionReview"},
+		"cluster validator, malformed": {&ClusterValidator{}, malformed(kkpv1.KindCluster), "decode the AdmissionReview"},
+		"update without oldObject":     {v, strings.NewReader(reviewBody(t, &noOld.AdmissionRequest)), "must carry oldObject"},
+	} {
+		if _, r := serve(t, tc.h, tc.body); r.Allowed || r.Result.Code != 400 || !strings.Contains(r.Result.Message, tc.want) {
+			t.Errorf("%s: %+v, want a 400 saying %q", name, r.Result, tc.want)
+		}
 	}
 }
 
@@ -100,8 +105,8 @@ func TestForgedOperationBoundsMetrics(t *testing.T) {
 	v := &CBSLValidator{Metrics: m}
 	c := &ClusterValidator{Metrics: m}
 	for _, op := range []admissionv1.Operation{"FORGED-1", "FORGED-2", "CONNECT"} {
-		v.Handle(context.Background(), review(t, op, testenv.GoodCBSL(), nil))
-		c.Handle(context.Background(), review(t, op, testenv.GoodCBSL(), nil))
+		handle(t, v, review(t, op, testenv.GoodCBSL(), nil))
+		handle(t, c, review(t, op, testenv.GoodCBSL(), nil))
 	}
 	mfs, err := reg.Gather()
 	if err != nil {

@@ -288,7 +288,7 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 			}
 		}
 		err := e.c.Delete(ctx, c)
-		denied(t, err, `clusterbackupstoragelocation "in-use" is still used by 2 cluster(s): cluster-a, cluster-b`)
+		denied(t, err, `ClusterBackupStorageLocation.kubermatic.k8c.io "in-use" is invalid: metadata.name: Forbidden: still used by 2 cluster(s): cluster-a, cluster-b`)
 		err = e.c.Update(ctx, withLabel(c, "p2"))
 		denied(t, err, "cannot move to another project while clusters use it: cluster-a, cluster-b")
 
@@ -320,9 +320,11 @@ func TestSeedAdmissionEnforce(t *testing.T) {
 			{"clusterbackup_cbsl_check_results_total", map[string]string{"source": "admission", "class": "AccessDenied", "cached": "false"}},
 			{"clusterbackup_cbsl_check_results_total", map[string]string{"source": "admission", "class": "OK", "cached": "true"}},
 			{"clusterbackup_cbsl_check_results_total", map[string]string{"source": "admission", "class": "EndpointDenied", "cached": "false"}},
-			{"clusterbackup_seed_reviews_total", map[string]string{"webhook": "cbsl", "operation": "DELETE", "outcome": "denied"}},
-			{"clusterbackup_seed_reviews_total", map[string]string{"webhook": "cbsl", "operation": "CREATE", "outcome": "invalid"}},
-			{"clusterbackup_seed_reviews_total", map[string]string{"webhook": "cluster", "operation": "CREATE", "outcome": "invalid"}},
+			{"clusterbackup_webhook_reviews_total", map[string]string{"webhook": "validate-cbsl", "operation": "DELETE", "outcome": "denied"}},
+			{"clusterbackup_webhook_reviews_total", map[string]string{"webhook": "validate-cbsl", "operation": "CREATE", "outcome": "denied"}},
+			{"clusterbackup_webhook_reviews_total", map[string]string{"webhook": "validate-cluster", "operation": "CREATE", "outcome": "denied"}},
+			{"clusterbackup_webhook_reviews_total", map[string]string{"webhook": "mutate-cbsl", "operation": "CREATE", "outcome": "patched"}},
+			{"clusterbackup_webhook_rule_violations_total", map[string]string{"webhook": "validate-cbsl", "field": "spec.credential", "type": "FieldValueInvalid"}},
 		} {
 			if v := counterValue(t, want.name, want.labels); v < 1 {
 				t.Errorf("%s%v = %v, want >= 1", want.name, want.labels, v)

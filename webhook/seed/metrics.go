@@ -3,47 +3,40 @@ package seed
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 )
 
-// Metrics of the seed webhooks. Review latency comes from
+// Metrics of the seed webhooks: the reviews in the same series as the
+// user-cluster webhooks (clusterbackup_webhook_reviews_total and its
+// siblings, webhook mutate-cbsl, validate-cbsl or validate-cluster), and the
+// reachability checks run at admission. Review latency comes from
 // controller-runtime's controller_runtime_webhook_latency_seconds.
 type Metrics struct {
-	// Reviews counts answered reviews by webhook (cbsl, cluster), operation
-	// and outcome (allowed, warned, denied, invalid, errored).
-	Reviews *prometheus.CounterVec
+	// Reviews count answered reviews, rule violations and warnings.
+	Reviews *admit.Metrics
 	// Checks count the reachability results of admission checks.
-	*s3check.Metrics
+	Checks *s3check.Metrics
 }
 
 // NewMetrics creates the collectors and registers them with reg (nil: not
 // registered). Collectors already registered under the same name are
 // reused, so several managers in one process share them.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		Reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "clusterbackup_seed_reviews_total",
-			Help: "Seed admission reviews answered, by webhook (cbsl, cluster), operation and outcome (allowed, warned, denied, invalid, errored).",
-		}, []string{"webhook", "operation", "outcome"}),
-		Metrics: s3check.NewMetrics(reg),
-	}
-	if reg != nil {
-		m.Reviews = metricsreg.Register(reg, m.Reviews)
-	}
-	return m
+	return &Metrics{Reviews: admit.NewMetrics(reg), Checks: s3check.NewMetrics(reg)}
 }
 
-// review counts one answered review; m may be nil.
-func (m *Metrics) review(webhook, op, outcome string) {
-	if m != nil {
-		m.Reviews.WithLabelValues(webhook, op, outcome).Inc()
+// reviews is m's review metrics; m may be nil.
+func (m *Metrics) reviews() *admit.Metrics {
+	if m == nil {
+		return nil
 	}
+	return m.Reviews
 }
 
 // check counts one admission reachability result; m may be nil.
 func (m *Metrics) check(r *s3check.Result) {
 	if m != nil {
-		m.Observe("admission", r)
+		m.Checks.Observe("admission", r)
 	}
 }

@@ -7,10 +7,8 @@ package seed
 import (
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
@@ -54,14 +52,8 @@ func Setup(mgr manager.Manager, o Options) error {
 	}
 	m := NewMetrics(metrics.Registry)
 	srv := mgr.GetWebhookServer()
-	srv.Register(MutateCBSLPath, &webhook.Admission{Handler: &CBSLMutator{}})
-	srv.Register(ValidateCBSLPath, &webhook.Admission{Handler: &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o, Metrics: m}})
-	srv.Register(ValidateClusterPath, &webhook.Admission{Handler: &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace, Metrics: m}})
+	srv.Register(MutateCBSLPath, &CBSLMutator{Metrics: m})
+	srv.Register(ValidateCBSLPath, &CBSLValidator{Reader: reader, Secrets: secrets, Checker: checker, Options: o, Metrics: m})
+	srv.Register(ValidateClusterPath, &ClusterValidator{Reader: reader, Namespace: o.CBSLNamespace, Metrics: m})
 	return nil
 }
-
-// cbslGroupKind is the GroupKind of CBSLs, for Invalid errors.
-var cbslGroupKind = schema.GroupKind{Group: kkpv1.GroupVersion.Group, Kind: kkpv1.KindClusterBackupStorageLocation}
-
-// clusterGroupKind is the GroupKind of Clusters, for Invalid errors.
-var clusterGroupKind = schema.GroupKind{Group: kkpv1.GroupVersion.Group, Kind: kkpv1.KindCluster}

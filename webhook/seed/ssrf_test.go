@@ -79,7 +79,7 @@ func TestSeedDeniesOwnAddressesAndDenyCIDRs(t *testing.T) {
 		e.secret(t, "loop", e.s3.RootAccessKey, e.s3.RootSecretKey)
 
 		c := e.cbsl("own-address", onOwn.Endpoint, "backups", "own")
-		denied(t, e.c.Create(ctx, c), `clusterbackupstoragelocation "own-address"`, "EndpointDenied", "endpoint address "+own.String(), "own network interfaces")
+		denied(t, e.c.Create(ctx, c), `ClusterBackupStorageLocation.kubermatic.k8c.io "own-address" is invalid: spec.config[s3Url]: Invalid value: S3 check failed (EndpointDenied)`, "endpoint address "+own.String(), "own network interfaces")
 		for _, ep := range []string{"http://10.96.0.1", "https://10.244.3.7:9000"} {
 			c := e.cbsl("service-net", ep, "backups", "loop")
 			denied(t, e.c.Create(ctx, c), "in the denied range 10.")

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
@@ -24,7 +25,7 @@ func fuzzHandlers(t testing.TB) ([]string, map[string]http.Handler) {
 	if err := cfg.Complete(); err != nil {
 		t.Fatal(err)
 	}
-	hs := user.Handlers(&cfg, world(), user.NewMetrics(nil))
+	hs := user.Handlers(&cfg, world(), admit.NewMetrics(nil))
 	paths := make([]string, 0, len(hs))
 	for p := range hs {
 		paths = append(paths, p)

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
@@ -20,15 +21,15 @@ const ValidateDownloadRequestPath = "/validate-velero-io-v1-downloadrequest"
 
 // gated runs velero.ValidateRequester for resource before next (nil: the
 // gate alone). A denial by the gate skips next.
-func gated[T client.Object](cfg *velero.Config, az velero.Authorizer, resource string, next validateFunc[T]) validateFunc[T] {
-	return func(ctx context.Context, u velero.User, obj, old T) (field.ErrorList, admission.Warnings) {
-		if errs := velero.ValidateRequester(ctx, cfg, az, u, resource); len(errs) > 0 {
-			return errs, nil
+func gated[T client.Object](cfg *velero.Config, az velero.Authorizer, resource string, next admit.ValidateFunc[T]) admit.ValidateFunc[T] {
+	return func(ctx context.Context, req admission.Request, obj, old T) (field.ErrorList, admission.Warnings, error) {
+		if errs := velero.ValidateRequester(ctx, cfg, az, userOf(req), resource); len(errs) > 0 {
+			return errs, nil, nil
 		}
 		if next == nil {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return next(ctx, u, obj, old)
+		return next(ctx, req, obj, old)
 	}
 }
 
@@ -38,22 +39,22 @@ func gated[T client.Object](cfg *velero.Config, az velero.Authorizer, resource s
 // webhook. az answers the SubjectAccessReviews; the Lookup passed to
 // Handlers provides it (velero.Authorizer), and without one every requester
 // nobody named is denied.
-func gateRequesters(hs map[string]http.Handler, cfg *velero.Config, az velero.Authorizer, m *Metrics) {
-	if mb, ok := hs[MutateBackupPath].(*mutator[*velerov1.Backup]); ok {
-		mb.validate = gated(cfg, az, velero.ResourceBackups, mb.validate)
+func gateRequesters(hs map[string]http.Handler, cfg *velero.Config, az velero.Authorizer, m *admit.Metrics) {
+	if mb, ok := hs[MutateBackupPath].(*admit.Mutator[*velerov1.Backup]); ok {
+		mb.Validate = gated(cfg, az, velero.ResourceBackups, mb.Validate)
 	}
-	if vb, ok := hs[ValidateBackupPath].(*validator[*velerov1.Backup]); ok {
-		vb.validate = gated(cfg, az, velero.ResourceBackups, vb.validate)
+	if vb, ok := hs[ValidateBackupPath].(*admit.Validator[*velerov1.Backup]); ok {
+		vb.Validate = gated(cfg, az, velero.ResourceBackups, vb.Validate)
 	}
-	if vs, ok := hs[ValidateSchedulePath].(*validator[*velerov1.Schedule]); ok {
-		vs.validate = gated(cfg, az, velero.ResourceSchedules, vs.validate)
+	if vs, ok := hs[ValidateSchedulePath].(*admit.Validator[*velerov1.Schedule]); ok {
+		vs.Validate = gated(cfg, az, velero.ResourceSchedules, vs.Validate)
 	}
-	if vr, ok := hs[ValidateRestorePath].(*validator[*velerov1.Restore]); ok {
-		vr.validate = gated(cfg, az, velero.ResourceRestores, vr.validate)
+	if vr, ok := hs[ValidateRestorePath].(*admit.Validator[*velerov1.Restore]); ok {
+		vr.Validate = gated(cfg, az, velero.ResourceRestores, vr.Validate)
 	}
-	hs[ValidateDownloadRequestPath] = &validator[*velerov1.DownloadRequest]{
-		kind: "DownloadRequest", hook: "validate-downloadrequest", metrics: m,
-		validate: gated[*velerov1.DownloadRequest](cfg, az, velero.ResourceDownloadRequests, nil),
+	hs[ValidateDownloadRequestPath] = &admit.Validator[*velerov1.DownloadRequest]{
+		Endpoint: endpoint(ValidateDownloadRequestPath, "DownloadRequest", m),
+		Validate: gated[*velerov1.DownloadRequest](cfg, az, velero.ResourceDownloadRequests, nil),
 	}
 }
 

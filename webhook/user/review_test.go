@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
@@ -47,7 +48,7 @@ func tlsServer(t *testing.T) (string, *http.Client) {
 	cfg := testConfig()
 	must(t, cfg.Complete())
 	srv := webhook.NewServer(webhook.Options{Host: "127.0.0.1", Port: port, CertDir: dir})
-	user.Register(srv, &cfg, world(), user.NewMetrics(nil))
+	user.Register(srv, &cfg, world(), admit.NewMetrics(nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Start(ctx) }()
@@ -139,8 +140,8 @@ func TestBadInput(t *testing.T) {
 		"ttl that is no duration":         {path: user.MutateBackupPath, body: review("Backup", "CREATE", `{"metadata":{"name":"b"},"spec":{"ttl":"soon"}}`, nil, false), wantCode: 400, wantMsg: `/request/object/spec/ttl`},
 		"not an AdmissionReview":          {path: user.ValidateBackupPath, body: []byte(`{"apiVersion":"v1","kind":"Pod","request":{}}`), wantCode: 400, wantMsg: `want an AdmissionReview of admission.k8s.io/v1 or v1beta1, got kind "Pod" apiVersion "v1"`},
 		"review without a request":        {path: user.MutateBackupPath, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), wantCode: 400, wantMsg: "the AdmissionReview has no request"},
-		"wrong kind for the endpoint":     {path: user.ValidateBackupPath, body: review("Restore", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: `this endpoint admits velero.io/Backup, not "Restore"`},
-		"wrong kind for a mutator":        {path: user.MutateBSLPath, body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "this endpoint admits velero.io/BackupStorageLocation"},
+		"wrong kind for the endpoint":     {path: user.ValidateBackupPath, body: review("Restore", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: `request.kind "velero.io/v1, Kind=Restore" is not "velero.io/v1, Kind=Backup": this endpoint admits Backup only`},
+		"wrong kind for a mutator":        {path: user.MutateBSLPath, body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "this endpoint admits BackupStorageLocation only"},
 		"missing object":                  {path: user.ValidateBackupPath, body: review("Backup", "CREATE", nil, nil, false), wantCode: 400, wantMsg: "has no object"},
 		"missing object on a mutator":     {path: user.MutateBackupPath, body: review("Backup", "CREATE", nil, nil, false), wantCode: 400, wantMsg: "has no object"},
 		"UPDATE without oldObject":        {path: user.ValidateBackupPath, body: review("Backup", "UPDATE", goodBackup, nil, false), wantCode: 400, wantMsg: "must carry oldObject"},
@@ -148,12 +149,12 @@ func TestBadInput(t *testing.T) {
 		"oversized body":                  {path: user.ValidateBackupPath, body: huge, wantCode: 413, wantMsg: "request entity is too large"},
 		"wrong content type":              {path: user.ValidateBackupPath, contentType: "text/plain", body: review("Backup", "CREATE", goodBackup, nil, false), wantCode: 400, wantMsg: "expected application/json"},
 		"empty body":                      {path: user.ValidateBackupPath, body: nil, wantCode: 400, wantMsg: "request body is empty"},
-		"real request denied":             {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
-		"denied by the mutating call":     {path: user.MutateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 403, wantMsg: `Backup.velero.io "b" is invalid: spec.storageLocation: Not found: "nowhere"`},
-		"dry-run denied the same way":     {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, true), wantCode: 403, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
+		"real request denied":             {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 422, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
+		"denied by the mutating call":     {path: user.MutateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 422, wantMsg: `Backup.velero.io "b" is invalid: spec.storageLocation: Not found: "nowhere"`},
+		"dry-run denied the same way":     {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, true), wantCode: 422, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
 		"dry-run allowed":                 {path: user.ValidateBackupPath, body: review("Backup", "CREATE", goodBackup, nil, true), wantCode: 200, wantAllowed: true},
-		"DELETE passes":                   {path: user.ValidateRestorePath, body: review("Restore", "DELETE", nil, nil, false), wantCode: 200, wantAllowed: true},
-		"Restore UPDATE into kube-system": {path: user.ValidateRestorePath, body: review("Restore", "UPDATE", mapped("kube-system"), mapped("app-2"), false), wantCode: 403, wantMsg: `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "kube-system"`},
+		"DELETE is not registered":       {path: user.ValidateRestorePath, body: review("Restore", "DELETE", nil, nil, false), wantCode: 400, wantMsg: `operation "DELETE" is not one this webhook is registered for`},
+		"Restore UPDATE into kube-system": {path: user.ValidateRestorePath, body: review("Restore", "UPDATE", mapped("kube-system"), mapped("app-2"), false), wantCode: 422, wantMsg: `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "kube-system"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -178,6 +179,12 @@ func TestBadInput(t *testing.T) {
 			}
 			if strings.Contains(msg, "panic") {
 				t.Fatalf("handler panicked: %s", msg)
+			}
+			// A denial has the API server's own shape: Invalid, one cause
+			// per broken rule naming its field.
+			if code == http.StatusUnprocessableEntity && (resp.Result.Reason != metav1.StatusReasonInvalid || resp.Result.Details == nil ||
+				len(resp.Result.Details.Causes) == 0 || resp.Result.Details.Causes[0].Field == "") {
+				t.Fatalf("denial without causes: %+v", resp.Result)
 			}
 		})
 	}

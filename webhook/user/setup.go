@@ -7,92 +7,136 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/clusterbackup/clusterbackup/webhook/admit"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // Register serves every user-cluster webhook on srv. cfg must be completed
 // (velero.Config.Complete); l answers the rules' reads; m may be nil.
-func Register(srv webhook.Server, cfg *velero.Config, l velero.Lookup, m *Metrics) {
+func Register(srv webhook.Server, cfg *velero.Config, l velero.Lookup, m *admit.Metrics) {
 	for path, h := range Handlers(cfg, l, m) {
 		srv.Register(path, h)
 	}
 }
 
 // Handlers returns the handler of each path: each reads an AdmissionReview
-// over HTTP and answers one.
+// over HTTP and answers one (package admit).
 //
 // Backups, Schedules, Restores and DownloadRequests pass the requester gate
 // (gateRequesters) first, with l as the authorizer when it is one
 // (velero.Authorizer).
-func Handlers(cfg *velero.Config, l velero.Lookup, m *Metrics) (hs map[string]http.Handler) {
-	const bsl, backup, schedule, restore = "BackupStorageLocation", "Backup", "Schedule", "Restore"
-	validateBackup := func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
-		return velero.ValidateBackup(ctx, cfg, l, u, o, old)
-	}
+func Handlers(cfg *velero.Config, l velero.Lookup, m *admit.Metrics) (hs map[string]http.Handler) {
 	az, _ := l.(velero.Authorizer)
 	defer func() { gateRequesters(hs, cfg, az, m) }()
+	validateBackup := rule(func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
+		return velero.ValidateBackup(ctx, cfg, l, u, o, old)
+	})
 	return map[string]http.Handler{
-		MutateBSLPath: &mutator[*velerov1.BackupStorageLocation]{
-			kind: bsl, hook: "mutate-bsl", onUpdate: true, metrics: m,
-			spec:      func(o *velerov1.BackupStorageLocation) any { return &o.Spec },
-			specCopy:  func(o *velerov1.BackupStorageLocation) any { return o.Spec.DeepCopy() },
-			specEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
-			defaults: func(_ context.Context, o *velerov1.BackupStorageLocation) (admission.Warnings, error) {
+		MutateBSLPath: &admit.Mutator[*velerov1.BackupStorageLocation]{
+			Endpoint: endpoint(MutateBSLPath, "BackupStorageLocation", m), OnUpdate: true,
+			Spec:      func(o *velerov1.BackupStorageLocation) any { return &o.Spec },
+			SpecCopy:  func(o *velerov1.BackupStorageLocation) any { return o.Spec.DeepCopy() },
+			SpecEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
+			Default: func(_ context.Context, o *velerov1.BackupStorageLocation) (admission.Warnings, error) {
 				w := velero.BSLCorrections(cfg, o)
 				velero.DefaultBSL(cfg, o)
 				return w, nil
 			},
 		},
-		ValidateBSLPath: &validator[*velerov1.BackupStorageLocation]{
-			kind: bsl, hook: "validate-bsl", metrics: m,
-			validate: func(ctx context.Context, u velero.User, o, old *velerov1.BackupStorageLocation) (field.ErrorList, admission.Warnings) {
+		ValidateBSLPath: &admit.Validator[*velerov1.BackupStorageLocation]{
+			Endpoint: endpoint(ValidateBSLPath, "BackupStorageLocation", m),
+			Validate: rule(func(ctx context.Context, u velero.User, o, old *velerov1.BackupStorageLocation) (field.ErrorList, admission.Warnings) {
 				return velero.ValidateBSL(ctx, cfg, l, u, o, old)
-			},
+			}),
 		},
 		// Backups are defaulted on CREATE only; Velero's own pass follows.
 		// The same call validates the defaulted Backup: a CREATE costs one
 		// webhook hop; the validating path checks UPDATEs.
-		MutateBackupPath: &mutator[*velerov1.Backup]{
-			kind: backup, hook: "mutate-backup", metrics: m,
-			spec:     func(o *velerov1.Backup) any { return &o.Spec },
-			specCopy: func(o *velerov1.Backup) any { return o.Spec.DeepCopy() },
-			defaults: func(ctx context.Context, o *velerov1.Backup) (admission.Warnings, error) {
+		MutateBackupPath: &admit.Mutator[*velerov1.Backup]{
+			Endpoint: endpoint(MutateBackupPath, "Backup", m),
+			Spec:     func(o *velerov1.Backup) any { return &o.Spec },
+			SpecCopy: func(o *velerov1.Backup) any { return o.Spec.DeepCopy() },
+			Default: func(ctx context.Context, o *velerov1.Backup) (admission.Warnings, error) {
 				return velero.DefaultBackup(ctx, cfg, l, o)
 			},
-			validate: validateBackup,
+			Validate: validateBackup,
 		},
-		ValidateBackupPath: &validator[*velerov1.Backup]{
-			kind: backup, hook: "validate-backup", metrics: m, validate: validateBackup,
+		ValidateBackupPath: &admit.Validator[*velerov1.Backup]{
+			Endpoint: endpoint(ValidateBackupPath, "Backup", m), Validate: validateBackup,
 		},
-		MutateSchedulePath: &mutator[*velerov1.Schedule]{
-			kind: schedule, hook: "mutate-schedule", onUpdate: true, metrics: m,
-			spec:      func(o *velerov1.Schedule) any { return &o.Spec },
-			specCopy:  func(o *velerov1.Schedule) any { return o.Spec.DeepCopy() },
-			specEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
-			defaults: func(ctx context.Context, o *velerov1.Schedule) (admission.Warnings, error) {
+		MutateSchedulePath: &admit.Mutator[*velerov1.Schedule]{
+			Endpoint: endpoint(MutateSchedulePath, "Schedule", m), OnUpdate: true,
+			Spec:      func(o *velerov1.Schedule) any { return &o.Spec },
+			SpecCopy:  func(o *velerov1.Schedule) any { return o.Spec.DeepCopy() },
+			SpecEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
+			Default: func(ctx context.Context, o *velerov1.Schedule) (admission.Warnings, error) {
 				return velero.DefaultSchedule(ctx, cfg, l, o)
 			},
 		},
-		ValidateSchedulePath: &validator[*velerov1.Schedule]{
-			kind: schedule, hook: "validate-schedule", metrics: m,
-			validate: func(ctx context.Context, u velero.User, o, old *velerov1.Schedule) (field.ErrorList, admission.Warnings) {
+		ValidateSchedulePath: &admit.Validator[*velerov1.Schedule]{
+			Endpoint: endpoint(ValidateSchedulePath, "Schedule", m),
+			Validate: rule(func(ctx context.Context, u velero.User, o, old *velerov1.Schedule) (field.ErrorList, admission.Warnings) {
 				return velero.ValidateSchedule(ctx, cfg, l, u, o, old)
-			},
+			}),
 		},
-		ValidateRestorePath: &validator[*velerov1.Restore]{
-			kind: restore, hook: "validate-restore", metrics: m,
-			validate: func(ctx context.Context, u velero.User, o, old *velerov1.Restore) (field.ErrorList, admission.Warnings) {
+		ValidateRestorePath: &admit.Validator[*velerov1.Restore]{
+			Endpoint: endpoint(ValidateRestorePath, "Restore", m),
+			Validate: rule(func(ctx context.Context, u velero.User, o, old *velerov1.Restore) (field.ErrorList, admission.Warnings) {
 				return velero.ValidateRestore(ctx, cfg, l, u, o, old)
-			},
+			}),
 		},
 	}
+}
+
+// userRule is a rule of package velero: it judges obj as requested by u.
+type userRule[T client.Object] func(ctx context.Context, u velero.User, obj, old T) (field.ErrorList, admission.Warnings)
+
+// rule adapts a rule of package velero to admit: the requester is the
+// review's user, and the rules always decide.
+func rule[T client.Object](f userRule[T]) admit.ValidateFunc[T] {
+	return func(ctx context.Context, req admission.Request, obj, old T) (field.ErrorList, admission.Warnings, error) {
+		errs, warns := f(ctx, userOf(req), obj, old)
+		return errs, warns, nil
+	}
+}
+
+// endpoint is the registration of the handler at path for a velero.io/v1
+// kind, named as in the webhook configuration (Configurations). Every
+// user-cluster handler judges CREATE and UPDATE even where the
+// configuration registers one of them only (a Backup CREATE is validated by
+// its mutating call), so a configuration of an earlier release, during an
+// upgrade, is answered by the rules and not with a 400.
+func endpoint(path, kind string, m *admit.Metrics) admit.Endpoint {
+	e := admit.Endpoint{Kind: metav1.GroupVersionKind{Group: velerov1.SchemeGroupVersion.Group, Version: velerov1.SchemeGroupVersion.Version, Kind: kind},
+		Ops: []admissionv1.Operation{admissionv1.Create, admissionv1.Update}, Metrics: m}
+	for prefix, specs := range map[string][]hookSpec{"mutate-": mutating, "validate-": validating} {
+		for _, h := range specs {
+			if h.path == path {
+				e.Hook = prefix + h.name
+			}
+		}
+	}
+	return e
+}
+
+// userOf is the requester as the rules see it.
+func userOf(req admission.Request) velero.User {
+	extra := make(map[string][]string, len(req.UserInfo.Extra))
+	for k, v := range req.UserInfo.Extra {
+		extra[k] = v
+	}
+	return velero.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups, UID: req.UserInfo.UID, Extra: extra}
 }
 
 // Setup registers the user-cluster webhooks with mgr's webhook server,
@@ -107,7 +151,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
 		return err
 	}
 	l.Authorizer = &SARAuthorizer{Client: mgr.GetClient()}
-	Register(mgr.GetWebhookServer(), cfg, l, NewMetrics(ctrlmetrics.Registry))
+	Register(mgr.GetWebhookServer(), cfg, l, admit.NewMetrics(ctrlmetrics.Registry))
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		checkManagedName(ctx, cfg, l)
 		return nil
@@ -139,7 +183,7 @@ func checkManagedName(ctx context.Context, cfg *velero.Config, l *InformerLookup
 		return
 	}
 	if name := velero.MisnamedManagedBSL(cfg, bsls); name != "" {
-		log.Error(nil, "no BSL has the managed name, but another BSL is on the managed location: is --managed-bsl-name wrong?",
+		logf.Log.WithName("admission").Error(nil, "no BSL has the managed name, but another BSL is on the managed location: is --managed-bsl-name wrong?",
 			"managedBSLName", cfg.ManagedBSLName, "bsl", name, "namespace", cfg.Namespace)
 	}
 }
