@@ -45,9 +45,14 @@ func (r *Reconciler) ClusterSecretName(clusterID string) string {
 // CBSL's may (storage.Credentials). A dedicated Secret that fails is a
 // configuration error: the loop never falls back to the CBSL's shared key
 // behind the operator's back.
+//
+// The dedicated Secret is looked up in the cache only: most clusters have
+// none, and asking the API each resync would cost every cluster a read. A
+// dedicated Secret the cache has not seen yet reaches the cluster in the
+// reconcile its watch event triggers (clustersOfSecret maps it by name).
 func (r *Reconciler) keyFor(ctx context.Context, c *kkpv1.Cluster, cbsl *kkpv1.ClusterBackupStorageLocation) (key, error) {
 	name := r.ClusterSecretName(c.Name)
-	s, err := r.secretAt(ctx, client.ObjectKey{Namespace: r.Namespace, Name: name})
+	s, err := r.cachedSecret(ctx, client.ObjectKey{Namespace: r.Namespace, Name: name})
 	if err != nil {
 		return key{}, err
 	}
@@ -128,6 +133,20 @@ func clusterSecretOf(s *corev1.Secret, c *kkpv1.Cluster) error {
 		return fmt.Errorf("its label %s is %q, the cluster's project is %q", kkpv1.ProjectIDLabel, project, c.ProjectID())
 	}
 	return nil
+}
+
+// cachedSecret reads a Secret of the CBSL namespace from the cache only.
+// nil: the cache holds none.
+func (r *Reconciler) cachedSecret(ctx context.Context, key client.ObjectKey) (*corev1.Secret, error) {
+	var s corev1.Secret
+	err := r.Client.Get(quiet(ctx), key, &s)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read secret %s: %w", key, err)
+	}
+	return &s, nil
 }
 
 // secretAt reads a Secret of the CBSL namespace from the cache, then from

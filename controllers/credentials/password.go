@@ -38,10 +38,11 @@ func NewPassword() ([]byte, error) {
 // Cluster and its cluster-<id> namespace. The name alone does not make a
 // Secret the cluster's password (Get): its labels must say so.
 type PasswordStore struct {
-	// Client writes the Secrets (create only).
+	// Client writes the Secrets (create only) and reads them from the
+	// cache: the steady state reads nothing from the API.
 	Client client.Client
-	// Reader reads them uncached, so a just-created password is never
-	// generated twice.
+	// Reader reads them uncached when the cache has none, so a just-created
+	// password is never generated twice.
 	Reader client.Reader
 	// Namespace is the CBSL namespace.
 	Namespace string
@@ -64,7 +65,12 @@ func (p *PasswordStore) Name(clusterID string) string { return p.Prefix + cluste
 func (p *PasswordStore) Get(ctx context.Context, c *kkpv1.Cluster) ([]byte, error) {
 	var s corev1.Secret
 	name := p.Namespace + "/" + p.Name(c.Name)
-	err := p.Reader.Get(quiet(ctx), client.ObjectKey{Namespace: p.Namespace, Name: p.Name(c.Name)}, &s)
+	key := client.ObjectKey{Namespace: p.Namespace, Name: p.Name(c.Name)}
+	err := p.Client.Get(quiet(ctx), key, &s)
+	if apierrors.IsNotFound(err) {
+		// Not cached (yet): read as stored before anyone generates one.
+		err = p.Reader.Get(quiet(ctx), key, &s)
+	}
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}

@@ -200,6 +200,7 @@ func (c *Clients) build(kc []byte, src string) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http client from %s: %w", src, err)
 	}
+	setIdleTimeout(hc.Transport, idleTimeout)
 	// The cluster's own discovery is asked only for kinds outside the
 	// shared static table (mapper.go); nothing is read before.
 	dyn, err := apiutil.NewDynamicRESTMapper(cfg, hc)

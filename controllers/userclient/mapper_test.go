@@ -152,3 +152,30 @@ func TestMaxClientsEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Fatalf("Len %d, Evicted %d; want 2, 2", c.Len(), c.Evicted())
 	}
 }
+
+// TestIdleTimeoutReachesTheTransport: a client of Clients closes its
+// connections after idleTimeout, not client-go's 90s: the setting reaches
+// the *http.Transport below the client's wrappers.
+func TestIdleTimeoutReachesTheTransport(t *testing.T) {
+	c := newClients(t, Options{})
+	putKubeconfig(t, "idle", userKubeconfig(t, "idle"))
+	e, err := c.entry(t.Context(), "idle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rt http.RoundTripper = e.http.Transport
+	for {
+		if w, ok := rt.(interface{ WrappedRoundTripper() http.RoundTripper }); ok {
+			rt = w.WrappedRoundTripper()
+			continue
+		}
+		break
+	}
+	tr, ok := rt.(*http.Transport)
+	if !ok {
+		t.Fatalf("innermost transport is a %T, not an *http.Transport", rt)
+	}
+	if tr.IdleConnTimeout != idleTimeout {
+		t.Fatalf("idle timeout %s, want %s", tr.IdleConnTimeout, idleTimeout)
+	}
+}

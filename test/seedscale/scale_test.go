@@ -100,18 +100,18 @@ func TestSeedScale(t *testing.T) {
 	cfgFile := filepath.Join(dir, "render-config.yaml")
 	must(t, os.WriteFile(cfgFile, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {}\n"), 0o600))
 	seedKC := adminKubeconfig(t, seed)
-	args := func() []string {
-		return []string{"controllers", "--kubeconfig", seedKC, "--health-addr", "0", "--cbsl-check-allow-cidr", "127.0.0.1/32",
+	args := func(extra ...string) []string {
+		return append([]string{"controllers", "--health-addr", "0", "--cbsl-check-allow-cidr", "127.0.0.1/32",
 			"--release-loop", "--release-render-config", cfgFile, "--release-resync-period", resync.String(),
 			"--credentials-loop", "--credentials-resync-period", resync.String(),
-			"--rollout", "--rollout-canary", "1%", "--rollout-batch-size", "100", "--rollout-deadline", "10m", "--rollout-poll", "1s"}
+			"--rollout", "--rollout-canary", "1%", "--rollout-batch-size", "100", "--rollout-deadline", "10m", "--rollout-poll", "1s"}, extra...)
 	}
 
 	// 1. First start: every cluster gets its release and credentials.
-	p := startController(t, args())
+	p := startController(t, seedKC, args())
 	t0 = time.Now()
 	waitMetric(t, p, 30*time.Minute, `clusterbackup_release_applies_total{result="applied"}`, float64(n))
-	logf(t, "first apply of %d releases (CRDs, %s, credentials): %s", n, "workloads", time.Since(t0).Round(time.Second))
+	logf(t, "first apply of %d releases (CRDs, %s, credentials): %s, CPU %.0f s; %s", n, "workloads", time.Since(t0).Round(time.Second), cpuSeconds(t, p.cmd.Process.Pid), load())
 	waitMetricSum(t, p, 10*time.Minute, "clusterbackup_cluster_credentials_syncs_total", float64(n))
 	logf(t, "credentials delivered to %d clusters after %s", n, time.Since(t0).Round(time.Second))
 
@@ -119,9 +119,11 @@ func TestSeedScale(t *testing.T) {
 	time.Sleep(resync / 2) // let retries and first resyncs settle
 	m.reset()
 	before := metric(t, p, `clusterbackup_release_applies_total{result="unchanged"}`)
+	cpu0 := cpuSeconds(t, p.cmd.Process.Pid)
 	window := resync + resync/10 + 2*time.Second
 	time.Sleep(window)
 	after := metric(t, p, `clusterbackup_release_applies_total{result="unchanged"}`)
+	cpu := cpuSeconds(t, p.cmd.Process.Pid) - cpu0
 	tot := m.totals()
 	var reads, writes, maxPer int64
 	missed := 0
@@ -133,17 +135,49 @@ func TestSeedScale(t *testing.T) {
 			missed++
 		}
 	}
-	logf(t, "steady state over %s (resync %s): %d release resyncs found current; requests to user clusters: %d reads, %d writes, %.2f per cluster (max %d), %d clusters not resynced",
-		window, resync, int(after-before), reads, writes, float64(reads+writes)/float64(n), maxPer, missed)
+	periods := float64(window) / float64(resync)
+	logf(t, "steady state over %s (resync %s): %d release resyncs found current; requests to user clusters: %d reads, %d writes, %.2f per cluster (max %d), %.2f per cluster and resync period of both loops, %d clusters not resynced",
+		window, resync, int(after-before), reads, writes, float64(reads+writes)/float64(n), maxPer, float64(reads+writes)/float64(n)/periods, missed)
 	rss, hwm := memory(t, p.cmd.Process.Pid)
 	logf(t, "steady-state requests by kind: %s", m.byKind())
+	logf(t, "steady-state CPU of the controllers process: %.1f s over %s, %.1f s per resync period (%.1f ms per cluster and resync of both loops); %s",
+		cpu, window, cpu*float64(resync)/float64(window), 1000*cpu*float64(resync)/float64(window)/float64(n), load())
 	logf(t, "controllers process memory with %d user-cluster clients cached: RSS %d MiB, peak %d MiB", n, rss>>10, hwm>>10)
+
+	// 2b. A new process, nothing changed: its first pass over every cluster
+	// is a full resync (new clients included); then one period with the
+	// client cache bounded to a quarter of the clusters.
+	p.stop()
+	bound := max(n/4, 1)
+	m.reset()
+	p = startController(t, seedKC, args("--user-cluster-max-clients", strconv.Itoa(bound)))
+	t0 = time.Now()
+	waitMetric(t, p, 30*time.Minute, `clusterbackup_release_applies_total{result="unchanged"}`, float64(n))
+	full := time.Since(t0)
+	cpu = cpuSeconds(t, p.cmd.Process.Pid)
+	reads, writes = 0, 0
+	for _, c := range m.totals() {
+		reads, writes = reads+c[0], writes+c[1]
+	}
+	logf(t, "full resync by a new process (nothing changed, %d clusters found current): %s, CPU %.1f s (start-up and cache sync included); %d reads, %d writes to user clusters; %s",
+		n, full.Round(time.Second), cpu, reads, writes, load())
+	m.reset()
+	cpu0 = cpuSeconds(t, p.cmd.Process.Pid)
+	time.Sleep(window)
+	cpu = cpuSeconds(t, p.cmd.Process.Pid) - cpu0
+	reads, writes = 0, 0
+	for _, c := range m.totals() {
+		reads, writes = reads+c[0], writes+c[1]
+	}
+	rss, hwm = memory(t, p.cmd.Process.Pid)
+	logf(t, "client cache bounded to %d (--user-cluster-max-clients): RSS %d MiB, peak %d MiB; over %s: CPU %.1f s, %d reads, %d writes to user clusters (%.2f per cluster; by kind: %s); %s",
+		bound, rss>>10, hwm>>10, window, cpu, reads, writes, float64(reads+writes)/float64(n), m.byKind(), load())
 
 	// 3. A new process with a changed configuration: waves.
 	p.stop()
 	must(t, os.WriteFile(cfgFile, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"), 0o600))
 	m.reset()
-	p = startController(t, args())
+	p = startController(t, seedKC, args())
 	t0 = time.Now()
 	waves := watchRollout(t, seed, 60*time.Minute)
 	total := time.Since(t0)
@@ -152,7 +186,7 @@ func TestSeedScale(t *testing.T) {
 	for _, c := range tot {
 		reads, writes = reads+c[0], writes+c[1]
 	}
-	logf(t, "rollout of one change (nodeAgent: false) to %d clusters, canary 1%%, batches of 100: complete in %s, %d waves; %d reads, %d writes to user clusters", n, total.Round(time.Second), len(waves), reads, writes)
+	logf(t, "rollout of one change (nodeAgent: false) to %d clusters, canary 1%%, batches of 100: complete in %s, %d waves; %d reads, %d writes to user clusters; CPU %.0f s; %s", n, total.Round(time.Second), len(waves), reads, writes, cpuSeconds(t, p.cmd.Process.Pid), load())
 	logf(t, "rollout requests by kind: %s", m.byKind())
 	for _, w := range waves {
 		logf(t, "  wave %d: %d clusters, %s", w.wave, w.size, w.took.Round(100*time.Millisecond))
@@ -170,7 +204,12 @@ type controller struct {
 	done    chan struct{}
 }
 
-func startController(t *testing.T, args []string) *controller {
+// startController starts the controllers process with the seed's
+// kubeconfig in $KUBECONFIG, as in a pod (in-cluster config): the process
+// then relies on the API server's priority and fairness, with no
+// client-side rate limit (client-go's default of 5 requests per second
+// applies to a --kubeconfig file only).
+func startController(t *testing.T, kubeconfig string, args []string) *controller {
 	t.Helper()
 	port, err := testenv.FreePort()
 	must(t, err)
@@ -178,6 +217,7 @@ func startController(t *testing.T, args []string) *controller {
 	f, err := os.Create(c.log)
 	must(t, err)
 	c.cmd = exec.Command(testenv.Binary(t), append(args, "--metrics-addr", c.metrics)...)
+	c.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	c.cmd.Stdout, c.cmd.Stderr = f, f
 	must(t, c.cmd.Start())
 	go func() { _ = c.cmd.Wait(); _ = f.Close(); close(c.done) }()
@@ -312,6 +352,29 @@ func watchRollout(t *testing.T, seed *testenv.Kube, timeout time.Duration) []wav
 	}
 	t.Fatal("rollout not complete in time")
 	return nil
+}
+
+// cpuSeconds returns the CPU time (user + system) a process used so far.
+func cpuSeconds(t *testing.T, pid int) float64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	must(t, err)
+	// Fields after the command (in parentheses, which may hold spaces):
+	// utime and stime are the 12th and 13th, in clock ticks (USER_HZ 100).
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
+}
+
+// load returns the machine's load averages, for the log.
+func load() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "load unknown"
+	}
+	f := strings.Fields(string(b))
+	return "load average " + strings.Join(f[:3], " ")
 }
 
 // memory returns a process's resident set and its peak, in KiB.
