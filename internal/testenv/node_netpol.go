@@ -13,7 +13,8 @@ import (
 // proxy): the bridge CNI enforces no NetworkPolicy. It programs the filter
 // table (chains KUBE-ROUTER-INPUT/FORWARD/OUTPUT, KUBE-POD-FW-*,
 // KUBE-NWPLCY-*; physdev matches for bridged traffic) and ipsets
-// (KUBE-SRC-*, KUBE-DST-*). Pods no policy selects pass untouched.
+// (KUBE-SRC-*, KUBE-DST-*). Every Pod's traffic runs through a chain of its
+// own; a Pod no policy selects through the default chain, which accepts.
 const (
 	netpolTool = "kube-router-netpol"
 	// netpolSetPrefixes are the prefixes of the enforcer's ipsets.
@@ -44,15 +45,39 @@ func (n *Node) startNetpol() error {
 	})
 }
 
-// PolicyEnforced reports whether the enforcer has put the egress of Pod
-// ns/name under a NetworkPolicy: its traffic jumps to the Pod's own
-// firewall chain (a Pod no policy selects has none).
-func (n *Node) PolicyEnforced(ns, name string) (bool, error) {
+// PolicyEnforced reports whether the enforcer runs the traffic of Pod
+// ns/name through the NetworkPolicy policy (of its namespace): the Pod's
+// own firewall chain (every Pod on the node has one; a Pod no policy
+// selects runs through the default chain, which accepts) jumps to the
+// policy's chain.
+func (n *Node) PolicyEnforced(ns, name, policy string) (bool, error) {
 	out, err := Run("iptables-save", "-t", "filter")
 	if err != nil {
 		return false, err
 	}
-	return bytes.Contains(out, []byte("rule to jump traffic from POD name:"+name+" namespace: "+ns+" to chain KUBE-POD-FW-")), nil
+	return policyEnforced(string(out), ns, name, policy), nil
+}
+
+// policyEnforced is PolicyEnforced on the output of iptables-save.
+func policyEnforced(save, ns, name, policy string) bool {
+	marker := "rule to jump traffic from POD name:" + name + " namespace: " + ns + " to chain "
+	chain := ""
+	lines := strings.Split(save, "\n")
+	for _, line := range lines {
+		if i := strings.Index(line, marker); i >= 0 {
+			chain = strings.TrimRight(strings.Fields(line[i+len(marker):])[0], `"`)
+			break
+		}
+	}
+	if chain == "" {
+		return false
+	}
+	for _, line := range lines {
+		if strings.HasPrefix(line, "-A "+chain+" ") && strings.Contains(line, `--comment "run through nw policy `+policy+`"`) {
+			return true
+		}
+	}
+	return false
 }
 
 // destroyNetpolSets destroys the enforcer's ipsets (after its iptables

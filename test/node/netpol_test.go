@@ -38,7 +38,7 @@ func scratchIsolated(t *testing.T, n *testenv.Node, r *release, scratch string) 
 		return p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "", fmt.Errorf("phase %s, IP %q", p.Status.Phase, p.Status.PodIP)
 	})
 	testenv.Eventually(t, time.Minute, "the enforcer applies "+drill.PolicyName+" to "+scratch+"/"+appPod, func() (bool, error) {
-		return n.PolicyEnforced(scratch, appPod)
+		return n.PolicyEnforced(scratch, appPod, drill.PolicyName)
 	})
 	running := time.Since(start)
 
