@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/go-logr/logr"
 
@@ -27,28 +26,28 @@ type webhookFlags struct {
 	verbosity          int
 }
 
-// bindWebhookFlags binds every option of the webhook command to fs.
+// bindWebhookFlags binds every option of the webhook command to fs. o must
+// be defaulted (server.Options.Default): each flag's default is the field's
+// value, so the defaults are written once, in package server, and a
+// --config file's values show as the flags' defaults.
 func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
-	fs.StringVar(&f.config, "config", "", "YAML config file with server.Options fields (mode, port, certDir, velero: {...}); flags override it")
+	fs.StringVar(&f.config, "config", "", "YAML config file with server.Options fields (mode, port, certDir, shutdownTimeout: 25s, velero: {...}); flags override it")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster whose objects the rules read (default: in-cluster or $KUBECONFIG)")
 	fs.IntVar(&f.verbosity, "v", 0, "log verbosity (0: denials and lifecycle; 1: every review)")
-	fs.StringVar(&o.Mode, "mode", or(o.Mode, server.ModeUser), "webhooks to serve: user (Velero objects in a user cluster) or seed (CBSLs and Clusters)")
+	fs.StringVar(&o.Mode, "mode", o.Mode, "webhooks to serve: user (Velero objects in a user cluster) or seed (CBSLs and Clusters)")
 	fs.StringVar(&o.Host, "host", o.Host, "address the webhook server listens on (default all)")
-	fs.IntVar(&o.Port, "port", orInt(o.Port, 9443), "webhook server port")
+	fs.IntVar(&o.Port, "port", o.Port, "webhook server port")
 	fs.StringVar(&o.CertDir, "cert-dir", o.CertDir, "directory holding tls.crt and tls.key, reloaded when they change")
 	fs.StringVar(&o.ClientCAName, "client-ca-name", o.ClientCAName, "file in --cert-dir with the PEM CA of the API server's client certificate; when set, callers without a certificate signed by it are refused at TLS (default: no client authentication)")
-	fs.StringVar(&o.HealthAddr, "health-addr", or(o.HealthAddr, ":8081"), `address for /healthz and /readyz ("0" disables)`)
+	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, `address for /healthz and /readyz ("0" disables)`)
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "serve HTTP/2 too (default: HTTP/1.1 only)")
 	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")
-	fs.StringVar(&o.MetricsAddr, "metrics-addr", or(o.MetricsAddr, ":8080"), `address for Prometheus /metrics ("0" disables)`)
-	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long in-flight reviews may finish after SIGTERM (default 25s)")
-	if o.DrainPeriod.Duration == 0 {
-		o.DrainPeriod.Duration = 3 * time.Second
-	}
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, `address for Prometheus /metrics ("0" disables)`)
+	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long in-flight reviews may finish after SIGTERM")
 	fs.DurationVar(&o.DrainPeriod.Duration, "drain-period", o.DrainPeriod.Duration, "after SIGTERM, how long to keep answering reviews with Connection: close before shutting down, so the API server moves to another replica (0: stop at once)")
 	v := &o.Velero
-	fs.StringVar(&v.Namespace, "velero-namespace", v.Namespace, "Velero's namespace (default velero)")
-	fs.StringVar(&v.ManagedBSLName, "managed-bsl-name", v.ManagedBSLName, "name of the managed default BackupStorageLocation (default default)")
+	fs.StringVar(&v.Namespace, "velero-namespace", v.Namespace, "Velero's namespace")
+	fs.StringVar(&v.ManagedBSLName, "managed-bsl-name", v.ManagedBSLName, "name of the managed default BackupStorageLocation")
 	fs.StringVar(&v.Managed.Bucket, "managed-bucket", v.Managed.Bucket, "the cluster's bucket (user mode; required)")
 	fs.StringVar(&v.Managed.Endpoint, "managed-endpoint", v.Managed.Endpoint, "the cluster's S3 endpoint, the BSL's config.s3Url (empty: AWS)")
 	fs.StringVar(&v.Managed.Prefix, "managed-prefix", v.Managed.Prefix, "the cluster's effective prefix, join(CBSL prefix, project ID, cluster ID)")
@@ -58,9 +57,9 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.Var(listOf(&v.VeleroOperators), "velero-operator", "username allowed to create Backups, Schedules, Restores and DownloadRequests besides Velero's service account and the managed editors (repeatable; others need list secrets in every namespace, for Restores cluster-admin)")
 	fs.Var(listOf(&v.VeleroOperatorGroups), "velero-operator-group", "group allowed to do what --velero-operator allows (repeatable; system:authenticated turns the requester gate off)")
 	fs.BoolVar(&v.AllowOtherStorage, "allow-other-storage", v.AllowOtherStorage, "admit BSLs on other buckets or endpoints than the managed one, each with a credential Secret of its own")
-	fs.StringVar(&v.CredentialsSecret, "credentials-secret-name", v.CredentialsSecret, "the managed credentials Secret (default velero-cloud-credentials): only the managed BSL and the previous locations may sign with it, named or by default")
+	fs.StringVar(&v.CredentialsSecret, "credentials-secret-name", v.CredentialsSecret, "the managed credentials Secret: only the managed BSL and the previous locations may sign with it, named or by default")
 	fs.Var(&locationsFlag{p: &v.PreviousLocations}, "previous-location", "a previous location kept read-only after a storage switch: bucket=B[,endpoint=URL][,prefix=P] (repeatable; prefix last, it may contain ',')")
-	fs.DurationVar(&v.BackupTTL.Duration, "backup-ttl", v.BackupTTL.Duration, "ttl given to Backups that leave it empty (default 720h)")
+	fs.DurationVar(&v.BackupTTL.Duration, "backup-ttl", v.BackupTTL.Duration, "ttl given to Backups that leave it empty")
 	o.Seed.AddFlags(fs)
 }
 
@@ -88,14 +87,17 @@ func runWebhook(ctx context.Context, s streams, args []string) error {
 	return nil
 }
 
-// parseWebhookArgs parses the flags. With --config, the file is read first
-// and becomes the flags' defaults, so flags on the command line override it.
+// parseWebhookArgs parses the flags. With --config, the file is read first;
+// then the defaults fill what it leaves unset (server.Options.Default), and
+// that configuration gives the flags' defaults, so flags on the command
+// line override the file and the file the defaults.
 func parseWebhookArgs(s streams, args []string) (server.Options, webhookFlags, error) {
 	var o server.Options
 	var f webhookFlags
 	if err := readConfigArg(args, &o); err != nil {
 		return o, f, err
 	}
+	o.Default()
 	fs := newFlagSet(s, "webhook")
 	bindWebhookFlags(fs, &o, &f)
 	if err := parseFlags(fs, args); err != nil {
@@ -169,20 +171,6 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 		return nil, fmt.Errorf("find a kubeconfig (in-cluster or $KUBECONFIG): %w", err)
 	}
 	return cfg, nil
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func orInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // locationsFlag is a repeatable bucket=,endpoint=,prefix= flag; the first

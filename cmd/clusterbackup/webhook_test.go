@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
+	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 	"github.com/clusterbackup/clusterbackup/webhook/velero"
@@ -66,13 +68,58 @@ velero:
 		"stray argument":                 {[]string{"extra"}, 2, "unexpected arguments"},
 		"missing certificate dir":        {[]string{"--managed-bucket", "b"}, 1, "certificate directory"},
 		"missing bucket":                 {[]string{"--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, "managed.bucket: Required value"},
-		"client CA outside the cert dir": {[]string{"--client-ca-name", "../ca.crt", "--cert-dir", dir, "--managed-bucket", "b"}, 1, `clientCAName "../ca.crt" must name a file inside the certificate directory`},
-		"unknown mode":                   {[]string{"--mode", "both", "--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, `unknown mode "both"`},
+		"client CA outside the cert dir": {[]string{"--client-ca-name", "../ca.crt", "--cert-dir", dir, "--managed-bucket", "b"}, 1, `clientCAName: Invalid value: "../ca.crt": must name a file inside the certificate directory`},
+		"unknown mode":                   {[]string{"--mode", "both", "--cert-dir", dir, "--kubeconfig", writeTemp(t, "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n")}, 1, `mode: Unsupported value: "both": supported values: "user", "seed"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, stderr, code := runCLI(t, "", nil, append([]string{"webhook"}, tc.args...)...)
 			if code != tc.code || !strings.Contains(stderr, tc.msg) {
 				t.Fatalf("code=%d stderr=%q; want %d and %q", code, stderr, tc.code, tc.msg)
+			}
+		})
+	}
+}
+
+// TestWebhookDefaultsOnce: the webhook command's configuration is
+// server.Options, defaulted once by server.Options.Default: without flags or
+// a file the parsed options are exactly the defaulted zero Options (the
+// flags add no default of their own), the help shows those defaults, and a
+// --config file may write durations as Go's strings or, as the s3check
+// durations of the seed's check still are and every duration could be
+// before, as nanoseconds.
+func TestWebhookDefaultsOnce(t *testing.T) {
+	o, _, err := parseWebhookArgs(streams{Err: io.Discard}, nil)
+	must(t, err)
+	var want server.Options
+	want.Default()
+	// The reachability checker (internal/s3check) defaults its options
+	// where it uses them; its flags show those defaults.
+	want.Seed.Check = o.Seed.Check
+	if !reflect.DeepEqual(o, want) {
+		t.Fatalf("flags without a file give\n%+v\nwant server.Options.Default's\n%+v", o, want)
+	}
+	var help bytes.Buffer
+	_, _, _ = parseWebhookArgs(streams{Err: &help}, []string{"--help"})
+	for _, d := range []string{
+		fmt.Sprintf("(default %d)", server.DefaultPort), fmt.Sprintf("(default %q)", server.DefaultHealthAddr),
+		fmt.Sprintf("(default %q)", server.DefaultMetricsAddr), "(default " + server.DefaultShutdownTimeout.String() + ")",
+		"(default " + server.DefaultDrainPeriod.String() + ")", fmt.Sprintf("(default %q)", velero.DefaultNamespace),
+		"(default " + velero.DefaultBackupTTL.String() + ")", fmt.Sprintf("(default %q)", velero.DefaultCredentialsSecret),
+		"(default " + string(seed.DefaultMode) + ")",
+	} {
+		if !strings.Contains(help.String(), d) {
+			t.Errorf("--help lacks %s:\n%s", d, help.String())
+		}
+	}
+	for name, file := range map[string]string{
+		"strings":     "shutdownTimeout: 10s\ndrainPeriod: 0s\nseed: {check: {budget: 2000000000}}\nvelero: {backupTTL: 48h}\n",
+		"nanoseconds": "shutdownTimeout: 10000000000\ndrainPeriod: 0\nseed: {check: {budget: 2000000000}}\nvelero: {backupTTL: 48h}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			o, _, err := parseWebhookArgs(streams{Err: io.Discard}, []string{"--config", writeTemp(t, file)})
+			must(t, err)
+			if o.ShutdownTimeout.Duration != 10*time.Second || o.DrainPeriod.Duration != 0 || o.Seed.Check.Budget != 2*time.Second || o.Velero.BackupTTL.Duration != 48*time.Hour {
+				t.Fatalf("%q read as shutdownTimeout %v, drainPeriod %v, seed.check.budget %v, velero.backupTTL %v", file, o.ShutdownTimeout, o.DrainPeriod, o.Seed.Check.Budget, o.Velero.BackupTTL)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
@@ -56,7 +57,7 @@ func Start(t testing.TB, o seed.Options) *Seed {
 	mgr, err := server.New(ctx, k.Config, server.Options{
 		Mode: server.ModeSeed, Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
 		HealthAddr: "0", MetricsAddr: "0", Seed: o,
-		ShutdownTimeout: metav1.Duration{Duration: time.Second},
+		ShutdownTimeout: duration.Of(time.Second), DrainPeriod: new(duration.Duration),
 	})
 	if err != nil {
 		cancel()

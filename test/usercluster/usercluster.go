@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
@@ -97,7 +98,7 @@ func (c *Cluster) ConfigureWebhook(t testing.TB, cfg velero.Config) {
 	mgr, err := server.New(ctx, c.Kube.Config, server.Options{
 		Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
 		HealthAddr: "0", MetricsAddr: "0", Velero: cfg,
-		ShutdownTimeout: metav1.Duration{Duration: time.Second},
+		ShutdownTimeout: duration.Of(time.Second), DrainPeriod: new(duration.Duration),
 	})
 	if err != nil {
 		cancel()

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
@@ -73,12 +75,7 @@ type Options struct {
 
 // AddFlags binds the options to command-line flags.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
-	if o.Mode == "" {
-		o.Mode = DefaultMode
-	}
-	if o.CBSLNamespace == "" {
-		o.CBSLNamespace = DefaultCBSLNamespace
-	}
+	o.Default()
 	fs.Var(&o.Mode, "cbsl-check-mode", "what a failed CBSL reachability check does at admission: enforce (deny) or warn (admit with a warning)")
 	fs.StringVar(&o.CBSLNamespace, "cbsl-namespace", o.CBSLNamespace, "namespace of the ClusterBackupStorageLocations that Clusters reference")
 	o.Check.AddFlags(fs)
@@ -86,16 +83,30 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.CachedSecrets, "cbsl-cached-secrets", o.CachedSecrets, "read CBSL credential Secrets from the manager's informer cache (needs list/watch on secrets) instead of one API GET per admission")
 }
 
-// complete fills defaults and rejects impossible settings.
-func (o Options) complete() (Options, error) {
+// Default fills the unset fields with DefaultMode and
+// DefaultCBSLNamespace (the checker's own defaults stay with Check).
+func (o *Options) Default() {
 	if o.Mode == "" {
 		o.Mode = DefaultMode
 	}
-	if err := new(Mode).Set(string(o.Mode)); err != nil {
-		return o, err
-	}
 	if o.CBSLNamespace == "" {
 		o.CBSLNamespace = DefaultCBSLNamespace
+	}
+}
+
+// Validate checks the options, naming each broken setting under fp.
+func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	if o.Mode != ModeEnforce && o.Mode != ModeWarn {
+		return field.ErrorList{field.NotSupported(fp.Child("mode"), o.Mode, []Mode{ModeEnforce, ModeWarn})}
+	}
+	return nil
+}
+
+// complete fills defaults and rejects impossible settings.
+func (o Options) complete() (Options, error) {
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		return o, errs.ToAggregate()
 	}
 	return o, nil
 }

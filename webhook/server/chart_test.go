@@ -29,6 +29,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
@@ -223,7 +224,7 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	saConfig := serviceAccountKubeconfig(t, k, "velero", "clusterbackup-webhook")
 	cfg := testConfig()
 	cfg.ManagedBSLEditors = nil // the admin client applies the managed BSL here
-	mgr, err := server.New(ctx, saConfig, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", Velero: cfg})
+	mgr, err := server.New(ctx, saConfig, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", DrainPeriod: new(duration.Duration), Velero: cfg})
 	must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()

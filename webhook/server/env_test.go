@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
@@ -118,7 +119,7 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 	mgr, err := server.New(ctx, k.Config, server.Options{
 		Host: wo.LocalServingHost, Port: port, CertDir: wo.LocalServingCertDir,
 		HealthAddr: health, MetricsAddr: metrics, Velero: testConfig(),
-		DrainPeriod: metav1.Duration{Duration: o.drain},
+		DrainPeriod: &duration.Duration{Duration: o.drain},
 	})
 	if err != nil {
 		t.Fatal(err)

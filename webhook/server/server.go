@@ -8,16 +8,12 @@ package server
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync/atomic"
-	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -31,97 +27,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
-
-// Modes the server runs in.
-const (
-	ModeUser = "user"
-	ModeSeed = "seed"
-)
-
-// Options configure the webhook server. Zero values take the defaults named
-// on each field.
-type Options struct {
-	// Mode is ModeUser (Velero objects in a user cluster) or ModeSeed
-	// (CBSLs and Clusters in the seed). Default ModeUser.
-	Mode string `json:"mode,omitempty"`
-	// Host is the address the webhook server listens on. Default "" (all).
-	Host string `json:"host,omitempty"`
-	// Port is the webhook server's port. Default 9443.
-	Port int `json:"port,omitempty"`
-	// CertDir holds tls.crt and tls.key; both are reloaded when they change.
-	// Required.
-	CertDir string `json:"certDir,omitempty"`
-	// ClientCAName is a file in CertDir with the PEM CA that signs the API
-	// server's client certificate (the kube-apiserver presents one when its
-	// --admission-control-config-file names a WebhookAdmissionConfiguration
-	// kubeConfigFile for this webhook). When set, every caller must present a
-	// certificate signed by it, or the TLS handshake fails: only the API
-	// server can send reviews. The file is read at start; restart to rotate
-	// the CA. Default "" (no client authentication).
-	ClientCAName string `json:"clientCAName,omitempty"`
-	// HealthAddr serves /healthz and /readyz. Default ":8081"; "0" disables.
-	HealthAddr string `json:"healthAddr,omitempty"`
-	// EnableHTTP2 lets the webhook server speak HTTP/2. Default false:
-	// HTTP/1.1 costs less per review (the API server sends one review per
-	// request and reuses connections) and keeps HTTP/2's rapid-reset class
-	// of attacks (CVE-2023-44487) away from a failurePolicy=Fail webhook.
-	EnableHTTP2 bool `json:"enableHTTP2,omitempty"`
-	// PprofAddr serves Go's net/http/pprof profiles, for finding where a
-	// review's time goes. Default "" (off); bind it to localhost.
-	PprofAddr string `json:"pprofAddr,omitempty"`
-	// MetricsAddr serves Prometheus metrics on /metrics. Default ":8080";
-	// "0" disables.
-	MetricsAddr string `json:"metricsAddr,omitempty"`
-	// ShutdownTimeout bounds how long in-flight reviews may finish after a
-	// stop signal. Default 25s (under a Pod's default 30s grace period).
-	ShutdownTimeout metav1.Duration `json:"shutdownTimeout,omitempty"`
-	// DrainPeriod is how long the server keeps answering after a stop signal,
-	// closing each connection after its answer, before it shuts down: the
-	// API server then sends its next reviews over new connections, to a
-	// replica that is not stopping, instead of racing the close of an idle
-	// one. Default 0 (stop at once, as tests want); the webhook command
-	// defaults to 3s (--drain-period). It counts towards the Pod's grace
-	// period together with ShutdownTimeout.
-	DrainPeriod metav1.Duration `json:"drainPeriod,omitempty"`
-	// Velero configures the user-mode rules.
-	Velero velero.Config `json:"velero,omitempty"`
-	// Seed configures seed mode.
-	Seed seed.Options `json:"seed,omitempty"`
-}
-
-// Complete applies the defaults and checks the options; New calls it.
-func (o *Options) Complete() error {
-	if o.Mode == "" {
-		o.Mode = ModeUser
-	}
-	if o.Port == 0 {
-		o.Port = 9443
-	}
-	if o.HealthAddr == "" {
-		o.HealthAddr = ":8081"
-	}
-	if o.MetricsAddr == "" {
-		o.MetricsAddr = ":8080"
-	}
-	if o.ShutdownTimeout.Duration == 0 {
-		o.ShutdownTimeout.Duration = 25 * time.Second
-	}
-	if o.CertDir == "" {
-		return errors.New("a certificate directory (tls.crt, tls.key) is required")
-	}
-	if o.ClientCAName != "" && (filepath.IsAbs(o.ClientCAName) || !filepath.IsLocal(o.ClientCAName)) {
-		return fmt.Errorf("clientCAName %q must name a file inside the certificate directory %s", o.ClientCAName, o.CertDir)
-	}
-	switch o.Mode {
-	case ModeUser:
-		return o.Velero.Complete()
-	case ModeSeed:
-		return nil
-	}
-	return fmt.Errorf("unknown mode %q: use %q or %q", o.Mode, ModeUser, ModeSeed)
-}
 
 // Scheme knows the built-in kinds, Velero's and ours.
 func Scheme() *runtime.Scheme {

@@ -103,17 +103,16 @@ type Config struct {
 	DefaultVolumesToFsBackup *bool `json:"defaultVolumesToFsBackup,omitempty"`
 }
 
-// Complete fills defaults and validates the configuration; the returned
-// error names the broken setting.
-func (c *Config) Complete() error {
+// Default fills the unset fields that have a fixed default (Namespace,
+// ManagedBSLName, CredentialsSecret, BackupTTL, DefaultVolumesToFsBackup).
+// VeleroUser depends on Namespace, so Complete derives it, after flags or a
+// file may have changed the namespace.
+func (c *Config) Default() {
 	if c.Namespace == "" {
 		c.Namespace = DefaultNamespace
 	}
 	if c.ManagedBSLName == "" {
 		c.ManagedBSLName = DefaultManagedBSLName
-	}
-	if c.VeleroUser == "" {
-		c.VeleroUser = "system:serviceaccount:" + c.Namespace + ":velero"
 	}
 	if c.CredentialsSecret == "" {
 		c.CredentialsSecret = DefaultCredentialsSecret
@@ -125,22 +124,37 @@ func (c *Config) Complete() error {
 		t := true
 		c.DefaultVolumesToFsBackup = &t
 	}
+}
+
+// Validate checks the configuration, naming each broken setting under fp.
+func (c *Config) Validate(fp *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if c.Managed.Bucket == "" {
-		errs = append(errs, field.Required(field.NewPath("managed", "bucket"), "the managed bucket is required"))
+		errs = append(errs, field.Required(fp.Child("managed", "bucket"), "the managed bucket is required"))
 	}
-	errs = append(errs, prefix.Validate(c.Managed.Prefix, field.NewPath("managed", "prefix"))...)
+	errs = append(errs, prefix.Validate(c.Managed.Prefix, fp.Child("managed", "prefix"))...)
 	for i, l := range c.PreviousLocations {
-		p := field.NewPath("previousLocations").Index(i)
+		p := fp.Child("previousLocations").Index(i)
 		if l.Bucket == "" {
 			errs = append(errs, field.Required(p.Child("bucket"), ""))
 		}
 		errs = append(errs, prefix.Validate(l.Prefix, p.Child("prefix"))...)
 	}
 	if c.BackupTTL.Duration < 0 {
-		errs = append(errs, field.Invalid(field.NewPath("backupTTL"), c.BackupTTL.Duration.String(), "must not be negative"))
+		errs = append(errs, field.Invalid(fp.Child("backupTTL"), c.BackupTTL.Duration.String(), "must not be negative"))
 	}
-	if len(errs) > 0 {
+	return errs
+}
+
+// Complete fills defaults (Default, then VeleroUser from Namespace),
+// validates the configuration and normalizes the managed prefix; the
+// returned error names the broken setting.
+func (c *Config) Complete() error {
+	c.Default()
+	if c.VeleroUser == "" {
+		c.VeleroUser = "system:serviceaccount:" + c.Namespace + ":velero"
+	}
+	if errs := c.Validate(nil); len(errs) > 0 {
 		return fmt.Errorf("invalid webhook configuration: %w", errs.ToAggregate())
 	}
 	c.Managed.Prefix = prefix.Normalize(c.Managed.Prefix)

@@ -25,14 +25,15 @@ import (
 
 func main() {
 	var o server.Options
+	o.Default() // the webhook command's defaults, bound below
 	var kubeconfig string
 	fs := flag.NewFlagSet("slimwebhook", flag.ExitOnError)
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig")
 	fs.StringVar(&o.Host, "host", "", "listen host")
-	fs.IntVar(&o.Port, "port", 9443, "webhook port")
+	fs.IntVar(&o.Port, "port", o.Port, "webhook port")
 	fs.StringVar(&o.CertDir, "cert-dir", "", "tls.crt and tls.key")
-	fs.StringVar(&o.HealthAddr, "health-addr", ":8081", "health address")
-	fs.StringVar(&o.MetricsAddr, "metrics-addr", ":8080", "metrics address")
+	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "health address")
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "metrics address")
 	fs.StringVar(&o.Velero.Managed.Bucket, "managed-bucket", "", "managed bucket")
 	fs.StringVar(&o.Velero.Managed.Endpoint, "managed-endpoint", "", "managed endpoint")
 	fs.StringVar(&o.Velero.Managed.Prefix, "managed-prefix", "", "managed prefix")
