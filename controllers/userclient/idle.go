@@ -9,11 +9,13 @@ import (
 
 // idleTimeout closes a user cluster's connection after this long unused
 // (client-go's default is 90s). A cluster's reconciles are minutes apart
-// (the loops' resync periods), and an open connection holds its TLS and
-// HTTP/2 buffers and a reading goroutine: with a thousand clusters that is
-// a good part of the seed process's memory, for a TLS handshake saved per
-// resync.
-const idleTimeout = 30 * time.Second
+// (the loops' resync periods) and take a second or two; the health gates
+// poll every few seconds. An open connection holds its TLS state, its
+// HTTP/2 buffers and header tables (which fill with the paths of every
+// kind a release applies) and a reading goroutine, ~100 KiB: with a
+// thousand clusters most of the seed process's memory, for a TLS handshake
+// saved per reconcile.
+const idleTimeout = 15 * time.Second
 
 // setIdleTimeout sets the idle timeout of the *http.Transport below rt's
 // wrappers (HTTP/2 connections follow it); false when there is none.
