@@ -19,18 +19,18 @@ import (
 // loadTarget reads the --cluster and --cbsl files (exactly one object each)
 // and resolves the cluster's storage target from them; it returns the CBSL
 // and the target.
-func loadTarget(clusterFile, cbslFile string) (*kkpv1.ClusterBackupStorageLocation, storage.Target, error) {
+func loadTarget(clusterFile, cbslFile string) (*kkpv1.ClusterBackupStorageLocation, storage.Location, error) {
 	c, err := loadCluster(clusterFile)
 	if err != nil {
-		return nil, storage.Target{}, err
+		return nil, storage.Location{}, err
 	}
 	loc, err := loadCBSL(cbslFile)
 	if err != nil {
-		return nil, storage.Target{}, err
+		return nil, storage.Location{}, err
 	}
 	t, err := storage.TargetFor(c, loc)
 	if err != nil {
-		return nil, storage.Target{}, fmt.Errorf("%s, %s: %w", clusterFile, cbslFile, err)
+		return nil, storage.Location{}, fmt.Errorf("%s, %s: %w", clusterFile, cbslFile, err)
 	}
 	return loc, t, nil
 }

@@ -24,7 +24,7 @@ const keyTime = "20060102T150405Z"
 
 // Dir returns the folder of a cluster's drill records ("/"-terminated),
 // given the cluster's effective prefix (join(CBSL prefix, projectID,
-// clusterID), storage.Target.Prefix) and its IDs.
+// clusterID), storage.Location.Prefix after ForCluster or TargetFor) and its IDs.
 func Dir(clusterPrefix, projectID, clusterID string) (string, error) {
 	tail := projectID + "/" + clusterID
 	p := prefix.Normalize(clusterPrefix)

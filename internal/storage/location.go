@@ -40,6 +40,9 @@ type Location struct {
 	InsecureSkipTLSVerify bool
 	// Credentials are the CBSL's own static credentials.
 	Credentials creds.Static
+	// ProjectID and ClusterID identify the cluster after ForCluster or
+	// TargetFor; "" for a CBSL's own location.
+	ProjectID, ClusterID string
 }
 
 // String names the location for messages: bucket, endpoint and prefix.
@@ -61,7 +64,7 @@ func (l Location) ForCluster(projectID, clusterID string) (Location, error) {
 	if len(errs) > 0 {
 		return Location{}, errs.ToAggregate()
 	}
-	l.Prefix = p
+	l.Prefix, l.ProjectID, l.ClusterID = p, projectID, clusterID
 	return l, nil
 }
 
@@ -161,31 +164,19 @@ func MissingCredential(err error) bool {
 // credentialNamePath is the field an absent credential Secret is reported at.
 var credentialNamePath = field.NewPath("spec", "credential", "name")
 
-// Target is where one cluster's backups live: the CBSL's bucket and
-// endpoint and the cluster's effective prefix.
-type Target struct {
-	// Bucket is the CBSL's bucket.
-	Bucket string
-	// Endpoint is the CBSL's config.s3Url as written ("" for AWS).
-	Endpoint string
-	// Prefix is join(CBSL prefix, project ID, cluster ID), no trailing "/".
-	Prefix string
-	// ProjectID and ClusterID identify the cluster.
-	ProjectID, ClusterID string
-}
-
 // TargetFor validates a Cluster and the CBSL it names (ValidateCluster,
-// ValidateCBSL) and returns where the cluster's backups live. The error is
-// an *InvalidError naming the object and every broken rule.
-func TargetFor(c *kkpv1.Cluster, cbsl *kkpv1.ClusterBackupStorageLocation) (Target, error) {
+// ValidateCBSL) without reading Secrets and returns where the cluster's
+// backups live: the Location without credentials or CA, with the cluster's
+// effective prefix and IDs. The error is an *InvalidError naming the object
+// and every broken rule.
+func TargetFor(c *kkpv1.Cluster, cbsl *kkpv1.ClusterBackupStorageLocation) (Location, error) {
 	if errs := ValidateCluster(c, cbsl, ""); len(errs) > 0 {
-		return Target{}, &InvalidError{Kind: kkpv1.KindCluster, Name: c.Name, Errs: errs}
+		return Location{}, &InvalidError{Kind: kkpv1.KindCluster, Name: c.Name, Errs: errs}
 	}
 	if errs, _ := ValidateCBSL(cbsl, nil); len(errs) > 0 {
-		return Target{}, &InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: objectName(cbsl.Namespace, cbsl.Name), Errs: errs}
+		return Location{}, &InvalidError{Kind: kkpv1.KindClusterBackupStorageLocation, Name: objectName(cbsl.Namespace, cbsl.Name), Errs: errs}
 	}
-	p, _ := prefix.Join(cbsl.Spec.ObjectStorage.Prefix, c.ProjectID(), c.Name)
-	return Target{Bucket: cbsl.Spec.ObjectStorage.Bucket, Endpoint: cbsl.Spec.Config[ConfigS3URL], Prefix: p, ProjectID: c.ProjectID(), ClusterID: c.Name}, nil
+	return whereOf(cbsl).ForCluster(c.ProjectID(), c.Name)
 }
 
 // ProjectArea returns the folder below which a CBSL's clusters live:
