@@ -33,12 +33,14 @@ const kkpLocationPolicy = "clusterbackup-kkp-location"
 //     the chart's clusterbackup-kkp-location denies them, naming the
 //     object, the field, the rule and the fix; the webhook's validation of
 //     the same object as written (nothing mapped it) denies it too, for
-//     the read-only BSL, so the layers agree; a Backup on the managed BSL
-//     and a Backup Velero syncs from storage pass.
+//     the read-only BSL, so the layers agree; a Backup Velero creates from
+//     a KKP-era Schedule is denied too; a Backup on the managed BSL and a
+//     Backup Velero syncs from storage pass.
 //   - With it: only the mapping is rendered (not the other defaults, which
 //     Velero fills): stored with the managed BSL, the annotation and the
 //     warning exactly as the webhook's defaulting maps them, and nothing
-//     else of the spec changed.
+//     else of the spec changed; Velero's Backup of a KKP-era Schedule is
+//     mapped too.
 //
 // The policies are created on c's API server and deleted again.
 func testKKPLocationCELOnly(t *testing.T, c *cluster) {
@@ -109,6 +111,12 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 		synced := kkpBackup("kkp-synced")
 		synced.Status.Phase = velerov1.BackupPhaseCompleted
 		wantAllowed(t, c.Velero.Create(c.ctx, synced, client.DryRunAll))
+		// A Backup Velero creates from a Schedule kept from KKP's time,
+		// still naming KKP's BSL: denied too (Velero logs the message).
+		fromSchedule := kkpBackup("kkp-schedule-20260101")
+		fromSchedule.Labels = map[string]string{velerov1.ScheduleNameLabel: "kkp-schedule"}
+		fromSchedule.Status.Phase = velerov1.BackupPhaseNew
+		wantDenied(t, c.Velero.Create(c.ctx, fromSchedule, client.DryRunAll), kkpLocationPolicy, "set spec.storageLocation to")
 		c.deleteAll(t, objs)
 	})
 
@@ -151,6 +159,15 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 		})
 		if err != nil {
 			t.Fatalf("the mapping never became effective: %s", last)
+		}
+		// A Backup Velero creates from a Schedule kept from KKP's time,
+		// still naming KKP's BSL, is mapped like the dashboard's.
+		fromSchedule := kkpBackup("kkp-schedule-20260101")
+		fromSchedule.Labels = map[string]string{velerov1.ScheduleNameLabel: "kkp-schedule"}
+		fromSchedule.Status.Phase = velerov1.BackupPhaseNew
+		wantAllowed(t, c.Velero.Create(c.ctx, fromSchedule, client.DryRunAll))
+		if fromSchedule.Spec.StorageLocation != sampleBSL || fromSchedule.Annotations[velero.MappedFromAnnotation] != kkpv1.KKPBSLName {
+			t.Fatalf("Velero's Backup of a KKP-era Schedule stored with storageLocation %q, annotations %v", fromSchedule.Spec.StorageLocation, fromSchedule.Annotations)
 		}
 		for _, obj := range []client.Object{kkpBackup("kkp-mapped"), dashboardSchedule("kkp-mapped"), cliBackup("cli-untouched"), backup("managed-untouched")} {
 			sent := obj.DeepCopyObject().(client.Object)
