@@ -280,10 +280,17 @@ func TestThroughKubeAPIServer(t *testing.T) {
 			`clusterbackup_webhook_reviews_total{operation="CREATE",outcome="patched",webhook="mutate-backup"}`,
 			`clusterbackup_webhook_rule_violations_total{field="spec.storageLocation",type="FieldValueNotFound",webhook="mutate-backup"}`,
 			`clusterbackup_webhook_warnings_total{webhook="validate-restore"}`,
+			// So is a BSL's: its rules deny in the mutating call.
+			`clusterbackup_webhook_reviews_total{operation="CREATE",outcome="denied",webhook="mutate-bsl"}`,
+			`clusterbackup_webhook_rule_violations_total{field="spec.default",type="FieldValueForbidden",webhook="mutate-bsl"}`,
 		} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("metrics lack %s", want)
 			}
+		}
+		// ... and the API server never calls the BSL validating path.
+		if strings.Contains(string(body), `controller_runtime_webhook_latency_seconds_count{webhook="/validate-velero-io-v1-backupstoragelocation"}`) {
+			t.Errorf("the BSL validating path was called: a BSL create should cost one webhook call")
 		}
 	})
 

@@ -69,7 +69,8 @@ var (
 		{"schedule", MutateSchedulePath, "schedules", createUpdate, []admissionregv1.MatchCondition{specChanged}},
 	}
 	validating = []hookSpec{
-		{"bsl", ValidateBSLPath, "backupstoragelocations", createUpdate, []admissionregv1.MatchCondition{specChanged}},
+		// A BSL is validated by its mutating call (one hop), on CREATE and
+		// on spec-changing UPDATEs alike.
 		// A Backup CREATE is validated by its mutating call (one hop).
 		{"backup", ValidateBackupPath, "backups", update, []admissionregv1.MatchCondition{specChanged}},
 		{"schedule", ValidateSchedulePath, "schedules", createUpdate, []admissionregv1.MatchCondition{specChanged}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -42,6 +43,9 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *admit.Metrics) (hs map[str
 	validateBackup := rule(func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
 		return velero.ValidateBackup(ctx, cfg, l, u, o, old)
 	})
+	validateBSL := rule(func(ctx context.Context, u velero.User, o, old *velerov1.BackupStorageLocation) (field.ErrorList, admission.Warnings) {
+		return velero.ValidateBSL(ctx, cfg, l, u, o, old)
+	})
 	return map[string]http.Handler{
 		MutateBSLPath: &admit.Mutator[*velerov1.BackupStorageLocation]{
 			Endpoint: endpoint(MutateBSLPath, "BackupStorageLocation", m), OnUpdate: true,
@@ -53,12 +57,14 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *admit.Metrics) (hs map[str
 				velero.DefaultBSL(cfg, o)
 				return w, nil
 			},
+			// Like a Backup's, a BSL CREATE or UPDATE costs one webhook
+			// call: the defaulted BSL is validated here.
+			Validate: validateBSL,
 		},
+		// Not registered by Configurations (the mutating call validates);
+		// served for the configurations of earlier releases.
 		ValidateBSLPath: &admit.Validator[*velerov1.BackupStorageLocation]{
-			Endpoint: endpoint(ValidateBSLPath, "BackupStorageLocation", m),
-			Validate: rule(func(ctx context.Context, u velero.User, o, old *velerov1.BackupStorageLocation) (field.ErrorList, admission.Warnings) {
-				return velero.ValidateBSL(ctx, cfg, l, u, o, old)
-			}),
+			Endpoint: endpoint(ValidateBSLPath, "BackupStorageLocation", m), Validate: validateBSL,
 		},
 		// Backups are defaulted on CREATE only; Velero's own pass follows.
 		// The same call validates the defaulted Backup: a CREATE costs one
@@ -126,6 +132,9 @@ func endpoint(path, kind string, m *admit.Metrics) admit.Endpoint {
 				e.Hook = prefix + h.name
 			}
 		}
+	}
+	if e.Hook == "" { // a path served for earlier configurations only
+		e.Hook = strings.TrimPrefix(path, "/")
 	}
 	return e
 }
