@@ -87,6 +87,10 @@ func New(ctx context.Context, loc storage.Location, o Options) (*Client, error) 
 		hc.Transport = o.Wrap(hc.Transport)
 	}
 	backoff := o.maxBackoff()
+	validate := aws.ResponseChecksumValidationWhenRequired
+	if o.ValidateResponseChecksums {
+		validate = aws.ResponseChecksumValidationWhenSupported
+	}
 	client := s3.New(s3.Options{
 		Region:       loc.SigningRegion(),
 		BaseEndpoint: aws.String(loc.BaseURL()),
@@ -103,7 +107,7 @@ func New(ctx context.Context, loc storage.Location, o Options) (*Client, error) 
 			so.RateLimiter = ratelimit.None
 		}),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		ResponseChecksumValidation: validate,
 	})
 	return &Client{S3: client, d: d, tr: tr}, nil
 }
