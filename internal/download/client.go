@@ -26,8 +26,8 @@ type Client struct {
 // S3 client is the guarded one (s3client.New): the endpoint host is resolved
 // once and dialled only when o.Policy allows every address, no proxy (not
 // even one the environment names) and no redirects, listing and error
-// bodies bounded, and the tarball's checksum validated when the answer
-// carries one. o.Timeout defaults to DefaultTimeout. No S3 request is made.
+// bodies bounded. o.Timeout defaults to DefaultTimeout. No S3 request is
+// made.
 func New(ctx context.Context, loc storage.Location, o s3client.Options) (*Client, error) {
 	if loc.Credentials.AccessKeyID == "" || loc.Credentials.SecretAccessKey == "" {
 		return nil, errors.New("credentials need an access key ID and a secret access key")
@@ -38,7 +38,6 @@ func New(ctx context.Context, loc storage.Location, o s3client.Options) (*Client
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
-	o.ValidateResponseChecksums = true
 	cl, err := s3client.New(ctx, loc, o)
 	if err != nil {
 		var e *s3client.Error

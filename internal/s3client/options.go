@@ -45,11 +45,6 @@ type Options struct {
 	// headers, for callers whose context may run long (a download). Default
 	// none: the caller's context bounds everything.
 	Timeout time.Duration
-	// ValidateResponseChecksums has the SDK check the checksum an object
-	// answer carries (a download's tarball). Default false: checksums are
-	// computed and validated only where S3 requires them, as S3-compatible
-	// servers differ in what they support.
-	ValidateResponseChecksums bool
 	// Wrap, when set, wraps the client's transport, for example to count
 	// requests. It sees requests only after the policy allowed the
 	// destination. Default none.
