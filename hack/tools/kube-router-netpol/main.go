@@ -44,11 +44,11 @@ func run() error {
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
-		return err
+		return fmt.Errorf("kubeconfig %s: %w", *kubeconfig, err)
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return err
+		return fmt.Errorf("client: %w", err)
 	}
 	o := options.NewKubeRouterConfig()
 	o.EnableIPv4, o.RunFirewall, o.HostnameOverride = true, true, *node
@@ -65,12 +65,12 @@ func run() error {
 	}
 	ipt, ips, err := netpol.NewIPTablesHandlers(o)
 	if err != nil {
-		return err
+		return fmt.Errorf("iptables and ipset handlers: %w", err)
 	}
 	var ipsetMu sync.Mutex
 	npc, err := netpol.NewNetworkPolicyController(cs, o, pods, nps, nss, &ipsetMu, ipt, ips)
 	if err != nil {
-		return err
+		return fmt.Errorf("network policy controller: %w", err)
 	}
 	if _, err := pods.AddEventHandler(npc.PodEventHandler); err != nil {
 		return err
