@@ -9,16 +9,12 @@ type (
 	Policy = s3client.Policy
 	// PrefixList is a repeatable CIDR flag (s3client.PrefixList).
 	PrefixList = s3client.PrefixList
-	// PolicyError reports a refused address (s3client.PolicyError).
-	PolicyError = s3client.PolicyError
 	// Resolver looks up a host's addresses (s3client.Resolver).
 	Resolver = s3client.Resolver
 	// Class names a kind of outcome (s3client.Class).
 	Class = s3client.Class
 	// Error is a classified failure (s3client.Error).
 	Error = s3client.Error
-	// ResponseTooLargeError reports a bounded body (s3client.ResponseTooLargeError).
-	ResponseTooLargeError = s3client.ResponseTooLargeError
 )
 
 // Outcome classes (s3client's).
@@ -28,7 +24,6 @@ const (
 	ClassPolicy       = s3client.ClassPolicy
 	ClassDNS          = s3client.ClassDNS
 	ClassRefused      = s3client.ClassRefused
-	ClassConnect      = s3client.ClassConnect
 	ClassTimeout      = s3client.ClassTimeout
 	ClassTLS          = s3client.ClassTLS
 	ClassAccessDenied = s3client.ClassAccessDenied
@@ -37,14 +32,8 @@ const (
 	ClassHTTP         = s3client.ClassHTTP
 )
 
-// Response limits (s3client's).
-const (
-	DefaultMaxResponseBytes = s3client.DefaultMaxResponseBytes
-	DefaultMaxHeaderBytes   = s3client.DefaultMaxHeaderBytes
-)
-
-// ErrResponseTooLarge matches every *ResponseTooLargeError.
-var ErrResponseTooLarge = s3client.ErrResponseTooLarge
+// DefaultMaxResponseBytes bounds one response body (s3client's).
+const DefaultMaxResponseBytes = s3client.DefaultMaxResponseBytes
 
 // MustPrefixes parses CIDRs and panics on a mistake (s3client.MustPrefixes).
 func MustPrefixes(cidrs ...string) PrefixList { return s3client.MustPrefixes(cidrs...) }

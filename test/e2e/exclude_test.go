@@ -55,7 +55,7 @@ func checkKeysNotBackedUp(t *testing.T, a *userCluster) {
 	}))
 	waitBackupPhase(t, a, "with-velero", velerov1.BackupPhaseCompleted)
 	out := filepath.Join(t.TempDir(), "with-velero.tar.gz")
-	if _, stderr, code := testenv.RunBinary(t, "download", "--cluster", a.files["cluster"], "--cbsl", a.files["cbsl"], "--secret", a.files["secret"], "--backup", "with-velero", "-o", out); code != 0 {
+	if _, stderr, code := testenv.RunBinary(t, "download", "--allow-cidr", "127.0.0.1", "--cluster", a.files["cluster"], "--cbsl", a.files["cbsl"], "--secret", a.files["secret"], "--backup", "with-velero", "-o", out); code != 0 {
 		t.Fatalf("clusterbackup download: exit %d\n%s", code, stderr)
 	}
 	entries := tarEntries(t, out)

@@ -81,7 +81,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 
 	// Download the tarball through the CLI and look inside.
 	out := filepath.Join(t.TempDir(), "shop-1.tar.gz")
-	if _, stderr, code := testenv.RunBinary(t, "download", "--cluster", a.files["cluster"], "--cbsl", a.files["cbsl"], "--secret", a.files["secret"], "--backup", "shop-1", "-o", out); code != 0 {
+	if _, stderr, code := testenv.RunBinary(t, "download", "--allow-cidr", "127.0.0.1", "--cluster", a.files["cluster"], "--cbsl", a.files["cbsl"], "--secret", a.files["secret"], "--backup", "shop-1", "-o", out); code != 0 {
 		t.Fatalf("clusterbackup download: exit %d\n%s", code, stderr)
 	}
 	entries := tarEntries(t, out)

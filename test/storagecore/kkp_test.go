@@ -20,11 +20,11 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // TestKKPObjects: CBSLs, Secrets and Clusters exactly as KKP writes them
@@ -112,7 +112,7 @@ func TestKKPObjects(t *testing.T) {
 			p, err := in.Prefix()
 			must(t, err)
 			uc := usercluster.Start(t)
-			uc.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: in.CBSL.Spec.ObjectStorage.Bucket, Endpoint: in.CBSL.Spec.Config["s3Url"], Prefix: p}})
+			uc.ConfigureWebhook(t, velerorules.Config{Managed: velerorules.Location{Bucket: in.CBSL.Spec.ObjectStorage.Bucket, Endpoint: in.CBSL.Spec.Config["s3Url"], Prefix: p}})
 			res, err := r.Render(ctx, in)
 			must(t, err)
 			objs, err := res.Objects()
@@ -155,7 +155,7 @@ func TestKKPObjects(t *testing.T) {
 		_, err := s.Client(s.RootAccessKey, s.RootSecretKey).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kkp-backups"), Key: aws.String(key), Body: strings.NewReader("tarball")})
 		must(t, err)
 		target := filepath.Join(t.TempDir(), "nightly.tar.gz")
-		_, stderr, code := run(t, "", "", nil, "download", "--cluster", filepath.Join(dir, "cluster-xkc6lgmfsn.yaml"),
+		_, stderr, code := run(t, "", "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", filepath.Join(dir, "cluster-xkc6lgmfsn.yaml"),
 			"--cbsl", filepath.Join(dir, "cbsl-backups-eu-jnpllgp66z.yaml"), "--secret", filepath.Join(dir, "secret-credential-backups-eu-jnpllgp66z-x7k2p.yaml"),
 			"--backup", "nightly", "-o", target)
 		b, _ := os.ReadFile(target)

@@ -120,7 +120,7 @@ func TestSameVerdictEverywhere(t *testing.T) {
 				judge(verdicts, entry, code != 0, fmt.Errorf("exit %d: %s%s", code, out, stderr), tc.field)
 			}
 			cli("check", "", "", nil, "check", "-f", dir, "--allow-cidr", "127.0.0.1")
-			cli("download", "", "", nil, "download", "--cluster", filepath.Join(single, "cluster-xkc6lgmfsn.yaml"), "--cbsl", filepath.Join(single, "cbsl.yaml"),
+			cli("download", "", "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", filepath.Join(single, "cluster-xkc6lgmfsn.yaml"), "--cbsl", filepath.Join(single, "cbsl.yaml"),
 				"--secret", filepath.Join(single, "secret.yaml"), "--backup", "nightly", "--url")
 			if tc.secret {
 				cli("render --credentials inline", "", "", nil, "render", "-f", dir, "--credentials", "inline")
