@@ -16,8 +16,8 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/yaml"
 
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // webhookFlags are the flags that are not server.Options fields.
@@ -176,7 +176,7 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 // locationsFlag is a repeatable bucket=,endpoint=,prefix= flag; the first
 // use replaces the config file's list.
 type locationsFlag struct {
-	p   *[]velero.Location
+	p   *[]velerorules.Location
 	set bool
 }
 
@@ -192,7 +192,7 @@ func (l *locationsFlag) String() string {
 }
 
 func (l *locationsFlag) Set(v string) error {
-	var loc velero.Location
+	var loc velerorules.Location
 	parts := strings.Split(v, ",")
 	for i, kv := range parts {
 		if strings.HasPrefix(kv, "prefix=") {

@@ -21,11 +21,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 func TestWebhookArgs(t *testing.T) {
@@ -50,7 +50,7 @@ velero:
 	}
 	o, _, err = parseWebhookArgs(streams{Err: io.Discard}, []string{"--previous-location", "bucket=b,endpoint=https://x,prefix=p,q/c", "--allow-other-storage"})
 	must(t, err)
-	if len(o.Velero.PreviousLocations) != 1 || o.Velero.PreviousLocations[0] != (velero.Location{Bucket: "b", Endpoint: "https://x", Prefix: "p,q/c"}) || !o.Velero.AllowOtherStorage || o.Port != 9443 || o.Mode != "user" {
+	if len(o.Velero.PreviousLocations) != 1 || o.Velero.PreviousLocations[0] != (velerorules.Location{Bucket: "b", Endpoint: "https://x", Prefix: "p,q/c"}) || !o.Velero.AllowOtherStorage || o.Port != 9443 || o.Mode != "user" {
 		t.Fatalf("flags: %+v", o)
 	}
 
@@ -103,8 +103,8 @@ func TestWebhookDefaultsOnce(t *testing.T) {
 	for _, d := range []string{
 		fmt.Sprintf("(default %d)", server.DefaultPort), fmt.Sprintf("(default %q)", server.DefaultHealthAddr),
 		fmt.Sprintf("(default %q)", server.DefaultMetricsAddr), "(default " + server.DefaultShutdownTimeout.String() + ")",
-		"(default " + server.DefaultDrainPeriod.String() + ")", fmt.Sprintf("(default %q)", velero.DefaultNamespace),
-		"(default " + velero.DefaultBackupTTL.String() + ")", fmt.Sprintf("(default %q)", velero.DefaultCredentialsSecret),
+		"(default " + server.DefaultDrainPeriod.String() + ")", fmt.Sprintf("(default %q)", velerorules.DefaultNamespace),
+		"(default " + velerorules.DefaultBackupTTL.String() + ")", fmt.Sprintf("(default %q)", velerorules.DefaultCredentialsSecret),
 		"(default " + string(seed.DefaultMode) + ")",
 	} {
 		if !strings.Contains(help.String(), d) {

@@ -32,7 +32,7 @@ import (
 // kkpv1.KKPBSLName, so KKP's dashboard and KKP's own end-to-end test find
 // the BSL they name; clusters rendered before keep managedBSLName (their
 // Backups naming KKP's BSL are written to it by admission,
-// webhook/velero MapKKPLocation).
+// internal/velerorules MapKKPLocation).
 
 // managedBSLName is the managed BSL's name of clusters the loop rendered
 // before it named new ones as KKP does (the chart's default).

@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
 // diffCase is one admission request of the differential corpus.
@@ -59,7 +59,7 @@ const (
 // TestDifferentialPoliciesVsWebhook sends one corpus of objects through (a)
 // the chart's policies alone (validating and mutating, real kube-apiserver,
 // no webhook) and (b) the webhook's own defaulting and validation functions
-// (webhook/velero, called the way webhook/user's handlers call them), and
+// (internal/velerorules, called the way webhook/user's handlers call them), and
 // asserts they never disagree: same decision, and for admitted objects the
 // same stored spec, which the webhook's defaulting leaves unchanged when it
 // runs after the policies (both layers on). The only admitted difference is the webhook being
@@ -77,11 +77,11 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 	for _, ns := range []string{"app"} {
 		wantAllowed(t, c.Client.Create(c.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}
-	cfg := &velero.Config{
+	cfg := &velerorules.Config{
 		Namespace:         sampleNamespace,
 		ManagedBSLName:    sampleBSL,
-		Managed:           velero.Location{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: samplePrefix},
-		PreviousLocations: []velero.Location{{Bucket: sampleBucket, Endpoint: sampleEndpoint + "/", Prefix: previousPrefix + "/"}},
+		Managed:           velerorules.Location{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: samplePrefix},
+		PreviousLocations: []velerorules.Location{{Bucket: sampleBucket, Endpoint: sampleEndpoint + "/", Prefix: previousPrefix + "/"}},
 		VeleroUser:        veleroUser,
 		ManagedBSLEditors: []string{adminUser},
 	}
@@ -123,7 +123,7 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 		// (b) the webhook's functions, on the cluster's current state.
 		lookup := c.snapshot(t)
 		wObj := obj.DeepCopyObject().(client.Object)
-		wErrs, wWarns := webhookAdmit(c.ctx, cfg, lookup, velero.User{Name: user}, wObj, old)
+		wErrs, wWarns := webhookAdmit(c.ctx, cfg, lookup, velerorules.User{Name: user}, wObj, old)
 
 		// (a) the policies alone: a dry-run write through the API server.
 		pObj := obj.DeepCopyObject().(client.Object)
@@ -145,8 +145,8 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 			}
 			// KKP's BSL name written to the managed BSL: the same
 			// annotation and the same warning from both layers.
-			if pa, wa := pObj.GetAnnotations()[velero.MappedFromAnnotation], wObj.GetAnnotations()[velero.MappedFromAnnotation]; pa != wa {
-				t.Fatalf("annotation %s: policies %q, webhook %q", velero.MappedFromAnnotation, pa, wa)
+			if pa, wa := pObj.GetAnnotations()[velerorules.MappedFromAnnotation], wObj.GetAnnotations()[velerorules.MappedFromAnnotation]; pa != wa {
+				t.Fatalf("annotation %s: policies %q, webhook %q", velerorules.MappedFromAnnotation, pa, wa)
 			}
 			if p, w := strings.Contains(warnings[user].String(), kkpWarningText), strings.Contains(strings.Join(wWarns, "\n"), kkpWarningText); p != w || p != tc.kkpMapped {
 				t.Fatalf("KKP location warning: policies %v, webhook %v, want %v\npolicies: %q\nwebhook:  %q", p, w, tc.kkpMapped, warnings[user].String(), wWarns)
@@ -221,7 +221,7 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 		wantAllowed(t, c.Client.Update(c.ctx, cm))
 		cfg.AllowOtherStorage = true
 		cfg.Managed.Endpoint = ipEndpoint
-		cfg.PreviousLocations = append(cfg.PreviousLocations, velero.Location{Bucket: sampleBucket, Endpoint: ipv6Previous, Prefix: previousPrefix})
+		cfg.PreviousLocations = append(cfg.PreviousLocations, velerorules.Location{Bucket: sampleBucket, Endpoint: ipv6Previous, Prefix: previousPrefix})
 		// The params take effect asynchronously.
 		probe := func() error {
 			return clients[adminUser].Create(c.ctx, ownKeys(bsl("probe", "other-bucket", sampleEndpoint, "x")), client.DryRunAll)
@@ -269,7 +269,7 @@ func otherStorageCorpus() []diffCase {
 		{name: "other/own keys on other storage", obj: ownKeys(bsl("o-own", "other-bucket", "https://dr.example.com", "x")), user: tenantUser},
 		{name: "other/no credential on other storage", obj: bsl("o-none", "other-bucket", "https://dr.example.com", "x"), user: tenantUser},
 		{name: "other/empty credential name", obj: cred(bsl("o-empty", "other-bucket", "https://dr.example.com", "x"), ""), user: tenantUser},
-		{name: "other/the managed Secret on other storage", obj: cred(bsl("o-managed", "other-bucket", "https://dr.example.com", "x"), velero.DefaultCredentialsSecret), user: tenantUser},
+		{name: "other/the managed Secret on other storage", obj: cred(bsl("o-managed", "other-bucket", "https://dr.example.com", "x"), velerorules.DefaultCredentialsSecret), user: tenantUser},
 		{name: "other/managed endpoint with a leading-zero port", obj: ownKeys(bsl("o-zero", sampleBucket, "http://10.0.0.5:09000", "kkp/p1/c2")), user: tenantUser},
 		{name: "other/managed endpoint IPv4-mapped", obj: ownKeys(bsl("o-mapped", sampleBucket, "http://[::ffff:10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
 		{name: "other/managed endpoint IPv4-mapped in hex", obj: ownKeys(bsl("o-mapped-hex", sampleBucket, "http://[::FFFF:a00:5]:9000", "kkp/p1/c2")), user: tenantUser},
@@ -279,7 +279,7 @@ func otherStorageCorpus() []diffCase {
 		{name: "other/IPv4-compatible literal is another address", obj: ownKeys(bsl("o-compat", sampleBucket, "http://[::10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
 		{name: "other/the next address", obj: ownKeys(bsl("o-next", sampleBucket, "http://[::ffff:10.0.0.6]:9000", "kkp/p1/c2")), user: tenantUser},
 		{name: "other/DNS alias of the managed server, no credential", obj: bsl("o-alias", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), user: tenantUser},
-		{name: "other/DNS alias of the managed server, the managed Secret", obj: cred(bsl("o-alias-managed", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), velero.DefaultCredentialsSecret), user: tenantUser},
+		{name: "other/DNS alias of the managed server, the managed Secret", obj: cred(bsl("o-alias-managed", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), velerorules.DefaultCredentialsSecret), user: tenantUser},
 		{name: "other/DNS alias of the managed server, own keys", obj: ownKeys(bsl("o-alias-own", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2")), user: tenantUser},
 		{name: "other/labelled as a previous location", obj: labelled(ro(bsl("o-label", "other-bucket", "https://dr.example.com", "x"))), user: tenantUser},
 		{name: "other/previous location on IPv6, spelled else", obj: ro(bsl("o-prev6", sampleBucket, "http://[2001:0DB8:0:0::0001]:09000", previousPrefix)), user: tenantUser},
@@ -306,7 +306,7 @@ func otherStorageCorpus() []diffCase {
 // webhookAdmit runs an object through the webhook's mutating and then
 // validating functions the way webhook/user's handlers route them. obj is
 // defaulted in place.
-func webhookAdmit(ctx context.Context, cfg *velero.Config, l velero.Lookup, u velero.User, obj, old client.Object) (field.ErrorList, admission.Warnings) {
+func webhookAdmit(ctx context.Context, cfg *velerorules.Config, l velerorules.Lookup, u velerorules.User, obj, old client.Object) (field.ErrorList, admission.Warnings) {
 	dw, err := webhookDefault(ctx, cfg, l, obj, old)
 	if err != nil {
 		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}, nil
@@ -316,27 +316,27 @@ func webhookAdmit(ctx context.Context, cfg *velero.Config, l velero.Lookup, u ve
 }
 
 // webhookValidate calls the webhook's validation of obj.
-func webhookValidate(ctx context.Context, cfg *velero.Config, l velero.Lookup, u velero.User, obj, old client.Object) (field.ErrorList, admission.Warnings) {
+func webhookValidate(ctx context.Context, cfg *velerorules.Config, l velerorules.Lookup, u velerorules.User, obj, old client.Object) (field.ErrorList, admission.Warnings) {
 	switch o := obj.(type) {
 	case *velerov1.BackupStorageLocation:
 		prev, _ := old.(*velerov1.BackupStorageLocation)
-		return velero.ValidateBSL(ctx, cfg, l, u, o, prev)
+		return velerorules.ValidateBSL(ctx, cfg, l, u, o, prev)
 	case *velerov1.Backup:
 		prev, _ := old.(*velerov1.Backup)
-		return velero.ValidateBackup(ctx, cfg, l, u, o, prev)
+		return velerorules.ValidateBackup(ctx, cfg, l, u, o, prev)
 	case *velerov1.Schedule:
 		prev, _ := old.(*velerov1.Schedule)
-		return velero.ValidateSchedule(ctx, cfg, l, u, o, prev)
+		return velerorules.ValidateSchedule(ctx, cfg, l, u, o, prev)
 	case *velerov1.Restore:
 		prev, _ := old.(*velerov1.Restore)
-		return velero.ValidateRestore(ctx, cfg, l, u, o, prev)
+		return velerorules.ValidateRestore(ctx, cfg, l, u, o, prev)
 	}
 	panic(sprintf("webhookAdmit: unexpected %T", obj))
 }
 
 // kkpWarningText is the webhook's warning for a Backup or Schedule mapped
 // from KKP's BSL name; the policy must say exactly the same.
-var kkpWarningText = velero.KKPMappingWarning(sampleBSL)
+var kkpWarningText = velerorules.KKPMappingWarning(sampleBSL)
 
 // rbacWarningText is the part both layers' cluster-scoped RBAC warning share.
 const rbacWarningText = "may bring back cluster-scoped RBAC (ClusterRoles, ClusterRoleBindings)"
@@ -388,21 +388,21 @@ func (c *cluster) clientWithWarnings(t *testing.T, user string, groups ...string
 // webhookDefault applies the webhook's defaulting the way webhook/user's
 // mutating handlers route it: BSLs and Schedules on CREATE and on
 // spec-changing UPDATEs, Backups on CREATE only, Restores never.
-func webhookDefault(ctx context.Context, cfg *velero.Config, l velero.Lookup, obj, old client.Object) (admission.Warnings, error) {
+func webhookDefault(ctx context.Context, cfg *velerorules.Config, l velerorules.Lookup, obj, old client.Object) (admission.Warnings, error) {
 	switch o := obj.(type) {
 	case *velerov1.BackupStorageLocation:
 		prev, _ := old.(*velerov1.BackupStorageLocation)
 		if prev == nil || !equality.Semantic.DeepEqual(prev.Spec, o.Spec) {
-			velero.DefaultBSL(cfg, o)
+			velerorules.DefaultBSL(cfg, o)
 		}
 	case *velerov1.Backup:
 		if old == nil {
-			return velero.DefaultBackup(ctx, cfg, l, o)
+			return velerorules.DefaultBackup(ctx, cfg, l, o)
 		}
 	case *velerov1.Schedule:
 		prev, _ := old.(*velerov1.Schedule)
 		if prev == nil || !equality.Semantic.DeepEqual(prev.Spec, o.Spec) {
-			return velero.DefaultSchedule(ctx, cfg, l, o)
+			return velerorules.DefaultSchedule(ctx, cfg, l, o)
 		}
 	}
 	return nil, nil
@@ -424,7 +424,7 @@ func specOf(obj client.Object) any {
 }
 
 // snapshot is the webhook's view of the cluster: what its informers hold.
-func (c *cluster) snapshot(t *testing.T) *velero.Objects {
+func (c *cluster) snapshot(t *testing.T) *velerorules.Objects {
 	t.Helper()
 	var bsls velerov1.BackupStorageLocationList
 	var backups velerov1.BackupList
@@ -437,7 +437,7 @@ func (c *cluster) snapshot(t *testing.T) *velero.Objects {
 	if err := c.Client.List(c.ctx, &nss); err != nil {
 		t.Fatal(err)
 	}
-	o := &velero.Objects{Locations: bsls.Items, Backups: backups.Items}
+	o := &velerorules.Objects{Locations: bsls.Items, Backups: backups.Items}
 	for _, ns := range nss.Items {
 		o.Namespaces = append(o.Namespaces, ns.Name)
 	}
@@ -563,11 +563,13 @@ func diffCorpus() []diffCase {
 		{name: "bsl/managed, trailing slash", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = samplePrefix + "/" })},
 		{name: "bsl/managed, empty prefix", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Prefix = "" })},
 		{name: "bsl/managed, foreign credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = cred("stolen-keys") })},
-		{name: "bsl/managed, managed credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = cred(velero.DefaultCredentialsSecret) })},
+		{name: "bsl/managed, managed credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) {
+			b.Spec.Credential = cred(velerorules.DefaultCredentialsSecret)
+		})},
 		{name: "bsl/managed, no credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = nil })},
 		{name: "bsl/previous location, read-only, foreign credential", obj: withCred(ro(bsl("d-prev-cred", sampleBucket, sampleEndpoint, previousPrefix)), "stolen-keys")},
-		{name: "bsl/previous location, read-only, managed credential", obj: withCred(ro(bsl("d-prev-mcred", sampleBucket, sampleEndpoint, previousPrefix)), velero.DefaultCredentialsSecret)},
-		{name: "bsl/other storage, the managed credential", obj: withCred(bsl("d-other-cred", "other-bucket", sampleEndpoint, "x"), velero.DefaultCredentialsSecret)},
+		{name: "bsl/previous location, read-only, managed credential", obj: withCred(ro(bsl("d-prev-mcred", sampleBucket, sampleEndpoint, previousPrefix)), velerorules.DefaultCredentialsSecret)},
+		{name: "bsl/other storage, the managed credential", obj: withCred(bsl("d-other-cred", "other-bucket", sampleEndpoint, "x"), velerorules.DefaultCredentialsSecret)},
 		{name: "bsl/managed, Velero status write", obj: managed, exists: true, user: veleroUser, edit: editBSL(func(b *velerov1.BackupStorageLocation) {
 			b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
 		})},

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
 // kkpLocationPolicy is the ValidatingAdmissionPolicy that denies KKP's BSL
@@ -49,11 +49,11 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 	kkpBSL.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
 	wantAllowed(t, c.Client.Create(c.ctx, kkpBSL))
 	t.Cleanup(func() { _ = c.Client.Delete(context.Background(), kkpBSL) })
-	cfg := &velero.Config{
+	cfg := &velerorules.Config{
 		Namespace:         sampleNamespace,
 		ManagedBSLName:    sampleBSL,
-		Managed:           velero.Location{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: samplePrefix},
-		PreviousLocations: []velero.Location{{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: previousPrefix}},
+		Managed:           velerorules.Location{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: samplePrefix},
+		PreviousLocations: []velerorules.Location{{Bucket: sampleBucket, Endpoint: sampleEndpoint, Prefix: previousPrefix}},
 		VeleroUser:        veleroUser,
 		AllowOtherStorage: true,
 	}
@@ -99,7 +99,7 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 				`"default-cluster-backup-bsl" is KKP's BSL, kept read-only`, sprintf(fix, tc.field))
 			// The webhook's validation of the object as written denies
 			// it too: it names a read-only BSL.
-			errs, _ := webhookValidate(c.ctx, cfg, c.snapshot(t), velero.User{Name: adminUser}, obj.DeepCopyObject().(client.Object), old)
+			errs, _ := webhookValidate(c.ctx, cfg, c.snapshot(t), velerorules.User{Name: adminUser}, obj.DeepCopyObject().(client.Object), old)
 			if len(errs) == 0 {
 				t.Fatalf("%s %s: the webhook's validation admits what the policy denies", kind, obj.GetName())
 			}
@@ -134,7 +134,7 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 			c.eventually(t, "KKP-location policies still in effect", func() error {
 				w.reset()
 				b := kkpBackup("probe-kkp")
-				b.Annotations = map[string]string{velero.MappedFromAnnotation: kkpv1.KKPBSLName}
+				b.Annotations = map[string]string{velerorules.MappedFromAnnotation: kkpv1.KKPBSLName}
 				if err := cl.Create(c.ctx, b, client.DryRunAll); err != nil {
 					return err
 				}
@@ -166,7 +166,7 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 		fromSchedule.Labels = map[string]string{velerov1.ScheduleNameLabel: "kkp-schedule"}
 		fromSchedule.Status.Phase = velerov1.BackupPhaseNew
 		wantAllowed(t, c.Velero.Create(c.ctx, fromSchedule, client.DryRunAll))
-		if fromSchedule.Spec.StorageLocation != sampleBSL || fromSchedule.Annotations[velero.MappedFromAnnotation] != kkpv1.KKPBSLName {
+		if fromSchedule.Spec.StorageLocation != sampleBSL || fromSchedule.Annotations[velerorules.MappedFromAnnotation] != kkpv1.KKPBSLName {
 			t.Fatalf("Velero's Backup of a KKP-era Schedule stored with storageLocation %q, annotations %v", fromSchedule.Spec.StorageLocation, fromSchedule.Annotations)
 		}
 		for _, obj := range []client.Object{kkpBackup("kkp-mapped"), dashboardSchedule("kkp-mapped"), cliBackup("cli-untouched"), backup("managed-untouched")} {
@@ -183,8 +183,8 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 			if got, want := location(obj), location(wObj); mapped && got != want {
 				t.Fatalf("%s: stored storageLocation %q, the webhook's %q", obj.GetName(), got, want)
 			}
-			if pa, wa := obj.GetAnnotations()[velero.MappedFromAnnotation], wObj.GetAnnotations()[velero.MappedFromAnnotation]; pa != wa {
-				t.Fatalf("%s: annotation %s: policies %q, webhook %q", obj.GetName(), velero.MappedFromAnnotation, pa, wa)
+			if pa, wa := obj.GetAnnotations()[velerorules.MappedFromAnnotation], wObj.GetAnnotations()[velerorules.MappedFromAnnotation]; pa != wa {
+				t.Fatalf("%s: annotation %s: policies %q, webhook %q", obj.GetName(), velerorules.MappedFromAnnotation, pa, wa)
 			}
 			p, wh := strings.Contains(w.String(), kkpWarningText), strings.Contains(strings.Join(wWarns, "\n"), kkpWarningText)
 			if p != wh || p != mapped {

@@ -9,7 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
 // Schedule is one Velero Schedule deployed into a cluster, as the renderer
@@ -28,10 +28,10 @@ type Schedule struct {
 }
 
 // ParseSchedule parses a Schedule's cron expression with Velero's semantics
-// (the user webhook's velero.ValidateCron, then robfig/cron's standard
+// (the user webhook's velerorules.ValidateCron, then robfig/cron's standard
 // parser) and computes its interval. fld names the field in errors.
 func ParseSchedule(name, expr string, paused bool, fld *field.Path) (Schedule, error) {
-	if errs := velero.ValidateCron(expr, fld); len(errs) > 0 {
+	if errs := velerorules.ValidateCron(expr, fld); len(errs) > 0 {
 		return Schedule{}, errs.ToAggregate()
 	}
 	sc, err := cron.ParseStandard(expr)

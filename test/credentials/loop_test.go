@@ -20,10 +20,10 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // resync is the loop's period in this test: the bound within which a
@@ -58,7 +58,7 @@ func TestCredentialsLoop(t *testing.T) {
 	registerUserCluster(t, s.Client, idA, a.Kube)
 	registerUserCluster(t, s.Client, idB, b)
 	objs, pfx := render(t, cluster(idA), loc)
-	a.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: s.S3.Endpoint, Prefix: pfx}})
+	a.ConfigureWebhook(t, velerorules.Config{Managed: velerorules.Location{Bucket: bucket, Endpoint: s.S3.Endpoint, Prefix: pfx}})
 	apply(t, a, objs)
 	must(t, s.Client.Create(ctx, cluster(idA)))
 	must(t, s.Client.Create(ctx, cluster(idB)))

@@ -19,9 +19,9 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 const (
@@ -142,7 +142,7 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 
 	uc := &userCluster{Cluster: usercluster.Start(t), id: id, prefix: pfx, cluster: cluster,
 		files: map[string]string{"cluster": f.write(t, "cluster-"+id+".yaml", cluster), "cbsl": filepath.Join(f.dir, "cbsl.yaml"), "secret": filepath.Join(f.dir, "secret.yaml")}}
-	uc.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: pfx}})
+	uc.ConfigureWebhook(t, velerorules.Config{Managed: velerorules.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: pfx}})
 
 	uc.apply(t, objs)
 	var ini []byte

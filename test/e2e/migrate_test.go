@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/renderer"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // TestKKPMigration: a cluster whose backups the real Velero wrote under
@@ -53,9 +53,9 @@ func TestKKPMigration(t *testing.T) {
 	must(t, err)
 	objs, err := res.Objects()
 	must(t, err)
-	a.ConfigureWebhook(t, velero.Config{
-		Managed:           velero.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: newPrefix},
-		PreviousLocations: []velero.Location{{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: a.prefix}},
+	a.ConfigureWebhook(t, velerorules.Config{
+		Managed:           velerorules.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: newPrefix},
+		PreviousLocations: []velerorules.Location{{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: a.prefix}},
 	})
 	a.apply(t, objs)
 	a.prefix = newPrefix
@@ -73,7 +73,7 @@ func TestKKPMigration(t *testing.T) {
 	// read-only KKP-era location: admission writes it to the managed BSL.
 	kkpShaped := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "after-migration", Namespace: veleroNS}, Spec: velerov1.BackupSpec{StorageLocation: renderer.KKPBSLName}}
 	must(t, a.User.Create(ctx, kkpShaped))
-	if kkpShaped.Spec.StorageLocation != "default" || kkpShaped.Annotations[velero.MappedFromAnnotation] != renderer.KKPBSLName {
+	if kkpShaped.Spec.StorageLocation != "default" || kkpShaped.Annotations[velerorules.MappedFromAnnotation] != renderer.KKPBSLName {
 		t.Fatalf("the KKP-shaped Backup was stored with storageLocation %q, annotations %v; want the managed BSL and the mapping annotation", kkpShaped.Spec.StorageLocation, kkpShaped.Annotations)
 	}
 	waitBackupPhase(t, a, "after-migration", velerov1.BackupPhaseCompleted)

@@ -15,9 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/internal/versions"
 	"github.com/clusterbackup/clusterbackup/renderer"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // The previous pinned pair: Velero v1.17.x with velero-plugin-for-aws
@@ -109,11 +109,11 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 	dir := t.TempDir()
 	oldCBSL, newCBSL := cbsl("backups-eu", "seed-eu"), cbsl("backups-eu-2", "seed-eu-2")
 	oldPrefix, newPrefix := "seed-eu/"+projectID+"/"+clusterID, "seed-eu-2/"+projectID+"/"+clusterID
-	oldLoc := velero.Location{Bucket: bucket, Endpoint: endpoint, Prefix: oldPrefix}
+	oldLoc := velerorules.Location{Bucket: bucket, Endpoint: endpoint, Prefix: oldPrefix}
 	cur := newRenderer(t, renderer.Options{})
 
 	// Start: the cluster as the previous pinned pair left it, with backups.
-	c.ConfigureWebhook(t, velero.Config{Managed: oldLoc})
+	c.ConfigureWebhook(t, velerorules.Config{Managed: oldLoc})
 	a0 := previousPairRender(t, input(oldCBSL))
 	c.installPreviousCRDs(t, a0)
 	syncRender(t, c.Admin, nil, a0)
@@ -221,7 +221,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			"0 removed, 0 dangerous")
 
 		// The webhook now manages the new storage and admits the old one read-only.
-		c.ConfigureWebhook(t, velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: endpoint, Prefix: newPrefix}, PreviousLocations: []velero.Location{oldLoc}})
+		c.ConfigureWebhook(t, velerorules.Config{Managed: velerorules.Location{Bucket: bucket, Endpoint: endpoint, Prefix: newPrefix}, PreviousLocations: []velerorules.Location{oldLoc}})
 		res := syncRender(t, c.Admin, a, b)
 		if len(res.pruned)+len(res.kept) != 0 {
 			t.Errorf("the switch pruned %v, kept %v", res.pruned, res.kept)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
 // TestEndpointRespellingsOnVersitygw: the endpoint respellings of issue #29
@@ -68,7 +68,7 @@ func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 		return string(b), err
 	}
 
-	cfg := &velero.Config{Managed: velero.Location{Bucket: bucket, Endpoint: managed, Prefix: "kkp/p1/c1"}, AllowOtherStorage: true}
+	cfg := &velerorules.Config{Managed: velerorules.Location{Bucket: bucket, Endpoint: managed, Prefix: "kkp/p1/c1"}, AllowOtherStorage: true}
 	must(t, cfg.Complete())
 	bslAt := func(endpoint string, cred *corev1.SecretKeySelector) *velerov1.BackupStorageLocation {
 		return &velerov1.BackupStorageLocation{
@@ -83,7 +83,7 @@ func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 	}
 	// admit returns the webhook's denial of b, "" when it admits it.
 	admit := func(b *velerov1.BackupStorageLocation) string {
-		errs, _ := velero.ValidateBSL(ctx, cfg, &velero.Objects{}, velero.User{Name: "tenant"}, b, nil)
+		errs, _ := velerorules.ValidateBSL(ctx, cfg, &velerorules.Objects{}, velerorules.User{Name: "tenant"}, b, nil)
 		if len(errs) == 0 {
 			return ""
 		}
@@ -122,7 +122,7 @@ func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 			case tc.reaches:
 				// Different by spelling, the same server: the credential
 				// rule keeps the managed key out of it, named or by default.
-				for _, cred := range []*corev1.SecretKeySelector{nil, secret(velero.DefaultCredentialsSecret)} {
+				for _, cred := range []*corev1.SecretKeySelector{nil, secret(velerorules.DefaultCredentialsSecret)} {
 					if msg := admit(bslAt(tc.endpoint, cred)); !strings.Contains(msg, "may use the managed credential") {
 						t.Fatalf("a BSL at %s with credential %v: %q, want the managed-credential denial", tc.endpoint, cred, msg)
 					}

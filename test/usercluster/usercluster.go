@@ -17,9 +17,9 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // The identities acting on a user cluster.
@@ -87,7 +87,7 @@ func Start(t testing.TB) *Cluster {
 // ConfigureWebhook (re)starts our user-mode webhook server where the
 // configurations point, with cfg and Applier as the only managed-BSL
 // editor, as a redeploy with a new configuration would.
-func (c *Cluster) ConfigureWebhook(t testing.TB, cfg velero.Config) {
+func (c *Cluster) ConfigureWebhook(t testing.TB, cfg velerorules.Config) {
 	t.Helper()
 	if c.stopWebhook != nil {
 		c.stopWebhook()

@@ -15,6 +15,6 @@
 //     only the members they changed are patched (members the compiled types
 //     do not know are never patched away).
 //
-// The rules themselves live elsewhere (webhook/velero, internal/storage);
+// The rules themselves live elsewhere (internal/velerorules, internal/storage);
 // the handlers of webhook/user and webhook/seed are tables over them.
 package admit

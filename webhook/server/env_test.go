@@ -22,9 +22,9 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // Identities the integration tests act as.
@@ -35,13 +35,13 @@ const (
 )
 
 // testConfig is the cluster the tests play: project p1, cluster c1.
-func testConfig() velero.Config {
-	return velero.Config{
-		Managed:           velero.Location{Bucket: "backups", Endpoint: "https://s3.example.com", Prefix: "kkp/p1/c1"},
+func testConfig() velerorules.Config {
+	return velerorules.Config{
+		Managed:           velerorules.Location{Bucket: "backups", Endpoint: "https://s3.example.com", Prefix: "kkp/p1/c1"},
 		ManagedBSLEditors: []string{applier},
 		// The requester gate's operators (requester_test.go).
 		VeleroOperatorGroups: []string{operatorGroup},
-		PreviousLocations:    []velero.Location{{Bucket: "old", Endpoint: "https://old.example.com", Prefix: "kkp/p1/c1"}},
+		PreviousLocations:    []velerorules.Location{{Bucket: "old", Endpoint: "https://old.example.com", Prefix: "kkp/p1/c1"}},
 	}
 }
 

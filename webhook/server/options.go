@@ -8,8 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // Modes the server runs in.
@@ -76,13 +76,13 @@ type Options struct {
 	// ShutdownTimeout. Default (nil) 3s; "0s" stops at once (tests).
 	DrainPeriod *duration.Duration `json:"drainPeriod,omitempty"`
 	// Velero configures the user-mode rules.
-	Velero velero.Config `json:"velero,omitempty"`
+	Velero velerorules.Config `json:"velero,omitempty"`
 	// Seed configures seed mode.
 	Seed seed.Options `json:"seed,omitempty"`
 }
 
 // Default fills every unset field that has a fixed default, of the server
-// and of both modes' configurations (velero.Config.Default,
+// and of both modes' configurations (velerorules.Config.Default,
 // seed.Options.Default). Fields set already, e.g. from a --config file,
 // stay. Default is idempotent.
 func (o *Options) Default() {
@@ -141,7 +141,7 @@ func (o *Options) Validate() field.ErrorList {
 }
 
 // Complete applies the defaults (Default), validates once (Validate) and
-// completes the mode's configuration (velero.Config.Complete derives the
+// completes the mode's configuration (velerorules.Config.Complete derives the
 // Velero user and normalizes the prefix); New calls it.
 func (o *Options) Complete() error {
 	o.Default()

@@ -7,9 +7,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // TestOptionsDefaultAndValidate: Default fills exactly the documented
@@ -21,7 +21,7 @@ func TestOptionsDefaultAndValidate(t *testing.T) {
 	o.Default()
 	if o.Mode != server.ModeUser || o.Port != server.DefaultPort || o.HealthAddr != server.DefaultHealthAddr || o.MetricsAddr != server.DefaultMetricsAddr ||
 		o.ShutdownTimeout.Duration != server.DefaultShutdownTimeout || o.DrainPeriod == nil || o.DrainPeriod.Duration != server.DefaultDrainPeriod ||
-		o.Velero.Namespace != velero.DefaultNamespace || o.Velero.BackupTTL.Duration != velero.DefaultBackupTTL || o.Seed.CBSLNamespace == "" {
+		o.Velero.Namespace != velerorules.DefaultNamespace || o.Velero.BackupTTL.Duration != velerorules.DefaultBackupTTL || o.Seed.CBSLNamespace == "" {
 		t.Fatalf("defaults: %+v", o)
 	}
 	set := server.Options{Port: 8443, DrainPeriod: new(duration.Duration), ShutdownTimeout: duration.Of(time.Second)}
@@ -34,11 +34,11 @@ func TestOptionsDefaultAndValidate(t *testing.T) {
 		o    server.Options
 		want field.ErrorList
 	}{
-		"valid user mode": {o: server.Options{CertDir: "/certs", Velero: velero.Config{Managed: velero.Location{Bucket: "b", Prefix: "p/c"}}}},
+		"valid user mode": {o: server.Options{CertDir: "/certs", Velero: velerorules.Config{Managed: velerorules.Location{Bucket: "b", Prefix: "p/c"}}}},
 		"valid seed mode": {o: server.Options{CertDir: "/certs", Mode: server.ModeSeed}},
 		"everything broken": {
 			o: server.Options{Port: 70000, ClientCAName: "../ca.crt", ShutdownTimeout: duration.Of(-time.Second), DrainPeriod: &duration.Duration{Duration: -time.Second},
-				Velero: velero.Config{Managed: velero.Location{Prefix: "a//b"}}},
+				Velero: velerorules.Config{Managed: velerorules.Location{Prefix: "a//b"}}},
 			want: field.ErrorList{
 				field.Required(field.NewPath("certDir"), ""),
 				field.Invalid(field.NewPath("clientCAName"), "../ca.crt", ""),

@@ -6,14 +6,14 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
 const alice = "alice"
 
-func testConfig() velero.Config {
-	return velero.Config{
-		Managed:           velero.Location{Bucket: "backups", Endpoint: "https://s3.example.com", Prefix: "kkp/p1/c1"},
+func testConfig() velerorules.Config {
+	return velerorules.Config{
+		Managed:           velerorules.Location{Bucket: "backups", Endpoint: "https://s3.example.com", Prefix: "kkp/p1/c1"},
 		ManagedBSLEditors: []string{"system:serviceaccount:argocd:argocd-application-controller"},
 	}
 }

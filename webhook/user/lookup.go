@@ -14,10 +14,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
-// InformerLookup implements velero.Lookup for the webhook server. BSLs and
+// InformerLookup implements velerorules.Lookup for the webhook server. BSLs and
 // namespace names are kept in maps fed by informer events, so the lookups a
 // Backup, Schedule or BSL review makes are map reads under a read lock:
 // reading through controller-runtime's namespaced cache instead resolved
@@ -32,7 +32,7 @@ type InformerLookup struct {
 	Namespace string
 	// Authorizer answers the requester gate's SubjectAccessReviews
 	// (Allowed); Setup sets a SARAuthorizer.
-	Authorizer velero.Authorizer
+	Authorizer velerorules.Authorizer
 
 	mu         sync.RWMutex
 	bsls       map[string]*velerov1.BackupStorageLocation
@@ -127,14 +127,14 @@ func (l *InformerLookup) dropNamespace(o client.Object) {
 	delete(l.namespaces, o.GetName())
 }
 
-// BSL implements velero.Lookup.
+// BSL implements velerorules.Lookup.
 func (l *InformerLookup) BSL(_ context.Context, name string) (*velerov1.BackupStorageLocation, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.bsls[name], nil
 }
 
-// BSLs implements velero.Lookup; they come sorted by name.
+// BSLs implements velerorules.Lookup; they come sorted by name.
 func (l *InformerLookup) BSLs(context.Context) ([]velerov1.BackupStorageLocation, error) {
 	l.mu.RLock()
 	out := make([]velerov1.BackupStorageLocation, 0, len(l.bsls))
@@ -146,7 +146,7 @@ func (l *InformerLookup) BSLs(context.Context) ([]velerov1.BackupStorageLocation
 	return out, nil
 }
 
-// NamespaceExists implements velero.Lookup.
+// NamespaceExists implements velerorules.Lookup.
 func (l *InformerLookup) NamespaceExists(_ context.Context, name string) (bool, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -154,7 +154,7 @@ func (l *InformerLookup) NamespaceExists(_ context.Context, name string) (bool, 
 	return ok, nil
 }
 
-// Backup implements velero.Lookup.
+// Backup implements velerorules.Lookup.
 func (l *InformerLookup) Backup(ctx context.Context, name string) (*velerov1.Backup, error) {
 	var b velerov1.Backup
 	if err := l.Backups.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: name}, &b); err != nil {
@@ -166,7 +166,7 @@ func (l *InformerLookup) Backup(ctx context.Context, name string) (*velerov1.Bac
 	return &b, nil
 }
 
-// BackupsOfSchedule implements velero.Lookup.
+// BackupsOfSchedule implements velerorules.Lookup.
 func (l *InformerLookup) BackupsOfSchedule(ctx context.Context, schedule string) ([]velerov1.Backup, error) {
 	var list velerov1.BackupList
 	if err := l.Backups.List(ctx, &list, client.InNamespace(l.Namespace), client.MatchingLabels{velerov1.ScheduleNameLabel: schedule}); err != nil {

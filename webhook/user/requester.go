@@ -11,19 +11,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/admit"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // ValidateDownloadRequestPath serves the requester gate of DownloadRequests
 // (the other gated kinds are gated inside their own webhooks).
 const ValidateDownloadRequestPath = "/validate-velero-io-v1-downloadrequest"
 
-// gated runs velero.ValidateRequester for resource before next (nil: the
+// gated runs velerorules.ValidateRequester for resource before next (nil: the
 // gate alone). A denial by the gate skips next.
-func gated[T client.Object](cfg *velero.Config, az velero.Authorizer, resource string, next admit.ValidateFunc[T]) admit.ValidateFunc[T] {
+func gated[T client.Object](cfg *velerorules.Config, az velerorules.Authorizer, resource string, next admit.ValidateFunc[T]) admit.ValidateFunc[T] {
 	return func(ctx context.Context, req admission.Request, obj, old T) (field.ErrorList, admission.Warnings, error) {
-		if errs := velero.ValidateRequester(ctx, cfg, az, userOf(req), resource); len(errs) > 0 {
+		if errs := velerorules.ValidateRequester(ctx, cfg, az, userOf(req), resource); len(errs) > 0 {
 			return errs, nil, nil
 		}
 		if next == nil {
@@ -33,40 +33,40 @@ func gated[T client.Object](cfg *velero.Config, az velero.Authorizer, resource s
 	}
 }
 
-// gateRequesters puts the requester gate (velero.ValidateRequester) in front
+// gateRequesters puts the requester gate (velerorules.ValidateRequester) in front
 // of the validation of Backups (CREATE in the mutating call, UPDATE in the
 // validating one), Schedules and Restores, and adds the DownloadRequest
 // webhook. az answers the SubjectAccessReviews; the Lookup passed to
-// Handlers provides it (velero.Authorizer), and without one every requester
+// Handlers provides it (velerorules.Authorizer), and without one every requester
 // nobody named is denied.
-func gateRequesters(hs map[string]http.Handler, cfg *velero.Config, az velero.Authorizer, m *admit.Metrics) {
+func gateRequesters(hs map[string]http.Handler, cfg *velerorules.Config, az velerorules.Authorizer, m *admit.Metrics) {
 	if mb, ok := hs[MutateBackupPath].(*admit.Mutator[*velerov1.Backup]); ok {
-		mb.Validate = gated(cfg, az, velero.ResourceBackups, mb.Validate)
+		mb.Validate = gated(cfg, az, velerorules.ResourceBackups, mb.Validate)
 	}
 	if vb, ok := hs[ValidateBackupPath].(*admit.Validator[*velerov1.Backup]); ok {
-		vb.Validate = gated(cfg, az, velero.ResourceBackups, vb.Validate)
+		vb.Validate = gated(cfg, az, velerorules.ResourceBackups, vb.Validate)
 	}
 	if vs, ok := hs[ValidateSchedulePath].(*admit.Validator[*velerov1.Schedule]); ok {
-		vs.Validate = gated(cfg, az, velero.ResourceSchedules, vs.Validate)
+		vs.Validate = gated(cfg, az, velerorules.ResourceSchedules, vs.Validate)
 	}
 	if vr, ok := hs[ValidateRestorePath].(*admit.Validator[*velerov1.Restore]); ok {
-		vr.Validate = gated(cfg, az, velero.ResourceRestores, vr.Validate)
+		vr.Validate = gated(cfg, az, velerorules.ResourceRestores, vr.Validate)
 	}
 	hs[ValidateDownloadRequestPath] = &admit.Validator[*velerov1.DownloadRequest]{
 		Endpoint: endpoint(ValidateDownloadRequestPath, "DownloadRequest", m),
-		Validate: gated[*velerov1.DownloadRequest](cfg, az, velero.ResourceDownloadRequests, nil),
+		Validate: gated[*velerov1.DownloadRequest](cfg, az, velerorules.ResourceDownloadRequests, nil),
 	}
 }
 
-// SARAuthorizer implements velero.Authorizer with SubjectAccessReviews
+// SARAuthorizer implements velerorules.Authorizer with SubjectAccessReviews
 // through Client (the webhook's identity needs create on
 // subjectaccessreviews.authorization.k8s.io).
 type SARAuthorizer struct {
 	Client client.Client
 }
 
-// Allowed implements velero.Authorizer.
-func (a *SARAuthorizer) Allowed(ctx context.Context, u velero.User, attrs authorizationv1.ResourceAttributes) (bool, error) {
+// Allowed implements velerorules.Authorizer.
+func (a *SARAuthorizer) Allowed(ctx context.Context, u velerorules.User, attrs authorizationv1.ResourceAttributes) (bool, error) {
 	extra := make(map[string]authorizationv1.ExtraValue, len(u.Extra))
 	for k, v := range u.Extra {
 		extra[k] = v
@@ -80,9 +80,9 @@ func (a *SARAuthorizer) Allowed(ctx context.Context, u velero.User, attrs author
 	return sar.Status.Allowed, nil
 }
 
-// Allowed implements velero.Authorizer through l.Authorizer; without one it
+// Allowed implements velerorules.Authorizer through l.Authorizer; without one it
 // fails, so the gate denies.
-func (l *InformerLookup) Allowed(ctx context.Context, u velero.User, attrs authorizationv1.ResourceAttributes) (bool, error) {
+func (l *InformerLookup) Allowed(ctx context.Context, u velerorules.User, attrs authorizationv1.ResourceAttributes) (bool, error) {
 	if l.Authorizer == nil {
 		return false, fmt.Errorf("the webhook has no authorizer")
 	}

@@ -22,16 +22,16 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	"github.com/clusterbackup/clusterbackup/webhook/testcert"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/admit"
+	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // world is the cluster state the raw-review tests see.
-func world() *velero.Objects {
+func world() *velerorules.Objects {
 	m := bsl("default", "backups", "https://s3.example.com", "kkp/p1/c1", true)
-	return &velero.Objects{Locations: []velerov1.BackupStorageLocation{*m}, Namespaces: []string{"velero", "app"}}
+	return &velerorules.Objects{Locations: []velerov1.BackupStorageLocation{*m}, Namespaces: []string{"velero", "app"}}
 }
 
 // tlsServer serves the handlers over TLS on 127.0.0.1 and returns its base
@@ -153,7 +153,7 @@ func TestBadInput(t *testing.T) {
 		"denied by the mutating call":     {path: user.MutateBackupPath, body: review("Backup", "CREATE", backup, nil, false), wantCode: 422, wantMsg: `Backup.velero.io "b" is invalid: spec.storageLocation: Not found: "nowhere"`},
 		"dry-run denied the same way":     {path: user.ValidateBackupPath, body: review("Backup", "CREATE", backup, nil, true), wantCode: 422, wantMsg: `spec.storageLocation: Not found: "nowhere"`},
 		"dry-run allowed":                 {path: user.ValidateBackupPath, body: review("Backup", "CREATE", goodBackup, nil, true), wantCode: 200, wantAllowed: true},
-		"DELETE is not registered":       {path: user.ValidateRestorePath, body: review("Restore", "DELETE", nil, nil, false), wantCode: 400, wantMsg: `operation "DELETE" is not one this webhook is registered for`},
+		"DELETE is not registered":        {path: user.ValidateRestorePath, body: review("Restore", "DELETE", nil, nil, false), wantCode: 400, wantMsg: `operation "DELETE" is not one this webhook is registered for`},
 		"Restore UPDATE into kube-system": {path: user.ValidateRestorePath, body: review("Restore", "UPDATE", mapped("kube-system"), mapped("app-2"), false), wantCode: 422, wantMsg: `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "kube-system"`},
 	}
 	for name, tc := range tests {

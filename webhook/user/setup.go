@@ -19,13 +19,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/admit"
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
 )
 
 // Register serves every user-cluster webhook on srv. cfg must be completed
-// (velero.Config.Complete); l answers the rules' reads; m may be nil.
-func Register(srv webhook.Server, cfg *velero.Config, l velero.Lookup, m *admit.Metrics) {
+// (velerorules.Config.Complete); l answers the rules' reads; m may be nil.
+func Register(srv webhook.Server, cfg *velerorules.Config, l velerorules.Lookup, m *admit.Metrics) {
 	for path, h := range Handlers(cfg, l, m) {
 		srv.Register(path, h)
 	}
@@ -36,15 +36,15 @@ func Register(srv webhook.Server, cfg *velero.Config, l velero.Lookup, m *admit.
 //
 // Backups, Schedules, Restores and DownloadRequests pass the requester gate
 // (gateRequesters) first, with l as the authorizer when it is one
-// (velero.Authorizer).
-func Handlers(cfg *velero.Config, l velero.Lookup, m *admit.Metrics) (hs map[string]http.Handler) {
-	az, _ := l.(velero.Authorizer)
+// (velerorules.Authorizer).
+func Handlers(cfg *velerorules.Config, l velerorules.Lookup, m *admit.Metrics) (hs map[string]http.Handler) {
+	az, _ := l.(velerorules.Authorizer)
 	defer func() { gateRequesters(hs, cfg, az, m) }()
-	validateBackup := rule(func(ctx context.Context, u velero.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
-		return velero.ValidateBackup(ctx, cfg, l, u, o, old)
+	validateBackup := rule(func(ctx context.Context, u velerorules.User, o, old *velerov1.Backup) (field.ErrorList, admission.Warnings) {
+		return velerorules.ValidateBackup(ctx, cfg, l, u, o, old)
 	})
-	validateBSL := rule(func(ctx context.Context, u velero.User, o, old *velerov1.BackupStorageLocation) (field.ErrorList, admission.Warnings) {
-		return velero.ValidateBSL(ctx, cfg, l, u, o, old)
+	validateBSL := rule(func(ctx context.Context, u velerorules.User, o, old *velerov1.BackupStorageLocation) (field.ErrorList, admission.Warnings) {
+		return velerorules.ValidateBSL(ctx, cfg, l, u, o, old)
 	})
 	return map[string]http.Handler{
 		MutateBSLPath: &admit.Mutator[*velerov1.BackupStorageLocation]{
@@ -53,8 +53,8 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *admit.Metrics) (hs map[str
 			SpecCopy:  func(o *velerov1.BackupStorageLocation) any { return o.Spec.DeepCopy() },
 			SpecEqual: func(a, b *velerov1.BackupStorageLocation) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
 			Default: func(_ context.Context, o *velerov1.BackupStorageLocation) (admission.Warnings, error) {
-				w := velero.BSLCorrections(cfg, o)
-				velero.DefaultBSL(cfg, o)
+				w := velerorules.BSLCorrections(cfg, o)
+				velerorules.DefaultBSL(cfg, o)
 				return w, nil
 			},
 			// Like a Backup's, a BSL CREATE or UPDATE costs one webhook
@@ -74,7 +74,7 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *admit.Metrics) (hs map[str
 			Spec:     func(o *velerov1.Backup) any { return &o.Spec },
 			SpecCopy: func(o *velerov1.Backup) any { return o.Spec.DeepCopy() },
 			Default: func(ctx context.Context, o *velerov1.Backup) (admission.Warnings, error) {
-				return velero.DefaultBackup(ctx, cfg, l, o)
+				return velerorules.DefaultBackup(ctx, cfg, l, o)
 			},
 			Validate: validateBackup,
 		},
@@ -87,26 +87,26 @@ func Handlers(cfg *velero.Config, l velero.Lookup, m *admit.Metrics) (hs map[str
 			SpecCopy:  func(o *velerov1.Schedule) any { return o.Spec.DeepCopy() },
 			SpecEqual: func(a, b *velerov1.Schedule) bool { return equality.Semantic.DeepEqual(a.Spec, b.Spec) },
 			Default: func(ctx context.Context, o *velerov1.Schedule) (admission.Warnings, error) {
-				return velero.DefaultSchedule(ctx, cfg, l, o)
+				return velerorules.DefaultSchedule(ctx, cfg, l, o)
 			},
 		},
 		ValidateSchedulePath: &admit.Validator[*velerov1.Schedule]{
 			Endpoint: endpoint(ValidateSchedulePath, "Schedule", m),
-			Validate: rule(func(ctx context.Context, u velero.User, o, old *velerov1.Schedule) (field.ErrorList, admission.Warnings) {
-				return velero.ValidateSchedule(ctx, cfg, l, u, o, old)
+			Validate: rule(func(ctx context.Context, u velerorules.User, o, old *velerov1.Schedule) (field.ErrorList, admission.Warnings) {
+				return velerorules.ValidateSchedule(ctx, cfg, l, u, o, old)
 			}),
 		},
 		ValidateRestorePath: &admit.Validator[*velerov1.Restore]{
 			Endpoint: endpoint(ValidateRestorePath, "Restore", m),
-			Validate: rule(func(ctx context.Context, u velero.User, o, old *velerov1.Restore) (field.ErrorList, admission.Warnings) {
-				return velero.ValidateRestore(ctx, cfg, l, u, o, old)
+			Validate: rule(func(ctx context.Context, u velerorules.User, o, old *velerov1.Restore) (field.ErrorList, admission.Warnings) {
+				return velerorules.ValidateRestore(ctx, cfg, l, u, o, old)
 			}),
 		},
 	}
 }
 
 // userRule is a rule of package velero: it judges obj as requested by u.
-type userRule[T client.Object] func(ctx context.Context, u velero.User, obj, old T) (field.ErrorList, admission.Warnings)
+type userRule[T client.Object] func(ctx context.Context, u velerorules.User, obj, old T) (field.ErrorList, admission.Warnings)
 
 // rule adapts a rule of package velero to admit: the requester is the
 // review's user, and the rules always decide.
@@ -140,12 +140,12 @@ func endpoint(path, kind string, m *admit.Metrics) admit.Endpoint {
 }
 
 // userOf is the requester as the rules see it.
-func userOf(req admission.Request) velero.User {
+func userOf(req admission.Request) velerorules.User {
 	extra := make(map[string][]string, len(req.UserInfo.Extra))
 	for k, v := range req.UserInfo.Extra {
 		extra[k] = v
 	}
-	return velero.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups, UID: req.UserInfo.UID, Extra: extra}
+	return velerorules.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups, UID: req.UserInfo.UID, Extra: extra}
 }
 
 // Setup registers the user-cluster webhooks with mgr's webhook server,
@@ -154,7 +154,7 @@ func userOf(req admission.Request) velero.User {
 // readiness check that passes once those maps hold the initial lists. The
 // manager's cache should be limited to cfg.Namespace for Velero's kinds
 // (see CacheOptions).
-func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
+func Setup(ctx context.Context, mgr manager.Manager, cfg *velerorules.Config) error {
 	l, err := NewInformerLookup(ctx, mgr.GetCache(), mgr.GetAPIReader(), cfg.Namespace)
 	if err != nil {
 		return err
@@ -177,9 +177,9 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *velero.Config) error {
 
 // checkManagedName waits for the informers, then logs an error when the
 // managed BSL seems to have another name than cfg.ManagedBSLName
-// (velero.MisnamedManagedBSL): a misconfiguration found at start, not at
+// (velerorules.MisnamedManagedBSL): a misconfiguration found at start, not at
 // the first denial.
-func checkManagedName(ctx context.Context, cfg *velero.Config, l *InformerLookup) {
+func checkManagedName(ctx context.Context, cfg *velerorules.Config, l *InformerLookup) {
 	for !l.HasSynced() {
 		select {
 		case <-ctx.Done():
@@ -191,7 +191,7 @@ func checkManagedName(ctx context.Context, cfg *velero.Config, l *InformerLookup
 	if err != nil {
 		return
 	}
-	if name := velero.MisnamedManagedBSL(cfg, bsls); name != "" {
+	if name := velerorules.MisnamedManagedBSL(cfg, bsls); name != "" {
 		logf.Log.WithName("admission").Error(nil, "no BSL has the managed name, but another BSL is on the managed location: is --managed-bsl-name wrong?",
 			"managedBSLName", cfg.ManagedBSLName, "bsl", name, "namespace", cfg.Namespace)
 	}

@@ -1,4 +1,4 @@
-package velero
+package velerorules
 
 import (
 	"context"

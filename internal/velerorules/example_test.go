@@ -1,4 +1,4 @@
-package velero_test
+package velerorules_test
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/clusterbackup/clusterbackup/webhook/velero"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
 // A completed Backup's spec cannot change; the error names the field and
 // says what to do instead. Velero's own status writes pass.
 func ExampleValidateBackup() {
-	cfg := &velero.Config{Managed: velero.Location{Bucket: "backups", Prefix: "kkp/p1/c1"}}
+	cfg := &velerorules.Config{Managed: velerorules.Location{Bucket: "backups", Prefix: "kkp/p1/c1"}}
 	if err := cfg.Complete(); err != nil {
 		panic(err)
 	}
@@ -23,12 +23,12 @@ func ExampleValidateBackup() {
 		Status: velerov1.BackupStatus{Phase: velerov1.BackupPhaseCompleted}}
 	edited := old.DeepCopy()
 	edited.Spec.TTL.Duration = time.Hour
-	errs, _ := velero.ValidateBackup(context.Background(), cfg, &velero.Objects{}, velero.User{Name: "alice"}, edited, old)
+	errs, _ := velerorules.ValidateBackup(context.Background(), cfg, &velerorules.Objects{}, velerorules.User{Name: "alice"}, edited, old)
 	fmt.Println(errs.ToAggregate())
 
 	status := old.DeepCopy()
 	status.Status.Expiration = &metav1.Time{Time: time.Unix(0, 0)}
-	errs, _ = velero.ValidateBackup(context.Background(), cfg, &velero.Objects{}, velero.User{Name: velero.DefaultVeleroUser}, status, old)
+	errs, _ = velerorules.ValidateBackup(context.Background(), cfg, &velerorules.Objects{}, velerorules.User{Name: velerorules.DefaultVeleroUser}, status, old)
 	fmt.Println(len(errs))
 	// Output:
 	// spec.ttl: Forbidden: Backup "nightly": the spec of a Backup is immutable after creation (Velero ignores the change); create a new Backup or use a Schedule
@@ -37,11 +37,11 @@ func ExampleValidateBackup() {
 
 // The velero CLI sends ttl: 0s; defaulting treats zero as unset.
 func ExampleDefaultBackup() {
-	cfg := &velero.Config{Managed: velero.Location{Bucket: "backups"}}
+	cfg := &velerorules.Config{Managed: velerorules.Location{Bucket: "backups"}}
 	_ = cfg.Complete()
 	b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "velero"}, Spec: velerov1.BackupSpec{TTL: metav1.Duration{}}}
-	lookup := &velero.Objects{Locations: []velerov1.BackupStorageLocation{{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "velero"}, Spec: velerov1.BackupStorageLocationSpec{Default: true}}}}
-	if _, err := velero.DefaultBackup(context.Background(), cfg, lookup, b); err != nil {
+	lookup := &velerorules.Objects{Locations: []velerov1.BackupStorageLocation{{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "velero"}, Spec: velerov1.BackupStorageLocationSpec{Default: true}}}}
+	if _, err := velerorules.DefaultBackup(context.Background(), cfg, lookup, b); err != nil {
 		panic(err)
 	}
 	fmt.Println(b.Spec.TTL.Duration, b.Spec.StorageLocation, *b.Spec.DefaultVolumesToFsBackup)
