@@ -102,6 +102,7 @@ func TestPrometheusRule(t *testing.T) {
 		"ClusterBackupLate":                  string(fleet.Late),
 		"ClusterBackupNeverBackedUp":         string(fleet.NeverBackedUp),
 		"ClusterBackupStorageUnreachable":    string(fleet.Unreachable),
+		"ClusterBackupCredentialsMissing":    string(fleet.CredentialsMissing),
 		"ClusterBackupFleetInventoryStale":   "",
 		"ClusterBackupCredentialsNotCurrent": "",
 		"ClusterBackupReleaseNotApplied":     "",
