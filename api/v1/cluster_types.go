@@ -23,6 +23,10 @@ type Cluster struct {
 //
 // +kubebuilder:pruning:PreserveUnknownFields
 type ClusterSpec struct {
+	// Version is the user cluster's Kubernetes version as KKP writes it
+	// ("1.33.5"): the release loop renders for it (the admission APIs the
+	// cluster serves depend on it).
+	Version string `json:"version,omitempty"`
 	// BackupConfig enables integrated user cluster backup.
 	BackupConfig *BackupConfig `json:"backupConfig,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -54,12 +55,16 @@ func ConfigGeneration(s Settings) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// newRenderer returns the renderer of settings s, rendering into the Velero
-// namespace of o.
-func newRenderer(o Options, s Settings) (*renderer.Renderer, error) {
+// newRenderer returns the renderer of settings s for a user cluster of
+// Kubernetes kubeVersion ("" for the renderer's default), rendering into
+// the Velero namespace of o.
+func newRenderer(o Options, s Settings, kubeVersion string) (*renderer.Renderer, error) {
 	opts := s.Options
 	if o.VeleroNamespace != DefaultVeleroNamespace {
 		opts.Namespace = o.VeleroNamespace
+	}
+	if kubeVersion != "" {
+		opts.KubeVersion = kubeVersion
 	}
 	rn, err := renderer.New(opts)
 	if err != nil {
@@ -68,37 +73,55 @@ func newRenderer(o Options, s Settings) (*renderer.Renderer, error) {
 	return rn, nil
 }
 
+// kubeVersionOf is the Kubernetes version to render cluster c for: the
+// minor of the version KKP writes into its spec ("1.33.5" renders for
+// v1.33.0, so that every patch release of a minor shares one renderer), or
+// "" (the renderer's default) when the Cluster names none or one that does
+// not parse. What the chart renders depends on it: MutatingAdmissionPolicy
+// only where the cluster's API serves it (1.36 and later).
+func kubeVersionOf(c *kkpv1.Cluster) string {
+	v, err := utilversion.ParseGeneric(c.Spec.Version)
+	if c.Spec.Version == "" || err != nil {
+		return ""
+	}
+	return fmt.Sprintf("v%d.%d.0", v.Major(), v.Minor())
+}
+
 // generation returns the generation cluster renders now and its renderer
-// (built once per generation); cm is the cluster's state ConfigMap (nil:
-// none).
-func (r *Reconciler) generation(ctx context.Context, cluster string, cm *corev1.ConfigMap) (Generation, *renderer.Renderer, error) {
-	if r.Generations == nil {
-		return Generation{ID: ConfigGeneration(r.Settings), Settings: r.Settings}, r.renderer, nil
+// for Kubernetes kubeVersion (built once per generation and version); cm is
+// the cluster's state ConfigMap (nil: none).
+func (r *Reconciler) generation(ctx context.Context, cluster, kubeVersion string, cm *corev1.ConfigMap) (Generation, *renderer.Renderer, error) {
+	g := Generation{ID: ConfigGeneration(r.Settings), Settings: r.Settings}
+	if r.Generations != nil {
+		recorded := ""
+		if cm != nil {
+			recorded = cm.Annotations[StateGenerationAnnotation]
+		}
+		var err error
+		if g, err = r.Generations.For(ctx, cluster, recorded); err != nil {
+			return g, nil, fmt.Errorf("configuration generation: %w", err)
+		}
 	}
-	recorded := ""
-	if cm != nil {
-		recorded = cm.Annotations[StateGenerationAnnotation]
-	}
-	g, err := r.Generations.For(ctx, cluster, recorded)
-	if err != nil {
-		return g, nil, fmt.Errorf("configuration generation: %w", err)
+	key := g.ID
+	if kubeVersion != "" {
+		key += "@" + kubeVersion
 	}
 	r.mu.Lock()
-	rn, ok := r.renderers[g.ID]
+	rn, ok := r.renderers[key]
 	r.mu.Unlock()
 	if ok {
 		return g, rn, nil
 	}
-	rn, err = newRenderer(r.Options, g.Settings)
+	rn, err := newRenderer(r.Options, g.Settings, kubeVersion)
 	if err != nil {
 		return g, nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if cur, ok := r.renderers[g.ID]; ok {
+	if cur, ok := r.renderers[key]; ok {
 		return g, cur, nil
 	}
-	r.renderers[g.ID] = rn
+	r.renderers[key] = rn
 	return g, rn, nil
 }
 

@@ -114,3 +114,14 @@ func TestTrimCBSLKeepsNoSecretMaterial(t *testing.T) {
 		t.Fatalf("trimmed %+v", tr)
 	}
 }
+
+// TestKubeVersionOf: the release is rendered for the minor of the version
+// KKP writes into the Cluster, or the renderer's default.
+func TestKubeVersionOf(t *testing.T) {
+	for in, want := range map[string]string{"1.33.5": "v1.33.0", "v1.36.1": "v1.36.0", "": "", "latest": ""} {
+		c := &kkpv1.Cluster{Spec: kkpv1.ClusterSpec{Version: in}}
+		if got := kubeVersionOf(c); got != want {
+			t.Errorf("kubeVersionOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

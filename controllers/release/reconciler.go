@@ -68,7 +68,7 @@ type Reconciler struct {
 // (uncached), reaching user clusters through users. o must be completed
 // (Options.Complete); s comes from LoadSettings. It loads the chart once.
 func New(c client.Client, r client.Reader, users Clients, o Options, s Settings, rec events.EventRecorder, m *Metrics) (*Reconciler, error) {
-	rn, err := newRenderer(o, s)
+	rn, err := newRenderer(o, s, "")
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (r *Reconciler) sync(ctx context.Context, c *kkpv1.Cluster) (outcome, error
 		out.none = true
 		return out, nil
 	}
-	gen, rn, err := r.generation(ctx, c.Name, stored.cm)
+	gen, rn, err := r.generation(ctx, c.Name, kubeVersionOf(c), stored.cm)
 	if err != nil {
 		return out, err
 	}

@@ -76,6 +76,7 @@ func TestKKPTakeover(t *testing.T) {
 
 	l := e.newLoop(t, Options{VeleroNamespace: ns}, Settings{})
 	cl := newCluster(id, cbsl.Name)
+	cl.Spec.Version = "1.33.5" // as KKP writes it: a cluster without MutatingAdmissionPolicy
 	e.create(t, cl)
 	want := "BackupStorageLocation " + ns + "/" + kkpv1.KKPBSLName + " exists and was not applied by clusterbackup"
 	// Only a change on the seed (takeover) or in the user cluster fixes it:
@@ -137,6 +138,22 @@ func TestKKPTakeover(t *testing.T) {
 	}
 	if after := veleroCRDs(t, e); after < crds {
 		t.Fatalf("Velero CRDs: %d before the takeover, %d after", crds, after)
+	}
+	// Rendered for the cluster's own version: a 1.33 API server serves no
+	// MutatingAdmissionPolicy, so KKP's name is denied with the fix instead
+	// of mapped; after an upgrade to 1.36 it is mapped.
+	mapGVK := schema.GroupVersionKind{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingAdmissionPolicy"}
+	vapGVK := schema.GroupVersionKind{Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingAdmissionPolicy"}
+	if e.userGet(t, mapGVK, "", "clusterbackup-backups-kkp-location") != nil || e.userGet(t, vapGVK, "", "clusterbackup-kkp-location") == nil {
+		t.Fatal("a 1.33 cluster got the mapping MutatingAdmissionPolicy, or not the denying policy")
+	}
+	must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cl), cl))
+	cl.Spec.Version = "1.36.1"
+	must(t, e.seed.Client.Update(ctx, cl))
+	l.mustReconcile(t, id)
+	l.wantPhase(t, id, PhaseApplied)
+	if e.userGet(t, mapGVK, "", "clusterbackup-backups-kkp-location") == nil {
+		t.Fatal("after the upgrade to 1.36 the mapping MutatingAdmissionPolicy was not applied")
 	}
 	// The next reconcile finds the release current (the takeover is
 	// remembered in the seed's state, not re-decided).
