@@ -112,7 +112,7 @@ bench: ## Run the Go benchmarks (figures go to docs/benchmarks.md).
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: bench-seed
-bench-seed: ## The 1,000-cluster seed: release + credentials loops and waves of one controllers process (~40 min on 2 cores; SEED_BENCH_CLUSTERS, SEED_BENCH_BACKENDS, SEED_BENCH_RESYNC). Not in `make test`.
+bench-seed: ## The 1,000-cluster seed: release + credentials loops and waves of one controllers process (~1 h on a shared 2-core machine, first apply and rollout included; SEED_BENCH_CLUSTERS, SEED_BENCH_BACKENDS, SEED_BENCH_RESYNC). Not in `make test`.
 	@mkdir -p bin; $(GO) test -tags seedbench -count=1 -timeout 90m -v -run '^TestSeedScale$$' ./test/seedscale > bin/bench-seed.log 2>&1; rc=$$?; \
 	  grep -E 'seedscale:|^(--- |ok|FAIL|panic)' bin/bench-seed.log; echo "bench-seed: full log in bin/bench-seed.log"; exit $$rc
 

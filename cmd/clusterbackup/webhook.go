@@ -164,6 +164,13 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
 		}
+		// As controller-runtime does for the in-cluster and $KUBECONFIG
+		// paths: no client-side rate limit (client-go's default of 5
+		// requests/s throttled both seed loops), the API server's priority
+		// and fairness decide.
+		if cfg.QPS == 0 {
+			cfg.QPS = -1
+		}
 		return cfg, nil
 	}
 	cfg, err := ctrlconfig.GetConfig()
