@@ -76,21 +76,21 @@ func (m *Mutator[T]) review(ctx context.Context, req admission.Request, obj, old
 	before, annotations := m.SpecCopy(obj), maps.Clone(obj.GetAnnotations())
 	warns, err := m.Default(ctx, obj)
 	if err != nil {
-		return Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.Kind.Kind, obj.GetName(), err)), nil
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("default %s %q: %w", m.Kind.Kind, obj.GetName(), err)), nil
 	}
 	if m.Validate != nil {
 		errs, w, err := m.Validate(ctx, req, obj, old)
 		warns = append(warns, w...)
 		switch {
 		case err != nil:
-			return Errored(http.StatusInternalServerError, fmt.Errorf("validate %s %q: %w", m.Kind.Kind, obj.GetName(), err)), nil
+			return admission.Errored(http.StatusInternalServerError, fmt.Errorf("validate %s %q: %w", m.Kind.Kind, obj.GetName(), err)), nil
 		case len(errs) > 0:
 			return Deny(ctx, req, m.Kind, obj.GetName(), errs, warns), errs
 		}
 	}
 	ops, err := specPatch(before, m.Spec(obj), raw)
 	if err != nil {
-		return Errored(http.StatusInternalServerError, fmt.Errorf("patch %s %q: %w", m.Kind.Kind, obj.GetName(), err)), nil
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("patch %s %q: %w", m.Kind.Kind, obj.GetName(), err)), nil
 	}
 	ops = append(ops, annotationPatch(annotations, obj.GetAnnotations())...)
 	if len(ops) == 0 {
@@ -118,7 +118,7 @@ func (v *Validator[T]) review(ctx context.Context, req admission.Request, obj, o
 	}
 	switch {
 	case err != nil:
-		return Errored(http.StatusInternalServerError, fmt.Errorf("validate %s %q: %w", v.Kind.Kind, name, err)), nil
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("validate %s %q: %w", v.Kind.Kind, name, err)), nil
 	case len(errs) > 0:
 		return Deny(ctx, req, v.Kind, name, errs, warns), errs
 	}

@@ -49,9 +49,3 @@ func Deny(ctx context.Context, req admission.Request, kind metav1.GroupVersionKi
 		"operation", req.Operation, "user", req.UserInfo.Username, "dryRun", req.DryRun != nil && *req.DryRun, "reason", st.Message)
 	return admission.Response{AdmissionResponse: admissionv1.AdmissionResponse{Allowed: false, Result: &st, Warnings: warns}}
 }
-
-// Errored answers a review that cannot be judged (code 400 or 413) or
-// could not be decided (500).
-func Errored(code int32, err error) admission.Response {
-	return admission.Errored(code, err)
-}

@@ -18,11 +18,18 @@ import (
 type CBSLMutator struct {
 	// Metrics are optional.
 	Metrics *Metrics
+
+	handler built
 }
 
 // ServeHTTP implements http.Handler.
 func (m *CBSLMutator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	(&admit.Mutator[*kkpv1.ClusterBackupStorageLocation]{
+	m.handler.serve(w, r, m.build)
+}
+
+// build returns the admit handler of m.
+func (m *CBSLMutator) build() http.Handler {
+	return &admit.Mutator[*kkpv1.ClusterBackupStorageLocation]{
 		Endpoint: endpoint(MutateCBSLPath, m.Metrics), OnUpdate: true,
 		Spec:     func(c *kkpv1.ClusterBackupStorageLocation) any { return &c.Spec },
 		SpecCopy: func(c *kkpv1.ClusterBackupStorageLocation) any { return c.Spec.DeepCopy() },
@@ -30,5 +37,5 @@ func (m *CBSLMutator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			storage.DefaultCBSL(c)
 			return nil, nil
 		},
-	}).ServeHTTP(w, r)
+	}
 }

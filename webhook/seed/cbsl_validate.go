@@ -39,13 +39,17 @@ type CBSLValidator struct {
 	Options Options
 	// Metrics are optional.
 	Metrics *Metrics
+
+	handler built
 }
 
 // ServeHTTP implements http.Handler.
 func (v *CBSLValidator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	(&admit.Validator[*kkpv1.ClusterBackupStorageLocation]{
-		Endpoint: endpoint(ValidateCBSLPath, v.Metrics), Validate: v.validate, Delete: v.delete,
-	}).ServeHTTP(w, r)
+	v.handler.serve(w, r, func() http.Handler {
+		return &admit.Validator[*kkpv1.ClusterBackupStorageLocation]{
+			Endpoint: endpoint(ValidateCBSLPath, v.Metrics), Validate: v.validate, Delete: v.delete,
+		}
+	})
 }
 
 // validate judges a CREATE or UPDATE.

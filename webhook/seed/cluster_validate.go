@@ -29,11 +29,15 @@ type ClusterValidator struct {
 	Namespace string
 	// Metrics are optional.
 	Metrics *Metrics
+
+	handler built
 }
 
 // ServeHTTP implements http.Handler.
 func (v *ClusterValidator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	(&admit.Validator[*kkpv1.Cluster]{Endpoint: endpoint(ValidateClusterPath, v.Metrics), Validate: v.validate}).ServeHTTP(w, r)
+	v.handler.serve(w, r, func() http.Handler {
+		return &admit.Validator[*kkpv1.Cluster]{Endpoint: endpoint(ValidateClusterPath, v.Metrics), Validate: v.validate}
+	})
 }
 
 // validate checks the CBSL a created or changed Cluster names.

@@ -1,6 +1,9 @@
 package seed
 
 import (
+	"net/http"
+	"sync"
+
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -29,4 +32,17 @@ func endpoint(path string, m *Metrics) admit.Endpoint {
 	e := endpoints[path]
 	e.Metrics = m.reviews()
 	return e
+}
+
+// built is a handler built once, on its first review, from the fields of
+// the struct that holds it (set before it serves).
+type built struct {
+	once sync.Once
+	h    http.Handler
+}
+
+// serve answers r with the handler build returns, built on first use.
+func (b *built) serve(w http.ResponseWriter, r *http.Request, build func() http.Handler) {
+	b.once.Do(func() { b.h = build() })
+	b.h.ServeHTTP(w, r)
 }
