@@ -22,9 +22,16 @@ const (
 )
 
 // startNetpol starts the enforcer with the admin kubeconfig once the node
-// is registered (it reads the node's InternalIP) and waits until its
-// top-level chains are hooked into INPUT, FORWARD and OUTPUT.
+// is registered (it reads the node's InternalIP) and kube-proxy has hooked
+// its chains in, and waits until the enforcer's top-level chains are hooked
+// into INPUT, FORWARD and OUTPUT with kube-proxy's still in place. Both
+// write the filter table's FORWARD chain: started together, kube-proxy's
+// first sync failed ("RULE_INSERT failed ... rule in chain FORWARD") and
+// pods could not reach the kubernetes Service.
 func (n *Node) startNetpol() error {
+	if err := n.waitFor("kube-proxy's rules", time.Minute, kubeProxyHooked); err != nil {
+		return err
+	}
 	if err := n.run(netpolTool, []string{
 		"--kubeconfig=" + n.Kubeconfig, "--hostname-override=" + n.Name,
 		"--service-cluster-ip-range=" + ServiceCIDR,
@@ -41,8 +48,24 @@ func (n *Node) startNetpol() error {
 				return fmt.Errorf("no jump from %s to KUBE-ROUTER-%s yet", c, c)
 			}
 		}
-		return nil
+		return kubeProxyHooked()
 	})
+}
+
+// kubeProxyHooked reports whether kube-proxy's chains are hooked in: the
+// filter table's FORWARD jumps to KUBE-FORWARD and the nat table's
+// PREROUTING to KUBE-SERVICES.
+func kubeProxyHooked() error {
+	for _, c := range []struct{ table, chain, jump string }{{"filter", "FORWARD", "KUBE-FORWARD"}, {"nat", "PREROUTING", "KUBE-SERVICES"}} {
+		out, err := Run("iptables", "-t", c.table, "-S", c.chain)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(out, []byte("-j "+c.jump)) {
+			return fmt.Errorf("no jump from %s %s to %s yet", c.table, c.chain, c.jump)
+		}
+	}
+	return nil
 }
 
 // PolicyEnforced reports whether the enforcer runs the traffic of Pod
