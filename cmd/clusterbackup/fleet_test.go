@@ -19,6 +19,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/browser"
 )
 
 // fleetFixture writes a fleet of five clusters of two projects into dir
@@ -100,7 +101,7 @@ var fleetWant = map[string]fleet.Verdict{
 // same verdict, and that the command fails because clusters are not
 // protected, without printing a secret.
 func TestFleetStatusThreeFaces(t *testing.T) {
-	browser := testenv.StartBrowser(t)
+	chromium := browser.Start(t)
 	dir, values, secrets := fleetFixture(t)
 	args := []string{"fleet", "status", "-f", dir, "--values", values, "--allow-cidr", "127.0.0.1", "--timeout", "3s"}
 
@@ -141,7 +142,7 @@ func TestFleetStatusThreeFaces(t *testing.T) {
 	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dom, err := fleettest.ParseDOM(browser.DumpDOM(file, ""))
+	dom, err := fleettest.ParseDOM(chromium.DumpDOM(file, ""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/browser"
 )
 
 // TestInventoryDrills: on the fixture fleet (versitygw), signed drill
@@ -110,14 +111,14 @@ func TestInventoryDrills(t *testing.T) {
 	}
 
 	// The page in the browser: drill badges and strips after the scripts ran.
-	browser := testenv.StartBrowser(t)
+	chromium := browser.Start(t)
 	var page bytes.Buffer
 	mustNoErr(t, rep.WriteHTML(&page))
 	noExternalReference(t, page.Bytes())
 	dir := testenv.ArtifactsDir(t)
 	file := filepath.Join(dir, "fleet-drills.html")
 	mustNoErr(t, os.WriteFile(file, page.Bytes(), 0o644))
-	dom := browser.DumpDOM(file, "sort=drill")
+	dom := chromium.DumpDOM(file, "sort=drill")
 	doc, err := html.Parse(strings.NewReader(dom))
 	mustNoErr(t, err)
 	var rows []map[string]string
@@ -156,7 +157,7 @@ func TestInventoryDrills(t *testing.T) {
 		t.Errorf("cprot strip marks: %s", m)
 	}
 	shot := filepath.Join(dir, "fleet-drills.png")
-	browser.Screenshot(file, shot)
+	chromium.Screenshot(file, shot)
 	t.Logf("HTML report with drills and screenshot: %s, %s", file, shot)
 }
 

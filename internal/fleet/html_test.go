@@ -16,6 +16,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/browser"
 )
 
 // domRows parses chromium's --dump-dom output with fleettest.ParseDOM.
@@ -66,7 +67,7 @@ func noExternalReference(t *testing.T, page []byte) {
 // scripts ran, sorting through the URL fragment, escaping of texts taken
 // from storage, and saves a screenshot into the artifacts directory.
 func TestHTMLReportInBrowser(t *testing.T) {
-	browser := testenv.StartBrowser(t)
+	chromium := browser.Start(t)
 	_, clusters, now := fixtureFleet(t)
 	rep := fleet.Inventory(context.Background(), clusters, fleet.Options{
 		Checker: s3check.New(s3check.Options{Policy: allowLoopback}),
@@ -79,7 +80,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	file := filepath.Join(dir, "fleet.html")
 	mustNoErr(t, os.WriteFile(file, page.Bytes(), 0o644))
 
-	rows, body, summary := domRows(t, browser.DumpDOM(file, ""))
+	rows, body, summary := domRows(t, chromium.DumpDOM(file, ""))
 	if len(rows) != len(rep.Clusters) || body["data-clusters"] != strconv.Itoa(len(rep.Clusters)) {
 		t.Fatalf("DOM has %d rows (body says %s), report %d clusters", len(rows), body["data-clusters"], len(rep.Clusters))
 	}
@@ -100,7 +101,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 
 	// #sort=-age: within each project the oldest success first, clusters
 	// without any success (no age) before them.
-	sorted, body, _ := domRows(t, browser.DumpDOM(file, "sort=-age"))
+	sorted, body, _ := domRows(t, chromium.DumpDOM(file, "sort=-age"))
 	if body["data-sorted"] != "-age" {
 		t.Fatalf("body data-sorted = %q after #sort=-age: the script did not run", body["data-sorted"])
 	}
@@ -114,7 +115,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	if strings.Join(proj1, " ") != strings.Join(ages(rep, want), " ") {
 		t.Fatalf("proj1 sorted by -age: %v, want %v", proj1, ages(rep, want))
 	}
-	sorted, _, _ = domRows(t, browser.DumpDOM(file, "sort=verdict"))
+	sorted, _, _ = domRows(t, chromium.DumpDOM(file, "sort=verdict"))
 	for i := 1; i < len(sorted); i++ {
 		if sorted[i].Project == sorted[i-1].Project && rank(sorted[i].Verdict) < rank(sorted[i-1].Verdict) {
 			t.Fatalf("sort=verdict: %s (%s) after %s (%s)", sorted[i].Cluster, sorted[i].Verdict, sorted[i-1].Cluster, sorted[i-1].Verdict)
@@ -122,7 +123,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	}
 
 	shot := filepath.Join(dir, "fleet.png")
-	browser.Screenshot(file, shot)
+	chromium.Screenshot(file, shot)
 	t.Logf("HTML report and screenshot: %s, %s", file, shot)
 }
 

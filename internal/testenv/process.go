@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// stopProcess ends a started cmd: SIGTERM, up to grace for done (closed once
+// StopProcess ends a started cmd: SIGTERM, up to grace for done (closed once
 // its Wait returned), then a kill by its process id. A process that never
 // started or has already exited is left alone.
-func stopProcess(cmd *exec.Cmd, done <-chan struct{}, grace time.Duration) {
-	if cmd == nil || cmd.Process == nil || isClosed(done) {
+func StopProcess(cmd *exec.Cmd, done <-chan struct{}, grace time.Duration) {
+	if cmd == nil || cmd.Process == nil || Closed(done) {
 		return
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -23,8 +23,8 @@ func stopProcess(cmd *exec.Cmd, done <-chan struct{}, grace time.Duration) {
 	}
 }
 
-// isClosed reports whether done is closed, i.e. the process has exited.
-func isClosed(done <-chan struct{}) bool {
+// Closed reports whether done is closed, i.e. the process has exited.
+func Closed(done <-chan struct{}) bool {
 	select {
 	case <-done:
 		return true

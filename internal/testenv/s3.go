@@ -114,7 +114,7 @@ func NewS3On(dir, host string) (*S3, error) {
 }
 
 // Stop terminates the server and waits for it.
-func (s *S3) Stop() { stopProcess(s.cmd, s.done, 10*time.Second) }
+func (s *S3) Stop() { StopProcess(s.cmd, s.done, 10*time.Second) }
 
 // admin runs a versitygw admin command as root.
 func (s *S3) admin(args ...string) error {

@@ -1,8 +1,3 @@
-// Package testenv starts the real components clusterbackup's integration
-// tests run against: a kube-apiserver + etcd through controller-runtime's
-// envtest (with Velero's and our CRDs installed) and a versitygw S3 server on
-// 127.0.0.1. Every binary comes from hack/tools.sh's cache; a missing one fails
-// the test with the command that installs it. Nothing is skipped.
 package testenv
 
 import (

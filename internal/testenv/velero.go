@@ -43,12 +43,12 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	// metrics listener to :8080 (no flag changes it), so only one Velero
 	// runs at a time on the machine: test packages (and checkouts) take
 	// turns through a machine-wide lock, and the port must then be free.
-	lock, err := lockMachine("velero", 15*time.Minute)
+	lock, err := LockMachine("velero", 15*time.Minute)
 	must(t, err)
 	started := false
 	defer func() {
 		if !started { // a failed start releases the lock at once
-			unlockMachine(lock)
+			UnlockMachine(lock)
 		}
 	}()
 	if l, err := net.Listen("tcp", ":8080"); err != nil {
@@ -103,16 +103,16 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	must(t, cmd.Start())
 	v := &Velero{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
 	started = true
-	go func() { _ = cmd.Wait(); _ = logf.Close(); unlockMachine(lock); close(v.done) }()
+	go func() { _ = cmd.Wait(); _ = logf.Close(); UnlockMachine(lock); close(v.done) }()
 	t.Cleanup(v.Stop)
 	return v
 }
 
 // Stop terminates the server and waits for it; calling it again is a no-op.
-func (v *Velero) Stop() { stopProcess(v.cmd, v.done, 15*time.Second) }
+func (v *Velero) Stop() { StopProcess(v.cmd, v.done, 15*time.Second) }
 
 // Exited reports whether the server process has stopped.
-func (v *Velero) Exited() bool { return isClosed(v.done) }
+func (v *Velero) Exited() bool { return Closed(v.done) }
 
 // Log returns the server's log so far.
 func (v *Velero) Log() string {

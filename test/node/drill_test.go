@@ -35,6 +35,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 )
 
 // drillExtras adds to the shop namespace, before its backup, what a drill
@@ -72,7 +73,7 @@ type drillSeed struct {
 	pub                  []byte
 }
 
-func setupDrillSeed(t *testing.T, n *testenv.Node, r *release) drillSeed {
+func setupDrillSeed(t *testing.T, n *node.Node, r *release) drillSeed {
 	t.Helper()
 	ctx := context.Background()
 	c := n.Client
@@ -114,9 +115,9 @@ func setupDrillSeed(t *testing.T, n *testenv.Node, r *release) drillSeed {
 }
 
 // drillArgs are the arguments of `drill run` for the release's cluster.
-func (d drillSeed) runArgs(n *testenv.Node, r *release) []string {
+func (d drillSeed) runArgs(n *node.Node, r *release) []string {
 	return []string{"drill", "run", "--kubeconfig", n.Kubeconfig, "--cluster", r.id, "--signing-key", d.private,
-		"--allow-cidr", testenv.NodeIP + "/32", "--timeout", "5m", "--cleanup-timeout", "3m"}
+		"--allow-cidr", node.IP + "/32", "--timeout", "5m", "--cleanup-timeout", "3m"}
 }
 
 // runDrill runs `clusterbackup drill run` and returns the record it
@@ -222,7 +223,7 @@ func drillLeftovers(t *testing.T, c client.Client) []string {
 // cluster's drill state and reason.
 func fleetDrill(t *testing.T, d drillSeed) (string, string) {
 	t.Helper()
-	out, errOut, _ := testenv.RunBinary(t, "fleet", "status", "-f", filepath.Join(d.dir, "fleet"), "--allow-cidr", testenv.NodeIP+"/32", "--drill-public-key", d.public, "-o", "json")
+	out, errOut, _ := testenv.RunBinary(t, "fleet", "status", "-f", filepath.Join(d.dir, "fleet"), "--allow-cidr", node.IP+"/32", "--drill-public-key", d.public, "-o", "json")
 	var rep fleet.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Clusters) != 1 || rep.Clusters[0].Drill == nil {
 		t.Fatalf("fleet status -o json: %v\n%s\n%s", err, out, errOut)
@@ -240,7 +241,7 @@ func fleetDrill(t *testing.T, d drillSeed) (string, string) {
 // say drill failed. The killed drill's restored pod cannot reach an
 // address outside its namespace (scratchIsolated). The tarball is put back
 // afterwards for the restore that follows.
-func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]string) {
+func drillAcceptance(t *testing.T, n *node.Node, r *release, sums map[string]string) {
 	ctx := context.Background()
 	c := n.Client
 	d := setupDrillSeed(t, n, r)
@@ -382,7 +383,7 @@ func drillAcceptance(t *testing.T, n *testenv.Node, r *release, sums map[string]
 	pub, err := drill.ParsePublicKey(d.pub)
 	must(t, err)
 	rep := fleet.Inventory(ctx, []fleet.Cluster{fc}, fleet.Options{DrillKey: pub,
-		Checker: s3check.New(s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes(testenv.NodeIP + "/32")}})})
+		Checker: s3check.New(s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes(node.IP + "/32")}})})
 	col := fleet.NewCollector()
 	col.Set(rep, 0)
 	if v := drillSeries(t, col, r.id, string(fleet.DrillFailed)); v != 1 {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -87,7 +88,7 @@ func runFSB(t *testing.T, ro renderer.Options, drills bool) {
 // backup onto a fresh local PV and checks the File System Restore: one
 // Completed PodVolumeRestore, the restore-wait init container from the
 // rendered Velero image, the same file checksums.
-func restoreAndVerify(t *testing.T, n *testenv.Node, backup string, sums map[string]string) {
+func restoreAndVerify(t *testing.T, n *node.Node, backup string, sums map[string]string) {
 	t.Helper()
 	c := n.Client
 	delStart := time.Now()
@@ -200,7 +201,7 @@ func figure(t *testing.T, what string, d time.Duration) {
 
 // dumpOnFailure logs the Velero namespace's pods and the Velero and
 // node-agent logs (through the kubelet's log files) when the test fails.
-func dumpOnFailure(t *testing.T, n *testenv.Node) {
+func dumpOnFailure(t *testing.T, n *node.Node) {
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

@@ -15,7 +15,7 @@ import (
 	"github.com/go-logr/logr"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 )
 
 // TestMain makes the clients log API warnings (e.g. the webhook's) to
@@ -30,30 +30,30 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	testenv.RemoveBuiltImages()
+	node.RemoveBuiltImages()
 	os.Exit(code)
 }
 
 // shared is the node the package's tests share (see nodeFor).
 var shared struct {
 	mu   sync.Mutex
-	node *testenv.Node
+	node *node.Node
 }
 
 // nodeFor returns the package's node: started by the first test that
 // needs one, and brought back to its start state after each test
-// (testenv.Node.Reset: namespaces, cluster-scoped objects and local volumes
+// (node.Node.Reset: namespaces, cluster-scoped objects and local volumes
 // the test created are deleted), so the package pays one node start
 // instead of one per test. When a reset fails the node is stopped and the
 // next test starts a new one. Tests of this package must not start nodes of
 // their own: the node harness holds a machine-wide lock
 // (TestOneNodePerPackage).
-func nodeFor(t *testing.T) *testenv.Node {
+func nodeFor(t *testing.T) *node.Node {
 	t.Helper()
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.node == nil {
-		n, err := testenv.NewNode(testenv.NodeOptions{})
+		n, err := node.New(node.Options{})
 		if err != nil {
 			if n != nil {
 				t.Logf("node logs (tails):\n%s", n.LogTails(40))
@@ -96,7 +96,7 @@ func stopShared() error {
 }
 
 // TestOneNodePerPackage: no test of this package starts a node of its own
-// (testenv.StartNode or NewNode): the shared node holds the machine-wide
+// (node.Start or NewNode): the shared node holds the machine-wide
 // node lock, so a second start would wait for it until the lock times out.
 func TestOneNodePerPackage(t *testing.T) {
 	files, err := filepath.Glob("*_test.go")
@@ -111,7 +111,7 @@ func TestOneNodePerPackage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, call := range []string{"testenv.StartNode(", "testenv.NewNode("} {
+		for _, call := range []string{"node.Start(", "node.New("} {
 			if strings.Contains(string(b), call) {
 				t.Errorf("%s calls %s: use nodeFor(t), the package's shared node", f, call)
 			}

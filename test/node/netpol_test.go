@@ -13,10 +13,11 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/drill"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 )
 
 // scratchIsolated shows that the drill's deny-all NetworkPolicy holds on
-// the node (its enforcer, internal/testenv/node_netpol.go): from the
+// the node (its enforcer, internal/testenv/node/netpol.go): from the
 // restored pod in scratch namespace scratch, no TCP connection reaches an
 // address outside the namespace — a pod of another namespace (Velero's
 // metrics port), a Service (the kubernetes Service's ClusterIP) and the S3
@@ -24,7 +25,7 @@ import (
 // pod in the original namespace (no policy there) succeed, so what fails
 // is the policy, not the network. It returns how long the restored pod
 // took to run under the policy.
-func scratchIsolated(t *testing.T, n *testenv.Node, r *release, scratch string) time.Duration {
+func scratchIsolated(t *testing.T, n *node.Node, r *release, scratch string) time.Duration {
 	t.Helper()
 	ctx := context.Background()
 	c := n.Client
@@ -61,10 +62,10 @@ func scratchIsolated(t *testing.T, n *testenv.Node, r *release, scratch string) 
 	fenced, err := n.PodNetNS(scratch, appPod)
 	must(t, err)
 	for _, tg := range targets {
-		if err := testenv.DialFrom(live, tg.addr, 10*time.Second); err != nil {
+		if err := node.DialFrom(live, tg.addr, 10*time.Second); err != nil {
 			t.Fatalf("control: from the live pod %s/%s, %s (%s) is unreachable: %v", appNS, appPod, tg.what, tg.addr, err)
 		}
-		err := testenv.DialFrom(fenced, tg.addr, 5*time.Second)
+		err := node.DialFrom(fenced, tg.addr, 5*time.Second)
 		if err == nil {
 			t.Errorf("the restored pod %s/%s reached %s (%s): the NetworkPolicy does not hold", scratch, appPod, tg.what, tg.addr)
 			continue
@@ -76,7 +77,7 @@ func scratchIsolated(t *testing.T, n *testenv.Node, r *release, scratch string) 
 
 // enforcerStart is how long the node's start took from node Ready to the
 // NetworkPolicy enforcer running (its Phases).
-func enforcerStart(n *testenv.Node) time.Duration {
+func enforcerStart(n *node.Node) time.Duration {
 	var ready, running time.Duration
 	for _, p := range n.Phases {
 		switch p.Name {

@@ -20,6 +20,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -35,7 +36,7 @@ const (
 // release is one user cluster's rendered release running on a node, backed
 // by its own S3 server on the node address.
 type release struct {
-	node    *testenv.Node
+	node    *node.Node
 	s3      *testenv.S3
 	id      string
 	prefix  string
@@ -56,13 +57,13 @@ type releaseOptions struct {
 // deployRelease starts S3 on the node address, renders the cluster's release
 // with the node's registry as --registry, and applies every object with
 // server-side apply in render order, as a GitOps tool would.
-func deployRelease(t *testing.T, n *testenv.Node, o releaseOptions) *release {
+func deployRelease(t *testing.T, n *node.Node, o releaseOptions) *release {
 	t.Helper()
 	ctx := context.Background()
 	if o.ClusterID == "" {
 		o.ClusterID = "xkc6lgmfsn"
 	}
-	s3 := testenv.StartS3On(t, testenv.NodeIP)
+	s3 := testenv.StartS3On(t, node.IP)
 	must(t, s3.CreateBucket(ctx, bucket))
 	r := &release{node: n, s3: s3, id: o.ClusterID}
 	r.cbsl, r.secret = testenv.Location(s3, "backups-eu", bucket, cbslPre, projectID)

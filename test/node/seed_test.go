@@ -20,6 +20,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -65,7 +66,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	n := nodeFor(t)
 	c := n.Client
 	dumpOnFailure(t, n)
-	s3 := testenv.StartS3On(t, testenv.NodeIP)
+	s3 := testenv.StartS3On(t, node.IP)
 	must(t, s3.CreateBucket(ctx, bucket))
 	for _, f := range []string{"kubermatic.k8c.io_clusterbackupstoragelocations.yaml", "kubermatic.k8c.io_clusters.yaml"} {
 		for _, o := range readObjects(t, testenv.RepoRoot()+"/api/v1/crds/"+f) {
@@ -114,7 +115,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	closed, err := testenv.FreePort()
 	must(t, err)
 	t0 := time.Now()
-	err = c.Create(ctx, cbsl("refused", "http://"+testenv.NodeIP+":"+itoa(closed)))
+	err = c.Create(ctx, cbsl("refused", "http://"+node.IP+":"+itoa(closed)))
 	took := time.Since(t0)
 	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "connect") {
 		t.Fatalf("a CBSL whose endpoint refuses connections: err = %v, want a denial naming the connect failure", err)
@@ -286,7 +287,7 @@ func createRetryingWebhookStart(ctx context.Context, c client.Client, obj client
 // NetworkPolicy and webhook configurations. Only the serving certificate
 // (what cert-manager would write) is made here; its CA becomes
 // webhook.tls.caBundle.
-func deploySeedWebhook(t *testing.T, n *testenv.Node) {
+func deploySeedWebhook(t *testing.T, n *node.Node) {
 	t.Helper()
 	ctx := context.Background()
 	c := n.Client
@@ -310,7 +311,7 @@ func deploySeedWebhook(t *testing.T, n *testenv.Node) {
 		// node's own and the bridge's (its route to pods and Services). The
 		// test's bridge CNI enforces no NetworkPolicy, so this shows the
 		// chart's limited form deploys, not the filtering.
-		"networkPolicy": map[string]any{"apiServerCIDRs": []any{testenv.NodeIP + "/32", netip.MustParsePrefix(testenv.PodCIDR).Addr().Next().String() + "/32"}},
+		"networkPolicy": map[string]any{"apiServerCIDRs": []any{node.IP + "/32", netip.MustParsePrefix(node.PodCIDR).Addr().Next().String() + "/32"}},
 	}})
 	must(t, err)
 	objs, err := res.Objects()

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -107,7 +108,7 @@ func TestUserWebhookAsDeployed(t *testing.T) {
 // in full, nothing is stored, Velero does no work) from 4 clients, about 100
 // a second, while one webhook pod is deleted as a node drain would, and
 // until that pod is gone and its replacement Ready; no create may fail.
-func webhookReplicaDeletedDuringBurst(t *testing.T, n *testenv.Node) {
+func webhookReplicaDeletedDuringBurst(t *testing.T, n *node.Node) {
 	ctx := context.Background()
 	c := n.Client
 	pods, err := readyPods(c, veleroNS, webhookLabels)

@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
 )
 
 const (
@@ -30,7 +31,7 @@ const (
 // createLocalPV makes a local PV (a directory under the node's state, bound to
 // the node) of class localClass and returns its directory. File System
 // Backup reads local volumes (it skips hostPath ones).
-func createLocalPV(t *testing.T, n *testenv.Node, name string) string {
+func createLocalPV(t *testing.T, n *node.Node, name string) string {
 	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(n.Dir, "pv", name)
@@ -62,7 +63,7 @@ func createLocalPV(t *testing.T, n *testenv.Node, name string) string {
 
 // createWorkload writes known files into a fresh local PV and starts a pod
 // that mounts it through a PVC; it returns the files' checksums.
-func createWorkload(t *testing.T, n *testenv.Node, pauseImage string) map[string]string {
+func createWorkload(t *testing.T, n *node.Node, pauseImage string) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	dir := createLocalPV(t, n, "shop-data")
@@ -94,7 +95,7 @@ func createWorkload(t *testing.T, n *testenv.Node, pauseImage string) map[string
 	return sums
 }
 
-func waitServiceAccount(t *testing.T, n *testenv.Node, ns string) {
+func waitServiceAccount(t *testing.T, n *node.Node, ns string) {
 	t.Helper()
 	testenv.Eventually(t, 30e9, "service account default in "+ns, func() (bool, error) {
 		err := n.Client.Get(context.Background(), keyOf(ns, "default"), &corev1.ServiceAccount{})

@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"context"
@@ -13,18 +13,20 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-func (n *Node) apiURL() string { return "https://" + net.JoinHostPort(NodeIP, "6443") }
+func (n *Node) apiURL() string { return "https://" + net.JoinHostPort(IP, "6443") }
 
 func (n *Node) issueCerts() error {
 	pk := n.pki
 	if _, _, err := pk.issue("apiserver", certOptions{CN: "kube-apiserver", Server: true,
-		IPs: []net.IP{net.ParseIP(NodeIP), net.ParseIP("127.0.0.1"), net.ParseIP(kubeSvcIP)},
+		IPs: []net.IP{net.ParseIP(IP), net.ParseIP("127.0.0.1"), net.ParseIP(kubeSvcIP)},
 		DNS: []string{"kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "localhost"}}); err != nil {
 		return err
 	}
-	if _, _, err := pk.issue("kubelet", certOptions{CN: n.Name, Server: true, IPs: []net.IP{net.ParseIP(NodeIP)}, DNS: []string{n.Name}}); err != nil {
+	if _, _, err := pk.issue("kubelet", certOptions{CN: n.Name, Server: true, IPs: []net.IP{net.ParseIP(IP)}, DNS: []string{n.Name}}); err != nil {
 		return err
 	}
 	if _, _, err := pk.issue("apiserver-kubelet-client", certOptions{CN: "kube-apiserver-kubelet-client", Orgs: []string{"system:masters"}}); err != nil {
@@ -60,7 +62,7 @@ func (n *Node) issueCerts() error {
 	}
 	cfg.QPS, cfg.Burst = 100, 200
 	n.Config = cfg
-	n.Client, err = client.New(cfg, client.Options{Scheme: Scheme()})
+	n.Client, err = client.New(cfg, client.Options{Scheme: testenv.Scheme()})
 	return err
 }
 
@@ -75,11 +77,11 @@ func (n *Node) run(name string, args []string, env ...string) error {
 }
 
 func (n *Node) startEtcd() error {
-	cport, err := FreePort()
+	cport, err := testenv.FreePort()
 	if err != nil {
 		return err
 	}
-	pport, err := FreePort()
+	pport, err := testenv.FreePort()
 	if err != nil {
 		return err
 	}
@@ -108,7 +110,7 @@ func (n *Node) startAPIServer(extra []string) error {
 	pk := n.pki
 	args := []string{
 		"--etcd-servers=" + n.etcdURL,
-		"--bind-address=" + NodeIP, "--advertise-address=" + NodeIP, "--secure-port=6443",
+		"--bind-address=" + IP, "--advertise-address=" + IP, "--secure-port=6443",
 		"--tls-cert-file=" + pk.path("apiserver.crt"), "--tls-private-key-file=" + pk.path("apiserver.key"),
 		"--client-ca-file=" + pk.path("ca.crt"),
 		"--service-cluster-ip-range=" + ServiceCIDR,
@@ -136,11 +138,11 @@ func (n *Node) startAPIServer(extra []string) error {
 
 func (n *Node) startControllers() error {
 	pk := n.pki
-	kcmPort, err := FreePort()
+	kcmPort, err := testenv.FreePort()
 	if err != nil {
 		return err
 	}
-	schedPort, err := FreePort()
+	schedPort, err := testenv.FreePort()
 	if err != nil {
 		return err
 	}
@@ -185,7 +187,7 @@ func (n *Node) startContainerd() error {
 
 // ctr runs ctr against this node's containerd in the k8s.io namespace.
 func (n *Node) ctr(args ...string) ([]byte, error) {
-	return Run(n.paths["ctr"], append([]string{"--address", n.sock, "--namespace", "k8s.io"}, args...)...)
+	return testenv.Run(n.paths["ctr"], append([]string{"--address", n.sock, "--namespace", "k8s.io"}, args...)...)
 }
 
 func (n *Node) importImages() error {
@@ -208,7 +210,7 @@ func (n *Node) startKubelet() error {
 		return err
 	}
 	n.mounted = true
-	hz, err := FreePort()
+	hz, err := testenv.FreePort()
 	if err != nil {
 		return err
 	}
@@ -218,15 +220,15 @@ func (n *Node) startKubelet() error {
 	}
 	if err := n.run("kubelet", []string{
 		"--config=" + cfg, "--kubeconfig=" + n.pki.path("kubelet-client.kubeconfig"),
-		"--root-dir=" + KubeletRootDir, "--node-ip=" + NodeIP, "--hostname-override=" + n.Name,
+		"--root-dir=" + KubeletRootDir, "--node-ip=" + IP, "--hostname-override=" + n.Name,
 	}); err != nil {
 		return err
 	}
-	ph, err := FreePort()
+	ph, err := testenv.FreePort()
 	if err != nil {
 		return err
 	}
-	pm, err := FreePort()
+	pm, err := testenv.FreePort()
 	if err != nil {
 		return err
 	}

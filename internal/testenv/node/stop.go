@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // Stop tears the node down in dependency order: the NetworkPolicy enforcer
@@ -99,8 +101,8 @@ func (n *Node) killContainers() error {
 	return nil
 }
 
-// lockNode takes the machine-wide node lock: the kubelet root and NodeIP are
+// lockNode takes the machine-wide node lock: the kubelet root and IP are
 // fixed, so one node runs at a time. It waits up to 15 minutes for another.
-func lockNode() (*os.File, error) { return lockMachine("node", 15*time.Minute) }
+func lockNode() (*os.File, error) { return testenv.LockMachine("node", 15*time.Minute) }
 
-func unlockNode(f *os.File) { unlockMachine(f) }
+func unlockNode(f *os.File) { testenv.UnlockMachine(f) }

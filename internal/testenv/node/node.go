@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"context"
@@ -11,12 +11,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// DefaultNodeRegistry is the registry of the images a node imports unless
-// NodeOptions.Registry says otherwise; the tests render with it as
+// DefaultRegistry is the registry of the images a node imports unless
+// Options.Registry says otherwise; the tests render with it as
 // --registry, so the air-gap override is what pulls the images.
-const DefaultNodeRegistry = "registry.airgap.internal"
+const DefaultRegistry = "registry.airgap.internal"
 
 // Phase is one milestone of a node start.
 type Phase struct {
@@ -26,12 +28,12 @@ type Phase struct {
 	At time.Duration
 }
 
-// NodeOptions configure a single-node Kubernetes.
-type NodeOptions struct {
+// Options configure a single-node Kubernetes.
+type Options struct {
 	// Name is the node's name. Default "cbnode".
 	Name string
 	// Registry is the registry of the images built and imported.
-	// Default DefaultNodeRegistry.
+	// Default DefaultRegistry.
 	Registry string
 	// APIServerArgs are extra kube-apiserver flags ("--name=value").
 	// Default none.
@@ -40,8 +42,8 @@ type NodeOptions struct {
 
 // Node is a running single-node Kubernetes v1.37: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, containerd, kubelet,
-// kube-proxy and a NetworkPolicy enforcer (node_netpol.go), on the
-// test-only network of node_net.go, with every state
+// kube-proxy and a NetworkPolicy enforcer (netpol.go), on the
+// test-only network of net.go, with every state
 // under Dir (the kubelet's through a bind mount on KubeletRootDir).
 type Node struct {
 	// Name is the node's name.
@@ -82,14 +84,14 @@ type Node struct {
 	mounted   bool
 }
 
-// StartNode starts a node and tears it down when the test ends: a missing
+// Start starts a node and tears it down when the test ends: a missing
 // component fails the test with the command that installs it; nothing is
 // skipped. The teardown stops every process it started, kills the
 // containers, unmounts, and removes the network changes, so a failed test
 // leaves the machine usable.
-func StartNode(t TB, o NodeOptions) *Node {
+func Start(t testenv.TB, o Options) *Node {
 	t.Helper()
-	n, err := NewNode(o)
+	n, err := New(o)
 	if n != nil {
 		t.Cleanup(func() {
 			if f, ok := t.(interface{ Failed() bool }); ok && f.Failed() {
@@ -111,15 +113,15 @@ func StartNode(t TB, o NodeOptions) *Node {
 	return n
 }
 
-// NewNode starts a node; the caller must call Stop, also when it returns an
+// New starts a node; the caller must call Stop, also when it returns an
 // error together with a non-nil Node.
-func NewNode(o NodeOptions) (*Node, error) {
+func New(o Options) (*Node, error) {
 	start := time.Now()
 	if o.Name == "" {
 		o.Name = "cbnode"
 	}
 	if o.Registry == "" {
-		o.Registry = DefaultNodeRegistry
+		o.Registry = DefaultRegistry
 	}
 	paths, err := nodePrereqs()
 	if err != nil {
@@ -180,7 +182,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 	return n, nil
 }
 
-func (n *Node) start(o NodeOptions) error {
+func (n *Node) start(o Options) error {
 	pk, err := newPKI(filepath.Join(n.Dir, "pki"))
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"bufio"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // The node's NetworkPolicy enforcer is kube-router's network policy
@@ -39,7 +41,7 @@ func (n *Node) startNetpol() error {
 		return err
 	}
 	return n.waitFor("NetworkPolicy enforcer", time.Minute, func() error {
-		out, err := Run("iptables", "-S")
+		out, err := testenv.Run("iptables", "-S")
 		if err != nil {
 			return err
 		}
@@ -57,7 +59,7 @@ func (n *Node) startNetpol() error {
 // PREROUTING to KUBE-SERVICES.
 func kubeProxyHooked() error {
 	for _, c := range []struct{ table, chain, jump string }{{"filter", "FORWARD", "KUBE-FORWARD"}, {"nat", "PREROUTING", "KUBE-SERVICES"}} {
-		out, err := Run("iptables", "-t", c.table, "-S", c.chain)
+		out, err := testenv.Run("iptables", "-t", c.table, "-S", c.chain)
 		if err != nil {
 			return err
 		}
@@ -74,7 +76,7 @@ func kubeProxyHooked() error {
 // selects runs through the default chain, which accepts) jumps to the
 // policy's chain.
 func (n *Node) PolicyEnforced(ns, name, policy string) (bool, error) {
-	out, err := Run("iptables-save", "-t", "filter")
+	out, err := testenv.Run("iptables-save", "-t", "filter")
 	if err != nil {
 		return false, err
 	}
@@ -106,7 +108,7 @@ func policyEnforced(save, ns, name, policy string) bool {
 // destroyNetpolSets destroys the enforcer's ipsets (after its iptables
 // rules are gone: a set in use cannot be destroyed).
 func destroyNetpolSets() error {
-	out, err := Run("ipset", "list", "-n")
+	out, err := testenv.Run("ipset", "list", "-n")
 	if err != nil {
 		return nil // no ipset binary or module: nothing of ours there
 	}
@@ -116,7 +118,7 @@ func destroyNetpolSets() error {
 		set := strings.TrimSpace(sc.Text())
 		for _, p := range strings.Fields(netpolSetPrefixes) {
 			if strings.HasPrefix(set, p) {
-				if _, err := Run("ipset", "destroy", set); err != nil {
+				if _, err := testenv.Run("ipset", "destroy", set); err != nil {
 					errs = append(errs, err.Error())
 				}
 			}

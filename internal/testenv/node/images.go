@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // Image is one image built by hack/images (see its images.json).
@@ -28,14 +30,14 @@ type Image struct {
 func BuildImages(registry, out string) (map[string]Image, error) {
 	args := []string{"run", ".", "-registry", registry, "-out", out}
 	for _, n := range []string{"velero", "velero-restore-helper", "velero-plugin-for-aws"} {
-		p, err := Tool(n)
+		p, err := testenv.Tool(n)
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, "-"+n, p)
 	}
 	cmd := exec.Command("go", args...)
-	cmd.Dir = filepath.Join(RepoRoot(), "hack", "images")
+	cmd.Dir = filepath.Join(testenv.RepoRoot(), "hack", "images")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build images (cd hack/images && go %v): %w\n%s", args, err, b)
 	}
@@ -87,7 +89,7 @@ func imagesOnce(registry string) (string, map[string]Image, error) {
 	return d, m, nil
 }
 
-// RemoveBuiltImages deletes the image tarballs StartNode built for this
+// RemoveBuiltImages deletes the image tarballs Start built for this
 // process; call it from TestMain after the tests ran.
 func RemoveBuiltImages() {
 	builtImages.Lock()

@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"fmt"
@@ -82,7 +82,7 @@ fileCheckFrequency: 5s
 nodeStatusUpdateFrequency: 5s
 shutdownGracePeriod: 0s
 podLogsDir: %[7]s
-`, NodeIP, healthzPort, pk.path("kubelet.crt"), pk.path("kubelet.key"), pk.path("ca.crt"), sock, podLogs)
+`, IP, healthzPort, pk.path("kubelet.crt"), pk.path("kubelet.key"), pk.path("ca.crt"), sock, podLogs)
 }
 
 // kubeProxyConfig is the KubeProxyConfiguration: iptables mode, no conntrack
@@ -107,7 +107,7 @@ iptables:
   masqueradeAll: false
   syncPeriod: 10s
   minSyncPeriod: 0s
-`, kubeconfig, node, NodeIP, PodCIDR, healthzPort, metricsPort)
+`, kubeconfig, node, IP, PodCIDR, healthzPort, metricsPort)
 }
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }

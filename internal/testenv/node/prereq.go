@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // nodePackages are the Debian packages the node harness needs; `make
@@ -28,7 +30,7 @@ func nodePrereqs() (map[string]string, error) {
 	}
 	var tools []string
 	for _, n := range nodeTools {
-		p, err := Tool(n)
+		p, err := testenv.Tool(n)
 		if err != nil {
 			tools = append(tools, n)
 			continue

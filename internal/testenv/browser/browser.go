@@ -1,4 +1,4 @@
-package testenv
+package browser
 
 import (
 	"bytes"
@@ -7,33 +7,34 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// BrowserInstall is the command that installs the headless browser the HTML
+// Install is the command that installs the headless browser the HTML
 // tests use (Debian's chromium).
-const BrowserInstall = "make browser-deps (apt-get install -y chromium)"
+const Install = "make browser-deps (apt-get install -y chromium)"
 
 // Browser is Debian's chromium run headless, offline, with a throw-away
 // profile: --headless --no-sandbox --disable-gpu
 // --disable-background-networking --disable-extensions --no-first-run.
 type Browser struct {
 	bin string
-	t   TB
+	t   testenv.TB
 }
 
-// StartBrowser finds chromium; when it is missing the test fails with the
+// Start finds chromium; when it is missing the test fails with the
 // command that installs it (never skips).
-func StartBrowser(t TB) *Browser {
+func Start(t testenv.TB) *Browser {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return &Browser{bin: p, t: t}
 		}
 	}
-	t.Fatalf("testenv: chromium is not installed; run %s", BrowserInstall)
+	t.Fatalf("testenv: chromium is not installed; run %s", Install)
 	return nil
 }
 
@@ -48,7 +49,7 @@ func (b *Browser) run(args ...string) []byte {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Env = append(os.Environ(), "HOME="+b.t.TempDir())
 	if err := cmd.Run(); err != nil {
-		b.t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, Tail(errb.String(), 30))
+		b.t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, testenv.Tail(errb.String(), 30))
 	}
 	return out.Bytes()
 }
@@ -74,23 +75,4 @@ func (b *Browser) Screenshot(file, out string) {
 	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
 		b.t.Fatalf("chromium wrote no screenshot to %s: %v", out, err)
 	}
-}
-
-// ArtifactsDir returns $ARTIFACTS/<test> when ARTIFACTS is set (created),
-// else a directory that outlives the test under os.TempDir().
-func ArtifactsDir(t interface {
-	TB
-	Name() string
-}) string {
-	t.Helper()
-	name := regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_")
-	base := os.Getenv("ARTIFACTS")
-	if base == "" {
-		base = filepath.Join(os.TempDir(), "clusterbackup-artifacts")
-	}
-	d := filepath.Join(base, name)
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return d
 }

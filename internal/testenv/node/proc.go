@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // proc is one long-running component of the node harness, started in its
@@ -39,18 +41,18 @@ func startProc(dir, name, bin string, args []string, env []string) (*proc, error
 }
 
 // exited reports whether the process has stopped.
-func (p *proc) exited() bool { return isClosed(p.done) }
+func (p *proc) exited() bool { return testenv.Closed(p.done) }
 
 // stop sends SIGTERM and waits up to grace, then kills the process by its id.
 func (p *proc) stop(grace time.Duration) {
 	if p == nil {
 		return
 	}
-	stopProcess(p.cmd, p.done, grace)
+	testenv.StopProcess(p.cmd, p.done, grace)
 }
 
 // logTail returns the last n lines of the process's log.
 func (p *proc) logTail(n int) string {
 	b, _ := os.ReadFile(p.logPath)
-	return Tail(string(b), n)
+	return testenv.Tail(string(b), n)
 }

@@ -1,4 +1,4 @@
-package testenv
+package node
 
 import (
 	"bufio"
@@ -7,15 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // Node network: everything lives in 198.18.0.0/15, the range reserved for
 // network benchmark tests (RFC 2544), so nothing collides with or is routed
 // to a real network.
 const (
-	// NodeIP is the node's address (a /32 on lo): kube-apiserver, kubelet
+	// IP is the node's address (a /32 on lo): kube-apiserver, kubelet
 	// and test servers pods must reach (S3) listen here.
-	NodeIP = "198.18.0.1"
+	IP = "198.18.0.1"
 	// PodCIDR is the bridge subnet pods get addresses from; its first
 	// address is the bridge (gateway).
 	PodCIDR   = "198.18.1.0/24"
@@ -47,7 +49,7 @@ var componentSysctls = []string{
 	"/proc/sys/net/ipv4/conf/all/route_localnet",
 }
 
-// setupNetwork puts NodeIP on lo, creates the bridge with the pod gateway,
+// setupNetwork puts IP on lo, creates the bridge with the pod gateway,
 // routes ServiceCIDR onto it, enables forwarding and bridge netfilter, and
 // drops any forwarded pod packet that would leave through another interface.
 func setupNetwork(ip string) (*netState, error) {
@@ -68,17 +70,17 @@ func setupNetwork(ip string) (*netState, error) {
 		}
 	}
 	for _, args := range [][]string{
-		{"addr", "add", NodeIP + "/32", "dev", "lo"},
+		{"addr", "add", IP + "/32", "dev", "lo"},
 		{"link", "add", bridgeDev, "type", "bridge"},
 		{"addr", "add", podGW + "/24", "dev", bridgeDev},
 		{"link", "set", bridgeDev, "up"},
 		{"route", "add", ServiceCIDR, "dev", bridgeDev, "src", podGW},
 	} {
-		if _, err := Run(ip, args...); err != nil {
+		if _, err := testenv.Run(ip, args...); err != nil {
 			return s, err
 		}
 	}
-	if _, err := Run("iptables", "-I", "FORWARD", "1", "-s", PodCIDR, "!", "-o", bridgeDev, "-m", "comment", "--comment", isolateComment, "-j", "DROP"); err != nil {
+	if _, err := testenv.Run("iptables", "-I", "FORWARD", "1", "-s", PodCIDR, "!", "-o", bridgeDev, "-m", "comment", "--comment", isolateComment, "-j", "DROP"); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -101,21 +103,21 @@ func teardownNetwork(ip string, s *netState) []error {
 	}
 	for ns := range netnsSet() {
 		if !s.netnsOld[ns] && strings.HasPrefix(ns, "cni-") {
-			_, err := Run(ip, "netns", "delete", ns)
+			_, err := testenv.Run(ip, "netns", "delete", ns)
 			note(err)
 		}
 	}
-	_, _ = Run("iptables", "-D", "FORWARD", "-s", PodCIDR, "!", "-o", bridgeDev, "-m", "comment", "--comment", isolateComment, "-j", "DROP")
+	_, _ = testenv.Run("iptables", "-D", "FORWARD", "-s", PodCIDR, "!", "-o", bridgeDev, "-m", "comment", "--comment", isolateComment, "-j", "DROP")
 	for _, bin := range []string{"iptables", "ip6tables"} {
 		note(flushKubeChains(bin))
 	}
 	note(destroyNetpolSets())
 	if _, err := os.Stat("/sys/class/net/" + bridgeDev); err == nil {
-		_, err := Run(ip, "link", "delete", bridgeDev)
+		_, err := testenv.Run(ip, "link", "delete", bridgeDev)
 		note(err)
 	}
-	if out, _ := Run(ip, "-4", "addr", "show", "dev", "lo"); bytes.Contains(out, []byte(" "+NodeIP+"/32")) {
-		_, err := Run(ip, "addr", "del", NodeIP+"/32", "dev", "lo")
+	if out, _ := testenv.Run(ip, "-4", "addr", "show", "dev", "lo"); bytes.Contains(out, []byte(" "+IP+"/32")) {
+		_, err := testenv.Run(ip, "addr", "del", IP+"/32", "dev", "lo")
 		note(err)
 	}
 	for p, v := range s.sysctls {
@@ -139,7 +141,7 @@ func netnsSet() map[string]bool {
 // kubelet create).
 func flushKubeChains(bin string) error {
 	for _, table := range []string{"filter", "nat", "mangle"} {
-		out, err := Run(bin+"-save", "-t", table)
+		out, err := testenv.Run(bin+"-save", "-t", table)
 		if err != nil {
 			continue // table or binary unavailable: nothing of ours there
 		}
@@ -152,16 +154,16 @@ func flushKubeChains(bin string) error {
 				chains = append(chains, strings.Fields(line[1:])[0])
 			case strings.HasPrefix(line, "-A ") && !strings.HasPrefix(line, "-A KUBE-") && strings.Contains(line, "-j KUBE-"):
 				args := append([]string{"-t", table, "-D"}, splitRule(line[3:])...)
-				if _, err := Run(bin, args...); err != nil {
+				if _, err := testenv.Run(bin, args...); err != nil {
 					return err
 				}
 			}
 		}
 		for _, c := range chains {
-			_, _ = Run(bin, "-t", table, "-F", c)
+			_, _ = testenv.Run(bin, "-t", table, "-F", c)
 		}
 		for _, c := range chains {
-			if _, err := Run(bin, "-t", table, "-X", c); err != nil {
+			if _, err := testenv.Run(bin, "-t", table, "-X", c); err != nil {
 				return err
 			}
 		}

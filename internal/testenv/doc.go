@@ -1,0 +1,22 @@
+// Package testenv starts the real components clusterbackup's integration
+// tests run against: a kube-apiserver + etcd through controller-runtime's
+// envtest (with Velero's and our CRDs installed), a versitygw S3 server on
+// 127.0.0.1 and the real Velero server. Every binary comes from
+// hack/tools.sh's cache; a missing one fails the test with the command that
+// installs it. Nothing is skipped.
+//
+// The core holds the parts every room shares: starting and stopping
+// processes (process.go, binary.go, tools.go, machinelock.go), the API
+// server and its clients (kube.go, webhooks.go, metrics.go, logs.go), S3
+// (s3.go, location.go), Velero (velero.go, veleroargs.go, standin.go), the
+// KKP fixtures and net fixtures (kkp.go, objects.go, netfixtures.go) and
+// the waits tests share (binary.go's Eventually). The rooms next to it
+// import the core, never the other way:
+//
+//   - node: the single-node Kubernetes (kubelet + containerd) of test/node;
+//   - browser: headless chromium for the HTML reports.
+//
+// The core may import the module's api, examples, internal/input and
+// internal/storage packages, controller-runtime, client-go and the SDKs; it
+// must not import a room or any package under test.
+package testenv
