@@ -17,6 +17,11 @@
 //   - overlay.go: kustomize overlays applied in memory with krusty.
 //   - renderfleet.go: RenderFleet, concurrent rendering with ordered streaming.
 //
+// Package renderer/settings is the one settings type of a render (the
+// parameters of the CLI's render flags, the Argo CD plugin, the KRM function
+// and the seed's release loop, their rules and their mapping onto Options);
+// it imports this package, never the other way round.
+//
 // The chart computes the prefix itself (join(CBSL prefix, projectID,
 // clusterID)), so `helm template` with the values from Values gives the same
 // objects as this package.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/gitops"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // runCMP is the Argo CD config-management plugin (CMP v2):
@@ -31,8 +32,8 @@ func runCMP(ctx context.Context, s streams, args []string) error {
 		fmt.Fprint(s.Err, cmpUsage)
 		fs.PrintDefaults()
 		fmt.Fprintln(s.Err, "\nParameters (default in brackets):")
-		for _, p := range gitops.Specs {
-			fmt.Fprintf(s.Err, "  %-18s [%s] %s\n", p.Name, p.Default, p.Help)
+		for _, p := range settings.Specs {
+			fmt.Fprintf(s.Err, "  %-18s [%s] %s\n", p.Name, p.Default, p.Text())
 		}
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {

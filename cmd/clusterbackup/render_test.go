@@ -252,7 +252,7 @@ func TestRenderFlags(t *testing.T) {
 			t.Errorf("%v: code %d, want 2: %s", args, code, stderr)
 		}
 	}
-	// Release settings are validated by gitops.Params, as in the Argo CD
+	// Release settings are validated by settings.Params, as in the Argo CD
 	// plugin, the KRM function and the release loop; the error names the flag.
 	for _, tc := range []struct {
 		args []string

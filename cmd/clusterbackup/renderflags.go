@@ -10,35 +10,121 @@ import (
 	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/gitops"
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // renderFlags say what to render and how. `render` and `diff -f` register
 // the same flags, so a diff compares against exactly what render writes.
 //
-// The settings that say how a release looks (overlay, registry, versions,
-// credentials mode, node-agent, ...) are parsed into gitops.Params, the one
-// settings type of the Argo CD plugin, the KRM function and the seed's
-// release loop, and validated by it (params): each error names the flag.
-// Only what is about files and processes (-f, --values, --previous,
-// --kkp-migrate, --disable, --purge, --concurrency) stays here.
+// The settings that say how a release looks are bound from
+// settings.Specs, one flag per parameter (settings.FlagName: veleroVersion
+// is --velero-version) with the parameter's help and default, parsed into
+// settings.Params and validated by it, as the Argo CD plugin, the KRM
+// function and the seed's release loop are: each error names the flag.
+// flagShapes are the flags whose shape differs from their parameter;
+// settings.GitOpsOnly the parameters without a flag; settings.CLIOnly the
+// flags below that are no parameter (files and processes: -f, --values,
+// --previous, --kkp-migrate, --disable, --purge, --concurrency).
 type renderFlags struct {
-	files, values, previous        []string
-	overlay, kubeVersion, registry string
-	credentials                    string
-	storeName, storeKind           string
-	veleroVersion, pluginVersion   string
-	credentialsSecret              string
-	apiVersions                    []string
-	noNodeAgent, disable, purge    bool
-	kkpMigrate                     bool
-	concurrency                    int
-	names                          map[string]bool // the flags registered here other than -f
+	files, values, previous []string
+	release                 []*paramFlag // one per parameter with a flag, in settings.Specs order
+	storeKind               string       // --external-secret-store-kind
+	disable, purge          bool
+	kkpMigrate              bool
+	concurrency             int
+	names                   map[string]bool // the flags registered here other than -f
 	// override are chart values a command (not a flag) merges over the
 	// --values files, e.g. webhook-config's.
 	override map[string]any
+}
+
+// flagShape is a release-setting flag that is not simply its parameter.
+type flagShape struct {
+	// name replaces settings.FlagName(parameter).
+	name string
+	// help replaces the parameter's help.
+	help string
+	// negate makes it a boolean flag whose value is the parameter's
+	// negation.
+	negate bool
+	// aliases are values the flag also accepts, mapped onto the parameter's.
+	aliases map[string]string
+}
+
+// flagShapes are the release settings whose flag differs from the
+// parameter. --external-secret-store-kind (the store's kind, which the
+// parameter writes as the prefix SecretStore/) is registered beside
+// --external-secret-store.
+var flagShapes = map[string]flagShape{
+	settings.ParamNodeAgent: {name: "no-node-agent", negate: true, help: "do not deploy the node-agent (no File System Backup)"},
+	settings.ParamCredentials: {aliases: map[string]string{"external-secret": string(renderer.CredentialsExternalSecret)},
+		help: "credentials `mode`: existingSecret (reference the Secret the seed's credentials loop delivers), externalSecret or external-secret (an External Secrets Operator ExternalSecret reading --external-secret-store) or inline (render the CBSL's keys; opt-in)"},
+}
+
+// storeKindFlag is the flag of the external secret store's kind.
+const storeKindFlag = "external-secret-store-kind"
+
+// paramFlag is the flag of one parameter; its values become the
+// parameter's, from the source "--<flag>", only when given.
+type paramFlag struct {
+	spec  settings.Spec
+	name  string
+	shape flagShape
+	vals  []string
+	set   bool
+}
+
+// String implements flag.Value: the given value, else the default (so the
+// flag's default is the parameter's).
+func (v *paramFlag) String() string {
+	if v.set {
+		return strings.Join(v.vals, ",")
+	}
+	if v.shape.negate {
+		return strconv.FormatBool(v.spec.Default != "true")
+	}
+	return v.spec.Default
+}
+
+// Set implements flag.Value: a list parameter's flag is repeatable, one
+// value per use; any other flag's last use wins.
+func (v *paramFlag) Set(s string) error {
+	if !v.spec.List {
+		v.vals = nil
+	}
+	v.vals, v.set = append(v.vals, s), true
+	return nil
+}
+
+// IsBoolFlag makes a negated flag a boolean flag (no value needed).
+func (v *paramFlag) IsBoolFlag() bool { return v.shape.negate }
+
+// value returns the parameter's values the flag gives: the values given
+// (aliases and negation applied), else the parameter's default.
+func (v *paramFlag) value() ([]string, error) {
+	switch {
+	case !v.set && v.spec.List:
+		var defaults settings.Params
+		return defaults.List(v.spec.Name), nil
+	case !v.set:
+		return []string{v.spec.Default}, nil
+	case v.shape.negate:
+		b, err := strconv.ParseBool(v.vals[0])
+		if err != nil {
+			return nil, fmt.Errorf("--%s must be true or false, not %q", v.name, v.vals[0])
+		}
+		return []string{strconv.FormatBool(!b)}, nil
+	}
+	out := make([]string, len(v.vals))
+	for i, s := range v.vals {
+		if a, ok := v.shape.aliases[s]; ok {
+			s = a
+		}
+		out[i] = s
+	}
+	return out, nil
 }
 
 // register adds the render flags to fs; filesUsage describes -f.
@@ -47,17 +133,28 @@ func (f *renderFlags) register(fs *flag.FlagSet, filesUsage string) {
 	fs.VisitAll(func(fl *flag.Flag) { before[fl.Name] = true })
 
 	fs.Var(listOf(&f.files), "f", filesUsage)
-	fs.StringVar(&f.overlay, "overlay", "", "apply the named kustomize `overlay` ("+strings.Join(renderer.Overlays(), ", ")+")")
-	fs.StringVar(&f.kubeVersion, "kube-version", renderer.DefaultKubeVersion, "Kubernetes `version` the chart renders for")
-	fs.StringVar(&f.registry, "registry", "", "image `registry` for every image, including the restore helper (air-gapped installs)")
-	fs.StringVar(&f.credentials, "credentials", string(renderer.CredentialsExistingSecret), "credentials `mode`: existingSecret (reference the Secret the seed's credentials loop delivers), externalSecret or external-secret (an External Secrets Operator ExternalSecret reading --external-secret-store) or inline (render the CBSL's keys; opt-in)")
-	fs.StringVar(&f.storeName, "external-secret-store", "", "with --credentials externalSecret: the `name` of the SecretStore or ClusterSecretStore holding the CBSL's credential Secret")
-	fs.StringVar(&f.storeKind, "external-secret-store-kind", "ClusterSecretStore", "with --credentials externalSecret: the store's `kind`, ClusterSecretStore or SecretStore")
-	fs.BoolVar(&f.noNodeAgent, "no-node-agent", false, "do not deploy the node-agent (no File System Backup)")
-	fs.StringVar(&f.veleroVersion, "velero-version", paramDefault(gitops.ParamVeleroVersion), "Velero server image `tag` (within the pinned minor release), optionally with @sha256:<digest> to pin the image by content")
-	fs.StringVar(&f.pluginVersion, "plugin-version", paramDefault(gitops.ParamPluginVersion), "velero-plugin-for-aws image `tag` (within the pinned minor release), optionally with @sha256:<digest>")
-	fs.StringVar(&f.credentialsSecret, "credentials-secret", paramDefault(gitops.ParamCredentialsSecret), "`name` of the Secret in the Velero namespace holding the AWS credentials file")
-	fs.Var(listOf(&f.apiVersions), "api-versions", "an extra API `version` for the chart's capabilities, e.g. external-secrets.io/v1 (repeatable)")
+	f.release = nil
+	for _, s := range settings.Specs {
+		if _, ok := settings.GitOpsOnlyFor(s.Name); ok {
+			continue
+		}
+		v := &paramFlag{spec: s, name: settings.FlagName(s.Name), shape: flagShapes[s.Name]}
+		help := s.Help
+		if v.shape.name != "" {
+			v.name = v.shape.name
+		}
+		if v.shape.help != "" {
+			help = v.shape.help
+		}
+		if s.List {
+			help += " (repeatable)"
+		}
+		fs.Var(v, v.name, help)
+		f.release = append(f.release, v)
+		if s.Name == settings.ParamExternalSecretStore {
+			fs.StringVar(&f.storeKind, storeKindFlag, "ClusterSecretStore", "with --credentials externalSecret: the store's `kind`, ClusterSecretStore or SecretStore")
+		}
+	}
 	fs.IntVar(&f.concurrency, "concurrency", 0, "clusters rendered at once (default: number of CPUs)")
 	fs.Var(listOf(&f.values), "values", "a YAML `file` of extra chart values (server.resources, nodeAgent, schedules, webhook, ...) merged over the computed ones (repeatable)")
 	fs.Var(listOf(&f.previous), "previous", "a `file` of the CBSLs clusters used before a storage switch; each becomes a read-only BSL of the clusters of its project that now use another CBSL (repeatable; docs/lifecycle.md)")
@@ -87,7 +184,7 @@ func (f *renderFlags) set(fs *flag.FlagSet) []string {
 }
 
 // check validates the flag values that need no file reads: the flag
-// combinations, and every release setting through gitops.Params, as the
+// combinations, and every release setting through settings.Params, as the
 // Argo CD plugin, the KRM function and the release loop validate theirs.
 func (f *renderFlags) check() error {
 	if f.purge && !f.disable {
@@ -99,38 +196,22 @@ func (f *renderFlags) check() error {
 	return nil
 }
 
-// params returns the release settings of the flags as gitops.Params, each
-// from the source "--<flag>".
-func (f *renderFlags) params() (*gitops.Params, error) {
-	var p gitops.Params
-	credentials := f.credentials
-	if credentials == "external-secret" {
-		credentials = string(renderer.CredentialsExternalSecret)
+// params returns the release settings the flags give (given or default),
+// each from the source "--<flag>".
+func (f *renderFlags) params() (*settings.Params, error) {
+	if f.storeKind != "ClusterSecretStore" && f.storeKind != "SecretStore" {
+		return nil, fmt.Errorf("--%s must be ClusterSecretStore or SecretStore, not %q", storeKindFlag, f.storeKind)
 	}
-	store := f.storeName
-	switch {
-	case f.storeKind != "ClusterSecretStore" && f.storeKind != "SecretStore":
-		return nil, fmt.Errorf("--external-secret-store-kind must be ClusterSecretStore or SecretStore, not %q", f.storeKind)
-	case store != "" && f.storeKind == "SecretStore":
-		store = "SecretStore/" + store
-	}
-	for _, set := range []struct{ flag, param, value string }{
-		{"--overlay", gitops.ParamOverlay, f.overlay},
-		{"--registry", gitops.ParamRegistry, f.registry},
-		{"--kube-version", gitops.ParamKubeVersion, f.kubeVersion},
-		{"--credentials", gitops.ParamCredentials, credentials},
-		{"--external-secret-store", gitops.ParamExternalSecretStore, store},
-		{"--credentials-secret", gitops.ParamCredentialsSecret, f.credentialsSecret},
-		{"--no-node-agent", gitops.ParamNodeAgent, strconv.FormatBool(!f.noNodeAgent)},
-		{"--velero-version", gitops.ParamVeleroVersion, f.veleroVersion},
-		{"--plugin-version", gitops.ParamPluginVersion, f.pluginVersion},
-	} {
-		if err := p.Set(set.flag, set.param, set.value); err != nil {
+	var p settings.Params
+	for _, v := range f.release {
+		vals, err := v.value()
+		if err != nil {
 			return nil, err
 		}
-	}
-	if len(f.apiVersions) > 0 {
-		if err := p.Set("--api-versions", gitops.ParamAPIVersions, f.apiVersions...); err != nil {
+		if v.spec.Name == settings.ParamExternalSecretStore && f.storeKind == "SecretStore" && len(vals) == 1 && vals[0] != "" {
+			vals = []string{"SecretStore/" + vals[0]}
+		}
+		if err := p.Set("--"+v.name, v.spec.Name, vals...); err != nil {
 			return nil, err
 		}
 	}
@@ -138,7 +219,7 @@ func (f *renderFlags) params() (*gitops.Params, error) {
 }
 
 // options returns the renderer options the release settings give
-// (gitops.Params.Options: the same mapping and rules everywhere).
+// (settings.Params.Options: the same mapping and rules everywhere).
 func (f *renderFlags) options() (renderer.Options, error) {
 	p, err := f.params()
 	if err != nil {
@@ -147,10 +228,13 @@ func (f *renderFlags) options() (renderer.Options, error) {
 	return p.Options()
 }
 
-// paramDefault is a release setting's default (the flag's default).
-func paramDefault(name string) string {
-	s, _ := gitops.SpecFor(name)
-	return s.Default
+// kubeVersion is the Kubernetes version the flags render for, as given.
+func (f *renderFlags) kubeVersion() string {
+	var p settings.Params
+	if q, err := f.params(); err == nil {
+		p = *q
+	}
+	return p.Get(settings.ParamKubeVersion)
 }
 
 // newRenderer reads the --values files and returns a Renderer with the

@@ -37,7 +37,7 @@ func renderSeed(s streams, fs *flag.FlagSet, rf *renderFlags, out, format string
 	if err != nil {
 		return err
 	}
-	res, err := renderer.RenderSeed(renderer.SeedOptions{KubeVersion: rf.kubeVersion, Values: vals})
+	res, err := renderer.RenderSeed(renderer.SeedOptions{KubeVersion: rf.kubeVersion(), Values: vals})
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,10 @@ import (
 	"sigs.k8s.io/yaml"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/gitops"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/versions"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // renderConfig is the seed's render configuration in the tests: the Argo
@@ -57,10 +57,10 @@ func TestReleaseEqualsRender(t *testing.T) {
 		t.Fatalf("state %+v", st)
 	}
 
-	// The reference: the same RenderConfig through the GitOps settings
+	// The reference: the same RenderConfig through the render settings
 	// type, the renderer on its own.
-	var p gitops.Params
-	must(t, p.ApplyConfig(gitops.MarkerFile, []byte(renderConfig), false))
+	var p settings.Params
+	must(t, p.ApplyConfig("render-config.yaml", []byte(renderConfig), false))
 	opts, err := p.Options()
 	must(t, err)
 	rn, err := renderer.New(opts)

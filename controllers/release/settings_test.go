@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterbackup/clusterbackup/internal/gitops"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -58,7 +57,7 @@ func TestLoadSettings(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(s.Options, renderer.Options{}) {
 		t.Fatalf("LoadSettings(\"\") = %+v, %v; want the zero options", s.Options, err)
 	}
-	p := filepath.Join(t.TempDir(), gitops.MarkerFile)
+	p := filepath.Join(t.TempDir(), "render-config.yaml")
 	must(t, os.WriteFile(p, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  veleroVersion: v1.18.0\n"), 0o600))
 	s, err = LoadSettings(p)
 	if err != nil || s.Options.VeleroTag != "v1.18.0" || s.VeleroVersion() != "v1.18.0" {

@@ -3,15 +3,20 @@ package gitops
 import (
 	"errors"
 	"fmt"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
+
+// MarkerFile is the file whose presence makes the Argo CD plugin render a
+// directory; it holds a RenderConfig (settings.ConfigKind).
+const MarkerFile = "clusterbackup.yaml"
 
 // ErrNoMarker is returned by LoadApp when the directory has no marker file.
 var ErrNoMarker = errors.New("no " + MarkerFile + " marker file")
@@ -23,7 +28,7 @@ type App struct {
 	// Params are the settings: plugin defaults, KUBE_VERSION and
 	// KUBE_API_VERSIONS, the marker file, then the Application's env and
 	// parameters.
-	Params Params
+	Params settings.Params
 	// Fleet are the validated inputs.
 	Fleet []renderer.Input
 	// CBSLs are every ClusterBackupStorageLocation among the inputs,
@@ -49,27 +54,27 @@ func LoadApp(dir string, getenv func(string) string) (*App, error) {
 		if sp := getenv(EnvAppSourcePath); sp != "" {
 			where += " (" + EnvAppSourcePath + "=" + sp + ")"
 		}
-		return nil, fmt.Errorf("%w in %s: the plugin renders only directories that hold one (a %s %s)", ErrNoMarker, where, ConfigAPIVersion, ConfigKind)
+		return nil, fmt.Errorf("%w in %s: the plugin renders only directories that hold one (a %s %s)", ErrNoMarker, where, settings.ConfigAPIVersion, settings.ConfigKind)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Params.ApplyArgoCDCluster(getenv); err != nil {
+	if err := ApplyArgoCDCluster(&a.Params, getenv); err != nil {
 		return nil, err
 	}
 	if err := a.Params.ApplyConfig(MarkerFile, b, false); err != nil {
 		return nil, err
 	}
-	if err := a.Params.ApplyArgoCDApp(getenv); err != nil {
+	if err := ApplyArgoCDApp(&a.Params, getenv); err != nil {
 		return nil, err
 	}
 	objs := &input.Objects{Skip: func(name string) bool { return name == MarkerFile }}
-	for _, in := range a.Params.List(ParamInputs) {
+	for _, in := range a.Params.List(settings.ParamInputs) {
 		if filepath.IsAbs(in) || path.IsAbs(in) {
-			return nil, fmt.Errorf("parameter %s: %q must be relative to the application directory", ParamInputs, in)
+			return nil, fmt.Errorf("parameter %s: %q must be relative to the application directory", settings.ParamInputs, in)
 		}
 		if err := objs.LoadFS(os.DirFS(dir), path.Clean(filepath.ToSlash(in))); err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", ParamInputs, err)
+			return nil, fmt.Errorf("parameter %s: %w", settings.ParamInputs, err)
 		}
 	}
 	if a.Fleet, err = renderer.BuildFleet(objs); err != nil {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // Argo CD environment variables the plugin reads.
@@ -20,32 +22,32 @@ const (
 	paramPrefix        = "PARAM_"
 )
 
-// ApplyArgoCDCluster sets kubeVersion and apiVersions from KUBE_VERSION and
+// ApplyArgoCDCluster sets p's kubeVersion and apiVersions from KUBE_VERSION and
 // KUBE_API_VERSIONS, which Argo CD sets from the destination cluster. Apply
 // it before the marker file, so explicit settings win.
-func (p *Params) ApplyArgoCDCluster(getenv func(string) string) error {
+func ApplyArgoCDCluster(p *settings.Params, getenv func(string) string) error {
 	if v := strings.TrimSpace(getenv(EnvKubeVersion)); v != "" {
-		if err := p.SetString(EnvKubeVersion, ParamKubeVersion, v); err != nil {
+		if err := p.SetString(EnvKubeVersion, settings.ParamKubeVersion, v); err != nil {
 			return err
 		}
 	}
 	if v := strings.TrimSpace(getenv(EnvKubeAPIVersions)); v != "" {
-		if err := p.SetString(EnvKubeAPIVersions, ParamAPIVersions, v); err != nil {
+		if err := p.SetString(EnvKubeAPIVersions, settings.ParamAPIVersions, v); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ApplyArgoCDApp sets the Application's settings, later ones winning:
+// ApplyArgoCDApp sets the Application's settings in p, later ones winning:
 // ARGOCD_ENV_<NAME> (the plugin's env; NAME is the parameter name
 // upper-cased, "_" between words optional: ARGOCD_ENV_VELERO_VERSION or
 // ARGOCD_ENV_VELEROVERSION; lists comma-separated), then PARAM_<NAME>
 // (PARAM_<NAME>_<i> for array items), then ARGOCD_APP_PARAMETERS (JSON
 // [{"name":…,"string"|"array"|"map":…}]). Announced defaults are not sent by
-// Argo CD; unset parameters keep the plugin's defaults (see Specs).
-func (p *Params) ApplyArgoCDApp(getenv func(string) string) error {
-	for _, s := range Specs {
+// Argo CD; unset parameters keep the plugin's defaults (see settings.Specs).
+func ApplyArgoCDApp(p *settings.Params, getenv func(string) string) error {
+	for _, s := range settings.Specs {
 		for _, n := range envNames(s.Name) {
 			if v, ok := lookup(getenv, envPrefix+n); ok {
 				if err := p.SetString(envPrefix+n, s.Name, v); err != nil {
@@ -55,7 +57,7 @@ func (p *Params) ApplyArgoCDApp(getenv func(string) string) error {
 			}
 		}
 	}
-	for _, s := range Specs {
+	for _, s := range settings.Specs {
 		n := paramPrefix + escape(s.Name)
 		if v, ok := lookup(getenv, n); ok && !s.List {
 			if err := p.Set(n, s.Name, v); err != nil {

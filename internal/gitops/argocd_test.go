@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -23,41 +25,41 @@ func TestArgoCDPrecedence(t *testing.T) {
 		"PARAM_APIVERSIONS_1":   "y/v1",
 		"ARGOCD_APP_PARAMETERS": `[{"name":"cluster","string":"c1"},{"name":"apiVersions","array":["z/v1"]}]`,
 	})
-	var p Params
-	if err := p.ApplyArgoCDCluster(e); err != nil {
+	var p settings.Params
+	if err := ApplyArgoCDCluster(&p, e); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.ApplyConfig("clusterbackup.yaml", []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  overlay: hardened\n  kubeVersion: v1.35.0\n  veleroVersion: v1.18.4\n"), false); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ApplyArgoCDApp(e); err != nil {
+	if err := ApplyArgoCDApp(&p, e); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		ParamKubeVersion:   "v1.35.0",           // marker over KUBE_VERSION
-		ParamOverlay:       "air-gap",           // env over marker
-		ParamNodeAgent:     "false",             // ARGOCD_ENV_NODE_AGENT (snake case)
-		ParamRegistry:      "param.example.com", // PARAM_ over env
-		ParamCluster:       "c1",                // ARGOCD_APP_PARAMETERS over PARAM_
-		ParamAPIVersions:   "z/v1",
-		ParamVeleroVersion: "v1.18.4",
-		ParamPluginVersion: "v1.14.3", // default
+		settings.ParamKubeVersion:   "v1.35.0",           // marker over KUBE_VERSION
+		settings.ParamOverlay:       "air-gap",           // env over marker
+		settings.ParamNodeAgent:     "false",             // ARGOCD_ENV_NODE_AGENT (snake case)
+		settings.ParamRegistry:      "param.example.com", // PARAM_ over env
+		settings.ParamCluster:       "c1",                // ARGOCD_APP_PARAMETERS over PARAM_
+		settings.ParamAPIVersions:   "z/v1",
+		settings.ParamVeleroVersion: "v1.18.4",
+		settings.ParamPluginVersion: "v1.14.3", // default
 	} {
 		if got := p.Get(name); got != want {
 			t.Errorf("%s = %q (from %s), want %q", name, got, p.Source(name), want)
 		}
 	}
-	if p.Source(ParamCluster) != `ARGOCD_APP_PARAMETERS "cluster"` {
-		t.Errorf("cluster source %q", p.Source(ParamCluster))
+	if p.Source(settings.ParamCluster) != `ARGOCD_APP_PARAMETERS "cluster"` {
+		t.Errorf("cluster source %q", p.Source(settings.ParamCluster))
 	}
 }
 
 func TestArgoCDPARAMArrays(t *testing.T) {
-	var p Params
-	if err := p.ApplyArgoCDApp(env(map[string]string{"PARAM_INPUTS_0": "clusters", "PARAM_INPUTS_1": "storage", "PARAM_INPUTS_3": "gap"})); err != nil {
+	var p settings.Params
+	if err := ApplyArgoCDApp(&p, env(map[string]string{"PARAM_INPUTS_0": "clusters", "PARAM_INPUTS_1": "storage", "PARAM_INPUTS_3": "gap"})); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.List(ParamInputs); !reflect.DeepEqual(got, []string{"clusters", "storage"}) {
+	if got := p.List(settings.ParamInputs); !reflect.DeepEqual(got, []string{"clusters", "storage"}) {
 		t.Errorf("inputs = %q", got)
 	}
 }
@@ -77,12 +79,12 @@ func TestParseAppParameters(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", in, err, want)
 		}
 	}
-	var p Params
-	err := p.ApplyArgoCDApp(env(map[string]string{"ARGOCD_APP_PARAMETERS": `[{"name":"overlay","map":{"a":"b"}}]`}))
+	var p settings.Params
+	err := ApplyArgoCDApp(&p, env(map[string]string{"ARGOCD_APP_PARAMETERS": `[{"name":"overlay","map":{"a":"b"}}]`}))
 	if err == nil || !strings.Contains(err.Error(), `parameter "overlay" takes a string or an array, not a map`) {
 		t.Errorf("map parameter: %v", err)
 	}
-	err = p.ApplyArgoCDApp(env(map[string]string{"ARGOCD_APP_PARAMETERS": `[{"name":"overlay","array":["a","b"]}]`}))
+	err = ApplyArgoCDApp(&p, env(map[string]string{"ARGOCD_APP_PARAMETERS": `[{"name":"overlay","array":["a","b"]}]`}))
 	if err == nil || !strings.Contains(err.Error(), "takes one value, got 2") {
 		t.Errorf("array for a string parameter: %v", err)
 	}

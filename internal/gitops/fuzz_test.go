@@ -6,6 +6,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/versions"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // FuzzArgoCDSettings feeds arbitrary ARGOCD_APP_PARAMETERS, plugin env and
@@ -17,7 +18,7 @@ func FuzzArgoCDSettings(f *testing.F) {
 	f.Add(`[{"name":"veleroVersion","string":"v1.18.9"}]`, "", "apiVersion: v1\nkind: ConfigMap\n")
 	f.Add(`[{"name":"kubeVersion","string":"1.37+"}]`, "air-gap", "")
 	f.Fuzz(func(t *testing.T, params, overlay, marker string) {
-		var p Params
+		var p settings.Params
 		getenv := func(k string) string {
 			switch k {
 			case EnvAppParameters:
@@ -33,7 +34,7 @@ func FuzzArgoCDSettings(f *testing.F) {
 			}
 			return
 		}
-		if err := p.ApplyArgoCDApp(getenv); err != nil {
+		if err := ApplyArgoCDApp(&p, getenv); err != nil {
 			if !strings.Contains(err.Error(), "ARGOCD_") {
 				t.Fatalf("error does not name its source: %v", err)
 			}
@@ -63,4 +64,12 @@ func FuzzArgoCDSettings(f *testing.F) {
 			t.Fatalf("accepted options the renderer refuses: %+v: %v", o, err)
 		}
 	})
+}
+
+// minor returns "vX.Y" of a "vX.Y.Z" tag.
+func minor(tag string) string {
+	if i := strings.LastIndexByte(tag, '.'); i > 0 {
+		return tag[:i]
+	}
+	return tag
 }

@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // ResourceList identity (KRM functions specification).
@@ -132,14 +133,14 @@ func RunKRM(ctx context.Context, rl *ResourceList) (*ResourceList, error) {
 		return out, err
 	}
 
-	var p Params
+	var p settings.Params
 	if len(rl.FunctionConfig) > 0 && string(rl.FunctionConfig) != "null" {
 		if err := p.ApplyConfig("functionConfig", rl.FunctionConfig, true); err != nil {
 			return fail(err)
 		}
 	}
-	if p.IsSet(ParamInputs) {
-		return fail(fmt.Errorf("%s: parameter %q applies to the Argo CD plugin only; a KRM function's inputs are its items", p.Source(ParamInputs), ParamInputs))
+	if p.IsSet(settings.ParamInputs) {
+		return fail(fmt.Errorf("%s: parameter %q applies to the Argo CD plugin only; a KRM function's inputs are its items", p.Source(settings.ParamInputs), settings.ParamInputs))
 	}
 
 	objs := &input.Objects{}

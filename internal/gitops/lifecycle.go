@@ -2,34 +2,35 @@ package gitops
 
 import (
 	"fmt"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"slices"
 	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
-// Lifecycle maps parameters lifecycle and previousLocations onto the life
+// Lifecycle maps p's parameters lifecycle and previousLocations onto the life
 // cycle of cluster in, looking the previous locations up by name among
 // cbsls (the inputs' ClusterBackupStorageLocations). The defaults map to
 // the zero Lifecycle: a plain render. Errors name the parameter and its
 // source.
-func (p *Params) Lifecycle(in renderer.Input, cbsls []input.Sourced[*kkpv1.ClusterBackupStorageLocation]) (renderer.Lifecycle, error) {
+func Lifecycle(p *settings.Params, in renderer.Input, cbsls []input.Sourced[*kkpv1.ClusterBackupStorageLocation]) (renderer.Lifecycle, error) {
 	var lc renderer.Lifecycle
-	switch v := p.Get(ParamLifecycle); v {
-	case LifecycleEnabled:
-	case LifecycleDisabled:
+	switch v := p.Get(settings.ParamLifecycle); v {
+	case settings.LifecycleEnabled:
+	case settings.LifecycleDisabled:
 		lc.Disabled = true
-	case LifecyclePurged:
+	case settings.LifecyclePurged:
 		lc.Disabled, lc.Purge = true, true
 	default:
-		return lc, fmt.Errorf("parameter %s=%q (from %s): must be %s, %s or %s", ParamLifecycle, v, p.Source(ParamLifecycle), LifecycleEnabled, LifecycleDisabled, LifecyclePurged)
+		return lc, fmt.Errorf("parameter %s=%q (from %s): must be %s, %s or %s", settings.ParamLifecycle, v, p.Source(settings.ParamLifecycle), settings.LifecycleEnabled, settings.LifecycleDisabled, settings.LifecyclePurged)
 	}
 	bad := func(rule string) error {
-		return fmt.Errorf("parameter %s=%q (from %s): %s", ParamPreviousLocations, p.Get(ParamPreviousLocations), p.Source(ParamPreviousLocations), rule)
+		return fmt.Errorf("parameter %s=%q (from %s): %s", settings.ParamPreviousLocations, p.Get(settings.ParamPreviousLocations), p.Source(settings.ParamPreviousLocations), rule)
 	}
-	for _, name := range p.List(ParamPreviousLocations) {
+	for _, name := range p.List(settings.ParamPreviousLocations) {
 		i := slices.IndexFunc(cbsls, func(c input.Sourced[*kkpv1.ClusterBackupStorageLocation]) bool { return c.Object.Name == name })
 		switch {
 		case i < 0:

@@ -3,11 +3,12 @@ package gitops
 import (
 	"context"
 	"fmt"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"strings"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/renderer"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // Select returns the input of cluster id, or the only input when id is "".
@@ -25,25 +26,25 @@ func Select(fleet []renderer.Input, id string) (renderer.Input, error) {
 		if len(fleet) == 1 {
 			return fleet[0], nil
 		}
-		return renderer.Input{}, fmt.Errorf("the inputs hold %d clusters (%s); set parameter %q to the one to render", len(fleet), strings.Join(ids, ", "), ParamCluster)
+		return renderer.Input{}, fmt.Errorf("the inputs hold %d clusters (%s); set parameter %q to the one to render", len(fleet), strings.Join(ids, ", "), settings.ParamCluster)
 	}
-	return renderer.Input{}, fmt.Errorf("parameter %s=%q: no such Cluster among the inputs; clusters: %s", ParamCluster, id, strings.Join(ids, ", "))
+	return renderer.Input{}, fmt.Errorf("parameter %s=%q: no such Cluster among the inputs; clusters: %s", settings.ParamCluster, id, strings.Join(ids, ", "))
 }
 
 // Render renders the cluster the parameters select from a validated fleet
 // with the options and the life cycle the parameters map to; cbsls are the
 // inputs' ClusterBackupStorageLocations (where previousLocations are looked
 // up).
-func Render(ctx context.Context, fleet []renderer.Input, cbsls []input.Sourced[*kkpv1.ClusterBackupStorageLocation], p *Params) (renderer.Result, error) {
+func Render(ctx context.Context, fleet []renderer.Input, cbsls []input.Sourced[*kkpv1.ClusterBackupStorageLocation], p *settings.Params) (renderer.Result, error) {
 	opts, err := p.Options()
 	if err != nil {
 		return renderer.Result{}, err
 	}
-	in, err := Select(fleet, p.Get(ParamCluster))
+	in, err := Select(fleet, p.Get(settings.ParamCluster))
 	if err != nil {
 		return renderer.Result{}, err
 	}
-	lc, err := p.Lifecycle(in, cbsls)
+	lc, err := Lifecycle(p, in, cbsls)
 	if err != nil {
 		return renderer.Result{}, err
 	}

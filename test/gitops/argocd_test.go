@@ -11,11 +11,12 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/gitops"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/renderer/settings"
 )
 
 // TestPluginAnnouncesTheDefaultsItApplies: Argo CD does not send announced
 // defaults, so plugin.yaml must announce exactly the parameters and defaults
-// that cmp generate applies itself (gitops.Specs), and discover by the marker
+// that cmp generate applies itself (settings.Specs), and discover by the marker
 // file and run cmp generate.
 func TestPluginAnnouncesTheDefaultsItApplies(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "deploy", "argocd", "plugin.yaml"))
@@ -53,10 +54,10 @@ func TestPluginAnnouncesTheDefaultsItApplies(t *testing.T) {
 	if strings.Join(p.Spec.Generate.Command, " ") != "clusterbackup cmp generate" {
 		t.Errorf("generate.command = %q", p.Spec.Generate.Command)
 	}
-	if len(p.Spec.Parameters.Static) != len(gitops.Specs) {
-		t.Fatalf("plugin.yaml announces %d parameters, the plugin knows %d", len(p.Spec.Parameters.Static), len(gitops.Specs))
+	if len(p.Spec.Parameters.Static) != len(settings.Specs) {
+		t.Fatalf("plugin.yaml announces %d parameters, the plugin knows %d", len(p.Spec.Parameters.Static), len(settings.Specs))
 	}
-	for i, s := range gitops.Specs {
+	for i, s := range settings.Specs {
 		a := p.Spec.Parameters.Static[i]
 		if a.Name != s.Name {
 			t.Errorf("parameter %d: plugin.yaml announces %q, want %q", i, a.Name, s.Name)

@@ -1,4 +1,4 @@
-package gitops
+package settings
 
 import (
 	"bytes"
@@ -10,16 +10,13 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// RenderConfig document identity: the Argo CD marker file clusterbackup.yaml
-// and the KRM functionConfig are such a document, with the parameters under
-// spec. A KRM functionConfig may also be a v1 ConfigMap with the parameters
-// under data.
+// RenderConfig document identity: the Argo CD marker file clusterbackup.yaml,
+// the KRM functionConfig and the seed's release render configuration are
+// such a document, with the parameters under spec. A KRM functionConfig may
+// also be a v1 ConfigMap with the parameters under data.
 const (
 	ConfigAPIVersion = "clusterbackup.io/v1alpha1"
 	ConfigKind       = "RenderConfig"
-	// MarkerFile is the file whose presence makes the Argo CD plugin render
-	// a directory; it holds a RenderConfig.
-	MarkerFile = "clusterbackup.yaml"
 )
 
 // configDoc is a RenderConfig or a ConfigMap.
