@@ -98,8 +98,21 @@ func (v *paramFlag) Set(s string) error {
 	return nil
 }
 
-// IsBoolFlag makes a negated flag a boolean flag (no value needed).
-func (v *paramFlag) IsBoolFlag() bool { return v.shape.negate }
+// negatedFlag is the boolean flag of a negated parameter: a type of its own
+// so that its zero value, like its default, reads "false" (package flag
+// prints no default for it, as for any boolean flag that defaults to false).
+type negatedFlag struct{ paramFlag }
+
+// String implements flag.Value.
+func (v *negatedFlag) String() string {
+	if v.spec.Name == "" {
+		return "false"
+	}
+	return v.paramFlag.String()
+}
+
+// IsBoolFlag makes it a boolean flag (no value needed).
+func (v *negatedFlag) IsBoolFlag() bool { return true }
 
 // value returns the parameter's values the flag gives: the values given
 // (aliases and negation applied), else the parameter's default.
@@ -149,7 +162,13 @@ func (f *renderFlags) register(fs *flag.FlagSet, filesUsage string) {
 		if s.List {
 			help += " (repeatable)"
 		}
-		fs.Var(v, v.name, help)
+		if v.shape.negate {
+			n := &negatedFlag{paramFlag: *v}
+			v = &n.paramFlag
+			fs.Var(n, v.name, help)
+		} else {
+			fs.Var(v, v.name, help)
+		}
 		f.release = append(f.release, v)
 		if s.Name == settings.ParamExternalSecretStore {
 			fs.StringVar(&f.storeKind, storeKindFlag, "ClusterSecretStore", "with --credentials externalSecret: the store's `kind`, ClusterSecretStore or SecretStore")
