@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 const bslPolicy = "clusterbackup-bsl"
@@ -28,7 +30,7 @@ func testBSLRules(t *testing.T, c *cluster) {
 	wantAllowed(t, c.Client.Create(c.ctx, rendered[0]))
 
 	other := func(name, prefix string) *velerov1.BackupStorageLocation {
-		return ownKeys(bsl(name, "other-bucket", sampleEndpoint, prefix))
+		return ownKeys(fixtures.BSL(name, "other-bucket", sampleEndpoint, prefix))
 	}
 	withCredential := func(b *velerov1.BackupStorageLocation, name string) *velerov1.BackupStorageLocation {
 		b.Spec.Credential = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: "cloud"}
@@ -71,46 +73,46 @@ func testBSLRules(t *testing.T, c *cluster) {
 		"non-default elsewhere is fine": {obj: other("d-none", "y")},
 
 		// Nobody else on the managed bucket + endpoint.
-		"same bucket and endpoint":            {obj: bsl("s-same", sampleBucket, sampleEndpoint, "kkp/p1/c2"), wants: []string{"one storage location per cluster", "use another bucket"}},
-		"same storage, endpoint spelled else": {obj: bsl("s-case", sampleBucket, "HTTPS://S3.EXAMPLE.COM:9000/", "kkp/p1/c2"), wants: []string{"one storage location per cluster"}},
-		"same storage, inside the prefix":     {obj: bsl("s-nested", sampleBucket, sampleEndpoint, samplePrefix+"/x"), wants: []string{"one storage location per cluster"}},
-		"same bucket, other endpoint":         {obj: ownKeys(bsl("s-endpoint", sampleBucket, "https://s3.other.example.com", "kkp/p1/c1"))},
-		"other bucket, same endpoint":         {obj: ownKeys(bsl("s-bucket", "other-bucket", sampleEndpoint, samplePrefix))},
-		"same bucket, AWS default endpoint":   {obj: ownKeys(bsl("s-aws", sampleBucket, "", samplePrefix))},
+		"same bucket and endpoint":            {obj: fixtures.BSL("s-same", sampleBucket, sampleEndpoint, "kkp/p1/c2"), wants: []string{"one storage location per cluster", "use another bucket"}},
+		"same storage, endpoint spelled else": {obj: fixtures.BSL("s-case", sampleBucket, "HTTPS://S3.EXAMPLE.COM:9000/", "kkp/p1/c2"), wants: []string{"one storage location per cluster"}},
+		"same storage, inside the prefix":     {obj: fixtures.BSL("s-nested", sampleBucket, sampleEndpoint, samplePrefix+"/x"), wants: []string{"one storage location per cluster"}},
+		"same bucket, other endpoint":         {obj: ownKeys(fixtures.BSL("s-endpoint", sampleBucket, "https://s3.other.example.com", "kkp/p1/c1"))},
+		"other bucket, same endpoint":         {obj: ownKeys(fixtures.BSL("s-bucket", "other-bucket", sampleEndpoint, samplePrefix))},
+		"same bucket, AWS default endpoint":   {obj: ownKeys(fixtures.BSL("s-aws", sampleBucket, "", samplePrefix))},
 
 		// Endpoint respellings (issue #29): ports are numbers.
-		"same storage, leading-zero port":  {obj: ownKeys(bsl("s-zero", sampleBucket, "https://s3.example.com:0009000", "kkp/p1/c2")), wants: []string{"one storage location per cluster"}},
-		"same storage, port beyond 65535":  {obj: ownKeys(bsl("s-big", sampleBucket, "https://s3.example.com:109000", "kkp/p1/c2")), wants: []string{"one storage location per cluster"}},
-		"other port of the managed server": {obj: ownKeys(bsl("s-port", sampleBucket, "https://s3.example.com:9001", "kkp/p1/c2"))},
+		"same storage, leading-zero port":  {obj: ownKeys(fixtures.BSL("s-zero", sampleBucket, "https://s3.example.com:0009000", "kkp/p1/c2")), wants: []string{"one storage location per cluster"}},
+		"same storage, port beyond 65535":  {obj: ownKeys(fixtures.BSL("s-big", sampleBucket, "https://s3.example.com:109000", "kkp/p1/c2")), wants: []string{"one storage location per cluster"}},
+		"other port of the managed server": {obj: ownKeys(fixtures.BSL("s-port", sampleBucket, "https://s3.example.com:9001", "kkp/p1/c2"))},
 
 		// The managed credential signs for the managed BSL and the read-only
 		// previous locations only: another name of the managed server (a
 		// DNS alias, which no spelling rule can see) gets nowhere with it.
-		"other storage, no credential": {obj: bsl("c-none", "other-bucket", sampleEndpoint, "x"),
+		"other storage, no credential": {obj: fixtures.BSL("c-none", "other-bucket", sampleEndpoint, "x"),
 			wants: []string{"spec.credential names no Secret, so Velero would use its default credentials file", `"velero-cloud-credentials"`, "may use the managed credential"}},
-		"other storage, empty credential name": {obj: withCredential(bsl("c-empty", "other-bucket", sampleEndpoint, "x"), ""),
+		"other storage, empty credential name": {obj: withCredential(fixtures.BSL("c-empty", "other-bucket", sampleEndpoint, "x"), ""),
 			wants: []string{"spec.credential names no Secret"}},
-		"other storage, the managed Secret": {obj: withCredential(bsl("c-managed", "other-bucket", sampleEndpoint, "x"), "velero-cloud-credentials"),
+		"other storage, the managed Secret": {obj: withCredential(fixtures.BSL("c-managed", "other-bucket", sampleEndpoint, "x"), "velero-cloud-credentials"),
 			wants: []string{`spec.credential.name names the managed credentials Secret "velero-cloud-credentials"`, `only the managed BSL "default"`}},
-		"DNS alias of the managed server, no credential": {obj: bsl("c-alias", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2"),
+		"DNS alias of the managed server, no credential": {obj: fixtures.BSL("c-alias", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2"),
 			wants: []string{"may use the managed credential"}},
-		"DNS alias of the managed server, own keys": {obj: ownKeys(bsl("c-alias-own", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2"))},
+		"DNS alias of the managed server, own keys": {obj: ownKeys(fixtures.BSL("c-alias-own", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2"))},
 		"labelled as a previous location": {obj: func() *velerov1.BackupStorageLocation {
-			b := readOnly(bsl("c-label", "other-bucket", sampleEndpoint, "x"))
+			b := readOnly(fixtures.BSL("c-label", "other-bucket", sampleEndpoint, "x"))
 			b.Labels = map[string]string{"clusterbackup.io/previous-location": "true"}
 			return b
 		}(), wants: []string{"may use the managed credential"}},
-		"previous location with a foreign Secret": {obj: withCredential(readOnly(bsl("c-prev", sampleBucket, sampleEndpoint, previousPrefix)), "stolen"),
+		"previous location with a foreign Secret": {obj: withCredential(readOnly(fixtures.BSL("c-prev", sampleBucket, sampleEndpoint, previousPrefix)), "stolen"),
 			wants: []string{`spec.credential.name "stolen": only the managed credentials Secret "velero-cloud-credentials"`}},
-		"previous location with the managed Secret": {obj: withCredential(readOnly(bsl("c-prev-managed", sampleBucket, sampleEndpoint, previousPrefix)), "velero-cloud-credentials")},
+		"previous location with the managed Secret": {obj: withCredential(readOnly(fixtures.BSL("c-prev-managed", sampleBucket, sampleEndpoint, previousPrefix)), "velero-cloud-credentials")},
 
 		// The previous location after a storage switch.
-		"previous location read-only":               {obj: readOnly(bsl("prev-ro", sampleBucket, sampleEndpoint, previousPrefix))},
-		"previous location read-only, trailing '/'": {obj: readOnly(bsl("prev-ro-slash", sampleBucket, sampleEndpoint+"/", previousPrefix+"/"))},
-		"previous location spelled else":            {obj: readOnly(bsl("prev-ro-spelled", sampleBucket, "HTTPS://S3.example.com.:09000/", previousPrefix))},
-		"previous location read-write":              {obj: bsl("prev-rw", sampleBucket, sampleEndpoint, previousPrefix), wants: []string{"one storage location per cluster", "ReadOnly"}},
-		"previous location default":                 {obj: withDefault(readOnly(bsl("prev-def", sampleBucket, sampleEndpoint, previousPrefix))), wants: []string{"spec.default must be false"}},
-		"read-only elsewhere on the managed bucket": {obj: readOnly(bsl("prev-other", sampleBucket, sampleEndpoint, "old/p1/c2")), wants: []string{"one storage location per cluster"}},
+		"previous location read-only":               {obj: readOnly(fixtures.BSL("prev-ro", sampleBucket, sampleEndpoint, previousPrefix))},
+		"previous location read-only, trailing '/'": {obj: readOnly(fixtures.BSL("prev-ro-slash", sampleBucket, sampleEndpoint+"/", previousPrefix+"/"))},
+		"previous location spelled else":            {obj: readOnly(fixtures.BSL("prev-ro-spelled", sampleBucket, "HTTPS://S3.example.com.:09000/", previousPrefix))},
+		"previous location read-write":              {obj: fixtures.BSL("prev-rw", sampleBucket, sampleEndpoint, previousPrefix), wants: []string{"one storage location per cluster", "ReadOnly"}},
+		"previous location default":                 {obj: withDefault(readOnly(fixtures.BSL("prev-def", sampleBucket, sampleEndpoint, previousPrefix))), wants: []string{"spec.default must be false"}},
+		"read-only elsewhere on the managed bucket": {obj: readOnly(fixtures.BSL("prev-other", sampleBucket, sampleEndpoint, "old/p1/c2")), wants: []string{"one storage location per cluster"}},
 	}
 	for name, tc := range creates {
 		t.Run("create/"+name, func(t *testing.T) {
@@ -198,7 +200,7 @@ func testBSLRules(t *testing.T, c *cluster) {
 			}
 		}
 		elsewhere := func() error {
-			return c.Client.Create(c.ctx, ownKeys(bsl("o-elsewhere", "other-bucket", "https://other.example.com", "x")), client.DryRunAll)
+			return c.Client.Create(c.ctx, ownKeys(fixtures.BSL("o-elsewhere", "other-bucket", "https://other.example.com", "x")), client.DryRunAll)
 		}
 		setOtherStorage("false")
 		defer func() {
@@ -211,6 +213,6 @@ func testBSLRules(t *testing.T, c *cluster) {
 		}()
 		c.waitDenied(t, bslPolicy, elsewhere)
 		wantDenied(t, elsewhere(), bslPolicy, "BackupStorageLocation velero/o-elsewhere", `is not this cluster's managed storage, and other storage is not allowed (webhook.allowOtherStorage)`)
-		wantAllowed(t, c.Client.Create(c.ctx, readOnly(bsl("o-prev", sampleBucket, sampleEndpoint, previousPrefix)), client.DryRunAll))
+		wantAllowed(t, c.Client.Create(c.ctx, readOnly(fixtures.BSL("o-prev", sampleBucket, sampleEndpoint, previousPrefix)), client.DryRunAll))
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
@@ -224,7 +225,7 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 		cfg.PreviousLocations = append(cfg.PreviousLocations, velerorules.Location{Bucket: sampleBucket, Endpoint: ipv6Previous, Prefix: previousPrefix})
 		// The params take effect asynchronously.
 		probe := func() error {
-			return clients[adminUser].Create(c.ctx, ownKeys(bsl("probe", "other-bucket", sampleEndpoint, "x")), client.DryRunAll)
+			return clients[adminUser].Create(c.ctx, ownKeys(fixtures.BSL("probe", "other-bucket", sampleEndpoint, "x")), client.DryRunAll)
 		}
 		if err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 			return probe() == nil, nil
@@ -266,40 +267,40 @@ func otherStorageCorpus() []diffCase {
 		return b
 	}
 	return []diffCase{
-		{name: "other/own keys on other storage", obj: ownKeys(bsl("o-own", "other-bucket", "https://dr.example.com", "x")), user: tenantUser},
-		{name: "other/no credential on other storage", obj: bsl("o-none", "other-bucket", "https://dr.example.com", "x"), user: tenantUser},
-		{name: "other/empty credential name", obj: cred(bsl("o-empty", "other-bucket", "https://dr.example.com", "x"), ""), user: tenantUser},
-		{name: "other/the managed Secret on other storage", obj: cred(bsl("o-managed", "other-bucket", "https://dr.example.com", "x"), velerorules.DefaultCredentialsSecret), user: tenantUser},
-		{name: "other/managed endpoint with a leading-zero port", obj: ownKeys(bsl("o-zero", sampleBucket, "http://10.0.0.5:09000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/managed endpoint IPv4-mapped", obj: ownKeys(bsl("o-mapped", sampleBucket, "http://[::ffff:10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/managed endpoint IPv4-mapped in hex", obj: ownKeys(bsl("o-mapped-hex", sampleBucket, "http://[::FFFF:a00:5]:9000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/managed endpoint IPv4-mapped, expanded", obj: ownKeys(bsl("o-mapped-long", sampleBucket, "http://[0:0:0:0:0:ffff:0a00:0005]:00009000/", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/managed endpoint IPv4-mapped with a zone", obj: ownKeys(bsl("o-mapped-zone", sampleBucket, "http://[::ffff:10.0.0.5%25eth0]:9000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/managed endpoint on a port beyond 65535", obj: ownKeys(bsl("o-big", sampleBucket, "http://10.0.0.5:70000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/IPv4-compatible literal is another address", obj: ownKeys(bsl("o-compat", sampleBucket, "http://[::10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/the next address", obj: ownKeys(bsl("o-next", sampleBucket, "http://[::ffff:10.0.0.6]:9000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/DNS alias of the managed server, no credential", obj: bsl("o-alias", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), user: tenantUser},
-		{name: "other/DNS alias of the managed server, the managed Secret", obj: cred(bsl("o-alias-managed", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), velerorules.DefaultCredentialsSecret), user: tenantUser},
-		{name: "other/DNS alias of the managed server, own keys", obj: ownKeys(bsl("o-alias-own", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2")), user: tenantUser},
-		{name: "other/labelled as a previous location", obj: labelled(ro(bsl("o-label", "other-bucket", "https://dr.example.com", "x"))), user: tenantUser},
-		{name: "other/previous location on IPv6, spelled else", obj: ro(bsl("o-prev6", sampleBucket, "http://[2001:0DB8:0:0::0001]:09000", previousPrefix)), user: tenantUser},
-		{name: "other/next to the IPv6 previous location", obj: ro(bsl("o-prev6-next", sampleBucket, "http://[2001:db8::2]:9000", previousPrefix)), user: tenantUser},
-		{name: "other/previous location on other storage, read-write", obj: bsl("o-prev-rw", sampleBucket, sampleEndpoint, previousPrefix), user: tenantUser},
-		{name: "other/previous location on other storage, read-write, own keys", obj: ownKeys(bsl("o-prev-rw-own", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
-		{name: "other/previous location on other storage, read-only", obj: ro(bsl("o-prev-ro", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
+		{name: "other/own keys on other storage", obj: ownKeys(fixtures.BSL("o-own", "other-bucket", "https://dr.example.com", "x")), user: tenantUser},
+		{name: "other/no credential on other storage", obj: fixtures.BSL("o-none", "other-bucket", "https://dr.example.com", "x"), user: tenantUser},
+		{name: "other/empty credential name", obj: cred(fixtures.BSL("o-empty", "other-bucket", "https://dr.example.com", "x"), ""), user: tenantUser},
+		{name: "other/the managed Secret on other storage", obj: cred(fixtures.BSL("o-managed", "other-bucket", "https://dr.example.com", "x"), velerorules.DefaultCredentialsSecret), user: tenantUser},
+		{name: "other/managed endpoint with a leading-zero port", obj: ownKeys(fixtures.BSL("o-zero", sampleBucket, "http://10.0.0.5:09000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped", obj: ownKeys(fixtures.BSL("o-mapped", sampleBucket, "http://[::ffff:10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped in hex", obj: ownKeys(fixtures.BSL("o-mapped-hex", sampleBucket, "http://[::FFFF:a00:5]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped, expanded", obj: ownKeys(fixtures.BSL("o-mapped-long", sampleBucket, "http://[0:0:0:0:0:ffff:0a00:0005]:00009000/", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint IPv4-mapped with a zone", obj: ownKeys(fixtures.BSL("o-mapped-zone", sampleBucket, "http://[::ffff:10.0.0.5%25eth0]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/managed endpoint on a port beyond 65535", obj: ownKeys(fixtures.BSL("o-big", sampleBucket, "http://10.0.0.5:70000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/IPv4-compatible literal is another address", obj: ownKeys(fixtures.BSL("o-compat", sampleBucket, "http://[::10.0.0.5]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/the next address", obj: ownKeys(fixtures.BSL("o-next", sampleBucket, "http://[::ffff:10.0.0.6]:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/DNS alias of the managed server, no credential", obj: fixtures.BSL("o-alias", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), user: tenantUser},
+		{name: "other/DNS alias of the managed server, the managed Secret", obj: cred(fixtures.BSL("o-alias-managed", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2"), velerorules.DefaultCredentialsSecret), user: tenantUser},
+		{name: "other/DNS alias of the managed server, own keys", obj: ownKeys(fixtures.BSL("o-alias-own", sampleBucket, "http://s3-alias.example.com:9000", "kkp/p1/c2")), user: tenantUser},
+		{name: "other/labelled as a previous location", obj: labelled(ro(fixtures.BSL("o-label", "other-bucket", "https://dr.example.com", "x"))), user: tenantUser},
+		{name: "other/previous location on IPv6, spelled else", obj: ro(fixtures.BSL("o-prev6", sampleBucket, "http://[2001:0DB8:0:0::0001]:09000", previousPrefix)), user: tenantUser},
+		{name: "other/next to the IPv6 previous location", obj: ro(fixtures.BSL("o-prev6-next", sampleBucket, "http://[2001:db8::2]:9000", previousPrefix)), user: tenantUser},
+		{name: "other/previous location on other storage, read-write", obj: fixtures.BSL("o-prev-rw", sampleBucket, sampleEndpoint, previousPrefix), user: tenantUser},
+		{name: "other/previous location on other storage, read-write, own keys", obj: ownKeys(fixtures.BSL("o-prev-rw-own", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
+		{name: "other/previous location on other storage, read-only", obj: ro(fixtures.BSL("o-prev-ro", sampleBucket, sampleEndpoint, previousPrefix)), user: tenantUser},
 		// The read-only KKP-era BSL of the main corpus moved to other
 		// storage: read-only it may be, writable not (Backups naming it are
 		// written to the managed BSL).
-		{name: "other/KKP's name on other storage, read-only, own keys", obj: ro(bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)), exists: true, user: tenantUser,
+		{name: "other/KKP's name on other storage, read-only, own keys", obj: ro(fixtures.BSL(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)), exists: true, user: tenantUser,
 			edit: func(o client.Object) {
 				ownKeys(ro(o.(*velerov1.BackupStorageLocation))).Spec.ObjectStorage.Bucket = "other-bucket"
 			}},
-		{name: "other/KKP's name on other storage, read-write, own keys", obj: ro(bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)), exists: true, user: tenantUser,
+		{name: "other/KKP's name on other storage, read-write, own keys", obj: ro(fixtures.BSL(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)), exists: true, user: tenantUser,
 			edit: func(o client.Object) {
 				b := ownKeys(o.(*velerov1.BackupStorageLocation))
 				b.Spec.ObjectStorage.Bucket, b.Spec.AccessMode = "other-bucket", velerov1.BackupStorageLocationAccessModeReadWrite
 			}},
-		{name: "other/previous location, read-only, own keys", obj: ownKeys(ro(bsl("o-prev-own", sampleBucket, sampleEndpoint, previousPrefix))), user: tenantUser},
+		{name: "other/previous location, read-only, own keys", obj: ownKeys(ro(fixtures.BSL("o-prev-own", sampleBucket, sampleEndpoint, previousPrefix))), user: tenantUser},
 	}
 }
 
@@ -523,37 +524,37 @@ func diffCorpus() []diffCase {
 
 	return []diffCase{
 		// BackupStorageLocations.
-		{name: "bsl/other storage, clean prefix", obj: bsl("d-other", "other-bucket", sampleEndpoint, "x")},
-		{name: "bsl/other storage, own keys", obj: ownKeys(bsl("d-other-own", "other-bucket", sampleEndpoint, "x"))},
-		{name: "bsl/other storage, empty segment", obj: bsl("d-empty", "other-bucket", sampleEndpoint, "a//b")},
-		{name: "bsl/other storage, dotdot", obj: bsl("d-dotdot", "other-bucket", sampleEndpoint, "p1/cA/../../p2/cX")},
-		{name: "bsl/other storage, dot", obj: bsl("d-dot", "other-bucket", sampleEndpoint, "a/./b")},
-		{name: "bsl/other storage, leading slash", obj: bsl("d-lead", "other-bucket", sampleEndpoint, "/a")},
-		{name: "bsl/other storage, backslash", obj: bsl("d-bs", "other-bucket", sampleEndpoint, `a\b`)},
-		{name: "bsl/other storage, control character", obj: bsl("d-ctl", "other-bucket", sampleEndpoint, "a\tb")},
-		{name: "bsl/other storage, too long", obj: bsl("d-long", "other-bucket", sampleEndpoint, longPrefix(513))},
-		{name: "bsl/second default", obj: def(bsl("d-default", "other-bucket", sampleEndpoint, "y"))},
-		{name: "bsl/same bucket and endpoint", obj: bsl("d-same", sampleBucket, sampleEndpoint, "kkp/p1/c2")},
-		{name: "bsl/same storage, endpoint spelled else", obj: bsl("d-same-case", sampleBucket, "HTTPS://s3.example.com:9000//", "kkp/p1/c2")},
-		{name: "bsl/same storage, host with a trailing dot", obj: bsl("d-same-dot", sampleBucket, "https://s3.example.com.:9000", "kkp/p1/c2")},
-		{name: "bsl/same storage, path /.", obj: bsl("d-same-path", sampleBucket, "https://s3.example.com:9000/.", "kkp/p1/c2")},
-		{name: "bsl/same storage, other scheme on the same port", obj: bsl("d-same-http", sampleBucket, "http://s3.example.com:9000", "kkp/p1/c2")},
-		{name: "bsl/same storage, not a URL", obj: bsl("d-same-nourl", sampleBucket, "s3.example.com:9000", "kkp/p1/c2")},
-		{name: "bsl/same storage, user info", obj: bsl("d-same-user", sampleBucket, "https://x@s3.example.com:9000", "kkp/p1/c2")},
-		{name: "bsl/managed bucket on another port", obj: bsl("d-port", sampleBucket, "https://s3.example.com:9001", "kkp/p1/c2")},
-		{name: "bsl/same storage, leading-zero port", obj: ownKeys(bsl("d-same-zero", sampleBucket, "https://s3.example.com:09000", "kkp/p1/c2"))},
-		{name: "bsl/DNS alias of the managed server", obj: bsl("d-alias", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2")},
+		{name: "bsl/other storage, clean prefix", obj: fixtures.BSL("d-other", "other-bucket", sampleEndpoint, "x")},
+		{name: "bsl/other storage, own keys", obj: ownKeys(fixtures.BSL("d-other-own", "other-bucket", sampleEndpoint, "x"))},
+		{name: "bsl/other storage, empty segment", obj: fixtures.BSL("d-empty", "other-bucket", sampleEndpoint, "a//b")},
+		{name: "bsl/other storage, dotdot", obj: fixtures.BSL("d-dotdot", "other-bucket", sampleEndpoint, "p1/cA/../../p2/cX")},
+		{name: "bsl/other storage, dot", obj: fixtures.BSL("d-dot", "other-bucket", sampleEndpoint, "a/./b")},
+		{name: "bsl/other storage, leading slash", obj: fixtures.BSL("d-lead", "other-bucket", sampleEndpoint, "/a")},
+		{name: "bsl/other storage, backslash", obj: fixtures.BSL("d-bs", "other-bucket", sampleEndpoint, `a\b`)},
+		{name: "bsl/other storage, control character", obj: fixtures.BSL("d-ctl", "other-bucket", sampleEndpoint, "a\tb")},
+		{name: "bsl/other storage, too long", obj: fixtures.BSL("d-long", "other-bucket", sampleEndpoint, longPrefix(513))},
+		{name: "bsl/second default", obj: def(fixtures.BSL("d-default", "other-bucket", sampleEndpoint, "y"))},
+		{name: "bsl/same bucket and endpoint", obj: fixtures.BSL("d-same", sampleBucket, sampleEndpoint, "kkp/p1/c2")},
+		{name: "bsl/same storage, endpoint spelled else", obj: fixtures.BSL("d-same-case", sampleBucket, "HTTPS://s3.example.com:9000//", "kkp/p1/c2")},
+		{name: "bsl/same storage, host with a trailing dot", obj: fixtures.BSL("d-same-dot", sampleBucket, "https://s3.example.com.:9000", "kkp/p1/c2")},
+		{name: "bsl/same storage, path /.", obj: fixtures.BSL("d-same-path", sampleBucket, "https://s3.example.com:9000/.", "kkp/p1/c2")},
+		{name: "bsl/same storage, other scheme on the same port", obj: fixtures.BSL("d-same-http", sampleBucket, "http://s3.example.com:9000", "kkp/p1/c2")},
+		{name: "bsl/same storage, not a URL", obj: fixtures.BSL("d-same-nourl", sampleBucket, "s3.example.com:9000", "kkp/p1/c2")},
+		{name: "bsl/same storage, user info", obj: fixtures.BSL("d-same-user", sampleBucket, "https://x@s3.example.com:9000", "kkp/p1/c2")},
+		{name: "bsl/managed bucket on another port", obj: fixtures.BSL("d-port", sampleBucket, "https://s3.example.com:9001", "kkp/p1/c2")},
+		{name: "bsl/same storage, leading-zero port", obj: ownKeys(fixtures.BSL("d-same-zero", sampleBucket, "https://s3.example.com:09000", "kkp/p1/c2"))},
+		{name: "bsl/DNS alias of the managed server", obj: fixtures.BSL("d-alias", sampleBucket, "https://s3-alias.example.com:9000", "kkp/p1/c2")},
 		{name: "bsl/managed, endpoint with a leading-zero port", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://s3.example.com:0009000" })},
 		{name: "bsl/managed, endpoint with a trailing dot and slash", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://S3.example.com.:9000/" })},
 		{name: "bsl/managed, endpoint downgraded to http", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "http://s3.example.com:9000" })},
-		{name: "bsl/same storage, inside the cluster prefix", obj: bsl("d-nested", sampleBucket, sampleEndpoint, samplePrefix+"/x")},
-		{name: "bsl/previous location, read-only", obj: ro(bsl("d-prev-ro", sampleBucket, sampleEndpoint, previousPrefix))},
-		{name: "bsl/previous location, read-write", obj: bsl("d-prev-rw", sampleBucket, sampleEndpoint, previousPrefix)},
-		{name: "bsl/previous location, read-only default", obj: def(ro(bsl("d-prev-def", sampleBucket, sampleEndpoint, previousPrefix)))},
+		{name: "bsl/same storage, inside the cluster prefix", obj: fixtures.BSL("d-nested", sampleBucket, sampleEndpoint, samplePrefix+"/x")},
+		{name: "bsl/previous location, read-only", obj: ro(fixtures.BSL("d-prev-ro", sampleBucket, sampleEndpoint, previousPrefix))},
+		{name: "bsl/previous location, read-write", obj: fixtures.BSL("d-prev-rw", sampleBucket, sampleEndpoint, previousPrefix)},
+		{name: "bsl/previous location, read-only default", obj: def(ro(fixtures.BSL("d-prev-def", sampleBucket, sampleEndpoint, previousPrefix)))},
 		// KKP's BSL name, which the managed BSL ("default" here) does not
 		// carry: only as a read-only KKP-era location.
-		{name: "bsl/KKP's name, previous location, read-write", obj: bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)},
-		{name: "bsl/KKP's name, previous location, read-only", obj: ro(bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix))},
+		{name: "bsl/KKP's name, previous location, read-write", obj: fixtures.BSL(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)},
+		{name: "bsl/KKP's name, previous location, read-only", obj: ro(fixtures.BSL(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix))},
 		{name: "bsl/managed, drop default", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Default = false })},
 		{name: "bsl/managed, other bucket", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.ObjectStorage.Bucket = "elsewhere" })},
 		{name: "bsl/managed, other endpoint", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Config["s3Url"] = "https://evil.example.com" })},
@@ -567,9 +568,9 @@ func diffCorpus() []diffCase {
 			b.Spec.Credential = cred(velerorules.DefaultCredentialsSecret)
 		})},
 		{name: "bsl/managed, no credential", obj: managed, exists: true, edit: editBSL(func(b *velerov1.BackupStorageLocation) { b.Spec.Credential = nil })},
-		{name: "bsl/previous location, read-only, foreign credential", obj: withCred(ro(bsl("d-prev-cred", sampleBucket, sampleEndpoint, previousPrefix)), "stolen-keys")},
-		{name: "bsl/previous location, read-only, managed credential", obj: withCred(ro(bsl("d-prev-mcred", sampleBucket, sampleEndpoint, previousPrefix)), velerorules.DefaultCredentialsSecret)},
-		{name: "bsl/other storage, the managed credential", obj: withCred(bsl("d-other-cred", "other-bucket", sampleEndpoint, "x"), velerorules.DefaultCredentialsSecret)},
+		{name: "bsl/previous location, read-only, foreign credential", obj: withCred(ro(fixtures.BSL("d-prev-cred", sampleBucket, sampleEndpoint, previousPrefix)), "stolen-keys")},
+		{name: "bsl/previous location, read-only, managed credential", obj: withCred(ro(fixtures.BSL("d-prev-mcred", sampleBucket, sampleEndpoint, previousPrefix)), velerorules.DefaultCredentialsSecret)},
+		{name: "bsl/other storage, the managed credential", obj: withCred(fixtures.BSL("d-other-cred", "other-bucket", sampleEndpoint, "x"), velerorules.DefaultCredentialsSecret)},
 		{name: "bsl/managed, Velero status write", obj: managed, exists: true, user: veleroUser, edit: editBSL(func(b *velerov1.BackupStorageLocation) {
 			b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
 		})},

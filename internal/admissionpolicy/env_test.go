@@ -16,6 +16,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // The tests talk to the API server only; controller-runtime's own logs
@@ -87,7 +88,7 @@ func (c *cluster) waitValidating(t testing.TB) {
 	}
 	probes := map[string]func() error{
 		"clusterbackup-bsl": func() error {
-			return c.Client.Create(c.ctx, bsl("probe", "other-bucket", "", "a//b"), client.DryRunAll)
+			return c.Client.Create(c.ctx, fixtures.BSL("probe", "other-bucket", "", "a//b"), client.DryRunAll)
 		},
 		"clusterbackup-backup": func() error {
 			b := started.DeepCopy()
@@ -138,7 +139,7 @@ func (c *cluster) waitMutating(t testing.TB) {
 			last = err.Error()
 			return false, nil
 		}
-		l := bsl(sampleBSL, "", "", "")
+		l := fixtures.BSL(sampleBSL, "", "", "")
 		if err := c.Client.Create(ctx, l, client.DryRunAll); err != nil {
 			last = err.Error()
 			return false, nil

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
@@ -45,7 +46,7 @@ const kkpLocationPolicy = "clusterbackup-kkp-location"
 // The policies are created on c's API server and deleted again.
 func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 	values := kkpMigrated(true, false, false)
-	kkpBSL := bsl(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)
+	kkpBSL := fixtures.BSL(kkpv1.KKPBSLName, sampleBucket, sampleEndpoint, previousPrefix)
 	kkpBSL.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
 	wantAllowed(t, c.Client.Create(c.ctx, kkpBSL))
 	t.Cleanup(func() { _ = c.Client.Delete(context.Background(), kkpBSL) })

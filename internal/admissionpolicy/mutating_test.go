@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // defaultTTL is the ttl the webhook and the policies give a Backup that
@@ -133,7 +135,7 @@ func TestMutatingPoliciesAlone(t *testing.T) {
 	})
 
 	t.Run("managed BSL filled and normalized", func(t *testing.T) {
-		b := bsl(sampleBSL, "", "", "")
+		b := fixtures.BSL(sampleBSL, "", "", "", fixtures.Region("us-east-1"))
 		if err := c.Client.Create(c.ctx, b); err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +154,7 @@ func TestMutatingPoliciesAlone(t *testing.T) {
 	})
 
 	t.Run("other BSLs untouched", func(t *testing.T) {
-		b := bsl("other", "other-bucket", "", "x/")
+		b := fixtures.BSL("other", "other-bucket", "", "x/")
 		want := b.Spec.DeepCopy()
 		if err := c.Client.Create(c.ctx, b); err != nil {
 			t.Fatal(err)

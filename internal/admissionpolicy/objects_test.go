@@ -12,25 +12,6 @@ func meta(name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: sampleNamespace}
 }
 
-// bsl is a BackupStorageLocation on bucket/endpoint/prefix; endpoint "" means
-// no spec.config.s3Url.
-func bsl(name, bucket, endpoint, prefix string) *velerov1.BackupStorageLocation {
-	b := &velerov1.BackupStorageLocation{
-		ObjectMeta: meta(name),
-		Spec: velerov1.BackupStorageLocationSpec{
-			Provider: "aws",
-			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{
-				Bucket: bucket, Prefix: prefix,
-			}},
-			Config: map[string]string{"region": "us-east-1"},
-		},
-	}
-	if endpoint != "" {
-		b.Spec.Config["s3Url"] = endpoint
-	}
-	return b
-}
-
 // ownKeys makes b sign with a credential Secret of its own, the only way a
 // BSL other than the managed one and the read-only previous locations may.
 func ownKeys(b *velerov1.BackupStorageLocation) *velerov1.BackupStorageLocation {

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // Identities of the params guard test. The remote Argo CD applies as the
@@ -98,7 +100,7 @@ func TestParamsGuard(t *testing.T) {
 		return cm
 	}
 	managed := func() *velerov1.BackupStorageLocation {
-		b := bsl(sampleBSL, sampleBucket, sampleEndpoint, samplePrefix)
+		b := fixtures.BSL(sampleBSL, sampleBucket, sampleEndpoint, samplePrefix)
 		b.Spec.Default = true
 		return b
 	}

@@ -8,13 +8,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // testScope: the bindings cover the velero namespace only.
 func testScope(t *testing.T, c *cluster) {
 	ns := "elsewhere"
 	wantAllowed(t, c.Client.Create(c.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	b := bsl("bad", sampleBucket, sampleEndpoint, "a//b")
+	b := fixtures.BSL("bad", sampleBucket, sampleEndpoint, "a//b")
 	b.Namespace = ns
 	wantAllowed(t, c.Client.Create(c.ctx, b, client.DryRunAll))
 	r := restore("neither", "", "")
@@ -33,11 +35,11 @@ func testScope(t *testing.T, c *cluster) {
 func testLargeObjects(t *testing.T, c *cluster) {
 	const size = 1 << 20 // 1 MiB
 	t.Run("prefix of 1 MiB with many segments", func(t *testing.T) {
-		b := bsl("huge-prefix", "other-bucket", "", strings.Repeat("a/", size/2))
+		b := fixtures.BSL("huge-prefix", "other-bucket", "", strings.Repeat("a/", size/2))
 		wantDenied(t, c.Client.Create(c.ctx, b, client.DryRunAll), bslPolicy, "bytes long; at most 512 are allowed")
 	})
 	t.Run("prefix of 512 bytes with 256 segments", func(t *testing.T) {
-		b := ownKeys(bsl("many-segments", "other-bucket", "", strings.Repeat("a/", 256)))
+		b := ownKeys(fixtures.BSL("many-segments", "other-bucket", "", strings.Repeat("a/", 256)))
 		wantAllowed(t, c.Client.Create(c.ctx, b, client.DryRunAll))
 	})
 	t.Run("cron of 1 KiB", func(t *testing.T) {
@@ -74,9 +76,9 @@ func testParamsMissing(t *testing.T, c *cluster) {
 	cm := &corev1.ConfigMap{ObjectMeta: meta(paramsName)}
 	wantAllowed(t, c.Client.Delete(c.ctx, cm))
 	c.waitDenied(t, bslPolicy, func() error {
-		return c.Client.Create(c.ctx, bsl("no-params", "other-bucket", "", "fine"), client.DryRunAll)
+		return c.Client.Create(c.ctx, fixtures.BSL("no-params", "other-bucket", "", "fine"), client.DryRunAll)
 	})
-	err := c.Client.Create(c.ctx, bsl("no-params", "other-bucket", "", "fine"), client.DryRunAll)
+	err := c.Client.Create(c.ctx, fixtures.BSL("no-params", "other-bucket", "", "fine"), client.DryRunAll)
 	wantDenied(t, err, bslPolicy, "no params found")
 
 	b := backup("no-params")

@@ -12,7 +12,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 func secretMap(secrets ...*corev1.Secret) storage.SecretGetter {
@@ -46,7 +46,7 @@ func TestEvaluateCACertRef(t *testing.T) {
 		"not PEM":        {corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "ca"}, Key: "bad.pem"}, field.ErrorTypeInvalid, "spec.objectStorage.caCertRef"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := testenv.GoodCBSL()
+			c := fixtures.GoodCBSL()
 			c.Spec.ObjectStorage = &velerov1.ObjectStorageLocation{Bucket: "backups", CACertRef: &tc.ref}
 			ev, err := s3check.Evaluate(context.Background(), c, secretMap(creds, ca), checker, false)
 			if err != nil {

@@ -2,14 +2,8 @@ package testenv
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +11,8 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 )
 
 // CountingProxy is a reverse proxy in front of an endpoint (the S3 server)
@@ -59,31 +54,16 @@ func StartCountingProxy(t TB, target string, withTLS bool) *CountingProxy {
 }
 
 // SelfSignedTLS returns a server TLS config with a fresh self-signed
-// certificate for 127.0.0.1 and localhost (httptest's built-in certificate
-// is the same for every server, which would hide a wrong CA).
+// certificate for 127.0.0.1 and localhost (webhook/testcert's CA;
+// httptest's built-in certificate is the same for every server, which
+// would hide a wrong CA).
 func SelfSignedTLS(t TB) *tls.Config {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testcert.New("s3 test endpoint")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "s3 test endpoint"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	return ca.TLSConfig()
 }
 
 // SilentListener accepts connections, counts them and never answers: an

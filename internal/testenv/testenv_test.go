@@ -26,6 +26,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // TestKubeAPIServerCallsWebhookOverTLS proves the whole chain: the real
@@ -75,11 +76,11 @@ func TestKubeAPIServerCallsWebhookOverTLS(t *testing.T) {
 	if err := k.Client.Create(ctx, namespace(ns)); err != nil {
 		t.Fatal(err)
 	}
-	good := bsl(ns, "good", "p1/c1")
+	good := fixtures.BSL("good", "b", "", "p1/c1", fixtures.Namespace(ns), fixtures.Region(""))
 	if err := k.Client.Create(ctx, good); err != nil {
 		t.Fatalf("create BSL with a clean prefix: %v", err)
 	}
-	bad := bsl(ns, "bad", "p1/c1/../../p2/c2")
+	bad := fixtures.BSL("bad", "b", "", "p1/c1/../../p2/c2", fixtures.Namespace(ns), fixtures.Region(""))
 	err := k.Client.Create(ctx, bad)
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `segment 3 is ".."`) {
 		t.Fatalf("create BSL escaping its prefix: err = %v, want a denial naming the '..' segment", err)

@@ -8,6 +8,8 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 func TestValidateBackup(t *testing.T) {
@@ -141,7 +143,7 @@ func TestDefaultBackup(t *testing.T) {
 			in: velerov1.BackupSpec{}, wantTTL: 720 * time.Hour, wantLoc: "theirs", wantFsbk: ptr.To(true),
 			world: func(o *Objects) {
 				o.Locations[0].Spec.Default = false
-				o.Locations = append(o.Locations, *bslObj("theirs", "x", "", "", true))
+				o.Locations = append(o.Locations, *fixtures.BSL("theirs", "x", "", "", fixtures.Default))
 			},
 		},
 		"no BSL at all falls back to the managed name": {

@@ -7,6 +7,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // withOwnKeys makes b sign with a credential Secret of its own.
@@ -28,7 +30,7 @@ func TestValidateBSL(t *testing.T) {
 	}{
 		"managed BSL created by the applier": {obj: managedBSL(), user: applier},
 		"managed BSL with trailing slash prefix and upper-case endpoint": {
-			obj: bslObj("default", "backups", "HTTPS://s3.example.com/", "kkp/p1/c1/", true), user: applier,
+			obj: fixtures.BSL("default", "backups", "HTTPS://s3.example.com/", "kkp/p1/c1/", fixtures.Default), user: applier,
 		},
 		"managed BSL created by someone else": {obj: managedBSL(), user: alice, wantErr: []string{`spec: Forbidden: user "alice" may not change the spec of the managed BSL "default"`}},
 		"any user when no editors are configured": {
@@ -43,27 +45,27 @@ func TestValidateBSL(t *testing.T) {
 			cfg: func(c *Config) { c.ManagedBSLEditors = nil; c.ManagedBSLEditorGroups = []string{"gitops"} },
 		},
 		"managed BSL drops default": {
-			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1", false), old: managedBSL(), user: applier,
+			obj: fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1"), old: managedBSL(), user: applier,
 			wantErr: []string{`spec.default: Forbidden: the managed BSL "default" must stay the default`},
 		},
 		"managed BSL changes bucket": {
-			obj: bslObj("default", "other", "https://s3.example.com", "kkp/p1/c1", true), old: managedBSL(), user: applier,
+			obj: fixtures.BSL("default", "other", "https://s3.example.com", "kkp/p1/c1", fixtures.Default), old: managedBSL(), user: applier,
 			wantErr: []string{`spec.objectStorage.bucket: Invalid value: "other": the managed BSL must use the cluster's bucket "backups"`},
 		},
 		"managed BSL changes endpoint": {
-			obj: bslObj("default", "backups", "https://evil.example.com", "kkp/p1/c1", true), user: applier,
+			obj: fixtures.BSL("default", "backups", "https://evil.example.com", "kkp/p1/c1", fixtures.Default), user: applier,
 			wantErr: []string{`spec.config[s3Url]: Invalid value: "https://evil.example.com"`},
 		},
 		"managed BSL leaves its prefix for a sibling": {
-			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c10", true), user: applier,
+			obj: fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c10", fixtures.Default), user: applier,
 			wantErr: []string{`spec.objectStorage.prefix: Invalid value: "kkp/p1/c10": the managed BSL must use exactly the cluster's prefix "kkp/p1/c1"`},
 		},
 		"managed BSL moves to the parent folder": {
-			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1", true), user: applier,
+			obj: fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1", fixtures.Default), user: applier,
 			wantErr: []string{"exactly the cluster's prefix"},
 		},
 		"managed BSL escapes with dotdot": {
-			obj: bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1/../../p2/c2", true), user: applier,
+			obj: fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1/../../p2/c2", fixtures.Default), user: applier,
 			wantErr: []string{`segment 5 is ".."`, "exactly the cluster's prefix"},
 		},
 		"managed BSL set ReadOnly warns": {
@@ -72,11 +74,11 @@ func TestValidateBSL(t *testing.T) {
 		},
 		"status-only update by velero passes": {
 			obj: func() *velerov1.BackupStorageLocation {
-				b := bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c10", true)
+				b := fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c10", fixtures.Default)
 				b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
 				return b
 			}(),
-			old:  bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c10", true),
+			old:  fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c10", fixtures.Default),
 			user: velero,
 		},
 		"metadata-only update by anyone passes": {
@@ -88,45 +90,45 @@ func TestValidateBSL(t *testing.T) {
 			old: managedBSL(), user: alice,
 		},
 		"second default is denied naming the existing one": {
-			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", true), user: alice,
+			obj: fixtures.BSL("mine", "mybucket", "https://other.example.com", "x", fixtures.Default), user: alice,
 			cfg:     func(c *Config) { c.AllowOtherStorage = true },
 			wantErr: []string{`spec.default: Forbidden: BSL "default" is already the default; only the managed BSL "default" may be the default`},
 		},
 		"another BSL on the managed bucket and endpoint": {
-			obj: bslObj("sneaky", "backups", "https://s3.example.com/", "kkp/p1/c2", false), user: alice,
+			obj: fixtures.BSL("sneaky", "backups", "https://s3.example.com/", "kkp/p1/c2"), user: alice,
 			wantErr: []string{`spec.objectStorage: Forbidden: bucket "backups" at "https://s3.example.com/" is this cluster's managed storage (BSL "default"); one storage location per cluster, so use another bucket`},
 		},
 		"another BSL nested in the managed prefix": {
-			obj: bslObj("nested", "backups", "https://s3.example.com", "kkp/p1/c1/sub", false), user: alice,
+			obj: fixtures.BSL("nested", "backups", "https://s3.example.com", "kkp/p1/c1/sub"), user: alice,
 			cfg:     func(c *Config) { c.AllowOtherStorage = true },
 			wantErr: []string{"one storage location per cluster"},
 		},
 		"other storage denied by default": {
-			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", false), user: alice,
+			obj: fixtures.BSL("mine", "mybucket", "https://other.example.com", "x"), user: alice,
 			wantErr: []string{"other storage is not allowed by the webhook configuration"},
 		},
 		"other storage allowed by configuration": {
-			obj: withOwnKeys(bslObj("mine", "mybucket", "https://other.example.com", "x", false)), user: alice,
+			obj: withOwnKeys(fixtures.BSL("mine", "mybucket", "https://other.example.com", "x")), user: alice,
 			cfg: func(c *Config) { c.AllowOtherStorage = true },
 		},
 		"other storage allowed, but not with the managed credential": {
-			obj: bslObj("mine", "mybucket", "https://other.example.com", "x", false), user: alice,
+			obj: fixtures.BSL("mine", "mybucket", "https://other.example.com", "x"), user: alice,
 			cfg:     func(c *Config) { c.AllowOtherStorage = true },
 			wantErr: []string{"spec.credential: Forbidden", "may use the managed credential"},
 		},
 		"the managed endpoint with a leading-zero port is the managed storage": {
-			obj: withOwnKeys(bslObj("zero", "backups", "https://s3.example.com:00443", "kkp/p1/c2", false)), user: alice,
+			obj: withOwnKeys(fixtures.BSL("zero", "backups", "https://s3.example.com:00443", "kkp/p1/c2")), user: alice,
 			cfg:     func(c *Config) { c.AllowOtherStorage = true },
 			wantErr: []string{"is this cluster's managed storage"},
 		},
 		"other storage still needs a clean prefix": {
-			obj: bslObj("mine", "mybucket", "", "/abs", false), user: alice,
+			obj: fixtures.BSL("mine", "mybucket", "", "/abs"), user: alice,
 			cfg:     func(c *Config) { c.AllowOtherStorage = true },
 			wantErr: []string{"must not start with '/'"},
 		},
 		"previous location read-only on another bucket": {
 			obj: func() *velerov1.BackupStorageLocation {
-				b := bslObj("old", "old", "https://old.example.com", "kkp/p1/c1/", false)
+				b := fixtures.BSL("old", "old", "https://old.example.com", "kkp/p1/c1/")
 				b.Spec.AccessMode = ro
 				return b
 			}(),
@@ -134,20 +136,20 @@ func TestValidateBSL(t *testing.T) {
 		},
 		"previous location read-only on the managed bucket": {
 			obj: func() *velerov1.BackupStorageLocation {
-				b := bslObj("legacy", "backups", "https://s3.example.com", "legacy/p1/c1", false)
+				b := fixtures.BSL("legacy", "backups", "https://s3.example.com", "legacy/p1/c1")
 				b.Spec.AccessMode = ro
 				return b
 			}(),
 			user: applier,
 		},
 		"previous location read-write": {
-			obj:     bslObj("old", "old", "https://old.example.com", "kkp/p1/c1", false),
+			obj:     fixtures.BSL("old", "old", "https://old.example.com", "kkp/p1/c1"),
 			user:    applier,
 			wantErr: []string{"spec.accessMode: Forbidden: bucket old at https://old.example.com prefix kkp/p1/c1 is a previous location of this cluster; it is admitted only with accessMode ReadOnly"},
 		},
 		"previous location as default": {
 			obj: func() *velerov1.BackupStorageLocation {
-				b := bslObj("old", "old", "https://old.example.com", "kkp/p1/c1", true)
+				b := fixtures.BSL("old", "old", "https://old.example.com", "kkp/p1/c1", fixtures.Default)
 				b.Spec.AccessMode = ro
 				return b
 			}(),
@@ -155,7 +157,7 @@ func TestValidateBSL(t *testing.T) {
 		},
 		"wrong prefix on the previous bucket is other storage": {
 			obj: func() *velerov1.BackupStorageLocation {
-				b := bslObj("old", "old", "https://old.example.com", "kkp/p1/c2", false)
+				b := fixtures.BSL("old", "old", "https://old.example.com", "kkp/p1/c2")
 				b.Spec.AccessMode = ro
 				return b
 			}(),
@@ -163,7 +165,7 @@ func TestValidateBSL(t *testing.T) {
 		},
 		"missing objectStorage": {
 			obj: func() *velerov1.BackupStorageLocation {
-				b := bslObj("x", "b", "", "", false)
+				b := fixtures.BSL("x", "b", "", "")
 				b.Spec.ObjectStorage = nil
 				return b
 			}(),
@@ -171,7 +173,7 @@ func TestValidateBSL(t *testing.T) {
 		},
 		"other namespaces are not managed": {
 			obj: func() *velerov1.BackupStorageLocation {
-				b := bslObj("x", "backups", "https://s3.example.com", "", true)
+				b := fixtures.BSL("x", "backups", "https://s3.example.com", "", fixtures.Default)
 				b.Namespace = "elsewhere"
 				return b
 			}(),
@@ -192,7 +194,7 @@ func TestValidateBSL(t *testing.T) {
 
 func TestDefaultBSL(t *testing.T) {
 	cfg := testConfig()
-	b := bslObj("default", "", "", "", false)
+	b := fixtures.BSL("default", "", "", "")
 	b.Spec.ObjectStorage = nil
 	b.Spec.Config = nil
 	DefaultBSL(cfg, b)
@@ -202,13 +204,13 @@ func TestDefaultBSL(t *testing.T) {
 	errs, _ := ValidateBSL(ctx, cfg, world(), User{Name: applier}, b, nil)
 	check(t, errs, nil, nil, "")
 
-	b = bslObj("default", "other", "https://x", "kkp/p1/c1/", false)
+	b = fixtures.BSL("default", "other", "https://x", "kkp/p1/c1/")
 	DefaultBSL(cfg, b)
 	if b.Spec.ObjectStorage.Prefix != "kkp/p1/c1" || b.Spec.ObjectStorage.Bucket != "other" || b.Spec.Config["s3Url"] != "https://x" {
 		t.Fatalf("set fields must be normalized, not replaced: %+v", b.Spec.ObjectStorage)
 	}
 
-	other := bslObj("mine", "", "", "", false)
+	other := fixtures.BSL("mine", "", "", "")
 	DefaultBSL(cfg, other)
 	if other.Spec.Default || other.Spec.ObjectStorage.Bucket != "" {
 		t.Fatalf("non-managed BSL changed: %+v", other.Spec)

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 func TestBSLCorrections(t *testing.T) {
@@ -15,19 +17,19 @@ func TestBSLCorrections(t *testing.T) {
 	}{
 		"the managed BSL as rendered": {obj: managedBSL()},
 		"empty fields are filled silently": {obj: func() *velerov1.BackupStorageLocation {
-			b := bslObj("default", "", "", "", true)
+			b := fixtures.BSL("default", "", "", "", fixtures.Default)
 			b.Spec.ObjectStorage, b.Spec.Config = nil, nil
 			return b
 		}()},
 		"default false is set to true": {
-			obj:  bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1", false),
+			obj:  fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1"),
 			want: []string{`spec.default set to true: the managed BSL "default" is always this cluster's default`},
 		},
 		"trailing slash removed": {
-			obj:  bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1/", true),
+			obj:  fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1/", fixtures.Default),
 			want: []string{`spec.objectStorage.prefix of the managed BSL "default": the trailing "/" was removed`},
 		},
-		"other BSLs are not corrected": {obj: bslObj("mine", "b", "", "x/", false)},
+		"other BSLs are not corrected": {obj: fixtures.BSL("mine", "b", "", "x/")},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -39,7 +41,7 @@ func TestBSLCorrections(t *testing.T) {
 	}
 	cfg := testConfig()
 	cfg.ManagedBSLName = long
-	w := BSLCorrections(cfg, bslObj(long, "backups", "", "p/", false))
+	w := BSLCorrections(cfg, fixtures.BSL(long, "backups", "", "p/"))
 	if len(w) != 2 {
 		t.Fatalf("want two warnings, got %q", w)
 	}

@@ -5,13 +5,15 @@ import (
 	"testing"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // TestSecondDefaultNamesExistingBSLs: a denied second default names the
 // BSL that really is the default, never one that does not exist.
 func TestSecondDefaultNamesExistingBSLs(t *testing.T) {
 	onManaged := func(name string) *velerov1.BackupStorageLocation {
-		return bslObj(name, "backups", "https://s3.example.com", "kkp/p1/c1", true)
+		return fixtures.BSL(name, "backups", "https://s3.example.com", "kkp/p1/c1", fixtures.Default)
 	}
 	tests := map[string]struct {
 		world   []velerov1.BackupStorageLocation
@@ -21,17 +23,17 @@ func TestSecondDefaultNamesExistingBSLs(t *testing.T) {
 	}{
 		"the managed BSL is the default": {
 			world: []velerov1.BackupStorageLocation{*managedBSL()},
-			obj:   bslObj("mine", "mybucket", "https://other.example.com", "x", true),
+			obj:   fixtures.BSL("mine", "mybucket", "https://other.example.com", "x", fixtures.Default),
 			want:  []string{`BSL "default" is already the default; only the managed BSL "default" may be`},
 		},
 		"another BSL is the default": {
-			world: []velerov1.BackupStorageLocation{*bslObj("legacy", "l", "", "x", true)},
-			obj:   bslObj("mine", "mybucket", "https://other.example.com", "x", true),
+			world: []velerov1.BackupStorageLocation{*fixtures.BSL("legacy", "l", "", "x", fixtures.Default)},
+			obj:   fixtures.BSL("mine", "mybucket", "https://other.example.com", "x", fixtures.Default),
 			want:  []string{`BSL "legacy" is already the default`},
 		},
 		"no default, the managed BSL exists but is not default": {
-			world:   []velerov1.BackupStorageLocation{*bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1", false)},
-			obj:     bslObj("mine", "mybucket", "https://other.example.com", "x", true),
+			world:   []velerov1.BackupStorageLocation{*fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1")},
+			obj:     fixtures.BSL("mine", "mybucket", "https://other.example.com", "x", fixtures.Default),
 			want:    []string{`spec.default: Forbidden: only the managed BSL "default" may be the default in this cluster`},
 			notWant: []string{"already the default", "--managed-bsl-name"},
 		},
@@ -42,7 +44,7 @@ func TestSecondDefaultNamesExistingBSLs(t *testing.T) {
 			notWant: []string{"already the default"},
 		},
 		"no managed BSL, other storage": {
-			obj:     bslObj("mine", "mybucket", "https://other.example.com", "x", true),
+			obj:     fixtures.BSL("mine", "mybucket", "https://other.example.com", "x", fixtures.Default),
 			want:    []string{`only the managed BSL "default" may be the default`},
 			notWant: []string{"already the default", "--managed-bsl-name"},
 		},
@@ -71,7 +73,7 @@ func TestDefaultLocationFallsBackToTheManagedName(t *testing.T) {
 }
 
 func TestMisnamedManagedBSL(t *testing.T) {
-	onManaged := bslObj("kkp-managed", "backups", "https://S3.example.com/", "kkp/p1/c1/", true)
+	onManaged := fixtures.BSL("kkp-managed", "backups", "https://S3.example.com/", "kkp/p1/c1/", fixtures.Default)
 	elsewhere := *onManaged
 	elsewhere.Namespace = "other"
 	tests := map[string]struct {
@@ -80,10 +82,10 @@ func TestMisnamedManagedBSL(t *testing.T) {
 	}{
 		"nothing yet":                                {},
 		"the managed BSL by its name":                {bsls: []velerov1.BackupStorageLocation{*managedBSL()}},
-		"managed name present beside":                {bsls: []velerov1.BackupStorageLocation{*onManaged, *bslObj("default", "x", "", "y", false)}},
-		"the managed location, other name":           {bsls: []velerov1.BackupStorageLocation{*bslObj("old", "old", "", "p", false), *onManaged}, want: "kkp-managed"},
+		"managed name present beside":                {bsls: []velerov1.BackupStorageLocation{*onManaged, *fixtures.BSL("default", "x", "", "y")}},
+		"the managed location, other name":           {bsls: []velerov1.BackupStorageLocation{*fixtures.BSL("old", "old", "", "p"), *onManaged}, want: "kkp-managed"},
 		"another namespace is not ours":              {bsls: []velerov1.BackupStorageLocation{elsewhere}},
-		"another prefix is not the managed location": {bsls: []velerov1.BackupStorageLocation{*bslObj("x", "backups", "https://s3.example.com", "kkp/p1/c2", true)}},
+		"another prefix is not the managed location": {bsls: []velerov1.BackupStorageLocation{*fixtures.BSL("x", "backups", "https://s3.example.com", "kkp/p1/c2", fixtures.Default)}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

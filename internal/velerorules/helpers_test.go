@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 var ctx = context.Background()
@@ -31,28 +33,12 @@ func testConfig() *Config {
 	return c
 }
 
-func bslObj(name, bucket, endpoint, pfx string, def bool) *velerov1.BackupStorageLocation {
-	b := &velerov1.BackupStorageLocation{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "velero"},
-		Spec: velerov1.BackupStorageLocationSpec{
-			Provider:    "aws",
-			Default:     def,
-			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: pfx}},
-			Config:      map[string]string{"region": "eu-central-1"},
-		},
-	}
-	if endpoint != "" {
-		b.Spec.Config["s3Url"] = endpoint
-	}
-	return b
-}
-
 func managedBSL() *velerov1.BackupStorageLocation {
-	return bslObj("default", "backups", "https://s3.example.com", "kkp/p1/c1", true)
+	return fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1", fixtures.Default)
 }
 
 func world() *Objects {
-	ro := bslObj("old", "old", "https://old.example.com", "kkp/p1/c1", false)
+	ro := fixtures.BSL("old", "old", "https://old.example.com", "kkp/p1/c1")
 	ro.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
 	done := backupObj("done", velerov1.BackupSpec{IncludedNamespaces: []string{"app", "db"}})
 	done.Status.Phase = velerov1.BackupPhaseCompleted

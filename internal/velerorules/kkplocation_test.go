@@ -7,6 +7,7 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // TestKKPLocationMapping: a Backup or Schedule shaped as KKP's dashboard
@@ -15,7 +16,7 @@ import (
 // annotation; with the managed BSL under KKP's name, and for Backups Velero
 // syncs from storage, nothing changes.
 func TestKKPLocationMapping(t *testing.T) {
-	kkpROBSL := bslObj(kkpv1.KKPBSLName, "backups", "https://s3.example.com", "legacy/p1/c1", false)
+	kkpROBSL := fixtures.BSL(kkpv1.KKPBSLName, "backups", "https://s3.example.com", "legacy/p1/c1")
 	kkpROBSL.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
 	tests := map[string]struct {
 		managed  string
@@ -84,7 +85,7 @@ func TestKKPLocationMapping(t *testing.T) {
 // previous location is admitted.
 func TestKKPNamedBSL(t *testing.T) {
 	cfg := testConfig()
-	prev := bslObj(kkpv1.KKPBSLName, "backups", "https://s3.example.com", "legacy/p1/c1", false)
+	prev := fixtures.BSL(kkpv1.KKPBSLName, "backups", "https://s3.example.com", "legacy/p1/c1")
 	errs, _ := ValidateBSL(ctx, cfg, world(), User{Name: alice}, prev, nil)
 	if len(errs) != 2 || !strings.Contains(errs.ToAggregate().Error(), `BSL "default-cluster-backup-bsl" is KKP's name: Backups naming it are written to the managed BSL "default"`) {
 		t.Fatalf("writable BSL under KKP's name: %v", errs)
@@ -94,7 +95,7 @@ func TestKKPNamedBSL(t *testing.T) {
 		t.Fatalf("read-only previous location under KKP's name denied: %v", errs)
 	}
 	cfg.ManagedBSLName = kkpv1.KKPBSLName
-	managed := bslObj(kkpv1.KKPBSLName, "backups", "https://s3.example.com", "kkp/p1/c1", true)
+	managed := fixtures.BSL(kkpv1.KKPBSLName, "backups", "https://s3.example.com", "kkp/p1/c1", fixtures.Default)
 	if errs, _ := ValidateBSL(ctx, cfg, world(), User{Name: applier}, managed, nil); len(errs) > 0 {
 		t.Fatalf("managed BSL under KKP's name denied: %v", errs)
 	}

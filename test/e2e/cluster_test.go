@@ -65,12 +65,12 @@ func (f *fixture) scopedCredential(t *testing.T, id, pfx string) (ini []byte, se
 	t.Helper()
 	ctx := context.Background()
 	ak, sk := "velero-"+id, "scoped-secret-of-"+id
-	must(t, f.s3.CreateUser(ak, sk))
+	testenv.Must(t, f.s3.CreateUser(ak, sk))
 	f.grants = append(f.grants, s3policy.Grant{Target: s3policy.Target{Bucket: bucket, Prefix: pfx, ProjectID: projectID, ClusterID: id}, Principal: ak})
 	doc, err := s3policy.BucketPolicy(f.grants...)
-	must(t, err)
+	testenv.Must(t, err)
 	policy, err := doc.JSON()
-	must(t, err)
+	testenv.Must(t, err)
 	root := f.s3.Client(f.s3.RootAccessKey, f.s3.RootSecretKey)
 	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(policy))}); err != nil {
 		t.Fatalf("apply the generated bucket policy: %v\n%s", err, policy)
@@ -160,9 +160,9 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 
 	// Velero runs as its own service account, so the webhook sees its real identity.
 	u, err := uc.Kube.Env.AddUser(envtest.User{Name: veleroSA, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:velero"}}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
-	must(t, err)
+	testenv.Must(t, err)
 	uc.velero = testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -188,19 +188,12 @@ func secretData(t *testing.T, o *unstructured.Unstructured, key string) []byte {
 	t.Helper()
 	var s corev1.Secret
 	b, err := o.MarshalJSON()
-	must(t, err)
-	must(t, yaml.Unmarshal(b, &s))
+	testenv.Must(t, err)
+	testenv.Must(t, yaml.Unmarshal(b, &s))
 	if v, ok := s.Data[key]; ok {
 		return v
 	}
 	return []byte(s.StringData[key])
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // isForbidden reports whether err is an admission denial.

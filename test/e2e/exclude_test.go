@@ -34,7 +34,7 @@ func checkKeysNotBackedUp(t *testing.T, a *userCluster) {
 	t.Helper()
 	ctx := context.Background()
 	// The credentials Secret is in the cluster (rendered, applied).
-	must(t, a.Admin.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: cloudCredentials}, &corev1.Secret{}))
+	testenv.Must(t, a.Admin.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: cloudCredentials}, &corev1.Secret{}))
 	var repo corev1.Secret
 	testenv.Eventually(t, 30*time.Second, "Velero's "+repoCredentials+" Secret", func() (bool, error) {
 		err := a.Admin.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: repoCredentials}, &repo)
@@ -44,12 +44,12 @@ func checkKeysNotBackedUp(t *testing.T, a *userCluster) {
 		repo.Labels = map[string]string{}
 	}
 	repo.Labels[velerov1.ExcludeFromBackupLabel] = "true"
-	must(t, a.Admin.Update(ctx, &repo))
+	testenv.Must(t, a.Admin.Update(ctx, &repo))
 	// A Secret of the velero namespace without the label: the namespace's
 	// Secrets are backed up, only the key Secrets are left out.
-	must(t, a.Admin.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "velero-canary", Namespace: veleroNS}, StringData: map[string]string{"note": "not a key"}}))
+	testenv.Must(t, a.Admin.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "velero-canary", Namespace: veleroNS}, StringData: map[string]string{"note": "not a key"}}))
 
-	must(t, a.User.Create(ctx, &velerov1.Backup{
+	testenv.Must(t, a.User.Create(ctx, &velerov1.Backup{
 		ObjectMeta: metav1.ObjectMeta{Name: "with-velero", Namespace: veleroNS},
 		Spec:       velerov1.BackupSpec{IncludedNamespaces: []string{"shop", veleroNS}},
 	}))

@@ -53,7 +53,7 @@ func checkFleetStatus(t *testing.T, f *fixture, uc *userCluster, schedule, cron 
 	}
 	// A second project whose storage does not answer.
 	closed, err := testenv.FreePort()
-	must(t, err)
+	testenv.Must(t, err)
 	dead := f.cbsl.DeepCopy()
 	dead.Name, dead.Labels = "backups-dead", map[string]string{kkpv1.ProjectIDLabel: "dd3projx7q"}
 	dead.Spec.Config = map[string]string{"region": testenv.S3Region, "s3Url": fmt.Sprintf("http://127.0.0.1:%d", closed)}
@@ -67,7 +67,7 @@ func checkFleetStatus(t *testing.T, f *fixture, uc *userCluster, schedule, cron 
 	}
 	files = append(files, f.write(t, "fleet-dead-cbsl.yaml", dead), f.write(t, "fleet-dead-secret.yaml", deadSecret), f.write(t, "fleet-dead-cluster.yaml", deadCluster))
 	values := filepath.Join(dir, "values.yaml")
-	must(t, os.WriteFile(values, fmt.Appendf(nil, "schedules:\n  %s:\n    schedule: %q\n", schedule, cron), 0o600))
+	testenv.Must(t, os.WriteFile(values, fmt.Appendf(nil, "schedules:\n  %s:\n    schedule: %q\n", schedule, cron), 0o600))
 
 	// --grace 2m: on a loaded CI machine the fleet check may start a while
 	// after the Schedule's backup; the default grace of @every 1m is 30s.
@@ -80,7 +80,7 @@ func checkFleetStatus(t *testing.T, f *fixture, uc *userCluster, schedule, cron 
 		t.Fatalf("fleet status: exit %d, want 1 (4 of 5 not protected)\n%s\n%s", code, stderr, out)
 	}
 	var rep fleet.Report
-	must(t, json.Unmarshal([]byte(out), &rep))
+	testenv.Must(t, json.Unmarshal([]byte(out), &rep))
 	want := map[string]fleet.Verdict{uc.id: fleet.Protected, "lt5kq2m9xw": fleet.Late, "fl8rt3n2pz": fleet.Failing, "nv4wz7k1qd": fleet.NeverBackedUp, "dd9clstr4k": fleet.Unreachable}
 	t.Logf("fleet status: %s", rep.String())
 	for _, c := range rep.Clusters {

@@ -33,7 +33,7 @@ func TestKKPMigration(t *testing.T) {
 		t.Fatalf("KKP-era prefix = %q", a.prefix)
 	}
 	waitBSLAvailable(t, a)
-	must(t, a.User.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "kkp-era", Namespace: veleroNS}}))
+	testenv.Must(t, a.User.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "kkp-era", Namespace: veleroNS}}))
 	waitBackupPhase(t, a, "kkp-era", velerov1.BackupPhaseCompleted)
 	if keys := f.s3.Keys(t, bucket, ""); !contains(keys, a.prefix+"/backups/kkp-era/kkp-era.tar.gz") {
 		t.Fatalf("KKP-era backup not under %s/: %v", a.prefix, keys)
@@ -46,13 +46,13 @@ func TestKKPMigration(t *testing.T) {
 		t.Fatal("no KKP previous location for a CBSL with a prefix")
 	}
 	newPrefix, err := in.Prefix()
-	must(t, err)
+	testenv.Must(t, err)
 	r, err := renderer.New(renderer.Options{Credentials: renderer.CredentialsInline})
-	must(t, err)
+	testenv.Must(t, err)
 	res, err := r.RenderLifecycle(ctx, in, renderer.Lifecycle{Previous: []renderer.PreviousLocation{prev}})
-	must(t, err)
+	testenv.Must(t, err)
 	objs, err := res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	a.ConfigureWebhook(t, velerorules.Config{
 		Managed:           velerorules.Location{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: newPrefix},
 		PreviousLocations: []velerorules.Location{{Bucket: bucket, Endpoint: f.s3.Endpoint, Prefix: a.prefix}},
@@ -72,7 +72,7 @@ func TestKKPMigration(t *testing.T) {
 	// A Backup as KKP's dashboard writes it names KKP's BSL, now the
 	// read-only KKP-era location: admission writes it to the managed BSL.
 	kkpShaped := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "after-migration", Namespace: veleroNS}, Spec: velerov1.BackupSpec{StorageLocation: renderer.KKPBSLName}}
-	must(t, a.User.Create(ctx, kkpShaped))
+	testenv.Must(t, a.User.Create(ctx, kkpShaped))
 	if kkpShaped.Spec.StorageLocation != "default" || kkpShaped.Annotations[velerorules.MappedFromAnnotation] != renderer.KKPBSLName {
 		t.Fatalf("the KKP-shaped Backup was stored with storageLocation %q, annotations %v; want the managed BSL and the mapping annotation", kkpShaped.Spec.StorageLocation, kkpShaped.Annotations)
 	}
@@ -91,7 +91,7 @@ func TestKKPMigration(t *testing.T) {
 	// through its own location.
 	for name, loc := range map[string]string{"kkp-era": renderer.KKPBSLName, "after-migration": "default"} {
 		var b velerov1.Backup
-		must(t, a.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, &b))
+		testenv.Must(t, a.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, &b))
 		if b.Spec.StorageLocation != loc || b.Status.Phase != velerov1.BackupPhaseCompleted {
 			t.Fatalf("backup %s: location %q phase %s, want %q Completed", name, b.Spec.StorageLocation, b.Status.Phase, loc)
 		}

@@ -36,11 +36,11 @@ func TestVeleroBackupRestore(t *testing.T) {
 	waitBSLAvailable(t, a)
 
 	// Workload: a namespace with ConfigMaps and Secrets.
-	must(t, a.User.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}))
+	testenv.Must(t, a.User.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}))
 	for _, n := range []string{"catalog", "prices"} {
-		must(t, a.User.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: n, Namespace: "shop"}, Data: map[string]string{"item": n}}))
+		testenv.Must(t, a.User.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: n, Namespace: "shop"}, Data: map[string]string{"item": n}}))
 	}
-	must(t, a.User.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "shop"}, StringData: map[string]string{"password": "hunter2"}}))
+	testenv.Must(t, a.User.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "shop"}, StringData: map[string]string{"password": "hunter2"}}))
 
 	// A Backup shaped like the velero CLI's: zero ttl, no storage location.
 	b := &velerov1.Backup{
@@ -52,7 +52,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 			ItemOperationTimeout: metav1.Duration{},
 		},
 	}
-	must(t, a.User.Create(ctx, b))
+	testenv.Must(t, a.User.Create(ctx, b))
 	if b.Spec.TTL.Duration != 720*time.Hour || b.Spec.StorageLocation != "default" || b.Spec.DefaultVolumesToFsBackup == nil || !*b.Spec.DefaultVolumesToFsBackup {
 		t.Fatalf("mutation did not fill the defaults: ttl=%s storageLocation=%q defaultVolumesToFsBackup=%v", b.Spec.TTL.Duration, b.Spec.StorageLocation, b.Spec.DefaultVolumesToFsBackup)
 	}
@@ -73,7 +73,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 
 	// One-time Backups are immutable.
 	var cur velerov1.Backup
-	must(t, a.User.Get(ctx, client.ObjectKeyFromObject(b), &cur))
+	testenv.Must(t, a.User.Get(ctx, client.ObjectKeyFromObject(b), &cur))
 	cur.Spec.IncludedNamespaces = []string{"shop", "kube-system"}
 	if err := a.User.Update(ctx, &cur); !isForbidden(err) || !strings.Contains(err.Error(), "Schedule") {
 		t.Fatalf("editing a Backup's spec: err = %v, want a denial pointing to a new Backup or a Schedule", err)
@@ -96,7 +96,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 
 	// Lose the namespace, then restore it.
 	deleteNamespace(t, a, "shop")
-	must(t, a.User.Create(ctx, &velerov1.Restore{
+	testenv.Must(t, a.User.Create(ctx, &velerov1.Restore{
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-1-restore", Namespace: veleroNS},
 		Spec:       velerov1.RestoreSpec{BackupName: "shop-1"},
 	}))
@@ -112,19 +112,19 @@ func TestVeleroBackupRestore(t *testing.T) {
 	})
 	for _, n := range []string{"catalog", "prices"} {
 		var cm corev1.ConfigMap
-		must(t, a.User.Get(ctx, client.ObjectKey{Namespace: "shop", Name: n}, &cm))
+		testenv.Must(t, a.User.Get(ctx, client.ObjectKey{Namespace: "shop", Name: n}, &cm))
 		if cm.Data["item"] != n {
 			t.Fatalf("restored ConfigMap %s has data %v", n, cm.Data)
 		}
 	}
 	var sec corev1.Secret
-	must(t, a.User.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "db"}, &sec))
+	testenv.Must(t, a.User.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "db"}, &sec))
 	if string(sec.Data["password"]) != "hunter2" {
 		t.Fatal("restored Secret lost its data")
 	}
 
 	// A Schedule produces a Backup (Velero runs the first one right away).
-	must(t, a.User.Create(ctx, &velerov1.Schedule{
+	testenv.Must(t, a.User.Create(ctx, &velerov1.Schedule{
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-hourly", Namespace: veleroNS},
 		Spec:       velerov1.ScheduleSpec{Schedule: "@every 1m", Template: velerov1.BackupSpec{IncludedNamespaces: []string{"shop"}}},
 	}))
@@ -158,7 +158,7 @@ func TestVeleroBackupRestore(t *testing.T) {
 	// Give the backup sync controller several periods (2s) to import anything it can see.
 	time.Sleep(8 * time.Second)
 	var seen velerov1.BackupList
-	must(t, b2.User.List(ctx, &seen, client.InNamespace(veleroNS)))
+	testenv.Must(t, b2.User.List(ctx, &seen, client.InNamespace(veleroNS)))
 	if len(seen.Items) != 0 {
 		t.Fatalf("cluster %s sees %d backups of another cluster: %s", b2.id, len(seen.Items), seen.Items[0].Name)
 	}
@@ -203,14 +203,14 @@ func waitBackupPhase(t *testing.T, uc *userCluster, name string, want velerov1.B
 func deleteNamespace(t *testing.T, uc *userCluster, name string) {
 	t.Helper()
 	ctx := context.Background()
-	must(t, uc.User.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(name)))
-	must(t, uc.User.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(name)))
+	testenv.Must(t, uc.User.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(name)))
+	testenv.Must(t, uc.User.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(name)))
 	ns := &corev1.Namespace{}
-	must(t, uc.User.Get(ctx, client.ObjectKey{Name: name}, ns))
-	must(t, uc.User.Delete(ctx, ns))
-	must(t, uc.User.Get(ctx, client.ObjectKey{Name: name}, ns))
+	testenv.Must(t, uc.User.Get(ctx, client.ObjectKey{Name: name}, ns))
+	testenv.Must(t, uc.User.Delete(ctx, ns))
+	testenv.Must(t, uc.User.Get(ctx, client.ObjectKey{Name: name}, ns))
 	ns.Spec.Finalizers = nil
-	must(t, uc.User.SubResource("finalize").Update(ctx, ns))
+	testenv.Must(t, uc.User.SubResource("finalize").Update(ctx, ns))
 	testenv.Eventually(t, 30*time.Second, "namespace "+name+" gone", func() (bool, error) {
 		err := uc.User.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
 		return apierrors.IsNotFound(err), err
@@ -220,10 +220,10 @@ func deleteNamespace(t *testing.T, uc *userCluster, name string) {
 func tarEntries(t *testing.T, file string) []string {
 	t.Helper()
 	fh, err := os.Open(file)
-	must(t, err)
+	testenv.Must(t, err)
 	defer fh.Close()
 	gz, err := gzip.NewReader(fh)
-	must(t, err)
+	testenv.Must(t, err)
 	tr := tar.NewReader(gz)
 	var names []string
 	for {
@@ -231,7 +231,7 @@ func tarEntries(t *testing.T, file string) []string {
 		if err == io.EOF {
 			return names
 		}
-		must(t, err)
+		testenv.Must(t, err)
 		names = append(names, h.Name)
 	}
 }

@@ -132,10 +132,3 @@ func writeRender(t *testing.T, dir, name string, objs []*unstructured.Unstructur
 	}
 	return d
 }
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}

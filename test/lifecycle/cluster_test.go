@@ -50,25 +50,25 @@ func (c *cluster) installPreviousCRDs(t *testing.T, objs []*unstructured.Unstruc
 			continue
 		}
 		var old apiextv1.CustomResourceDefinition
-		must(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &old))
+		testenv.Must(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &old))
 		live := &apiextv1.CustomResourceDefinition{}
-		must(t, c.Root.Get(ctx, client.ObjectKey{Name: old.Name}, live))
+		testenv.Must(t, c.Root.Get(ctx, client.ObjectKey{Name: old.Name}, live))
 		live.Spec, live.Labels, live.Annotations = old.Spec, old.Labels, old.Annotations
-		must(t, c.Root.Update(ctx, live))
+		testenv.Must(t, c.Root.Update(ctx, live))
 	}
 }
 
 func (c *cluster) crd(t *testing.T, name string) *apiextv1.CustomResourceDefinition {
 	t.Helper()
 	crd := &apiextv1.CustomResourceDefinition{}
-	must(t, c.Root.Get(context.Background(), client.ObjectKey{Name: name}, crd))
+	testenv.Must(t, c.Root.Get(context.Background(), client.ObjectKey{Name: name}, crd))
 	return crd
 }
 
 func (c *cluster) bsl(t *testing.T, name string) *velerov1.BackupStorageLocation {
 	t.Helper()
 	b := &velerov1.BackupStorageLocation{}
-	must(t, c.Root.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: name}, b))
+	testenv.Must(t, c.Root.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: name}, b))
 	return b
 }
 
@@ -76,7 +76,7 @@ func (c *cluster) bsl(t *testing.T, name string) *velerov1.BackupStorageLocation
 func (c *cluster) backups(t *testing.T) map[string]string {
 	t.Helper()
 	var l velerov1.BackupList
-	must(t, c.Root.List(context.Background(), &l, client.InNamespace(veleroNS)))
+	testenv.Must(t, c.Root.List(context.Background(), &l, client.InNamespace(veleroNS)))
 	out := map[string]string{}
 	for _, b := range l.Items {
 		out[b.Name] = string(b.UID)
@@ -90,15 +90,15 @@ func (c *cluster) backupsFile(t *testing.T, dir string) string {
 	var l unstructured.UnstructuredList
 	l.SetAPIVersion("velero.io/v1")
 	l.SetKind("BackupList")
-	must(t, c.Root.List(context.Background(), &l, client.InNamespace(veleroNS)))
+	testenv.Must(t, c.Root.List(context.Background(), &l, client.InNamespace(veleroNS)))
 	var b bytes.Buffer
 	for _, o := range l.Items {
 		j, err := o.MarshalJSON()
-		must(t, err)
+		testenv.Must(t, err)
 		fmt.Fprintf(&b, "---\n%s\n", j)
 	}
 	p := filepath.Join(dir, "backups.yaml")
-	must(t, os.WriteFile(p, b.Bytes(), 0o600))
+	testenv.Must(t, os.WriteFile(p, b.Bytes(), 0o600))
 	return p
 }
 
@@ -111,7 +111,7 @@ func exists(t *testing.T, c client.Client, apiVersion, kind, ns, name string) bo
 	if apierrors.IsNotFound(err) {
 		return false
 	}
-	must(t, err)
+	testenv.Must(t, err)
 	return o.GetDeletionTimestamp() == nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/internal/versions"
 	"github.com/clusterbackup/clusterbackup/renderer"
@@ -33,16 +34,16 @@ func newRenderer(t *testing.T, opts renderer.Options) *renderer.Renderer {
 	t.Helper()
 	opts.Schedules = schedules
 	r, err := renderer.New(opts)
-	must(t, err)
+	testenv.Must(t, err)
 	return r
 }
 
 func render(t *testing.T, r *renderer.Renderer, in renderer.Input, lc renderer.Lifecycle) []*unstructured.Unstructured {
 	t.Helper()
 	res, err := r.RenderLifecycle(context.Background(), in, lc)
-	must(t, err)
+	testenv.Must(t, err)
 	objs, err := res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	return objs
 }
 
@@ -51,15 +52,15 @@ func render(t *testing.T, r *renderer.Renderer, in renderer.Input, lc renderer.L
 func previousPairRender(t *testing.T, in renderer.Input) []*unstructured.Unstructured {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "crds-"+previousVelero, "*.yaml"))
-	must(t, err)
+	testenv.Must(t, err)
 	sort.Strings(files)
 	var out []*unstructured.Unstructured
 	for _, f := range files {
 		fh, err := os.Open(f)
-		must(t, err)
+		testenv.Must(t, err)
 		objs, err := renderer.DecodeObjects(fh)
 		fh.Close()
-		must(t, err)
+		testenv.Must(t, err)
 		out = append(out, objs...)
 	}
 	if len(out) != 13 {
@@ -95,10 +96,10 @@ func setQueuePosition(t *testing.T, c *cluster, name string, pos int64) (int64, 
 	b := &unstructured.Unstructured{}
 	b.SetAPIVersion("velero.io/v1")
 	b.SetKind("Backup")
-	must(t, c.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
-	must(t, unstructured.SetNestedField(b.Object, pos, "status", "queuePosition"))
-	must(t, c.Velero.Update(ctx, b)) // only Velero writes a Backup's status
-	must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
+	testenv.Must(t, c.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
+	testenv.Must(t, unstructured.SetNestedField(b.Object, pos, "status", "queuePosition"))
+	testenv.Must(t, c.Velero.Update(ctx, b)) // only Velero writes a Backup's status
+	testenv.Must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: name}, b))
 	got, ok, _ := unstructured.NestedInt64(b.Object, "status", "queuePosition")
 	return got, ok
 }
@@ -118,7 +119,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 	c.installPreviousCRDs(t, a0)
 	syncRender(t, c.Admin, nil, a0)
 	for _, name := range []string{"nightly-1", "nightly-2", "before-switch"} {
-		must(t, c.User.Create(ctx, &velerov1.Backup{
+		testenv.Must(t, c.User.Create(ctx, &velerov1.Backup{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: veleroNS},
 			Spec:       velerov1.BackupSpec{IncludedNamespaces: []string{"*"}},
 		}))
@@ -135,7 +136,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 	}
 	crdUIDs := map[string]string{}
 	var crds apiextv1.CustomResourceDefinitionList
-	must(t, c.Root.List(ctx, &crds))
+	testenv.Must(t, c.Root.List(ctx, &crds))
 	for _, crd := range crds.Items {
 		if crd.Spec.Group == "velero.io" {
 			crdUIDs[crd.Name] = string(crd.UID)
@@ -192,7 +193,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 		dep := &unstructured.Unstructured{}
 		dep.SetAPIVersion("apps/v1")
 		dep.SetKind("Deployment")
-		must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "velero"}, dep))
+		testenv.Must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "velero"}, dep))
 		containers, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "containers")
 		if img := containers[0].(map[string]any)["image"]; img != "docker.io/velero/velero:"+versions.Velero {
 			t.Errorf("Velero image %v after the upgrade", img)
@@ -235,7 +236,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			t.Errorf("managed BSL: default %v prefix %q", managed.Spec.Default, managed.Spec.ObjectStorage.Prefix)
 		}
 		var l velerov1.BackupStorageLocationList
-		must(t, c.Root.List(ctx, &l, client.InNamespace(veleroNS)))
+		testenv.Must(t, c.Root.List(ctx, &l, client.InNamespace(veleroNS)))
 		var defaults []string
 		for _, x := range l.Items {
 			if x.Spec.Default {
@@ -286,7 +287,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			}
 		}
 		s := &velerov1.Schedule{}
-		must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
+		testenv.Must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
 		if !s.Spec.Paused {
 			t.Error("Schedule daily is not paused after disabling")
 		}
@@ -310,7 +311,7 @@ func TestLifecycleWithoutDataLoss(t *testing.T) {
 			t.Errorf("the previous location's accessMode is %q after re-enabling, want ReadOnly", m)
 		}
 		s := &velerov1.Schedule{}
-		must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
+		testenv.Must(t, c.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "daily"}, s))
 		if s.Spec.Paused || s.Annotations[renderer.LifecycleAnnotation] != "" || s.Annotations["argocd.argoproj.io/sync-wave"] != "10" {
 			t.Errorf("Schedule daily after re-enabling: paused %v, annotations %v", s.Spec.Paused, s.Annotations)
 		}
@@ -368,13 +369,13 @@ func stdout(s string) string {
 func TestPreviousCRDsLikeGencrds(t *testing.T) {
 	read := func(glob string) map[string]*unstructured.Unstructured {
 		files, err := filepath.Glob(glob)
-		must(t, err)
+		testenv.Must(t, err)
 		out := map[string]*unstructured.Unstructured{}
 		for _, f := range files {
 			b, err := os.ReadFile(f)
-			must(t, err)
+			testenv.Must(t, err)
 			objs, err := renderer.DecodeObjects(strings.NewReader(string(b)))
-			must(t, err)
+			testenv.Must(t, err)
 			for _, o := range objs {
 				out[o.GetName()] = o
 			}

@@ -43,9 +43,9 @@ func TestFaults(t *testing.T) {
 		return b.Status.Phase == velerov1.BackupPhaseInProgress, err
 	})
 	pods, err := readyPods(c, veleroNS, veleroLabels)
-	must(t, err)
+	testenv.Must(t, err)
 	killed := time.Now()
-	must(t, c.Delete(ctx, &pods[0], client.GracePeriodSeconds(0)))
+	testenv.Must(t, c.Delete(ctx, &pods[0], client.GracePeriodSeconds(0)))
 	phase := waitBackupDone(t, c, "killed", 5*time.Minute)
 	figure(t, "backup whose Velero pod was killed InProgress ends "+string(phase)+" after the kill", time.Since(killed))
 	t.Logf("backup killed: %s", backupFailure(c, "killed"))
@@ -68,9 +68,9 @@ func TestFaults(t *testing.T) {
 
 	// Restart the node-agent between backup and restore.
 	agents, err := readyPods(c, veleroNS, agentLabels)
-	must(t, err)
+	testenv.Must(t, err)
 	restarted := time.Now()
-	must(t, c.Delete(ctx, &agents[0]))
+	testenv.Must(t, c.Delete(ctx, &agents[0]))
 	testenv.Eventually(t, 2*time.Minute, "old node-agent pod gone", func() (bool, error) {
 		err := c.Get(ctx, client.ObjectKeyFromObject(&agents[0]), &corev1.Pod{})
 		return err != nil, nil

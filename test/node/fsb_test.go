@@ -97,7 +97,7 @@ func restoreAndVerify(t *testing.T, n *node.Node, backup string, sums map[string
 	restoreDir := createLocalPV(t, n, "restored-"+backup)
 	restoreStart := time.Now()
 	name := backup + "-restore"
-	must(t, c.Create(context.Background(), &velerov1.Restore{
+	testenv.Must(t, c.Create(context.Background(), &velerov1.Restore{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: veleroNS},
 		Spec:       velerov1.RestoreSpec{BackupName: backup},
 	}))
@@ -121,7 +121,7 @@ func restoreAndVerify(t *testing.T, n *node.Node, backup string, sums map[string
 // File System Backup choice (the server's default applies).
 func createCLIBackup(t *testing.T, c client.Client, name string) {
 	t.Helper()
-	must(t, c.Create(context.Background(), &velerov1.Backup{
+	testenv.Must(t, c.Create(context.Background(), &velerov1.Backup{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: veleroNS},
 		Spec: velerov1.BackupSpec{
 			IncludedNamespaces:   []string{appNS},
@@ -143,7 +143,7 @@ func backupFailure(c client.Client, name string) string {
 func podVolumeBackups(t *testing.T, c client.Client, backup string) []velerov1.PodVolumeBackup {
 	t.Helper()
 	var list velerov1.PodVolumeBackupList
-	must(t, c.List(context.Background(), &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.BackupNameLabel: backup}))
+	testenv.Must(t, c.List(context.Background(), &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.BackupNameLabel: backup}))
 	return list.Items
 }
 
@@ -158,7 +158,7 @@ func describePVBs(pvbs []velerov1.PodVolumeBackup) string {
 func podVolumeRestores(t *testing.T, c client.Client, restore string) []velerov1.PodVolumeRestore {
 	t.Helper()
 	var list velerov1.PodVolumeRestoreList
-	must(t, c.List(context.Background(), &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.RestoreNameLabel: restore}))
+	testenv.Must(t, c.List(context.Background(), &list, client.InNamespace(veleroNS), client.MatchingLabels{velerov1.RestoreNameLabel: restore}))
 	return list.Items
 }
 
@@ -167,7 +167,7 @@ func podVolumeRestores(t *testing.T, c client.Client, restore string) []velerov1
 func checkRestoreHelper(t *testing.T, c client.Client, veleroImage string) {
 	t.Helper()
 	var p corev1.Pod
-	must(t, c.Get(context.Background(), keyOf(appNS, appPod), &p))
+	testenv.Must(t, c.Get(context.Background(), keyOf(appNS, appPod), &p))
 	i := slices.IndexFunc(p.Spec.InitContainers, func(c corev1.Container) bool { return c.Name == "restore-wait" })
 	if i < 0 {
 		t.Fatalf("restored pod has no restore-wait init container: %+v", p.Spec.InitContainers)
@@ -186,7 +186,7 @@ func checkRestoreHelper(t *testing.T, c client.Client, veleroImage string) {
 // controller has removed it with its contents.
 func deleteNamespace(t *testing.T, c client.Client, name string) {
 	t.Helper()
-	must(t, c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}))
+	testenv.Must(t, c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}))
 	testenv.Eventually(t, 2*time.Minute, "namespace "+name+" gone", func() (bool, error) {
 		err := c.Get(context.Background(), client.ObjectKey{Name: name}, &corev1.Namespace{})
 		return apierrors.IsNotFound(err), err

@@ -50,13 +50,13 @@ func kkpBackupRestore(t *testing.T, c client.Client) {
 		return d.Status.ReadyReplicas >= want && d.Status.UpdatedReplicas >= want, nil
 	})
 	var bsl velerov1.BackupStorageLocation
-	must(t, c.Get(ctx, keyOf(veleroNS, kkpv1.KKPBSLName), &bsl))
+	testenv.Must(t, c.Get(ctx, keyOf(veleroNS, kkpv1.KKPBSLName), &bsl))
 	if !bsl.Spec.Default {
 		t.Fatalf("BSL %s is not the default", kkpv1.KKPBSLName)
 	}
 
 	canary := kkpCanary()
-	must(t, c.Create(ctx, canary))
+	testenv.Must(t, c.Create(ctx, canary))
 	backup := &velerov1.Backup{
 		ObjectMeta: metav1.ObjectMeta{Name: "test-backup", Namespace: veleroNS},
 		Spec: velerov1.BackupSpec{
@@ -66,12 +66,12 @@ func kkpBackupRestore(t *testing.T, c client.Client) {
 		},
 	}
 	t0 := time.Now()
-	must(t, c.Create(ctx, backup))
+	testenv.Must(t, c.Create(ctx, backup))
 	if phase := waitBackupDone(t, c, backup.Name, 5*time.Minute); phase != velerov1.BackupPhaseCompleted {
 		t.Fatalf("KKP's backup ended %s: %s", phase, backupFailure(c, backup.Name))
 	}
 	figure(t, "KKP's e2e Backup (kube-public ConfigMaps, create to Completed)", time.Since(t0))
-	must(t, c.Delete(ctx, canary))
+	testenv.Must(t, c.Delete(ctx, canary))
 	testenv.Eventually(t, time.Minute, "canary deleted", func() (bool, error) {
 		err := c.Get(ctx, client.ObjectKeyFromObject(canary), &corev1.ConfigMap{})
 		return client.IgnoreNotFound(err) == nil && err != nil, nil
@@ -81,13 +81,13 @@ func kkpBackupRestore(t *testing.T, c client.Client) {
 		Spec:       velerov1.RestoreSpec{BackupName: backup.Name},
 	}
 	t0 = time.Now()
-	must(t, c.Create(ctx, restore))
+	testenv.Must(t, c.Create(ctx, restore))
 	if phase := waitRestoreDone(t, c, restore.Name, 5*time.Minute); phase != velerov1.RestorePhaseCompleted {
 		t.Fatalf("KKP's restore ended %s", phase)
 	}
 	figure(t, "KKP's e2e Restore (create to Completed)", time.Since(t0))
 	var back corev1.ConfigMap
-	must(t, c.Get(ctx, client.ObjectKeyFromObject(canary), &back))
+	testenv.Must(t, c.Get(ctx, client.ObjectKeyFromObject(canary), &back))
 	if back.Data["backups"] != canary.Data["backups"] {
 		t.Fatalf("restored canary holds %v", back.Data)
 	}
@@ -137,16 +137,16 @@ func waitManagedBSLAvailable(t *testing.T, c client.Client, name string, timeout
 func kkpDisable(t *testing.T, c client.Client, cl *kkpv1.Cluster, backups ...string) {
 	t.Helper()
 	ctx := context.Background()
-	must(t, c.Get(ctx, client.ObjectKeyFromObject(cl), cl))
+	testenv.Must(t, c.Get(ctx, client.ObjectKeyFromObject(cl), cl))
 	old := cl.DeepCopy()
 	cl.Spec.BackupConfig = nil
-	must(t, c.Patch(ctx, cl, client.MergeFrom(old)))
+	testenv.Must(t, c.Patch(ctx, cl, client.MergeFrom(old)))
 	testenv.Eventually(t, 2*time.Minute, "disabled release applied (Deployment velero gone)", func() (bool, error) {
 		err := c.Get(ctx, keyOf(veleroNS, "velero"), &appsv1.Deployment{})
 		return client.IgnoreNotFound(err) == nil && err != nil, client.IgnoreNotFound(err)
 	})
 	var list velerov1.BackupList
-	must(t, c.List(ctx, &list, client.InNamespace(veleroNS)))
+	testenv.Must(t, c.List(ctx, &list, client.InNamespace(veleroNS)))
 	listed := map[string]bool{}
 	for _, b := range list.Items {
 		listed[b.Name] = true
@@ -157,7 +157,7 @@ func kkpDisable(t *testing.T, c client.Client, cl *kkpv1.Cluster, backups ...str
 		}
 	}
 	var bsls velerov1.BackupStorageLocationList
-	must(t, c.List(ctx, &bsls, client.InNamespace(veleroNS)))
+	testenv.Must(t, c.List(ctx, &bsls, client.InNamespace(veleroNS)))
 	for _, b := range bsls.Items {
 		if b.Spec.AccessMode != velerov1.BackupStorageLocationAccessModeReadOnly {
 			t.Errorf("BSL %s is %q after backup was disabled, want ReadOnly", b.Name, b.Spec.AccessMode)

@@ -44,23 +44,23 @@ func scratchIsolated(t *testing.T, n *node.Node, r *release, scratch string) tim
 	running := time.Since(start)
 
 	var vpods corev1.PodList
-	must(t, c.List(ctx, &vpods, client.InNamespace(veleroNS), client.MatchingLabels{"deploy": "velero"}))
+	testenv.Must(t, c.List(ctx, &vpods, client.InNamespace(veleroNS), client.MatchingLabels{"deploy": "velero"}))
 	if len(vpods.Items) != 1 || vpods.Items[0].Status.PodIP == "" {
 		t.Fatalf("want one Velero pod with an IP, got %d", len(vpods.Items))
 	}
 	var kube corev1.Service
-	must(t, c.Get(ctx, keyOf("default", "kubernetes"), &kube))
+	testenv.Must(t, c.Get(ctx, keyOf("default", "kubernetes"), &kube))
 	s3u, err := url.Parse(r.s3.Endpoint)
-	must(t, err)
+	testenv.Must(t, err)
 	targets := []struct{ what, addr string }{
 		{"Velero's pod (namespace " + veleroNS + ", metrics port)", net.JoinHostPort(vpods.Items[0].Status.PodIP, "8085")},
 		{"the kubernetes Service", net.JoinHostPort(kube.Spec.ClusterIP, "443")},
 		{"the S3 server on the node's address", s3u.Host},
 	}
 	live, err := n.PodNetNS(appNS, appPod)
-	must(t, err)
+	testenv.Must(t, err)
 	fenced, err := n.PodNetNS(scratch, appPod)
-	must(t, err)
+	testenv.Must(t, err)
 	for _, tg := range targets {
 		if err := node.DialFrom(live, tg.addr, 10*time.Second); err != nil {
 			t.Fatalf("control: from the live pod %s/%s, %s (%s) is unreachable: %v", appNS, appPod, tg.what, tg.addr, err)

@@ -64,7 +64,7 @@ func deployRelease(t *testing.T, n *node.Node, o releaseOptions) *release {
 		o.ClusterID = "xkc6lgmfsn"
 	}
 	s3 := testenv.StartS3On(t, node.IP)
-	must(t, s3.CreateBucket(ctx, bucket))
+	testenv.Must(t, s3.CreateBucket(ctx, bucket))
 	r := &release{node: n, s3: s3, id: o.ClusterID}
 	r.cbsl, r.secret = testenv.Location(s3, "backups-eu", bucket, cbslPre, projectID)
 	cluster := &kkpv1.Cluster{
@@ -74,17 +74,17 @@ func deployRelease(t *testing.T, n *node.Node, o releaseOptions) *release {
 	}
 	in := renderer.Input{Cluster: cluster, CBSL: r.cbsl, Secret: r.secret}
 	pfx, err := in.Prefix()
-	must(t, err)
+	testenv.Must(t, err)
 	r.prefix = pfx
 	ro := o.Render
 	ro.Registry = n.Registry
 	ro.Credentials = renderer.CredentialsInline
 	rd, err := renderer.New(ro)
-	must(t, err)
+	testenv.Must(t, err)
 	res, err := rd.Render(ctx, in)
-	must(t, err)
+	testenv.Must(t, err)
 	r.objects, err = res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	for _, obj := range r.objects {
 		applyObject(t, n.Client, obj)
 	}
@@ -133,12 +133,8 @@ func (r *release) images() []string {
 	return out
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+// must is testenv.Must under the short name drill_test.go spells.
+var must = testenv.Must
 
 func keyOf(ns, name string) client.ObjectKey { return client.ObjectKey{Namespace: ns, Name: name} }
 
@@ -148,7 +144,7 @@ func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
 func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
 	t.Helper()
 	f, err := os.Open(path)
-	must(t, err)
+	testenv.Must(t, err)
 	defer f.Close()
 	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
 	var out []*unstructured.Unstructured

@@ -67,7 +67,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	c := n.Client
 	dumpOnFailure(t, n)
 	s3 := testenv.StartS3On(t, node.IP)
-	must(t, s3.CreateBucket(ctx, bucket))
+	testenv.Must(t, s3.CreateBucket(ctx, bucket))
 	for _, f := range []string{"kubermatic.k8c.io_clusterbackupstoragelocations.yaml", "kubermatic.k8c.io_clusters.yaml"} {
 		for _, o := range readObjects(t, testenv.RepoRoot()+"/api/v1/crds/"+f) {
 			applyObject(t, c, o)
@@ -83,7 +83,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "backups-eu-credentials", Namespace: seedNS},
 		Data:       map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(s3.RootAccessKey), kkpv1.CredentialSecretAccessKey: []byte(s3.RootSecretKey)},
 	}
-	must(t, c.Create(ctx, secret))
+	testenv.Must(t, c.Create(ctx, secret))
 	// Shaped as KKP's dashboard writes it: key "cloud-credentials", which
 	// the Secret (only the two KKP keys) does not hold.
 	cbsl := func(name, endpoint string) *kkpv1.ClusterBackupStorageLocation {
@@ -100,10 +100,10 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	// Where clusterbackup's rule differs from KKP's: only a Secret of the
 	// CBSL's project is read. The CBSL is admitted unchecked and its status
 	// names the rule; docs/migration.md's one-line fix labels the Secret.
-	must(t, createRetryingWebhookStart(ctx, c, cbsl("backups-eu", s3.Endpoint)))
+	testenv.Must(t, createRetryingWebhookStart(ctx, c, cbsl("backups-eu", s3.Endpoint)))
 	t.Logf("CBSL status with KKP's unlabelled Secret: %s", waitCBSLMessage(t, c, "backups-eu", kkpSecretMessage(secret.Name, projectID)))
 	// kubectl -n kubermatic label secret backups-eu-credentials project-id=<project>
-	must(t, c.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secret.Name, Namespace: seedNS}},
+	testenv.Must(t, c.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secret.Name, Namespace: seedNS}},
 		client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"labels":{"`+kkpv1.ProjectIDLabel+`":"`+projectID+`"}}}`))))
 	testenv.Eventually(t, 2*time.Minute, "CBSL backups-eu Available (status loop)", func() (bool, error) {
 		var got kkpv1.ClusterBackupStorageLocation
@@ -113,7 +113,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 		return got.Status.Phase == velerov1.BackupStorageLocationPhaseAvailable, nil
 	})
 	closed, err := testenv.FreePort()
-	must(t, err)
+	testenv.Must(t, err)
 	t0 := time.Now()
 	err = c.Create(ctx, cbsl("refused", "http://"+node.IP+":"+itoa(closed)))
 	took := time.Since(t0)
@@ -125,18 +125,18 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	// The credentials loop, under the chart's RBAC, in the pods.
 	const clusterID = "nd8s2kq4wz"
 	kc, err := os.ReadFile(n.Kubeconfig)
-	must(t, err)
-	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "cluster-" + clusterID}}))
-	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "internal-admin-kubeconfig", Namespace: "cluster-" + clusterID}, Data: map[string][]byte{"kubeconfig": kc}}))
+	testenv.Must(t, err)
+	testenv.Must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "cluster-" + clusterID}}))
+	testenv.Must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "internal-admin-kubeconfig", Namespace: "cluster-" + clusterID}, Data: map[string][]byte{"kubeconfig": kc}}))
 	// The Cluster exists without backup; setting its backup location is the
 	// only step: the credentials loop delivers the keys, the release loop
 	// renders the release with the chart's renderConfig and applies it, and
 	// Velero comes up in the user cluster (the node) from those pods alone.
 	cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: clusterID, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}}}
-	must(t, c.Create(ctx, cl))
+	testenv.Must(t, c.Create(ctx, cl))
 	cl.Spec.BackupConfig = &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "backups-eu"}}
 	t0 = time.Now()
-	must(t, c.Update(ctx, cl))
+	testenv.Must(t, c.Update(ctx, cl))
 	testenv.Eventually(t, time.Minute, "credentials and repository password delivered", func() (bool, error) {
 		var cred, repo, kept corev1.Secret
 		if err := c.Get(ctx, keyOf(veleroNS, "velero-cloud-credentials"), &cred); err != nil {
@@ -159,7 +159,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	waitManagedBSLAvailable(t, c, kkpv1.KKPBSLName, 2*time.Minute)
 	figure(t, "backup location set to BSL Available (release loop, goal 60s)", time.Since(t0))
 	var dep appsv1.Deployment
-	must(t, c.Get(ctx, keyOf(veleroNS, "velero"), &dep))
+	testenv.Must(t, c.Get(ctx, keyOf(veleroNS, "velero"), &dep))
 	var applied bool
 	for _, mf := range dep.ManagedFields {
 		applied = applied || (mf.Manager == "clusterbackup-release" && mf.Operation == metav1.ManagedFieldsOperationApply)
@@ -170,7 +170,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	// The release loop names a cluster it enables first's managed BSL as
 	// KKP does: KKP's e2e scenario runs unchanged.
 	var bsl velerov1.BackupStorageLocation
-	must(t, c.Get(ctx, keyOf(veleroNS, kkpv1.KKPBSLName), &bsl))
+	testenv.Must(t, c.Get(ctx, keyOf(veleroNS, kkpv1.KKPBSLName), &bsl))
 	if want := cbslPre + "/" + projectID + "/" + clusterID; bsl.Spec.ObjectStorage.Prefix != want {
 		t.Fatalf("managed BSL prefix %q, want %q", bsl.Spec.ObjectStorage.Prefix, want)
 	}
@@ -197,12 +197,12 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	// moves it there) and restorable; the next Backup lands under the new
 	// prefix only.
 	t0 = time.Now()
-	must(t, createRetryingWebhookStart(ctx, c, withPrefix(cbsl("backups-eu-2", s3.Endpoint), cbslPre+"-2")))
+	testenv.Must(t, createRetryingWebhookStart(ctx, c, withPrefix(cbsl("backups-eu-2", s3.Endpoint), cbslPre+"-2")))
 	figure(t, "CBSL create admitted (S3 reachability check from the pod)", time.Since(t0))
-	must(t, c.Get(ctx, client.ObjectKeyFromObject(cl), cl))
+	testenv.Must(t, c.Get(ctx, client.ObjectKeyFromObject(cl), cl))
 	cl.Spec.BackupConfig.BackupStorageLocation.Name = "backups-eu-2"
 	t0 = time.Now()
-	must(t, c.Update(ctx, cl))
+	testenv.Must(t, c.Update(ctx, cl))
 	oldPrefix, newPrefix := cbslPre+"/"+projectID+"/"+clusterID, cbslPre+"-2/"+projectID+"/"+clusterID
 	testenv.Eventually(t, 3*time.Minute, "managed BSL on the new prefix, previous BSL read-only and Available, the old Backup on it", func() (bool, error) {
 		var cur, prev velerov1.BackupStorageLocation
@@ -241,9 +241,9 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	// pods holds the Lease in the release namespace (the rendered Role
 	// grants it).
 	var lease coordinationv1.Lease
-	must(t, c.Get(ctx, keyOf(seedReleaseNS, "clusterbackup-seed-controllers"), &lease))
+	testenv.Must(t, c.Get(ctx, keyOf(seedReleaseNS, "clusterbackup-seed-controllers"), &lease))
 	var pods corev1.PodList
-	must(t, c.List(ctx, &pods, client.InNamespace(seedReleaseNS), client.MatchingLabels(controllerPodLabels)))
+	testenv.Must(t, c.List(ctx, &pods, client.InNamespace(seedReleaseNS), client.MatchingLabels(controllerPodLabels)))
 	holder := ""
 	if lease.Spec.HolderIdentity != nil {
 		holder = *lease.Spec.HolderIdentity
@@ -292,11 +292,11 @@ func deploySeedWebhook(t *testing.T, n *node.Node) {
 	ctx := context.Background()
 	c := n.Client
 	ca, crt, key, err := n.ServingCert("seed", seedName+"."+seedReleaseNS+".svc")
-	must(t, err)
+	testenv.Must(t, err)
 	for _, ns := range []string{seedReleaseNS, seedNS} {
-		must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		testenv.Must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}
-	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: seedName + "-webhook-tls", Namespace: seedReleaseNS}, Type: corev1.SecretTypeTLS,
+	testenv.Must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: seedName + "-webhook-tls", Namespace: seedReleaseNS}, Type: corev1.SecretTypeTLS,
 		Data: map[string][]byte{"tls.crt": crt, "tls.key": key}}))
 	ref := n.Images["clusterbackup"].Ref
 	i := strings.LastIndex(ref, ":")
@@ -313,9 +313,9 @@ func deploySeedWebhook(t *testing.T, n *node.Node) {
 		// chart's limited form deploys, not the filtering.
 		"networkPolicy": map[string]any{"apiServerCIDRs": []any{node.IP + "/32", netip.MustParsePrefix(node.PodCIDR).Addr().Next().String() + "/32"}},
 	}})
-	must(t, err)
+	testenv.Must(t, err)
 	objs, err := res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	deployments := 0
 	for _, o := range objs {
 		if o.GetKind() == "Secret" {

@@ -41,11 +41,11 @@ func TestUserWebhookAsDeployed(t *testing.T) {
 	c := n.Client
 	dumpOnFailure(t, n)
 	ca, crt, key, err := n.ServingCert("webhook", webhookName+"."+veleroNS+".svc", webhookName+"."+veleroNS+".svc.cluster.local")
-	must(t, err)
+	testenv.Must(t, err)
 	// The serving certificate is what cert-manager would write; the
 	// configurations get the CA as webhook.tls.caBundle.
-	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
-	must(t, c.Create(ctx, &corev1.Secret{
+	testenv.Must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
+	testenv.Must(t, c.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "clusterbackup-webhook-tls", Namespace: veleroNS},
 		Type:       corev1.SecretTypeTLS,
 		Data:       map[string][]byte{"tls.crt": crt, "tls.key": key, "ca.crt": ca},
@@ -61,15 +61,15 @@ func TestUserWebhookAsDeployed(t *testing.T) {
 	}
 	figure(t, "2 webhook pods Ready after apply", waitPodsReady(t, c, veleroNS, webhookLabels, 2, 3*time.Minute))
 	var pdb policyv1.PodDisruptionBudget
-	must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &pdb))
+	testenv.Must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &pdb))
 	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 {
 		t.Fatalf("PDB minAvailable = %v, want 1", pdb.Spec.MinAvailable)
 	}
-	must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &corev1.Service{}))
+	testenv.Must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &corev1.Service{}))
 	// Without the preStop sleep a deleted replica stopped listening before
 	// kube-proxy dropped it, and the burst below saw "connection refused".
 	var dep appsv1.Deployment
-	must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &dep))
+	testenv.Must(t, c.Get(ctx, keyOf(veleroNS, webhookName), &dep))
 	if lc := dep.Spec.Template.Spec.Containers[0].Lifecycle; lc == nil || lc.PreStop == nil || lc.PreStop.Sleep == nil || lc.PreStop.Sleep.Seconds != 5 {
 		t.Fatalf("the webhook container has no 5s preStop sleep: %+v", lc)
 	}
@@ -80,10 +80,10 @@ func TestUserWebhookAsDeployed(t *testing.T) {
 	// Mutation through the Service: a velero-CLI Backup gets our defaults
 	// (the mutating admission policies are off by default, so only the
 	// webhook can have filled them).
-	must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: appNS}}))
+	testenv.Must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: appNS}}))
 	createCLIBackup(t, c, "via-service")
 	var b velerov1.Backup
-	must(t, c.Get(ctx, keyOf(veleroNS, "via-service"), &b))
+	testenv.Must(t, c.Get(ctx, keyOf(veleroNS, "via-service"), &b))
 	if b.Spec.TTL.Duration != 720*time.Hour || b.Spec.StorageLocation != "default" || b.Spec.DefaultVolumesToFsBackup == nil || !*b.Spec.DefaultVolumesToFsBackup {
 		t.Fatalf("the webhook did not fill the defaults: ttl=%s storageLocation=%q defaultVolumesToFsBackup=%v", b.Spec.TTL.Duration, b.Spec.StorageLocation, b.Spec.DefaultVolumesToFsBackup)
 	}
@@ -112,7 +112,7 @@ func webhookReplicaDeletedDuringBurst(t *testing.T, n *node.Node) {
 	ctx := context.Background()
 	c := n.Client
 	pods, err := readyPods(c, veleroNS, webhookLabels)
-	must(t, err)
+	testenv.Must(t, err)
 	const workers = 4
 	var sent, failed atomic.Int64
 	var mu sync.Mutex
@@ -151,7 +151,7 @@ func webhookReplicaDeletedDuringBurst(t *testing.T, n *node.Node) {
 	time.Sleep(2 * time.Second)
 	victim := pods[0]
 	deleted := time.Now()
-	must(t, c.Delete(ctx, &victim))
+	testenv.Must(t, c.Delete(ctx, &victim))
 	testenv.Eventually(t, 2*time.Minute, "deleted webhook pod gone", func() (bool, error) {
 		err := c.Get(ctx, client.ObjectKeyFromObject(&victim), &corev1.Pod{})
 		return apierrors.IsNotFound(err), err

@@ -35,8 +35,8 @@ func createLocalPV(t *testing.T, n *node.Node, name string) string {
 	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(n.Dir, "pv", name)
-	must(t, os.MkdirAll(dir, 0o777))
-	must(t, os.Chmod(dir, 0o777))
+	testenv.Must(t, os.MkdirAll(dir, 0o777))
+	testenv.Must(t, os.Chmod(dir, 0o777))
 	sc := &storagev1.StorageClass{
 		ObjectMeta:        metav1.ObjectMeta{Name: localClass},
 		Provisioner:       "kubernetes.io/no-provisioner",
@@ -45,7 +45,7 @@ func createLocalPV(t *testing.T, n *node.Node, name string) string {
 	if err := n.Client.Create(ctx, sc); err != nil && !isAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	must(t, n.Client.Create(ctx, &corev1.PersistentVolume{
+	testenv.Must(t, n.Client.Create(ctx, &corev1.PersistentVolume{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: corev1.PersistentVolumeSpec{
 			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
@@ -69,10 +69,10 @@ func createWorkload(t *testing.T, n *node.Node, pauseImage string) map[string]st
 	dir := createLocalPV(t, n, "shop-data")
 	writeRandom(t, filepath.Join(dir, "blob.bin"), workloadMiB<<20)
 	writeRandom(t, filepath.Join(dir, "nested", "part.bin"), 1<<20+123)
-	must(t, os.WriteFile(filepath.Join(dir, "nested", "README"), []byte("known content\n"), 0o644))
+	testenv.Must(t, os.WriteFile(filepath.Join(dir, "nested", "README"), []byte("known content\n"), 0o644))
 	sums := checksums(t, dir)
-	must(t, n.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: appNS}}))
-	must(t, n.Client.Create(ctx, &corev1.PersistentVolumeClaim{
+	testenv.Must(t, n.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: appNS}}))
+	testenv.Must(t, n.Client.Create(ctx, &corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: appPVC, Namespace: appNS},
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
@@ -81,7 +81,7 @@ func createWorkload(t *testing.T, n *node.Node, pauseImage string) map[string]st
 		},
 	}))
 	waitServiceAccount(t, n, appNS)
-	must(t, n.Client.Create(ctx, &corev1.Pod{
+	testenv.Must(t, n.Client.Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: appPod, Namespace: appNS, Labels: map[string]string{"app": appPod}},
 		Spec: corev1.PodSpec{
 			Containers: []corev1.Container{{
@@ -105,10 +105,10 @@ func waitServiceAccount(t *testing.T, n *node.Node, ns string) {
 
 func writeRandom(t *testing.T, path string, size int) {
 	t.Helper()
-	must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	testenv.Must(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	b := make([]byte, size)
 	_, _ = rand.Read(b)
-	must(t, os.WriteFile(path, b, 0o644))
+	testenv.Must(t, os.WriteFile(path, b, 0o644))
 }
 
 // checksums maps every regular file below dir (relative path) to its SHA-256,
@@ -116,7 +116,7 @@ func writeRandom(t *testing.T, path string, size int) {
 func checksums(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	must(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	testenv.Must(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

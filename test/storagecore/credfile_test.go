@@ -15,6 +15,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -31,7 +32,7 @@ func TestCredentialsFileOneLayout(t *testing.T) {
 	for _, profile := range []string{"", "default", "backup"} {
 		t.Run("profile "+profile, func(t *testing.T) {
 			objs, err := input.LoadFS(examples.KKP, "kkp")
-			must(t, err)
+			testenv.Must(t, err)
 			for _, c := range objs.CBSLs {
 				if profile != "" {
 					c.Object.Spec.Config[storage.ConfigProfile] = profile
@@ -40,7 +41,7 @@ func TestCredentialsFileOneLayout(t *testing.T) {
 			for _, s := range objs.Secrets {
 				s.Object.Data = map[string][]byte{"accessKeyId": []byte(ak), "secretAccessKey": []byte(sk)}
 			}
-			dir := testenv.WriteObjects(t, filepath.Join(t.TempDir(), "in"), objs)
+			dir := fixtures.WriteObjects(t, filepath.Join(t.TempDir(), "in"), objs)
 			file := want.INI(profile) // the credentials loop's file
 			if got, err := creds.ParseINI(file, profile); err != nil || got != want {
 				t.Fatalf("the loop's file does not serve profile %q: %v", profile, err)
@@ -71,9 +72,9 @@ func TestCredentialsFileOneLayout(t *testing.T) {
 				// External Secrets Operator's template engine v2 is Go's
 				// text/template with sprig's functions; the template uses trim.
 				tpl, err := template.New("cloud").Funcs(template.FuncMap{"trim": strings.TrimSpace}).Parse(text)
-				must(t, err)
+				testenv.Must(t, err)
 				var b bytes.Buffer
-				must(t, tpl.Execute(&b, map[string]string{"accessKeyId": ak + "\n", "secretAccessKey": " " + sk}))
+				testenv.Must(t, tpl.Execute(&b, map[string]string{"accessKeyId": ak + "\n", "secretAccessKey": " " + sk}))
 				if b.String() != string(file) {
 					t.Fatalf("ExternalSecret %s makes a different file than the loop's:\n%s\nwant\n%s", es.GetName(), b.String(), file)
 				}
@@ -91,7 +92,7 @@ func renderKinds(t *testing.T, dir string, flags ...string) map[string][]*unstru
 		t.Fatalf("render %v: exit %d: %s", flags, code, stderr)
 	}
 	objs, err := renderer.DecodeObjects(strings.NewReader(out))
-	must(t, err)
+	testenv.Must(t, err)
 	byKind := map[string][]*unstructured.Unstructured{}
 	for _, o := range objs {
 		byKind[o.GetKind()] = append(byKind[o.GetKind()], o)
@@ -104,6 +105,6 @@ func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 func unb64(t *testing.T, s string) string {
 	t.Helper()
 	b, err := base64.StdEncoding.DecodeString(s)
-	must(t, err)
+	testenv.Must(t, err)
 	return string(b)
 }

@@ -39,17 +39,17 @@ func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 	managedS3, otherS3 := testenv.StartS3(t), testenv.StartS3(t)
 	const bucket, marker = "managed", "marker"
 	for _, s := range []*testenv.S3{managedS3, otherS3} {
-		must(t, s.CreateBucket(ctx, bucket))
+		testenv.Must(t, s.CreateBucket(ctx, bucket))
 		_, err := s.Client(s.RootAccessKey, s.RootSecretKey).PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(bucket), Key: aws.String(marker), Body: strings.NewReader(s.Endpoint)})
-		must(t, err)
+		testenv.Must(t, err)
 	}
 	const tenantAK, tenantSK = "tenantkey", "tenant-secret-key-0123456789"
-	must(t, managedS3.CreateUser(tenantAK, tenantSK))
+	testenv.Must(t, managedS3.CreateUser(tenantAK, tenantSK))
 
 	managed := managedS3.Endpoint // http://127.0.0.1:PORT
 	_, port, err := net.SplitHostPort(strings.TrimPrefix(managed, "http://"))
-	must(t, err)
+	testenv.Must(t, err)
 	// readMarker reads the marker with a key through endpoint; it returns
 	// the endpoint of the server that answered.
 	readMarker := func(endpoint, ak, sk string) (string, error) {
@@ -69,7 +69,7 @@ func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 	}
 
 	cfg := &velerorules.Config{Managed: velerorules.Location{Bucket: bucket, Endpoint: managed, Prefix: "kkp/p1/c1"}, AllowOtherStorage: true}
-	must(t, cfg.Complete())
+	testenv.Must(t, cfg.Complete())
 	bslAt := func(endpoint string, cred *corev1.SecretKeySelector) *velerov1.BackupStorageLocation {
 		return &velerov1.BackupStorageLocation{
 			ObjectMeta: metav1.ObjectMeta{Name: "respelled", Namespace: cfg.Namespace},

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // run runs the clusterbackup binary in dir with stdin and extra env.
@@ -21,32 +22,25 @@ func run(t *testing.T, dir, stdin string, env []string, args ...string) (stdout,
 	return testenv.RunBinaryIn(t, dir, stdin, env, args...)
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // markerFile makes a directory an Argo CD application of the plugin.
 const markerFile = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\n"
 
-// writeFleet writes objs with testenv.WriteObjects into <tmp>/fleet, and
+// writeFleet writes objs with fixtures.WriteObjects into <tmp>/fleet, and
 // the broken CBSL, its Secret and cluster xkc6lgmfsn once more into <tmp>
 // as cbsl.yaml, secret.yaml and cluster-xkc6lgmfsn.yaml for the commands
 // that take one object per file. It returns both directories.
 func writeFleet(t *testing.T, objs *input.Objects, cbsl *kkpv1.ClusterBackupStorageLocation, sec *corev1.Secret) (fleet, single string) {
 	t.Helper()
 	single = t.TempDir()
-	fleet = testenv.WriteObjects(t, filepath.Join(single, "fleet"), objs)
+	fleet = fixtures.WriteObjects(t, filepath.Join(single, "fleet"), objs)
 	for name, obj := range map[string]any{"cbsl.yaml": cbsl, "secret.yaml": sec} {
 		b, err := yaml.Marshal(obj)
-		must(t, err)
-		must(t, writeFile(filepath.Join(single, name), string(b)))
+		testenv.Must(t, err)
+		testenv.Must(t, writeFile(filepath.Join(single, name), string(b)))
 	}
 	b, err := os.ReadFile(filepath.Join(fleet, "cluster-xkc6lgmfsn.yaml"))
-	must(t, err)
-	must(t, writeFile(filepath.Join(single, "cluster-xkc6lgmfsn.yaml"), string(b)))
+	testenv.Must(t, err)
+	testenv.Must(t, writeFile(filepath.Join(single, "cluster-xkc6lgmfsn.yaml"), string(b)))
 	return fleet, single
 }
 
@@ -58,7 +52,7 @@ func resourceList(t *testing.T, dir string, files ...string) string {
 	var items []string
 	for _, name := range files {
 		b, err := os.ReadFile(filepath.Join(dir, name))
-		must(t, err)
+		testenv.Must(t, err)
 		items = append(items, indent(string(b)))
 	}
 	return "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + strings.Join(items, "")

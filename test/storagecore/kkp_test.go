@@ -20,6 +20,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
@@ -40,18 +41,18 @@ func TestKKPObjects(t *testing.T) {
 	sc := seedcluster.Start(t, seed.Options{})
 	s := sc.S3
 	fleet := testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
-	dir := testenv.WriteObjects(t, t.TempDir(), fleet)
+	dir := fixtures.WriteObjects(t, t.TempDir(), fleet)
 
 	t.Run("seed webhook, in the dashboard's order", func(t *testing.T) {
 		for _, c := range fleet.CBSLs {
 			cbsl := c.Object.DeepCopy()
 			cbsl.ResourceVersion, cbsl.UID, cbsl.CreationTimestamp, cbsl.Generation = "", "", metav1.Time{}, 0
 			// The dashboard creates the CBSL, then its Secret owned by it.
-			must(t, sc.Client.Create(ctx, cbsl))
+			testenv.Must(t, sc.Client.Create(ctx, cbsl))
 			sec := fleet.Secret(cbsl.Namespace, cbsl.Spec.Credential.Name).DeepCopy()
 			sec.ResourceVersion, sec.UID, sec.CreationTimestamp = "", "", metav1.Time{}
 			sec.OwnerReferences[0].UID = cbsl.UID
-			must(t, sc.Client.Create(ctx, sec))
+			testenv.Must(t, sc.Client.Create(ctx, sec))
 			// Its next spec change is judged in full, reachability included.
 			cbsl.Spec.Config["checksumAlgorithm"] = ""
 			if err := sc.Client.Update(ctx, cbsl); err != nil {
@@ -63,9 +64,9 @@ func TestKKPObjects(t *testing.T) {
 		}
 		for _, f := range []string{"cluster-xkc6lgmfsn.yaml", "cluster-r7tqz9d2wk.yaml", "cluster-m2vd8s5ptc.yaml"} {
 			b, err := os.ReadFile(filepath.Join(dir, f))
-			must(t, err)
+			testenv.Must(t, err)
 			var cl kkpv1.Cluster
-			must(t, yaml.Unmarshal(b, &cl))
+			testenv.Must(t, yaml.Unmarshal(b, &cl))
 			cl.ResourceVersion, cl.UID, cl.CreationTimestamp, cl.Generation = "", "", metav1.Time{}, 0
 			if err := sc.Client.Create(ctx, &cl); err != nil {
 				t.Fatalf("KKP cluster %s: %v", cl.Name, err)
@@ -86,14 +87,14 @@ func TestKKPObjects(t *testing.T) {
 			ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI("")
 			sec.Object.Data = map[string][]byte{"cloud-credentials": ini} // the key the CBSL names, as an AWS credentials file
 		}
-		altDir := testenv.WriteObjects(t, t.TempDir(), alt)
+		altDir := fixtures.WriteObjects(t, t.TempDir(), alt)
 		if out, stderr, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1", "--budget", "20s"); code != 0 || strings.Count(out, "reachability: OK") != 2 {
 			t.Fatalf("only the named key: code %d\n%s%s", code, out, stderr)
 		}
 		for _, sec := range alt.Secrets {
 			sec.Object.Data = map[string][]byte{"token": []byte("x")}
 		}
-		altDir = testenv.WriteObjects(t, t.TempDir(), alt)
+		altDir = fixtures.WriteObjects(t, t.TempDir(), alt)
 		out, _, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1", "--budget", "20s")
 		if code != 1 || !strings.Contains(out, `spec.credential.name: Invalid value: "credential-backups-eu-jnpllgp66z-x7k2p": secret kubermatic/credential-backups-eu-jnpllgp66z-x7k2p holds neither key "cloud-credentials" (an AWS credentials file) nor "accessKeyId" + "secretAccessKey" (KKP's layout)`) {
 			t.Fatalf("neither layout: code %d\n%s", code, out)
@@ -102,21 +103,21 @@ func TestKKPObjects(t *testing.T) {
 
 	t.Run("user webhook admits the rendered release", func(t *testing.T) {
 		fleet, err := renderer.BuildFleet(testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey))
-		must(t, err)
+		testenv.Must(t, err)
 		r, err := renderer.New(renderer.Options{})
-		must(t, err)
+		testenv.Must(t, err)
 		for _, in := range fleet {
 			if in.ClusterID() != "xkc6lgmfsn" {
 				continue
 			}
 			p, err := in.Prefix()
-			must(t, err)
+			testenv.Must(t, err)
 			uc := usercluster.Start(t)
 			uc.ConfigureWebhook(t, velerorules.Config{Managed: velerorules.Location{Bucket: in.CBSL.Spec.ObjectStorage.Bucket, Endpoint: in.CBSL.Spec.Config["s3Url"], Prefix: p}})
 			res, err := r.Render(ctx, in)
-			must(t, err)
+			testenv.Must(t, err)
 			objs, err := res.Objects()
-			must(t, err)
+			testenv.Must(t, err)
 			for _, o := range objs {
 				o.SetManagedFields(nil)
 				if err := uc.Admin.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("gitops"), client.ForceOwnership); err != nil {
@@ -153,7 +154,7 @@ func TestKKPObjects(t *testing.T) {
 	t.Run("download", func(t *testing.T) {
 		const key = "seed-eu/jnpllgp66z/xkc6lgmfsn/backups/nightly/nightly.tar.gz"
 		_, err := s.Client(s.RootAccessKey, s.RootSecretKey).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kkp-backups"), Key: aws.String(key), Body: strings.NewReader("tarball")})
-		must(t, err)
+		testenv.Must(t, err)
 		target := filepath.Join(t.TempDir(), "nightly.tar.gz")
 		_, stderr, code := run(t, "", "", nil, "download", "--allow-cidr", "127.0.0.1", "--cluster", filepath.Join(dir, "cluster-xkc6lgmfsn.yaml"),
 			"--cbsl", filepath.Join(dir, "cbsl-backups-eu-jnpllgp66z.yaml"), "--secret", filepath.Join(dir, "secret-credential-backups-eu-jnpllgp66z-x7k2p.yaml"),
@@ -165,7 +166,7 @@ func TestKKPObjects(t *testing.T) {
 	})
 
 	t.Run("Argo CD plugin and KRM function", func(t *testing.T) {
-		must(t, os.WriteFile(filepath.Join(dir, "clusterbackup.yaml"), []byte(markerFile), 0o600))
+		testenv.Must(t, os.WriteFile(filepath.Join(dir, "clusterbackup.yaml"), []byte(markerFile), 0o600))
 		defer os.Remove(filepath.Join(dir, "clusterbackup.yaml"))
 		out, stderr, code := run(t, dir, "", []string{"ARGOCD_ENV_CLUSTER=r7tqz9d2wk"}, "cmp", "generate")
 		if code != 0 || !strings.Contains(out, `prefix: "seed-eu/jnpllgp66z/r7tqz9d2wk"`) {

@@ -14,6 +14,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -75,7 +76,7 @@ func TestSameVerdictEverywhere(t *testing.T) {
 	ctx := context.Background()
 	sc := seedcluster.Start(t, seed.Options{})
 	good := testenv.KKPFleet(t, sc.S3, sc.S3.RootAccessKey, sc.S3.RootSecretKey)
-	goodDir := testenv.WriteObjects(t, t.TempDir(), good)
+	goodDir := fixtures.WriteObjects(t, t.TempDir(), good)
 	rendered := filepath.Join(t.TempDir(), "render")
 	if _, stderr, code := run(t, "", "", nil, "render", "-f", goodDir, "-o", rendered); code != 0 {
 		t.Fatalf("render of the good fleet: %s", stderr)
@@ -100,13 +101,13 @@ func TestSameVerdictEverywhere(t *testing.T) {
 
 			// The storage core.
 			_, errs, _, err := storage.Resolve(ctx, cbsl, objs.SecretGetter())
-			must(t, err)
+			testenv.Must(t, err)
 			judge(verdicts, "storage.Resolve", len(errs) > 0, errs.ToAggregate(), tc.field)
 
 			// The seed webhook through the real API server.
 			ws := sec.DeepCopy()
 			ws.ResourceVersion, ws.UID, ws.OwnerReferences = "", "", nil
-			must(t, sc.Client.Create(ctx, ws))
+			testenv.Must(t, sc.Client.Create(ctx, ws))
 			wc := cbsl.DeepCopy()
 			wc.ResourceVersion, wc.UID, wc.CreationTimestamp = "", "", metav1.Time{}
 			err = sc.Client.Create(ctx, wc)
@@ -128,7 +129,7 @@ func TestSameVerdictEverywhere(t *testing.T) {
 				cli("render", "", "", nil, "render", "-f", dir)
 				cli("policy", "", "", nil, "policy", "--cluster", filepath.Join(single, "cluster-xkc6lgmfsn.yaml"), "--cbsl", filepath.Join(single, "cbsl.yaml"), "--principal", "AKIACLUSTER")
 				cli("diff", "", "", nil, "diff", "--from", rendered, "-f", dir)
-				must(t, writeFile(filepath.Join(dir, "clusterbackup.yaml"), markerFile))
+				testenv.Must(t, writeFile(filepath.Join(dir, "clusterbackup.yaml"), markerFile))
 				cli("cmp generate", dir, "", []string{"ARGOCD_ENV_CLUSTER=xkc6lgmfsn"}, "cmp", "generate")
 				cli("krm", "", resourceList(t, single, "cbsl.yaml", "cluster-xkc6lgmfsn.yaml"), nil, "krm")
 			}

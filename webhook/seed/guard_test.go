@@ -19,7 +19,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // serve sends body to h as the API server would (POST, application/json),
@@ -74,7 +74,7 @@ func TestMalformedReviewsDenied(t *testing.T) {
 		obj  any
 		op   admissionv1.Operation
 	}{
-		"cbsl mutator":      {&CBSLMutator{}, cbslKind, testenv.GoodCBSL(), admissionv1.Create},
+		"cbsl mutator":      {&CBSLMutator{}, cbslKind, fixtures.GoodCBSL(), admissionv1.Create},
 		"cbsl validator":    {&CBSLValidator{Checker: s3check.New(s3check.Options{}), Options: o}, cbslKind, nil, admissionv1.Delete},
 		"cluster validator": {&ClusterValidator{}, clusterKind, &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "xkc6lgmfsn"}}, admissionv1.Create},
 	}
@@ -90,7 +90,7 @@ func TestMalformedReviewsDenied(t *testing.T) {
 			wrongKind := *good
 			wrongKind.UID, wrongKind.Kind, wrongKind.Object = "uid-kind", metav1.GroupVersionKind{Version: "v1", Kind: "Secret"}, raw(secret)
 			if hc.kind == clusterKind {
-				wrongKind.Kind, wrongKind.Object = cbslKind, raw(testenv.GoodCBSL())
+				wrongKind.Kind, wrongKind.Object = cbslKind, raw(fixtures.GoodCBSL())
 			}
 			forgedOp := *good
 			forgedOp.UID, forgedOp.Operation = "uid-op", "FORGED"

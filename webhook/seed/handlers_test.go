@@ -15,7 +15,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // rawObject is o as a review's raw object (empty for nil).
@@ -46,7 +46,7 @@ func review(t *testing.T, op admissionv1.Operation, obj, old any) admission.Requ
 // mutating webhook but must not count as a spec change (no check, no
 // Secret read: the validator has neither reader nor checker here).
 func TestMetadataUpdateOfUndefaultedObject(t *testing.T) {
-	old := testenv.GoodCBSL()
+	old := fixtures.GoodCBSL()
 	old.Spec.Provider = ""
 	updated := old.DeepCopy()
 	updated.Annotations = map[string]string{"a": "b"}
@@ -69,7 +69,7 @@ func TestBadReviews(t *testing.T) {
 		return strings.NewReader(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"kubermatic.k8c.io","version":"v1","kind":"` +
 			kind + `"},"operation":"CREATE","name":"loc","namespace":"kubermatic","object":{"metadata":{"name":5}}}}`)
 	}
-	noOld := review(t, admissionv1.Update, testenv.GoodCBSL(), nil)
+	noOld := review(t, admissionv1.Update, fixtures.GoodCBSL(), nil)
 	for name, tc := range map[string]struct {
 		h    http.Handler
 		body io.Reader
@@ -105,8 +105,8 @@ func TestForgedOperationBoundsMetrics(t *testing.T) {
 	v := &CBSLValidator{Metrics: m}
 	c := &ClusterValidator{Metrics: m}
 	for _, op := range []admissionv1.Operation{"FORGED-1", "FORGED-2", "CONNECT"} {
-		handle(t, v, review(t, op, testenv.GoodCBSL(), nil))
-		handle(t, c, review(t, op, testenv.GoodCBSL(), nil))
+		handle(t, v, review(t, op, fixtures.GoodCBSL(), nil))
+		handle(t, c, review(t, op, fixtures.GoodCBSL(), nil))
 	}
 	mfs, err := reg.Gather()
 	if err != nil {

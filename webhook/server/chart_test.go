@@ -31,6 +31,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
@@ -46,7 +47,7 @@ func helmTemplate(t *testing.T, values string, set ...string) ([]*unstructured.U
 	t.Helper()
 	helm := testenv.MustTool(t, "helm")
 	f := filepath.Join(t.TempDir(), "values.yaml")
-	must(t, os.WriteFile(f, []byte(chartValues+values), 0o600))
+	testenv.Must(t, os.WriteFile(f, []byte(chartValues+values), 0o600))
 	args := []string{"template", "t", filepath.Join(testenv.RepoRoot(), "charts", "velero-managed"), "-f", f, "--kube-version", "v1.37.2"}
 	for _, s := range set {
 		args = append(args, "--set", s)
@@ -87,8 +88,8 @@ func find(objs []*unstructured.Unstructured, kind string) []*unstructured.Unstru
 func convert(t *testing.T, u *unstructured.Unstructured, into any) {
 	t.Helper()
 	raw, err := yaml.Marshal(u.Object)
-	must(t, err)
-	must(t, yaml.UnmarshalStrict(raw, into))
+	testenv.Must(t, err)
+	testenv.Must(t, yaml.UnmarshalStrict(raw, into))
 }
 
 // TestChartWebhook renders the chart's webhook templates with the real helm
@@ -97,7 +98,7 @@ func convert(t *testing.T, u *unstructured.Unstructured, into any) {
 // from names and client config.
 func TestChartWebhook(t *testing.T) {
 	objs, err := helmTemplate(t, "")
-	must(t, err)
+	testenv.Must(t, err)
 	for _, o := range objs {
 		if o.GetLabels()["component"] == "webhook" {
 			t.Fatalf("webhook disabled by default, but %s %s rendered", o.GetKind(), o.GetName())
@@ -105,7 +106,7 @@ func TestChartWebhook(t *testing.T) {
 	}
 
 	objs, err = helmTemplate(t, "webhook: {enabled: true, managedBSLEditors: [argo]}\npreviousLocations: [{name: old, bucket: old, prefix: kkp-old}]\n")
-	must(t, err)
+	testenv.Must(t, err)
 	deps := find(objs, "Deployment")
 	if len(deps) != 1 {
 		t.Fatalf("want one webhook Deployment, got %d", len(deps))
@@ -132,7 +133,7 @@ func TestChartWebhook(t *testing.T) {
 		t.Errorf("NetworkPolicy ingress = %v, want the webhook port only (metrics closed by default)", ingress)
 	}
 	noNP, err := helmTemplate(t, "webhook: {enabled: true, networkPolicy: {enabled: false}}\n")
-	must(t, err)
+	testenv.Must(t, err)
 	if len(find(noNP, "NetworkPolicy")) != 0 {
 		t.Error("webhook.networkPolicy.enabled=false still renders a NetworkPolicy")
 	}
@@ -195,11 +196,11 @@ func TestChartWebhook(t *testing.T) {
 func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	certs := t.TempDir()
 	ca, err := testcert.Write(certs, "webhook")
-	must(t, err)
+	testenv.Must(t, err)
 	port, err := testenv.FreePort()
-	must(t, err)
+	testenv.Must(t, err)
 	objs, err := helmTemplate(t, fmt.Sprintf("webhook: {enabled: true, url: 'https://127.0.0.1:%d', tls: {caBundle: %s}}\n", port, base64.StdEncoding.EncodeToString(ca)))
-	must(t, err)
+	testenv.Must(t, err)
 	for _, kind := range []string{"Deployment", "Service", "Certificate", "PodDisruptionBudget", "NetworkPolicy"} {
 		if len(find(objs, kind)) != 0 {
 			t.Fatalf("URL mode rendered a %s", kind)
@@ -210,12 +211,12 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	}
 	k := testenv.StartKube(t, testenv.KubeOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
-	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
+	testenv.Must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
 	// Install everything the chart rendered for the webhook: its RBAC and
 	// the configurations.
 	for _, kind := range []string{"ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"} {
 		for _, o := range find(objs, kind) {
-			must(t, k.Client.Create(ctx, o))
+			testenv.Must(t, k.Client.Create(ctx, o))
 		}
 	}
 	// The webhook reads as the chart's ServiceAccount (its RBAC must
@@ -225,12 +226,12 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	cfg := testConfig()
 	cfg.ManagedBSLEditors = nil // the admin client applies the managed BSL here
 	mgr, err := server.New(ctx, saConfig, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", DrainPeriod: new(duration.Duration), Velero: cfg})
-	must(t, err)
+	testenv.Must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	eventually(t, "mutated managed BSL", func() error {
-		b := bsl("default", "backups", "https://s3.example.com", "", false)
+		b := fixtures.BSL("default", "backups", "https://s3.example.com", "")
 		if err := k.Client.Create(ctx, b, &clientDryRun); err != nil {
 			return err
 		}
@@ -239,7 +240,7 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 		}
 		return nil
 	})
-	must(t, k.Client.Create(ctx, bsl("default", "backups", "https://s3.example.com", "", false)))
+	testenv.Must(t, k.Client.Create(ctx, fixtures.BSL("default", "backups", "https://s3.example.com", "")))
 	b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "velero"}, Spec: velerov1.BackupSpec{StorageLocation: "nowhere"}}
 	denied(t, "backup on a missing location", k.Client.Create(ctx, b), `spec.storageLocation: Not found: "nowhere"`)
 	b.Spec.StorageLocation = ""
@@ -257,18 +258,18 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 func serviceAccountKubeconfig(t *testing.T, k *testenv.Kube, ns, name string) *rest.Config {
 	t.Helper()
 	cs, err := kubernetes.NewForConfig(k.Config)
-	must(t, err)
+	testenv.Must(t, err)
 	tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), name,
 		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
-	must(t, err)
+	testenv.Must(t, err)
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters["user-cluster"] = &clientcmdapi.Cluster{Server: k.Config.Host, CertificateAuthorityData: k.Config.CAData}
 	kc.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: tr.Status.Token}
 	kc.Contexts["webhook"] = &clientcmdapi.Context{Cluster: "user-cluster", AuthInfo: name, Namespace: ns}
 	kc.CurrentContext = "webhook"
 	path := filepath.Join(t.TempDir(), "kubeconfig")
-	must(t, clientcmd.WriteToFile(*kc, path))
+	testenv.Must(t, clientcmd.WriteToFile(*kc, path))
 	cfg, err := clientcmd.BuildConfigFromFlags("", path)
-	must(t, err)
+	testenv.Must(t, err)
 	return cfg
 }

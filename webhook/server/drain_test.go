@@ -19,6 +19,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // TestDrainOnStop: after a stop signal the server keeps answering for the
@@ -29,9 +32,9 @@ func TestDrainOnStop(t *testing.T) {
 	e := startEnvWith(t, envOptions{drain: drain})
 	ctx := context.Background()
 	user := e.clients[alice]
-	managed := bsl("default", "backups", "", "", false)
+	managed := fixtures.BSL("default", "backups", "", "")
 	managed.Spec.Config = nil
-	must(t, e.clients[applier].Create(ctx, managed))
+	testenv.Must(t, e.clients[applier].Create(ctx, managed))
 
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(e.k.Env.WebhookInstallOptions.LocalServingCAData)
@@ -42,7 +45,7 @@ func TestDrainOnStop(t *testing.T) {
 		t.Helper()
 		obj, err := json.Marshal(&velerov1.Backup{TypeMeta: metav1.TypeMeta{APIVersion: "velero.io/v1", Kind: "Backup"},
 			ObjectMeta: metav1.ObjectMeta{Name: "direct", Namespace: "velero"}})
-		must(t, err)
+		testenv.Must(t, err)
 		body, err := json.Marshal(&admissionv1.AdmissionReview{
 			TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 			Request: &admissionv1.AdmissionRequest{UID: types.UID("u1"), Operation: admissionv1.Create,
@@ -50,9 +53,9 @@ func TestDrainOnStop(t *testing.T) {
 				Resource: metav1.GroupVersionResource{Group: "velero.io", Version: "v1", Resource: "backups"},
 				Name:     "direct", Namespace: "velero", Object: runtime.RawExtension{Raw: obj}},
 		})
-		must(t, err)
+		testenv.Must(t, err)
 		resp, err := direct.Post("https://"+e.webhookAddr+"/validate-velero-io-v1-backup", "application/json", bytes.NewReader(body))
-		must(t, err)
+		testenv.Must(t, err)
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {

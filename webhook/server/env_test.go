@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -110,9 +109,9 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 	var rec *recorder
 	if o.capture {
 		_, p, err := net.SplitHostPort(freeAddr(t))
-		must(t, err)
+		testenv.Must(t, err)
 		port, err = strconv.Atoi(p)
-		must(t, err)
+		testenv.Must(t, err)
 		rec = startRecorder(t, net.JoinHostPort(wo.LocalServingHost, strconv.Itoa(wo.LocalServingPort)),
 			net.JoinHostPort(wo.LocalServingHost, p), wo.LocalServingCertDir, wo.LocalServingCAData)
 	}
@@ -139,7 +138,7 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 
 	bg := context.Background()
 	for _, ns := range []string{"velero", "app", "db"} {
-		must(t, e.admin.Create(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		testenv.Must(t, e.admin.Create(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}
 	crb := &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "test-users-admin"},
@@ -149,7 +148,7 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 		crb.Subjects = append(crb.Subjects, rbacv1.Subject{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: u})
 		e.clientAs(t, u)
 	}
-	must(t, e.admin.Create(bg, crb))
+	testenv.Must(t, e.admin.Create(bg, crb))
 	return e
 }
 
@@ -158,13 +157,13 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 func (e *env) clientAs(t *testing.T, name string) client.Client {
 	t.Helper()
 	u, err := e.k.Env.AddUser(envtest.User{Name: name}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	cfg := rest.CopyConfig(u.Config())
 	w := &warnings{}
 	cfg.WarningHandlerWithContext = w
 	cfg.QPS, cfg.Burst = 1000, 1000 // client-go's 5/s would pace the bursts
 	c, err := client.New(cfg, client.Options{Scheme: e.k.Env.Scheme})
-	must(t, err)
+	testenv.Must(t, err)
 	e.clients[name], e.warnings[name] = c, w
 	return c
 }
@@ -188,16 +187,9 @@ func waitReady(t *testing.T, url string) {
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	testenv.Must(t, err)
 	defer l.Close()
 	return l.Addr().String()
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // eventually retries f until it returns nil: the webhook reads an informer
@@ -228,22 +220,6 @@ func denied(t *testing.T, what string, err error, want ...string) {
 	if !strings.Contains(err.Error(), "denied the request") {
 		t.Fatalf("%s: error %q is not a webhook denial", what, err)
 	}
-}
-
-func bsl(name, bucket, endpoint, prefix string, def bool) *velerov1.BackupStorageLocation {
-	b := &velerov1.BackupStorageLocation{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "velero"},
-		Spec: velerov1.BackupStorageLocationSpec{
-			Provider:    "aws",
-			Default:     def,
-			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: prefix}},
-			Config:      map[string]string{"region": "eu-central-1"},
-		},
-	}
-	if endpoint != "" {
-		b.Spec.Config["s3Url"] = endpoint
-	}
-	return b
 }
 
 func key(name string) client.ObjectKey { return client.ObjectKey{Namespace: "velero", Name: name} }

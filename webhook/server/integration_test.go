@@ -16,6 +16,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 // TestThroughKubeAPIServer drives every user-cluster rule through the real
@@ -26,11 +29,11 @@ func TestThroughKubeAPIServer(t *testing.T) {
 	gitops, vel, user := e.clients[applier], e.clients[veleroSA], e.clients[alice]
 
 	t.Run("managed BSL is filled by mutation", func(t *testing.T) {
-		b := bsl("default", "backups", "", "", false)
+		b := fixtures.BSL("default", "backups", "", "")
 		b.Spec.Config = nil
-		must(t, gitops.Create(ctx, b))
+		testenv.Must(t, gitops.Create(ctx, b))
 		var got velerov1.BackupStorageLocation
-		must(t, e.admin.Get(ctx, key("default"), &got))
+		testenv.Must(t, e.admin.Get(ctx, key("default"), &got))
 		if !got.Spec.Default || got.Spec.ObjectStorage.Prefix != "kkp/p1/c1" || got.Spec.Config["s3Url"] != "https://s3.example.com" {
 			t.Fatalf("managed BSL not filled: default=%v prefix=%q config=%v", got.Spec.Default, got.Spec.ObjectStorage.Prefix, got.Spec.Config)
 		}
@@ -38,40 +41,40 @@ func TestThroughKubeAPIServer(t *testing.T) {
 
 	t.Run("managed BSL spec only by the applier", func(t *testing.T) {
 		var b velerov1.BackupStorageLocation
-		must(t, user.Get(ctx, key("default"), &b))
+		testenv.Must(t, user.Get(ctx, key("default"), &b))
 		b.Spec.ObjectStorage.Prefix = "kkp/p1/c10"
 		denied(t, "alice moves the managed prefix", user.Update(ctx, &b), `user "alice" may not change the spec of the managed BSL "default"`, "exactly the cluster's prefix")
-		must(t, gitops.Get(ctx, key("default"), &b))
+		testenv.Must(t, gitops.Get(ctx, key("default"), &b))
 		b.Spec.ObjectStorage.Prefix = "kkp/p1"
 		denied(t, "applier moves the managed prefix to the parent", gitops.Update(ctx, &b), `spec.objectStorage.prefix: Invalid value: "kkp/p1"`)
-		must(t, gitops.Get(ctx, key("default"), &b))
+		testenv.Must(t, gitops.Get(ctx, key("default"), &b))
 		b.Spec.Default = false
 		b.Spec.ObjectStorage.Bucket = "elsewhere"
 		denied(t, "applier changes the managed bucket", gitops.Update(ctx, &b), `must use the cluster's bucket "backups"`)
-		must(t, gitops.Get(ctx, key("default"), &b))
+		testenv.Must(t, gitops.Get(ctx, key("default"), &b))
 		b.Spec.Config["region"] = "us-east-1"
-		must(t, gitops.Update(ctx, &b))
+		testenv.Must(t, gitops.Update(ctx, &b))
 		// Metadata and status writes by anyone pass.
-		must(t, user.Get(ctx, key("default"), &b))
+		testenv.Must(t, user.Get(ctx, key("default"), &b))
 		b.Labels = map[string]string{"team": "a"}
-		must(t, user.Update(ctx, &b))
+		testenv.Must(t, user.Update(ctx, &b))
 		b.Status.Phase = velerov1.BackupStorageLocationPhaseAvailable
 		b.Status.LastValidationTime = &metav1.Time{Time: time.Now()}
-		must(t, vel.Update(ctx, &b))
+		testenv.Must(t, vel.Update(ctx, &b))
 	})
 
 	t.Run("other BSLs", func(t *testing.T) {
-		denied(t, "second default", user.Create(ctx, bsl("mine", "mine", "https://other.example.com", "x", true)),
+		denied(t, "second default", user.Create(ctx, fixtures.BSL("mine", "mine", "https://other.example.com", "x", fixtures.Default)),
 			`BSL "default" is already the default`)
-		denied(t, "another BSL on the managed storage", user.Create(ctx, bsl("sneaky", "backups", "https://s3.example.com", "kkp/p1/c1/nested", false)),
+		denied(t, "another BSL on the managed storage", user.Create(ctx, fixtures.BSL("sneaky", "backups", "https://s3.example.com", "kkp/p1/c1/nested")),
 			"one storage location per cluster, so use another bucket")
-		denied(t, "other storage", user.Create(ctx, bsl("mine", "mine", "https://other.example.com", "x", false)),
+		denied(t, "other storage", user.Create(ctx, fixtures.BSL("mine", "mine", "https://other.example.com", "x")),
 			"other storage is not allowed")
-		denied(t, "previous location read-write", gitops.Create(ctx, bsl("old", "old", "https://old.example.com", "kkp/p1/c1", false)),
+		denied(t, "previous location read-write", gitops.Create(ctx, fixtures.BSL("old", "old", "https://old.example.com", "kkp/p1/c1")),
 			"admitted only with accessMode ReadOnly")
-		old := bsl("old", "old", "https://old.example.com", "kkp/p1/c1", false)
+		old := fixtures.BSL("old", "old", "https://old.example.com", "kkp/p1/c1")
 		old.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
-		must(t, gitops.Create(ctx, old))
+		testenv.Must(t, gitops.Create(ctx, old))
 	})
 
 	t.Run("backup from the velero CLI is defaulted and warned", func(t *testing.T) {
@@ -84,7 +87,7 @@ func TestThroughKubeAPIServer(t *testing.T) {
 			t.Fatalf("warnings = %q, want one about namespace ghost", w)
 		}
 		var got velerov1.Backup
-		must(t, e.admin.Get(ctx, key("b1"), &got))
+		testenv.Must(t, e.admin.Get(ctx, key("b1"), &got))
 		if got.Spec.TTL.Duration != 720*time.Hour || got.Spec.StorageLocation != "default" || got.Spec.DefaultVolumesToFsBackup == nil || !*got.Spec.DefaultVolumesToFsBackup {
 			t.Fatalf("not defaulted: ttl=%v loc=%q fsb=%v", got.Spec.TTL, got.Spec.StorageLocation, got.Spec.DefaultVolumesToFsBackup)
 		}
@@ -92,13 +95,13 @@ func TestThroughKubeAPIServer(t *testing.T) {
 
 	t.Run("velero's status sequence passes end to end", func(t *testing.T) {
 		var b velerov1.Backup
-		must(t, vel.Get(ctx, key("b1"), &b))
+		testenv.Must(t, vel.Get(ctx, key("b1"), &b))
 		// Velero 1.18: New, then the queue controller's Queued and
 		// ReadyToStart, then the backup controller's defaulting pass in
 		// the same update that sets InProgress, then Completed.
 		for _, phase := range []velerov1.BackupPhase{velerov1.BackupPhaseNew, velerov1.BackupPhaseQueued, velerov1.BackupPhaseReadyToStart} {
 			b.Status.Phase = phase
-			must(t, vel.Update(ctx, &b))
+			testenv.Must(t, vel.Update(ctx, &b))
 		}
 		b.Spec.ItemOperationTimeout = metav1.Duration{Duration: 4 * time.Hour}
 		b.Spec.CSISnapshotTimeout = metav1.Duration{Duration: 10 * time.Minute}
@@ -107,38 +110,38 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		b.Status.Phase = velerov1.BackupPhaseInProgress
 		b.Status.StartTimestamp = &metav1.Time{Time: time.Now()}
 		b.Status.Version = 1
-		must(t, vel.Update(ctx, &b))
+		testenv.Must(t, vel.Update(ctx, &b))
 		b.Status.Phase = velerov1.BackupPhaseCompleted
 		b.Status.CompletionTimestamp = &metav1.Time{Time: time.Now()}
 		b.Status.Progress = &velerov1.BackupProgress{TotalItems: 10, ItemsBackedUp: 10}
-		must(t, vel.Update(ctx, &b))
+		testenv.Must(t, vel.Update(ctx, &b))
 	})
 
 	t.Run("velero's defaulting as one merge patch", func(t *testing.T) {
 		b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b2", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}}
-		must(t, user.Create(ctx, b))
-		must(t, vel.Get(ctx, key("b2"), b))
+		testenv.Must(t, user.Create(ctx, b))
+		testenv.Must(t, vel.Get(ctx, key("b2"), b))
 		orig := b.DeepCopy()
 		b.Spec.ItemOperationTimeout = metav1.Duration{Duration: 4 * time.Hour}
 		b.Spec.VolumeSnapshotLocations = []string{"default"}
 		b.Status.Phase = velerov1.BackupPhaseInProgress
-		must(t, vel.Patch(ctx, b, client.MergeFrom(orig)))
+		testenv.Must(t, vel.Patch(ctx, b, client.MergeFrom(orig)))
 	})
 
 	t.Run("backup spec is immutable", func(t *testing.T) {
 		var b velerov1.Backup
-		must(t, user.Get(ctx, key("b1"), &b))
+		testenv.Must(t, user.Get(ctx, key("b1"), &b))
 		b.Spec.TTL = metav1.Duration{Duration: time.Hour}
 		denied(t, "alice edits ttl", user.Update(ctx, &b), `spec.ttl: Forbidden: Backup "b1"`, "create a new Backup or use a Schedule")
-		must(t, vel.Get(ctx, key("b1"), &b))
+		testenv.Must(t, vel.Get(ctx, key("b1"), &b))
 		b.Spec.IncludedNamespaces = []string{"db"}
 		denied(t, "velero edits a set field", vel.Update(ctx, &b), "spec.includedNamespaces: Forbidden")
-		must(t, user.Get(ctx, key("b1"), &b))
+		testenv.Must(t, user.Get(ctx, key("b1"), &b))
 		b.Labels["note"] = "keep"
-		must(t, user.Update(ctx, &b))
+		testenv.Must(t, user.Update(ctx, &b))
 		// A user filling an empty field of a New backup is not Velero.
 		nb := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b3", Namespace: "velero"}}
-		must(t, user.Create(ctx, nb))
+		testenv.Must(t, user.Create(ctx, nb))
 		nb.Spec.ExcludedNamespaces = []string{"db"}
 		denied(t, "alice fills a field of a New backup", user.Update(ctx, nb), "spec.excludedNamespaces: Forbidden")
 	})
@@ -165,9 +168,9 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		s.Spec.Template.StorageLocation = "old"
 		denied(t, "template on a read-only BSL", user.Create(ctx, s), "spec.template.storageLocation: Forbidden")
 		s.Spec.Template.StorageLocation = ""
-		must(t, user.Create(ctx, s))
+		testenv.Must(t, user.Create(ctx, s))
 		var got velerov1.Schedule
-		must(t, e.admin.Get(ctx, key("daily"), &got))
+		testenv.Must(t, e.admin.Get(ctx, key("daily"), &got))
 		if got.Spec.Template.TTL.Duration != 720*time.Hour || got.Spec.Template.StorageLocation != "default" {
 			t.Fatalf("template not defaulted: %+v", got.Spec.Template)
 		}
@@ -190,7 +193,7 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		if w := e.warnings[alice].take(); !strings.Contains(w, `namespace "db" is not in Backup "b1"`) {
 			t.Fatalf("warnings = %q", w)
 		}
-		must(t, user.Create(ctx, r("r2", velerov1.RestoreSpec{BackupName: "b3"})))
+		testenv.Must(t, user.Create(ctx, r("r2", velerov1.RestoreSpec{BackupName: "b3"})))
 		if w := e.warnings[alice].take(); !strings.Contains(w, `Backup "b3" is New, not Completed`) || !strings.Contains(w, "cluster-scoped RBAC") {
 			t.Fatalf("warnings = %q", w)
 		}
@@ -201,42 +204,42 @@ func TestThroughKubeAPIServer(t *testing.T) {
 			return r(name, velerov1.RestoreSpec{BackupName: "b1", IncludedNamespaces: []string{"app"}, NamespaceMapping: map[string]string{"app": dst}})
 		}
 		denied(t, "mapping into kube-system", user.Create(ctx, into("r3", "kube-system")), `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "kube-system"`)
-		must(t, user.Create(ctx, into("r3", "app-copy")))
+		testenv.Must(t, user.Create(ctx, into("r3", "app-copy")))
 		var r3 velerov1.Restore
-		must(t, user.Get(ctx, key("r3"), &r3))
+		testenv.Must(t, user.Get(ctx, key("r3"), &r3))
 		r3.Spec.NamespaceMapping["app"] = "velero"
 		denied(t, "an update mapping into velero", user.Update(ctx, &r3), `spec.namespaceMapping[app]: Forbidden: restores namespace "app" into "velero"`)
-		must(t, gitops.Create(ctx, into("r4", "kube-system")))
+		testenv.Must(t, gitops.Create(ctx, into("r4", "kube-system")))
 		var r4 velerov1.Restore
-		must(t, vel.Get(ctx, key("r4"), &r4))
+		testenv.Must(t, vel.Get(ctx, key("r4"), &r4))
 		r4.Status.Phase = velerov1.RestorePhaseInProgress
-		must(t, vel.Update(ctx, &r4))
+		testenv.Must(t, vel.Update(ctx, &r4))
 		// Velero fills scheduleName next to backupName and writes status.
 		var got velerov1.Restore
-		must(t, vel.Get(ctx, key("r1"), &got))
+		testenv.Must(t, vel.Get(ctx, key("r1"), &got))
 		got.Spec.ScheduleName = "daily"
 		got.Status.Phase = velerov1.RestorePhaseCompleted
-		must(t, vel.Update(ctx, &got))
+		testenv.Must(t, vel.Update(ctx, &got))
 	})
 
 	t.Run("dry-run is checked like a real request", func(t *testing.T) {
 		bad := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "dry", Namespace: "velero"}, Spec: velerov1.BackupSpec{StorageLocation: "nowhere"}}
 		denied(t, "dry-run of a bad backup", user.Create(ctx, bad, client.DryRunAll), `Not found: "nowhere"`)
 		bad.Spec.StorageLocation = ""
-		must(t, user.Create(ctx, bad, client.DryRunAll))
+		testenv.Must(t, user.Create(ctx, bad, client.DryRunAll))
 		if err := e.admin.Get(ctx, key("dry"), &velerov1.Backup{}); !apierrors.IsNotFound(err) {
 			t.Fatalf("dry-run stored the backup: %v", err)
 		}
 	})
 
 	t.Run("other namespaces are not ours", func(t *testing.T) {
-		b := bsl("anything", "backups", "https://s3.example.com", "", true)
+		b := fixtures.BSL("anything", "backups", "https://s3.example.com", "", fixtures.Default)
 		b.Namespace = "app"
-		must(t, user.Create(ctx, b))
+		testenv.Must(t, user.Create(ctx, b))
 	})
 
 	t.Run("lookups follow the cluster: a deleted BSL, a new namespace", func(t *testing.T) {
-		must(t, e.admin.Delete(ctx, &velerov1.BackupStorageLocation{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: "velero"}}))
+		testenv.Must(t, e.admin.Delete(ctx, &velerov1.BackupStorageLocation{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: "velero"}}))
 		eventually(t, "deleted location", func() error {
 			err := user.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "gone", Namespace: "velero"}, Spec: velerov1.BackupSpec{StorageLocation: "old"}}, client.DryRunAll)
 			if err == nil || !strings.Contains(err.Error(), `spec.storageLocation: Not found: "old"`) {
@@ -244,7 +247,7 @@ func TestThroughKubeAPIServer(t *testing.T) {
 			}
 			return nil
 		})
-		must(t, e.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "late"}}))
+		testenv.Must(t, e.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "late"}}))
 		eventually(t, "new namespace", func() error {
 			e.warnings[alice].take()
 			b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "late", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"late"}}}
@@ -260,7 +263,7 @@ func TestThroughKubeAPIServer(t *testing.T) {
 
 	t.Run("HTTP/1.1 only unless enabled", func(t *testing.T) {
 		conn, err := tls.Dial("tcp", e.webhookAddr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}) //nolint:gosec // only the ALPN answer is checked
-		must(t, err)
+		testenv.Must(t, err)
 		defer conn.Close()
 		if p := conn.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
 			t.Fatalf("negotiated %q, want http/1.1 (HTTP/2 is off by default)", p)
@@ -269,7 +272,7 @@ func TestThroughKubeAPIServer(t *testing.T) {
 
 	t.Run("metrics count reviews per rule and outcome", func(t *testing.T) {
 		resp, err := http.Get(e.metricsURL)
-		must(t, err)
+		testenv.Must(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, want := range []string{

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
@@ -33,7 +35,7 @@ func TestOperatorFeedback(t *testing.T) {
 	t.Run("managed BSL under another name: the message names the misconfiguration", func(t *testing.T) {
 		// The webhook runs with the default --managed-bsl-name (default);
 		// this cluster's managed BSL was rendered as kkp-managed.
-		b := bsl("kkp-managed", "backups", "https://s3.example.com", "kkp/p1/c1", true)
+		b := fixtures.BSL("kkp-managed", "backups", "https://s3.example.com", "kkp/p1/c1", fixtures.Default)
 		err := gitops.Create(ctx, b)
 		denied(t, "managed BSL under another name", err,
 			`spec.default: Forbidden: only the managed BSL "default" may be the default in this cluster, and no BSL "default" exists`,
@@ -44,19 +46,19 @@ func TestOperatorFeedback(t *testing.T) {
 	})
 
 	t.Run("the managed BSL's default:false is corrected with a warning", func(t *testing.T) {
-		must(t, gitops.Create(ctx, bsl("default", "backups", "https://s3.example.com", "kkp/p1/c1/", true)))
+		testenv.Must(t, gitops.Create(ctx, fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1/", fixtures.Default)))
 		if w := e.warnings[applier].take(); !strings.Contains(w, `spec.objectStorage.prefix of the managed BSL "default": the trailing "/" was removed`) {
 			t.Fatalf("warnings %q, want the trailing / correction", w)
 		}
 		// kubectl patch bsl default -p '{"spec":{"default":false}}'
 		var got velerov1.BackupStorageLocation
-		must(t, gitops.Get(ctx, key("default"), &got))
-		must(t, gitops.Patch(ctx, &got, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"default":false}}`))))
+		testenv.Must(t, gitops.Get(ctx, key("default"), &got))
+		testenv.Must(t, gitops.Patch(ctx, &got, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"default":false}}`))))
 		w := e.warnings[applier].take()
 		if !strings.Contains(w, `spec.default set to true: the managed BSL "default" is always this cluster's default`) {
 			t.Fatalf("warnings %q, want one saying default stays true", w)
 		}
-		must(t, e.admin.Get(ctx, key("default"), &got))
+		testenv.Must(t, e.admin.Get(ctx, key("default"), &got))
 		if !got.Spec.Default {
 			t.Fatal("the managed BSL lost default")
 		}
@@ -79,17 +81,17 @@ func TestOperatorFeedback(t *testing.T) {
 			eventually(t, "create "+name, func() error { return alice.Create(ctx, s) })
 			stored := &unstructured.Unstructured{}
 			stored.SetGroupVersionKind(s.GroupVersionKind())
-			must(t, e.admin.Get(ctx, key(s.GetName()), stored))
+			testenv.Must(t, e.admin.Get(ctx, key(s.GetName()), stored))
 			checkOnlyDefaults(t, name, templateOf(t, sent), templateOf(t, stored))
 		}
 		// A spec-changing UPDATE (the mutating webhook runs again) keeps
 		// the unknown field and patches nothing already set.
 		s := &unstructured.Unstructured{}
 		s.SetGroupVersionKind(schedule("x", nil).GroupVersionKind())
-		must(t, alice.Get(ctx, key("only-unknown"), s))
-		must(t, unstructured.SetNestedField(s.Object, "@every 12h", "spec", "schedule"))
-		must(t, alice.Update(ctx, s))
-		must(t, e.admin.Get(ctx, key("only-unknown"), s))
+		testenv.Must(t, alice.Get(ctx, key("only-unknown"), s))
+		testenv.Must(t, unstructured.SetNestedField(s.Object, "@every 12h", "spec", "schedule"))
+		testenv.Must(t, alice.Update(ctx, s))
+		testenv.Must(t, e.admin.Get(ctx, key("only-unknown"), s))
 		if v, _, _ := unstructured.NestedString(s.Object, "spec", "template", "futureField"); v != "keep" {
 			t.Fatalf("futureField after an update = %q, want keep", v)
 		}
@@ -105,7 +107,7 @@ func TestOperatorFeedback(t *testing.T) {
 			name := r.Request.Request.Name
 			var ops []struct{ Op, Path string }
 			if p := r.Response.Response.Patch; len(p) > 0 {
-				must(t, json.Unmarshal(p, &ops))
+				testenv.Must(t, json.Unmarshal(p, &ops))
 				patched++
 			}
 			for _, op := range ops {
@@ -135,7 +137,7 @@ func schedule(name string, tmpl map[string]any) *unstructured.Unstructured {
 func templateOf(t *testing.T, u *unstructured.Unstructured) map[string]any {
 	t.Helper()
 	m, _, err := unstructured.NestedMap(u.Object, "spec", "template")
-	must(t, err)
+	testenv.Must(t, err)
 	return m
 }
 
@@ -176,17 +178,17 @@ func addTemplateField(t *testing.T, e *env, field string) {
 	crd := &unstructured.Unstructured{}
 	crd.SetAPIVersion("apiextensions.k8s.io/v1")
 	crd.SetKind("CustomResourceDefinition")
-	must(t, e.admin.Get(ctx, client.ObjectKey{Name: "schedules.velero.io"}, crd))
+	testenv.Must(t, e.admin.Get(ctx, client.ObjectKey{Name: "schedules.velero.io"}, crd))
 	versions, _, err := unstructured.NestedSlice(crd.Object, "spec", "versions")
-	must(t, err)
+	testenv.Must(t, err)
 	for i, v := range versions {
 		vm := v.(map[string]any)
 		path := []string{"schema", "openAPIV3Schema", "properties", "spec", "properties", "template", "properties", field}
-		must(t, unstructured.SetNestedField(vm, map[string]any{"type": "string"}, path...))
+		testenv.Must(t, unstructured.SetNestedField(vm, map[string]any{"type": "string"}, path...))
 		versions[i] = vm
 	}
-	must(t, unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"))
-	must(t, e.admin.Update(ctx, crd))
+	testenv.Must(t, unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"))
+	testenv.Must(t, e.admin.Update(ctx, crd))
 	eventually(t, "the CRD keeps "+field, func() error {
 		s := schedule("probe", map[string]any{field: "x", "storageLocation": "default", "ttl": "1h0m0s", "defaultVolumesToFsBackup": true})
 		if err := e.admin.Create(ctx, s, client.DryRunAll); err != nil {

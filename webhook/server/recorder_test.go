@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // capturedReview is one AdmissionReview the API server sent and the answer
@@ -51,7 +53,7 @@ func (r *recorder) all(path string) []capturedReview {
 func startRecorder(t *testing.T, listen, target, certDir string, ca []byte) *recorder {
 	t.Helper()
 	cert, err := tls.LoadX509KeyPair(filepath.Join(certDir, "tls.crt"), filepath.Join(certDir, "tls.key"))
-	must(t, err)
+	testenv.Must(t, err)
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
 	rec := &recorder{}
@@ -74,7 +76,7 @@ func startRecorder(t *testing.T, listen, target, certDir string, ca []byte) *rec
 		return nil
 	}
 	l, err := tls.Listen("tcp", listen, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-	must(t, err)
+	testenv.Must(t, err)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // operatorGroup is testConfig's VeleroOperatorGroups entry.
@@ -23,21 +25,21 @@ func (e *env) userWith(t *testing.T, name string, readSecrets bool, groups ...st
 	t.Helper()
 	ctx := context.Background()
 	verbs := []string{"create", "delete", "patch", "update", "get", "list", "watch"}
-	must(t, e.admin.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "edit-" + name, Namespace: "velero"},
+	testenv.Must(t, e.admin.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "edit-" + name, Namespace: "velero"},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"velero.io"}, Resources: []string{"*"}, Verbs: verbs}}}))
 	subject := []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: name}}
-	must(t, e.admin.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "edit-" + name, Namespace: "velero"},
+	testenv.Must(t, e.admin.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "edit-" + name, Namespace: "velero"},
 		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "edit-" + name}, Subjects: subject}))
 	if readSecrets {
-		must(t, e.admin.Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "secrets-" + name},
+		testenv.Must(t, e.admin.Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "secrets-" + name},
 			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list"}}}}))
-		must(t, e.admin.Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "secrets-" + name},
+		testenv.Must(t, e.admin.Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "secrets-" + name},
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "secrets-" + name}, Subjects: subject}))
 	}
 	u, err := e.k.Env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	c, err := client.New(rest.CopyConfig(u.Config()), client.Options{Scheme: e.k.Env.Scheme})
-	must(t, err)
+	testenv.Must(t, err)
 	return c
 }
 
@@ -55,7 +57,7 @@ func testRequesterGate(t *testing.T, e *env) {
 	reader := e.userWith(t, "reader", true)
 	bob := e.userWith(t, "bob", false, operatorGroup)
 	src := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "gate-src", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}}
-	must(t, e.admin.Create(ctx, src))
+	testenv.Must(t, e.admin.Create(ctx, src))
 	objects := func(p string) map[string]client.Object {
 		return map[string]client.Object{
 			"backups":          &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: p + "-b", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}},
@@ -78,7 +80,7 @@ func testRequesterGate(t *testing.T, e *env) {
 			denied(t, "reader creates a restore", err, `"reader" may not create or change restores`, "do everything in every namespace (cluster-admin)")
 			continue
 		}
-		must(t, err)
+		testenv.Must(t, err)
 	}
 	for who, c := range map[string]client.Client{"operator": bob, "velero": e.clients[veleroSA], "admin": e.admin} {
 		for resource, o := range objects("ok") {
@@ -88,16 +90,16 @@ func testRequesterGate(t *testing.T, e *env) {
 		}
 	}
 	s := objects("ops")["schedules"].(*velerov1.Schedule)
-	must(t, bob.Create(ctx, s))
+	testenv.Must(t, bob.Create(ctx, s))
 	s.Spec.Template.IncludedNamespaces = []string{"*"}
 	denied(t, "eve widens an operator's Schedule", eve.Update(ctx, s), `"eve" may not create or change schedules`)
 	r := objects("ops")["restores"].(*velerov1.Restore)
-	must(t, bob.Create(ctx, r)) // no Velero runs here: it stays unstarted
+	testenv.Must(t, bob.Create(ctx, r)) // no Velero runs here: it stays unstarted
 	r.Spec.IncludedNamespaces = []string{"*"}
 	denied(t, "eve widens an operator's pending Restore", eve.Update(ctx, r), `"eve" may not create or change restores`)
 	// Velero's defaulting pass on a new Backup changes its spec.
 	var b velerov1.Backup
-	must(t, e.admin.Get(ctx, client.ObjectKeyFromObject(src), &b))
+	testenv.Must(t, e.admin.Get(ctx, client.ObjectKeyFromObject(src), &b))
 	b.Spec.CSISnapshotTimeout = metav1.Duration{Duration: 600e9}
 	if err := e.clients[veleroSA].Update(ctx, &b); err != nil && strings.Contains(err.Error(), "may not create or change") {
 		t.Fatalf("Velero's own update of a Backup was gated: %v", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
@@ -13,9 +14,9 @@ import (
 // every path the user-mode server registers is listed there.
 func TestDocsListEveryPath(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "webhook.md"))
-	must(t, err)
+	testenv.Must(t, err)
 	cfg := testConfig()
-	must(t, cfg.Complete())
+	testenv.Must(t, cfg.Complete())
 	for path := range user.Handlers(&cfg, world(), nil) {
 		if !strings.Contains(string(doc), "| `"+path+"` |") {
 			t.Errorf("docs/webhook.md does not list the path %s in its table", path)

@@ -22,6 +22,8 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/admit"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
@@ -30,7 +32,7 @@ import (
 
 // world is the cluster state the raw-review tests see.
 func world() *velerorules.Objects {
-	m := bsl("default", "backups", "https://s3.example.com", "kkp/p1/c1", true)
+	m := fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1", fixtures.Default)
 	return &velerorules.Objects{Locations: []velerov1.BackupStorageLocation{*m}, Namespaces: []string{"velero", "app"}}
 }
 
@@ -40,13 +42,13 @@ func tlsServer(t *testing.T) (string, *http.Client) {
 	t.Helper()
 	dir := t.TempDir()
 	ca, err := testcert.Write(dir, "webhook")
-	must(t, err)
+	testenv.Must(t, err)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	testenv.Must(t, err)
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	cfg := testConfig()
-	must(t, cfg.Complete())
+	testenv.Must(t, cfg.Complete())
 	srv := webhook.NewServer(webhook.Options{Host: "127.0.0.1", Port: port, CertDir: dir})
 	user.Register(srv, &cfg, world(), admit.NewMetrics(nil))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -107,7 +109,7 @@ func review(kind, op string, obj, old any, dryRun bool) []byte {
 func post(t *testing.T, c *http.Client, url, contentType string, body []byte) (int, *admissionv1.AdmissionResponse) {
 	t.Helper()
 	resp, err := c.Post(url, contentType, bytes.NewReader(body))
-	must(t, err)
+	testenv.Must(t, err)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	var ar admissionv1.AdmissionReview
