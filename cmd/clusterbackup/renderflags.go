@@ -5,6 +5,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,7 +51,8 @@ type flagShape struct {
 	// negate makes it a boolean flag whose value is the parameter's
 	// negation.
 	negate bool
-	// aliases are values the flag also accepts, mapped onto the parameter's.
+	// aliases are values the flag also accepts, mapped onto the parameter's
+	// (the help says so).
 	aliases map[string]string
 }
 
@@ -58,9 +61,8 @@ type flagShape struct {
 // parameter writes as the prefix SecretStore/) is registered beside
 // --external-secret-store.
 var flagShapes = map[string]flagShape{
-	settings.ParamNodeAgent: {name: "no-node-agent", negate: true, help: "do not deploy the node-agent (no File System Backup)"},
-	settings.ParamCredentials: {aliases: map[string]string{"external-secret": string(renderer.CredentialsExternalSecret)},
-		help: "credentials `mode`: existingSecret (reference the Secret the seed's credentials loop delivers), externalSecret or external-secret (an External Secrets Operator ExternalSecret reading --external-secret-store) or inline (render the CBSL's keys; opt-in)"},
+	settings.ParamNodeAgent:   {name: "no-node-agent", negate: true, help: "do not deploy the node-agent (no File System Backup)"},
+	settings.ParamCredentials: {aliases: map[string]string{"external-secret": string(renderer.CredentialsExternalSecret)}},
 }
 
 // storeKindFlag is the flag of the external secret store's kind.
@@ -158,6 +160,9 @@ func (f *renderFlags) register(fs *flag.FlagSet, filesUsage string) {
 		}
 		if v.shape.help != "" {
 			help = v.shape.help
+		}
+		for _, a := range slices.Sorted(maps.Keys(v.shape.aliases)) {
+			help += "; " + a + " means " + v.shape.aliases[a]
 		}
 		if s.List {
 			help += " (repeatable)"
