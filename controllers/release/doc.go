@@ -10,6 +10,13 @@
 // function), so it lands exactly what those paths render — and applies it
 // into the user cluster:
 //
+//   - reconciler.go, setup.go, options.go: the Reconciler (one cluster per
+//     reconcile), its registration with the manager (watches, indexes,
+//     the priority queue) and its Options.
+//   - settings.go, generation.go, rendercache.go: the seed's render
+//     configuration, its generations (controllers/rollout moves clusters
+//     between them in waves) and the cache of render digests that lets a
+//     current cluster skip the render.
 //   - apply.go: server-side apply under one field manager, CRDs first,
 //     then (once every CRD is Established) the rest in render order.
 //   - digest.go, inventory.go: the release's digest and the inventory
@@ -22,6 +29,11 @@
 //   - prune.go: what the previous inventory lists and the render no longer
 //     holds is deleted, except CRDs, Namespaces, BSLs, Secrets and anything
 //     marked helm.sh/resource-policy: keep.
+//   - repositories.go: after a storage switch, the BackupRepositories of the
+//     old storage are deleted so Velero opens the new one at once.
+//   - takeover.go, kkpguard.go: taking a cluster over from KKP's own
+//     cluster backup (docs/migration.md), and the guard that refuses to
+//     apply over a BSL under KKP's name the loop did not apply.
 //   - gitops.go: a cluster whose Velero Namespace or Deployment carries
 //     Argo CD or Flux markers is skipped, never fought over; so is one the
 //     operator excludes by label selector (Options.ExcludeSelector).
