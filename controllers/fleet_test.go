@@ -12,6 +12,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -28,7 +29,7 @@ func TestFleetMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	sd := startSeed(t)
-	sd.StartControllers(t, controllers.Options{Fleet: inventory.Options{Enabled: true, Period: time.Second, ValuesFile: values}})
+	sd.StartControllers(t, controllers.Options{Fleet: inventory.Options{Enabled: true, Period: duration.Of(time.Second), ValuesFile: values}})
 	s := sd.S3
 	secret(t, sd, "good", s.RootAccessKey, s.RootSecretKey)
 	if err := sd.Client.Create(ctx, cbsl(sd, "loc", "backups", "good")); err != nil {

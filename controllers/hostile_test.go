@@ -23,6 +23,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -109,9 +110,9 @@ func TestHostileUserClusterCannotStallAdmission(t *testing.T) {
 	}
 	const limit = 1 << 20
 	sd.StartControllers(t, controllers.Options{
-		Users:       userclient.Options{MaxBodyBytes: limit, Timeout: 5 * time.Second},
-		Credentials: credentials.Options{Enabled: true, ResyncPeriod: time.Second, ControllerName: "credentials-hostile"},
-		Release:     release.Options{Enabled: true, ResyncPeriod: time.Second, ControllerName: "release-hostile"},
+		Users:       userclient.Options{MaxBodyBytes: limit, Timeout: duration.Of(5 * time.Second)},
+		Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(time.Second), ControllerName: "credentials-hostile"},
+		Release:     release.Options{Enabled: true, ResyncPeriod: duration.Of(time.Second), ControllerName: "release-hostile"},
 	})
 	if err := sd.Client.Create(ctx, cluster(id, "p1", "loc")); err != nil {
 		t.Fatal(err)

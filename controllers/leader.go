@@ -16,25 +16,21 @@ const DefaultLeaderElectionID = "clusterbackup-seed-controllers"
 // mount); a variable so tests can point it elsewhere.
 var inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
-// completeLeaderElection applies the leader-election defaults and refuses
-// leader election without a namespace for the Lease.
-func (o *Options) completeLeaderElection() error {
-	if !o.LeaderElection {
+// podNamespace sets the Lease's namespace to the Pod's when leader election
+// is on and none is set. Outside a Pod it stays empty, and Validate
+// requires it.
+func (o *Options) podNamespace() error {
+	if !o.LeaderElection || o.LeaderElectionNamespace != "" {
 		return nil
 	}
-	if o.LeaderElectionID == "" {
-		o.LeaderElectionID = DefaultLeaderElectionID
+	b, err := os.ReadFile(inClusterNamespaceFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
 	}
-	if o.LeaderElectionNamespace == "" {
-		b, err := os.ReadFile(inClusterNamespaceFile)
-		if errors.Is(err, os.ErrNotExist) {
-			return errors.New("leader election needs the namespace of its Lease (--leader-elect-namespace) when not running in a Pod")
-		}
-		if err != nil {
-			return fmt.Errorf("leader election: read the Pod's namespace: %w", err)
-		}
-		o.LeaderElectionNamespace = strings.TrimSpace(string(b))
+	if err != nil {
+		return fmt.Errorf("leader election: read the Pod's namespace: %w", err)
 	}
+	o.LeaderElectionNamespace = strings.TrimSpace(string(b))
 	return nil
 }
 

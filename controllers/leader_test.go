@@ -30,8 +30,8 @@ func TestLeaderElectionOptions(t *testing.T) {
 	}
 
 	off := Options{}
-	if err := off.Complete(); err != nil || off.LeaderElectionID != "" || off.LeaderElectionNamespace != "" {
-		t.Fatalf("leader election off: err=%v, id=%q, namespace=%q; want no defaults applied", err, off.LeaderElectionID, off.LeaderElectionNamespace)
+	if err := off.Complete(); err != nil || off.LeaderElectionNamespace != "" {
+		t.Fatalf("leader election off: err=%v, namespace=%q; want no namespace looked up", err, off.LeaderElectionNamespace)
 	}
 
 	if err := os.WriteFile(inClusterNamespaceFile, []byte("clusterbackup\n"), 0o600); err != nil {

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
@@ -15,10 +16,13 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/rollout"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
-// Defaults of Options.
+// Defaults of Options, set by Options.Default (the one place they are
+// written: the controllers command binds its flags to the defaulted
+// Options).
 const (
 	// DefaultCBSLNamespace is where KKP keeps CBSLs and their Secrets.
 	DefaultCBSLNamespace = "kubermatic"
@@ -31,8 +35,11 @@ const (
 	DefaultShutdownTimeout = 25 * time.Second
 )
 
-// Options configure the seed's controllers process. Zero values take the
-// defaults named on each field; each loop is off unless enabled.
+// Options configure the seed's controllers process: the typed configuration
+// of `clusterbackup controllers` (its --config file, its flags). Zero values
+// take the defaults named on each field (Default); each loop is off unless
+// enabled. Durations are Go's strings in the file ("25s", "5m"); a bare
+// number is still read as nanoseconds.
 type Options struct {
 	// CBSLNamespace is where the CBSLs named by Clusters, their credential
 	// Secrets and the seed's own per-cluster state live. Default
@@ -74,7 +81,7 @@ type Options struct {
 	PprofAddr string `json:"pprofAddr,omitempty"`
 	// ShutdownTimeout bounds how long the loops may finish after a stop
 	// signal. Default DefaultShutdownTimeout.
-	ShutdownTimeout metav1.Duration `json:"shutdownTimeout,omitempty"`
+	ShutdownTimeout duration.Duration `json:"shutdownTimeout,omitempty"`
 	// LeaderElection runs the loops on one replica only, the holder of the
 	// Lease LeaderElectionID in LeaderElectionNamespace; health, metrics and
 	// the fleet inventory run on every replica. RBAC: get/create/update on
@@ -91,9 +98,10 @@ type Options struct {
 	LeaderElectionNamespace string `json:"leaderElectionNamespace,omitempty"`
 }
 
-// AddFlags binds the options to command-line flags.
+// AddFlags binds every option to a command-line flag. o must be defaulted
+// (Default): each flag's default is the field's value, so the defaults are
+// written once and a --config file's values show as the flags' defaults.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
-	o.setDefaults()
 	fs.StringVar(&o.CBSLNamespace, "cbsl-namespace", o.CBSLNamespace, "namespace of the ClusterBackupStorageLocations, their Secrets and the seed's per-cluster state")
 	o.Check.AddFlags(fs)
 	fs.BoolVar(&o.ProbeIsolation, "cbsl-check-probe-isolation", o.ProbeIsolation, "status loop: warn when a CBSL's credential can list the bucket root or a sibling prefix")
@@ -102,7 +110,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")
 	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long the loops may finish after SIGTERM")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "run the loops only on the replica holding a Lease (the seed chart turns it on)")
-	fs.StringVar(&o.LeaderElectionID, "leader-elect-id", o.LeaderElectionID, "name of the leader election Lease (default "+DefaultLeaderElectionID+")")
+	fs.StringVar(&o.LeaderElectionID, "leader-elect-id", o.LeaderElectionID, "name of the leader election Lease")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-elect-namespace", o.LeaderElectionNamespace, "namespace of the leader election Lease (default: the Pod's; required outside a Pod)")
 	o.Users.AddFlags(fs)
 	o.Status.AddFlags(fs)
@@ -113,8 +121,12 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	o.Drill.AddFlags(fs)
 }
 
-// setDefaults fills the defaults of the process-level fields.
-func (o *Options) setDefaults() {
+// Default fills every unset field that has a fixed default, of the process
+// and of every loop (each loop's Options.Default), and gives the release
+// loop the CBSL namespace as its state namespace. Fields set already, e.g.
+// from a --config file, stay. Default is idempotent; the Lease's namespace
+// is found at Complete (the Pod's).
+func (o *Options) Default() {
 	if o.CBSLNamespace == "" {
 		o.CBSLNamespace = DefaultCBSLNamespace
 	}
@@ -127,36 +139,59 @@ func (o *Options) setDefaults() {
 	if o.ShutdownTimeout.Duration == 0 {
 		o.ShutdownTimeout.Duration = DefaultShutdownTimeout
 	}
+	if o.LeaderElectionID == "" {
+		o.LeaderElectionID = DefaultLeaderElectionID
+	}
+	o.Check.Default()
+	o.Users.Default()
+	o.Status.Default()
+	o.Credentials.Default()
+	o.Fleet.Default()
+	o.Release.StateNamespace = o.CBSLNamespace
+	o.Release.Default()
+	o.Rollout.Default()
+	o.Drill.Default()
 }
 
-// Complete applies the defaults and checks the options; New calls it.
-func (o *Options) Complete() error {
-	o.setDefaults()
-	if err := o.completeLeaderElection(); err != nil {
-		return err
+// Validate checks defaulted options and returns every broken setting,
+// named by its path in the configuration file (e.g. release.resyncPeriod,
+// drill.signingKeyFile): the process's and every loop's.
+func (o *Options) Validate() field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Label(o.CBSLNamespace) {
+		errs = append(errs, field.Invalid(field.NewPath("cbslNamespace"), o.CBSLNamespace, msg))
 	}
-	var err error
-	if o.Status, err = o.Status.Complete(); err != nil {
-		return err
+	if o.ShutdownTimeout.Duration < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("shutdownTimeout"), o.ShutdownTimeout.String(), "must not be negative"))
 	}
-	if o.Credentials, err = o.Credentials.Complete(); err != nil {
-		return fmt.Errorf("credentials loop: %w", err)
-	}
-	o.Release.StateNamespace = o.CBSLNamespace
-	if o.Release, err = o.Release.Complete(); err != nil {
-		return fmt.Errorf("release loop: %w", err)
-	}
-	if o.Users, err = o.Users.Complete(); err != nil {
-		return err
+	if o.LeaderElection && o.LeaderElectionNamespace == "" {
+		errs = append(errs, field.Required(field.NewPath("leaderElectionNamespace"), "leader election needs the namespace of its Lease (--leader-elect-namespace) when not running in a Pod"))
 	}
 	if o.Rollout.Enabled && !o.Release.Enabled {
-		return fmt.Errorf("rollout waves (--rollout) need the release loop (--release-loop)")
+		errs = append(errs, field.Invalid(field.NewPath("rollout", "enabled"), true, "rollout waves (--rollout) need the release loop (release.enabled, --release-loop)"))
 	}
-	if o.Rollout, err = o.Rollout.Complete(); err != nil {
+	errs = append(errs, o.Check.Validate(field.NewPath("check"))...)
+	errs = append(errs, o.Users.Validate(field.NewPath("users"))...)
+	errs = append(errs, o.Status.Validate(field.NewPath("status"))...)
+	errs = append(errs, o.Credentials.Validate(field.NewPath("credentials"))...)
+	errs = append(errs, o.Fleet.Validate(field.NewPath("fleet"))...)
+	errs = append(errs, o.Release.Validate(field.NewPath("release"))...)
+	errs = append(errs, o.Rollout.Validate(field.NewPath("rollout"))...)
+	errs = append(errs, o.Drill.Validate(field.NewPath("drill"))...)
+	return errs
+}
+
+// Complete applies the defaults (Default), takes the Lease's namespace
+// from the Pod when leader election is on and none is set, and validates
+// once (Validate), returning every broken setting in one error; New calls
+// it.
+func (o *Options) Complete() error {
+	o.Default()
+	if err := o.podNamespace(); err != nil {
 		return err
 	}
-	if o.Drill, err = o.Drill.Complete(); err != nil {
-		return err
+	if errs := o.Validate(); len(errs) > 0 {
+		return fmt.Errorf("invalid controllers configuration: %w", errs.ToAggregate())
 	}
 	return nil
 }

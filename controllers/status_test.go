@@ -16,6 +16,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 )
@@ -27,8 +28,8 @@ import (
 func TestStatusLoop(t *testing.T) {
 	ctx := context.Background()
 	sd := startSeed(t)
-	check := s3check.Options{CacheTTL: 500 * time.Millisecond, FailureTTL: 500 * time.Millisecond}
-	sd.StartControllers(t, controllers.Options{Check: check, Status: cbslstatus.Options{Enabled: true, Period: time.Second}})
+	check := s3check.Options{CacheTTL: duration.Of(500 * time.Millisecond), FailureTTL: duration.Of(500 * time.Millisecond)}
+	sd.StartControllers(t, controllers.Options{Check: check, Status: cbslstatus.Options{Enabled: true, Period: duration.Of(time.Second)}})
 	s := sd.S3
 	secret(t, sd, "good", s.RootAccessKey, s.RootSecretKey)
 	secret(t, sd, "wrong", s.RootAccessKey, wrongSecret)

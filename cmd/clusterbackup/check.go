@@ -13,6 +13,7 @@ import (
 	"time"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
@@ -29,7 +30,7 @@ func runCheck(ctx context.Context, s streams, args []string) error {
 		probe bool
 	)
 	fs.Var(listOf(&files), "f", "YAML file with ClusterBackupStorageLocations and their credential Secrets (repeatable, '-' for stdin)")
-	fs.DurationVar(&opts.Budget, "budget", s3check.DefaultBudget, "time limit of one S3 check, retries included")
+	fs.DurationVar(&opts.Budget.Duration, "budget", s3check.DefaultBudget, "time limit of one S3 check, retries included")
 	fs.Var(&opts.Policy.Allow, "allow-cidr", "CIDR or address the check may dial although the built-in rules deny it (e.g. 127.0.0.1 for a local S3); repeatable")
 	fs.Var(&opts.Policy.Deny, "deny-cidr", "CIDR the check must never dial, even when allowlisted (e.g. the pod and service networks); repeatable, comma-separated")
 	fs.BoolVar(&probe, "probe-isolation", false, "also warn when the credential can list the bucket root or a sibling prefix")
@@ -50,7 +51,11 @@ func runCheck(ctx context.Context, s streams, args []string) error {
 	if len(objs.CBSLs) == 0 {
 		return fmt.Errorf("%w: no ClusterBackupStorageLocation in %s", errUsage, strings.Join(files, ", "))
 	}
-	opts.CacheTTL, opts.FailureTTL = -1, -1
+	opts.CacheTTL, opts.FailureTTL = duration.Of(-1), duration.Of(-1)
+	opts.Default()
+	if errs := opts.Validate(nil); len(errs) > 0 {
+		return fmt.Errorf("%w: %v", errUsage, errs.ToAggregate())
+	}
 	checker := s3check.New(opts)
 	failed := 0
 	for _, c := range objs.CBSLs {

@@ -65,8 +65,8 @@ func runDrillRun(ctx context.Context, s streams, args []string) error {
 	fs.StringVar(&kc, "kubeconfig", "", "kubeconfig of the seed (default: in-cluster or $KUBECONFIG)")
 	fs.StringVar(&cbslNS, "cbsl-namespace", controllers.DefaultCBSLNamespace, "namespace of the ClusterBackupStorageLocations and their Secrets")
 	fs.StringVar(&o.SigningKeyFile, "signing-key", "", "PEM ed25519 private key `file` that signs the record (required)")
-	fs.DurationVar(&o.Timeout, "timeout", drill.DefaultTimeout, "how long the Restore may take")
-	fs.DurationVar(&o.CleanupTimeout, "cleanup-timeout", drill.DefaultCleanupTimeout, "how long to wait for the scratch namespaces to be gone")
+	fs.DurationVar(&o.Timeout.Duration, "timeout", drill.DefaultTimeout, "how long the Restore may take")
+	fs.DurationVar(&o.CleanupTimeout.Duration, "cleanup-timeout", drill.DefaultCleanupTimeout, "how long to wait for the scratch namespaces to be gone")
 	fs.IntVar(&o.Among, "among", 1, "pick the backup at random among the newest N Completed ones")
 	fs.IntVar(&o.MaxNamespaces, "max-namespaces", 10, "scratch namespaces at most")
 	fs.StringVar(&o.VeleroNamespace, "velero-namespace", drill.DefaultVeleroNamespace, "Velero's namespace in the user cluster")
@@ -88,9 +88,9 @@ func runDrillRun(ctx context.Context, s streams, args []string) error {
 	case o.SigningKeyFile == "":
 		return fmt.Errorf("%w: --signing-key is required", errUsage)
 	}
-	o, err := o.Complete()
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		return fmt.Errorf("%w: %v", errUsage, errs.ToAggregate())
 	}
 	cfg, err := restConfig(kc)
 	if err != nil {

@@ -2,11 +2,14 @@ package cbslstatus
 
 import (
 	"flag"
-	"fmt"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
-// Defaults of Options.
+// Defaults of Options, set by Options.Default.
 const (
 	// DefaultControllerName names the status loop's controller.
 	DefaultControllerName = "cbsl-status"
@@ -16,13 +19,14 @@ const (
 	DefaultWorkers = 4
 )
 
-// Options configure the CBSL status loop.
+// Options configure the CBSL status loop (the controllers' config file's
+// status section).
 type Options struct {
 	// Enabled runs the loop. Default false.
 	Enabled bool `json:"enabled,omitempty"`
-	// Period is how often every CBSL is checked again (±10%). Default
-	// DefaultPeriod; at least 1s.
-	Period time.Duration `json:"period,omitempty"`
+	// Period is how often every CBSL is checked again (±10%; "5m", a number
+	// is nanoseconds). Default DefaultPeriod; at least 1s.
+	Period duration.Duration `json:"period,omitempty"`
 	// Workers is the number of CBSLs checked in parallel, so that a few
 	// black-holed endpoints (each costing the check budget) do not delay
 	// the others. Default DefaultWorkers.
@@ -33,18 +37,18 @@ type Options struct {
 	ControllerName string `json:"-"`
 }
 
-// AddFlags binds the options to command-line flags.
+// AddFlags binds the options to command-line flags. o must be defaulted
+// (Default): each flag's default is the field's value.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
-	c, _ := o.Complete()
 	fs.BoolVar(&o.Enabled, "cbsl-status-loop", o.Enabled, "run the reconciler that writes CBSL status from the reachability check")
-	fs.DurationVar(&o.Period, "cbsl-status-period", c.Period, "how often the status loop re-checks every CBSL")
-	fs.IntVar(&o.Workers, "cbsl-status-workers", c.Workers, "how many CBSLs the status loop checks in parallel")
+	fs.DurationVar(&o.Period.Duration, "cbsl-status-period", o.Period.Duration, "how often the status loop re-checks every CBSL")
+	fs.IntVar(&o.Workers, "cbsl-status-workers", o.Workers, "how many CBSLs the status loop checks in parallel")
 }
 
-// Complete returns o with the defaults filled in, or why it is unusable.
-func (o Options) Complete() (Options, error) {
-	if o.Period == 0 {
-		o.Period = DefaultPeriod
+// Default fills every unset field with its default. Default is idempotent.
+func (o *Options) Default() {
+	if o.Period.Duration == 0 {
+		o.Period.Duration = DefaultPeriod
 	}
 	if o.Workers == 0 {
 		o.Workers = DefaultWorkers
@@ -52,11 +56,17 @@ func (o Options) Complete() (Options, error) {
 	if o.ControllerName == "" {
 		o.ControllerName = DefaultControllerName
 	}
-	if o.Period < time.Second {
-		return o, fmt.Errorf("cbsl status loop: period %s is too short (at least 1s)", o.Period)
+}
+
+// Validate checks defaulted options and returns every broken setting named
+// under fp, as in the configuration file (e.g. status.period).
+func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if o.Period.Duration < time.Second {
+		errs = append(errs, field.Invalid(fp.Child("period"), o.Period.String(), "must be at least 1s"))
 	}
 	if o.Workers < 0 {
-		return o, fmt.Errorf("cbsl status loop: workers %d must be positive", o.Workers)
+		errs = append(errs, field.Invalid(fp.Child("workers"), o.Workers, "must not be negative"))
 	}
-	return o, nil
+	return errs
 }

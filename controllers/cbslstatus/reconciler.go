@@ -35,7 +35,8 @@ type Reconciler struct {
 	Secrets storage.SecretGetter
 	// Checker runs the reachability checks.
 	Checker *s3check.Checker
-	// Options are the completed options (Period, Workers, Name).
+	// Options configure the loop; SetupWithManager defaults and validates
+	// them.
 	Options Options
 	// ProbeIsolation adds the credential isolation probe.
 	ProbeIsolation bool
@@ -47,11 +48,11 @@ type Reconciler struct {
 
 // SetupWithManager registers the reconciler with mgr.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	o, err := r.Options.Complete()
-	if err != nil {
-		return err
+	r.Options.Default()
+	if errs := r.Options.Validate(nil); len(errs) > 0 {
+		return fmt.Errorf("cbsl status loop: %w", errs.ToAggregate())
 	}
-	r.Options = o
+	o := r.Options
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(o.ControllerName).
 		WithOptions(controller.Options{MaxConcurrentReconciles: o.Workers}).
@@ -93,7 +94,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		r.Recorder.Eventf(&c, nil, kind, string(phase), "Validate", "%s", msg)
 	}
-	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.Period)}, nil
+	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.Period.Duration)}, nil
 }
 
 // Phase turns an evaluation into a BSL phase and message.

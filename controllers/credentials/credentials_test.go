@@ -5,38 +5,45 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
 func TestOptionsDefaults(t *testing.T) {
-	o, err := Options{}.Complete()
-	if err != nil {
-		t.Fatal(err)
+	var o Options
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	want := Options{
 		CredentialsSecret: "velero-cloud-credentials", CredentialsKey: "cloud", VeleroNamespace: "velero",
-		PasswordSecretPrefix: "clusterbackup-repo-password-", ClusterSecretPrefix: "clusterbackup-credentials-", ResyncPeriod: 5 * time.Minute, Workers: 4,
+		PasswordSecretPrefix: "clusterbackup-repo-password-", ClusterSecretPrefix: "clusterbackup-credentials-", ResyncPeriod: duration.Of(5 * time.Minute), Workers: 4,
 		ControllerName: "cluster-credentials",
 	}
 	if o != want {
-		t.Fatalf("Complete() = %+v\nwant %+v", o, want)
+		t.Fatalf("Default() = %+v\nwant %+v", o, want)
 	}
-	var f Options
+	f := want
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	f.AddFlags(fs)
 	if err := fs.Parse([]string{"--credentials-loop", "--credentials-resync-period=1m"}); err != nil {
 		t.Fatal(err)
 	}
-	want.Enabled, want.ResyncPeriod, want.ControllerName = true, time.Minute, ""
+	want.Enabled, want.ResyncPeriod = true, duration.Of(time.Minute)
 	if f != want {
 		t.Fatalf("flags = %+v\nwant %+v", f, want)
 	}
-	for name, bad := range map[string]Options{
-		"short period":                      {ResyncPeriod: time.Millisecond},
-		"Velero's password name":            {CredentialsSecret: RepoSecret},
-		"one prefix for keys and passwords": {ClusterSecretPrefix: "clusterbackup-x-", PasswordSecretPrefix: "clusterbackup-x-"},
+	for name, bad := range map[string]struct {
+		o    Options
+		path string
+	}{
+		"short period":                      {Options{ResyncPeriod: duration.Of(time.Millisecond)}, "resyncPeriod"},
+		"Velero's password name":            {Options{CredentialsSecret: RepoSecret}, "credentialsSecret"},
+		"one prefix for keys and passwords": {Options{ClusterSecretPrefix: "clusterbackup-x-", PasswordSecretPrefix: "clusterbackup-x-"}, "clusterSecretPrefix"},
 	} {
-		if _, err := bad.Complete(); err == nil {
-			t.Errorf("%s: Complete accepted %+v", name, bad)
+		bad.o.Default()
+		if errs := bad.o.Validate(nil); len(errs) != 1 || errs[0].Field != bad.path {
+			t.Errorf("%s: Validate = %v, want one error on %s", name, errs, bad.path)
 		}
 	}
 }

@@ -2,11 +2,14 @@ package credentials
 
 import (
 	"flag"
-	"fmt"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
-// Defaults of Options.
+// Defaults of Options, set by Options.Default.
 const (
 	// DefaultCredentialsSecret is the Secret written into each user
 	// cluster's Velero namespace; the chart's credentials.existingSecret
@@ -39,8 +42,8 @@ const (
 	veleroDefaultPw = "static-passw0rd"
 )
 
-// Options configure the credentials loop. Zero values take the documented
-// defaults (Complete). In a config file, durations are nanoseconds.
+// Options configure the credentials loop (the controllers' config file's
+// credentials section). Zero values take the documented defaults (Default).
 type Options struct {
 	// Enabled runs the loop in the seed-mode process. Default false.
 	Enabled bool `json:"enabled,omitempty"`
@@ -65,9 +68,9 @@ type Options struct {
 	// "clusterbackup-credentials-".
 	ClusterSecretPrefix string `json:"clusterSecretPrefix,omitempty"`
 	// ResyncPeriod bounds how long a missed watch event can delay an
-	// update: every cluster is reconciled at least this often (±10%).
-	// Default 5m.
-	ResyncPeriod time.Duration `json:"resyncPeriod,omitempty"`
+	// update: every cluster is reconciled at least this often (±10%; "5m",
+	// a number is nanoseconds). Default 5m; at least 1s.
+	ResyncPeriod duration.Duration `json:"resyncPeriod,omitempty"`
 	// Workers is how many clusters are reconciled in parallel. Default 4.
 	Workers int `json:"workers,omitempty"`
 	// ControllerName names the controller (controller-runtime requires
@@ -76,43 +79,59 @@ type Options struct {
 	ControllerName string `json:"-"`
 }
 
-// AddFlags binds the options to command-line flags.
+// AddFlags binds the options to command-line flags. o must be defaulted
+// (Default): each flag's default is the field's value.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Enabled, "credentials-loop", o.Enabled, "deliver storage credentials and per-cluster repository passwords from the seed into every user cluster with a backup location")
-	fs.StringVar(&o.CredentialsSecret, "credentials-secret", or(o.CredentialsSecret, DefaultCredentialsSecret), "credentials Secret written into each user cluster's Velero namespace (the chart's credentials.existingSecret)")
-	fs.StringVar(&o.CredentialsKey, "credentials-key", or(o.CredentialsKey, DefaultCredentialsKey), "key of the AWS credentials file in that Secret (the chart's credentials.key)")
-	fs.StringVar(&o.VeleroNamespace, "credentials-velero-namespace", or(o.VeleroNamespace, DefaultVeleroNamespace), "Velero's namespace in user clusters")
-	fs.StringVar(&o.PasswordSecretPrefix, "credentials-password-secret-prefix", or(o.PasswordSecretPrefix, DefaultPasswordSecretPrefix), "prefix + cluster ID = the seed Secret (in the CBSL namespace) keeping a cluster's repository password")
-	fs.StringVar(&o.ClusterSecretPrefix, "credentials-cluster-secret-prefix", or(o.ClusterSecretPrefix, DefaultClusterSecretPrefix), "prefix + cluster ID = the seed Secret (in the CBSL namespace) holding a cluster's dedicated storage key, delivered instead of the CBSL's key")
-	fs.DurationVar(&o.ResyncPeriod, "credentials-resync-period", or(o.ResyncPeriod, DefaultResyncPeriod), "every cluster's credentials are reconciled at least this often (±10%), bounding a missed update")
-	fs.IntVar(&o.Workers, "credentials-workers", or(o.Workers, DefaultWorkers), "clusters reconciled in parallel by the credentials loop")
+	fs.StringVar(&o.CredentialsSecret, "credentials-secret", o.CredentialsSecret, "credentials Secret written into each user cluster's Velero namespace (the chart's credentials.existingSecret)")
+	fs.StringVar(&o.CredentialsKey, "credentials-key", o.CredentialsKey, "key of the AWS credentials file in that Secret (the chart's credentials.key)")
+	fs.StringVar(&o.VeleroNamespace, "credentials-velero-namespace", o.VeleroNamespace, "Velero's namespace in user clusters")
+	fs.StringVar(&o.PasswordSecretPrefix, "credentials-password-secret-prefix", o.PasswordSecretPrefix, "prefix + cluster ID = the seed Secret (in the CBSL namespace) keeping a cluster's repository password")
+	fs.StringVar(&o.ClusterSecretPrefix, "credentials-cluster-secret-prefix", o.ClusterSecretPrefix, "prefix + cluster ID = the seed Secret (in the CBSL namespace) holding a cluster's dedicated storage key, delivered instead of the CBSL's key")
+	fs.DurationVar(&o.ResyncPeriod.Duration, "credentials-resync-period", o.ResyncPeriod.Duration, "every cluster's credentials are reconciled at least this often (±10%), bounding a missed update")
+	fs.IntVar(&o.Workers, "credentials-workers", o.Workers, "clusters reconciled in parallel by the credentials loop")
 }
 
-// Complete fills the defaults and rejects impossible settings.
-func (o Options) Complete() (Options, error) {
-	o.CredentialsSecret = or(o.CredentialsSecret, DefaultCredentialsSecret)
-	o.CredentialsKey = or(o.CredentialsKey, DefaultCredentialsKey)
-	o.VeleroNamespace = or(o.VeleroNamespace, DefaultVeleroNamespace)
-	o.PasswordSecretPrefix = or(o.PasswordSecretPrefix, DefaultPasswordSecretPrefix)
-	o.ClusterSecretPrefix = or(o.ClusterSecretPrefix, DefaultClusterSecretPrefix)
-	o.ResyncPeriod = or(o.ResyncPeriod, DefaultResyncPeriod)
-	o.Workers = or(o.Workers, DefaultWorkers)
-	o.ControllerName = or(o.ControllerName, ControllerName)
-	switch {
-	case o.ResyncPeriod < time.Second:
-		return o, fmt.Errorf("credentials resync period %s is too short (minimum 1s)", o.ResyncPeriod)
-	case o.ClusterSecretPrefix == o.PasswordSecretPrefix:
-		return o, fmt.Errorf("credentials cluster secret prefix %q must differ from the password secret prefix", o.ClusterSecretPrefix)
-	case o.CredentialsSecret == RepoSecret:
-		return o, fmt.Errorf("credentials secret must not be %q: Velero keeps the repository password there", RepoSecret)
+// Default fills every unset field with its default. Default is idempotent.
+func (o *Options) Default() {
+	if o.CredentialsSecret == "" {
+		o.CredentialsSecret = DefaultCredentialsSecret
 	}
-	return o, nil
+	if o.CredentialsKey == "" {
+		o.CredentialsKey = DefaultCredentialsKey
+	}
+	if o.VeleroNamespace == "" {
+		o.VeleroNamespace = DefaultVeleroNamespace
+	}
+	if o.PasswordSecretPrefix == "" {
+		o.PasswordSecretPrefix = DefaultPasswordSecretPrefix
+	}
+	if o.ClusterSecretPrefix == "" {
+		o.ClusterSecretPrefix = DefaultClusterSecretPrefix
+	}
+	if o.ResyncPeriod.Duration == 0 {
+		o.ResyncPeriod.Duration = DefaultResyncPeriod
+	}
+	if o.Workers == 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.ControllerName == "" {
+		o.ControllerName = ControllerName
+	}
 }
 
-func or[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
+// Validate checks defaulted options and returns every broken setting named
+// under fp, as in the configuration file (e.g. credentials.resyncPeriod).
+func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if o.ResyncPeriod.Duration < time.Second {
+		errs = append(errs, field.Invalid(fp.Child("resyncPeriod"), o.ResyncPeriod.String(), "must be at least 1s"))
 	}
-	return v
+	if o.ClusterSecretPrefix == o.PasswordSecretPrefix {
+		errs = append(errs, field.Invalid(fp.Child("clusterSecretPrefix"), o.ClusterSecretPrefix, "must differ from passwordSecretPrefix"))
+	}
+	if o.CredentialsSecret == RepoSecret {
+		errs = append(errs, field.Invalid(fp.Child("credentialsSecret"), o.CredentialsSecret, "must not be Velero's repository password Secret"))
+	}
+	return errs
 }

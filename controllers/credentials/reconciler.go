@@ -75,7 +75,7 @@ type Reconciler struct {
 	Reader client.Reader
 	// Namespace is the CBSL namespace.
 	Namespace string
-	// Options are the completed options.
+	// Options are the defaulted options.
 	Options Options
 	// Users reaches user clusters (controllers/userclient).
 	Users UserClients
@@ -105,9 +105,10 @@ type UserClients interface {
 
 // New returns a Reconciler for the CBSL namespace ns, reading through c
 // (cached) and r (uncached), reaching user clusters through users and the
-// clusters' storage through checker. o must be completed
-// (Options.Complete).
+// clusters' storage through checker. o is defaulted here (Options.Default);
+// validate it first (Options.Validate, as controllers.Options.Complete does).
 func New(c client.Client, r client.Reader, ns string, o Options, users UserClients, checker *s3check.Checker, rec events.EventRecorder, m *Metrics) *Reconciler {
+	o.Default()
 	return &Reconciler{
 		Client: c, Reader: r, Namespace: ns, Options: o, Recorder: rec, Metrics: m, Users: users,
 		Passwords: &PasswordStore{Client: c, Reader: r, Namespace: ns, Prefix: o.PasswordSecretPrefix},
@@ -138,7 +139,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.report(&c, "failed:"+err.Error(), corev1.EventTypeWarning, ReasonFailed, "%s", err.Error())
 		if errors.Is(err, userclient.ErrNoKubeconfig) || errors.Is(err, userclient.ErrRefused) || errors.Is(err, errConfig) {
 			logf.FromContext(ctx).Info("credentials not delivered", "reason", err.Error())
-			return ctrl.Result{RequeueAfter: min(noKubeconfigRetry, r.Options.ResyncPeriod)}, nil
+			return ctrl.Result{RequeueAfter: min(noKubeconfigRetry, r.Options.ResyncPeriod.Duration)}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("deliver credentials of cluster %s: %w", c.Name, err)
 	}
@@ -147,7 +148,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	r.Metrics.sync(res.summary())
 	logf.FromContext(ctx).V(1).Info("credentials reconciled", "credentials", res.credentials, "repositoryPassword", res.password, "seedPassword", res.seed)
 	r.events(&c, res)
-	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod)}, nil
+	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod.Duration)}, nil
 }
 
 // errConfig marks problems only a change on the seed fixes (missing or

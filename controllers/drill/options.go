@@ -2,13 +2,15 @@ package drill
 
 import (
 	"flag"
-	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
-// Defaults of Options.
+// Defaults of Options, set by Options.Default.
 const (
 	// DefaultInterval is how often each cluster is drilled.
 	DefaultInterval = 24 * time.Hour
@@ -21,12 +23,17 @@ const (
 	DefaultCleanupTimeout = 5 * time.Minute
 	// DefaultTick is how often the scheduler looks for due clusters.
 	DefaultTick = time.Minute
+	// DefaultPollInterval is how often a running drill reads its Restore.
+	DefaultPollInterval = 2 * time.Second
+	// DefaultAmong picks the newest Completed backup.
+	DefaultAmong = 1
 	// DefaultVeleroNamespace is Velero's namespace in user clusters.
 	DefaultVeleroNamespace = "velero"
 )
 
-// Options configure drills. Zero values take the defaults named on each
-// field (Complete).
+// Options configure drills (the controllers' config file's drill section).
+// Zero values take the defaults named on each field (Default); durations
+// are Go's strings in the file ("24h"; a number is nanoseconds).
 type Options struct {
 	// Enabled runs the scheduled drills. Default false.
 	Enabled bool `json:"enabled,omitempty"`
@@ -36,15 +43,15 @@ type Options struct {
 	// Interval is how often each cluster is drilled; the first drill of a
 	// cluster without records is spread over one Interval (random), later
 	// ones follow the last record by Interval ±10%. Default 24h.
-	Interval time.Duration `json:"interval,omitempty"`
+	Interval duration.Duration `json:"interval,omitempty"`
 	// MaxConcurrent caps the drills running at once across the fleet.
 	// Default 2.
 	MaxConcurrent int `json:"maxConcurrent,omitempty"`
 	// Timeout bounds the wait for one drill's Restore. Default 30m.
-	Timeout time.Duration `json:"timeout,omitempty"`
+	Timeout duration.Duration `json:"timeout,omitempty"`
 	// CleanupTimeout bounds the wait for the scratch namespaces to be
 	// deleted. Default 5m.
-	CleanupTimeout time.Duration `json:"cleanupTimeout,omitempty"`
+	CleanupTimeout duration.Duration `json:"cleanupTimeout,omitempty"`
 	// Among picks the backup at random among the newest Among Completed
 	// ones. Default 1: the newest.
 	Among int `json:"among,omitempty"`
@@ -54,57 +61,70 @@ type Options struct {
 	// "velero".
 	VeleroNamespace string `json:"veleroNamespace,omitempty"`
 	// Tick is how often the scheduler looks for due clusters. Default 1m.
-	Tick time.Duration `json:"tick,omitempty"`
+	Tick duration.Duration `json:"tick,omitempty"`
 	// PollInterval is how often a running drill reads its Restore. Default
 	// 2s.
-	PollInterval time.Duration `json:"pollInterval,omitempty"`
+	PollInterval duration.Duration `json:"pollInterval,omitempty"`
 }
 
-// AddFlags binds the options to command-line flags.
+// AddFlags binds the options to command-line flags. o must be defaulted
+// (Default): each flag's default is the field's value.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Enabled, "drills", o.Enabled, "run scheduled restore drills in the user clusters (docs/drills.md)")
 	fs.StringVar(&o.SigningKeyFile, "drill-signing-key", o.SigningKeyFile, "PEM ed25519 private key `file` that signs drill records (required with --drills)")
-	fs.DurationVar(&o.Interval, "drill-interval", o.Interval, "how often each cluster is drilled (default 24h)")
-	fs.IntVar(&o.MaxConcurrent, "drill-max-concurrent", o.MaxConcurrent, "drills running at once across the fleet (default 2)")
-	fs.DurationVar(&o.Timeout, "drill-timeout", o.Timeout, "how long one drill's Restore may take (default 30m)")
-	fs.IntVar(&o.Among, "drill-among", o.Among, "pick the backup at random among the newest N Completed ones (default 1: the newest)")
+	fs.DurationVar(&o.Interval.Duration, "drill-interval", o.Interval.Duration, "how often each cluster is drilled")
+	fs.IntVar(&o.MaxConcurrent, "drill-max-concurrent", o.MaxConcurrent, "drills running at once across the fleet")
+	fs.DurationVar(&o.Timeout.Duration, "drill-timeout", o.Timeout.Duration, "how long one drill's Restore may take")
+	fs.IntVar(&o.Among, "drill-among", o.Among, "pick the backup at random among the newest N Completed ones (1: the newest)")
 }
 
-// Complete applies the defaults and checks the options.
-func (o Options) Complete() (Options, error) {
-	if o.Interval == 0 {
-		o.Interval = DefaultInterval
+// Default fills every unset field with its default. Default is idempotent.
+func (o *Options) Default() {
+	if o.Interval.Duration == 0 {
+		o.Interval.Duration = DefaultInterval
 	}
 	if o.MaxConcurrent == 0 {
 		o.MaxConcurrent = DefaultMaxConcurrent
 	}
-	if o.Timeout == 0 {
-		o.Timeout = DefaultTimeout
+	if o.Timeout.Duration == 0 {
+		o.Timeout.Duration = DefaultTimeout
 	}
-	if o.CleanupTimeout == 0 {
-		o.CleanupTimeout = DefaultCleanupTimeout
+	if o.CleanupTimeout.Duration == 0 {
+		o.CleanupTimeout.Duration = DefaultCleanupTimeout
 	}
 	if o.Among == 0 {
-		o.Among = 1
+		o.Among = DefaultAmong
 	}
 	if o.VeleroNamespace == "" {
 		o.VeleroNamespace = DefaultVeleroNamespace
 	}
-	if o.Tick == 0 {
-		o.Tick = DefaultTick
+	if o.Tick.Duration == 0 {
+		o.Tick.Duration = DefaultTick
 	}
-	if o.PollInterval == 0 {
-		o.PollInterval = 2 * time.Second
+	if o.PollInterval.Duration == 0 {
+		o.PollInterval.Duration = DefaultPollInterval
 	}
-	switch {
-	case o.Interval < time.Minute:
-		return o, fmt.Errorf("drill interval %s: must be at least 1m", o.Interval)
-	case o.MaxConcurrent < 0 || o.Among < 0 || o.MaxNamespaces < 0:
-		return o, fmt.Errorf("drill max concurrent, among and max namespaces must not be negative")
-	case o.Enabled && o.SigningKeyFile == "":
-		return o, fmt.Errorf("drills: a signing key file is required (--drill-signing-key)")
+}
+
+// Validate checks defaulted options and returns every broken setting named
+// under fp, as in the configuration file (e.g. drill.signingKeyFile).
+func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if o.Enabled && o.SigningKeyFile == "" {
+		errs = append(errs, field.Required(fp.Child("signingKeyFile"), "a signing key file is required when drills are enabled (--drill-signing-key)"))
 	}
-	return o, nil
+	if o.Interval.Duration < time.Minute {
+		errs = append(errs, field.Invalid(fp.Child("interval"), o.Interval.String(), "must be at least 1m"))
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"maxConcurrent", o.MaxConcurrent}, {"among", o.Among}, {"maxNamespaces", o.MaxNamespaces}} {
+		if n.v < 0 {
+			errs = append(errs, field.Invalid(fp.Child(n.name), n.v, "must not be negative"))
+		}
+	}
+	return errs
 }
 
 // plan returns the plan options.

@@ -9,23 +9,32 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
 // TestOptionsAndSigningKey: defaults, refused options, and a signing key
 // file read without its content ever reaching an error.
 func TestOptionsAndSigningKey(t *testing.T) {
-	o, err := drill.Options{}.Complete()
-	if err != nil || o.Interval != 24*time.Hour || o.MaxConcurrent != 2 || o.Timeout != 30*time.Minute || o.Among != 1 || o.VeleroNamespace != "velero" {
-		t.Fatalf("defaults %+v, %v", o, err)
+	var o drill.Options
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 || o.Interval.Duration != 24*time.Hour || o.MaxConcurrent != 2 || o.Timeout.Duration != 30*time.Minute || o.Among != 1 || o.VeleroNamespace != "velero" {
+		t.Fatalf("defaults %+v, %v", o, errs)
 	}
-	for name, bad := range map[string]drill.Options{
-		"enabled without a key": {Enabled: true},
-		"interval under 1m":     {Interval: time.Second},
-		"negative cap":          {MaxConcurrent: -1},
+	for name, bad := range map[string]struct {
+		o    drill.Options
+		path string
+	}{
+		"enabled without a key": {drill.Options{Enabled: true}, "signingKeyFile"},
+		"interval under 1m":     {drill.Options{Interval: duration.Of(time.Second)}, "interval"},
+		"negative cap":          {drill.Options{MaxConcurrent: -1}, "maxConcurrent"},
 	} {
-		if _, err := bad.Complete(); err == nil {
-			t.Errorf("%s: accepted", name)
+		bad.o.Default()
+		if errs := bad.o.Validate(nil); len(errs) != 1 || errs[0].Field != bad.path {
+			t.Errorf("%s: Validate = %v, want one error on %s", name, errs, bad.path)
+		}
+		if _, err := drill.NewRunner(bad.o, nil); err == nil || !strings.Contains(err.Error(), bad.path) {
+			t.Errorf("%s: NewRunner = %v, want an error naming %s", name, err, bad.path)
 		}
 	}
 	dir := t.TempDir()

@@ -29,7 +29,7 @@ type Runner struct {
 	Checker *s3check.Checker
 	// Key signs the records.
 	Key ed25519.PrivateKey
-	// Options are completed options.
+	// Options are the defaulted options (NewRunner).
 	Options Options
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -81,14 +81,14 @@ func (r *Runner) Run(ctx context.Context, c fleet.Cluster, user client.Client) (
 	r.restore(ctx, user, store, c.Location.Prefix, backup.Name, rec)
 
 	// Always clean up, also when ctx ended (a stop signal): bounded.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.CleanupTimeout)
-	gone, err := Cleanup(cctx, user, o.VeleroNamespace, o.CleanupTimeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.CleanupTimeout.Duration)
+	gone, err := Cleanup(cctx, user, o.VeleroNamespace, o.CleanupTimeout.Duration)
 	cancel()
 	rec.CleanedUp = gone && err == nil
 	if err != nil {
 		rec.Fail("cleanup: " + err.Error())
 	} else if !gone {
-		rec.Fail(fmt.Sprintf("cleanup: scratch namespaces still terminating after %s", o.CleanupTimeout))
+		rec.Fail(fmt.Sprintf("cleanup: scratch namespaces still terminating after %s", o.CleanupTimeout.Duration))
 	}
 	if rec.Outcome == "" {
 		rec.Outcome = core.Passed
@@ -160,7 +160,7 @@ func (r *Runner) restore(ctx context.Context, user client.Client, store core.Sto
 	rec.Restore = rs.Name
 	obs := core.Observed{Namespaces: plan.Sources(), PodVolumeBackups: pvbs}
 	obs.Expected, obs.Excluded = list.Expected(plan.Sources())
-	obs.Restore, obs.TimedOut, err = waitRestore(ctx, user, rs, o.Timeout, o.PollInterval)
+	obs.Restore, obs.TimedOut, err = waitRestore(ctx, user, rs, o.Timeout.Duration, o.PollInterval.Duration)
 	rec.RTOSeconds = r.now().Sub(created).Seconds()
 	if t := obs.Restore.Status.CompletionTimestamp; t != nil && obs.Restore.Status.StartTimestamp != nil {
 		rec.RTOSeconds = t.Sub(created).Seconds()

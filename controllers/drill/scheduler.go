@@ -72,7 +72,7 @@ func (s *Scheduler) NeedLeaderElection() bool { return true }
 // waits for the running drills (each cleans up within its bounds).
 func (s *Scheduler) Start(ctx context.Context) error {
 	s.init()
-	t := time.NewTicker(s.Runner.Options.Tick)
+	t := time.NewTicker(s.Runner.Options.Tick.Duration)
 	defer t.Stop()
 	for {
 		if err := s.Tick(ctx); err != nil {
@@ -184,7 +184,7 @@ func (s *Scheduler) cleanup(ctx context.Context, clusterID string) {
 	}()
 	s.cleaners <- struct{}{}
 	defer func() { <-s.cleaners }()
-	ctx, cancel := context.WithTimeout(ctx, s.Runner.Options.CleanupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.Runner.Options.CleanupTimeout.Duration)
 	defer cancel()
 	user, err := s.Users.For(ctx, clusterID)
 	if err == nil {
@@ -208,7 +208,7 @@ func (s *Scheduler) runningCount() int {
 
 // firstDue is when a cluster seen for the first time is due.
 func (s *Scheduler) firstDue(ctx context.Context, c fleet.Cluster, now time.Time) time.Time {
-	iv := s.Runner.Options.Interval
+	iv := s.Runner.Options.Interval.Duration
 	if last, ok := s.lastRecord(ctx, c); ok {
 		return NextDue(last, iv, s.Rand())
 	}
@@ -250,13 +250,13 @@ func (s *Scheduler) drill(ctx context.Context, c *kkpv1.Cluster, fc fleet.Cluste
 	}
 	rec, key, err := s.runOne(ctx, fc)
 	now := s.Runner.now()
-	next := NextDue(now, s.Runner.Options.Interval, s.Rand())
+	next := NextDue(now, s.Runner.Options.Interval.Duration, s.Rand())
 	switch {
 	case errors.Is(err, ErrNothingToDrill):
 		s.event(c, corev1.EventTypeNormal, ReasonSkipped, err.Error())
 	case err != nil && rec == nil:
 		// Nothing was restored: try again within an hour.
-		next = now.Add(min(s.Runner.Options.Interval, time.Hour))
+		next = now.Add(min(s.Runner.Options.Interval.Duration, time.Hour))
 		if s.Metrics != nil {
 			s.Metrics.Total.WithLabelValues("error").Inc()
 		}

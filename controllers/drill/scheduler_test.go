@@ -25,6 +25,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -98,8 +99,11 @@ func TestSchedulerOnAPIServer(t *testing.T) {
 
 	_, key, err := ed25519.GenerateKey(nil)
 	must(t, err)
-	o, err := drill.Options{Enabled: true, SigningKeyFile: "unused", MaxConcurrent: 1, Timeout: 3 * time.Second, CleanupTimeout: time.Second, PollInterval: 100 * time.Millisecond, Interval: time.Hour}.Complete()
-	must(t, err)
+	o := drill.Options{Enabled: true, SigningKeyFile: "unused", MaxConcurrent: 1, Timeout: duration.Of(3 * time.Second), CleanupTimeout: duration.Of(time.Second), PollInterval: duration.Of(100 * time.Millisecond), Interval: duration.Of(time.Hour)}
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		t.Fatal(errs)
+	}
 	checker := s3check.New(s3check.Options{Policy: s3check.Policy{Allow: s3check.PrefixList{netip.MustParsePrefix("127.0.0.0/8")}}})
 	u := &users{c: c}
 	rec := events.NewFakeRecorder(20)

@@ -16,9 +16,14 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-// NewRunner reads the signing key of o (completed) and returns a Runner.
-// Errors name the file, never its content.
+// NewRunner defaults and validates o (Options.Default, Options.Validate),
+// reads its signing key and returns a Runner. Errors name the file, never
+// its content.
 func NewRunner(o Options, checker *s3check.Checker) (*Runner, error) {
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		return nil, fmt.Errorf("drills: %w", errs.ToAggregate())
+	}
 	if o.SigningKeyFile == "" {
 		return nil, fmt.Errorf("drills: no signing key file given")
 	}

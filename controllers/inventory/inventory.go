@@ -17,25 +17,27 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/yaml"
 
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
 
-// Options configure the fleet backup inventory.
+// Options configure the fleet backup inventory (the controllers' config
+// file's fleet section). Zero values take the defaults (Default).
 type Options struct {
 	// Enabled runs the inventory. Default false.
 	Enabled bool `json:"enabled,omitempty"`
-	// Period is the time between two inventories. Default 5m
-	// (fleet.DefaultPeriod).
-	Period time.Duration `json:"period,omitempty"`
+	// Period is the time between two inventories ("5m"; a number is
+	// nanoseconds). Default 5m (fleet.DefaultPeriod).
+	Period duration.Duration `json:"period,omitempty"`
 	// ValuesFile is a chart values file as given to `clusterbackup render
 	// --values`; its schedules are the Schedules every cluster is judged
 	// against. Default none: clusters are expected to back up every 24h.
@@ -45,14 +47,28 @@ type Options struct {
 	Inventory fleet.Options `json:"-"`
 }
 
-// AddFlags binds the options to command-line flags.
+// AddFlags binds the options to command-line flags. o must be defaulted
+// (Default): each flag's default is the field's value.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
-	if o.Period == 0 {
-		o.Period = fleet.DefaultPeriod
-	}
 	fs.BoolVar(&o.Enabled, "fleet-metrics", o.Enabled, "run the fleet backup inventory and export clusterbackup_fleet_* metrics (docs/fleet.md)")
-	fs.DurationVar(&o.Period, "fleet-period", o.Period, "time between two fleet inventories")
+	fs.DurationVar(&o.Period.Duration, "fleet-period", o.Period.Duration, "time between two fleet inventories")
 	fs.StringVar(&o.ValuesFile, "fleet-values", o.ValuesFile, "chart values `file` (as for render --values) whose schedules every cluster is judged against")
+}
+
+// Default fills the unset Period with fleet.DefaultPeriod.
+func (o *Options) Default() {
+	if o.Period.Duration == 0 {
+		o.Period.Duration = fleet.DefaultPeriod
+	}
+}
+
+// Validate checks defaulted options and returns every broken setting named
+// under fp, as in the configuration file (e.g. fleet.period).
+func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	if o.Period.Duration <= 0 {
+		return field.ErrorList{field.Invalid(fp.Child("period"), o.Period.String(), "must be positive")}
+	}
+	return nil
 }
 
 // Setup adds the inventory runner to mgr and registers its collector with
@@ -80,7 +96,7 @@ func Setup(mgr manager.Manager, o Options, cbslNamespace string, secrets storage
 	return mgr.Add(&fleet.Runner{
 		Source:    fleet.SeedSource(mgr.GetAPIReader(), cbslNamespace, secrets, schedules),
 		Collector: col,
-		Period:    o.Period,
+		Period:    o.Period.Duration,
 		Options:   inv,
 		Log:       mgr.GetLogger().WithName("fleet"),
 	})

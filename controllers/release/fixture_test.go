@@ -245,12 +245,10 @@ type loop struct {
 	events *recorded
 }
 
-// newLoop builds a Reconciler on the shared seed with options o (completed
-// here) and settings s.
+// newLoop builds a Reconciler on the shared seed with options o (New
+// defaults and validates them) and settings s.
 func (e *env) newLoop(t *testing.T, o Options, s Settings) *loop {
 	t.Helper()
-	o, err := o.Complete()
-	must(t, err)
 	users := newCountingClients(t, e)
 	reg := prometheus.NewRegistry()
 	rec := &recorded{EventRecorder: e.recorder, n: map[string]int{}}

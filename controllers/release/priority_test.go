@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
 // TestWaveMembersGoFirst: in controller-runtime's priority queue (the
@@ -39,7 +40,7 @@ func TestWaveMembersGoFirst(t *testing.T) {
 			t.Fatalf("queue order %v, want %v", got, want)
 		}
 	}
-	r := &Reconciler{Options: Options{ResyncPeriod: DefaultResyncPeriod}}
+	r := &Reconciler{Options: Options{ResyncPeriod: duration.Of(DefaultResyncPeriod)}}
 	if res := r.resyncAfter(); res.Priority == nil || *res.Priority != ResyncPriority || res.RequeueAfter <= 0 {
 		t.Fatalf("resync result %+v", res)
 	}

@@ -37,7 +37,7 @@ type Reconciler struct {
 	Reader client.Reader
 	// Users reaches user clusters.
 	Users Clients
-	// Options are the completed options.
+	// Options are the defaulted options (New).
 	Options Options
 	// Settings are the render configuration.
 	Settings Settings
@@ -65,9 +65,14 @@ type Reconciler struct {
 }
 
 // New returns a Reconciler reading the seed through c (cached) and r
-// (uncached), reaching user clusters through users. o must be completed
-// (Options.Complete); s comes from LoadSettings. It loads the chart once.
+// (uncached), reaching user clusters through users. o is defaulted and
+// validated here (Options.Default, Options.Validate); s comes from
+// LoadSettings. It loads the chart once.
 func New(c client.Client, r client.Reader, users Clients, o Options, s Settings, rec events.EventRecorder, m *Metrics) (*Reconciler, error) {
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		return nil, fmt.Errorf("release loop: %w", errs.ToAggregate())
+	}
 	rn, err := newRenderer(o, s, "")
 	if err != nil {
 		return nil, err
@@ -298,7 +303,7 @@ func (r *Reconciler) apply(ctx context.Context, uc client.Client, res renderer.R
 	if err != nil {
 		return pruneResult{}, err
 	}
-	a := applier{c: uc, fieldManager: r.Options.FieldManager, crdTimeout: r.Options.CRDTimeout, takeover: takeover}
+	a := applier{c: uc, fieldManager: r.Options.FieldManager, crdTimeout: r.Options.CRDTimeout.Duration, takeover: takeover}
 	refs, err := a.apply(ctx, objs)
 	if err != nil {
 		return pruneResult{}, err

@@ -1,13 +1,11 @@
 package release
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
@@ -65,34 +63,5 @@ func TestLoadSettings(t *testing.T) {
 	}
 	if _, err := LoadSettings(p + ".missing"); err == nil || !strings.Contains(err.Error(), "release render configuration") {
 		t.Fatalf("a missing file: %v", err)
-	}
-}
-
-func TestOptions(t *testing.T) {
-	var o Options
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	o.AddFlags(fs)
-	must(t, fs.Parse([]string{"--release-loop", "--release-render-config=/etc/cb/seed.yaml", "--release-exclude-selector=clusterbackup.io/release=manual", "--release-resync-period=90s", "--release-workers=8"}))
-	o.StateNamespace = "kkp"
-	c, err := o.Complete()
-	must(t, err)
-	if !c.Enabled || c.RenderConfig != "/etc/cb/seed.yaml" || c.FieldManager != DefaultFieldManager || c.ResyncPeriod != 90*time.Second ||
-		c.Workers != 8 || c.VeleroNamespace != DefaultVeleroNamespace || c.StateNamespace != "kkp" || c.ControllerName != ControllerName || c.CRDTimeout != DefaultCRDTimeout {
-		t.Fatalf("completed options %+v", c)
-	}
-	if !c.excluded(map[string]string{"clusterbackup.io/release": "manual"}) || c.excluded(map[string]string{"project-id": "p"}) {
-		t.Fatal("the exclude selector does not select as written")
-	}
-	if d, _ := (Options{}).Complete(); d.excluded(map[string]string{"a": "b"}) || d.StateNamespace != DefaultStateNamespace {
-		t.Fatalf("defaults: %+v", d)
-	}
-	for name, bad := range map[string]Options{
-		"selector": {ExcludeSelector: "a in (b"},
-		"resync":   {ResyncPeriod: time.Millisecond},
-		"workers":  {Workers: -1},
-	} {
-		if _, err := bad.Complete(); err == nil {
-			t.Errorf("%s: Complete accepted %+v", name, bad)
-		}
 	}
 }

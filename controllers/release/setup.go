@@ -52,7 +52,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		Named(r.Options.ControllerName).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: r.Options.Workers,
-			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](retryBase, r.Options.ResyncPeriod),
+			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](retryBase, r.Options.ResyncPeriod.Duration),
 		}).
 		For(&kkpv1.Cluster{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&kkpv1.ClusterBackupStorageLocation{}, handler.EnqueueRequestsFromMapFunc(r.clustersOfCBSL),
@@ -89,7 +89,7 @@ func waveHandler() handler.EventHandler {
 // resyncAfter is the result of a reconcile that is done until its next
 // periodic resync (±10% of ResyncPeriod, at ResyncPriority).
 func (r *Reconciler) resyncAfter() ctrl.Result {
-	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod), Priority: ptr.To(ResyncPriority)}
+	return ctrl.Result{RequeueAfter: resync.Jitter(r.Options.ResyncPeriod.Duration), Priority: ptr.To(ResyncPriority)}
 }
 
 // clustersOfCBSL maps a CBSL to the Clusters using it.

@@ -11,6 +11,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -27,8 +28,7 @@ func TestSetupWithManager(t *testing.T) {
 		HealthProbeBindAddress: "0",
 	})
 	must(t, err)
-	o, err := Options{VeleroNamespace: ns, ControllerName: "release-setup-test", ResyncPeriod: time.Minute}.Complete()
-	must(t, err)
+	o := Options{VeleroNamespace: ns, ControllerName: "release-setup-test", ResyncPeriod: duration.Of(time.Minute)}
 	r, err := New(mgr.GetClient(), mgr.GetAPIReader(), newCountingClients(t, e), o, Settings{}, e.recorder, nil)
 	must(t, err)
 	must(t, r.SetupWithManager(ctx, mgr))

@@ -122,7 +122,7 @@ func (ro *Rollout) halted(ctx context.Context, st state) {
 			continue
 		}
 		note := fmt.Sprintf("rollout of render configuration %s halted in %s: cluster %s failed its health gate within %s: %s: %s; clusters not reached keep configuration %s",
-			st.Target.ID, wave, f.Cluster, ro.opts.Deadline, f.Reason, f.Message, st.Good.ID)
+			st.Target.ID, wave, f.Cluster, ro.opts.Deadline.Duration, f.Reason, f.Message, st.Good.ID)
 		if len(note) > maxEventNote {
 			note = note[:maxEventNote-3] + "..."
 		}

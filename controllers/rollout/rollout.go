@@ -42,11 +42,12 @@ type Rollout struct {
 // release loop's Settings were read from; source names it) for the release
 // loop, and makes itself the loop's Generations. c reads Clusters
 // (cached) and writes the state; r reads the state (uncached); users
-// reach user clusters for the health gates. o is completed here.
+// reach user clusters for the health gates. o is defaulted and validated
+// here (Options.Default, Options.Validate).
 func New(c client.Client, r client.Reader, users release.Clients, loop *release.Reconciler, o Options, source string, doc []byte, rec events.EventRecorder, m *Metrics) (*Rollout, error) {
-	o, err := o.Complete()
-	if err != nil {
-		return nil, err
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		return nil, fmt.Errorf("rollout: %w", errs.ToAggregate())
 	}
 	cur, err := parseConfig(source, string(doc))
 	if err != nil {
@@ -150,7 +151,7 @@ func adopt(old state, found bool, cur config) (state, bool) {
 // Start runs the waves until ctx ends (manager.Runnable).
 func (ro *Rollout) Start(ctx context.Context) error {
 	log := logf.FromContext(ctx).WithName("rollout")
-	t := time.NewTicker(ro.opts.Poll)
+	t := time.NewTicker(ro.opts.Poll.Duration)
 	defer t.Stop()
 	for {
 		if err := ro.step(logf.IntoContext(ctx, log)); err != nil && ctx.Err() == nil {
@@ -238,7 +239,7 @@ func (ro *Rollout) advance(ctx context.Context, st state) (state, bool, error) {
 	// judging stops there (a wave of 100 costs the gate reads of the
 	// members up to the first one not ready, not of all 100, every poll).
 	// At the deadline every member is judged, so the halt names them all.
-	all := !ro.now().Before(st.WaveStarted.Add(ro.opts.Deadline))
+	all := !ro.now().Before(st.WaveStarted.Add(ro.opts.Deadline.Duration))
 	var failures []Failure
 	for _, id := range ro.judgeOrder(st.Members, st.Target.ID) {
 		if !enabled[id] {

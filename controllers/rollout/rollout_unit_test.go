@@ -9,7 +9,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
 func cfg(t *testing.T, spec string) config {
@@ -75,9 +78,10 @@ func TestNextWave(t *testing.T) {
 		"nothing left":               {o: Options{}, passed: ids(ordered), wave: 3, want: []string{}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			o, err := tc.o.Complete()
-			if err != nil {
-				t.Fatal(err)
+			o := tc.o
+			o.Default()
+			if errs := o.Validate(nil); len(errs) > 0 {
+				t.Fatal(errs)
 			}
 			passed := map[string]bool{}
 			for _, id := range tc.passed {
@@ -90,21 +94,27 @@ func TestNextWave(t *testing.T) {
 	}
 }
 
-// TestOptionsRefused: each bad option is named.
+// TestOptionsRefused: each bad option is named by its path, and New
+// refuses it.
 func TestOptionsRefused(t *testing.T) {
 	for _, tc := range []struct {
 		o    Options
 		want string
 	}{
-		{Options{Canary: "0"}, `rollout canary "0"`},
-		{Options{Canary: "150%"}, `rollout canary "150%"`},
-		{Options{Canary: "x"}, `rollout canary "x"`},
-		{Options{CanarySelector: "a in ("}, "rollout canary selector"},
-		{Options{BatchSize: -1}, "rollout batch size -1"},
-		{Options{Deadline: time.Millisecond}, "rollout deadline 1ms"},
+		{Options{Canary: "0"}, "canary"},
+		{Options{Canary: "150%"}, "canary"},
+		{Options{Canary: "x"}, "canary"},
+		{Options{CanarySelector: "a in ("}, "canarySelector"},
+		{Options{BatchSize: -1}, "batchSize"},
+		{Options{Deadline: duration.Of(time.Millisecond)}, "deadline"},
+		{Options{Poll: duration.Of(time.Millisecond)}, "poll"},
 	} {
-		if _, err := tc.o.Complete(); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: error %v, want one naming %q", tc.o, err, tc.want)
+		tc.o.Default()
+		if errs := tc.o.Validate(field.NewPath("rollout")); len(errs) != 1 || errs[0].Field != "rollout."+tc.want {
+			t.Errorf("%+v: Validate = %v, want one error on rollout.%s", tc.o, errs, tc.want)
+		}
+		if _, err := New(nil, nil, nil, nil, tc.o, "", nil, nil, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: New = %v, want an error naming %s", tc.o, err, tc.want)
 		}
 	}
 }

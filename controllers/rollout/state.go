@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -167,7 +168,7 @@ func parseState(name string, d map[string]string) (state, error) {
 			c.to.ID = release.ConfigGeneration(c.to.settings)
 		}
 	}
-	if s.Wave, err = strconv.Atoi(or(d[keyWave], "0")); err != nil || s.Wave < 0 {
+	if s.Wave, err = strconv.Atoi(cmp.Or(d[keyWave], "0")); err != nil || s.Wave < 0 {
 		return s, fmt.Errorf("rollout state configmap %s key %s: %q is no wave number", name, keyWave, d[keyWave])
 	}
 	if v := d[keyWaveStarted]; v != "" {

@@ -27,6 +27,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/rollout"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
@@ -107,7 +108,7 @@ func TestRolloutWaves(t *testing.T) {
 	// The good configuration everywhere: the first start adopts it at once.
 	must(t, os.WriteFile(cfgFile, []byte(configGood), 0o600))
 	good := generation(t, configGood)
-	p := startProcess(t, seed, cfgFile, rollout.Options{Enabled: true, BatchSize: 1, Deadline: 60 * time.Second, Poll: 200 * time.Millisecond})
+	p := startProcess(t, seed, cfgFile, rollout.Options{Enabled: true, BatchSize: 1, Deadline: duration.Of(60 * time.Second), Poll: duration.Of(200 * time.Millisecond)})
 	for _, c := range clusters {
 		must(t, seed.Client.Create(ctx, &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: c.id, Labels: map[string]string{kkpv1.ProjectIDLabel: project}},
 			Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: cbsl.Name}}}}))
@@ -140,7 +141,7 @@ func TestRolloutWaves(t *testing.T) {
 		p.stop()
 		must(t, os.WriteFile(cfgFile, []byte(configBad), 0o600))
 		bad := generation(t, configBad)
-		p = startProcess(t, seed, cfgFile, rollout.Options{Enabled: true, BatchSize: 1, Deadline: 8 * time.Second, Poll: 200 * time.Millisecond})
+		p = startProcess(t, seed, cfgFile, rollout.Options{Enabled: true, BatchSize: 1, Deadline: duration.Of(8 * time.Second), Poll: duration.Of(200 * time.Millisecond)})
 		waitRollout(t, p, rollout.PhaseHalted, bad)
 		_, _, gotGood, wave, failures := p.ro().State()
 		if wave != 0 || gotGood != good || len(failures) != 1 || failures[0].Cluster != canary.id || failures[0].Reason != rollout.ReasonImagePull {
@@ -175,7 +176,7 @@ func TestRolloutWaves(t *testing.T) {
 		must(t, os.WriteFile(cfgFile, []byte(configFix), 0o600))
 		fix := generation(t, configFix)
 		last.stand.Hold.Store(true) // the last wave cannot pass yet
-		opts := rollout.Options{Enabled: true, BatchSize: 1, Deadline: 120 * time.Second, Poll: 200 * time.Millisecond}
+		opts := rollout.Options{Enabled: true, BatchSize: 1, Deadline: duration.Of(120 * time.Second), Poll: duration.Of(200 * time.Millisecond)}
 		p = startProcess(t, seed, cfgFile, opts)
 		testenv.Eventually(t, 90*time.Second, "waves 0 and 1 pass, wave 2 runs", func() (bool, error) {
 			phase, target, _, wave, _ := p.ro().State()
@@ -251,11 +252,11 @@ func startProcess(t *testing.T, seed *testenv.Kube, cfgFile string, ro rollout.O
 	ctx, cancel := context.WithCancel(context.Background())
 	o := controllers.Options{
 		HealthAddr: "0", MetricsAddr: "0",
-		ShutdownTimeout: metav1.Duration{Duration: 10 * time.Second},
+		ShutdownTimeout: duration.Of(10 * time.Second),
 		LeaderElection:  true, LeaderElectionNamespace: leaseNS,
 		Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
 		Credentials: credentials.Options{Enabled: true},
-		Release:     release.Options{Enabled: true, RenderConfig: cfgFile, ResyncPeriod: 3 * time.Second, CRDTimeout: 60 * time.Second},
+		Release:     release.Options{Enabled: true, RenderConfig: cfgFile, ResyncPeriod: duration.Of(3 * time.Second), CRDTimeout: duration.Of(60 * time.Second)},
 		Rollout:     ro,
 	}
 	o.Controller.SkipNameValidation = ptr.To(true)

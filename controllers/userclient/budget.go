@@ -16,12 +16,12 @@ const maxDialTimeout = 30 * time.Second
 // dialer of its own (so the cluster's connections are its own and close on
 // Forget), and no warning handler (warning headers are the tenant's text).
 func bound(cfg *rest.Config, o Options) {
-	cfg.Timeout = o.Timeout
+	cfg.Timeout = o.Timeout.Duration
 	cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(o.QPS, o.Burst)
 	cfg.UserAgent = o.UserAgent
 	cfg.WrapTransport = limitBodies(o.MaxBodyBytes)
 	cfg.WarningHandler = rest.NoWarnings{}
 	cfg.WarningHandlerWithContext = nil
-	cfg.Dial = (&net.Dialer{Timeout: min(o.Timeout, maxDialTimeout), KeepAlive: 30 * time.Second}).DialContext
+	cfg.Dial = (&net.Dialer{Timeout: min(o.Timeout.Duration, maxDialTimeout), KeepAlive: 30 * time.Second}).DialContext
 }

@@ -51,12 +51,12 @@ func (e *entry) close() { utilnet.CloseIdleConnectionsFor(e.http.Transport) }
 // needs only get on them: pass a non-caching reader (a manager's
 // GetAPIReader()), as a cached one would list and watch every Secret of the
 // seed. scheme is the user clusters' scheme; nil means the built-in kinds,
-// velero.io/v1 and apiextensions.k8s.io/v1. o is completed with
-// Options.Complete.
+// velero.io/v1 and apiextensions.k8s.io/v1. o is defaulted and validated
+// here (Options.Default, Options.Validate).
 func New(reader client.Reader, scheme *runtime.Scheme, o Options) (*Clients, error) {
-	o, err := o.Complete()
-	if err != nil {
-		return nil, err
+	o.Default()
+	if errs := o.Validate(nil); len(errs) > 0 {
+		return nil, fmt.Errorf("userclient options: %w", errs.ToAggregate())
 	}
 	if reader == nil {
 		return nil, errors.New("userclient: nil reader")

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
@@ -127,7 +128,7 @@ func TestSecretNameIsConfigurable(t *testing.T) {
 
 func TestRESTConfigIsABoundedCopy(t *testing.T) {
 	ctx := t.Context()
-	o := Options{Timeout: 3 * time.Second, QPS: 7, Burst: 3, MaxBodyBytes: 1 << 20, UserAgent: "userclient-test"}
+	o := Options{Timeout: duration.Of(3 * time.Second), QPS: 7, Burst: 3, MaxBodyBytes: 1 << 20, UserAgent: "userclient-test"}
 	c := newClients(t, o)
 	kc := userKubeconfig(t, "rest")
 	putKubeconfig(t, "rest-a", kc)
@@ -137,7 +138,7 @@ func TestRESTConfigIsABoundedCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Timeout != o.Timeout || a.UserAgent != o.UserAgent || a.QPS != o.QPS || a.Burst != o.Burst ||
+	if a.Timeout != o.Timeout.Duration || a.UserAgent != o.UserAgent || a.QPS != o.QPS || a.Burst != o.Burst ||
 		a.RateLimiter == nil || a.RateLimiter.QPS() != o.QPS || a.WrapTransport == nil || a.Dial == nil {
 		t.Fatalf("config not bounded: timeout %s, user agent %q, qps %v, burst %d, limiter %v, wrap %v, dial %v",
 			a.Timeout, a.UserAgent, a.QPS, a.Burst, a.RateLimiter, a.WrapTransport != nil, a.Dial != nil)
@@ -150,7 +151,7 @@ func TestRESTConfigIsABoundedCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Timeout != o.Timeout {
+	if again.Timeout != o.Timeout.Duration {
 		t.Fatal("RESTConfig handed out the cached config, not a copy")
 	}
 	if again.RateLimiter != a.RateLimiter {

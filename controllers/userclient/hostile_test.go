@@ -15,6 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
 // hostileAPIServer serves discovery of namespaces like an API server, and
@@ -139,7 +141,7 @@ func TestSilentServerTimesOut(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(release) }) // before the server closes
-	c := newClients(t, Options{Timeout: 500 * time.Millisecond})
+	c := newClients(t, Options{Timeout: duration.Of(500 * time.Millisecond)})
 	cl, err := c.For(t.Context(), "silent")
 	if err != nil {
 		t.Fatal(err)

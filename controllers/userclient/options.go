@@ -1,16 +1,17 @@
 package userclient
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
-// Defaults of Options.
+// Defaults of Options, set by Options.Default.
 const (
 	// DefaultSecretName is the kubeconfig Secret KKP's own seed controllers
 	// use (user kubermatic-controllers, system:masters): it points at the
@@ -34,38 +35,37 @@ const (
 	DefaultUserAgent = "clusterbackup-controllers"
 )
 
-// Options configure Clients. Zero values take the defaults.
+// Options configure Clients (the controllers' config file's users section).
+// Zero values take the defaults (Default).
 type Options struct {
 	// SecretName names the kubeconfig Secret in each cluster's seed
 	// namespace (default DefaultSecretName).
-	SecretName string
+	SecretName string `json:"secretName,omitempty"`
 	// SecretKey is the Secret's key holding the kubeconfig (default
 	// DefaultSecretKey).
-	SecretKey string
+	SecretKey string `json:"secretKey,omitempty"`
 	// NamespacePrefix + cluster ID is the Secret's namespace (default
 	// DefaultNamespacePrefix).
-	NamespacePrefix string
-	// Timeout bounds every request, reading the body included (default
-	// DefaultTimeout).
-	Timeout time.Duration
+	NamespacePrefix string `json:"namespacePrefix,omitempty"`
+	// Timeout bounds every request, reading the body included ("10s"; a
+	// number is nanoseconds). Default DefaultTimeout.
+	Timeout duration.Duration `json:"timeout,omitempty"`
 	// MaxBodyBytes bounds every response body, counted after
 	// decompression (default DefaultMaxBodyBytes).
-	MaxBodyBytes int64
+	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
 	// QPS is each cluster's sustained request rate (default DefaultQPS).
-	QPS float32
+	QPS float32 `json:"qps,omitempty"`
 	// Burst is each cluster's request burst (default DefaultBurst).
-	Burst int
+	Burst int `json:"burst,omitempty"`
 	// UserAgent is sent with every request (default DefaultUserAgent).
-	UserAgent string
+	UserAgent string `json:"userAgent,omitempty"`
 	// MaxClients bounds how many user-cluster clients are cached; the least
 	// recently used goes first. 0 (the default) caches one per cluster.
-	MaxClients int
+	MaxClients int `json:"maxClients,omitempty"`
 }
 
-// Complete returns o with defaults filled, and an error for values that
-// cannot work: negative or non-finite numbers, names Kubernetes would not
-// accept.
-func (o Options) Complete() (Options, error) {
+// Default fills every unset field with its default. Default is idempotent.
+func (o *Options) Default() {
 	if o.SecretName == "" {
 		o.SecretName = DefaultSecretName
 	}
@@ -75,8 +75,8 @@ func (o Options) Complete() (Options, error) {
 	if o.NamespacePrefix == "" {
 		o.NamespacePrefix = DefaultNamespacePrefix
 	}
-	if o.Timeout == 0 {
-		o.Timeout = DefaultTimeout
+	if o.Timeout.Duration == 0 {
+		o.Timeout.Duration = DefaultTimeout
 	}
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
@@ -90,34 +90,36 @@ func (o Options) Complete() (Options, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = DefaultUserAgent
 	}
+}
 
-	var errs []error
-	invalid := func(what string, msgs []string) {
+// Validate checks defaulted options and returns every value that cannot
+// work, named under fp as in the configuration file (e.g. users.timeout):
+// negative or non-finite numbers, names Kubernetes would not accept.
+func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	invalid := func(name string, v any, msgs []string) {
 		if len(msgs) > 0 {
-			errs = append(errs, fmt.Errorf("%s: %s", what, strings.Join(msgs, "; ")))
+			errs = append(errs, field.Invalid(fp.Child(name), v, strings.Join(msgs, "; ")))
 		}
 	}
-	invalid(fmt.Sprintf("secret name %q", o.SecretName), validation.IsDNS1123Subdomain(o.SecretName))
-	invalid(fmt.Sprintf("secret key %q", o.SecretKey), validation.IsConfigMapKey(o.SecretKey))
+	invalid("secretName", o.SecretName, validation.IsDNS1123Subdomain(o.SecretName))
+	invalid("secretKey", o.SecretKey, validation.IsConfigMapKey(o.SecretKey))
 	// The prefix must leave room for a cluster ID in a namespace name.
-	invalid(fmt.Sprintf("namespace prefix %q", o.NamespacePrefix), validation.IsDNS1123Label(o.NamespacePrefix+"x"))
-	if o.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("timeout %s is negative", o.Timeout))
+	invalid("namespacePrefix", o.NamespacePrefix, validation.IsDNS1123Label(o.NamespacePrefix+"x"))
+	if o.Timeout.Duration < 0 {
+		errs = append(errs, field.Invalid(fp.Child("timeout"), o.Timeout.String(), "must not be negative"))
 	}
 	if o.MaxBodyBytes < 0 {
-		errs = append(errs, fmt.Errorf("max body bytes %d is negative", o.MaxBodyBytes))
+		errs = append(errs, field.Invalid(fp.Child("maxBodyBytes"), o.MaxBodyBytes, "must not be negative"))
 	}
 	if q := float64(o.QPS); q < 0 || math.IsNaN(q) || math.IsInf(q, 0) {
-		errs = append(errs, fmt.Errorf("qps %v is not a positive finite number", o.QPS))
+		errs = append(errs, field.Invalid(fp.Child("qps"), q, "must be a positive finite number"))
 	}
 	if o.Burst < 0 {
-		errs = append(errs, fmt.Errorf("burst %d is negative", o.Burst))
+		errs = append(errs, field.Invalid(fp.Child("burst"), o.Burst, "must not be negative"))
 	}
 	if o.MaxClients < 0 {
-		errs = append(errs, fmt.Errorf("max clients %d is negative", o.MaxClients))
+		errs = append(errs, field.Invalid(fp.Child("maxClients"), o.MaxClients, "must not be negative"))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return o, fmt.Errorf("userclient options: %w", err)
-	}
-	return o, nil
+	return errs
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
@@ -28,7 +29,7 @@ func TestNoAmbientConfiguration(t *testing.T) {
 	t.Setenv("HTTPS_PROXY", proxy.URL)
 	before := http.DefaultTransport
 
-	c := s3check.New(s3check.Options{Policy: allowLoopback, CacheTTL: -1, FailureTTL: -1})
+	c := s3check.New(s3check.Options{Policy: allowLoopback, CacheTTL: duration.Of(-1), FailureTTL: duration.Of(-1)})
 	tg := rootTarget(s, "backups", "p")
 	tg.Credentials.SecretAccessKey = "not-the-root-secret"
 	if r := c.Check(ctx, tg); r.Class != s3check.ClassAccessDenied {

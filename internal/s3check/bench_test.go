@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -57,7 +58,7 @@ func BenchmarkCachedCheck(b *testing.B) {
 // 3s), never the API server's timeout.
 func BenchmarkBlackHoledEndpoint(b *testing.B) {
 	l := testenv.StartSilentListener(b, "127.0.0.1:0")
-	c := s3check.New(s3check.Options{Policy: allowLoopback, FailureTTL: -1})
+	c := s3check.New(s3check.Options{Policy: allowLoopback, FailureTTL: duration.Of(-1)})
 	tg := s3check.Target{Location: storage.Location{Endpoint: "http://" + l.Addr().String(), Region: "us-east-1", Bucket: "backups",
 		Credentials: creds.Static{AccessKeyID: "ak", SecretAccessKey: "sk"}}}
 	var d []time.Duration

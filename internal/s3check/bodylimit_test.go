@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
@@ -81,7 +82,7 @@ func TestHostileBodiesAreBounded(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			tg, srv := hostileEndpoint(t, tc.status, tc.body)
-			c := s3check.New(s3check.Options{Policy: allowLoopback, CacheTTL: -1, FailureTTL: -1})
+			c := s3check.New(s3check.Options{Policy: allowLoopback, CacheTTL: duration.Of(-1), FailureTTL: duration.Of(-1)})
 			runtime.GC()
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)

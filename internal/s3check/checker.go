@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
 // Defaults of Options.
@@ -20,15 +23,16 @@ const (
 
 // Options configure a Checker. Zero values take the documented defaults.
 type Options struct {
-	// Budget is the hard limit of one check, SDK retries included. Keep it
-	// well under the webhook's timeoutSeconds. Default 3s.
-	Budget time.Duration `json:"budget,omitempty"`
+	// Budget is the hard limit of one check, SDK retries included ("3s";
+	// a number is nanoseconds). Keep it well under the webhook's
+	// timeoutSeconds. Default 3s.
+	Budget duration.Duration `json:"budget,omitempty"`
 	// CacheTTL is how long a successful result is reused. Default 60s;
 	// negative disables caching.
-	CacheTTL time.Duration `json:"cacheTTL,omitempty"`
+	CacheTTL duration.Duration `json:"cacheTTL,omitempty"`
 	// FailureTTL is how long a failed result is reused, short so that a fixed
 	// location passes soon. Default 10s; negative disables caching failures.
-	FailureTTL time.Duration `json:"failureTTL,omitempty"`
+	FailureTTL duration.Duration `json:"failureTTL,omitempty"`
 	// MaxAttempts bounds SDK attempts per request (inside Budget). Default 3.
 	MaxAttempts int `json:"maxAttempts,omitempty"`
 	// Policy decides which endpoint addresses may be dialled. Default: deny
@@ -48,29 +52,44 @@ type Options struct {
 	InterfaceAddrs func() ([]net.Addr, error) `json:"-"`
 }
 
-func (o Options) withDefaults() Options {
-	if o.Budget <= 0 {
-		o.Budget = DefaultBudget
+// Default fills every unset setting with its default (DefaultBudget,
+// DefaultCacheTTL, DefaultFailureTTL, DefaultMaxAttempts,
+// DefaultMaxResponseBytes); fields set already stay and Default is
+// idempotent. New calls it, and fills Resolver and InterfaceAddrs, which are
+// no settings.
+func (o *Options) Default() {
+	if o.Budget.Duration == 0 {
+		o.Budget.Duration = DefaultBudget
 	}
-	if o.CacheTTL == 0 {
-		o.CacheTTL = DefaultCacheTTL
+	if o.CacheTTL.Duration == 0 {
+		o.CacheTTL.Duration = DefaultCacheTTL
 	}
-	if o.FailureTTL == 0 {
-		o.FailureTTL = DefaultFailureTTL
+	if o.FailureTTL.Duration == 0 {
+		o.FailureTTL.Duration = DefaultFailureTTL
 	}
-	if o.MaxAttempts <= 0 {
+	if o.MaxAttempts == 0 {
 		o.MaxAttempts = DefaultMaxAttempts
 	}
-	if o.MaxResponseBytes <= 0 {
+	if o.MaxResponseBytes == 0 {
 		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
-	if o.Resolver == nil {
-		o.Resolver = net.DefaultResolver
+}
+
+// Validate checks defaulted options and returns every broken setting named
+// under fp, as in a configuration file (e.g. check.budget). Negative TTLs
+// are valid: they turn caching off.
+func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if o.Budget.Duration <= 0 {
+		errs = append(errs, field.Invalid(fp.Child("budget"), o.Budget.String(), "must be positive"))
 	}
-	if o.InterfaceAddrs == nil {
-		o.InterfaceAddrs = net.InterfaceAddrs
+	if o.MaxAttempts < 1 {
+		errs = append(errs, field.Invalid(fp.Child("maxAttempts"), o.MaxAttempts, "must be at least 1"))
 	}
-	return o
+	if o.MaxResponseBytes < 1 {
+		errs = append(errs, field.Invalid(fp.Child("maxResponseBytes"), o.MaxResponseBytes, "must be positive"))
+	}
+	return errs
 }
 
 // Result is the outcome of one check.
@@ -124,9 +143,18 @@ type Checker struct {
 	checks, hits, shared atomic.Int64
 }
 
-// New returns a Checker.
+// New returns a Checker with o defaulted (Options.Default); a
+// configuration read from a file or flags is validated first
+// (Options.Validate).
 func New(o Options) *Checker {
-	return &Checker{opts: o.withDefaults(), now: time.Now}
+	o.Default()
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
+	}
+	if o.InterfaceAddrs == nil {
+		o.InterfaceAddrs = net.InterfaceAddrs
+	}
+	return &Checker{opts: o, now: time.Now}
 }
 
 // Options returns the effective options (defaults filled).
@@ -156,9 +184,9 @@ func (c *Checker) Check(ctx context.Context, t Target) Result {
 		}
 		c.checks.Add(1)
 		r := c.run(context.WithoutCancel(ctx), t)
-		ttl := c.opts.CacheTTL
+		ttl := c.opts.CacheTTL.Duration
 		if !r.OK() {
-			ttl = c.opts.FailureTTL
+			ttl = c.opts.FailureTTL.Duration
 		}
 		if ttl > 0 {
 			c.cache.put(key, r, r.CheckedAt.Add(ttl))
@@ -186,7 +214,7 @@ func (c *Checker) Forget(t Target) {
 // run performs one check within the budget.
 func (c *Checker) run(ctx context.Context, t Target) Result {
 	start := c.now()
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Budget)
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Budget.Duration)
 	defer cancel()
 	res := c.probe(ctx, t)
 	res.CheckedAt = start

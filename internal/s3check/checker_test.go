@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
@@ -33,7 +34,7 @@ func TestFailureClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	hang := testenv.StartSilentListener(t, "127.0.0.1:0")
-	c := s3check.New(s3check.Options{Policy: allowLoopback, Budget: time.Second, CacheTTL: -1, FailureTTL: -1})
+	c := s3check.New(s3check.Options{Policy: allowLoopback, Budget: duration.Of(time.Second), CacheTTL: duration.Of(-1), FailureTTL: duration.Of(-1)})
 
 	cases := map[string]struct {
 		mod   func(*s3check.Target)
@@ -129,7 +130,7 @@ func TestSelfSignedTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := testenv.StartCountingProxy(t, s.Endpoint, true)
-	c := s3check.New(s3check.Options{Policy: allowLoopback, CacheTTL: -1, FailureTTL: -1})
+	c := s3check.New(s3check.Options{Policy: allowLoopback, CacheTTL: duration.Of(-1), FailureTTL: duration.Of(-1)})
 	tg := rootTarget(s, "backups", "")
 	tg.Endpoint = p.URL
 	r := c.Check(ctx, tg)

@@ -44,7 +44,7 @@ func (c *Checker) clientOptions(o ClientOptions) s3client.Options {
 		InterfaceAddrs:   c.opts.InterfaceAddrs,
 		MaxResponseBytes: maxBody,
 		MaxAttempts:      c.opts.MaxAttempts,
-		Budget:           c.opts.Budget,
+		Budget:           c.opts.Budget.Duration,
 		Wrap:             o.Wrap,
 	}
 }

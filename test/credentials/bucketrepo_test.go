@@ -18,6 +18,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 )
@@ -60,7 +61,7 @@ func kopiaInit(t *testing.T, s *seedcluster.Seed, clusterID, ns, pw string) {
 func TestDefaultPasswordKeptForBucketRepositories(t *testing.T) {
 	ctx := context.Background()
 	s, k := startSeedAPI(t, "bucket-key")
-	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: 2 * time.Second, ControllerName: "credentials-bucket-test"}})
+	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(2 * time.Second), ControllerName: "credentials-bucket-test"}})
 	must(t, s.Client.Create(ctx, cbslSecret(k)))
 	must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
 

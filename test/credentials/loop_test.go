@@ -19,6 +19,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
@@ -42,7 +43,7 @@ const resync = 20 * time.Second
 func TestCredentialsLoop(t *testing.T) {
 	ctx := context.Background()
 	s := seedcluster.Start(t, seed.Options{})
-	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: resync, ControllerName: "credentials-loop-test"}})
+	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(resync), ControllerName: "credentials-loop-test"}})
 	must(t, s.S3.CreateBucket(ctx, bucket))
 	k1, k2 := newKey(t, s.S3, "backup-key-1"), newKey(t, s.S3, "backup-key-2")
 	allowOnly(t, s.S3, k1, k2)

@@ -15,6 +15,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
@@ -36,7 +37,7 @@ import (
 func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	ctx := context.Background()
 	s := seedcluster.Start(t, seed.Options{})
-	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: 2 * time.Second, ControllerName: "credentials-password-test"}})
+	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(2 * time.Second), ControllerName: "credentials-password-test"}})
 	must(t, s.S3.CreateBucket(ctx, bucket))
 	k := newKey(t, s.S3, "pw-key")
 	allowOnly(t, s.S3, k)

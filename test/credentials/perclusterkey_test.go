@@ -16,6 +16,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
@@ -45,7 +46,7 @@ import (
 func TestPerClusterCredentials(t *testing.T) {
 	ctx := context.Background()
 	s := seedcluster.Start(t, seed.Options{})
-	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: 2 * time.Second, ControllerName: "credentials-percluster-test"}})
+	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(2 * time.Second), ControllerName: "credentials-percluster-test"}})
 	must(t, s.S3.CreateBucket(ctx, bucket))
 	const dedic, share1, share2 = "pcdedic001", "pcshare001", "pcshare002"
 	kS, kD, kW := newKey(t, s.S3, "pc-cbsl-key"), newKey(t, s.S3, "pc-dedicated-key"), newKey(t, s.S3, "pc-wide-key")

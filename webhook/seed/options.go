@@ -40,7 +40,7 @@ const (
 )
 
 // Options configure the seed-side webhooks. Zero values take the documented
-// defaults. In a config file, durations are nanoseconds (prefer the flags).
+// defaults (Default). In a config file, durations are Go's strings ("3s").
 // The seed's loops (CBSL status, credentials, fleet inventory, release) run
 // in the controllers process (package controllers), not here.
 type Options struct {
@@ -84,7 +84,8 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 }
 
 // Default fills the unset fields with DefaultMode and
-// DefaultCBSLNamespace (the checker's own defaults stay with Check).
+// DefaultCBSLNamespace, and the checker's with its own (s3check
+// Options.Default).
 func (o *Options) Default() {
 	if o.Mode == "" {
 		o.Mode = DefaultMode
@@ -92,14 +93,16 @@ func (o *Options) Default() {
 	if o.CBSLNamespace == "" {
 		o.CBSLNamespace = DefaultCBSLNamespace
 	}
+	o.Check.Default()
 }
 
 // Validate checks the options, naming each broken setting under fp.
 func (o *Options) Validate(fp *field.Path) field.ErrorList {
+	var errs field.ErrorList
 	if o.Mode != ModeEnforce && o.Mode != ModeWarn {
-		return field.ErrorList{field.NotSupported(fp.Child("mode"), o.Mode, []Mode{ModeEnforce, ModeWarn})}
+		errs = append(errs, field.NotSupported(fp.Child("mode"), o.Mode, []Mode{ModeEnforce, ModeWarn}))
 	}
-	return nil
+	return append(errs, o.Check.Validate(fp.Child("check"))...)
 }
 
 // complete fills defaults and rejects impossible settings.

@@ -16,7 +16,7 @@ func TestAddFlags(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	o.AddFlags(fs)
-	if o.Mode != ModeEnforce || o.Check.Budget != s3check.DefaultBudget || o.CBSLNamespace != "kubermatic" {
+	if o.Mode != ModeEnforce || o.Check.Budget.Duration != s3check.DefaultBudget || o.CBSLNamespace != "kubermatic" {
 		t.Fatalf("flag defaults: %+v", o)
 	}
 	err := fs.Parse([]string{"--cbsl-check-mode=warn", "--cbsl-check-budget=2s", "--cbsl-check-allow-cidr=127.0.0.1,10.0.0.0/8",
@@ -24,7 +24,7 @@ func TestAddFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Mode != ModeWarn || o.Check.Budget != 2*time.Second || len(o.Check.Policy.Allow) != 2 || len(o.Check.Policy.Deny) != 1 ||
+	if o.Mode != ModeWarn || o.Check.Budget.Duration != 2*time.Second || len(o.Check.Policy.Allow) != 2 || len(o.Check.Policy.Deny) != 1 ||
 		o.CBSLNamespace != "seed" {
 		t.Fatalf("parsed: %+v", o)
 	}
@@ -37,11 +37,11 @@ func TestAddFlags(t *testing.T) {
 // config file.
 func TestOptionsFromConfigFile(t *testing.T) {
 	var o Options
-	err := yaml.UnmarshalStrict([]byte("mode: warn\ncbslNamespace: seed\ncheck:\n  budget: 2000000000\n  policy:\n    allow: [127.0.0.1/32]\n    deny: [10.96.0.0/12]\n"), &o)
+	err := yaml.UnmarshalStrict([]byte("mode: warn\ncbslNamespace: seed\ncheck:\n  budget: 2s\n  policy:\n    allow: [127.0.0.1/32]\n    deny: [10.96.0.0/12]\n"), &o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Mode != ModeWarn || o.CBSLNamespace != "seed" || o.Check.Budget != 2*time.Second ||
+	if o.Mode != ModeWarn || o.CBSLNamespace != "seed" || o.Check.Budget.Duration != 2*time.Second ||
 		o.Check.Policy.Allow.String() != "127.0.0.1/32" || o.Check.Policy.Deny.String() != "10.96.0.0/12" {
 		t.Fatalf("decoded %+v", o)
 	}
