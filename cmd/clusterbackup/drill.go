@@ -61,15 +61,18 @@ func runDrillRun(ctx context.Context, s streams, args []string) error {
 		kc      string
 		cbslNS  string
 	)
+	// The flags show the defaults of drill.Options and userclient.Options.
+	o.Default()
+	users.Default()
 	fs.StringVar(&cluster, "cluster", "", "ID of the KKP Cluster to drill (required)")
 	fs.StringVar(&kc, "kubeconfig", "", "kubeconfig of the seed (default: in-cluster or $KUBECONFIG)")
 	fs.StringVar(&cbslNS, "cbsl-namespace", controllers.DefaultCBSLNamespace, "namespace of the ClusterBackupStorageLocations and their Secrets")
 	fs.StringVar(&o.SigningKeyFile, "signing-key", "", "PEM ed25519 private key `file` that signs the record (required)")
-	fs.DurationVar(&o.Timeout.Duration, "timeout", drill.DefaultTimeout, "how long the Restore may take")
-	fs.DurationVar(&o.CleanupTimeout.Duration, "cleanup-timeout", drill.DefaultCleanupTimeout, "how long to wait for the scratch namespaces to be gone")
-	fs.IntVar(&o.Among, "among", 1, "pick the backup at random among the newest N Completed ones")
+	fs.DurationVar(&o.Timeout.Duration, "timeout", o.Timeout.Duration, "how long the Restore may take")
+	fs.DurationVar(&o.CleanupTimeout.Duration, "cleanup-timeout", o.CleanupTimeout.Duration, "how long to wait for the scratch namespaces to be gone")
+	fs.IntVar(&o.Among, "among", o.Among, "pick the backup at random among the newest N Completed ones")
 	fs.IntVar(&o.MaxNamespaces, "max-namespaces", 10, "scratch namespaces at most")
-	fs.StringVar(&o.VeleroNamespace, "velero-namespace", drill.DefaultVeleroNamespace, "Velero's namespace in the user cluster")
+	fs.StringVar(&o.VeleroNamespace, "velero-namespace", o.VeleroNamespace, "Velero's namespace in the user cluster")
 	fs.Var(&check.Policy.Allow, "allow-cidr", "CIDR or address the S3 client may dial although the built-in rules deny it; repeatable")
 	fs.Var(&check.Policy.Deny, "deny-cidr", "CIDR the S3 client must never dial; repeatable")
 	users.AddFlags(fs)
