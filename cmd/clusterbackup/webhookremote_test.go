@@ -3,16 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -36,41 +30,19 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
-// pki is a CA and the certificates it signs, as PEM.
-type pki struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newCA(t *testing.T, cn string) *pki {
+// clientCertOf returns a client certificate for cn signed by a new CA of
+// caCN (webhook/testcert), its key, and the CA's PEM.
+func clientCertOf(t *testing.T, caCN, cn string) (certPEM, keyPEM, caPEM []byte) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testcert.New(caCN)
 	must(t, err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	certPEM, keyPEM, err = ca.ClientCert(cn)
 	must(t, err)
-	cert, err := x509.ParseCertificate(der)
-	must(t, err)
-	return &pki{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// clientCert returns a client certificate signed by the CA and its key, PEM.
-func (ca *pki) clientCert(t *testing.T, cn string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	must(t, err)
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	must(t, err)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
+	return certPEM, keyPEM, ca.PEM
 }
 
 // admissionConfig writes the kube-apiserver's --admission-control-config-file:
@@ -156,8 +128,7 @@ func TestWebhookClientCAAndRemoteArgo(t *testing.T) {
 		controller = "system:serviceaccount:argocd:argocd-application-controller"
 	)
 	dir := t.TempDir()
-	clientCA := newCA(t, "kube-apiserver-webhook-client-ca")
-	cert, key := clientCA.clientCert(t, "kube-apiserver")
+	cert, key, clientCA := clientCertOf(t, "kube-apiserver-webhook-client-ca", "kube-apiserver")
 
 	m, v := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "velero", ServiceName: "clusterbackup-webhook"})
 	k := testenv.StartKube(t, testenv.KubeOptions{
@@ -166,7 +137,7 @@ func TestWebhookClientCAAndRemoteArgo(t *testing.T) {
 	})
 	wo := k.Env.WebhookInstallOptions
 	// The chart projects the ConfigMap's CA into the cert dir as client-ca.crt.
-	must(t, os.WriteFile(filepath.Join(wo.LocalServingCertDir, "client-ca.crt"), clientCA.pem, 0o600))
+	must(t, os.WriteFile(filepath.Join(wo.LocalServingCertDir, "client-ca.crt"), clientCA, 0o600))
 
 	args, np := chartWebhookArgs(t, `
 cluster: {id: c1, projectID: p1}
@@ -277,7 +248,7 @@ webhook:
 	if err := post(); err == nil || !strings.Contains(err.Error(), "certificate required") {
 		t.Fatalf("a call without a client certificate: %v, want a TLS refusal", err)
 	}
-	otherCert, otherKey := newCA(t, "someone-else").clientCert(t, "intruder")
+	otherCert, otherKey, _ := clientCertOf(t, "someone-else", "intruder")
 	other, err := tls.X509KeyPair(otherCert, otherKey)
 	must(t, err)
 	if err := post(other); err == nil || !strings.Contains(err.Error(), "tls: unknown certificate authority") {

@@ -3,7 +3,6 @@ package admissionpolicy
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,12 +12,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
@@ -89,9 +87,11 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 	if err := cfg.Complete(); err != nil {
 		t.Fatal(err)
 	}
-	clients, warnings := map[string]client.Client{}, map[string]*caseWarnings{}
+	clients, warnings := map[string]client.Client{}, map[string]*testenv.Warnings{}
 	for _, u := range []string{adminUser, veleroUser, tenantUser} {
-		clients[u], warnings[u] = c.clientWithWarnings(t, u, "system:masters")
+		var err error
+		clients[u], warnings[u], err = c.WarningClientAs(u, "system:masters")
+		testenv.Must(t, err)
 	}
 	stricter := 0
 	// run sends one case through both layers and compares.
@@ -128,7 +128,7 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 
 		// (a) the policies alone: a dry-run write through the API server.
 		pObj := obj.DeepCopyObject().(client.Object)
-		warnings[user].reset()
+		warnings[user].Take()
 		var pErr error
 		if old == nil {
 			pErr = clients[user].Create(c.ctx, pObj, client.DryRunAll)
@@ -341,50 +341,6 @@ var kkpWarningText = velerorules.KKPMappingWarning(sampleBSL)
 
 // rbacWarningText is the part both layers' cluster-scoped RBAC warning share.
 const rbacWarningText = "may bring back cluster-scoped RBAC (ClusterRoles, ClusterRoleBindings)"
-
-// caseWarnings records the admission warnings one client receives, reset
-// before each case.
-type caseWarnings struct {
-	mu   sync.Mutex
-	text []string
-}
-
-// HandleWarningHeader implements rest.WarningHandler.
-func (w *caseWarnings) HandleWarningHeader(_ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.text = append(w.text, text)
-}
-
-func (w *caseWarnings) reset() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.text = nil
-}
-
-func (w *caseWarnings) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return strings.Join(w.text, "\n")
-}
-
-// clientWithWarnings is a client acting as user in groups whose admission
-// warnings are recorded.
-func (c *cluster) clientWithWarnings(t *testing.T, user string, groups ...string) (client.Client, *caseWarnings) {
-	t.Helper()
-	u, err := c.Env.AddUser(envtest.User{Name: user, Groups: groups}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := rest.CopyConfig(u.Config())
-	w := &caseWarnings{}
-	cfg.WarningHandler = w
-	cl, err := client.New(cfg, client.Options{Scheme: c.Env.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cl, w
-}
 
 // webhookDefault applies the webhook's defaulting the way webhook/user's
 // mutating handlers route it: BSLs and Schedules on CREATE and on

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
@@ -127,13 +128,14 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 		if got := names(objs); !equalSets(got, want) {
 			t.Fatalf("rendered %v, want %v", got, want)
 		}
-		cl, w := c.clientWithWarnings(t, "kkp-dashboard-user", "system:masters")
+		cl, w, err := c.WarningClientAs("kkp-dashboard-user", "system:masters")
+		testenv.Must(t, err)
 		defer func() {
 			// Gone again for the subtests after this one: a KKP Backup
 			// passes unmapped (the policies take effect asynchronously).
 			c.deleteAll(t, objs)
 			c.eventually(t, "KKP-location policies still in effect", func() error {
-				w.reset()
+				w.Take()
 				b := kkpBackup("probe-kkp")
 				b.Annotations = map[string]string{velerorules.MappedFromAnnotation: kkpv1.KKPBSLName}
 				if err := cl.Create(c.ctx, b, client.DryRunAll); err != nil {
@@ -148,8 +150,8 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 		// The MAP, its binding and the warning policy take effect
 		// asynchronously; the denying policy of the subtest above goes.
 		var last string
-		err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-			w.reset()
+		err = wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			w.Take()
 			b := kkpBackup("probe-kkp")
 			if err := cl.Create(ctx, b, client.DryRunAll); err != nil {
 				last = err.Error()
@@ -172,7 +174,7 @@ func testKKPLocationCELOnly(t *testing.T, c *cluster) {
 		}
 		for _, obj := range []client.Object{kkpBackup("kkp-mapped"), dashboardSchedule("kkp-mapped"), cliBackup("cli-untouched"), backup("managed-untouched")} {
 			sent := obj.DeepCopyObject().(client.Object)
-			w.reset()
+			w.Take()
 			wantAllowed(t, cl.Create(c.ctx, obj))
 			// The webhook's defaulting of the same object.
 			wObj := sent.DeepCopyObject().(client.Object)

@@ -45,6 +45,13 @@ func Binary(t TB) string {
 // with what and cond's last error when timeout passes.
 func Eventually(t TB, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
+	EventuallyEvery(t, timeout, 250*time.Millisecond, what, cond)
+}
+
+// EventuallyEvery is Eventually polling every poll, for waits on a cache
+// or a local server that answers within milliseconds.
+func EventuallyEvery(t TB, timeout, poll time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
@@ -53,7 +60,7 @@ func Eventually(t TB, timeout time.Duration, what string, cond func() (bool, err
 			return
 		}
 		last = err
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(poll)
 	}
 	t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
 }

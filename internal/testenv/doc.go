@@ -11,8 +11,8 @@
 // and what is bound to a running S3 server (s3.go, location.go, kkp.go),
 // small servers that count or hang (netfixtures.go), Velero (velero.go,
 // veleroargs.go, standin.go) and the checks and waits tests share
-// (assert.go's Must, binary.go's Eventually, objects.go). The rooms next to
-// it import the core, never the other way:
+// (assert.go's Must, binary.go's Eventually, never.go's Never, objects.go).
+// The rooms next to it import the core, never the other way:
 //
 //   - node: the single-node Kubernetes (kubelet + containerd) of test/node;
 //   - browser: headless chromium for the HTML reports;

@@ -123,3 +123,19 @@ func (k *Kube) ClientAs(user string, groups ...string) (client.Client, error) {
 	}
 	return client.New(u.Config(), client.Options{Scheme: k.Env.Scheme})
 }
+
+// WarningClientAs is ClientAs for tests of admission answers: the client
+// records the warnings it receives, and has no client-side rate limit
+// (client-go's 5 requests/s would pace a burst).
+func (k *Kube) WarningClientAs(user string, groups ...string) (client.Client, *Warnings, error) {
+	u, err := k.Env.AddUser(envtest.User{Name: user, Groups: groups}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := &Warnings{}
+	cfg := rest.CopyConfig(u.Config())
+	cfg.WarningHandlerWithContext = w
+	cfg.QPS, cfg.Burst = -1, 0
+	c, err := client.New(cfg, client.Options{Scheme: k.Env.Scheme})
+	return c, w, err
+}

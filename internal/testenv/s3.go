@@ -172,6 +172,17 @@ func (s *S3) Client(accessKey, secretKey string) *s3.Client {
 // FreePort returns a free TCP port on 127.0.0.1.
 func FreePort() (int, error) { return freePortOn("127.0.0.1") }
 
+// FreeAddr returns a free 127.0.0.1:port address for a server the test
+// starts; the test fails when there is none.
+func FreeAddr(t TB) string {
+	t.Helper()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
 func freePortOn(host string) (int, error) {
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -44,7 +43,7 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	// runs at a time on the machine: test packages (and checkouts) take
 	// turns through a machine-wide lock, and the port must then be free.
 	lock, err := LockMachine("velero", 15*time.Minute)
-	must(t, err)
+	Must(t, err)
 	started := false
 	defer func() {
 		if !started { // a failed start releases the lock at once
@@ -65,16 +64,16 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	}
 	dir := t.TempDir()
 	pluginDir := filepath.Join(dir, "plugins")
-	must(t, os.MkdirAll(pluginDir, 0o755))
-	must(t, os.Symlink(plugin, filepath.Join(pluginDir, "velero-plugin-for-aws")))
+	Must(t, os.MkdirAll(pluginDir, 0o755))
+	Must(t, os.Symlink(plugin, filepath.Join(pluginDir, "velero-plugin-for-aws")))
 	kc := filepath.Join(dir, "kubeconfig")
-	must(t, os.WriteFile(kc, o.Kubeconfig, 0o600))
+	Must(t, os.WriteFile(kc, o.Kubeconfig, 0o600))
 	creds := filepath.Join(dir, "credentials")
-	must(t, os.WriteFile(creds, o.CredentialsFile, 0o600))
+	Must(t, os.WriteFile(creds, o.CredentialsFile, 0o600))
 	mport, err := FreePort()
-	must(t, err)
+	Must(t, err)
 	pport, err := FreePort()
-	must(t, err)
+	Must(t, err)
 	args := append([]string{"server",
 		"--kubeconfig", kc,
 		"--namespace", o.Namespace,
@@ -98,9 +97,9 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	}
 	logPath := filepath.Join(dir, "velero.log")
 	logf, err := os.Create(logPath)
-	must(t, err)
+	Must(t, err)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	must(t, cmd.Start())
+	Must(t, cmd.Start())
 	v := &Velero{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
 	started = true
 	go func() { _ = cmd.Wait(); _ = logf.Close(); UnlockMachine(lock); close(v.done) }()
@@ -118,11 +117,4 @@ func (v *Velero) Exited() bool { return Closed(v.done) }
 func (v *Velero) Log() string {
 	b, _ := os.ReadFile(v.LogPath)
 	return string(b)
-}
-
-func must(t TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(fmt.Errorf("testenv: %w", err))
-	}
 }

@@ -39,6 +39,8 @@ type userCluster struct {
 	id      string
 	prefix  string
 	velero  *testenv.Velero
+	// veleroOpts started velero (restartVelero starts it again).
+	veleroOpts testenv.VeleroOptions
 	files   map[string]string // rendered input files for the CLI
 	cluster *kkpv1.Cluster
 }
@@ -163,13 +165,22 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
 	testenv.Must(t, err)
-	uc.velero = testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)})
+	uc.veleroOpts = testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)}
+	uc.velero = testenv.StartVelero(t, uc.veleroOpts)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("velero log of %s (tail):\n%s", id, testenv.Tail(uc.velero.Log(), 60))
 		}
 	})
 	return uc
+}
+
+// restartVelero stops the cluster's Velero and starts it again with the
+// same options, as a rollout of its Deployment would.
+func (uc *userCluster) restartVelero(t *testing.T) {
+	t.Helper()
+	uc.velero.Stop()
+	uc.velero = testenv.StartVelero(t, uc.veleroOpts)
 }
 
 // apply applies every rendered object with server-side apply, as Argo CD or

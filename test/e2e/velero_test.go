@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,12 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // TestVeleroBackupRestore is the end-to-end proof: render → apply → Velero
@@ -155,8 +157,22 @@ func TestVeleroBackupRestore(t *testing.T) {
 		t.Fatalf("prefixes overlap: %s and %s", a.prefix, b2.prefix)
 	}
 	waitBSLAvailable(t, b2)
-	// Give the backup sync controller several periods (2s) to import anything it can see.
-	time.Sleep(8 * time.Second)
+	// Velero's backup sync runs at its start and then once a minute
+	// (backupSyncReconcilePeriod, whatever --backup-sync-period says); at
+	// the start the BSL was not Available yet, so it skipped. Restarted
+	// with the BSL Available, it syncs at once: the proof of absence is a
+	// completed sync (status.lastSyncedTime, written after the import) that
+	// imported none of A's backups, not a wait that might have seen no sync.
+	restarted := time.Now()
+	b2.restartVelero(t)
+	testenv.Eventually(t, 2*time.Minute, "a backup sync of cluster "+b2.id+" with its BSL Available", func() (bool, error) {
+		var loc velerov1.BackupStorageLocation
+		if err := b2.User.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: "default"}, &loc); err != nil {
+			return false, err
+		}
+		last := loc.Status.LastSyncedTime
+		return last != nil && !last.Time.Before(restarted.Truncate(time.Second)), fmt.Errorf("last synced %v", last)
+	})
 	var seen velerov1.BackupList
 	testenv.Must(t, b2.User.List(ctx, &seen, client.InNamespace(veleroNS)))
 	if len(seen.Items) != 0 {

@@ -55,7 +55,7 @@ func Start(t testing.TB) *Cluster {
 		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
 		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
 	}})
-	must(t, k.Client.Create(context.Background(), &rbacv1.ClusterRoleBinding{
+	testenv.Must(t, k.Client.Create(context.Background(), &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "usercluster-people"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
 		Subjects: []rbacv1.Subject{
@@ -67,15 +67,15 @@ func Start(t testing.TB) *Cluster {
 	c := &Cluster{Kube: k}
 	var err error
 	c.Admin, err = k.ClientAs(Applier)
-	must(t, err)
+	testenv.Must(t, err)
 	c.User, err = k.ClientAs(Owner)
-	must(t, err)
+	testenv.Must(t, err)
 	c.Velero, err = k.ClientAs(Velero, "system:serviceaccounts", "system:serviceaccounts:velero")
-	must(t, err)
+	testenv.Must(t, err)
 	sch := testenv.Scheme()
-	must(t, apiextv1.AddToScheme(sch))
+	testenv.Must(t, apiextv1.AddToScheme(sch))
 	c.Root, err = client.New(k.Config, client.Options{Scheme: sch})
-	must(t, err)
+	testenv.Must(t, err)
 	t.Cleanup(func() {
 		if c.stopWebhook != nil {
 			c.stopWebhook()
@@ -109,12 +109,5 @@ func (c *Cluster) ConfigureWebhook(t testing.TB, cfg velerorules.Config) {
 	c.stopWebhook = func() { cancel(); <-done }
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		t.Fatal("webhook cache did not sync")
-	}
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -49,7 +47,7 @@ type env struct {
 	k                    *testenv.Kube
 	admin                client.Client
 	clients              map[string]client.Client
-	warnings             map[string]*warnings
+	warnings             map[string]*testenv.Warnings
 	metricsURL, probeURL string
 	// webhookAddr is the webhook server's host:port.
 	webhookAddr string
@@ -58,27 +56,6 @@ type env struct {
 	// stop cancels the manager and waits for it to return; Cleanup calls it
 	// too, so a test may stop the server early.
 	stop func() error
-}
-
-// warnings collects the API server's warning headers for one client.
-type warnings struct {
-	mu  sync.Mutex
-	msg []string
-}
-
-func (w *warnings) HandleWarningHeaderWithContext(_ context.Context, _ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.msg = append(w.msg, text)
-}
-
-// take returns and clears the collected warnings.
-func (w *warnings) take() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	s := strings.Join(w.msg, "\n")
-	w.msg = nil
-	return s
 }
 
 // envOptions vary the environment of startEnvWith.
@@ -104,11 +81,11 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 	}})
 	ctx, cancel := context.WithCancel(context.Background())
 	wo := k.Env.WebhookInstallOptions
-	health, metrics := freeAddr(t), freeAddr(t)
+	health, metrics := testenv.FreeAddr(t), testenv.FreeAddr(t)
 	port := wo.LocalServingPort
 	var rec *recorder
 	if o.capture {
-		_, p, err := net.SplitHostPort(freeAddr(t))
+		_, p, err := net.SplitHostPort(testenv.FreeAddr(t))
 		testenv.Must(t, err)
 		port, err = strconv.Atoi(p)
 		testenv.Must(t, err)
@@ -131,10 +108,10 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 			t.Errorf("manager stopped with %v", err)
 		}
 	})
-	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*warnings{},
+	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*testenv.Warnings{},
 		metricsURL: "http://" + metrics + "/metrics", probeURL: "http://" + health,
 		webhookAddr: net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(port)), reviews: rec, stop: stop}
-	waitReady(t, e.probeURL+"/readyz")
+	testenv.WaitOK(t, e.probeURL+"/readyz", 30*time.Second)
 
 	bg := context.Background()
 	for _, ns := range []string{"velero", "app", "db"} {
@@ -156,54 +133,20 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 // client certificates) that records the warnings it receives.
 func (e *env) clientAs(t *testing.T, name string) client.Client {
 	t.Helper()
-	u, err := e.k.Env.AddUser(envtest.User{Name: name}, nil)
-	testenv.Must(t, err)
-	cfg := rest.CopyConfig(u.Config())
-	w := &warnings{}
-	cfg.WarningHandlerWithContext = w
-	cfg.QPS, cfg.Burst = 1000, 1000 // client-go's 5/s would pace the bursts
-	c, err := client.New(cfg, client.Options{Scheme: e.k.Env.Scheme})
+	c, w, err := e.k.WarningClientAs(name)
 	testenv.Must(t, err)
 	e.clients[name], e.warnings[name] = c, w
 	return c
-}
-
-func waitReady(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s not ready in 30s", url)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	testenv.Must(t, err)
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // eventually retries f until it returns nil: the webhook reads an informer
 // cache, which sees a new object a few milliseconds after the API server.
 func eventually(t *testing.T, what string, f func() error) {
 	t.Helper()
-	var err error
-	for i := 0; i < 100; i++ {
-		if err = f(); err == nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: %v", what, err)
+	testenv.EventuallyEvery(t, 5*time.Second, 50*time.Millisecond, what, func() (bool, error) {
+		err := f()
+		return err == nil, err
+	})
 }
 
 // denied asserts err is a webhook denial containing every substring.

@@ -81,9 +81,9 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b1", Namespace: "velero"}, Spec: velerov1.BackupSpec{
 			IncludedNamespaces: []string{"app", "ghost"}, TTL: metav1.Duration{}, CSISnapshotTimeout: metav1.Duration{}, ItemOperationTimeout: metav1.Duration{},
 		}}
-		e.warnings[alice].take()
+		e.warnings[alice].Take()
 		eventually(t, "create b1", func() error { return user.Create(ctx, b) })
-		if w := e.warnings[alice].take(); !strings.Contains(w, `namespace "ghost" does not exist`) {
+		if w := e.warnings[alice].Take(); !strings.Contains(w, `namespace "ghost" does not exist`) {
 			t.Fatalf("warnings = %q, want one about namespace ghost", w)
 		}
 		var got velerov1.Backup
@@ -186,15 +186,15 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		denied(t, "both names", user.Create(ctx, r("r0", velerov1.RestoreSpec{BackupName: "b1", ScheduleName: "daily"})), "not both")
 		denied(t, "missing backup", user.Create(ctx, r("r0", velerov1.RestoreSpec{BackupName: "ghost"})), `spec.backupName: Not found: "ghost"`)
 		denied(t, "schedule without backups", user.Create(ctx, r("r0", velerov1.RestoreSpec{ScheduleName: "daily"})), "no Completed or PartiallyFailed Backup")
-		e.warnings[alice].take()
+		e.warnings[alice].Take()
 		eventually(t, "restore b1", func() error {
 			return user.Create(ctx, r("r1", velerov1.RestoreSpec{BackupName: "b1", IncludedNamespaces: []string{"db"}}))
 		})
-		if w := e.warnings[alice].take(); !strings.Contains(w, `namespace "db" is not in Backup "b1"`) {
+		if w := e.warnings[alice].Take(); !strings.Contains(w, `namespace "db" is not in Backup "b1"`) {
 			t.Fatalf("warnings = %q", w)
 		}
 		testenv.Must(t, user.Create(ctx, r("r2", velerov1.RestoreSpec{BackupName: "b3"})))
-		if w := e.warnings[alice].take(); !strings.Contains(w, `Backup "b3" is New, not Completed`) || !strings.Contains(w, "cluster-scoped RBAC") {
+		if w := e.warnings[alice].Take(); !strings.Contains(w, `Backup "b3" is New, not Completed`) || !strings.Contains(w, "cluster-scoped RBAC") {
 			t.Fatalf("warnings = %q", w)
 		}
 		// No namespace mapped into a system namespace or Velero's, also not
@@ -249,12 +249,12 @@ func TestThroughKubeAPIServer(t *testing.T) {
 		})
 		testenv.Must(t, e.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "late"}}))
 		eventually(t, "new namespace", func() error {
-			e.warnings[alice].take()
+			e.warnings[alice].Take()
 			b := &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "late", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"late"}}}
 			if err := user.Create(ctx, b, client.DryRunAll); err != nil {
 				return err
 			}
-			if w := e.warnings[alice].take(); w != "" {
+			if w := e.warnings[alice].Take(); w != "" {
 				return fmt.Errorf("warnings = %q, want none once namespace late exists", w)
 			}
 			return nil

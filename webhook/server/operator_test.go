@@ -47,14 +47,14 @@ func TestOperatorFeedback(t *testing.T) {
 
 	t.Run("the managed BSL's default:false is corrected with a warning", func(t *testing.T) {
 		testenv.Must(t, gitops.Create(ctx, fixtures.BSL("default", "backups", "https://s3.example.com", "kkp/p1/c1/", fixtures.Default)))
-		if w := e.warnings[applier].take(); !strings.Contains(w, `spec.objectStorage.prefix of the managed BSL "default": the trailing "/" was removed`) {
+		if w := e.warnings[applier].Take(); !strings.Contains(w, `spec.objectStorage.prefix of the managed BSL "default": the trailing "/" was removed`) {
 			t.Fatalf("warnings %q, want the trailing / correction", w)
 		}
 		// kubectl patch bsl default -p '{"spec":{"default":false}}'
 		var got velerov1.BackupStorageLocation
 		testenv.Must(t, gitops.Get(ctx, key("default"), &got))
 		testenv.Must(t, gitops.Patch(ctx, &got, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"default":false}}`))))
-		w := e.warnings[applier].take()
+		w := e.warnings[applier].Take()
 		if !strings.Contains(w, `spec.default set to true: the managed BSL "default" is always this cluster's default`) {
 			t.Fatalf("warnings %q, want one saying default stays true", w)
 		}

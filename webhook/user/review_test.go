@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -43,10 +42,8 @@ func tlsServer(t *testing.T) (string, *http.Client) {
 	dir := t.TempDir()
 	ca, err := testcert.Write(dir, "webhook")
 	testenv.Must(t, err)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testenv.FreePort()
 	testenv.Must(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	cfg := testConfig()
 	testenv.Must(t, cfg.Complete())
 	srv := webhook.NewServer(webhook.Options{Host: "127.0.0.1", Port: port, CertDir: dir})
@@ -58,16 +55,8 @@ func tlsServer(t *testing.T) (string, *http.Client) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
 	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
-	base := fmt.Sprintf("https://127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		if _, err := c.Get(base + "/"); err == nil {
-			break
-		} else if i > 200 {
-			t.Fatalf("server did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return base, c
+	testenv.WaitTLS(t, fmt.Sprintf("127.0.0.1:%d", port))
+	return fmt.Sprintf("https://127.0.0.1:%d", port), c
 }
 
 // review builds an AdmissionReview body.
