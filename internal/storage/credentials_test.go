@@ -12,6 +12,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 func secret(data map[string]string) *corev1.Secret {
@@ -57,7 +58,7 @@ func TestCredentialsLayouts(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			c := goodCBSL()
+			c := fixtures.GoodCBSL()
 			c.Spec.Credential.Key = tc.key
 			if tc.profile != "" {
 				c.Spec.Config[ConfigProfile] = tc.profile
@@ -77,21 +78,21 @@ func TestCredentialsLayouts(t *testing.T) {
 			}
 		})
 	}
-	_, missing := Credentials(goodCBSL(), nil)
+	_, missing := Credentials(fixtures.GoodCBSL(), nil)
 	if len(missing) != 1 || missing[0].Type != field.ErrorTypeNotFound || !strings.Contains(missing[0].Error(), `no secret kubermatic/creds of project "p1"`) {
 		t.Fatalf("missing secret: %v", missing)
 	}
 	// Another project's Secret is answered exactly like a missing one.
 	foreign := secret(kkp)
 	foreign.Labels[kkpv1.ProjectIDLabel] = "p2"
-	if _, errs := Credentials(goodCBSL(), foreign); errs.ToAggregate().Error() != missing.ToAggregate().Error() {
+	if _, errs := Credentials(fixtures.GoodCBSL(), foreign); errs.ToAggregate().Error() != missing.ToAggregate().Error() {
 		t.Fatalf("another project's secret: %v; want the answer for a missing one: %v", errs, missing)
 	}
 	// KKP's dashboard Secret: owned by the CBSL (its labels aside).
 	owned := secret(kkp)
 	owned.Labels = nil
 	owned.OwnerReferences = []metav1.OwnerReference{{APIVersion: "kubermatic.k8s.io/v1", Kind: "ClusterBackupStorageLocation", Name: "loc", UID: "u"}}
-	withUID := goodCBSL()
+	withUID := fixtures.GoodCBSL()
 	withUID.UID = "u"
 	if st, errs := Credentials(withUID, owned); len(errs) > 0 || st.AccessKeyID != "AK" {
 		t.Fatalf("owned by the CBSL: %v", errs)
@@ -112,7 +113,7 @@ func TestOwnerNeedsTheCBSLsUID(t *testing.T) {
 		s.OwnerReferences = []metav1.OwnerReference{{APIVersion: "kubermatic.k8s.io/v1", Kind: kkpv1.KindClusterBackupStorageLocation, Name: "loc", UID: types.UID(uid)}}
 		return s
 	}
-	later := goodCBSL()
+	later := fixtures.GoodCBSL()
 	later.UID = "uid-of-the-later-cbsl"
 	_, missing := Credentials(later, nil)
 	for name, tc := range map[string]struct {
@@ -162,7 +163,7 @@ func TestResolve(t *testing.T) {
 	get := func(_ context.Context, ns, name string) (*corev1.Secret, error) { return secrets[ns+"/"+name], nil }
 	ctx := context.Background()
 
-	c := goodCBSL()
+	c := fixtures.GoodCBSL()
 	loc, errs, _, err := Resolve(ctx, c, get)
 	if err != nil || len(errs) > 0 {
 		t.Fatal(err, errs)
@@ -193,7 +194,7 @@ func TestResolve(t *testing.T) {
 		t.Fatalf("caCertRef missing key: %v", errs)
 	}
 
-	bad := goodCBSL()
+	bad := fixtures.GoodCBSL()
 	bad.Spec.ObjectStorage.Bucket = "Bad_Bucket"
 	bad.Spec.Credential.Name = "absent"
 	if _, errs, _, _ = Resolve(ctx, bad, get); len(errs) != 2 || errs[0].Field != "spec.objectStorage.bucket" || errs[1].Field != "spec.credential.name" {

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 )
 
 const testPEM = `-----BEGIN CERTIFICATE-----
@@ -24,18 +25,6 @@ Wf86aX6PepsntZv2GYlA5UpabfT2EZICICpJ5h/iI+i341gBmLiAFQOyTDT+/wQc
 6MF9+Yw1Yy0t
 -----END CERTIFICATE-----
 `
-
-func goodCBSL() *kkpv1.ClusterBackupStorageLocation {
-	return &kkpv1.ClusterBackupStorageLocation{
-		ObjectMeta: metav1.ObjectMeta{Name: "loc", Namespace: "kubermatic", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
-		Spec: velerov1.BackupStorageLocationSpec{
-			Provider:    "aws",
-			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "backups", Prefix: "seed-eu"}},
-			Config:      map[string]string{"region": "eu-central-1", "s3Url": "https://s3.example.com"},
-			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}},
-		},
-	}
-}
 
 func TestValidateCBSL(t *testing.T) {
 	spec := field.NewPath("spec")
@@ -110,7 +99,7 @@ func TestValidateCBSL(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			c := goodCBSL()
+			c := fixtures.GoodCBSL()
 			tc.mod(c)
 			got, _ := ValidateCBSL(c, nil)
 			if len(got) != len(tc.want) {
@@ -126,7 +115,7 @@ func TestValidateCBSL(t *testing.T) {
 }
 
 func TestUnknownConfigKeyListsKnownKeys(t *testing.T) {
-	c := goodCBSL()
+	c := fixtures.GoodCBSL()
 	c.Spec.Config["s3URL"] = "https://typo.example.com"
 	errs, _ := ValidateCBSL(c, nil)
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "the AWS plugin knows only: bucket, caCert, checksumAlgorithm") || !strings.Contains(errs[0].Error(), "s3Url") {
@@ -135,7 +124,7 @@ func TestUnknownConfigKeyListsKnownKeys(t *testing.T) {
 }
 
 func TestWarnings(t *testing.T) {
-	c := goodCBSL()
+	c := fixtures.GoodCBSL()
 	c.Spec.Config["insecureSkipTLSVerify"] = "true"
 	c.Spec.Default = true
 	errs, warnings := ValidateCBSL(c, nil)
@@ -145,20 +134,20 @@ func TestWarnings(t *testing.T) {
 }
 
 func TestDefaultCBSL(t *testing.T) {
-	c := goodCBSL()
+	c := fixtures.GoodCBSL()
 	c.Spec.Provider = ""
 	DefaultCBSL(c)
 	if c.Spec.Provider != "aws" || c.Spec.AccessMode != velerov1.BackupStorageLocationAccessModeReadWrite || c.Spec.Config["s3ForcePathStyle"] != "true" {
 		t.Fatalf("defaults not applied: %+v", c.Spec)
 	}
-	c = goodCBSL()
+	c = fixtures.GoodCBSL()
 	c.Spec.Config["s3ForcePathStyle"] = "false"
 	c.Spec.AccessMode = velerov1.BackupStorageLocationAccessModeReadOnly
 	DefaultCBSL(c)
 	if c.Spec.Config["s3ForcePathStyle"] != "false" || c.Spec.AccessMode != velerov1.BackupStorageLocationAccessModeReadOnly {
 		t.Fatalf("user values overwritten: %+v", c.Spec)
 	}
-	c = goodCBSL()
+	c = fixtures.GoodCBSL()
 	c.Spec.Config = nil
 	DefaultCBSL(c) // no s3Url: no path style, no panic on a nil map
 	if c.Spec.Config != nil {
@@ -169,13 +158,13 @@ func TestDefaultCBSL(t *testing.T) {
 func TestValidateCluster(t *testing.T) {
 	cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "c1", Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 		Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "loc"}}}}
-	if errs := ValidateCluster(cl, goodCBSL(), "kubermatic"); len(errs) != 0 {
+	if errs := ValidateCluster(cl, fixtures.GoodCBSL(), "kubermatic"); len(errs) != 0 {
 		t.Fatalf("same project: %v", errs)
 	}
 	if errs := ValidateCluster(cl, nil, "kubermatic"); len(errs) != 1 || errs[0].Type != field.ErrorTypeNotFound || !strings.Contains(errs[0].Error(), "kubermatic/loc") {
 		t.Fatalf("missing: %v", errs)
 	}
-	other := goodCBSL()
+	other := fixtures.GoodCBSL()
 	other.Labels[kkpv1.ProjectIDLabel] = "p2"
 	if errs := ValidateCluster(cl, other, "kubermatic"); len(errs) != 1 || !strings.Contains(errs[0].Error(), `belongs to project "p2"`) {
 		t.Fatalf("cross-project: %v", errs)
@@ -193,7 +182,7 @@ func TestValidateCluster(t *testing.T) {
 // may lie inside another's, whatever the endpoint's spelling.
 func TestAreasNest(t *testing.T) {
 	cbsl := func(project, pfx, endpoint string) *kkpv1.ClusterBackupStorageLocation {
-		c := goodCBSL()
+		c := fixtures.GoodCBSL()
 		c.Labels[kkpv1.ProjectIDLabel] = project
 		c.Spec.ObjectStorage.Prefix = pfx
 		c.Spec.Config["s3Url"] = endpoint

@@ -14,7 +14,6 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
-	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -76,7 +75,7 @@ func TestSameVerdictEverywhere(t *testing.T) {
 	ctx := context.Background()
 	sc := seedcluster.Start(t, seed.Options{})
 	good := testenv.KKPFleet(t, sc.S3, sc.S3.RootAccessKey, sc.S3.RootSecretKey)
-	goodDir := fixtures.WriteObjects(t, t.TempDir(), good)
+	goodDir := testenv.WriteObjects(t, t.TempDir(), good)
 	rendered := filepath.Join(t.TempDir(), "render")
 	if _, stderr, code := run(t, "", "", nil, "render", "-f", goodDir, "-o", rendered); code != 0 {
 		t.Fatalf("render of the good fleet: %s", stderr)
