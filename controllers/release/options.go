@@ -147,12 +147,3 @@ func (o *Options) Validate(fp *field.Path) field.ErrorList {
 func (o Options) excluded(l map[string]string) bool {
 	return o.exclude != nil && !o.exclude.Empty() && o.exclude.Matches(labels.Set(l))
 }
-
-// or returns v, or def when v is zero (settings.go; cmp.Or does the same).
-func or[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 
@@ -64,5 +65,5 @@ func LoadSettings(path string) (Settings, error) {
 
 // VeleroVersion returns the Velero version the settings render.
 func (s Settings) VeleroVersion() string {
-	return or(s.Options.VeleroTag, versions.Velero)
+	return cmp.Or(s.Options.VeleroTag, versions.Velero)
 }
