@@ -7,12 +7,12 @@
 //
 // The core holds the parts every room shares: starting and stopping
 // processes (process.go, binary.go, tools.go, machinelock.go), the API
-// server and its clients (kube.go, webhooks.go, metrics.go, logs.go), S3
-// and what is bound to a running S3 server or the fleet loader (s3.go,
-// location.go, kkp.go), small servers that count or hang
-// (netfixtures.go), Velero (velero.go, veleroargs.go, standin.go) and the
-// checks and waits tests share (assert.go's Must, binary.go's Eventually,
-// never.go's Never, objects.go).
+// server, its clients and the managers run against it (kube.go,
+// webhooks.go, manager.go, metrics.go, logs.go), S3 and what is bound to a
+// running S3 server or the fleet loader (s3.go, location.go, kkp.go), small
+// servers that count or hang (netfixtures.go), Velero (velero.go,
+// veleroargs.go, standin.go) and the checks and waits tests share
+// (assert.go's Must, binary.go's Eventually, never.go's Never, objects.go).
 // The rooms next to it import the core, never the other way:
 //
 //   - node: the single-node Kubernetes (kubelet + containerd) of test/node;

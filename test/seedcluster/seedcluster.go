@@ -63,12 +63,7 @@ func Start(t testing.TB, o seed.Options) *Seed {
 		cancel()
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		t.Fatal("seed webhook cache did not sync")
-	}
+	testenv.StartManager(ctx, t, cancel, mgr)
 	testenv.WaitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
 	s.Client, s.warnings = testenv.WarningClient(t, k.Config)
 	if err := s.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seed.DefaultCBSLNamespace}}); err != nil {
@@ -102,10 +97,5 @@ func (s *Seed) StartControllers(t testing.TB, o controllers.Options) {
 		cancel()
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		t.Fatal("controllers cache did not sync")
-	}
+	testenv.StartManager(ctx, t, cancel, mgr)
 }

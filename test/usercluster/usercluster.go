@@ -104,6 +104,8 @@ func (c *Cluster) ConfigureWebhook(t testing.TB, cfg velerorules.Config) {
 		cancel()
 		t.Fatal(err)
 	}
+	// Not testenv.StartManager: the webhook lives as long as the cluster
+	// (Start's test), not as long as the (sub)test that configured it.
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	c.stopWebhook = func() { cancel(); <-done }

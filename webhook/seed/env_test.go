@@ -73,9 +73,7 @@ func startSeed(t *testing.T, o Options) *seedEnv {
 	if err := Setup(mgr, o); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testenv.StartManager(ctx, t, cancel, mgr)
 	testenv.WaitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
 	c, w := testenv.WarningClient(t, k.Config)
 	e := &seedEnv{k: k, s3: s, c: c, warnings: w, ns: DefaultCBSLNamespace}

@@ -6,7 +6,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -100,9 +99,7 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	stop := sync.OnceValue(func() error { cancel(); return <-done })
+	stop := testenv.StartManager(ctx, t, cancel, mgr)
 	t.Cleanup(func() {
 		if err := stop(); err != nil {
 			t.Errorf("manager stopped with %v", err)
