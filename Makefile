@@ -126,7 +126,9 @@ generate: ## Regenerate deepcopy, our CRDs and the chart's Velero CRDs.
 	$(GO) run ./hack/gencrds -out charts/velero-managed/crds
 
 # Go modules of the repository: each is tidied by `verify`.
-MODULES := . hack/images hack/promcheck hack/tools hack/tools/velero
+MODULES := . hack/images hack/promcheck hack/tools hack/tools/velero hack/tools/golangci-lint
+# Modules `lint` checks besides the root one (the others only pin tools).
+LINT_MODULES := hack/images hack/promcheck
 # Files `make generate` and `go mod tidy` write; `verify` fails if they differ from git.
 GENERATED := api charts/velero-managed/crds $(foreach m,$(MODULES),$(m)/go.mod $(m)/go.sum)
 
@@ -137,15 +139,9 @@ verify: generate ## Regenerate (deepcopy, CRDs, chart CRDs) and tidy every modul
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "verify: untracked generated files" >&2; exit 1; }
 
 .PHONY: lint
-lint: ## gofmt, go vet and staticcheck (built into the tool cache).
-	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
-	$(GO) vet ./...
-	cd hack/images && $(GO) vet ./...
-	cd hack/promcheck && $(GO) vet ./...
-	$(TOOLS) install staticcheck
-	$$($(TOOLS) path staticcheck) ./...
-	cd hack/images && $$($(CURDIR)/$(TOOLS) path staticcheck) ./...
-	cd hack/promcheck && $$($(CURDIR)/$(TOOLS) path staticcheck) ./...
+lint: ## golangci-lint (.golangci.yml: formatting, imports, go vet, staticcheck and more) over every module, built into the tool cache.
+	$(TOOLS) install golangci-lint
+	@for m in . $(LINT_MODULES); do echo "golangci-lint $$m"; (cd $$m && $$($(CURDIR)/$(TOOLS) path golangci-lint) run --config $(CURDIR)/.golangci.yml ./...) || exit 1; done
 
 .PHONY: clean
 clean: ## Remove build output (not the tool cache).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cold-test.sh DIR: time `make test` as on a fresh machine. Clones HEAD into
 # DIR/src and points every cache this project and Go use (tool cache, Go
-# build and module caches, XDG_CACHE_HOME for staticcheck) at new empty
+# build and module caches, XDG_CACHE_HOME for golangci-lint) at new empty
 # directories under DIR, then runs .ci/run there. Prints the commit, the
 # wall time, user+sys CPU and the exit code; the output of the run is in
 # DIR/run.log. Debian packages (make node-deps, make browser-deps) are

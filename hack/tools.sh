@@ -33,7 +33,7 @@ declare -A VERSION=(
   [velero]=v1.18.3
   [velero-restore-helper]=v1.18.3
   [velero-plugin-for-aws]=v1.14.3
-  [staticcheck]=v0.8.2
+  [golangci-lint]=v2.15.0
   [kube-router-netpol]=v2.1.0
 )
 
@@ -45,7 +45,9 @@ dir_of() { echo "$CACHE/$1-${VERSION[$1]}"; }
 #                      AWS SDK, helm, grpc, ...) is selected at the same version;
 #                      hack/tools/kube-router-netpol (kube-router's NetworkPolicy
 #                      controller alone, the node harness's enforcer) too;
-#   hack/tools/velero  Velero, its restore helper and AWS plugin (Kubernetes 0.33).
+#   hack/tools/velero  Velero, its restore helper and AWS plugin (Kubernetes 0.33);
+#   hack/tools/golangci-lint  golangci-lint alone (its linters' dependencies
+#                      must not move the versions the others share).
 # Tools and tests build with the same flags (CGO_ENABLED=0 -trimpath, exported
 # by the Makefile too), so a package they share compiles once into GOCACHE.
 pkg_of() {
@@ -57,7 +59,7 @@ pkg_of() {
     kustomize) echo sigs.k8s.io/kustomize/kustomize/v5 ;;
     kubeconform) echo github.com/yannh/kubeconform/cmd/kubeconform ;;
     controller-gen) echo sigs.k8s.io/controller-tools/cmd/controller-gen ;;
-    staticcheck) echo honnef.co/go/tools/cmd/staticcheck ;;
+    golangci-lint) echo github.com/golangci/golangci-lint/v2/cmd/golangci-lint ;;
     kube-router-netpol) echo ./kube-router-netpol ;;
     velero) echo github.com/vmware-tanzu/velero/cmd/velero ;;
     velero-restore-helper) echo github.com/vmware-tanzu/velero/cmd/velero-restore-helper ;;
@@ -71,6 +73,7 @@ group_of() {
   case $1 in
     kube-*|kubelet) echo kube ;;
     velero*) echo velero ;;
+    golangci-lint) echo golangci-lint ;;
     *) echo tools ;;
   esac
 }
@@ -94,6 +97,8 @@ build_group() { # build_group GROUP OUTDIR NAME...
         -ldflags "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=${VERSION[velero]}" -o "$out/" "${pkgs[@]}") ;;
     tools)
       (cd "$HACK_DIR/tools" && go build -trimpath -ldflags "-s -w" -o "$out/" "${pkgs[@]}") ;;
+    golangci-lint)
+      (cd "$HACK_DIR/tools/golangci-lint" && go build -trimpath -ldflags "-s -w" -o "$out/" "${pkgs[@]}") ;;
   esac
 }
 
@@ -110,7 +115,7 @@ install() {
   done
   ((${#missing[@]})) || return 0
   mkdir -p "$CACHE"
-  for g in kube tools velero; do
+  for g in kube tools velero golangci-lint; do
     install_group "$g" "${missing[@]}" || return 1
   done
 }

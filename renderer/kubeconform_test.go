@@ -223,7 +223,7 @@ func TestKubeconformCatchesUnknownFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := bytes.Replace(res.YAML(), []byte("  default: true"), []byte("  defualt: true"), 1)
+	bad := bytes.Replace(res.YAML(), []byte("  default: true"), []byte("  defualt: true"), 1) //nolint:misspell // the misspelled field is the test
 	bad = bytes.Replace(bad, []byte("serviceAccountName: velero"), []byte("serviceAcountName: velero"), 1)
 	out, err := kubeconform(t, bad)
 	if err == nil || !strings.Contains(out, "'defualt' not allowed") || !strings.Contains(out, "'serviceAcountName' not allowed") {

@@ -4,11 +4,12 @@ import (
 	"context"
 
 	"fmt"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"path"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"

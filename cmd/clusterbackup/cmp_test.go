@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/clusterbackup/clusterbackup/internal/input"
 
 	"github.com/clusterbackup/clusterbackup/examples"
 	"github.com/clusterbackup/clusterbackup/renderer"

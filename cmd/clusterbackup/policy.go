@@ -11,11 +11,12 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // policyKinds are the documents `clusterbackup policy` can emit.

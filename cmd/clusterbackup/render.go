@@ -6,12 +6,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"io"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/input"
 
 	"golang.org/x/term"
 	"sigs.k8s.io/yaml"

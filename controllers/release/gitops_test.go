@@ -54,8 +54,7 @@ func TestSkipped(t *testing.T) {
 	// Flux's kustomize-controller applied another one.
 	e.register(t, flux)
 	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "velero-flux"}}
-	//lint:ignore SA1019 an apply patch of a typed object is exactly what Flux's kustomize-controller sends
-	must(t, e.user.Client.Patch(ctx, ns, client.Apply, client.FieldOwner("kustomize-controller")))
+	must(t, e.user.Client.Patch(ctx, ns, client.Apply, client.FieldOwner("kustomize-controller"))) //nolint:staticcheck // SA1019: an apply patch of a typed object is exactly what Flux's kustomize-controller sends
 	// The excluded cluster has no kubeconfig at all: reading anything would fail.
 	excl := newCluster(excluded, cbsl.Name)
 	excl.Labels["clusterbackup.io/release"] = "manual"

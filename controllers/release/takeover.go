@@ -68,7 +68,7 @@ func kkpLayout(m *memory) {
 func (r *Reconciler) firstEnable(ctx context.Context, c *kkpv1.Cluster) (bool, error) {
 	uc, err := r.Users.For(ctx, c.Name)
 	if err != nil {
-		return false, nil
+		return false, nil //nolint:nilerr // unreadable: the plain first render, whose apply fails on the same error (above)
 	}
 	bsl := &unstructured.Unstructured{}
 	bsl.SetGroupVersionKind(gvkBackupStorageLocation)
@@ -77,7 +77,7 @@ func (r *Reconciler) firstEnable(ctx context.Context, c *kkpv1.Cluster) (bool, e
 	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
 		return false, nil
 	case err != nil:
-		return false, nil
+		return false, nil //nolint:nilerr // unreadable: the plain first render, whose apply fails on the same error (above)
 	case appliedBy(bsl.GetManagedFields(), r.Options.FieldManager):
 		return false, nil
 	case r.Options.takesOver(c):

@@ -163,7 +163,7 @@ func TestIdleTimeoutReachesTheTransport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rt http.RoundTripper = e.http.Transport
+	rt := e.http.Transport
 	for {
 		if w, ok := rt.(interface{ WrappedRoundTripper() http.RoundTripper }); ok {
 			rt = w.WrappedRoundTripper()

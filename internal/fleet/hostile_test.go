@@ -86,7 +86,6 @@ func TestHostilePrefixBounded(t *testing.T) {
 	if err, _ := failed.Load().(error); err != nil {
 		t.Fatal(err)
 	}
-	backups = nil
 
 	loc, sec := cbsl("loc", "p", s.Endpoint, s.RootAccessKey, s.RootSecretKey)
 	c := fleet.ClusterFor(ctx, kkpCluster("hostile", "p", "loc"), loc, secretsOf(sec), []fleet.Schedule{schedule(t, "hourly", "0 * * * *")})

@@ -2,13 +2,14 @@ package fleet_test
 
 import (
 	"encoding/json"
-	"github.com/clusterbackup/clusterbackup/controllers/credentials"
-	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/clusterbackup/clusterbackup/controllers/credentials"
+	"github.com/clusterbackup/clusterbackup/controllers/release"
 
 	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"

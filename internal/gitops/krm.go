@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -217,7 +218,7 @@ func errorResults(err error) []Result {
 	var out []Result
 	var walk func(error)
 	walk = func(err error) {
-		if ie, ok := err.(*renderer.InputError); ok {
+		if ie := (*renderer.InputError)(nil); errors.As(err, &ie) {
 			ns, name, found := strings.Cut(ie.Name, "/")
 			if !found {
 				ns, name = "", ie.Name

@@ -3,9 +3,10 @@ package gitops
 import (
 	"bytes"
 	"context"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"strings"
 	"testing"
+
+	"github.com/clusterbackup/clusterbackup/internal/input"
 
 	"github.com/clusterbackup/clusterbackup/examples"
 	"github.com/clusterbackup/clusterbackup/renderer"

@@ -2,6 +2,7 @@ package s3check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 
@@ -20,7 +21,11 @@ func (c *Checker) probe(ctx context.Context, t Target) Result {
 	fail := func(e *Error) Result { return Result{Class: e.Class, Message: e.Message} }
 	cl, err := c.Client(ctx, t, ClientOptions{})
 	if err != nil {
-		return fail(err.(*Error))
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Class: ClassInvalid, Message: err.Error()}
+		}
+		return fail(e)
 	}
 	defer cl.Close()
 	client := cl.S3

@@ -1,6 +1,7 @@
 package s3client
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -93,7 +94,10 @@ func (p Policy) Check(host string, addr netip.Addr) error {
 			return nil
 		}
 		if err := p.check(host, v4); err != nil {
-			pe := err.(*PolicyError)
+			var pe *PolicyError
+			if !errors.As(err, &pe) {
+				return err
+			}
 			pe.Addr, pe.Reason = addr, fmt.Sprintf("%s form of %s: %s", e.name, v4, pe.Reason)
 			return pe
 		}

@@ -2,13 +2,15 @@ package s3policy
 
 import (
 	"fmt"
-	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"sort"
 	"strings"
 	"unicode"
 
-	"github.com/clusterbackup/clusterbackup/internal/prefix"
+	"github.com/clusterbackup/clusterbackup/internal/storage"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/clusterbackup/clusterbackup/internal/prefix"
 )
 
 // Actions granted per cluster, grouped by the resource they apply to.

@@ -4,11 +4,12 @@ import (
 	"strings"
 	"testing"
 
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 func cluster(name, project, cbsl string) *kkpv1.Cluster {

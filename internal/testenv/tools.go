@@ -25,7 +25,7 @@ var Versions = map[string]string{
 	"velero":                  "v1.18.3",
 	"velero-plugin-for-aws":   "v1.14.3",
 	"velero-restore-helper":   "v1.18.3",
-	"staticcheck":             "v0.8.2",
+	"golangci-lint":           "v2.15.0",
 	"kube-router-netpol":      "v2.1.0",
 }
 

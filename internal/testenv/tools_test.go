@@ -23,7 +23,7 @@ var toolModules = map[string][2]string{
 	"kustomize":               {"sigs.k8s.io/kustomize/kustomize/v5", "go.mod"},
 	"kubeconform":             {"github.com/yannh/kubeconform", "go.mod"},
 	"controller-gen":          {"sigs.k8s.io/controller-tools", "go.mod"},
-	"staticcheck":             {"honnef.co/go/tools", "go.mod"},
+	"golangci-lint":           {"github.com/golangci/golangci-lint/v2", "golangci-lint/go.mod"},
 	"kube-router-netpol":      {"github.com/cloudnativelabs/kube-router/v2", "go.mod"},
 	"velero":                  {"github.com/vmware-tanzu/velero", "velero/go.mod"},
 	"velero-restore-helper":   {"github.com/vmware-tanzu/velero", "velero/go.mod"},

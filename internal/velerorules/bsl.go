@@ -3,6 +3,7 @@ package velerorules
 import (
 	"context"
 	"fmt"
+
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"

@@ -161,7 +161,9 @@ func startReplica(t *testing.T, k *testenv.Kube, name string) *replica {
 	t.Cleanup(func() {
 		if !once {
 			r.stop()
-			<-r.stopped
+			if err := <-r.stopped; err != nil {
+				t.Logf("replica %s stopped: %v", name, err)
+			}
 		}
 	})
 	if !r.mgr.GetCache().WaitForCacheSync(runCtx) {

@@ -82,7 +82,12 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("manager stopped: %v", err)
+		}
+	})
 	if !mgr.GetCache().WaitForCacheSync(runCtx) {
 		t.Fatal("cache did not sync under the rendered RBAC")
 	}

@@ -36,13 +36,13 @@ const (
 // webhook, the rendered release applied, and a velero server process.
 type userCluster struct {
 	*usercluster.Cluster
-	id      string
-	prefix  string
-	velero  *testenv.Velero
+	id     string
+	prefix string
+	velero *testenv.Velero
 	// veleroOpts started velero (restartVelero starts it again).
 	veleroOpts testenv.VeleroOptions
-	files   map[string]string // rendered input files for the CLI
-	cluster *kkpv1.Cluster
+	files      map[string]string // rendered input files for the CLI
+	cluster    *kkpv1.Cluster
 }
 
 // fixture is the seed side shared by the clusters: the S3 server, the CBSL

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -130,7 +131,7 @@ func runDrill(t *testing.T, args []string) (rec drill.Record, code int, wall, cp
 	start := time.Now()
 	err := cmd.Run()
 	wall = time.Since(start)
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else {
 		must(t, err)

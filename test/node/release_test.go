@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -150,7 +151,7 @@ func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for {
 		var u unstructured.Unstructured
-		if err := dec.Decode(&u.Object); err == io.EOF {
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
 			return out
 		} else if err != nil {
 			t.Fatalf("%s: %v", path, err)

@@ -6,11 +6,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/input"
 	"os"
 	"strings"
 	"testing"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/input"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )

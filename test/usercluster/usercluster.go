@@ -108,7 +108,12 @@ func (c *Cluster) ConfigureWebhook(t testing.TB, cfg velerorules.Config) {
 	// (Start's test), not as long as the (sub)test that configured it.
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	c.stopWebhook = func() { cancel(); <-done }
+	c.stopWebhook = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("webhook manager stopped: %v", err)
+		}
+	}
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		t.Fatal("webhook cache did not sync")
 	}

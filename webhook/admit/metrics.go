@@ -3,10 +3,11 @@ package admit
 import (
 	"regexp"
 
-	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/clusterbackup/clusterbackup/internal/metricsreg"
 )
 
 // Metrics count admission outcomes per webhook and per rule. Latency comes

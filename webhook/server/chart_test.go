@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,7 +64,7 @@ func helmTemplate(t *testing.T, values string, set ...string) ([]*unstructured.U
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
 	for {
 		var u unstructured.Unstructured
-		if err := dec.Decode(&u.Object); err == io.EOF {
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			t.Fatal(err)
@@ -229,7 +230,12 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	testenv.Must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("manager stopped: %v", err)
+		}
+	})
 	eventually(t, "mutated managed BSL", func() error {
 		b := fixtures.BSL("default", "backups", "https://s3.example.com", "")
 		if err := k.Client.Create(ctx, b, &clientDryRun); err != nil {

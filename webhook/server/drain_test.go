@@ -41,7 +41,9 @@ func TestDrainOnStop(t *testing.T) {
 	direct := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 	}}
-	review := func() *http.Response {
+	// review sends one review directly and reports whether the server asked
+	// to close the connection after it.
+	review := func() (closed bool) {
 		t.Helper()
 		obj, err := json.Marshal(&velerov1.Backup{TypeMeta: metav1.TypeMeta{APIVersion: "velero.io/v1", Kind: "Backup"},
 			ObjectMeta: metav1.ObjectMeta{Name: "direct", Namespace: "velero"}})
@@ -61,9 +63,9 @@ func TestDrainOnStop(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("direct review: HTTP %d", resp.StatusCode)
 		}
-		return resp
+		return resp.Close
 	}
-	if review().Close {
+	if review() {
 		t.Fatal("before the stop signal the server closed a keep-alive connection")
 	}
 
@@ -93,7 +95,7 @@ func TestDrainOnStop(t *testing.T) {
 	stopAt := time.Now()
 	go func() { stopped <- e.stop() }()
 	time.Sleep(300 * time.Millisecond)
-	if !review().Close {
+	if !review() {
 		t.Error("while draining, an answer did not close its connection (want Connection: close)")
 	}
 	if resp, err := http.Get(e.probeURL + "/readyz"); err == nil {
@@ -120,7 +122,8 @@ func TestDrainOnStop(t *testing.T) {
 	if d := time.Since(stopAt); d < drain {
 		t.Errorf("the server stopped %v after the signal, before the %v drain ended", d, drain)
 	}
-	if _, err := direct.Post("https://"+e.webhookAddr+"/validate-velero-io-v1-backup", "application/json", nil); err == nil {
+	if resp, err := direct.Post("https://"+e.webhookAddr+"/validate-velero-io-v1-backup", "application/json", nil); err == nil {
+		resp.Body.Close()
 		t.Error("after the drain the webhook server still answers")
 	}
 }
