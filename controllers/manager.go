@@ -23,6 +23,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
@@ -47,7 +48,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	}
 	mo := manager.Options{
 		Scheme:                  Scheme(),
-		HealthProbeBindAddress:  zeroOff(o.HealthAddr),
+		HealthProbeBindAddress:  process.BindAddress(o.HealthAddr),
 		PprofBindAddress:        o.PprofAddr,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		GracefulShutdownTimeout: &o.ShutdownTimeout.Duration,
@@ -146,11 +147,4 @@ func cacheOptions(ns string) cache.Options {
 			&kkpv1.ClusterBackupStorageLocation{}: {Namespaces: map[string]cache.Config{ns: {}}},
 		},
 	}
-}
-
-func zeroOff(addr string) string {
-	if addr == "0" {
-		return ""
-	}
-	return addr
 }

@@ -3,7 +3,6 @@ package controllers
 import (
 	"flag"
 	"fmt"
-	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -16,7 +15,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/rollout"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
-	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
@@ -26,13 +25,6 @@ import (
 const (
 	// DefaultCBSLNamespace is where KKP keeps CBSLs and their Secrets.
 	DefaultCBSLNamespace = "kubermatic"
-	// DefaultHealthAddr serves /healthz and /readyz.
-	DefaultHealthAddr = ":8081"
-	// DefaultMetricsAddr serves /metrics.
-	DefaultMetricsAddr = ":8080"
-	// DefaultShutdownTimeout bounds how long the loops may finish after a
-	// stop signal (under a Pod's default 30s grace period).
-	DefaultShutdownTimeout = 25 * time.Second
 )
 
 // Options configure the seed's controllers process: the typed configuration
@@ -71,17 +63,10 @@ type Options struct {
 	// Users configures how every loop reaches user clusters: the kubeconfig
 	// Secret, and the time, size and rate budget of each cluster's answers.
 	Users userclient.Options `json:"users,omitempty"`
-	// HealthAddr serves /healthz and /readyz. Default DefaultHealthAddr;
-	// "0" disables.
-	HealthAddr string `json:"healthAddr,omitempty"`
-	// MetricsAddr serves Prometheus metrics. Default DefaultMetricsAddr;
-	// "0" disables.
-	MetricsAddr string `json:"metricsAddr,omitempty"`
-	// PprofAddr serves Go's pprof profiles. Default "" (off).
-	PprofAddr string `json:"pprofAddr,omitempty"`
-	// ShutdownTimeout bounds how long the loops may finish after a stop
-	// signal. Default DefaultShutdownTimeout.
-	ShutdownTimeout duration.Duration `json:"shutdownTimeout,omitempty"`
+	// Serving holds the health, metrics and pprof addresses and the shutdown
+	// timeout (how long the loops may finish after a stop signal), at the
+	// top level of the configuration file.
+	process.Serving
 	// LeaderElection runs the loops on one replica only, the holder of the
 	// Lease LeaderElectionID in LeaderElectionNamespace; health, metrics and
 	// the fleet inventory run on every replica. RBAC: get/create/update on
@@ -105,10 +90,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.CBSLNamespace, "cbsl-namespace", o.CBSLNamespace, "namespace of the ClusterBackupStorageLocations, their Secrets and the seed's per-cluster state")
 	o.Check.AddFlags(fs)
 	fs.BoolVar(&o.ProbeIsolation, "cbsl-check-probe-isolation", o.ProbeIsolation, "status loop: warn when a CBSL's credential can list the bucket root or a sibling prefix")
-	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, `address for /healthz and /readyz ("0" disables)`)
-	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, `address for Prometheus /metrics ("0" disables)`)
-	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")
-	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long the loops may finish after SIGTERM")
+	o.Serving.AddFlags(fs, "the loops")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "run the loops only on the replica holding a Lease (the seed chart turns it on)")
 	fs.StringVar(&o.LeaderElectionID, "leader-elect-id", o.LeaderElectionID, "name of the leader election Lease")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-elect-namespace", o.LeaderElectionNamespace, "namespace of the leader election Lease (default: the Pod's; required outside a Pod)")
@@ -130,15 +112,7 @@ func (o *Options) Default() {
 	if o.CBSLNamespace == "" {
 		o.CBSLNamespace = DefaultCBSLNamespace
 	}
-	if o.HealthAddr == "" {
-		o.HealthAddr = DefaultHealthAddr
-	}
-	if o.MetricsAddr == "" {
-		o.MetricsAddr = DefaultMetricsAddr
-	}
-	if o.ShutdownTimeout.Duration == 0 {
-		o.ShutdownTimeout.Duration = DefaultShutdownTimeout
-	}
+	o.Serving.Default()
 	if o.LeaderElectionID == "" {
 		o.LeaderElectionID = DefaultLeaderElectionID
 	}
@@ -161,9 +135,7 @@ func (o *Options) Validate() field.ErrorList {
 	for _, msg := range validation.IsDNS1123Label(o.CBSLNamespace) {
 		errs = append(errs, field.Invalid(field.NewPath("cbslNamespace"), o.CBSLNamespace, msg))
 	}
-	if o.ShutdownTimeout.Duration < 0 {
-		errs = append(errs, field.Invalid(field.NewPath("shutdownTimeout"), o.ShutdownTimeout.String(), "must not be negative"))
-	}
+	errs = append(errs, o.Serving.Validate(nil)...)
 	if o.LeaderElection && o.LeaderElectionNamespace == "" {
 		errs = append(errs, field.Required(field.NewPath("leaderElectionNamespace"), "leader election needs the namespace of its Lease (--leader-elect-namespace) when not running in a Pod"))
 	}

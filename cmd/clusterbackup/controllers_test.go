@@ -18,6 +18,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/rollout"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
@@ -94,7 +95,7 @@ func TestControllersDefaultsOnce(t *testing.T) {
 		}
 	}
 	for _, d := range []string{
-		"(default " + controllers.DefaultShutdownTimeout.String() + ")", fmt.Sprintf("(default %q)", controllers.DefaultLeaderElectionID),
+		"(default " + process.DefaultShutdownTimeout.String() + ")", fmt.Sprintf("(default %q)", controllers.DefaultLeaderElectionID),
 		"(default " + release.DefaultResyncPeriod.String() + ")", "(default " + drill.DefaultInterval.String() + ")",
 		"(default " + userclient.DefaultTimeout.String() + ")", fmt.Sprintf("(default %d)", userclient.DefaultQPS),
 		"(default " + s3check.DefaultBudget.String() + ")", "(default " + rollout.DefaultDeadline.String() + ")",

@@ -39,11 +39,8 @@ func bindWebhookFlags(fs *flag.FlagSet, o *server.Options, f *webhookFlags) {
 	fs.IntVar(&o.Port, "port", o.Port, "webhook server port")
 	fs.StringVar(&o.CertDir, "cert-dir", o.CertDir, "directory holding tls.crt and tls.key, reloaded when they change")
 	fs.StringVar(&o.ClientCAName, "client-ca-name", o.ClientCAName, "file in --cert-dir with the PEM CA of the API server's client certificate; when set, callers without a certificate signed by it are refused at TLS (default: no client authentication)")
-	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, `address for /healthz and /readyz ("0" disables)`)
+	o.Serving.AddFlags(fs, "in-flight reviews")
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "serve HTTP/2 too (default: HTTP/1.1 only)")
-	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off)")
-	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, `address for Prometheus /metrics ("0" disables)`)
-	fs.DurationVar(&o.ShutdownTimeout.Duration, "shutdown-timeout", o.ShutdownTimeout.Duration, "how long in-flight reviews may finish after SIGTERM")
 	fs.DurationVar(&o.DrainPeriod.Duration, "drain-period", o.DrainPeriod.Duration, "after SIGTERM, how long to keep answering reviews with Connection: close before shutting down, so the API server moves to another replica (0: stop at once)")
 	v := &o.Velero
 	fs.StringVar(&v.Namespace, "velero-namespace", v.Namespace, "Velero's namespace")

@@ -20,6 +20,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
@@ -98,8 +99,8 @@ func TestWebhookDefaultsOnce(t *testing.T) {
 	var help bytes.Buffer
 	_, _, _ = parseWebhookArgs(streams{Err: &help}, []string{"--help"})
 	for _, d := range []string{
-		fmt.Sprintf("(default %d)", server.DefaultPort), fmt.Sprintf("(default %q)", server.DefaultHealthAddr),
-		fmt.Sprintf("(default %q)", server.DefaultMetricsAddr), "(default " + server.DefaultShutdownTimeout.String() + ")",
+		fmt.Sprintf("(default %d)", server.DefaultPort), fmt.Sprintf("(default %q)", process.DefaultHealthAddr),
+		fmt.Sprintf("(default %q)", process.DefaultMetricsAddr), "(default " + process.DefaultShutdownTimeout.String() + ")",
 		"(default " + server.DefaultDrainPeriod.String() + ")", fmt.Sprintf("(default %q)", velerorules.DefaultNamespace),
 		"(default " + velerorules.DefaultBackupTTL.String() + ")", fmt.Sprintf("(default %q)", velerorules.DefaultCredentialsSecret),
 		"(default " + string(seed.DefaultMode) + ")",

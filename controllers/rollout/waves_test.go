@@ -28,6 +28,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/rollout"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	procopts "github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
@@ -251,9 +252,8 @@ func startProcess(t *testing.T, seed *testenv.Kube, cfgFile string, ro rollout.O
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	o := controllers.Options{
-		HealthAddr: "0", MetricsAddr: "0",
-		ShutdownTimeout: duration.Of(10 * time.Second),
-		LeaderElection:  true, LeaderElectionNamespace: leaseNS,
+		Serving:        procopts.Serving{HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: duration.Of(10 * time.Second)},
+		LeaderElection: true, LeaderElectionNamespace: leaseNS,
 		Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
 		Credentials: credentials.Options{Enabled: true},
 		Release:     release.Options{Enabled: true, RenderConfig: cfgFile, ResyncPeriod: duration.Of(3 * time.Second), CRDTimeout: duration.Of(60 * time.Second)},

@@ -19,6 +19,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
@@ -139,9 +140,8 @@ func startReplica(t *testing.T, k *testenv.Kube, name string) *replica {
 	r := &replica{name: name, health: net.JoinHostPort("127.0.0.1", fmt.Sprint(healthPort)), stopped: make(chan error, 1)}
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.mgr, err = controllers.New(runCtx, k.Config, controllers.Options{
-		HealthAddr: r.health, MetricsAddr: "0",
-		ShutdownTimeout: duration.Of(10 * time.Second),
-		LeaderElection:  true, LeaderElectionNamespace: leaseNS,
+		Serving:        process.Serving{HealthAddr: r.health, MetricsAddr: "0", ShutdownTimeout: duration.Of(10 * time.Second)},
+		LeaderElection: true, LeaderElectionNamespace: leaseNS,
 		Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
 		Credentials: credentials.Options{Enabled: true, ControllerName: credentialsLoop + "-" + name},
 		Status:      cbslstatus.Options{Enabled: true, ControllerName: statusLoop + "-" + name},

@@ -21,6 +21,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
@@ -70,7 +71,7 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	// The process, as the service account, with the chart's settings.
 	runCtx, cancel := context.WithCancel(ctx)
 	mgr, err := controllers.New(runCtx, saConfig, controllers.Options{
-		HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: duration.Of(time.Second),
+		Serving:        process.Serving{HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: duration.Of(time.Second)},
 		LeaderElection: true, LeaderElectionNamespace: releaseNS,
 		Check:       s3check.Options{Policy: s3check.Policy{Allow: s3check.MustPrefixes("127.0.0.1/32")}},
 		Status:      cbslstatus.Options{Enabled: true, Period: duration.Of(time.Minute)},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
@@ -56,8 +57,8 @@ func Start(t testing.TB, o seed.Options) *Seed {
 	wo := k.Env.WebhookInstallOptions
 	mgr, err := server.New(ctx, k.Config, server.Options{
 		Mode: server.ModeSeed, Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
-		HealthAddr: "0", MetricsAddr: "0", Seed: o,
-		ShutdownTimeout: duration.Of(time.Second), DrainPeriod: new(duration.Duration),
+		Serving: process.Serving{HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: duration.Of(time.Second)},
+		Seed:    o, DrainPeriod: new(duration.Duration),
 	})
 	if err != nil {
 		cancel()

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
@@ -97,8 +98,8 @@ func (c *Cluster) ConfigureWebhook(t testing.TB, cfg velerorules.Config) {
 	cfg.ManagedBSLEditors = []string{Applier}
 	mgr, err := server.New(ctx, c.Kube.Config, server.Options{
 		Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir,
-		HealthAddr: "0", MetricsAddr: "0", Velero: cfg,
-		ShutdownTimeout: duration.Of(time.Second), DrainPeriod: new(duration.Duration),
+		Serving: process.Serving{HealthAddr: "0", MetricsAddr: "0", ShutdownTimeout: duration.Of(time.Second)},
+		Velero:  cfg, DrainPeriod: new(duration.Duration),
 	})
 	if err != nil {
 		cancel()

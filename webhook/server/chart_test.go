@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
@@ -226,7 +227,7 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	saConfig := serviceAccountKubeconfig(t, k, "velero", "clusterbackup-webhook")
 	cfg := testConfig()
 	cfg.ManagedBSLEditors = nil // the admin client applies the managed BSL here
-	mgr, err := server.New(ctx, saConfig, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, HealthAddr: "0", MetricsAddr: "0", DrainPeriod: new(duration.Duration), Velero: cfg})
+	mgr, err := server.New(ctx, saConfig, server.Options{Host: "127.0.0.1", Port: port, CertDir: certs, Serving: process.Serving{HealthAddr: "0", MetricsAddr: "0"}, DrainPeriod: new(duration.Duration), Velero: cfg})
 	testenv.Must(t, err)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()

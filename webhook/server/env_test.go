@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
@@ -93,7 +94,7 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 	}
 	mgr, err := server.New(ctx, k.Config, server.Options{
 		Host: wo.LocalServingHost, Port: port, CertDir: wo.LocalServingCertDir,
-		HealthAddr: health, MetricsAddr: metrics, Velero: testConfig(),
+		Serving: process.Serving{HealthAddr: health, MetricsAddr: metrics}, Velero: testConfig(),
 		DrainPeriod: &duration.Duration{Duration: o.drain},
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -21,12 +22,9 @@ const (
 // Defaults of Options, set by Options.Default (the one place they are
 // written: the webhook command binds its flags to the defaulted Options).
 const (
-	DefaultMode            = ModeUser
-	DefaultPort            = 9443
-	DefaultHealthAddr      = ":8081"
-	DefaultMetricsAddr     = ":8080"
-	DefaultShutdownTimeout = 25 * time.Second
-	DefaultDrainPeriod     = 3 * time.Second
+	DefaultMode        = ModeUser
+	DefaultPort        = 9443
+	DefaultDrainPeriod = 3 * time.Second
 )
 
 // Options configure the webhook server: the typed configuration of
@@ -51,23 +49,15 @@ type Options struct {
 	// server can send reviews. The file is read at start; restart to rotate
 	// the CA. Default "" (no client authentication).
 	ClientCAName string `json:"clientCAName,omitempty"`
-	// HealthAddr serves /healthz and /readyz. Default ":8081"; "0" disables.
-	HealthAddr string `json:"healthAddr,omitempty"`
 	// EnableHTTP2 lets the webhook server speak HTTP/2. Default false:
 	// HTTP/1.1 costs less per review (the API server sends one review per
 	// request and reuses connections) and keeps HTTP/2's rapid-reset class
 	// of attacks (CVE-2023-44487) away from a failurePolicy=Fail webhook.
 	EnableHTTP2 bool `json:"enableHTTP2,omitempty"`
-	// PprofAddr serves Go's net/http/pprof profiles, for finding where a
-	// review's time goes. Default "" (off); bind it to localhost.
-	PprofAddr string `json:"pprofAddr,omitempty"`
-	// MetricsAddr serves Prometheus metrics on /metrics. Default ":8080";
-	// "0" disables.
-	MetricsAddr string `json:"metricsAddr,omitempty"`
-	// ShutdownTimeout bounds how long in-flight reviews may finish after a
-	// stop signal ("25s"; a number is nanoseconds). Default 25s (under a
-	// Pod's default 30s grace period).
-	ShutdownTimeout duration.Duration `json:"shutdownTimeout,omitempty"`
+	// Serving holds the health, metrics and pprof addresses and the shutdown
+	// timeout (how long in-flight reviews may finish after a stop signal),
+	// at the top level of the configuration file.
+	process.Serving
 	// DrainPeriod is how long the server keeps answering after a stop signal,
 	// closing each connection after its answer, before it shuts down: the
 	// API server then sends its next reviews over new connections, to a
@@ -92,15 +82,7 @@ func (o *Options) Default() {
 	if o.Port == 0 {
 		o.Port = DefaultPort
 	}
-	if o.HealthAddr == "" {
-		o.HealthAddr = DefaultHealthAddr
-	}
-	if o.MetricsAddr == "" {
-		o.MetricsAddr = DefaultMetricsAddr
-	}
-	if o.ShutdownTimeout.Duration == 0 {
-		o.ShutdownTimeout.Duration = DefaultShutdownTimeout
-	}
+	o.Serving.Default()
 	if o.DrainPeriod == nil {
 		d := duration.Of(DefaultDrainPeriod)
 		o.DrainPeriod = &d
@@ -123,9 +105,7 @@ func (o *Options) Validate() field.ErrorList {
 	if o.Port < 1 || o.Port > 65535 {
 		errs = append(errs, field.Invalid(field.NewPath("port"), o.Port, "must be a port number from 1 to 65535"))
 	}
-	if o.ShutdownTimeout.Duration < 0 {
-		errs = append(errs, field.Invalid(field.NewPath("shutdownTimeout"), o.ShutdownTimeout.String(), "must not be negative"))
-	}
+	errs = append(errs, o.Serving.Validate(nil)...)
 	if o.DrainPeriod != nil && o.DrainPeriod.Duration < 0 {
 		errs = append(errs, field.Invalid(field.NewPath("drainPeriod"), o.DrainPeriod.String(), "must not be negative"))
 	}

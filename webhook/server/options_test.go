@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
@@ -19,12 +20,12 @@ import (
 func TestOptionsDefaultAndValidate(t *testing.T) {
 	var o server.Options
 	o.Default()
-	if o.Mode != server.ModeUser || o.Port != server.DefaultPort || o.HealthAddr != server.DefaultHealthAddr || o.MetricsAddr != server.DefaultMetricsAddr ||
-		o.ShutdownTimeout.Duration != server.DefaultShutdownTimeout || o.DrainPeriod == nil || o.DrainPeriod.Duration != server.DefaultDrainPeriod ||
+	if o.Mode != server.ModeUser || o.Port != server.DefaultPort || o.HealthAddr != process.DefaultHealthAddr || o.MetricsAddr != process.DefaultMetricsAddr ||
+		o.ShutdownTimeout.Duration != process.DefaultShutdownTimeout || o.DrainPeriod == nil || o.DrainPeriod.Duration != server.DefaultDrainPeriod ||
 		o.Velero.Namespace != velerorules.DefaultNamespace || o.Velero.BackupTTL.Duration != velerorules.DefaultBackupTTL || o.Seed.CBSLNamespace == "" {
 		t.Fatalf("defaults: %+v", o)
 	}
-	set := server.Options{Port: 8443, DrainPeriod: new(duration.Duration), ShutdownTimeout: duration.Of(time.Second)}
+	set := server.Options{Port: 8443, DrainPeriod: new(duration.Duration), Serving: process.Serving{ShutdownTimeout: duration.Of(time.Second)}}
 	set.Default()
 	if set.Port != 8443 || set.DrainPeriod.Duration != 0 || set.ShutdownTimeout.Duration != time.Second {
 		t.Fatalf("Default overwrote set values: %+v", set)
@@ -37,7 +38,7 @@ func TestOptionsDefaultAndValidate(t *testing.T) {
 		"valid user mode": {o: server.Options{CertDir: "/certs", Velero: velerorules.Config{Managed: velerorules.Location{Bucket: "b", Prefix: "p/c"}}}},
 		"valid seed mode": {o: server.Options{CertDir: "/certs", Mode: server.ModeSeed}},
 		"everything broken": {
-			o: server.Options{Port: 70000, ClientCAName: "../ca.crt", ShutdownTimeout: duration.Of(-time.Second), DrainPeriod: &duration.Duration{Duration: -time.Second},
+			o: server.Options{Port: 70000, ClientCAName: "../ca.crt", Serving: process.Serving{ShutdownTimeout: duration.Of(-time.Second)}, DrainPeriod: &duration.Duration{Duration: -time.Second},
 				Velero: velerorules.Config{Managed: velerorules.Location{Prefix: "a//b"}}},
 			want: field.ErrorList{
 				field.Required(field.NewPath("certDir"), ""),

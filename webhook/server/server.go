@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
@@ -61,7 +62,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	mo := manager.Options{
 		Scheme:                  Scheme(),
 		WebhookServer:           ws,
-		HealthProbeBindAddress:  zeroOff(o.HealthAddr),
+		HealthProbeBindAddress:  process.BindAddress(o.HealthAddr),
 		PprofBindAddress:        o.PprofAddr,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		GracefulShutdownTimeout: &o.ShutdownTimeout.Duration,
@@ -126,13 +127,6 @@ func cacheOptions(o Options) cache.Options {
 		}
 	}
 	return co
-}
-
-func zeroOff(addr string) string {
-	if addr == "0" {
-		return ""
-	}
-	return addr
 }
 
 // readyOnce returns a checker that calls check until it first succeeds and
