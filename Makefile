@@ -116,6 +116,11 @@ bench-seed: ## The 1,000-cluster seed: release + credentials loops and waves of 
 	@mkdir -p bin; $(GO) test -tags seedbench -count=1 -timeout 90m -v -run '^TestSeedScale$$' ./test/seedscale > bin/bench-seed.log 2>&1; rc=$$?; \
 	  grep -E 'seedscale:|^(--- |ok|FAIL|panic)' bin/bench-seed.log; echo "bench-seed: full log in bin/bench-seed.log"; exit $$rc
 
+.PHONY: bench-drills
+bench-drills: ## Restore drills per hour one seed sustains at the default cap: one controllers process, 20 clusters on 2 kube-apiservers, a Velero stand-in (~18 min on a shared 2-core machine: a 5 min window at the default tick, 10 min at tick 1s; DRILL_BENCH_CLUSTERS, DRILL_BENCH_BACKENDS, DRILL_BENCH_RESTORE, DRILL_BENCH_CHART_WINDOW, DRILL_BENCH_WINDOW). Not in `make test`.
+	@mkdir -p bin; $(GO) test -tags seedbench -count=1 -timeout 40m -v -run '^TestDrillScale$$' ./test/seedscale > bin/bench-drills.log 2>&1; rc=$$?; \
+	  grep -E 'seedscale:|^(--- |ok|FAIL|panic)' bin/bench-drills.log; echo "bench-drills: full log in bin/bench-drills.log"; exit $$rc
+
 ##@ Code
 
 .PHONY: generate
