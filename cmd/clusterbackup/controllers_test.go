@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	"github.com/clusterbackup/clusterbackup/controllers/release"
@@ -26,12 +28,12 @@ import (
 // every loop off by default.
 func TestControllersArgs(t *testing.T) {
 	co, _, err := parseControllersArgs(streams{Err: io.Discard}, []string{"--leader-elect", "--leader-elect-namespace", "clusterbackup", "--cbsl-status-loop"})
-	must(t, err)
+	testenv.Must(t, err)
 	if !co.LeaderElection || co.LeaderElectionID != controllers.DefaultLeaderElectionID || co.LeaderElectionNamespace != "clusterbackup" || !co.Status.Enabled {
 		t.Fatalf("controllers flags: %+v", co)
 	}
 	co, _, err = parseControllersArgs(streams{Err: io.Discard}, []string{"--leader-elect-namespace", "x"})
-	must(t, err)
+	testenv.Must(t, err)
 	if co.LeaderElection || co.Status.Enabled || co.Credentials.Enabled || co.Fleet.Enabled {
 		t.Fatal("--leader-elect and every loop must default to false")
 	}
@@ -39,7 +41,7 @@ func TestControllersArgs(t *testing.T) {
 		t.Fatal("--release-kkp-takeover must default to false")
 	}
 	co, _, err = parseControllersArgs(streams{Err: io.Discard}, []string{"--release-kkp-takeover"})
-	must(t, err)
+	testenv.Must(t, err)
 	if !co.Release.KKPTakeover {
 		t.Fatal("--release-kkp-takeover not parsed")
 	}
@@ -57,7 +59,7 @@ func TestControllersDefaultsOnce(t *testing.T) {
 	var want controllers.Options
 	want.Default()
 	o, _, err := parseControllersArgs(streams{Err: io.Discard}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	if !reflect.DeepEqual(o, want) {
 		t.Fatalf("flags without a file give\n%+v\nwant controllers.Options.Default's\n%+v", o, want)
 	}
@@ -80,7 +82,7 @@ func TestControllersDefaultsOnce(t *testing.T) {
 		t.Fatalf("only %d flags with a default: %v", len(args), args)
 	}
 	o, _, err = parseControllersArgs(streams{Err: io.Discard}, args)
-	must(t, err)
+	testenv.Must(t, err)
 	if !reflect.DeepEqual(o, want) {
 		t.Fatalf("every flag set to its shown default gives\n%+v\nwant controllers.Options.Default's\n%+v", o, want)
 	}
@@ -148,9 +150,9 @@ drill: {interval: 43200000000000, timeout: 1200000000000, cleanupTimeout: 240000
 users: {timeout: 15000000000, qps: 5}
 `
 	fromStrings, _, err := parseControllersArgs(streams{Err: io.Discard}, []string{"--config", writeTemp(t, strs)})
-	must(t, err)
+	testenv.Must(t, err)
 	fromNanos, _, err := parseControllersArgs(streams{Err: io.Discard}, []string{"--config", writeTemp(t, nanos)})
-	must(t, err)
+	testenv.Must(t, err)
 	if !reflect.DeepEqual(fromStrings, fromNanos) {
 		t.Fatalf("durations as strings read as\n%+v\nas nanoseconds as\n%+v", fromStrings, fromNanos)
 	}
@@ -189,7 +191,7 @@ users: {timeout: 15000000000, qps: 5}
 		t.Errorf("--help with the file shows release-resync-period as %q, want the file's 1m30s", line)
 	}
 	o, _, err = parseControllersArgs(streams{Err: io.Discard}, []string{"--config", writeTemp(t, strs), "--release-resync-period=2m"})
-	must(t, err)
+	testenv.Must(t, err)
 	if o.Release.ResyncPeriod.Duration != 2*time.Minute || o.Credentials.ResyncPeriod.Duration != time.Hour {
 		t.Fatalf("flag over file: release %v, credentials %v", o.Release.ResyncPeriod, o.Credentials.ResyncPeriod)
 	}

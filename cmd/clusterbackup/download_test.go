@@ -157,9 +157,9 @@ stringData:
 	t.Run("CBSL and its Secret in one file, no --secret", func(t *testing.T) {
 		// The file KKP users keep: the CBSL and its credential Secret together.
 		cbslText, err := os.ReadFile(cbsl)
-		must(t, err)
+		testenv.Must(t, err)
 		secretText, err := os.ReadFile(secret)
-		must(t, err)
+		testenv.Must(t, err)
 		both := filepath.Join(t.TempDir(), "cbsl-and-secret.yaml")
 		isoWriteFile(t, both, string(cbslText)+"\n---\n"+string(secretText))
 		dest := filepath.Join(t.TempDir(), "nightly.tar.gz")

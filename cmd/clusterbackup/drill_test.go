@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
 )
 
@@ -31,32 +33,32 @@ func TestDrillKeygenAndVerify(t *testing.T) {
 		t.Fatalf("keygen over an existing key: exit %d %s", code, stderr)
 	}
 	pub := filepath.Join(dir, "drill.pub")
-	must(t, os.WriteFile(pub, []byte(pubOut), 0o644))
+	testenv.Must(t, os.WriteFile(pub, []byte(pubOut), 0o644))
 	b, err := os.ReadFile(priv)
-	must(t, err)
+	testenv.Must(t, err)
 	key, err := core.ParsePrivateKey(b)
-	must(t, err)
+	testenv.Must(t, err)
 	now := time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC)
 	rec := &core.Record{Version: core.RecordVersion, ProjectID: "p1", ClusterID: "c1", Run: "0a1b2c3d", Backup: "b1",
 		Started: now, Finished: now.Add(time.Minute), Outcome: core.Failed, Reason: "restorePhase: Failed: gzip: unexpected EOF"}
 	signed, err := core.Sign(rec, key)
-	must(t, err)
+	testenv.Must(t, err)
 	good := filepath.Join(dir, "good.json")
-	must(t, os.WriteFile(good, signed, 0o644))
+	testenv.Must(t, os.WriteFile(good, signed, 0o644))
 	out, stderr, code := runCLI(t, string(signed), nil, "drill", "verify", "--public-key", pub, good, "-")
 	if code != 0 || strings.Count(out, ": verified (key ") != 2 || !strings.Contains(out, "failed, RTO 0s, RPO 0s: restorePhase: Failed: gzip: unexpected EOF") {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, stderr)
 	}
 	bad := filepath.Join(dir, "bad.json")
-	must(t, os.WriteFile(bad, bytes.Replace(signed, []byte(`"outcome":"failed"`), []byte(`"outcome":"passed"`), 1), 0o644))
+	testenv.Must(t, os.WriteFile(bad, bytes.Replace(signed, []byte(`"outcome":"failed"`), []byte(`"outcome":"passed"`), 1), 0o644))
 	out, stderr, code = runCLI(t, "", nil, "drill", "verify", "--public-key", pub, good, bad)
 	if code != 1 || !strings.Contains(out, "bad.json: NOT VERIFIED") || !strings.Contains(stderr, "1 of 2 records do not verify") {
 		t.Fatalf("tampered: exit %d\n%s%s", code, out, stderr)
 	}
 	_, otherPub, err := core.GenerateKey()
-	must(t, err)
+	testenv.Must(t, err)
 	other := filepath.Join(dir, "other.pub")
-	must(t, os.WriteFile(other, otherPub, 0o644))
+	testenv.Must(t, os.WriteFile(other, otherPub, 0o644))
 	if out, _, code := runCLI(t, "", nil, "drill", "verify", "--public-key", other, good); code != 1 || !strings.Contains(out, "NOT VERIFIED") {
 		t.Fatalf("another key: exit %d\n%s", code, out)
 	}

@@ -80,10 +80,10 @@ func TestRenderFlagShapes(t *testing.T) {
 	fs.SetOutput(io.Discard)
 	var rf renderFlags
 	rf.register(fs, "inputs")
-	must(t, fs.Parse([]string{"--credentials", "external-secret", "--external-secret-store", "vault", "--external-secret-store-kind", "SecretStore",
+	testenv.Must(t, fs.Parse([]string{"--credentials", "external-secret", "--external-secret-store", "vault", "--external-secret-store-kind", "SecretStore",
 		"--no-node-agent", "--api-versions", "a/v1", "--api-versions", "b/v1,c/v1"}))
 	p, err := rf.params()
-	must(t, err)
+	testenv.Must(t, err)
 	velero, _ := settings.SpecFor(settings.ParamVeleroVersion)
 	for param, want := range map[string]string{
 		settings.ParamCredentials:         "externalSecret",
@@ -150,7 +150,7 @@ func TestSameRuleEverywhere(t *testing.T) {
 // "none" for a GitOps-only one) and whether the release loop drives it.
 func TestSettingsTable(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "gitops.md"))
-	must(t, err)
+	testenv.Must(t, err)
 	var rows [][]string
 	for _, l := range strings.Split(string(b), "\n") {
 		if cells := strings.Split(l, " | "); strings.HasPrefix(l, "| `") && len(cells) == 5 {

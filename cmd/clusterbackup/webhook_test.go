@@ -32,7 +32,7 @@ import (
 func TestWebhookArgs(t *testing.T) {
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "config.yaml")
-	must(t, os.WriteFile(cfgFile, []byte(`
+	testenv.Must(t, os.WriteFile(cfgFile, []byte(`
 mode: user
 port: 9999
 certDir: /certs
@@ -44,13 +44,13 @@ velero:
   backupTTL: 48h
 `), 0o600))
 	o, _, err := parseWebhookArgs(streams{Err: io.Discard}, []string{"--config", cfgFile, "--port", "8443", "--managed-bsl-editor", "argo", "--managed-bsl-editor", "flux"})
-	must(t, err)
+	testenv.Must(t, err)
 	if o.Port != 8443 || o.CertDir != "/certs" || o.ShutdownTimeout.Duration != 10*time.Second || o.Velero.Managed.Bucket != "backups" ||
 		fmt.Sprint(o.Velero.ManagedBSLEditors) != "[argo flux]" || len(o.Velero.PreviousLocations) != 1 || o.Velero.BackupTTL.Duration != 48*time.Hour {
 		t.Fatalf("flags must override the file, the file the defaults: %+v", o)
 	}
 	o, _, err = parseWebhookArgs(streams{Err: io.Discard}, []string{"--previous-location", "bucket=b,endpoint=https://x,prefix=p,q/c", "--allow-other-storage"})
-	must(t, err)
+	testenv.Must(t, err)
 	if len(o.Velero.PreviousLocations) != 1 || o.Velero.PreviousLocations[0] != (velerorules.Location{Bucket: "b", Endpoint: "https://x", Prefix: "p,q/c"}) || !o.Velero.AllowOtherStorage || o.Port != 9443 || o.Mode != "user" {
 		t.Fatalf("flags: %+v", o)
 	}
@@ -90,7 +90,7 @@ velero:
 // before, as nanoseconds.
 func TestWebhookDefaultsOnce(t *testing.T) {
 	o, _, err := parseWebhookArgs(streams{Err: io.Discard}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	var want server.Options
 	want.Default()
 	if !reflect.DeepEqual(o, want) {
@@ -115,7 +115,7 @@ func TestWebhookDefaultsOnce(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			o, _, err := parseWebhookArgs(streams{Err: io.Discard}, []string{"--config", writeTemp(t, file)})
-			must(t, err)
+			testenv.Must(t, err)
 			if o.ShutdownTimeout.Duration != 10*time.Second || o.DrainPeriod.Duration != 0 || o.Seed.Check.Budget.Duration != 2*time.Second || o.Velero.BackupTTL.Duration != 48*time.Hour {
 				t.Fatalf("%q read as shutdownTimeout %v, drainPeriod %v, seed.check.budget %v, velero.backupTTL %v", file, o.ShutdownTimeout, o.DrainPeriod, o.Seed.Check.Budget, o.Velero.BackupTTL)
 			}
@@ -127,11 +127,11 @@ func TestWebhookDefaultsOnce(t *testing.T) {
 func writeKubeconfig(t *testing.T, k *testenv.Kube, dir string) string {
 	t.Helper()
 	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
-	must(t, err)
+	testenv.Must(t, err)
 	p := filepath.Join(dir, "kubeconfig")
-	must(t, os.WriteFile(p, kc, 0o600))
+	testenv.Must(t, os.WriteFile(p, kc, 0o600))
 	return p
 }
 
@@ -144,7 +144,7 @@ func TestWebhookServe(t *testing.T) {
 	kubeconfig := writeKubeconfig(t, k, dir)
 	certs := filepath.Join(dir, "certs")
 	ca1, err := testcert.Write(certs, "first")
-	must(t, err)
+	testenv.Must(t, err)
 	port, health, metrics := freePort(t), freeHostPort(t), freeHostPort(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -158,7 +158,7 @@ func TestWebhookServe(t *testing.T) {
 	}()
 	waitHTTP(t, "http://"+health+"/readyz", code, &logs)
 	resp, err := http.Get("http://" + health + "/healthz")
-	must(t, err)
+	testenv.Must(t, err)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("/healthz = %d", resp.StatusCode)
@@ -173,7 +173,7 @@ func TestWebhookServe(t *testing.T) {
 	}
 
 	resp, err = http.Get("http://" + metrics + "/metrics")
-	must(t, err)
+	testenv.Must(t, err)
 	m, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`controller_runtime_webhook_latency_seconds_count{webhook="/validate-velero-io-v1-backup"} 1`, `clusterbackup_webhook_reviews_total{operation="CREATE",outcome="denied",webhook="validate-backup"} 1`} {
@@ -185,7 +185,7 @@ func TestWebhookServe(t *testing.T) {
 	// Rotate the certificate files in place; the server must present the new
 	// one without a restart.
 	ca2, err := testcert.Write(certs, "second")
-	must(t, err)
+	testenv.Must(t, err)
 	deadline := time.Now().Add(20 * time.Second)
 	for servedCN(t, port) != "second" {
 		if time.Now().After(deadline) {
@@ -311,28 +311,21 @@ func waitHTTP(t *testing.T, url string, exited <-chan int, logs *testenv.SyncBuf
 
 func freePort(t *testing.T) int {
 	p, err := testenv.FreePort()
-	must(t, err)
+	testenv.Must(t, err)
 	return p
 }
 
 func freeHostPort(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	testenv.Must(t, err)
 	defer l.Close()
 	return l.Addr().String()
 }
 
 func writeTemp(t *testing.T, content string) string {
 	p := filepath.Join(t.TempDir(), "f.yaml")
-	must(t, os.WriteFile(p, []byte(content), 0o600))
+	testenv.Must(t, os.WriteFile(p, []byte(content), 0o600))
 	return p
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestWebhookServeSeedMode checks `--mode seed` wires webhook/seed into the
@@ -342,7 +335,7 @@ func TestWebhookServeSeedMode(t *testing.T) {
 	dir := t.TempDir()
 	kubeconfig := writeKubeconfig(t, k, dir)
 	ca, err := testcert.Write(filepath.Join(dir, "certs"), "seed")
-	must(t, err)
+	testenv.Must(t, err)
 	port, health := freePort(t), freeHostPort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

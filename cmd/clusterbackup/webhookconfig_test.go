@@ -53,13 +53,13 @@ func inClusterArgs(t *testing.T, values string, cluster string) []string {
 		t.Fatalf("render: %d %s", code, stderr)
 	}
 	objs, err := renderer.DecodeObjects(strings.NewReader(out))
-	must(t, err)
+	testenv.Must(t, err)
 	for _, o := range objs {
 		if o.GetKind() != "Deployment" || o.GetName() != "clusterbackup-webhook" {
 			continue
 		}
 		var dep appsv1.Deployment
-		must(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &dep))
+		testenv.Must(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &dep))
 		args := dep.Spec.Template.Spec.Containers[0].Args
 		if slices.Contains(args, "--managed-prefix="+cluster) {
 			return args
@@ -92,11 +92,11 @@ func TestWebhookConfig(t *testing.T) {
 		t.Fatalf("webhook-config: %d %s", code, stderr)
 	}
 	fromFile, _, err := parseWebhookArgs(streams{Err: io.Discard}, []string{"--config", writeTemp(t, cfgOut), "--cert-dir", "/certs"})
-	must(t, err)
+	testenv.Must(t, err)
 	fromFlags, _, err := parseWebhookArgs(streams{Err: io.Discard}, append(flags, "--cert-dir", "/certs"))
-	must(t, err)
-	must(t, fromFile.Complete())
-	must(t, fromFlags.Complete())
+	testenv.Must(t, err)
+	testenv.Must(t, fromFile.Complete())
+	testenv.Must(t, fromFlags.Complete())
 	fromFile.Seed, fromFlags.Seed = server.Options{}.Seed, server.Options{}.Seed
 	if !reflect.DeepEqual(fromFile, fromFlags) {
 		t.Fatalf("config file and flags differ:\nfile  %+v\nflags %+v", fromFile, fromFlags)
@@ -136,12 +136,12 @@ func TestWebhookConfig(t *testing.T) {
 			t.Fatalf("-o DIR: %d %s", code, stderr)
 		}
 		entries, err := os.ReadDir(dir)
-		must(t, err)
+		testenv.Must(t, err)
 		if len(entries) != 3 || entries[0].Name() != id+".yaml" {
 			t.Fatalf("files %v, want one <cluster-id>.yaml per cluster", entries)
 		}
 		got, err := os.ReadFile(filepath.Join(dir, id+".yaml"))
-		must(t, err)
+		testenv.Must(t, err)
 		if string(got) != cfgOut {
 			t.Fatalf("file differs from stdout:\n%s", got)
 		}
@@ -179,14 +179,14 @@ func TestWebhookConfigServes(t *testing.T) {
 	}
 	k := testenv.StartKube(t, testenv.KubeOptions{})
 	ctx := context.Background()
-	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
-	must(t, k.Client.Create(ctx, &velerov1.BackupStorageLocation{ObjectMeta: metav1.ObjectMeta{Name: "kkp-managed", Namespace: "velero"},
+	testenv.Must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
+	testenv.Must(t, k.Client.Create(ctx, &velerov1.BackupStorageLocation{ObjectMeta: metav1.ObjectMeta{Name: "kkp-managed", Namespace: "velero"},
 		Spec: velerov1.BackupStorageLocationSpec{Provider: "aws", Default: true,
 			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "team-b-backups", Prefix: "q4mh2x8vbn/m2vd8s5ptc"}}}}))
 	dir := t.TempDir()
 	kubeconfig := writeKubeconfig(t, k, dir)
 	ca, err := testcert.Write(filepath.Join(dir, "certs"), "external")
-	must(t, err)
+	testenv.Must(t, err)
 	cfgFile := writeTemp(t, cfgOut)
 	run := func(extra ...string) (port int, logs *testenv.SyncBuffer, stop func() int) {
 		port, health := freePort(t), freeHostPort(t)
@@ -245,7 +245,7 @@ func startProcess(t *testing.T, args ...string) (logs *testenv.SyncBuffer, stop 
 	logs = &testenv.SyncBuffer{}
 	cmd := exec.Command(testenv.Binary(t), args...)
 	cmd.Stderr = logs
-	must(t, cmd.Start())
+	testenv.Must(t, cmd.Start())
 	exited := make(chan int, 1)
 	go func() { _ = cmd.Wait(); exited <- cmd.ProcessState.ExitCode() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })

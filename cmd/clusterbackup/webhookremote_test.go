@@ -40,9 +40,9 @@ import (
 func clientCertOf(t *testing.T, caCN, cn string) (certPEM, keyPEM, caPEM []byte) {
 	t.Helper()
 	ca, err := testcert.New(caCN)
-	must(t, err)
+	testenv.Must(t, err)
 	certPEM, keyPEM, err = ca.ClientCert(cn)
-	must(t, err)
+	testenv.Must(t, err)
 	return certPEM, keyPEM, ca.PEM
 }
 
@@ -53,18 +53,18 @@ func admissionConfig(t *testing.T, dir string, cert, key []byte) string {
 	kc := map[string]any{"apiVersion": "v1", "kind": "Config", "users": []any{map[string]any{"name": "*", "user": map[string]any{
 		"client-certificate-data": cert, "client-key-data": key}}}}
 	raw, err := yaml.Marshal(kc)
-	must(t, err)
+	testenv.Must(t, err)
 	kcPath := filepath.Join(dir, "webhook-clients.kubeconfig")
-	must(t, os.WriteFile(kcPath, raw, 0o600))
+	testenv.Must(t, os.WriteFile(kcPath, raw, 0o600))
 	plugin := func(name string) map[string]any {
 		return map[string]any{"name": name, "configuration": map[string]any{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "WebhookAdmissionConfiguration", "kubeConfigFile": kcPath}}
 	}
 	ac := map[string]any{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AdmissionConfiguration",
 		"plugins": []any{plugin("ValidatingAdmissionWebhook"), plugin("MutatingAdmissionWebhook")}}
 	raw, err = yaml.Marshal(ac)
-	must(t, err)
+	testenv.Must(t, err)
 	p := filepath.Join(dir, "admission.yaml")
-	must(t, os.WriteFile(p, raw, 0o600))
+	testenv.Must(t, os.WriteFile(p, raw, 0o600))
 	return p
 }
 
@@ -74,7 +74,7 @@ func chartWebhookArgs(t *testing.T, values string) (args []string, np *unstructu
 	t.Helper()
 	helm := testenv.MustTool(t, "helm")
 	f := filepath.Join(t.TempDir(), "values.yaml")
-	must(t, os.WriteFile(f, []byte(values), 0o600))
+	testenv.Must(t, os.WriteFile(f, []byte(values), 0o600))
 	cmd := exec.Command(helm, "template", "velero", filepath.Join(testenv.RepoRoot(), "charts", "velero-managed"), "-f", f, "--kube-version", "v1.37.2")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -94,7 +94,7 @@ func chartWebhookArgs(t *testing.T, values string) (args []string, np *unstructu
 		case u.GetKind() == "Deployment" && u.GetName() == "clusterbackup-webhook":
 			var d appsv1.Deployment
 			raw, _ := yaml.Marshal(u.Object)
-			must(t, yaml.UnmarshalStrict(raw, &d))
+			testenv.Must(t, yaml.UnmarshalStrict(raw, &d))
 			args = d.Spec.Template.Spec.Containers[0].Args
 			vol := d.Spec.Template.Spec.Volumes[0]
 			if vol.Projected == nil || len(vol.Projected.Sources) != 2 || vol.Projected.Sources[1].ConfigMap.Name != "apiserver-client-ca" {
@@ -138,7 +138,7 @@ func TestWebhookClientCAAndRemoteArgo(t *testing.T) {
 	})
 	wo := k.Env.WebhookInstallOptions
 	// The chart projects the ConfigMap's CA into the cert dir as client-ca.crt.
-	must(t, os.WriteFile(filepath.Join(wo.LocalServingCertDir, "client-ca.crt"), clientCA, 0o600))
+	testenv.Must(t, os.WriteFile(filepath.Join(wo.LocalServingCertDir, "client-ca.crt"), clientCA, 0o600))
 
 	args, np := chartWebhookArgs(t, `
 cluster: {id: c1, projectID: p1}
@@ -169,12 +169,12 @@ webhook:
 	t.Cleanup(func() { cancel(); <-code })
 	waitHTTP(t, "http://"+health+"/readyz", code, &logs)
 
-	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
+	testenv.Must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
 	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "bsl-writer", Namespace: "velero"},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"velero.io"}, Resources: []string{"backupstoragelocations"}, Verbs: []string{"create", "update", "get"}}}}
-	must(t, k.Client.Create(ctx, role))
+	testenv.Must(t, k.Client.Create(ctx, role))
 	for i, u := range []string{remoteArgo, controller} {
-		must(t, k.Client.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprint("bsl-writer-", i), Namespace: "velero"},
+		testenv.Must(t, k.Client.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprint("bsl-writer-", i), Namespace: "velero"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "bsl-writer"},
 			Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: u}}}))
 	}
@@ -182,7 +182,7 @@ webhook:
 		cfg := rest.CopyConfig(k.Config)
 		cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}
 		c, err := client.New(cfg, client.Options{Scheme: k.Env.Scheme})
-		must(t, err)
+		testenv.Must(t, err)
 		return c
 	}
 	argo, ctrl := as(remoteArgo, "kube-system"), as(controller, "argocd")
@@ -223,7 +223,7 @@ webhook:
 	// Direct calls: no client certificate, or one of another CA, fail the
 	// TLS handshake; the API server's certificate passes.
 	servingCA, err := os.ReadFile(filepath.Join(wo.LocalServingCertDir, "tls.crt"))
-	must(t, err)
+	testenv.Must(t, err)
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(servingCA)
 	addr := net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort))
@@ -251,12 +251,12 @@ webhook:
 	}
 	otherCert, otherKey, _ := clientCertOf(t, "someone-else", "intruder")
 	other, err := tls.X509KeyPair(otherCert, otherKey)
-	must(t, err)
+	testenv.Must(t, err)
 	if err := post(other); err == nil || !strings.Contains(err.Error(), "tls: unknown certificate authority") {
 		t.Fatalf("a call with another CA's client certificate: %v, want a TLS refusal", err)
 	}
 	good, err := tls.X509KeyPair(cert, key)
-	must(t, err)
+	testenv.Must(t, err)
 	if err := post(good); err != nil {
 		t.Fatalf("a call with the API server's client certificate: %v", err)
 	}

@@ -51,13 +51,13 @@ func deliver(t *testing.T, c client.Client, file, pw []byte) (Outcome, Outcome) 
 	t.Helper()
 	ctx := context.Background()
 	known, err := listManaged(ctx, c, DefaultVeleroNamespace)
-	must(t, err)
+	testenv.Must(t, err)
 	creds, err := writeCredentials(ctx, c, known, DefaultVeleroNamespace, DefaultCredentialsSecret, DefaultCredentialsKey, "kubermatic/cbsl", file)
-	must(t, err)
+	testenv.Must(t, err)
 	repo, err := readRepo(ctx, c, known, DefaultVeleroNamespace)
-	must(t, err)
+	testenv.Must(t, err)
 	out, err := writeRepoPassword(ctx, c, DefaultVeleroNamespace, repo, pw)
-	must(t, err)
+	testenv.Must(t, err)
 	return creds, out
 }
 
@@ -72,7 +72,7 @@ func TestUserClusterRequests(t *testing.T) {
 	cfg := rest.CopyConfig(k.Config)
 	cfg.WrapTransport = log.RoundTrip
 	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme()})
-	must(t, err)
+	testenv.Must(t, err)
 	file, pw := []byte("[default]\naws_access_key_id=a\n"), []byte("seed-password")
 	ns := DefaultVeleroNamespace
 
@@ -94,19 +94,12 @@ func TestUserClusterRequests(t *testing.T) {
 	check("steady state", c2, p2, Unchanged, Unchanged, "GET "+secrets)
 
 	// Velero started first and wrote its default, unlabelled.
-	must(t, c.Delete(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: RepoSecret}}))
-	must(t, c.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: RepoSecret}, Data: map[string][]byte{RepoKey: []byte(veleroDefaultPw)}}))
+	testenv.Must(t, c.Delete(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: RepoSecret}}))
+	testenv.Must(t, c.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: RepoSecret}, Data: map[string][]byte{RepoKey: []byte(veleroDefaultPw)}}))
 	log.take()
 	c3, p3 := deliver(t, c, file, pw)
 	check("velero's default", c3, p3, Unchanged, Updated,
 		"GET "+secrets, "GET "+secrets+"/"+RepoSecret, "GET /apis/velero.io/v1/namespaces/"+ns+"/backuprepositories", "PUT "+secrets+"/"+RepoSecret)
 	c4, p4 := deliver(t, c, file, pw)
 	check("steady state again", c4, p4, Unchanged, Unchanged, "GET "+secrets)
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
@@ -39,10 +41,10 @@ func TestOptionsAndSigningKey(t *testing.T) {
 	}
 	dir := t.TempDir()
 	priv, pub, err := core.GenerateKey()
-	must(t, err)
+	testenv.Must(t, err)
 	good, wrong := filepath.Join(dir, "drill.key"), filepath.Join(dir, "drill.pub")
-	must(t, os.WriteFile(good, priv, 0o600))
-	must(t, os.WriteFile(wrong, pub, 0o600))
+	testenv.Must(t, os.WriteFile(good, priv, 0o600))
+	testenv.Must(t, os.WriteFile(wrong, pub, 0o600))
 	o.SigningKeyFile = good
 	r, err := drill.NewRunner(o, s3check.New(s3check.Options{}))
 	if err != nil || len(r.Key) == 0 {

@@ -72,33 +72,33 @@ func TestSchedulerOnAPIServer(t *testing.T) {
 	}
 	c := k.Client
 	for _, ns := range []string{"kubermatic", "velero"} {
-		must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		testenv.Must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}
 	cbsl, sec := testenv.Location(s3srv, "loc", "backups", "seed-eu", "p1")
-	must(t, c.Create(ctx, sec))
-	must(t, c.Create(ctx, cbsl))
+	testenv.Must(t, c.Create(ctx, sec))
+	testenv.Must(t, c.Create(ctx, cbsl))
 	for _, id := range []string{"c1", "c2", "c-opt"} {
 		cl := &kkpv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: id, Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 			Spec: kkpv1.ClusterSpec{BackupConfig: &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: "loc"}}}}
 		if id == "c-opt" {
 			cl.Annotations = map[string]string{core.OptOutAnnotation: core.OptOutValue}
 		}
-		must(t, c.Create(ctx, cl))
+		testenv.Must(t, c.Create(ctx, cl))
 	}
 	// c1's backup: Completed in the cluster, its resource list in storage.
 	done := metav1.NewTime(time.Now().Add(-time.Hour))
-	must(t, c.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b1", Namespace: "velero"},
+	testenv.Must(t, c.Create(ctx, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "b1", Namespace: "velero"},
 		Status: velerov1.BackupStatus{Phase: velerov1.BackupPhaseCompleted, CompletionTimestamp: &done}}))
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	must(t, json.NewEncoder(zw).Encode(map[string][]string{"v1/Namespace": {"shop"}, "v1/Pod": {"shop/db"}, "v1/ConfigMap": {"shop/cfg"}}))
-	must(t, zw.Close())
+	testenv.Must(t, json.NewEncoder(zw).Encode(map[string][]string{"v1/Namespace": {"shop"}, "v1/Pod": {"shop/db"}, "v1/ConfigMap": {"shop/cfg"}}))
+	testenv.Must(t, zw.Close())
 	root := s3srv.Client(s3srv.RootAccessKey, s3srv.RootSecretKey)
 	_, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("backups"), Key: aws.String(core.ResourceListKey("seed-eu/p1/c1", "b1")), Body: bytes.NewReader(gz.Bytes())})
-	must(t, err)
+	testenv.Must(t, err)
 
 	_, key, err := ed25519.GenerateKey(nil)
-	must(t, err)
+	testenv.Must(t, err)
 	o := drill.Options{Enabled: true, SigningKeyFile: "unused", MaxConcurrent: 1, Timeout: duration.Of(3 * time.Second), CleanupTimeout: duration.Of(time.Second), PollInterval: duration.Of(100 * time.Millisecond), Interval: duration.Of(time.Hour)}
 	o.Default()
 	if errs := o.Validate(nil); len(errs) > 0 {
@@ -140,7 +140,7 @@ func TestSchedulerOnAPIServer(t *testing.T) {
 		}
 		fenced <- "no Restore seen"
 	}()
-	must(t, sch.Tick(ctx))
+	testenv.Must(t, sch.Tick(ctx))
 	if msg := <-fenced; msg != "" {
 		t.Fatal(msg)
 	}
@@ -178,9 +178,9 @@ func TestSchedulerOnAPIServer(t *testing.T) {
 	}
 	// The Restore and the modifiers are gone; the record verifies.
 	var rs velerov1.RestoreList
-	must(t, c.List(ctx, &rs, client.InNamespace("velero"), client.MatchingLabels(core.Selector())))
+	testenv.Must(t, c.List(ctx, &rs, client.InNamespace("velero"), client.MatchingLabels(core.Selector())))
 	var cms corev1.ConfigMapList
-	must(t, c.List(ctx, &cms, client.InNamespace("velero"), client.MatchingLabels(core.Selector())))
+	testenv.Must(t, c.List(ctx, &cms, client.InNamespace("velero"), client.MatchingLabels(core.Selector())))
 	if len(rs.Items)+len(cms.Items) != 0 {
 		t.Fatalf("left behind: %d restores, %d configmaps", len(rs.Items), len(cms.Items))
 	}
@@ -189,24 +189,17 @@ func TestSchedulerOnAPIServer(t *testing.T) {
 		t.Fatalf("records: %v", keys)
 	}
 	obj, err := root.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("backups"), Key: aws.String(keys[0])})
-	must(t, err)
+	testenv.Must(t, err)
 	var data bytes.Buffer
 	_, err = data.ReadFrom(obj.Body)
-	must(t, err)
+	testenv.Must(t, err)
 	r, err := core.Verify(data.Bytes(), key.Public().(ed25519.PublicKey))
-	must(t, err)
+	testenv.Must(t, err)
 	if r.Outcome != core.Failed || !strings.Contains(r.Reason, "at the drill's deadline") || r.Backup != "b1" || r.RPOSeconds < 3600 || r.CleanedUp {
 		t.Fatalf("record %+v", r)
 	}
 	if keys := s3srv.Keys(t, "backups", "seed-eu/_drills/p1/c2/"); len(keys) != 0 {
 		t.Fatalf("a drill that did not run wrote %v", keys)
-	}
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

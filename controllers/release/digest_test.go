@@ -5,21 +5,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 func TestDigest(t *testing.T) {
 	rn, err := renderer.New(renderer.Options{})
-	must(t, err)
+	testenv.Must(t, err)
 	ctx := context.Background()
 	cbsl := newCBSL("a", bucket, "p")
 	in := renderer.Input{Cluster: newCluster("c1", "a"), CBSL: cbsl}
 	digest := func(in renderer.Input, lc renderer.Lifecycle) string {
 		t.Helper()
 		res, err := rn.RenderLifecycle(ctx, in, lc)
-		must(t, err)
+		testenv.Must(t, err)
 		d, err := Digest(res)
-		must(t, err)
+		testenv.Must(t, err)
 		return d
 	}
 	d1, d2 := digest(in, renderer.Lifecycle{}), digest(in, renderer.Lifecycle{})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,16 +34,16 @@ func TestDisableAndReEnable(t *testing.T) {
 		"metadata": map[string]any{"name": "before-disable", "namespace": ns},
 		"spec":     map[string]any{"storageLocation": kkpv1.KKPBSLName, "ttl": "720h0m0s"},
 	}}
-	must(t, e.user.Client.Create(ctx, backup))
+	testenv.Must(t, e.user.Client.Create(ctx, backup))
 	setBackup := func(name string) {
 		t.Helper()
 		var c kkpv1.Cluster
-		must(t, e.seed.Client.Get(ctx, client.ObjectKey{Name: id}, &c))
+		testenv.Must(t, e.seed.Client.Get(ctx, client.ObjectKey{Name: id}, &c))
 		c.Spec.BackupConfig = nil
 		if name != "" {
 			c.Spec.BackupConfig = &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: name}}
 		}
-		must(t, e.seed.Client.Update(ctx, &c))
+		testenv.Must(t, e.seed.Client.Update(ctx, &c))
 	}
 	kept := func(t *testing.T) {
 		t.Helper()
@@ -147,7 +149,7 @@ func TestNeverEnabled(t *testing.T) {
 func wantRecorded(t *testing.T, e *env, id string, phase Phase, version string) {
 	t.Helper()
 	var cm corev1.ConfigMap
-	must(t, e.seed.Client.Get(context.Background(), client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
+	testenv.Must(t, e.seed.Client.Get(context.Background(), client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
 	if a := cm.Annotations; a[StateAnnotation] != string(phase) || a[StateVeleroVersionAnnotation] != version || version == "" {
 		t.Fatalf("state configmap annotations %v, want %s=%s and %s=%s", a, StateAnnotation, phase, StateVeleroVersionAnnotation, version)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -58,7 +60,7 @@ func TestFailures(t *testing.T) {
 		}
 
 		// The Cluster goes: forgotten, nothing deleted on the seed.
-		must(t, e.seed.Client.Delete(ctx, newCluster(id, "")))
+		testenv.Must(t, e.seed.Client.Delete(ctx, newCluster(id, "")))
 		l.mustReconcile(t, id)
 		if _, ok := l.State(id); ok || !slices.Contains(l.users.forgotten, id) {
 			t.Fatalf("a deleted cluster is still known (forgotten: %v)", l.users.forgotten)
@@ -74,16 +76,16 @@ func TestFailures(t *testing.T) {
 	t.Run("unreachable API server", func(t *testing.T) {
 		const id = "unr6b2n8xf"
 		u, err := e.user.Env.AddUser(envtest.User{Name: "unreachable", Groups: []string{"system:masters"}}, nil)
-		must(t, err)
+		testenv.Must(t, err)
 		kc, err := u.KubeConfig()
-		must(t, err)
+		testenv.Must(t, err)
 		cfg, err := clientcmd.Load(kc)
-		must(t, err)
+		testenv.Must(t, err)
 		for _, c := range cfg.Clusters {
 			c.Server = "https://127.0.0.1:1"
 		}
 		kc, err = clientcmd.Write(*cfg)
-		must(t, err)
+		testenv.Must(t, err)
 		e.registerKubeconfig(t, id, kc)
 		e.create(t, newCluster(id, cbsl.Name))
 		if _, err := l.reconcile(t, id); err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {

@@ -66,7 +66,7 @@ func newCluster(id, cbsl string) *kkpv1.Cluster {
 func (e *env) create(t *testing.T, objs ...client.Object) {
 	t.Helper()
 	for _, o := range objs {
-		must(t, e.seed.Client.Create(context.Background(), o))
+		testenv.Must(t, e.seed.Client.Create(context.Background(), o))
 		t.Cleanup(func() { _ = e.seed.Client.Delete(context.Background(), o) })
 	}
 }
@@ -77,9 +77,9 @@ func (e *env) create(t *testing.T, objs ...client.Object) {
 func (e *env) register(t *testing.T, id string) {
 	t.Helper()
 	u, err := e.user.Env.AddUser(envtest.User{Name: "kkp-admin-" + id, Groups: []string{"system:masters"}}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
-	must(t, err)
+	testenv.Must(t, err)
 	e.registerKubeconfig(t, id, kc)
 }
 
@@ -146,7 +146,7 @@ type countingClients struct {
 func newCountingClients(t *testing.T, e *env) *countingClients {
 	t.Helper()
 	u, err := userclient.New(e.seed.Client, nil, userclient.Options{})
-	must(t, err)
+	testenv.Must(t, err)
 	return &countingClients{users: u, clients: map[string]client.Client{}, counts: map[string]*counts{}}
 }
 
@@ -253,7 +253,7 @@ func (e *env) newLoop(t *testing.T, o Options, s Settings) *loop {
 	reg := prometheus.NewRegistry()
 	rec := &recorded{EventRecorder: e.recorder, n: map[string]int{}}
 	r, err := New(e.seed.Client, e.seed.Client, users, o, s, rec, NewMetrics(reg))
-	must(t, err)
+	testenv.Must(t, err)
 	return &loop{Reconciler: r, users: users, reg: reg, events: rec}
 }
 
@@ -285,7 +285,7 @@ func (l *loop) wantPhase(t *testing.T, id string, want Phase) State {
 func (l *loop) gauge(t *testing.T, name string, labels map[string]string) (float64, bool) {
 	t.Helper()
 	mfs, err := l.reg.Gather()
-	must(t, err)
+	testenv.Must(t, err)
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
@@ -334,7 +334,7 @@ func (e *env) waitEvent(t *testing.T, id, reason string, parts ...string) string
 func (e *env) events(t *testing.T, id string) []eventsv1.Event {
 	t.Helper()
 	var list eventsv1.EventList
-	must(t, e.seed.Client.List(context.Background(), &list))
+	testenv.Must(t, e.seed.Client.List(context.Background(), &list))
 	var out []eventsv1.Event
 	for _, ev := range list.Items {
 		if ev.Regarding.Kind == kkpv1.KindCluster && ev.Regarding.Name == id {
@@ -353,7 +353,7 @@ func (e *env) userGet(t *testing.T, gvk schema.GroupVersionKind, ns, name string
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
-	must(t, err)
+	testenv.Must(t, err)
 	return u
 }
 
@@ -419,11 +419,4 @@ func short(v any) string {
 		return s[:120] + "..."
 	}
 	return s
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -50,11 +52,11 @@ func TestSkipped(t *testing.T) {
 	const argo, flux, excluded = "argo5kq2zt", "flux8m3wpd", "excl4x9vbn"
 	// Argo CD synced the Velero namespace of one user cluster.
 	e.register(t, argo)
-	must(t, e.user.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero-argo", Labels: map[string]string{"argocd.argoproj.io/instance": "velero"}}}))
+	testenv.Must(t, e.user.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero-argo", Labels: map[string]string{"argocd.argoproj.io/instance": "velero"}}}))
 	// Flux's kustomize-controller applied another one.
 	e.register(t, flux)
 	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "velero-flux"}}
-	must(t, e.user.Client.Patch(ctx, ns, client.Apply, client.FieldOwner("kustomize-controller"))) //nolint:staticcheck // SA1019: an apply patch of a typed object is exactly what Flux's kustomize-controller sends
+	testenv.Must(t, e.user.Client.Patch(ctx, ns, client.Apply, client.FieldOwner("kustomize-controller"))) //nolint:staticcheck // SA1019: an apply patch of a typed object is exactly what Flux's kustomize-controller sends
 	// The excluded cluster has no kubeconfig at all: reading anything would fail.
 	excl := newCluster(excluded, cbsl.Name)
 	excl.Labels["clusterbackup.io/release"] = "manual"

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
@@ -15,7 +17,7 @@ func TestOptions(t *testing.T) {
 	o.Default()
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	o.AddFlags(fs)
-	must(t, fs.Parse([]string{"--release-loop", "--release-render-config=/etc/cb/seed.yaml", "--release-exclude-selector=clusterbackup.io/release=manual", "--release-resync-period=90s", "--release-workers=8"}))
+	testenv.Must(t, fs.Parse([]string{"--release-loop", "--release-render-config=/etc/cb/seed.yaml", "--release-exclude-selector=clusterbackup.io/release=manual", "--release-resync-period=90s", "--release-workers=8"}))
 	o.StateNamespace = "kkp"
 	o.Default()
 	if errs := o.Validate(nil); len(errs) > 0 {

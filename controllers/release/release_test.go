@@ -45,7 +45,7 @@ func TestReleaseEqualsRender(t *testing.T) {
 	e.create(t, cbsl.DeepCopy(), newCluster(id, cbsl.Name))
 	e.register(t, id)
 	s, err := ParseSettings("seed.yaml", []byte(renderConfig))
-	must(t, err)
+	testenv.Must(t, err)
 	l := e.newLoop(t, Options{}, s)
 
 	if e.veleroCRDsAtStart != 0 {
@@ -60,23 +60,23 @@ func TestReleaseEqualsRender(t *testing.T) {
 	// The reference: the same RenderConfig through the render settings
 	// type, the renderer on its own.
 	var p settings.Params
-	must(t, p.ApplyConfig("render-config.yaml", []byte(renderConfig), false))
+	testenv.Must(t, p.ApplyConfig("render-config.yaml", []byte(renderConfig), false))
 	opts, err := p.Options()
-	must(t, err)
+	testenv.Must(t, err)
 	rn, err := renderer.New(opts)
-	must(t, err)
+	testenv.Must(t, err)
 	// The loop names the managed BSL of a cluster it enables first as KKP
 	// does, from its per-cluster state (like the previous locations); the
 	// CLI renders the chart's default name.
 	in := renderer.Input{Cluster: newCluster(id, cbsl.Name), CBSL: cbsl}
 	res, err := rn.RenderLifecycle(ctx, in, renderer.Lifecycle{BSLName: kkpv1.KKPBSLName})
-	must(t, err)
+	testenv.Must(t, err)
 	want, err := res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	cliRes, err := rn.Render(ctx, in)
-	must(t, err)
+	testenv.Must(t, err)
 	cliWant, err := cliRes.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 
 	t.Run("what lands equals the render, object by object", func(t *testing.T) {
 		crds := 0
@@ -123,8 +123,8 @@ func TestReleaseEqualsRender(t *testing.T) {
 		l.APIVersion, l.Kind = kkpv1.GroupVersion.String(), kkpv1.KindClusterBackupStorageLocation
 		for name, obj := range map[string]any{"cluster.yaml": c, "cbsl.yaml": l} {
 			b, err := yaml.Marshal(obj)
-			must(t, err)
-			must(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
+			testenv.Must(t, err)
+			testenv.Must(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
 		}
 		cmd := exec.Command(testenv.Binary(t), "render", "-f", dir, "--registry", "registry.example.com/mirror")
 		var stderr strings.Builder
@@ -134,7 +134,7 @@ func TestReleaseEqualsRender(t *testing.T) {
 			t.Fatalf("clusterbackup render: %v\n%s", err, stderr.String())
 		}
 		cli, err := renderer.DecodeObjects(bytes.NewReader(out))
-		must(t, err)
+		testenv.Must(t, err)
 		testenv.CompareObjectSets(t, "CLI render vs the loop's render (the chart's BSL name)", canonical(t, cli), canonical(t, cliWant))
 	})
 
@@ -144,7 +144,7 @@ func TestReleaseEqualsRender(t *testing.T) {
 			t.Fatal("no inventory parent")
 		}
 		digest, err := Digest(res)
-		must(t, err)
+		testenv.Must(t, err)
 		a := parent.GetAnnotations()
 		if a[DigestAnnotation] != digest || a[VeleroVersionAnnotation] != versions.Velero || a[FieldManagerAnnotation] != DefaultFieldManager || a[AppliedAtAnnotation] == "" {
 			t.Fatalf("inventory annotations %v, want digest %s", a, digest)
@@ -174,14 +174,14 @@ func TestReleaseEqualsRender(t *testing.T) {
 		before := l.events.total(id)
 		var state corev1.ConfigMap
 		stateKey := client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}
-		must(t, e.seed.Client.Get(ctx, stateKey, &state))
+		testenv.Must(t, e.seed.Client.Get(ctx, stateKey, &state))
 		l.mustReconcile(t, id)
 		if r, w := n.reads.Load(), n.writes.Load(); r != 1 || w != 0 {
 			t.Fatalf("the resync sent %d reads and %d writes to the user cluster, want 1 and 0: %s", r, w, n)
 		}
 		l.wantPhase(t, id, PhaseApplied)
 		var again corev1.ConfigMap
-		must(t, e.seed.Client.Get(ctx, stateKey, &again))
+		testenv.Must(t, e.seed.Client.Get(ctx, stateKey, &again))
 		if again.ResourceVersion != state.ResourceVersion {
 			t.Fatal("the resync rewrote the seed's state")
 		}
@@ -212,11 +212,11 @@ func TestReleaseEqualsRender(t *testing.T) {
 		// Someone marks one Schedule keep in the user cluster.
 		patch := []byte(`{"metadata":{"annotations":{"` + KeepAnnotation + `":"` + KeepValue + `"}}}`)
 		weekly := e.userGet(t, gvkSchedule, ns, "weekly")
-		must(t, e.user.Client.Patch(ctx, weekly, client.RawPatch(types.MergePatchType, patch)))
+		testenv.Must(t, e.user.Client.Patch(ctx, weekly, client.RawPatch(types.MergePatchType, patch)))
 
 		// A new process, with nodeAgent=false and without the Schedules.
 		s2, err := ParseSettings("seed.yaml", []byte(renderConfig+"  nodeAgent: \"false\"\n"))
-		must(t, err)
+		testenv.Must(t, err)
 		l3 := e.newLoop(t, Options{}, s2)
 		l3.mustReconcile(t, id)
 		for _, gone := range []struct {
@@ -262,7 +262,7 @@ func canonical(t *testing.T, objs []*unstructured.Unstructured) map[string]strin
 		o = o.DeepCopy()
 		delete(o.Object, "status")
 		b, err := json.Marshal(o.Object)
-		must(t, err)
+		testenv.Must(t, err)
 		out[describe(o)] = string(b)
 	}
 	return out

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -56,7 +58,7 @@ func TestLoadSettings(t *testing.T) {
 		t.Fatalf("LoadSettings(\"\") = %+v, %v; want the zero options", s.Options, err)
 	}
 	p := filepath.Join(t.TempDir(), "render-config.yaml")
-	must(t, os.WriteFile(p, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  veleroVersion: v1.18.0\n"), 0o600))
+	testenv.Must(t, os.WriteFile(p, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  veleroVersion: v1.18.0\n"), 0o600))
 	s, err = LoadSettings(p)
 	if err != nil || s.Options.VeleroTag != "v1.18.0" || s.VeleroVersion() != "v1.18.0" {
 		t.Fatalf("LoadSettings = %+v, %v", s.Options, err)

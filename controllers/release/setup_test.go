@@ -27,11 +27,11 @@ func TestSetupWithManager(t *testing.T) {
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})
-	must(t, err)
+	testenv.Must(t, err)
 	o := Options{VeleroNamespace: ns, ControllerName: "release-setup-test", ResyncPeriod: duration.Of(time.Minute)}
 	r, err := New(mgr.GetClient(), mgr.GetAPIReader(), newCountingClients(t, e), o, Settings{}, e.recorder, nil)
-	must(t, err)
-	must(t, r.SetupWithManager(ctx, mgr))
+	testenv.Must(t, err)
+	testenv.Must(t, r.SetupWithManager(ctx, mgr))
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	t.Cleanup(func() {
@@ -57,9 +57,9 @@ func TestSetupWithManager(t *testing.T) {
 	})
 
 	var cur kkpv1.ClusterBackupStorageLocation
-	must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cbsl), &cur))
+	testenv.Must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cbsl), &cur))
 	cur.Spec.Config["region"] = "eu-west-1"
-	must(t, e.seed.Client.Update(ctx, &cur))
+	testenv.Must(t, e.seed.Client.Update(ctx, &cur))
 	testenv.Eventually(t, 30*time.Second, "the CBSL's new region in the managed BSL", func() (bool, error) {
 		return region() == "eu-west-1", nil
 	})

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,9 +49,9 @@ func TestStorageSwitch(t *testing.T) {
 	setCBSL := func(name string) {
 		t.Helper()
 		var c kkpv1.Cluster
-		must(t, e.seed.Client.Get(ctx, client.ObjectKey{Name: id}, &c))
+		testenv.Must(t, e.seed.Client.Get(ctx, client.ObjectKey{Name: id}, &c))
 		c.Spec.BackupConfig = &kkpv1.BackupConfig{BackupStorageLocation: &corev1.LocalObjectReference{Name: name}}
-		must(t, e.seed.Client.Update(ctx, &c))
+		testenv.Must(t, e.seed.Client.Update(ctx, &c))
 	}
 
 	// Velero's repositories of the managed BSL (at the old storage) and of
@@ -58,8 +60,8 @@ func TestStorageSwitch(t *testing.T) {
 		return &velerov1.BackupRepository{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 			Spec: velerov1.BackupRepositorySpec{VolumeNamespace: "shop", BackupStorageLocation: bsl, RepositoryType: "kopia", ResticIdentifier: "x"}}
 	}
-	must(t, e.user.Client.Create(ctx, repo("shop-default-kopia", kkpv1.KKPBSLName)))
-	must(t, e.user.Client.Create(ctx, repo("shop-other-kopia", "other")))
+	testenv.Must(t, e.user.Client.Create(ctx, repo("shop-default-kopia", kkpv1.KKPBSLName)))
+	testenv.Must(t, e.user.Client.Create(ctx, repo("shop-other-kopia", "other")))
 
 	setCBSL(two.Name)
 	l.mustReconcile(t, id)
@@ -68,7 +70,7 @@ func TestStorageSwitch(t *testing.T) {
 		if !apierrors.IsNotFound(err) {
 			t.Fatalf("the managed BSL's repository at the old storage: %v, want it deleted", err)
 		}
-		must(t, e.user.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop-other-kopia"}, &velerov1.BackupRepository{}))
+		testenv.Must(t, e.user.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop-other-kopia"}, &velerov1.BackupRepository{}))
 	})
 	t.Run("managed BSL on the new prefix, the old one read-only", func(t *testing.T) {
 		if pfx, mode, dflt := bsl(kkpv1.KKPBSLName); pfx != "two/"+projectID+"/"+id || !dflt || mode == "ReadOnly" {
@@ -83,12 +85,12 @@ func TestStorageSwitch(t *testing.T) {
 
 	t.Run("the seed's state holds the locations and no secret", func(t *testing.T) {
 		var cm corev1.ConfigMap
-		must(t, e.seed.Client.Get(ctx, client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
+		testenv.Must(t, e.seed.Client.Get(ctx, client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
 		if cm.Labels[ClusterIDLabel] != id {
 			t.Fatalf("state labels %v", cm.Labels)
 		}
 		m, err := parseMemory(cm.Name, cm.Data)
-		must(t, err)
+		testenv.Must(t, err)
 		if m.Location.Name != two.Name || len(m.Previous) != 1 || m.Previous[0].BSL != "previous-backups-one" || m.Previous[0].CBSL.Name != one.Name {
 			t.Fatalf("state %+v", m)
 		}
@@ -103,7 +105,7 @@ func TestStorageSwitch(t *testing.T) {
 		// Another render configuration, so the new process must apply, and
 		// what it applies comes from the seed's state alone.
 		s, err := ParseSettings("seed.yaml", []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"))
-		must(t, err)
+		testenv.Must(t, err)
 		l2 := e.newLoop(t, Options{VeleroNamespace: ns}, s)
 		l2.mustReconcile(t, id)
 		if e.userGet(t, gvkDaemonSet, ns, "node-agent") != nil {
@@ -111,9 +113,9 @@ func TestStorageSwitch(t *testing.T) {
 		}
 		want, err := l2.renderer.RenderLifecycle(ctx, renderer.Input{Cluster: newCluster(id, two.Name), CBSL: two},
 			renderer.Lifecycle{Previous: []renderer.PreviousLocation{{CBSL: one}}, BSLName: kkpv1.KKPBSLName})
-		must(t, err)
+		testenv.Must(t, err)
 		d, err := Digest(want)
-		must(t, err)
+		testenv.Must(t, err)
 		if got := e.userGet(t, gvkConfigMap, ns, InventoryName).GetAnnotations()[DigestAnnotation]; got != d {
 			t.Fatalf("inventory digest %s, want the render with the previous location %s", got, d)
 		}

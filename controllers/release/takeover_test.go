@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,17 +42,17 @@ func TestKKPTakeover(t *testing.T) {
 
 	// Velero's CRDs, as KKP installs them, and KKP's BSL.
 	rn, err := renderer.New(renderer.Options{})
-	must(t, err)
+	testenv.Must(t, err)
 	res, err := rn.Render(ctx, renderer.Input{Cluster: newCluster(id, cbsl.Name), CBSL: cbsl})
-	must(t, err)
+	testenv.Must(t, err)
 	objs, err := res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	for _, o := range objs {
 		if o.GroupVersionKind() == crdGVK {
-			must(t, e.user.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()), client.FieldOwner("kubermatic"), client.ForceOwnership))
+			testenv.Must(t, e.user.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()), client.FieldOwner("kubermatic"), client.ForceOwnership))
 		}
 	}
-	must(t, client.IgnoreAlreadyExists(e.user.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})))
+	testenv.Must(t, client.IgnoreAlreadyExists(e.user.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})))
 	kkpPrefix := projectID + "/" + id
 	kkp := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "velero.io/v1", "kind": "BackupStorageLocation",
@@ -71,8 +73,8 @@ func TestKKPTakeover(t *testing.T) {
 	for err = e.user.Client.Create(ctx, kkp.DeepCopy(), client.FieldOwner("kubermatic")); meta.IsNoMatchError(err) && time.Now().Before(deadline); err = e.user.Client.Create(ctx, kkp.DeepCopy(), client.FieldOwner("kubermatic")) {
 		time.Sleep(200 * time.Millisecond)
 	}
-	must(t, err)
-	must(t, e.user.Client.Create(ctx, kkpEra.DeepCopy()))
+	testenv.Must(t, err)
+	testenv.Must(t, e.user.Client.Create(ctx, kkpEra.DeepCopy()))
 
 	l := e.newLoop(t, Options{VeleroNamespace: ns}, Settings{})
 	cl := newCluster(id, cbsl.Name)
@@ -103,9 +105,9 @@ func TestKKPTakeover(t *testing.T) {
 	crds := veleroCRDs(t, e)
 
 	// Takeover turned on for this cluster.
-	must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cl), cl))
+	testenv.Must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cl), cl))
 	cl.Annotations = map[string]string{kkpv1.KKPTakeoverAnnotation: "true"}
-	must(t, e.seed.Client.Update(ctx, cl))
+	testenv.Must(t, e.seed.Client.Update(ctx, cl))
 	l.mustReconcile(t, id)
 	l.wantPhase(t, id, PhaseApplied)
 	managed := e.userGet(t, gvkBSL, ns, "default")
@@ -118,7 +120,7 @@ func TestKKPTakeover(t *testing.T) {
 	var defaults []string
 	var bsls unstructured.UnstructuredList
 	bsls.SetGroupVersionKind(gvkBSL.GroupVersion().WithKind("BackupStorageLocationList"))
-	must(t, e.user.Client.List(ctx, &bsls, client.InNamespace(ns)))
+	testenv.Must(t, e.user.Client.List(ctx, &bsls, client.InNamespace(ns)))
 	for _, b := range bsls.Items {
 		if d, _, _ := unstructured.NestedBool(b.Object, "spec", "default"); d {
 			defaults = append(defaults, b.GetName())
@@ -147,9 +149,9 @@ func TestKKPTakeover(t *testing.T) {
 	if e.userGet(t, mapGVK, "", "clusterbackup-backups-kkp-location") != nil || e.userGet(t, vapGVK, "", "clusterbackup-kkp-location") == nil {
 		t.Fatal("a 1.33 cluster got the mapping MutatingAdmissionPolicy, or not the denying policy")
 	}
-	must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cl), cl))
+	testenv.Must(t, e.seed.Client.Get(ctx, client.ObjectKeyFromObject(cl), cl))
 	cl.Spec.Version = "1.36.1"
-	must(t, e.seed.Client.Update(ctx, cl))
+	testenv.Must(t, e.seed.Client.Update(ctx, cl))
 	l.mustReconcile(t, id)
 	l.wantPhase(t, id, PhaseApplied)
 	if e.userGet(t, mapGVK, "", "clusterbackup-backups-kkp-location") == nil {
@@ -158,7 +160,7 @@ func TestKKPTakeover(t *testing.T) {
 	// The next reconcile finds the release current (the takeover is
 	// remembered in the seed's state, not re-decided).
 	cl.Annotations = nil
-	must(t, e.seed.Client.Update(ctx, cl))
+	testenv.Must(t, e.seed.Client.Update(ctx, cl))
 	l.mustReconcile(t, id)
 	l.wantPhase(t, id, PhaseApplied)
 }
@@ -168,7 +170,7 @@ func veleroCRDs(t *testing.T, e *env) int {
 	t.Helper()
 	var crds unstructured.UnstructuredList
 	crds.SetGroupVersionKind(crdGVK.GroupVersion().WithKind("CustomResourceDefinitionList"))
-	must(t, e.user.Client.List(context.Background(), &crds))
+	testenv.Must(t, e.user.Client.List(context.Background(), &crds))
 	n := 0
 	for _, c := range crds.Items {
 		if g, _, _ := unstructured.NestedString(c.Object, "spec", "group"); g == "velero.io" {
@@ -191,7 +193,7 @@ func TestStateWithoutBSLNameKeepsDefault(t *testing.T) {
 	e.register(t, id)
 	// The state as the loop wrote it before: location and lifecycle only.
 	loc, err := json.Marshal(trimCBSL(cbsl))
-	must(t, err)
+	testenv.Must(t, err)
 	e.create(t, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: StateConfigMapPrefix + id, Namespace: DefaultStateNamespace,
 			Labels: map[string]string{ClusterIDLabel: id, ManagedByLabel: ManagedByValue, ComponentLabel: ComponentState}},
@@ -206,7 +208,7 @@ func TestStateWithoutBSLNameKeepsDefault(t *testing.T) {
 	}
 	// Absent means "default": the upgrade does not even rewrite the state.
 	var cm corev1.ConfigMap
-	must(t, e.seed.Client.Get(ctx, client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
+	testenv.Must(t, e.seed.Client.Get(ctx, client.ObjectKey{Namespace: DefaultStateNamespace, Name: StateConfigMapPrefix + id}, &cm))
 	if _, ok := cm.Data[StateKeyBSLName]; ok {
 		t.Fatalf("the state was rewritten: %v", cm.Data)
 	}

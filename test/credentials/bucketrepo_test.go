@@ -31,14 +31,14 @@ func kopiaInit(t *testing.T, s *seedcluster.Seed, clusterID, ns, pw string) {
 	t.Helper()
 	ctx := context.Background()
 	u, err := url.Parse(s.S3.Endpoint)
-	must(t, err)
+	testenv.Must(t, err)
 	st, err := kopias3.New(ctx, &kopias3.Options{
 		BucketName: bucket, Prefix: cbslPre + "/" + projectID + "/" + clusterID + "/kopia/" + ns + "/", Endpoint: u.Host, DoNotUseTLS: true,
 		AccessKeyID: s.S3.RootAccessKey, SecretAccessKey: s.S3.RootSecretKey, Region: testenv.S3Region,
 	}, false)
-	must(t, err)
+	testenv.Must(t, err)
 	defer func() { _ = st.Close(ctx) }()
-	must(t, repo.Initialize(ctx, st, &repo.NewRepositoryOptions{}, pw))
+	testenv.Must(t, repo.Initialize(ctx, st, &repo.NewRepositoryOptions{}, pw))
 }
 
 // TestDefaultPasswordKeptForBucketRepositories: Velero's start-up default
@@ -62,15 +62,15 @@ func TestDefaultPasswordKeptForBucketRepositories(t *testing.T) {
 	ctx := context.Background()
 	s, k := startSeedAPI(t, "bucket-key")
 	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(2 * time.Second), ControllerName: "credentials-bucket-test"}})
-	must(t, s.Client.Create(ctx, cbslSecret(k)))
-	must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
+	testenv.Must(t, s.Client.Create(ctx, cbslSecret(k)))
+	testenv.Must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
 
 	const adopt, locked = "pwbucket01", "pwlocked01"
 	seedPw := "the-password-of-the-cluster-before-0123456"
 	kopiaInit(t, s, adopt, "shop", "static-passw0rd")
 	kopiaInit(t, s, locked, "shop", seedPw)
 	kopiaInit(t, s, locked, "web", "static-passw0rd")
-	must(t, s.Client.Create(ctx, &corev1.Secret{
+	testenv.Must(t, s.Client.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: credentials.DefaultPasswordSecretPrefix + locked, Namespace: cbslNS,
 			Labels: map[string]string{credentials.ClusterIDLabel: locked, kkpv1.ProjectIDLabel: projectID}},
 		Data: map[string][]byte{credentials.RepoKey: []byte(seedPw)},
@@ -79,10 +79,10 @@ func TestDefaultPasswordKeptForBucketRepositories(t *testing.T) {
 	for _, id := range []string{adopt, locked} {
 		u := testenv.StartKube(t, testenv.KubeOptions{})
 		users[id] = u
-		must(t, u.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
-		must(t, u.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.RepoSecret, Namespace: veleroNS}, Data: map[string][]byte{credentials.RepoKey: []byte("static-passw0rd")}}))
+		testenv.Must(t, u.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
+		testenv.Must(t, u.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.RepoSecret, Namespace: veleroNS}, Data: map[string][]byte{credentials.RepoKey: []byte("static-passw0rd")}}))
 		registerUserCluster(t, s.Client, id, u)
-		must(t, s.Client.Create(ctx, cluster(id)))
+		testenv.Must(t, s.Client.Create(ctx, cluster(id)))
 	}
 
 	webRepo := cbslPre + "/" + projectID + "/" + locked + "/kopia/web/kopia.repository"
@@ -116,10 +116,10 @@ func TestDefaultPasswordKeptForBucketRepositories(t *testing.T) {
 	// password opens what remains, so it replaces the default.
 	root := s.S3.Client(s.S3.RootAccessKey, s.S3.RootSecretKey)
 	out, err := root.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(cbslPre + "/" + projectID + "/" + locked + "/kopia/web/")})
-	must(t, err)
+	testenv.Must(t, err)
 	for _, o := range out.Contents {
 		_, err := root.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: o.Key})
-		must(t, err)
+		testenv.Must(t, err)
 	}
 	delivered(t, users[locked].Client, locked+" after the default's repository is gone", func(_, pw []byte) bool { return string(pw) == seedPw })
 	testenv.Eventually(t, 15*time.Second, "gauges of "+locked, func() (bool, error) {

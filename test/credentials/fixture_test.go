@@ -45,7 +45,7 @@ type key struct{ id, secret string }
 func startSeedAPI(t *testing.T, keyID string) (*seedcluster.Seed, key) {
 	t.Helper()
 	s := seedcluster.Start(t, seed.Options{CachedSecrets: true})
-	must(t, s.S3.CreateBucket(context.Background(), bucket))
+	testenv.Must(t, s.S3.CreateBucket(context.Background(), bucket))
 	k1 := newKey(t, s.S3, keyID)
 	allowOnly(t, s.S3, k1)
 	return s, k1
@@ -58,7 +58,7 @@ func newKey(t *testing.T, s *testenv.S3, id string) key {
 		t.Fatal(err)
 	}
 	k := key{id: id, secret: "sk" + hex.EncodeToString(b)}
-	must(t, s.CreateUser(k.id, k.secret))
+	testenv.Must(t, s.CreateUser(k.id, k.secret))
 	return k
 }
 
@@ -73,7 +73,7 @@ func allowOnly(t *testing.T, s *testenv.S3, keys ...key) {
 	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":[%s]},"Action":["s3:*"],"Resource":["arn:aws:s3:::%s","arn:aws:s3:::%s/*"]}]}`,
 		strings.Join(ids, ","), bucket, bucket)
 	_, err := s.Client(s.RootAccessKey, s.RootSecretKey).PutBucketPolicy(context.Background(), &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)})
-	must(t, err)
+	testenv.Must(t, err)
 }
 
 // canList reports whether k may list the bucket.
@@ -122,12 +122,12 @@ func registerUserCluster(t *testing.T, seedc client.Client, id string, user *tes
 	t.Helper()
 	ctx := context.Background()
 	u, err := user.Env.AddUser(envtest.User{Name: "kkp-admin", Groups: []string{"system:masters"}}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
-	must(t, err)
+	testenv.Must(t, err)
 	ns := userclient.DefaultNamespacePrefix + id
-	must(t, seedc.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	must(t, seedc.Create(ctx, &corev1.Secret{
+	testenv.Must(t, seedc.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	testenv.Must(t, seedc.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: userclient.DefaultSecretName, Namespace: ns},
 		Data:       map[string][]byte{userclient.DefaultSecretKey: kc},
 	}))
@@ -161,16 +161,9 @@ func delivered(t *testing.T, user client.Client, what string, want func(ini, pw 
 func seedPassword(t *testing.T, seedc client.Client, id string) []byte {
 	t.Helper()
 	var s corev1.Secret
-	must(t, seedc.Get(context.Background(), client.ObjectKey{Namespace: cbslNS, Name: credentials.DefaultPasswordSecretPrefix + id}, &s))
+	testenv.Must(t, seedc.Get(context.Background(), client.ObjectKey{Namespace: cbslNS, Name: credentials.DefaultPasswordSecretPrefix + id}, &s))
 	if s.Labels[credentials.ClusterIDLabel] != id || len(s.OwnerReferences) != 0 {
 		t.Fatalf("seed password secret of %s: labels %v, owners %v; want the cluster-id label and no owner", id, s.Labels, s.OwnerReferences)
 	}
 	return s.Data[credentials.RepoKey]
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -51,8 +51,8 @@ func TestLeaderElectionHandover(t *testing.T) {
 	ctx := context.Background()
 	sd, k1 := startSeedAPI(t, "leader-key")
 	k := sd.Kube
-	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaseNS}}))
-	must(t, k.Client.Create(ctx, cbslSecret(k1)))
+	testenv.Must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaseNS}}))
+	testenv.Must(t, k.Client.Create(ctx, cbslSecret(k1)))
 
 	a := startReplica(t, k, "a")
 	select {
@@ -73,7 +73,7 @@ func TestLeaderElectionHandover(t *testing.T) {
 			loc.Name = fmt.Sprintf("%s-%d", cbslName, i)
 			loc.Spec.ObjectStorage.Prefix = loc.Name
 		}
-		must(t, k.Client.Create(ctx, loc))
+		testenv.Must(t, k.Client.Create(ctx, loc))
 	}
 
 	// Only the leader's loops act.
@@ -120,7 +120,7 @@ func loopsAct(t *testing.T, k *testenv.Kube, r *replica, id, who string) {
 	t.Helper()
 	user := testenv.StartKube(t, testenv.KubeOptions{})
 	registerUserCluster(t, k.Client, id, user)
-	must(t, k.Client.Create(context.Background(), cluster(id)))
+	testenv.Must(t, k.Client.Create(context.Background(), cluster(id)))
 	delivered(t, user.Client, "credentials delivered by "+who, nil)
 	if n := reconciles(t, r, credentialsLoop); n == 0 {
 		t.Fatalf("the credentials loop of %s did not reconcile", who)
@@ -136,7 +136,7 @@ func loopsAct(t *testing.T, k *testenv.Kube, r *replica, id, who string) {
 func startReplica(t *testing.T, k *testenv.Kube, name string) *replica {
 	t.Helper()
 	healthPort, err := testenv.FreePort()
-	must(t, err)
+	testenv.Must(t, err)
 	r := &replica{name: name, health: net.JoinHostPort("127.0.0.1", fmt.Sprint(healthPort)), stopped: make(chan error, 1)}
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.mgr, err = controllers.New(runCtx, k.Config, controllers.Options{
@@ -197,7 +197,7 @@ const credentialsLoop, statusLoop = "credentials-leader", "cbsl-status-leader"
 func reconciles(t *testing.T, r *replica, loop string) float64 {
 	t.Helper()
 	mfs, err := metrics.Registry.Gather()
-	must(t, err)
+	testenv.Must(t, err)
 	var n float64
 	for _, mf := range mfs {
 		if mf.GetName() != "controller_runtime_reconcile_total" {
@@ -219,7 +219,7 @@ func reconciles(t *testing.T, r *replica, loop string) float64 {
 func leaseHeld(t *testing.T, c client.Client, ns string) string {
 	t.Helper()
 	var l coordinationv1.Lease
-	must(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: controllers.DefaultLeaderElectionID}, &l))
+	testenv.Must(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: controllers.DefaultLeaderElectionID}, &l))
 	if l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity == "" {
 		t.Fatalf("Lease %s/%s is held by no one", ns, l.Name)
 	}

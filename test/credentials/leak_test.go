@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
 	eventsv1 "k8s.io/api/events/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -17,7 +19,7 @@ import (
 func eventsText(t *testing.T, c client.Client) (string, []eventsv1.Event) {
 	t.Helper()
 	var list eventsv1.EventList
-	must(t, c.List(context.Background(), &list))
+	testenv.Must(t, c.List(context.Background(), &list))
 	var b strings.Builder
 	for _, e := range list.Items {
 		fmt.Fprintf(&b, "%s %s %s %s/%s: %s\n", e.Type, e.Reason, e.Action, e.Regarding.Kind, e.Regarding.Name, e.Note)
@@ -30,7 +32,7 @@ func eventsText(t *testing.T, c client.Client) (string, []eventsv1.Event) {
 func metricsText(t *testing.T) string {
 	t.Helper()
 	mfs, err := metrics.Registry.Gather()
-	must(t, err)
+	testenv.Must(t, err)
 	var b bytes.Buffer
 	for _, mf := range mfs {
 		fmt.Fprintf(&b, "# HELP %s %s\n", mf.GetName(), mf.GetHelp())
@@ -50,7 +52,7 @@ func metricsText(t *testing.T) string {
 func gauge(t *testing.T, name string, labels map[string]string) (float64, bool) {
 	t.Helper()
 	mfs, err := metrics.Registry.Gather()
-	must(t, err)
+	testenv.Must(t, err)
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue

@@ -44,12 +44,12 @@ func TestCredentialsLoop(t *testing.T) {
 	ctx := context.Background()
 	s := seedcluster.Start(t, seed.Options{})
 	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(resync), ControllerName: "credentials-loop-test"}})
-	must(t, s.S3.CreateBucket(ctx, bucket))
+	testenv.Must(t, s.S3.CreateBucket(ctx, bucket))
 	k1, k2 := newKey(t, s.S3, "backup-key-1"), newKey(t, s.S3, "backup-key-2")
 	allowOnly(t, s.S3, k1, k2)
 	loc := cbsl(s.S3.Endpoint)
-	must(t, s.Client.Create(ctx, cbslSecret(k1)))
-	must(t, s.Client.Create(ctx, loc.DeepCopy()))
+	testenv.Must(t, s.Client.Create(ctx, cbslSecret(k1)))
+	testenv.Must(t, s.Client.Create(ctx, loc.DeepCopy()))
 
 	// Two user clusters, each its own control plane, registered the way
 	// KKP registers them on the seed.
@@ -61,8 +61,8 @@ func TestCredentialsLoop(t *testing.T) {
 	objs, pfx := render(t, cluster(idA), loc)
 	a.ConfigureWebhook(t, velerorules.Config{Managed: velerorules.Location{Bucket: bucket, Endpoint: s.S3.Endpoint, Prefix: pfx}})
 	apply(t, a, objs)
-	must(t, s.Client.Create(ctx, cluster(idA)))
-	must(t, s.Client.Create(ctx, cluster(idB)))
+	testenv.Must(t, s.Client.Create(ctx, cluster(idA)))
+	testenv.Must(t, s.Client.Create(ctx, cluster(idB)))
 
 	var iniA, pwA, pwB []byte
 	t.Run("both Secrets reach each user cluster", func(t *testing.T) {
@@ -85,8 +85,8 @@ func TestCredentialsLoop(t *testing.T) {
 		}
 	})
 
-	must(t, a.User.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}))
-	must(t, a.User.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "catalog", Namespace: "shop"}, Data: map[string]string{"item": "tea"}}))
+	testenv.Must(t, a.User.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}))
+	testenv.Must(t, a.User.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "catalog", Namespace: "shop"}, Data: map[string]string{"item": "tea"}}))
 	v := startVelero(t, a, objs, iniA)
 	t.Run("Velero is Available with them and backs up", func(t *testing.T) {
 		waitBSLAvailable(t, a, v)
@@ -103,10 +103,10 @@ func TestCredentialsLoop(t *testing.T) {
 
 	t.Run("a rotated key reaches the user cluster within the bound and the next backup uses it", func(t *testing.T) {
 		var cur corev1.Secret
-		must(t, s.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: secret}, &cur))
+		testenv.Must(t, s.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: secret}, &cur))
 		cur.Data = cbslSecret(k2).Data
 		start := time.Now()
-		must(t, s.Client.Update(ctx, &cur))
+		testenv.Must(t, s.Client.Update(ctx, &cur))
 		delivered(t, a.Root, "rotated key in user cluster A", func(ini, _ []byte) bool {
 			return bytes.Contains(ini, []byte("aws_secret_access_key="+k2.secret))
 		})
@@ -131,10 +131,10 @@ func TestCredentialsLoop(t *testing.T) {
 
 	t.Run("without a watch event the resync restores the Secret within the period", func(t *testing.T) {
 		var cur corev1.Secret
-		must(t, a.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: credentials.DefaultCredentialsSecret}, &cur))
+		testenv.Must(t, a.Root.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: credentials.DefaultCredentialsSecret}, &cur))
 		cur.Data = map[string][]byte{credentials.DefaultCredentialsKey: []byte("[default]\naws_access_key_id=tampered\naws_secret_access_key=tampered\n")}
 		start := time.Now()
-		must(t, a.Root.Update(ctx, &cur)) // the seed does not watch user clusters
+		testenv.Must(t, a.Root.Update(ctx, &cur)) // the seed does not watch user clusters
 		bound := resync + resync/10
 		testenv.Eventually(t, bound+5*time.Second, "credentials restored by the resync", func() (bool, error) {
 			var got corev1.Secret
@@ -152,9 +152,9 @@ func TestCredentialsLoop(t *testing.T) {
 
 	t.Run("disabling backups removes nothing", func(t *testing.T) {
 		var c kkpv1.Cluster
-		must(t, s.Client.Get(ctx, client.ObjectKey{Name: idB}, &c))
+		testenv.Must(t, s.Client.Get(ctx, client.ObjectKey{Name: idB}, &c))
 		c.Spec.BackupConfig = nil
-		must(t, s.Client.Update(ctx, &c))
+		testenv.Must(t, s.Client.Update(ctx, &c))
 		testenv.Eventually(t, 10*time.Second, "gauge of "+idB+" dropped", func() (bool, error) {
 			_, ok := gauge(t, "clusterbackup_cluster_credentials_current", map[string]string{"cluster": idB})
 			return !ok, nil
@@ -166,7 +166,7 @@ func TestCredentialsLoop(t *testing.T) {
 	})
 
 	t.Run("deleting a cluster keeps the seed's password copy", func(t *testing.T) {
-		must(t, s.Client.Delete(ctx, cluster(idA)))
+		testenv.Must(t, s.Client.Delete(ctx, cluster(idA)))
 		testenv.Eventually(t, 10*time.Second, "gauge of "+idA+" dropped", func() (bool, error) {
 			_, ok := gauge(t, "clusterbackup_cluster_credentials_current", map[string]string{"cluster": idA})
 			return !ok, nil
@@ -198,8 +198,8 @@ func TestCredentialsLoop(t *testing.T) {
 		var args []string
 		for name, obj := range files {
 			b, err := yaml.Marshal(obj)
-			must(t, err)
-			must(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
+			testenv.Must(t, err)
+			testenv.Must(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
 			args = append(args, "-f", filepath.Join(dir, name))
 		}
 		out, stderr, code := testenv.RunBinary(t, append([]string{"render"}, args...)...)

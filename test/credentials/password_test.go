@@ -38,11 +38,11 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	ctx := context.Background()
 	s := seedcluster.Start(t, seed.Options{})
 	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(2 * time.Second), ControllerName: "credentials-password-test"}})
-	must(t, s.S3.CreateBucket(ctx, bucket))
+	testenv.Must(t, s.S3.CreateBucket(ctx, bucket))
 	k := newKey(t, s.S3, "pw-key")
 	allowOnly(t, s.S3, k)
-	must(t, s.Client.Create(ctx, cbslSecret(k)))
-	must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
+	testenv.Must(t, s.Client.Create(ctx, cbslSecret(k)))
+	testenv.Must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
 
 	const fresh, migrated, own, planted = "pwfresh001", "pwmigrat01", "pwown00001", "pwplant001"
 	ownPw := []byte("a-password-the-owner-chose-0123456789")
@@ -51,11 +51,11 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	for id, pre := range map[string][]byte{fresh: []byte("static-passw0rd"), migrated: []byte("static-passw0rd"), own: ownPw, planted: []byte("static-passw0rd")} {
 		u := testenv.StartKube(t, testenv.KubeOptions{})
 		users[id] = u
-		must(t, u.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
-		must(t, u.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.RepoSecret, Namespace: veleroNS}, Data: map[string][]byte{credentials.RepoKey: pre}}))
+		testenv.Must(t, u.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
+		testenv.Must(t, u.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.RepoSecret, Namespace: veleroNS}, Data: map[string][]byte{credentials.RepoKey: pre}}))
 		registerUserCluster(t, s.Client, id, u)
 	}
-	must(t, users[migrated].Client.Create(ctx, &velerov1.BackupRepository{
+	testenv.Must(t, users[migrated].Client.Create(ctx, &velerov1.BackupRepository{
 		ObjectMeta: metav1.ObjectMeta{Name: "shop-default-kopia", Namespace: veleroNS},
 		Spec:       velerov1.BackupRepositorySpec{VolumeNamespace: "shop", BackupStorageLocation: "default", RepositoryType: "kopia", ResticIdentifier: "x"},
 	}))
@@ -63,9 +63,9 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	// CBSL credential Secret would be labelled.
 	plant := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.DefaultPasswordSecretPrefix + planted, Namespace: cbslNS,
 		Labels: map[string]string{kkpv1.ProjectIDLabel: "q4mh2x8vbn"}}, Data: map[string][]byte{credentials.RepoKey: plantedPw}}
-	must(t, s.Client.Create(ctx, plant))
+	testenv.Must(t, s.Client.Create(ctx, plant))
 	for id := range users {
-		must(t, s.Client.Create(ctx, cluster(id)))
+		testenv.Must(t, s.Client.Create(ctx, cluster(id)))
 	}
 
 	_, pw := delivered(t, users[fresh].Client, "fresh cluster", func(_, pw []byte) bool { return !bytes.Equal(pw, []byte("static-passw0rd")) })
@@ -91,9 +91,9 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	// Someone changes the password in the user cluster: the loop keeps it,
 	// and says so.
 	var r corev1.Secret
-	must(t, users[own].Client.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: credentials.RepoSecret}, &r))
+	testenv.Must(t, users[own].Client.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: credentials.RepoSecret}, &r))
 	r.Data[credentials.RepoKey] = []byte("changed-by-hand-000000000000000000000")
-	must(t, users[own].Client.Update(ctx, &r))
+	testenv.Must(t, users[own].Client.Update(ctx, &r))
 	testenv.Eventually(t, 15*time.Second, "conflict reported", func() (bool, error) {
 		v, ok := gauge(t, "clusterbackup_cluster_credentials_current", map[string]string{"cluster": own})
 		if !ok || v != 0 {
@@ -129,7 +129,7 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 		t.Fatalf("%s: the user cluster's repository password became %q", planted, got)
 	}
 	var after corev1.Secret
-	must(t, s.Client.Get(ctx, client.ObjectKeyFromObject(plant), &after))
+	testenv.Must(t, s.Client.Get(ctx, client.ObjectKeyFromObject(plant), &after))
 	if !bytes.Equal(after.Data[credentials.RepoKey], plantedPw) || len(after.Labels) != 1 || after.ResourceVersion != plant.ResourceVersion {
 		t.Fatalf("the planted Secret was changed: labels %v", after.Labels)
 	}

@@ -47,7 +47,7 @@ func TestPerClusterCredentials(t *testing.T) {
 	ctx := context.Background()
 	s := seedcluster.Start(t, seed.Options{})
 	s.StartControllers(t, controllers.Options{Credentials: credentials.Options{Enabled: true, ResyncPeriod: duration.Of(2 * time.Second), ControllerName: "credentials-percluster-test"}})
-	must(t, s.S3.CreateBucket(ctx, bucket))
+	testenv.Must(t, s.S3.CreateBucket(ctx, bucket))
 	const dedic, share1, share2 = "pcdedic001", "pcshare001", "pcshare002"
 	kS, kD, kW := newKey(t, s.S3, "pc-cbsl-key"), newKey(t, s.S3, "pc-dedicated-key"), newKey(t, s.S3, "pc-wide-key")
 
@@ -55,25 +55,25 @@ func TestPerClusterCredentials(t *testing.T) {
 	// bucket, the dedicated key confined by clusterbackup policy's grant.
 	doc, err := s3policy.BucketPolicy(s3policy.Grant{Principal: kD.id, Target: s3policy.Target{
 		Bucket: bucket, Prefix: cbslPre + "/" + projectID + "/" + dedic, ProjectID: projectID, ClusterID: dedic}})
-	must(t, err)
+	testenv.Must(t, err)
 	for _, k := range []key{kS, kW} {
 		doc.Statement = append(doc.Statement, s3policy.Statement{Sid: "Wide" + strings.ReplaceAll(k.id, "-", ""), Effect: "Allow",
 			Principal: &s3policy.Principal{AWS: []string{k.id}}, Action: []string{"s3:*"},
 			Resource: []string{s3policy.BucketARN(bucket), s3policy.BucketARN(bucket) + "/*"}})
 	}
 	policy, err := doc.JSON()
-	must(t, err)
+	testenv.Must(t, err)
 	_, err = s.S3.Client(s.S3.RootAccessKey, s.S3.RootSecretKey).PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(policy))})
-	must(t, err)
+	testenv.Must(t, err)
 
-	must(t, s.Client.Create(ctx, cbslSecret(kS)))
-	must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
+	testenv.Must(t, s.Client.Create(ctx, cbslSecret(kS)))
+	testenv.Must(t, s.Client.Create(ctx, cbsl(s.S3.Endpoint)))
 	dedicated := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: credentials.DefaultClusterSecretPrefix + dedic, Namespace: cbslNS,
 			Labels: map[string]string{credentials.ClusterIDLabel: dedic, kkpv1.ProjectIDLabel: projectID}},
 		Data: map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(kD.id), kkpv1.CredentialSecretAccessKey: []byte(kD.secret)},
 	}
-	must(t, s.Client.Create(ctx, dedicated))
+	testenv.Must(t, s.Client.Create(ctx, dedicated))
 	foreign := []byte("[default]\naws_access_key_id=put-there-by-hand\naws_secret_access_key=by-hand-secret-0123456789\n")
 	users := map[string]*testenv.Kube{}
 	for _, id := range []string{dedic, share1, share2} {
@@ -81,11 +81,11 @@ func TestPerClusterCredentials(t *testing.T) {
 		users[id] = u
 		registerUserCluster(t, s.Client, id, u)
 	}
-	must(t, users[share2].Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
+	testenv.Must(t, users[share2].Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
 	theirs := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.DefaultCredentialsSecret, Namespace: veleroNS}, Data: map[string][]byte{credentials.DefaultCredentialsKey: foreign}}
-	must(t, users[share2].Client.Create(ctx, theirs))
+	testenv.Must(t, users[share2].Client.Create(ctx, theirs))
 	for id := range users {
-		must(t, s.Client.Create(ctx, cluster(id)))
+		testenv.Must(t, s.Client.Create(ctx, cluster(id)))
 	}
 
 	has := func(ini []byte, k key) bool { return bytes.Contains(ini, []byte("aws_secret_access_key="+k.secret)) }
@@ -103,7 +103,7 @@ func TestPerClusterCredentials(t *testing.T) {
 		t.Fatalf("%s has a %s series without a dedicated key", share1, credentials.MetricConfined)
 	}
 	var got corev1.Secret
-	must(t, users[share2].Client.Get(ctx, client.ObjectKeyFromObject(theirs), &got))
+	testenv.Must(t, users[share2].Client.Get(ctx, client.ObjectKeyFromObject(theirs), &got))
 	if !bytes.Equal(got.Data[credentials.DefaultCredentialsKey], foreign) || got.ResourceVersion != theirs.ResourceVersion {
 		t.Fatal("the loop overwrote a credentials Secret it did not write")
 	}
@@ -116,25 +116,27 @@ func TestPerClusterCredentials(t *testing.T) {
 
 	// The dedicated Secret now claims another cluster: refused, and no
 	// fallback to the shared key.
-	must(t, s.Client.Get(ctx, client.ObjectKeyFromObject(dedicated), dedicated))
+	testenv.Must(t, s.Client.Get(ctx, client.ObjectKeyFromObject(dedicated), dedicated))
 	dedicated.Labels[credentials.ClusterIDLabel] = share1
-	must(t, s.Client.Update(ctx, dedicated))
+	testenv.Must(t, s.Client.Update(ctx, dedicated))
 	waitEvent(t, s, dedic, credentials.ReasonFailed, "secret "+cbslNS+"/"+dedicated.Name+" is not the dedicated storage key of cluster "+dedic)
-	time.Sleep(3 * time.Second) // a resync at least
-	if ini, _ := delivered(t, users[dedic].Client, dedic, nil); !has(ini, kD) {
-		t.Fatal("a refused dedicated key made the loop fall back to the CBSL's shared key")
-	}
+	// Through a resync at least, the refused key never makes the loop fall
+	// back to the CBSL's shared key.
+	testenv.Never(t, 3*time.Second, 250*time.Millisecond, "a refused dedicated key made the loop fall back to the CBSL's shared key", func() (bool, error) {
+		ini, _ := delivered(t, users[dedic].Client, dedic, nil)
+		return !has(ini, kD), nil
+	})
 
 	// A dedicated key that reaches the whole bucket.
 	dedicated.Labels[credentials.ClusterIDLabel] = dedic
 	dedicated.Data = map[string][]byte{kkpv1.CredentialAccessKeyID: []byte(kW.id), kkpv1.CredentialSecretAccessKey: []byte(kW.secret)}
-	must(t, s.Client.Update(ctx, dedicated))
+	testenv.Must(t, s.Client.Update(ctx, dedicated))
 	delivered(t, users[dedic].Client, dedic+" with the wide key", func(ini, _ []byte) bool { return has(ini, kW) })
 	waitEvent(t, s, dedic, credentials.ReasonCredentialsNotConfined, "the dedicated key of secret "+cbslNS+"/"+dedicated.Name+" lists the bucket root")
 	waitGauges(t, map[string]map[string]float64{dedic: {credentials.MetricConfined: 0, credentials.MetricShared: 0}})
 
 	// Gone: back to the CBSL's key, shared by three.
-	must(t, s.Client.Delete(ctx, dedicated))
+	testenv.Must(t, s.Client.Delete(ctx, dedicated))
 	delivered(t, users[dedic].Client, dedic+" back on the CBSL's key", func(ini, _ []byte) bool { return has(ini, kS) })
 	waitEvent(t, s, dedic, credentials.ReasonCredentialsShared, "is shared by clusters "+dedic+", "+share1+", "+share2)
 	waitGauges(t, map[string]map[string]float64{dedic: {credentials.MetricShared: 2}})

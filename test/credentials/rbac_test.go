@@ -50,15 +50,15 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	// The chart renders only with its webhook's callers limited; envtest's
 	// API server calls from loopback (only the RBAC objects are applied).
 	res, err := renderer.RenderSeed(renderer.SeedOptions{Values: map[string]any{"networkPolicy": map[string]any{"apiServerCIDRs": []any{"127.0.0.1/32"}}}})
-	must(t, err)
+	testenv.Must(t, err)
 	objs, err := res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	const releaseNS, webhookSA, sa = "clusterbackup", "clusterbackup-seed", "clusterbackup-seed-controllers"
-	must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: releaseNS}}))
+	testenv.Must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: releaseNS}}))
 	granted := 0
 	for _, o := range objs {
 		if rbacKinds[o.GetKind()] {
-			must(t, k.Client.Create(ctx, o))
+			testenv.Must(t, k.Client.Create(ctx, o))
 			granted++
 		}
 	}
@@ -114,12 +114,12 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	})
 
 	// It works: status, delivery, Events.
-	must(t, k.Client.Create(ctx, cbslSecret(k1)))
-	must(t, k.Client.Create(ctx, cbsl(sd.S3.Endpoint)))
+	testenv.Must(t, k.Client.Create(ctx, cbslSecret(k1)))
+	testenv.Must(t, k.Client.Create(ctx, cbsl(sd.S3.Endpoint)))
 	userCluster := testenv.StartKube(t, testenv.KubeOptions{})
 	const id = "rb4c9xk2qz"
 	registerUserCluster(t, k.Client, id, userCluster)
-	must(t, k.Client.Create(ctx, cluster(id)))
+	testenv.Must(t, k.Client.Create(ctx, cluster(id)))
 	_, pw := delivered(t, userCluster.Client, "credentials delivered under the rendered RBAC", nil)
 	if string(seedPassword(t, k.Client, id)) != string(pw) {
 		t.Fatal("the delivered repository password differs from the seed's copy")
@@ -145,8 +145,8 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	}
 
 	// Nothing more than that.
-	must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: "default"}, StringData: map[string]string{"k": "v"}}))
-	must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "etcd-tokens", Namespace: userclient.DefaultNamespacePrefix + id}, StringData: map[string]string{"k": "v"}}))
+	testenv.Must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: "default"}, StringData: map[string]string{"k": "v"}}))
+	testenv.Must(t, k.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "etcd-tokens", Namespace: userclient.DefaultNamespacePrefix + id}, StringData: map[string]string{"k": "v"}}))
 	var s corev1.Secret
 	refused := map[string]error{
 		"get a Secret in another namespace":     asSA.Get(ctx, client.ObjectKey{Namespace: "default", Name: "unrelated"}, &s),
@@ -156,12 +156,12 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 		"list CBSLs outside the CBSL namespace": asSA.List(ctx, &kkpv1.ClusterBackupStorageLocationList{}, client.InNamespace("default")),
 	}
 	var stored corev1.Secret
-	must(t, k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: credentials.DefaultPasswordSecretPrefix + id}, &stored))
+	testenv.Must(t, k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: credentials.DefaultPasswordSecretPrefix + id}, &stored))
 	stored.Data[credentials.RepoKey] = []byte("replaced")
 	refused["change a stored repository password"] = asSA.Update(ctx, &stored)
 	refused["delete a stored repository password"] = asSA.Delete(ctx, &stored)
 	other := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "another-controller", Namespace: releaseNS}}
-	must(t, k.Client.Create(ctx, other))
+	testenv.Must(t, k.Client.Create(ctx, other))
 	refused["take over another Lease of the release namespace"] = asSA.Update(ctx, other)
 	refused["read a Lease in another namespace"] = asSA.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: controllers.DefaultLeaderElectionID}, &coordinationv1.Lease{})
 	for what, err := range refused {
@@ -181,7 +181,7 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 		}
 	}
 	var loc kkpv1.ClusterBackupStorageLocation
-	must(t, k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: cbslName}, &loc))
+	testenv.Must(t, k.Client.Get(ctx, client.ObjectKey{Namespace: cbslNS, Name: cbslName}, &loc))
 	for what, err := range map[string]error{
 		"get the admin kubeconfig":          asWebhook.Get(ctx, client.ObjectKey{Namespace: userclient.DefaultNamespacePrefix + id, Name: userclient.DefaultSecretName}, &corev1.Secret{}),
 		"create a Secret":                   asWebhook.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: cbslNS}}),
@@ -200,8 +200,8 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 func serviceAccount(t *testing.T, k *testenv.Kube, ns, name string) (client.Client, *rest.Config) {
 	t.Helper()
 	u, err := k.Env.AddUser(envtest.User{Name: "system:serviceaccount:" + ns + ":" + name, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	c, err := client.New(u.Config(), client.Options{Scheme: testenv.Scheme()})
-	must(t, err)
+	testenv.Must(t, err)
 	return c, u.Config()
 }

@@ -24,14 +24,14 @@ import (
 func render(t *testing.T, c *kkpv1.Cluster, loc *kkpv1.ClusterBackupStorageLocation) ([]*unstructured.Unstructured, string) {
 	t.Helper()
 	r, err := renderer.New(renderer.Options{})
-	must(t, err)
+	testenv.Must(t, err)
 	in := renderer.Input{Cluster: c, CBSL: loc}
 	pfx, err := in.Prefix()
-	must(t, err)
+	testenv.Must(t, err)
 	res, err := r.Render(context.Background(), in)
-	must(t, err)
+	testenv.Must(t, err)
 	objs, err := res.Objects()
-	must(t, err)
+	testenv.Must(t, err)
 	for _, o := range objs {
 		if o.GetKind() == "Secret" {
 			t.Fatalf("the default render holds Secret %s/%s; credentials must come from the seed", o.GetNamespace(), o.GetName())
@@ -58,9 +58,9 @@ func apply(t *testing.T, uc *usercluster.Cluster, objs []*unstructured.Unstructu
 func startVelero(t *testing.T, uc *usercluster.Cluster, objs []*unstructured.Unstructured, ini []byte) *testenv.Velero {
 	t.Helper()
 	u, err := uc.Kube.Env.AddUser(envtest.User{Name: usercluster.Velero, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:velero"}}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
-	must(t, err)
+	testenv.Must(t, err)
 	v := testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -87,7 +87,7 @@ func waitBSLAvailable(t *testing.T, uc *usercluster.Cluster, v *testenv.Velero) 
 // backup creates a Backup of namespace shop and waits until it completes.
 func backup(t *testing.T, uc *usercluster.Cluster, name string) {
 	t.Helper()
-	must(t, uc.User.Create(context.Background(), &velerov1.Backup{
+	testenv.Must(t, uc.User.Create(context.Background(), &velerov1.Backup{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: veleroNS},
 		Spec:       velerov1.BackupSpec{IncludedNamespaces: []string{"shop"}},
 	}))

@@ -20,7 +20,7 @@ import (
 // file and run cmp generate.
 func TestPluginAnnouncesTheDefaultsItApplies(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "deploy", "argocd", "plugin.yaml"))
-	must(t, err)
+	testenv.Must(t, err)
 	var p struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -44,7 +44,7 @@ func TestPluginAnnouncesTheDefaultsItApplies(t *testing.T) {
 			} `json:"parameters"`
 		} `json:"spec"`
 	}
-	must(t, yaml.Unmarshal(b, &p))
+	testenv.Must(t, yaml.Unmarshal(b, &p))
 	if p.APIVersion != "argoproj.io/v1alpha1" || p.Kind != "ConfigManagementPlugin" || p.Metadata.Name != "clusterbackup" {
 		t.Errorf("plugin.yaml is %s %s %q", p.APIVersion, p.Kind, p.Metadata.Name)
 	}

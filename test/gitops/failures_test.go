@@ -49,7 +49,7 @@ func TestCMPFailures(t *testing.T) {
 			want: []string{`parameter nodeAgent="maybe" (from ARGOCD_ENV_NODE_AGENT): must be true or false`},
 		},
 		"missing marker file": {
-			break_: func(t *testing.T, dir string) { must(t, os.Remove(filepath.Join(dir, "clusterbackup.yaml"))) },
+			break_: func(t *testing.T, dir string) { testenv.Must(t, os.Remove(filepath.Join(dir, "clusterbackup.yaml"))) },
 			want:   []string{"no clusterbackup.yaml marker file in", "ARGOCD_APP_SOURCE_PATH=fleet"},
 		},
 		"marker file of another kind": {
@@ -66,7 +66,7 @@ func TestCMPFailures(t *testing.T) {
 			break_: func(t *testing.T, dir string) {
 				f := filepath.Join(dir, "cluster-xkc6lgmfsn.yaml")
 				b, err := os.ReadFile(f)
-				must(t, err)
+				testenv.Must(t, err)
 				writeFile(t, f, bytes.Replace(b, []byte("name: backups-eu"), []byte("name: team-b"), 1))
 			},
 			want: []string{`cluster-xkc6lgmfsn.yaml#1: Cluster "xkc6lgmfsn"`, `ClusterBackupStorageLocation kubermatic/team-b belongs to project "q4mh2x8vbn", not to the cluster's project "jnpllgp66z"`},
@@ -118,7 +118,7 @@ func TestKRMFailureInKustomize(t *testing.T) {
 	dir := copyKRMExample(t)
 	f := filepath.Join(dir, "examples", "fleet", "cluster-xkc6lgmfsn.yaml")
 	b, err := os.ReadFile(f)
-	must(t, err)
+	testenv.Must(t, err)
 	writeFile(t, f, bytes.Replace(b, []byte("name: backups-eu"), []byte("name: team-b"), 1))
 
 	cmd := exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", "--load-restrictor", "LoadRestrictionsNone", filepath.Join(dir, "examples", "krm"))
@@ -133,12 +133,5 @@ func TestKRMFailureInKustomize(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `belongs to project "q4mh2x8vbn", not to the cluster's project "jnpllgp66z"`) {
 		t.Errorf("stderr lacks the rule:\n%s", stderr.String())
-	}
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }

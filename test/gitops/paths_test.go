@@ -462,8 +462,8 @@ func viaFlux(t *testing.T, v variant, id string) []object {
 		// as a user would write them into the HelmRelease (a copy: merging
 		// writes into it)
 		b, err := json.Marshal(v.fluxValues)
-		must(t, err)
-		must(t, json.Unmarshal(b, &hr.Spec.Values))
+		testenv.Must(t, err)
+		testenv.Must(t, json.Unmarshal(b, &hr.Spec.Values))
 	}
 	if hr.Spec.Values != nil {
 		vals = chartutil.MergeTables(hr.Spec.Values, vals)
