@@ -63,13 +63,19 @@ type Scheduler struct {
 	// holds the clusters being cleaned (no drill starts there meanwhile).
 	cleaners chan struct{}
 	cleaning map[string]bool
+	// freed is signalled when a drill ends, so Start looks for the next due
+	// cluster at once instead of leaving the slot empty until the tick.
+	freed chan struct{}
 }
 
 // NeedLeaderElection is true: drills run on the Lease holder only.
 func (s *Scheduler) NeedLeaderElection() bool { return true }
 
-// Start looks for due clusters every Options.Tick until ctx ends, then
-// waits for the running drills (each cleans up within its bounds).
+// Start looks for due clusters every Options.Tick and whenever a drill ends
+// (its slot is free for the next due cluster: without that, the tick, not
+// the cap, bounded the fleet's drill rate at MaxConcurrent per tick) until
+// ctx ends, then waits for the running drills (each cleans up within its
+// bounds).
 func (s *Scheduler) Start(ctx context.Context) error {
 	s.init()
 	t := time.NewTicker(s.Runner.Options.Tick.Duration)
@@ -83,6 +89,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			s.wg.Wait()
 			return nil
 		case <-t.C:
+		case <-s.freed:
 		}
 	}
 }
@@ -93,6 +100,7 @@ func (s *Scheduler) init() {
 	if s.next == nil {
 		s.next, s.running, s.seen = map[string]time.Time{}, map[string]bool{}, map[string][2]string{}
 		s.cleaners, s.cleaning = make(chan struct{}, 4), map[string]bool{}
+		s.freed = make(chan struct{}, 1)
 	}
 	if s.Rand == nil {
 		s.Rand = rand.Float64
@@ -281,6 +289,10 @@ func (s *Scheduler) drill(ctx context.Context, c *kkpv1.Cluster, fc fleet.Cluste
 	s.running[c.Name] = false
 	s.next[c.Name] = next
 	s.mu.Unlock()
+	select {
+	case s.freed <- struct{}{}:
+	default: // a look is pending already
+	}
 }
 
 func (s *Scheduler) runOne(ctx context.Context, fc fleet.Cluster) (*core.Record, string, error) {
