@@ -4,17 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
@@ -23,21 +19,9 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/inventory"
 	"github.com/clusterbackup/clusterbackup/controllers/release"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
-	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 )
-
-// Scheme knows the built-in kinds, Velero's and KKP's.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, velerov1.AddToScheme, kkpv1.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(err) // static registration; cannot fail at run time
-		}
-	}
-	return s
-}
 
 // New builds the controllers' manager with the loops o enables, health
 // checks and metrics. Start it with mgr.Start(ctx); cancelling ctx stops it
@@ -46,15 +30,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := o.Complete(); err != nil {
 		return nil, err
 	}
-	mo := manager.Options{
-		Scheme:                  Scheme(),
-		HealthProbeBindAddress:  process.BindAddress(o.HealthAddr),
-		PprofBindAddress:        o.PprofAddr,
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
-		GracefulShutdownTimeout: &o.ShutdownTimeout.Duration,
-		Cache:                   cacheOptions(o.CBSLNamespace),
-		Controller:              o.Controller,
-	}
+	mo := o.Serving.Manager()
+	mo.Cache, mo.Controller = cacheOptions(o.CBSLNamespace), o.Controller
 	leaderElection(&mo, o)
 	mgr, err := manager.New(cfg, mo)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
+	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
@@ -99,7 +100,7 @@ func runDrillRun(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	seed, err := client.New(cfg, client.Options{Scheme: controllers.Scheme()})
+	seed, err := client.New(cfg, client.Options{Scheme: process.Scheme()})
 	if err != nil {
 		return fmt.Errorf("seed client: %w", err)
 	}

@@ -14,32 +14,17 @@ import (
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
-	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
-
-// Scheme knows the built-in kinds, Velero's and ours.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, velerov1.AddToScheme, kkpv1.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(err) // static registration; cannot fail at run time
-		}
-	}
-	return s
-}
 
 // New builds the manager, registers the webhooks of o.Mode and the health
 // checks. Start it with mgr.Start(ctx); cancelling ctx shuts it down. Call
@@ -49,7 +34,6 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := o.Complete(); err != nil {
 		return nil, err
 	}
-	metricsAddr := o.MetricsAddr
 	ws := &drainingServer{period: o.DrainPeriod.Duration, Server: webhook.NewServer(webhook.Options{
 		Host: o.Host, Port: o.Port, CertDir: o.CertDir, ClientCAName: o.ClientCAName,
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
@@ -59,15 +43,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			}
 		}},
 	})}
-	mo := manager.Options{
-		Scheme:                  Scheme(),
-		WebhookServer:           ws,
-		HealthProbeBindAddress:  process.BindAddress(o.HealthAddr),
-		PprofBindAddress:        o.PprofAddr,
-		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
-		GracefulShutdownTimeout: &o.ShutdownTimeout.Duration,
-		Cache:                   cacheOptions(o),
-	}
+	mo := o.Serving.Manager()
+	mo.WebhookServer, mo.Cache = ws, cacheOptions(o)
 	mgr, err := manager.New(cfg, mo)
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
