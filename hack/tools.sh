@@ -48,7 +48,8 @@ dir_of() { echo "$CACHE/$1-${VERSION[$1]}"; }
 #   hack/tools/velero  Velero, its restore helper and AWS plugin (Kubernetes 0.33);
 #   hack/tools/golangci-lint  golangci-lint alone (its linters' dependencies
 #                      must not move the versions the others share).
-# Tools and tests build with the same flags (CGO_ENABLED=0 -trimpath, exported
+# Tools and tests build with the same flags (CGO_ENABLED=0 -trimpath
+# -gcflags=all=-dwarf=false, exported
 # by the Makefile too), so a package they share compiles once into GOCACHE.
 pkg_of() {
   case $1 in
@@ -91,14 +92,14 @@ build_group() { # build_group GROUP OUTDIR NAME...
       for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
         ld+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
       done
-      (cd "$HACK_DIR/tools" && go build -trimpath -ldflags "-s -w $ld" -o "$out/" "${pkgs[@]}") ;;
+      (cd "$HACK_DIR/tools" && go build -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w $ld" -o "$out/" "${pkgs[@]}") ;;
     velero)
-      (cd "$HACK_DIR/tools/velero" && go build -trimpath \
+      (cd "$HACK_DIR/tools/velero" && go build -trimpath -gcflags=all=-dwarf=false \
         -ldflags "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=${VERSION[velero]}" -o "$out/" "${pkgs[@]}") ;;
     tools)
-      (cd "$HACK_DIR/tools" && go build -trimpath -ldflags "-s -w" -o "$out/" "${pkgs[@]}") ;;
+      (cd "$HACK_DIR/tools" && go build -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w" -o "$out/" "${pkgs[@]}") ;;
     golangci-lint)
-      (cd "$HACK_DIR/tools/golangci-lint" && go build -trimpath -ldflags "-s -w" -o "$out/" "${pkgs[@]}") ;;
+      (cd "$HACK_DIR/tools/golangci-lint" && go build -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w" -o "$out/" "${pkgs[@]}") ;;
   esac
 }
 
