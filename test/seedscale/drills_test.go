@@ -23,8 +23,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
@@ -380,14 +378,5 @@ func userVelero(ctx context.Context, c client.Client, ns string, b fleettest.Bac
 
 // frontKubeconfig is cluster id's admin kubeconfig through drillFront.
 func frontKubeconfig(t *testing.T, f *drillFront, id string) []byte {
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["c"] = &clientcmdapi.Cluster{Server: f.server(id), CertificateAuthorityData: f.caPEM}
-	cfg.AuthInfos["u"] = &clientcmdapi.AuthInfo{Token: "bench-" + id}
-	cfg.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
-	cfg.CurrentContext = "c"
-	b, err := clientcmd.Write(*cfg)
-	if err != nil {
-		t.Error(err)
-	}
-	return b
+	return tokenKubeconfig(t, f.server(id), f.caPEM, id)
 }

@@ -401,8 +401,15 @@ func memory(t *testing.T, pid int) (rss, hwm int64) {
 // kubeconfig is cluster id's admin kubeconfig: the mux's URL for it, its
 // CA and a token (the mux forwards with the backend's own identity).
 func kubeconfig(t *testing.T, m *mux, id string) []byte {
+	return tokenKubeconfig(t, m.server(id), m.caPEM, id)
+}
+
+// tokenKubeconfig is cluster id's kubeconfig for a front at server with
+// CA caPEM, authenticated by a bench token (the front forwards with the
+// backend's own identity).
+func tokenKubeconfig(t *testing.T, server string, caPEM []byte, id string) []byte {
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["c"] = &clientcmdapi.Cluster{Server: m.server(id), CertificateAuthorityData: m.caPEM}
+	cfg.Clusters["c"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: caPEM}
 	cfg.AuthInfos["u"] = &clientcmdapi.AuthInfo{Token: "bench-" + id}
 	cfg.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
 	cfg.CurrentContext = "c"
