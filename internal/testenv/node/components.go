@@ -73,6 +73,17 @@ func (n *Node) run(name string, args []string, env ...string) error {
 	}
 	n.procs[name] = p
 	n.order = append(n.order, name)
+	return n.rec.proc(name, p.cmd.Process.Pid, p.cmd.Args)
+}
+
+// mountKubeletRoot bind-mounts src on the kubelet root, recorded first.
+func (n *Node) mountKubeletRoot(src string) error {
+	created, err := mountKubeletDir(src, n.kubeletRoot, n.rec.kubeletRoot)
+	n.createdKD = created
+	if err != nil {
+		return err
+	}
+	n.mounted = true
 	return nil
 }
 
@@ -204,12 +215,9 @@ func (n *Node) startKubelet() error {
 	if err := os.MkdirAll(kdir, 0o755); err != nil {
 		return err
 	}
-	created, err := mountKubeletDir(kdir)
-	n.createdKD = created
-	if err != nil {
+	if err := n.mountKubeletRoot(kdir); err != nil {
 		return err
 	}
-	n.mounted = true
 	hz, err := testenv.FreePort()
 	if err != nil {
 		return err
@@ -220,7 +228,7 @@ func (n *Node) startKubelet() error {
 	}
 	if err := n.run("kubelet", []string{
 		"--config=" + cfg, "--kubeconfig=" + n.pki.path("kubelet-client.kubeconfig"),
-		"--root-dir=" + KubeletRootDir, "--node-ip=" + IP, "--hostname-override=" + n.Name,
+		"--root-dir=" + n.kubeletRoot, "--node-ip=" + IP, "--hostname-override=" + n.Name,
 	}); err != nil {
 		return err
 	}

@@ -15,25 +15,31 @@ import (
 // directory and nothing is left behind.
 const KubeletRootDir = "/var/lib/kubelet"
 
-// mountKubeletDir bind-mounts src onto KubeletRootDir and makes it rshared,
-// so volume mounts the kubelet makes propagate into the node-agent's
-// /host_pods (the container's / is private). It reports whether it created
-// the mount point.
-func mountKubeletDir(src string) (created bool, err error) {
-	if _, err := os.Stat(KubeletRootDir); os.IsNotExist(err) {
-		if err := os.MkdirAll(KubeletRootDir, 0o755); err != nil {
+// mountKubeletDir bind-mounts src onto root (KubeletRootDir) and makes it
+// rshared, so volume mounts the kubelet makes propagate into the
+// node-agent's /host_pods (the container's / is private). It passes root and
+// whether it will create it to record before changing anything, and reports
+// whether it created the mount point.
+func mountKubeletDir(src, root string, record func(root string, created bool) error) (created bool, err error) {
+	if under := mountsUnder(root); len(under) > 0 {
+		return false, fmt.Errorf("%s is already mounted (%s) and no dead node run recorded it (%s): another program uses it, or an older harness left it (unmount it by hand)", root, strings.Join(under, ", "), statePath)
+	}
+	_, statErr := os.Stat(root)
+	create := os.IsNotExist(statErr)
+	if err := record(root, create); err != nil {
+		return false, err
+	}
+	if create {
+		if err := os.MkdirAll(root, 0o755); err != nil {
 			return false, err
 		}
 		created = true
 	}
-	if under := mountsUnder(KubeletRootDir); len(under) > 0 {
-		return created, fmt.Errorf("%s is already mounted (%s): another node harness running, or a previous one not cleaned up", KubeletRootDir, strings.Join(under, ", "))
+	if err := syscall.Mount(src, root, "", syscall.MS_BIND, ""); err != nil {
+		return created, fmt.Errorf("bind-mount %s on %s: %w", src, root, err)
 	}
-	if err := syscall.Mount(src, KubeletRootDir, "", syscall.MS_BIND, ""); err != nil {
-		return created, fmt.Errorf("bind-mount %s on %s: %w", src, KubeletRootDir, err)
-	}
-	if err := syscall.Mount("", KubeletRootDir, "", syscall.MS_SHARED|syscall.MS_REC, ""); err != nil {
-		return created, fmt.Errorf("make %s rshared: %w", KubeletRootDir, err)
+	if err := syscall.Mount("", root, "", syscall.MS_SHARED|syscall.MS_REC, ""); err != nil {
+		return created, fmt.Errorf("make %s rshared: %w", root, err)
 	}
 	return created, nil
 }

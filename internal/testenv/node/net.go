@@ -32,10 +32,13 @@ const (
 	isolateComment = "clusterbackup-node: pod traffic stays on the bridge"
 )
 
-// netState is what setupNetwork changed, for teardown.
+// netState is the host's network state before setupNetwork changed it, for
+// the teardown (and the run record, record.go).
 type netState struct {
-	sysctls  map[string]string // path -> old value
-	netnsOld map[string]bool
+	// Sysctls are the old values of the settings the node changes, by path.
+	Sysctls map[string]string `json:"sysctls"`
+	// NetnsBefore are the named network namespaces that existed.
+	NetnsBefore map[string]bool `json:"netnsBefore"`
 }
 
 var nodeSysctls = []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/bridge/bridge-nf-call-iptables"}
@@ -52,21 +55,27 @@ var componentSysctls = []string{
 // setupNetwork puts IP on lo, creates the bridge with the pod gateway,
 // routes ServiceCIDR onto it, enables forwarding and bridge netfilter, and
 // drops any forwarded pod packet that would leave through another interface.
-func setupNetwork(ip string) (*netState, error) {
-	s := &netState{sysctls: map[string]string{}, netnsOld: netnsSet()}
+// It passes the state before any change to record first.
+func setupNetwork(ip string, record func(*netState) error) (*netState, error) {
+	s := &netState{Sysctls: map[string]string{}, NetnsBefore: netnsSet()}
 	for _, p := range nodeSysctls {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return s, fmt.Errorf("read %s (br_netfilter loaded?): %w", p, err)
 		}
-		s.sysctls[p] = strings.TrimSpace(string(b))
-		if err := os.WriteFile(p, []byte("1"), 0o644); err != nil {
-			return s, fmt.Errorf("set %s: %w", p, err)
-		}
+		s.Sysctls[p] = strings.TrimSpace(string(b))
 	}
 	for _, p := range componentSysctls {
 		if b, err := os.ReadFile(p); err == nil {
-			s.sysctls[p] = strings.TrimSpace(string(b))
+			s.Sysctls[p] = strings.TrimSpace(string(b))
+		}
+	}
+	if err := record(s); err != nil {
+		return s, err
+	}
+	for _, p := range nodeSysctls {
+		if err := os.WriteFile(p, []byte("1"), 0o644); err != nil {
+			return s, fmt.Errorf("set %s: %w", p, err)
 		}
 	}
 	for _, args := range [][]string{
@@ -102,12 +111,18 @@ func teardownNetwork(ip string, s *netState) []error {
 		return nil
 	}
 	for ns := range netnsSet() {
-		if !s.netnsOld[ns] && strings.HasPrefix(ns, "cni-") {
+		if !s.NetnsBefore[ns] && strings.HasPrefix(ns, "cni-") {
 			_, err := testenv.Run(ip, "netns", "delete", ns)
 			note(err)
 		}
 	}
-	_, _ = testenv.Run("iptables", "-D", "FORWARD", "-s", PodCIDR, "!", "-o", bridgeDev, "-m", "comment", "--comment", isolateComment, "-j", "DROP")
+	// Every copy of the isolation rule: runs that died before their
+	// teardown left theirs (this machine once held 510).
+	for range 10000 {
+		if _, err := testenv.Run("iptables", "-D", "FORWARD", "-s", PodCIDR, "!", "-o", bridgeDev, "-m", "comment", "--comment", isolateComment, "-j", "DROP"); err != nil {
+			break
+		}
+	}
 	for _, bin := range []string{"iptables", "ip6tables"} {
 		note(flushKubeChains(bin))
 	}
@@ -120,7 +135,7 @@ func teardownNetwork(ip string, s *netState) []error {
 		_, err := testenv.Run(ip, "addr", "del", IP+"/32", "dev", "lo")
 		note(err)
 	}
-	for p, v := range s.sysctls {
+	for p, v := range s.Sysctls {
 		note(os.WriteFile(p, []byte(v), 0o644))
 	}
 	return errs

@@ -65,6 +65,9 @@ type Node struct {
 	StopSteps []Phase
 	// ResetSteps are the last Reset's steps, as durations since it began.
 	ResetSteps []Phase
+	// Recovered says what the start removed of a node run that died
+	// without its teardown (recover.go); empty when there was none.
+	Recovered string
 	// Phases are the start's milestones (control plane ready, images built,
 	// images imported, node Ready, NetworkPolicy enforcer running), as
 	// durations since the start.
@@ -82,13 +85,20 @@ type Node struct {
 	base      baseline
 	createdKD bool
 	mounted   bool
+	// kubeletRoot is KubeletRootDir (a dead run's recorded one in
+	// recoverDeadRun).
+	kubeletRoot string
+	// rec records what the run creates, for the next run should this one
+	// die; nil once Stop ran.
+	rec *recorder
 }
 
 // Start starts a node and tears it down when the test ends: a missing
 // component fails the test with the command that installs it; nothing is
 // skipped. The teardown stops every process it started, kills the
 // containers, unmounts, and removes the network changes, so a failed test
-// leaves the machine usable.
+// leaves the machine usable; a test binary killed before its teardown
+// leaves a record the next start undoes (Node.Recovered).
 func Start(t testenv.TB, o Options) *Node {
 	t.Helper()
 	n, err := New(o)
@@ -131,12 +141,29 @@ func New(o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The lock is ours, so a record left is a run that died: undo it first.
+	recovered, err := recoverDeadRun(statePath, paths)
+	if err != nil {
+		unlockNode(lock)
+		return nil, err
+	}
+	if recovered != "" {
+		fmt.Fprintln(os.Stderr, recovered)
+	}
 	dir, err := os.MkdirTemp("", "cbnode-")
 	if err != nil {
 		unlockNode(lock)
 		return nil, err
 	}
-	n := &Node{Name: o.Name, Dir: dir, Registry: o.Registry, paths: paths, procs: map[string]*proc{}, lock: lock, sock: filepath.Join(dir, "containerd", "containerd.sock")}
+	sock := filepath.Join(dir, "containerd", "containerd.sock")
+	rec, err := newRecorder(statePath, dir, sock)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		unlockNode(lock)
+		return nil, err
+	}
+	n := &Node{Name: o.Name, Dir: dir, Registry: o.Registry, Recovered: recovered, paths: paths, procs: map[string]*proc{},
+		lock: lock, sock: sock, kubeletRoot: KubeletRootDir, rec: rec}
 	// Images build while the control plane starts.
 	type built struct {
 		dir string
@@ -191,7 +218,7 @@ func (n *Node) start(o Options) error {
 	if err := n.issueCerts(); err != nil {
 		return err
 	}
-	if n.net, err = setupNetwork(n.paths["ip"]); err != nil {
+	if n.net, err = setupNetwork(n.paths["ip"], n.rec.network); err != nil {
 		return fmt.Errorf("node network: %w", err)
 	}
 	if err := n.startEtcd(); err != nil {

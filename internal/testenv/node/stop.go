@@ -14,8 +14,9 @@ import (
 // (which removes its rules and ipsets), kube-proxy and kubelet, every
 // container (through containerd), containerd, the controllers,
 // kube-apiserver before etcd (it hangs once etcd is gone), then mounts,
-// network namespaces, iptables chains, the bridge and the lo address. It
-// returns what it could not clean up; calling it again is harmless.
+// network namespaces, iptables chains, the bridge and the lo address, and
+// last the run's record (record.go). It returns what it could not clean
+// up; calling it again is harmless.
 func (n *Node) Stop() []error {
 	var errs []error
 	n.StopSteps = nil
@@ -39,7 +40,7 @@ func (n *Node) Stop() []error {
 		step(name)
 	}
 	if n.mounted {
-		if err := unmountUnder(KubeletRootDir); err != nil {
+		if err := unmountUnder(n.kubeletRoot); err != nil {
 			errs = append(errs, err)
 		}
 		n.mounted = false
@@ -50,7 +51,7 @@ func (n *Node) Stop() []error {
 	errs = append(errs, teardownNetwork(n.paths["ip"], n.net)...)
 	n.net = nil
 	if n.createdKD {
-		if err := os.Remove(KubeletRootDir); err != nil && !os.IsNotExist(err) {
+		if err := os.Remove(n.kubeletRoot); err != nil && !os.IsNotExist(err) {
 			errs = append(errs, err)
 		}
 		n.createdKD = false
@@ -59,6 +60,16 @@ func (n *Node) Stop() []error {
 		if err := os.RemoveAll(n.Dir); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// The record goes once nothing is left (the next Start retries
+	// otherwise), and only from the first Stop: the lock goes with it.
+	if n.rec != nil {
+		if len(errs) == 0 {
+			if err := n.rec.remove(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		n.rec = nil
 	}
 	unlockNode(n.lock)
 	n.lock = nil
