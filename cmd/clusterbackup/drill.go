@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,54 +50,76 @@ func runDrill(ctx context.Context, s streams, args []string) error {
 	return fmt.Errorf("%w: the drill subcommands are run, verify and keygen", errUsage)
 }
 
-// runDrillRun drills one cluster from the seed, as the scheduled loop
-// does: same checks, record and cleanup. It prints the record (JSON) and
-// fails (exit 1) when the drill failed or no record was written.
-func runDrillRun(ctx context.Context, s streams, args []string) error {
-	fs := newFlagSet(s, "drill run")
-	var (
-		o       drill.Options
-		users   userclient.Options
-		check   s3check.Options
-		cluster string
-		kc      string
-		cbslNS  string
-	)
-	// The flags show the defaults of drill.Options and userclient.Options.
-	o.Default()
-	users.Default()
-	fs.StringVar(&cluster, "cluster", "", "ID of the KKP Cluster to drill (required)")
-	fs.StringVar(&kc, "kubeconfig", "", "kubeconfig of the seed (default: in-cluster or $KUBECONFIG)")
-	fs.StringVar(&cbslNS, "cbsl-namespace", controllers.DefaultCBSLNamespace, "namespace of the ClusterBackupStorageLocations and their Secrets")
-	fs.StringVar(&o.SigningKeyFile, "signing-key", "", "PEM ed25519 private key `file` that signs the record (required)")
+// drillRunArgs is the parsed command line of `drill run`.
+type drillRunArgs struct {
+	drill      drill.Options
+	users      userclient.Options
+	check      s3check.Options
+	cluster    string
+	kubeconfig string
+	cbslNS     string
+}
+
+// bindDrillRunFlags binds the flags of `drill run` to a. a must be
+// defaulted (drill.Options.Default, userclient.Options.Default, the
+// controllers' CBSL namespace): each flag's default is the field's value,
+// so the drill's defaults are written once, in package drill, as the
+// scheduled loop's are.
+func bindDrillRunFlags(fs *flag.FlagSet, a *drillRunArgs) {
+	o := &a.drill
+	fs.StringVar(&a.cluster, "cluster", a.cluster, "ID of the KKP Cluster to drill (required)")
+	fs.StringVar(&a.kubeconfig, "kubeconfig", a.kubeconfig, "kubeconfig of the seed (default: in-cluster or $KUBECONFIG)")
+	fs.StringVar(&a.cbslNS, "cbsl-namespace", a.cbslNS, "namespace of the ClusterBackupStorageLocations and their Secrets")
+	fs.StringVar(&o.SigningKeyFile, "signing-key", o.SigningKeyFile, "PEM ed25519 private key `file` that signs the record (required)")
 	fs.DurationVar(&o.Timeout.Duration, "timeout", o.Timeout.Duration, "how long the Restore may take")
 	fs.DurationVar(&o.CleanupTimeout.Duration, "cleanup-timeout", o.CleanupTimeout.Duration, "how long to wait for the scratch namespaces to be gone")
 	fs.IntVar(&o.Among, "among", o.Among, "pick the backup at random among the newest N Completed ones")
-	fs.IntVar(&o.MaxNamespaces, "max-namespaces", 10, "scratch namespaces at most")
+	fs.IntVar(&o.MaxNamespaces, "max-namespaces", o.MaxNamespaces, "scratch namespaces at most")
 	fs.StringVar(&o.VeleroNamespace, "velero-namespace", o.VeleroNamespace, "Velero's namespace in the user cluster")
-	fs.Var(&check.Policy.Allow, "allow-cidr", "CIDR or address the S3 client may dial although the built-in rules deny it; repeatable")
-	fs.Var(&check.Policy.Deny, "deny-cidr", "CIDR the S3 client must never dial; repeatable")
-	users.AddFlags(fs)
+	fs.Var(&a.check.Policy.Allow, "allow-cidr", "CIDR or address the S3 client may dial although the built-in rules deny it; repeatable")
+	fs.Var(&a.check.Policy.Deny, "deny-cidr", "CIDR the S3 client must never dial; repeatable")
+	a.users.AddFlags(fs)
+}
+
+// parseDrillRunArgs parses the flags of `drill run` over the defaults and
+// validates them (usage errors).
+func parseDrillRunArgs(s streams, args []string) (drillRunArgs, error) {
+	a := drillRunArgs{cbslNS: controllers.DefaultCBSLNamespace}
+	a.drill.Default()
+	a.users.Default()
+	fs := newFlagSet(s, "drill run")
+	bindDrillRunFlags(fs, &a)
 	fs.Usage = func() {
 		fmt.Fprintln(s.Err, drillUsage+"\n\nrun: restores a recent backup of one cluster into scratch namespaces of that cluster, judges it,\ncleans up and writes a signed record beside the cluster's prefix. Exit 1 when the drill failed.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return a, err
 	}
 	switch {
 	case fs.NArg() > 0:
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	case cluster == "":
-		return fmt.Errorf("%w: --cluster is required", errUsage)
-	case o.SigningKeyFile == "":
-		return fmt.Errorf("%w: --signing-key is required", errUsage)
+		return a, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	case a.cluster == "":
+		return a, fmt.Errorf("%w: --cluster is required", errUsage)
+	case a.drill.SigningKeyFile == "":
+		return a, fmt.Errorf("%w: --signing-key is required", errUsage)
 	}
-	o.Default()
-	if errs := o.Validate(nil); len(errs) > 0 {
-		return fmt.Errorf("%w: %v", errUsage, errs.ToAggregate())
+	a.drill.Default()
+	if errs := a.drill.Validate(nil); len(errs) > 0 {
+		return a, fmt.Errorf("%w: %v", errUsage, errs.ToAggregate())
 	}
-	cfg, err := restConfig(kc)
+	return a, nil
+}
+
+// runDrillRun drills one cluster from the seed, as the scheduled loop
+// does: same checks, record and cleanup. It prints the record (JSON) and
+// fails (exit 1) when the drill failed or no record was written.
+func runDrillRun(ctx context.Context, s streams, args []string) error {
+	a, err := parseDrillRunArgs(s, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := restConfig(a.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -104,22 +127,22 @@ func runDrillRun(ctx context.Context, s streams, args []string) error {
 	if err != nil {
 		return fmt.Errorf("seed client: %w", err)
 	}
-	r, err := drill.NewRunner(o, s3check.New(check))
+	r, err := drill.NewRunner(a.drill, s3check.New(a.check))
 	if err != nil {
 		return err
 	}
-	_, fc, err := drill.Resolve(ctx, seed, cbslNS, cluster)
+	_, fc, err := drill.Resolve(ctx, seed, a.cbslNS, a.cluster)
 	if err != nil {
 		return err
 	}
 	if fc.Err != nil {
-		return fmt.Errorf("cluster %s: %w", cluster, fc.Err)
+		return fmt.Errorf("cluster %s: %w", a.cluster, fc.Err)
 	}
-	uc, err := userclient.New(seed, nil, users)
+	uc, err := userclient.New(seed, nil, a.users)
 	if err != nil {
 		return err
 	}
-	user, err := uc.For(ctx, cluster)
+	user, err := uc.For(ctx, a.cluster)
 	if err != nil {
 		return err
 	}
@@ -136,7 +159,7 @@ func runDrillRun(ctx context.Context, s streams, args []string) error {
 	}
 	fmt.Fprintf(s.Err, "record s3://%s/%s\n", fc.Location.Bucket, key)
 	if rec.Outcome != core.Passed {
-		return fmt.Errorf("drill of cluster %s failed: %s", cluster, rec.Reason)
+		return fmt.Errorf("drill of cluster %s failed: %s", a.cluster, rec.Reason)
 	}
 	return nil
 }

@@ -4,14 +4,19 @@ package main
 
 import (
 	"bytes"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 
+	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
 )
 
@@ -66,5 +71,48 @@ func TestDrillKeygenAndVerify(t *testing.T) {
 		if _, _, code := runCLI(t, "", nil, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// TestDrillRunDefaultsOnce: `drill run` takes its defaults from the
+// drill's one place, drill.Options.Default (as the scheduled loop does),
+// and from userclient.Options.Default: parsing only the required flags
+// gives exactly those defaulted options, and every flag's shown default
+// read back through the flag gives them again.
+func TestDrillRunDefaultsOnce(t *testing.T) {
+	want := drillRunArgs{cluster: "c1", cbslNS: controllers.DefaultCBSLNamespace}
+	want.drill.Default()
+	want.drill.SigningKeyFile = "drill.key"
+	want.users.Default()
+	required := []string{"--cluster=c1", "--signing-key=drill.key"}
+	got, err := parseDrillRunArgs(streams{Err: io.Discard}, required)
+	testenv.Must(t, err)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("drill run with the required flags gives\n%+v\nwant the defaults of drill.Options and userclient.Options\n%+v", got, want)
+	}
+	if got.drill.MaxNamespaces != drill.DefaultMaxNamespaces || drill.DefaultMaxNamespaces != core.DefaultMaxNamespaces {
+		t.Errorf("--max-namespaces %d, drill.DefaultMaxNamespaces %d, the plan's %d: want one value", got.drill.MaxNamespaces, drill.DefaultMaxNamespaces, core.DefaultMaxNamespaces)
+	}
+
+	args := append([]string(nil), required...)
+	shown := 0
+	def := drillRunArgs{cbslNS: controllers.DefaultCBSLNamespace}
+	def.drill.Default()
+	def.users.Default()
+	fs := flag.NewFlagSet("drill run", flag.ContinueOnError)
+	bindDrillRunFlags(fs, &def)
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.DefValue != "" && f.Name != "cluster" && f.Name != "signing-key" {
+			args = append(args, "--"+f.Name+"="+f.DefValue)
+			shown++
+		}
+	})
+	if shown < 10 {
+		t.Fatalf("only %d drill run flags show a default: %v", shown, args)
+	}
+	got, err = parseDrillRunArgs(streams{Err: io.Discard}, args)
+	testenv.Must(t, err)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("every flag set to its shown default gives\n%+v\nwant\n%+v", got, want)
 	}
 }

@@ -27,6 +27,9 @@ const (
 	DefaultPollInterval = 2 * time.Second
 	// DefaultAmong picks the newest Completed backup.
 	DefaultAmong = 1
+	// DefaultMaxNamespaces bounds the scratch namespaces of one drill (the
+	// plan's own default, core.DefaultMaxNamespaces).
+	DefaultMaxNamespaces = core.DefaultMaxNamespaces
 	// DefaultVeleroNamespace is Velero's namespace in user clusters.
 	DefaultVeleroNamespace = "velero"
 )
@@ -55,7 +58,8 @@ type Options struct {
 	// Among picks the backup at random among the newest Among Completed
 	// ones. Default 1: the newest.
 	Among int `json:"among,omitempty"`
-	// MaxNamespaces bounds the scratch namespaces of one drill. Default 10.
+	// MaxNamespaces bounds the scratch namespaces of one drill. Default
+	// DefaultMaxNamespaces.
 	MaxNamespaces int `json:"maxNamespaces,omitempty"`
 	// VeleroNamespace is Velero's namespace in user clusters. Default
 	// "velero".
@@ -94,6 +98,9 @@ func (o *Options) Default() {
 	}
 	if o.Among == 0 {
 		o.Among = DefaultAmong
+	}
+	if o.MaxNamespaces == 0 {
+		o.MaxNamespaces = DefaultMaxNamespaces
 	}
 	if o.VeleroNamespace == "" {
 		o.VeleroNamespace = DefaultVeleroNamespace

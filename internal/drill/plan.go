@@ -40,11 +40,15 @@ func NewRun() string {
 	return hex.EncodeToString(b)
 }
 
+// DefaultMaxNamespaces bounds the scratch namespaces of one drill unless
+// PlanOptions.MaxNamespaces says otherwise.
+const DefaultMaxNamespaces = 10
+
 // PlanOptions bound what one drill restores.
 type PlanOptions struct {
 	// MaxNamespaces bounds the scratch namespaces (the backup's namespaces
 	// beyond it, in name order, are not restored and the record says so).
-	// Default 10.
+	// Default DefaultMaxNamespaces.
 	MaxNamespaces int
 	// Quota is the ResourceQuota of each scratch namespace. Default
 	// DefaultQuota.
@@ -65,7 +69,7 @@ func DefaultQuota() corev1.ResourceList {
 
 func (o PlanOptions) withDefaults() PlanOptions {
 	if o.MaxNamespaces <= 0 {
-		o.MaxNamespaces = 10
+		o.MaxNamespaces = DefaultMaxNamespaces
 	}
 	if o.Quota == nil {
 		o.Quota = DefaultQuota()
