@@ -12,6 +12,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -60,7 +61,7 @@ func cbsl(s *seedcluster.Seed, name, bucket, secret string) *kkpv1.ClusterBackup
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 		Spec: velerov1.BackupStorageLocationSpec{
 			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: "seed-eu"}},
-			Config:      map[string]string{"region": testenv.S3Region, "s3Url": s.S3.Endpoint},
+			Config:      map[string]string{"region": s3env.Region, "s3Url": s.S3.Endpoint},
 			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secret}},
 		},
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 func writeCheckFile(t *testing.T, dir, name, body string) string {
@@ -59,7 +59,7 @@ stringData:
 
 // TestCheckCommand runs `clusterbackup check` against a real versitygw.
 func TestCheckCommand(t *testing.T) {
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(context.Background(), "backups"); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/browser"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // fleetFixture writes a fleet of five clusters of two projects into dir
@@ -30,7 +31,7 @@ import (
 func fleetFixture(t *testing.T) (dir, values string, secrets []string) {
 	t.Helper()
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, "fleet"); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // isoTenant is one cluster of the isolation fleet with its dedicated credential.
@@ -30,7 +31,7 @@ type isoTenant struct {
 // projects, each with its own user, and the bucket policy from
 // `clusterbackup policy -f` applied by root.
 type isoFleet struct {
-	s3      *testenv.S3
+	s3      *s3env.Server
 	bucket  string
 	dir     string // input files: cluster-<id>.yaml, cbsl-<project>.yaml
 	tenants map[string]*isoTenant
@@ -45,7 +46,7 @@ const isoBucket = "kkp-backups"
 func startIsoFleet(t *testing.T) *isoFleet {
 	t.Helper()
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, isoBucket); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ spec:
   credential:
     name: %s-credentials
     key: cloud
-`, name, project, bucket, prefix, testenv.S3Region, endpoint, name)
+`, name, project, bucket, prefix, s3env.Region, endpoint, name)
 }
 
 func isoWriteFile(t *testing.T, path, content string) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
@@ -124,7 +125,7 @@ func TestWebhookDefaultsOnce(t *testing.T) {
 }
 
 // writeKubeconfig writes dir/kubeconfig for the user the webhook runs as.
-func writeKubeconfig(t *testing.T, k *testenv.Kube, dir string) string {
+func writeKubeconfig(t *testing.T, k *kubeenv.ControlPlane, dir string) string {
 	t.Helper()
 	u, err := k.Env.AddUser(envtest.User{Name: "clusterbackup-webhook", Groups: []string{"system:masters"}}, nil)
 	testenv.Must(t, err)
@@ -139,7 +140,7 @@ func writeKubeconfig(t *testing.T, k *testenv.Kube, dir string) string {
 // health, readiness, a review over TLS, metrics, certificate rotation
 // without restart, and a graceful stop that finishes an in-flight review.
 func TestWebhookServe(t *testing.T) {
-	k := testenv.StartKube(t, testenv.KubeOptions{})
+	k := kubeenv.Start(t, kubeenv.Options{})
 	dir := t.TempDir()
 	kubeconfig := writeKubeconfig(t, k, dir)
 	certs := filepath.Join(dir, "certs")
@@ -331,7 +332,7 @@ func writeTemp(t *testing.T, content string) string {
 // TestWebhookServeSeedMode checks `--mode seed` wires webhook/seed into the
 // same server: ready, and its validation path answers AdmissionReviews.
 func TestWebhookServeSeedMode(t *testing.T) {
-	k := testenv.StartKube(t, testenv.KubeOptions{})
+	k := kubeenv.Start(t, kubeenv.Options{})
 	dir := t.TempDir()
 	kubeconfig := writeKubeconfig(t, k, dir)
 	ca, err := testcert.Write(filepath.Join(dir, "certs"), "seed")

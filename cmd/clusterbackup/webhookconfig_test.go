@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
@@ -177,7 +178,7 @@ func TestWebhookConfigServes(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("webhook-config: %d %s", code, stderr)
 	}
-	k := testenv.StartKube(t, testenv.KubeOptions{})
+	k := kubeenv.Start(t, kubeenv.Options{})
 	ctx := context.Background()
 	testenv.Must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
 	testenv.Must(t, k.Client.Create(ctx, &velerov1.BackupStorageLocation{ObjectMeta: metav1.ObjectMeta{Name: "kkp-managed", Namespace: "velero"},

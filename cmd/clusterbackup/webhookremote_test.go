@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
@@ -132,7 +133,7 @@ func TestWebhookClientCAAndRemoteArgo(t *testing.T) {
 	cert, key, clientCA := clientCertOf(t, "kube-apiserver-webhook-client-ca", "kube-apiserver")
 
 	m, v := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "velero", ServiceName: "clusterbackup-webhook"})
-	k := testenv.StartKube(t, testenv.KubeOptions{
+	k := kubeenv.Start(t, kubeenv.Options{
 		Webhooks:      envtest.WebhookInstallOptions{MutatingWebhooks: []*admissionregv1.MutatingWebhookConfiguration{m}, ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{v}},
 		APIServerArgs: map[string][]string{"admission-control-config-file": {admissionConfig(t, dir, cert, key)}},
 	})

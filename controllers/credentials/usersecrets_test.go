@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // requestLog records the requests of a client, discovery left out.
@@ -67,11 +68,11 @@ func deliver(t *testing.T, c client.Client, file, pw []byte) (Outcome, Outcome) 
 // AlreadyExists); Velero's start-up default password is still found
 // without our labels (GET) and BackupRepositories are listed only then.
 func TestUserClusterRequests(t *testing.T) {
-	k := testenv.StartKube(t, testenv.KubeOptions{})
+	k := kubeenv.Start(t, kubeenv.Options{})
 	log := &requestLog{}
 	cfg := rest.CopyConfig(k.Config)
 	cfg.WrapTransport = log.RoundTrip
-	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme()})
+	c, err := client.New(cfg, client.Options{Scheme: kubeenv.Scheme()})
 	testenv.Must(t, err)
 	file, pw := []byte("[default]\naws_access_key_id=a\n"), []byte("seed-password")
 	ns := DefaultVeleroNamespace

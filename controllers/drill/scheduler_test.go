@@ -29,6 +29,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // users hands out the API server as user cluster c1, refuses c2 and
@@ -65,8 +67,8 @@ func (u *users) called() []string {
 // beside the prefix that verifies and says why; the Cluster gets Events.
 func TestSchedulerOnAPIServer(t *testing.T) {
 	ctx := context.Background()
-	k := testenv.StartKube(t, testenv.KubeOptions{})
-	s3srv := testenv.StartS3(t)
+	k := kubeenv.Start(t, kubeenv.Options{})
+	s3srv := s3env.Start(t)
 	if err := s3srv.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,7 @@ func TestSchedulerOnAPIServer(t *testing.T) {
 	for _, ns := range []string{"kubermatic", "velero"} {
 		testenv.Must(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}
-	cbsl, sec := testenv.Location(s3srv, "loc", "backups", "seed-eu", "p1")
+	cbsl, sec := s3env.Location(s3srv, "loc", "backups", "seed-eu", "p1")
 	testenv.Must(t, c.Create(ctx, sec))
 	testenv.Must(t, c.Create(ctx, cbsl))
 	for _, id := range []string{"c1", "c2", "c-opt"} {

@@ -30,6 +30,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 const (
@@ -172,7 +173,7 @@ func (c *countingClients) For(ctx context.Context, id string) (client.Client, er
 			return rt.RoundTrip(r)
 		})
 	}
-	cl, err := client.New(cfg, client.Options{Scheme: testenv.Scheme()})
+	cl, err := client.New(cfg, client.Options{Scheme: kubeenv.Scheme()})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/events"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // The package's integration tests share two control planes, started by the
@@ -24,7 +24,7 @@ import (
 // namespace; only the CRDs are shared (identical in every render, never
 // pruned).
 type env struct {
-	seed, user *testenv.Kube
+	seed, user *kubeenv.ControlPlane
 	// recorder records Events into the seed, as a manager's would.
 	recorder events.EventRecorder
 	// veleroCRDsAtStart counts velero.io CRDs the user cluster had before any
@@ -59,12 +59,12 @@ func testEnv(t *testing.T) *env {
 
 func startEnv() (*env, error) {
 	ctx := context.Background()
-	seed, err := testenv.NewKube(testenv.KubeOptions{})
+	seed, err := kubeenv.New(kubeenv.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	stopEnv = append(stopEnv, func() { _ = seed.Stop() })
-	user, err := testenv.NewKube(testenv.KubeOptions{CRDDirs: []string{}})
+	user, err := kubeenv.New(kubeenv.Options{CRDDirs: []string{}})
 	if err != nil {
 		return nil, fmt.Errorf("user cluster: %w", err)
 	}

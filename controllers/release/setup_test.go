@@ -13,6 +13,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // TestSetupWithManager: run by a manager, the loop applies a Cluster's
@@ -23,7 +24,7 @@ func TestSetupWithManager(t *testing.T) {
 	const id, ns = "mgr3h8c5vx", "velero-mgr"
 	ctx, cancel := context.WithCancel(context.Background())
 	mgr, err := manager.New(e.seed.Config, manager.Options{
-		Scheme:                 testenv.Scheme(),
+		Scheme:                 kubeenv.Scheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})

@@ -31,6 +31,9 @@ import (
 	procopts "github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/veleroenv"
 )
 
 const (
@@ -44,15 +47,15 @@ const (
 // from a registry the clusters cannot pull from, and the fix.
 const (
 	configGood = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {}\n"
-	configBad  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  registry: " + testenv.UnpullableRegistry + "\n"
+	configBad  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  registry: " + kubeenv.UnpullableRegistry + "\n"
 	configFix  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"
 )
 
 // userCluster is one user cluster of the test: its own kube-apiserver.
 type userCluster struct {
 	id    string
-	kube  *testenv.Kube
-	stand *testenv.StandIn
+	kube  *kubeenv.ControlPlane
+	stand *kubeenv.StandIn
 }
 
 // TestRolloutWaves is the acceptance test of rollout waves, with real
@@ -76,14 +79,14 @@ type userCluster struct {
 func TestRolloutWaves(t *testing.T) {
 	logTail(t)
 	ctx := context.Background()
-	seed := testenv.StartKube(t, testenv.KubeOptions{})
+	seed := kubeenv.Start(t, kubeenv.Options{})
 	for _, ns := range []string{stateNS, leaseNS} {
 		testenv.Must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	}
-	s3 := testenv.StartS3(t)
+	s3 := s3env.Start(t)
 	const bucket = "fleet-backups"
 	testenv.Must(t, s3.CreateBucket(ctx, bucket))
-	cbsl, secret := testenv.Location(s3, "waves", bucket, "fleet", project)
+	cbsl, secret := s3env.Location(s3, "waves", bucket, "fleet", project)
 	testenv.Must(t, seed.Client.Create(ctx, secret))
 	testenv.Must(t, seed.Client.Create(ctx, cbsl))
 
@@ -93,7 +96,7 @@ func TestRolloutWaves(t *testing.T) {
 	ms := rollout.Order([]rollout.Member{{ID: "wavea5k2x9"}, {ID: "waveb7m3q4"}, {ID: "wavec2n8r6"}})
 	clusters := make([]*userCluster, len(ms))
 	for i, m := range ms {
-		k := testenv.StartKube(t, testenv.KubeOptions{CRDDirs: []string{}})
+		k := kubeenv.Start(t, kubeenv.Options{CRDDirs: []string{}})
 		u, err := k.Env.AddUser(envtest.User{Name: "kkp-admin", Groups: []string{"system:masters"}}, nil)
 		testenv.Must(t, err)
 		kc, err := u.KubeConfig()
@@ -101,7 +104,7 @@ func TestRolloutWaves(t *testing.T) {
 		ns := userclient.DefaultNamespacePrefix + m.ID
 		testenv.Must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 		testenv.Must(t, seed.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: userclient.DefaultSecretName, Namespace: ns}, Data: map[string][]byte{userclient.DefaultSecretKey: kc}}))
-		clusters[i] = &userCluster{id: m.ID, kube: k, stand: testenv.StartStandIn(t, k.Client, veleroNS, i != 1, 100*time.Millisecond)}
+		clusters[i] = &userCluster{id: m.ID, kube: k, stand: kubeenv.StartStandIn(t, k.Client, veleroNS, i != 1, 100*time.Millisecond)}
 	}
 	canary, withVelero, last := clusters[0], clusters[1], clusters[2]
 	cfgFile := filepath.Join(t.TempDir(), "render-config.yaml")
@@ -126,7 +129,7 @@ func TestRolloutWaves(t *testing.T) {
 	testenv.Must(t, err)
 	vkc, err := vu.KubeConfig()
 	testenv.Must(t, err)
-	v := testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: vkc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, []*unstructured.Unstructured{dep})})
+	v := veleroenv.Start(t, veleroenv.Options{Kubeconfig: vkc, Namespace: veleroNS, CredentialsFile: ini, Args: veleroenv.ServerArgs(t, []*unstructured.Unstructured{dep})})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("velero log (tail):\n%s", testenv.Tail(v.Log(), 40))
@@ -148,7 +151,7 @@ func TestRolloutWaves(t *testing.T) {
 		if wave != 0 || gotGood != good || len(failures) != 1 || failures[0].Cluster != canary.id || failures[0].Reason != rollout.ReasonImagePull {
 			t.Fatalf("halted at wave %d (good %s), failures %+v; want the canary %s with %s at wave 0", wave, gotGood, failures, canary.id, rollout.ReasonImagePull)
 		}
-		note := waitEvent(t, seed, canary.id, rollout.ReasonHalted, canary.id, rollout.ReasonImagePull, testenv.UnpullableRegistry)
+		note := waitEvent(t, seed, canary.id, rollout.ReasonHalted, canary.id, rollout.ReasonImagePull, kubeenv.UnpullableRegistry)
 		t.Logf("Event: %s", note)
 		testenv.Eventually(t, 10*time.Second, rollout.MetricGateFailures+" names the canary and image-pull", func() (bool, error) {
 			s := testenv.Series(t, rollout.MetricGateFailures, map[string]string{"cluster": canary.id, "reason": rollout.ReasonImagePull})
@@ -159,7 +162,7 @@ func TestRolloutWaves(t *testing.T) {
 		}
 		// The canary holds the bad release; the others keep theirs,
 		// untouched, however often the loop reconciles them.
-		if got := snap(t, canary); got.digest == before[canary.id].digest || !strings.HasPrefix(got.image, testenv.UnpullableRegistry+"/") {
+		if got := snap(t, canary); got.digest == before[canary.id].digest || !strings.HasPrefix(got.image, kubeenv.UnpullableRegistry+"/") {
 			t.Fatalf("canary not moved to the bad configuration: %+v", got)
 		}
 		for _, c := range []*userCluster{withVelero, last} {
@@ -223,7 +226,7 @@ func TestRolloutWaves(t *testing.T) {
 // process is one controllers process (leader elected).
 type process struct {
 	mgrStop func()
-	seed    *testenv.Kube
+	seed    *kubeenv.ControlPlane
 }
 
 func (p *process) stop() { p.mgrStop() }
@@ -232,7 +235,7 @@ func (p *process) stop() { p.mgrStop() }
 func (p *process) ro() stored { return stored{seed: p.seed} }
 
 // stored reads the rollout state ConfigMap.
-type stored struct{ seed *testenv.Kube }
+type stored struct{ seed *kubeenv.ControlPlane }
 
 // State returns phase, target, good, wave and failures as stored.
 func (s stored) State() (rollout.Phase, string, string, int, []rollout.Failure) {
@@ -251,7 +254,7 @@ func (s stored) State() (rollout.Phase, string, string, int, []rollout.Failure) 
 
 // startProcess starts a controllers process with the release loop, the
 // credentials loop and waves, and waits until it leads.
-func startProcess(t *testing.T, seed *testenv.Kube, cfgFile string, ro rollout.Options) *process {
+func startProcess(t *testing.T, seed *kubeenv.ControlPlane, cfgFile string, ro rollout.Options) *process {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	o := controllers.Options{
@@ -305,7 +308,7 @@ func waitRollout(t *testing.T, p *process, want rollout.Phase, target string) {
 }
 
 // annotation is the generation recorded on a cluster's state ConfigMap.
-func annotation(t *testing.T, seed *testenv.Kube, id string) string {
+func annotation(t *testing.T, seed *kubeenv.ControlPlane, id string) string {
 	t.Helper()
 	var cm corev1.ConfigMap
 	if err := seed.Client.Get(context.Background(), client.ObjectKey{Namespace: stateNS, Name: release.StateConfigMapPrefix + id}, &cm); err != nil {
@@ -314,7 +317,7 @@ func annotation(t *testing.T, seed *testenv.Kube, id string) string {
 	return cm.Annotations[kkpv1.ReleaseGenerationAnnotation]
 }
 
-func waitGeneration(t *testing.T, seed *testenv.Kube, id, want string) {
+func waitGeneration(t *testing.T, seed *kubeenv.ControlPlane, id, want string) {
 	t.Helper()
 	testenv.Eventually(t, 90*time.Second, "cluster "+id+" at generation "+want, func() (bool, error) {
 		g := annotation(t, seed, id)
@@ -363,7 +366,7 @@ func delivered(t *testing.T, c *userCluster) []byte {
 	return ini
 }
 
-func waitBSL(t *testing.T, c *userCluster, v *testenv.Velero) {
+func waitBSL(t *testing.T, c *userCluster, v *veleroenv.Server) {
 	t.Helper()
 	testenv.Eventually(t, 90*time.Second, "the managed BSL Available (real Velero)", func() (bool, error) {
 		if v.Exited() {
@@ -384,7 +387,7 @@ func waitBSL(t *testing.T, c *userCluster, v *testenv.Velero) {
 
 // waitEvent waits for an Event with reason on Cluster id whose note holds
 // every part, and returns the note.
-func waitEvent(t *testing.T, seed *testenv.Kube, id, reason string, parts ...string) string {
+func waitEvent(t *testing.T, seed *kubeenv.ControlPlane, id, reason string, parts ...string) string {
 	t.Helper()
 	var note string
 	testenv.Eventually(t, 30*time.Second, "Event "+reason+" on "+id, func() (bool, error) {

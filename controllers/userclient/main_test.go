@@ -12,7 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // One kube-apiserver + etcd serves the whole package, started by the first
@@ -20,7 +20,7 @@ import (
 // user cluster the good kubeconfigs point at.
 var (
 	kubeOnce sync.Once
-	kube     *testenv.Kube
+	kube     *kubeenv.ControlPlane
 	kubeErr  error
 )
 
@@ -35,9 +35,9 @@ func TestMain(m *testing.M) {
 }
 
 // sharedKube returns the package's API server; a missing tool fails t.
-func sharedKube(t *testing.T) *testenv.Kube {
+func sharedKube(t *testing.T) *kubeenv.ControlPlane {
 	t.Helper()
-	kubeOnce.Do(func() { kube, kubeErr = testenv.NewKube(testenv.KubeOptions{}) })
+	kubeOnce.Do(func() { kube, kubeErr = kubeenv.New(kubeenv.Options{}) })
 	if kubeErr != nil {
 		t.Fatal(kubeErr)
 	}

@@ -17,7 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
@@ -103,7 +103,7 @@ func runAPIServer(ctx context.Context, bin string, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := testenv.KubeOptions{}
+	opts := kubeenv.Options{}
 	if !*fsync {
 		opts.EtcdArgs = map[string][]string{"unsafe-no-fsync": {"true"}}
 	}

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
 )
 
@@ -59,7 +59,7 @@ func runDirect(ctx context.Context, bin string, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c, err := startCluster(ctx, testenv.KubeOptions{})
+	c, err := startCluster(ctx, kubeenv.Options{})
 	if err != nil {
 		return err
 	}

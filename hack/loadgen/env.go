@@ -22,19 +22,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 )
 
 // cluster is a kube-apiserver with Velero's namespace, the managed BSL and
 // an application namespace.
 type cluster struct {
-	kube       *testenv.Kube
+	kube       *kubeenv.ControlPlane
 	kubeconfig string
 	dir        string
 }
 
-func startCluster(ctx context.Context, opts testenv.KubeOptions) (*cluster, error) {
-	k, err := testenv.NewKube(opts)
+func startCluster(ctx context.Context, opts kubeenv.Options) (*cluster, error) {
+	k, err := kubeenv.New(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
@@ -87,7 +88,7 @@ func TestDifferentialPoliciesVsWebhook(t *testing.T) {
 	if err := cfg.Complete(); err != nil {
 		t.Fatal(err)
 	}
-	clients, warnings := map[string]client.Client{}, map[string]*testenv.Warnings{}
+	clients, warnings := map[string]client.Client{}, map[string]*kubeenv.Warnings{}
 	for _, u := range []string{adminUser, veleroUser, tenantUser} {
 		var err error
 		clients[u], warnings[u], err = c.WarningClientAs(u, "system:masters")

@@ -15,8 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // The tests talk to the API server only; controller-runtime's own logs
@@ -26,7 +26,7 @@ func init() { ctrllog.SetLogger(logr.Discard()) }
 // cluster is a real kube-apiserver with the chart's admission policies
 // applied and active, and no webhook registered.
 type cluster struct {
-	*testenv.Kube
+	*kubeenv.ControlPlane
 	ctx context.Context
 	// Velero acts as Velero's service account, the only writer of a
 	// Backup's status.
@@ -50,8 +50,8 @@ func startClusterWith(t testing.TB, values map[string]any, validating, mutating 
 	if err != nil {
 		t.Fatalf("render the chart's admission policies: %v", err)
 	}
-	k := testenv.StartKube(t, testenv.KubeOptions{})
-	c := &cluster{Kube: k, ctx: ctx}
+	k := kubeenv.Start(t, kubeenv.Options{})
+	c := &cluster{ControlPlane: k, ctx: ctx}
 	if c.Velero, err = k.ClientAs(veleroUser, "system:masters"); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // restoreWarningsPolicy warns (binding validationActions Warn) about a
@@ -96,7 +96,7 @@ func testRestoreWarnings(t *testing.T, c *cluster) {
 	for name, tc := range tests {
 		i++
 		t.Run(name, func(t *testing.T) {
-			cl, w := testenv.WarningClient(t, c.Config)
+			cl, w := kubeenv.WarningClient(t, c.Config)
 			r := restore(sprintf("rbac-%d", i), "b1", "")
 			tc.edit(&r.Spec)
 			wantAllowed(t, cl.Create(c.ctx, r, client.DryRunAll))
@@ -116,7 +116,7 @@ func testRestoreWarnings(t *testing.T, c *cluster) {
 // effective.
 func (c *cluster) waitWarning(t testing.TB) {
 	t.Helper()
-	cl, w := testenv.WarningClient(t, c.Config)
+	cl, w := kubeenv.WarningClient(t, c.Config)
 	err := wait.PollUntilContextTimeout(c.ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		if err := cl.Create(ctx, restore("probe-warning", "b1", ""), client.DryRunAll); err != nil {
 			return false, nil

@@ -12,14 +12,14 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // BenchmarkToFile streams a 64 MiB tarball from versitygw on loopback into a
 // file (temp file, fsync, rename). B/op stays far below the object size:
 // the download streams instead of buffering.
 func BenchmarkToFile(b *testing.B) {
-	s := testenv.StartS3(b)
+	s := s3env.Start(b)
 	ctx := context.Background()
 	if err := s.CreateBucket(ctx, "bkt"); err != nil {
 		b.Fatal(err)

@@ -19,7 +19,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3client"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // oneHost resolves one name to one address.
@@ -48,7 +48,7 @@ func TestDialPolicy(t *testing.T) {
 	t.Setenv("HTTP_PROXY", proxy.start(t))
 	t.Setenv("HTTPS_PROXY", proxy.URL)
 	t.Setenv("NO_PROXY", "")
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	ctx := context.Background()
 	if err := s.CreateBucket(ctx, "bkt"); err != nil {
 		t.Fatal(err)

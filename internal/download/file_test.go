@@ -21,7 +21,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // cutAfter passes n bytes of a body, then fails like a dropped connection.
@@ -49,7 +49,7 @@ func (c *cutAfter) Close() error { return c.r.Close() }
 // nor a temporary file is left; then the same download without the fault
 // succeeds with identical bytes.
 func TestToFileLeavesNothingOnFailure(t *testing.T) {
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	ctx := context.Background()
 	if err := s.CreateBucket(ctx, "bkt"); err != nil {
 		t.Fatal(err)

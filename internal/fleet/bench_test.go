@@ -18,7 +18,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // Scale of the benchmark fleet: projects × clusters per project, backups
@@ -44,10 +44,10 @@ func (c countRequests) RoundTrip(r *http.Request) (*http.Response, error) {
 // written straight into its posix data directory (the layout it serves:
 // <dir>/<bucket>/<key>). The newest failed backups of every cluster with
 // failing(cluster index) come first.
-func benchFleet(b *testing.B, failed func(c int) int) ([]fleet.Cluster, *testenv.S3) {
+func benchFleet(b *testing.B, failed func(c int) int) ([]fleet.Cluster, *s3env.Server) {
 	b.Helper()
 	ctx := context.Background()
-	s := testenv.StartS3(b)
+	s := s3env.Start(b)
 	mustNoErr(b, s.CreateBucket(ctx, bucket))
 	now := time.Now()
 	hourly := schedule(b, "hourly", "0 * * * *")

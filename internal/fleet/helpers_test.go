@@ -14,7 +14,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 const bucket = "fleet"
@@ -29,7 +29,7 @@ func cbsl(name, project, endpoint, ak, sk string) (*kkpv1.ClusterBackupStorageLo
 		Spec: velerov1.BackupStorageLocationSpec{
 			Provider:    "aws",
 			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: "seed"}},
-			Config:      map[string]string{"region": testenv.S3Region, "s3Url": endpoint, "s3ForcePathStyle": "true"},
+			Config:      map[string]string{"region": s3env.Region, "s3Url": endpoint, "s3ForcePathStyle": "true"},
 			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name + "-creds"}},
 		},
 	}

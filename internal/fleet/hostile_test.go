@@ -16,7 +16,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // Scale of the hostile prefix: valid-named backups with 1 KiB phases,
@@ -45,7 +45,7 @@ func hostileName(i int) string {
 // still judges the cluster by its real backups.
 func TestHostilePrefixBounded(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	mustNoErr(t, s.CreateBucket(ctx, bucket))
 	now := time.Now().UTC().Truncate(time.Second)
 	const prefix = "seed/p/hostile"

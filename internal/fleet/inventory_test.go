@@ -16,6 +16,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // TestInventoryVerdicts judges six clusters on a real versitygw (and one
@@ -25,10 +26,10 @@ import (
 // one per verdict and a few more: protected (hourly, 20 minutes old), late
 // (3h old), failing (newest Failed), a manual newest success, never backed
 // up, a closed port and a missing Secret.
-func fixtureFleet(t *testing.T) (*testenv.S3, []fleet.Cluster, time.Time) {
+func fixtureFleet(t *testing.T) (*s3env.Server, []fleet.Cluster, time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	mustNoErr(t, s.CreateBucket(ctx, bucket))
 	root := s.Client(s.RootAccessKey, s.RootSecretKey)
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -217,7 +218,7 @@ func TestHugeMetadata(t *testing.T) {
 // half), so the newest scheduled backup is still read.
 func TestManyManualBackups(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	mustNoErr(t, s.CreateBucket(ctx, bucket))
 	root := s.Client(s.RootAccessKey, s.RootSecretKey)
 	now := time.Now()

@@ -8,13 +8,14 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // TestNoAmbientConfiguration: AWS credentials, profile files and proxies from
 // the environment are never used, and http.DefaultTransport is untouched.
 func TestNoAmbientConfiguration(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}

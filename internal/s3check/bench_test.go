@@ -11,6 +11,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // reportLatency adds p50/p99/max of the per-operation durations.
@@ -29,7 +30,7 @@ func reportLatency(b *testing.B, d []time.Duration) {
 // real check against versitygw.
 func BenchmarkCachedCheck(b *testing.B) {
 	ctx := context.Background()
-	s := testenv.StartS3(b)
+	s := s3env.Start(b)
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		b.Fatal(err)
 	}

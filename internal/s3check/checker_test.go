@@ -18,6 +18,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // TestFailureClasses runs the checker against a real versitygw and a few
@@ -25,7 +26,7 @@ import (
 // echoes the secret or the access key ID.
 func TestFailureClasses(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestMetadataBehindNameNoPacket(t *testing.T) {
 // in front of versitygw: unknown authority without caCert, usable with it.
 func TestSelfSignedTLS(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestSelfSignedTLS(t *testing.T) {
 // changed credential is a new key.
 func TestCacheAndSingleFlight(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestCacheAndSingleFlight(t *testing.T) {
 // bucket: the first two are usable and isolated, the third not isolated.
 func TestPrefixScopedCredential(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestPrefixScopedCredential(t *testing.T) {
 	}
 	c := s3check.New(s3check.Options{Policy: allowLoopback})
 	target := func(ak, pfx string) s3check.Target {
-		return s3check.Target{Location: storage.Location{Endpoint: s.Endpoint, Region: testenv.S3Region, Bucket: "backups", Prefix: pfx,
+		return s3check.Target{Location: storage.Location{Endpoint: s.Endpoint, Region: s3env.Region, Bucket: "backups", Prefix: pfx,
 			Credentials: creds.Static{AccessKeyID: ak, SecretAccessKey: users[ak]}}, ProbeIsolation: true}
 	}
 	for _, tc := range []struct{ ak, pfx string }{{"usera", "seed/pa/ca"}, {"userb", "seed/pb/cb"}} {

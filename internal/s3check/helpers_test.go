@@ -8,7 +8,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // allowLoopback is the test policy: only 127.0.0.1 is allowlisted.
@@ -29,10 +29,10 @@ func (f fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Ad
 	return out, nil
 }
 
-func rootTarget(s *testenv.S3, bucket, prefix string) s3check.Target {
+func rootTarget(s *s3env.Server, bucket, prefix string) s3check.Target {
 	return s3check.Target{Location: storage.Location{
 		Endpoint:    s.Endpoint,
-		Region:      testenv.S3Region,
+		Region:      s3env.Region,
 		Bucket:      bucket,
 		Prefix:      prefix,
 		Credentials: creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey},

@@ -11,7 +11,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // TestIsolationWithGeneratedPolicy applies the bucket policy that
@@ -20,7 +20,7 @@ import (
 // refused on the other's; the root credential is reported not isolated.
 func TestIsolationWithGeneratedPolicy(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, "kkp-backups"); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestIsolationWithGeneratedPolicy(t *testing.T) {
 	}
 	c := s3check.New(s3check.Options{Policy: allowLoopback})
 	target := func(ak, sk, pfx string) s3check.Target {
-		return s3check.Target{Location: storage.Location{Endpoint: s.Endpoint, Region: testenv.S3Region, Bucket: "kkp-backups", Prefix: pfx,
+		return s3check.Target{Location: storage.Location{Endpoint: s.Endpoint, Region: s3env.Region, Bucket: "kkp-backups", Prefix: pfx,
 			Credentials: creds.Static{AccessKeyID: ak, SecretAccessKey: sk}}, ProbeIsolation: true}
 	}
 	for ak, own := range map[string]string{"cluster-a": a.Prefix, "cluster-b": b.Prefix} {

@@ -20,6 +20,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 )
 
@@ -34,7 +36,7 @@ func kopiaInit(t *testing.T, s *seedcluster.Seed, clusterID, ns, pw string) {
 	testenv.Must(t, err)
 	st, err := kopias3.New(ctx, &kopias3.Options{
 		BucketName: bucket, Prefix: cbslPre + "/" + projectID + "/" + clusterID + "/kopia/" + ns + "/", Endpoint: u.Host, DoNotUseTLS: true,
-		AccessKeyID: s.S3.RootAccessKey, SecretAccessKey: s.S3.RootSecretKey, Region: testenv.S3Region,
+		AccessKeyID: s.S3.RootAccessKey, SecretAccessKey: s.S3.RootSecretKey, Region: s3env.Region,
 	}, false)
 	testenv.Must(t, err)
 	defer func() { _ = st.Close(ctx) }()
@@ -75,9 +77,9 @@ func TestDefaultPasswordKeptForBucketRepositories(t *testing.T) {
 			Labels: map[string]string{credentials.ClusterIDLabel: locked, kkpv1.ProjectIDLabel: projectID}},
 		Data: map[string][]byte{credentials.RepoKey: []byte(seedPw)},
 	}))
-	users := map[string]*testenv.Kube{}
+	users := map[string]*kubeenv.ControlPlane{}
 	for _, id := range []string{adopt, locked} {
-		u := testenv.StartKube(t, testenv.KubeOptions{})
+		u := kubeenv.Start(t, kubeenv.Options{})
 		users[id] = u
 		testenv.Must(t, u.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
 		testenv.Must(t, u.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.RepoSecret, Namespace: veleroNS}, Data: map[string][]byte{credentials.RepoKey: []byte("static-passw0rd")}}))

@@ -21,6 +21,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -51,7 +53,7 @@ func startSeedAPI(t *testing.T, keyID string) (*seedcluster.Seed, key) {
 	return s, k1
 }
 
-func newKey(t *testing.T, s *testenv.S3, id string) key {
+func newKey(t *testing.T, s *s3env.Server, id string) key {
 	t.Helper()
 	b := make([]byte, 20)
 	if _, err := rand.Read(b); err != nil {
@@ -64,7 +66,7 @@ func newKey(t *testing.T, s *testenv.S3, id string) key {
 
 // allowOnly makes the bucket usable by exactly these users (bucket policy),
 // so a key left out is refused from then on.
-func allowOnly(t *testing.T, s *testenv.S3, keys ...key) {
+func allowOnly(t *testing.T, s *s3env.Server, keys ...key) {
 	t.Helper()
 	var ids []string
 	for _, k := range keys {
@@ -77,7 +79,7 @@ func allowOnly(t *testing.T, s *testenv.S3, keys ...key) {
 }
 
 // canList reports whether k may list the bucket.
-func canList(s *testenv.S3, k key) bool {
+func canList(s *s3env.Server, k key) bool {
 	_, err := s.Client(k.id, k.secret).ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)})
 	return err == nil
 }
@@ -99,7 +101,7 @@ func cbsl(endpoint string) *kkpv1.ClusterBackupStorageLocation {
 		Spec: velerov1.BackupStorageLocationSpec{
 			Provider:    "aws",
 			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: cbslPre}},
-			Config:      map[string]string{"region": testenv.S3Region, "s3Url": endpoint, "s3ForcePathStyle": "true"},
+			Config:      map[string]string{"region": s3env.Region, "s3Url": endpoint, "s3ForcePathStyle": "true"},
 			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: "cloud-credentials"},
 		},
 	}
@@ -118,7 +120,7 @@ func cluster(id string) *kkpv1.Cluster {
 // cluster's control plane: namespace cluster-<id> with Secret
 // internal-admin-kubeconfig (key kubeconfig) reaching the user cluster as
 // an admin.
-func registerUserCluster(t *testing.T, seedc client.Client, id string, user *testenv.Kube) {
+func registerUserCluster(t *testing.T, seedc client.Client, id string, user *kubeenv.ControlPlane) {
 	t.Helper()
 	ctx := context.Background()
 	u, err := user.Env.AddUser(envtest.User{Name: "kkp-admin", Groups: []string{"system:masters"}}, nil)

@@ -22,6 +22,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // leaseNS is the release namespace holding the Lease, as in the chart.
@@ -116,9 +117,9 @@ func TestLeaderElectionHandover(t *testing.T) {
 // loopsAct shows r's loops at work: a new Cluster id gets its Secrets in a
 // new user cluster from r's credentials loop, and r's status loop checks
 // the test's three CBSLs.
-func loopsAct(t *testing.T, k *testenv.Kube, r *replica, id, who string) {
+func loopsAct(t *testing.T, k *kubeenv.ControlPlane, r *replica, id, who string) {
 	t.Helper()
-	user := testenv.StartKube(t, testenv.KubeOptions{})
+	user := kubeenv.Start(t, kubeenv.Options{})
 	registerUserCluster(t, k.Client, id, user)
 	testenv.Must(t, k.Client.Create(context.Background(), cluster(id)))
 	delivered(t, user.Client, "credentials delivered by "+who, nil)
@@ -133,7 +134,7 @@ func loopsAct(t *testing.T, k *testenv.Kube, r *replica, id, who string) {
 // startReplica starts a controllers process with the credentials and
 // status loops (their own controller names; names are unique per process),
 // leader election in leaseNS and /readyz on a free port.
-func startReplica(t *testing.T, k *testenv.Kube, name string) *replica {
+func startReplica(t *testing.T, k *kubeenv.ControlPlane, name string) *replica {
 	t.Helper()
 	healthPort, err := testenv.FreePort()
 	testenv.Must(t, err)

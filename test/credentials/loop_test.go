@@ -21,6 +21,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
@@ -55,7 +56,7 @@ func TestCredentialsLoop(t *testing.T) {
 	// KKP registers them on the seed.
 	const idA, idB = "xkc6lgmfsn", "m2vd8s5ptc"
 	a := usercluster.Start(t)
-	b := testenv.StartKube(t, testenv.KubeOptions{})
+	b := kubeenv.Start(t, kubeenv.Options{})
 	registerUserCluster(t, s.Client, idA, a.Kube)
 	registerUserCluster(t, s.Client, idB, b)
 	objs, pfx := render(t, cluster(idA), loc)

@@ -17,6 +17,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -47,9 +48,9 @@ func TestRepositoryPasswordNeverRotatedSilently(t *testing.T) {
 	const fresh, migrated, own, planted = "pwfresh001", "pwmigrat01", "pwown00001", "pwplant001"
 	ownPw := []byte("a-password-the-owner-chose-0123456789")
 	plantedPw := []byte("a-password-another-project-chose-01234")
-	users := map[string]*testenv.Kube{}
+	users := map[string]*kubeenv.ControlPlane{}
 	for id, pre := range map[string][]byte{fresh: []byte("static-passw0rd"), migrated: []byte("static-passw0rd"), own: ownPw, planted: []byte("static-passw0rd")} {
-		u := testenv.StartKube(t, testenv.KubeOptions{})
+		u := kubeenv.Start(t, kubeenv.Options{})
 		users[id] = u
 		testenv.Must(t, u.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNS}}))
 		testenv.Must(t, u.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: credentials.RepoSecret, Namespace: veleroNS}, Data: map[string][]byte{credentials.RepoKey: pre}}))

@@ -19,6 +19,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -75,9 +76,9 @@ func TestPerClusterCredentials(t *testing.T) {
 	}
 	testenv.Must(t, s.Client.Create(ctx, dedicated))
 	foreign := []byte("[default]\naws_access_key_id=put-there-by-hand\naws_secret_access_key=by-hand-secret-0123456789\n")
-	users := map[string]*testenv.Kube{}
+	users := map[string]*kubeenv.ControlPlane{}
 	for _, id := range []string{dedic, share1, share2} {
-		u := testenv.StartKube(t, testenv.KubeOptions{})
+		u := kubeenv.Start(t, kubeenv.Options{})
 		users[id] = u
 		registerUserCluster(t, s.Client, id, u)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -116,7 +117,7 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 	// It works: status, delivery, Events.
 	testenv.Must(t, k.Client.Create(ctx, cbslSecret(k1)))
 	testenv.Must(t, k.Client.Create(ctx, cbsl(sd.S3.Endpoint)))
-	userCluster := testenv.StartKube(t, testenv.KubeOptions{})
+	userCluster := kubeenv.Start(t, kubeenv.Options{})
 	const id = "rb4c9xk2qz"
 	registerUserCluster(t, k.Client, id, userCluster)
 	testenv.Must(t, k.Client.Create(ctx, cluster(id)))
@@ -197,11 +198,11 @@ func TestSeedProcessWithRenderedRBAC(t *testing.T) {
 
 // serviceAccount returns a client and a config authenticating as service
 // account ns/name, as its Pods would.
-func serviceAccount(t *testing.T, k *testenv.Kube, ns, name string) (client.Client, *rest.Config) {
+func serviceAccount(t *testing.T, k *kubeenv.ControlPlane, ns, name string) (client.Client, *rest.Config) {
 	t.Helper()
 	u, err := k.Env.AddUser(envtest.User{Name: "system:serviceaccount:" + ns + ":" + name, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}, nil)
 	testenv.Must(t, err)
-	c, err := client.New(u.Config(), client.Options{Scheme: testenv.Scheme()})
+	c, err := client.New(u.Config(), client.Options{Scheme: kubeenv.Scheme()})
 	testenv.Must(t, err)
 	return c, u.Config()
 }

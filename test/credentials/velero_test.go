@@ -14,6 +14,7 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/veleroenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
 )
@@ -55,13 +56,13 @@ func apply(t *testing.T, uc *usercluster.Cluster, objs []*unstructured.Unstructu
 // startVelero runs the real Velero server against the user cluster as its
 // service account, with the rendered server flags and the delivered
 // credentials file as the mounted file (AWS_SHARED_CREDENTIALS_FILE).
-func startVelero(t *testing.T, uc *usercluster.Cluster, objs []*unstructured.Unstructured, ini []byte) *testenv.Velero {
+func startVelero(t *testing.T, uc *usercluster.Cluster, objs []*unstructured.Unstructured, ini []byte) *veleroenv.Server {
 	t.Helper()
 	u, err := uc.Kube.Env.AddUser(envtest.User{Name: usercluster.Velero, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:velero"}}, nil)
 	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
 	testenv.Must(t, err)
-	v := testenv.StartVelero(t, testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)})
+	v := veleroenv.Start(t, veleroenv.Options{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: veleroenv.ServerArgs(t, objs)})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("velero log (tail):\n%s", testenv.Tail(v.Log(), 60))
@@ -70,7 +71,7 @@ func startVelero(t *testing.T, uc *usercluster.Cluster, objs []*unstructured.Uns
 	return v
 }
 
-func waitBSLAvailable(t *testing.T, uc *usercluster.Cluster, v *testenv.Velero) {
+func waitBSLAvailable(t *testing.T, uc *usercluster.Cluster, v *veleroenv.Server) {
 	t.Helper()
 	testenv.Eventually(t, 90*time.Second, "BSL default Available", func() (bool, error) {
 		if v.Exited() {

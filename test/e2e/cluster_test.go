@@ -19,6 +19,8 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/veleroenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/usercluster"
@@ -38,9 +40,9 @@ type userCluster struct {
 	*usercluster.Cluster
 	id     string
 	prefix string
-	velero *testenv.Velero
+	velero *veleroenv.Server
 	// veleroOpts started velero (restartVelero starts it again).
-	veleroOpts testenv.VeleroOptions
+	veleroOpts veleroenv.Options
 	files      map[string]string // rendered input files for the CLI
 	cluster    *kkpv1.Cluster
 }
@@ -48,7 +50,7 @@ type userCluster struct {
 // fixture is the seed side shared by the clusters: the S3 server, the CBSL
 // and its credential Secret.
 type fixture struct {
-	s3     *testenv.S3
+	s3     *s3env.Server
 	cbsl   *kkpv1.ClusterBackupStorageLocation
 	secret *corev1.Secret
 	dir    string
@@ -89,12 +91,12 @@ func (f *fixture) scopedCredential(t *testing.T, id, pfx string) (ini []byte, se
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	s3 := testenv.StartS3(t)
+	s3 := s3env.Start(t)
 	if err := s3.CreateBucket(context.Background(), bucket); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{s3: s3, dir: t.TempDir()}
-	f.cbsl, f.secret = testenv.Location(s3, "backups-eu", bucket, cbslPre, projectID)
+	f.cbsl, f.secret = s3env.Location(s3, "backups-eu", bucket, cbslPre, projectID)
 	f.write(t, "cbsl.yaml", f.cbsl)
 	f.write(t, "secret.yaml", f.secret)
 	return f
@@ -165,8 +167,8 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
 	testenv.Must(t, err)
-	uc.veleroOpts = testenv.VeleroOptions{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: testenv.VeleroServerArgs(t, objs)}
-	uc.velero = testenv.StartVelero(t, uc.veleroOpts)
+	uc.veleroOpts = veleroenv.Options{Kubeconfig: kc, Namespace: veleroNS, CredentialsFile: ini, Args: veleroenv.ServerArgs(t, objs)}
+	uc.velero = veleroenv.Start(t, uc.veleroOpts)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("velero log of %s (tail):\n%s", id, testenv.Tail(uc.velero.Log(), 60))
@@ -180,7 +182,7 @@ func (f *fixture) startCluster(t *testing.T, id string) *userCluster {
 func (uc *userCluster) restartVelero(t *testing.T) {
 	t.Helper()
 	uc.velero.Stop()
-	uc.velero = testenv.StartVelero(t, uc.veleroOpts)
+	uc.velero = veleroenv.Start(t, uc.veleroOpts)
 }
 
 // apply applies every rendered object with server-side apply, as Argo CD or

@@ -18,6 +18,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet"
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // checkFleetStatus runs the built `clusterbackup fleet status -o json` on a
@@ -56,7 +57,7 @@ func checkFleetStatus(t *testing.T, f *fixture, uc *userCluster, schedule, cron 
 	testenv.Must(t, err)
 	dead := f.cbsl.DeepCopy()
 	dead.Name, dead.Labels = "backups-dead", map[string]string{kkpv1.ProjectIDLabel: "dd3projx7q"}
-	dead.Spec.Config = map[string]string{"region": testenv.S3Region, "s3Url": fmt.Sprintf("http://127.0.0.1:%d", closed)}
+	dead.Spec.Config = map[string]string{"region": s3env.Region, "s3Url": fmt.Sprintf("http://127.0.0.1:%d", closed)}
 	dead.Spec.Credential = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "backups-dead-credentials"}}
 	deadSecret := f.secret.DeepCopy()
 	deadSecret.Name, deadSecret.Labels = "backups-dead-credentials", dead.Labels

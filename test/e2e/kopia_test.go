@@ -15,7 +15,7 @@ import (
 	kopias3 "github.com/kopia/kopia/repo/blob/s3"
 
 	"github.com/clusterbackup/clusterbackup/internal/s3policy"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // kopiaBytes is a blob.Bytes over a byte slice.
@@ -47,7 +47,7 @@ func (k *kopiaBuffer) Length() int { return k.Len() }
 // pointed at another cluster's prefix fails to connect.
 func TestKopiaWithPrefixScopedCredential(t *testing.T) {
 	ctx := context.Background()
-	s := testenv.StartS3(t)
+	s := s3env.Start(t)
 	if err := s.CreateBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestKopiaWithPrefixScopedCredential(t *testing.T) {
 
 	// With the region (Velero passes the BSL's) and without it (minio-go
 	// then asks for the bucket location, which the policy grants).
-	for _, region := range []string{testenv.S3Region, ""} {
+	for _, region := range []string{s3env.Region, ""} {
 		st, err := connect(own, region)
 		if err != nil {
 			t.Fatalf("region %q: kopia cannot connect with the prefix-scoped credential: %v", region, err)
@@ -117,7 +117,7 @@ func TestKopiaWithPrefixScopedCredential(t *testing.T) {
 		}
 	}
 
-	if _, err := connect(other, testenv.S3Region); err == nil || !strings.Contains(err.Error(), "Access Denied") {
+	if _, err := connect(other, s3env.Region); err == nil || !strings.Contains(err.Error(), "Access Denied") {
 		t.Fatalf("connecting to another cluster's repository: %v, want Access Denied", err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -38,7 +39,7 @@ const (
 // by its own S3 server on the node address.
 type release struct {
 	node    *node.Node
-	s3      *testenv.S3
+	s3      *s3env.Server
 	id      string
 	prefix  string
 	objects []*unstructured.Unstructured
@@ -64,10 +65,10 @@ func deployRelease(t *testing.T, n *node.Node, o releaseOptions) *release {
 	if o.ClusterID == "" {
 		o.ClusterID = "xkc6lgmfsn"
 	}
-	s3 := testenv.StartS3On(t, node.IP)
+	s3 := s3env.StartOn(t, node.IP)
 	testenv.Must(t, s3.CreateBucket(ctx, bucket))
 	r := &release{node: n, s3: s3, id: o.ClusterID}
-	r.cbsl, r.secret = testenv.Location(s3, "backups-eu", bucket, cbslPre, projectID)
+	r.cbsl, r.secret = s3env.Location(s3, "backups-eu", bucket, cbslPre, projectID)
 	cluster := &kkpv1.Cluster{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "kubermatic.k8c.io/v1", Kind: "Cluster"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.ClusterID, Labels: map[string]string{kkpv1.ProjectIDLabel: projectID}},

@@ -21,6 +21,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -66,7 +67,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 	n := nodeFor(t)
 	c := n.Client
 	dumpOnFailure(t, n)
-	s3 := testenv.StartS3On(t, node.IP)
+	s3 := s3env.StartOn(t, node.IP)
 	testenv.Must(t, s3.CreateBucket(ctx, bucket))
 	for _, f := range []string{"kubermatic.k8c.io_clusterbackupstoragelocations.yaml", "kubermatic.k8c.io_clusters.yaml"} {
 		for _, o := range readObjects(t, testenv.RepoRoot()+"/api/v1/crds/"+f) {
@@ -92,7 +93,7 @@ func TestSeedWebhookAsDeployed(t *testing.T) {
 			Spec: velerov1.BackupStorageLocationSpec{
 				Provider:    "aws",
 				StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: cbslPre}},
-				Config:      map[string]string{"region": testenv.S3Region, "s3Url": endpoint, "s3ForcePathStyle": "true"},
+				Config:      map[string]string{"region": s3env.Region, "s3Url": endpoint, "s3ForcePathStyle": "true"},
 				Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "backups-eu-credentials"}, Key: "cloud-credentials"},
 			},
 		}

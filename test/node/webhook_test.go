@@ -22,6 +22,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/node"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -92,7 +93,7 @@ func TestUserWebhookAsDeployed(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "second", Namespace: veleroNS},
 		Spec: velerov1.BackupStorageLocationSpec{Provider: "aws", Default: true,
 			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: "other"}},
-			Config:      map[string]string{"region": testenv.S3Region}},
+			Config:      map[string]string{"region": s3env.Region}},
 	})
 	if err == nil || !strings.Contains(err.Error(), "default") {
 		t.Fatalf("a second default BSL: err = %v, want a denial naming the default", err)

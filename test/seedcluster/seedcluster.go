@@ -23,18 +23,20 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 )
 
 // Seed is a seed's control plane with our seed webhooks in front.
 type Seed struct {
-	Kube *testenv.Kube
-	S3   *testenv.S3
+	Kube *kubeenv.ControlPlane
+	S3   *s3env.Server
 	// Client is an admin client that records admission warnings.
 	Client client.Client
 
-	warnings *testenv.Warnings
+	warnings *kubeenv.Warnings
 }
 
 // Warnings returns every admission warning Client received so far, one per
@@ -47,11 +49,11 @@ func (s *Seed) Warnings() string { return s.warnings.String() }
 func Start(t testing.TB, o seed.Options) *Seed {
 	t.Helper()
 	mwc, vwc := seed.Configurations(admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Name: "x", Namespace: "x"}})
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+	k := kubeenv.Start(t, kubeenv.Options{Webhooks: envtest.WebhookInstallOptions{
 		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
 		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
 	}})
-	s := &Seed{Kube: k, S3: testenv.StartS3(t)}
+	s := &Seed{Kube: k, S3: s3env.Start(t)}
 	o.Check.Policy.Allow = append(o.Check.Policy.Allow, s3check.MustPrefixes("127.0.0.1/32")...)
 	ctx, cancel := context.WithCancel(context.Background())
 	wo := k.Env.WebhookInstallOptions
@@ -66,7 +68,7 @@ func Start(t testing.TB, o seed.Options) *Seed {
 	}
 	testenv.StartManager(ctx, t, cancel, mgr)
 	testenv.WaitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
-	s.Client, s.warnings = testenv.WarningClient(t, k.Config)
+	s.Client, s.warnings = kubeenv.WarningClient(t, k.Config)
 	if err := s.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seed.DefaultCBSLNamespace}}); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/fleet/fleettest"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // TestDrillScale measures how many restore drills per hour one seed
@@ -58,20 +60,20 @@ func TestDrillScale(t *testing.T) {
 	start := time.Now()
 
 	rl, pvbFile, list, pvbs := drillBackupFiles(t)
-	seed := testenv.StartKube(t, testenv.KubeOptions{})
+	seed := kubeenv.Start(t, kubeenv.Options{})
 	must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stateNS}}))
-	s3srv := testenv.StartS3(t)
+	s3srv := s3env.Start(t)
 	must(t, s3srv.CreateBucket(ctx, "fleet"))
 	counter := testenv.StartCountingProxy(t, s3srv.Endpoint, false)
-	cbsl, secret := testenv.Location(s3srv, "fleet", "fleet", "seed", project)
+	cbsl, secret := s3env.Location(s3srv, "fleet", "fleet", "seed", project)
 	cbsl.Spec.Config["s3Url"] = counter.URL
 	must(t, seed.Client.Create(ctx, secret))
 	must(t, seed.Client.Create(ctx, cbsl))
 
-	var backends []*testenv.Kube
+	var backends []*kubeenv.ControlPlane
 	cfgs := make([]*rest.Config, 0, nb)
 	for range nb {
-		k := testenv.StartKube(t, testenv.KubeOptions{})
+		k := kubeenv.Start(t, kubeenv.Options{})
 		backends = append(backends, k)
 		cfgs = append(cfgs, k.Config)
 		startVeleroStandIn(t, k, took, list, pvbs)
@@ -161,7 +163,7 @@ func TestDrillScale(t *testing.T) {
 // drillRun holds what every phase of TestDrillScale shares.
 type drillRun struct {
 	t          *testing.T
-	seed       *testenv.Kube
+	seed       *kubeenv.ControlPlane
 	kubeconfig string
 	ids        []string
 	m          *mux

@@ -28,7 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // clusterLabel marks, on a shared backend, the scratch namespaces of one
@@ -147,7 +147,7 @@ type veleroStandIn struct {
 	seen map[types.UID]time.Time
 }
 
-func startVeleroStandIn(t *testing.T, k *testenv.Kube, took time.Duration, list core.ResourceList, pvbs []velerov1.PodVolumeBackup) {
+func startVeleroStandIn(t *testing.T, k *kubeenv.ControlPlane, took time.Duration, list core.ResourceList, pvbs []velerov1.PodVolumeBackup) {
 	t.Helper()
 	cs, err := kubernetes.NewForConfig(k.Config)
 	must(t, err)

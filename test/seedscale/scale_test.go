@@ -30,6 +30,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/rollout"
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // Benchmark size, overridable: SEED_BENCH_CLUSTERS (1000), SEED_BENCH_BACKENDS
@@ -60,19 +62,19 @@ func TestSeedScale(t *testing.T) {
 	n, nb, resync := env("SEED_BENCH_CLUSTERS", 1000), env("SEED_BENCH_BACKENDS", 4), time.Duration(env("SEED_BENCH_RESYNC", 60))*time.Second
 	ctx := context.Background()
 	start := time.Now()
-	seed := testenv.StartKube(t, testenv.KubeOptions{})
+	seed := kubeenv.Start(t, kubeenv.Options{})
 	must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stateNS}}))
-	s3 := testenv.StartS3(t)
+	s3 := s3env.Start(t)
 	must(t, s3.CreateBucket(ctx, "fleet"))
-	cbsl, secret := testenv.Location(s3, "fleet", "fleet", "seed", project)
+	cbsl, secret := s3env.Location(s3, "fleet", "fleet", "seed", project)
 	must(t, seed.Client.Create(ctx, secret))
 	must(t, seed.Client.Create(ctx, cbsl))
 
 	var backends []*rest.Config
 	for range nb {
-		k := testenv.StartKube(t, testenv.KubeOptions{CRDDirs: []string{}})
+		k := kubeenv.Start(t, kubeenv.Options{CRDDirs: []string{}})
 		backends = append(backends, k.Config)
-		testenv.StartStandIn(t, k.Client, "", true, time.Second)
+		kubeenv.StartStandIn(t, k.Client, "", true, time.Second)
 	}
 	m := startMux(t, backends, veleroNS)
 	logf(t, "control planes: seed + %d user kube-apiservers, versitygw: %s", nb, time.Since(start).Round(time.Second))
@@ -311,7 +313,7 @@ type wave struct {
 }
 
 // watchRollout follows the rollout state ConfigMap until complete.
-func watchRollout(t *testing.T, seed *testenv.Kube, timeout time.Duration) []wave {
+func watchRollout(t *testing.T, seed *kubeenv.ControlPlane, timeout time.Duration) []wave {
 	t.Helper()
 	var out []wave
 	cur, curSize := -1, 0
@@ -421,7 +423,7 @@ func tokenKubeconfig(t *testing.T, server string, caPEM []byte, id string) []byt
 }
 
 // adminKubeconfig writes a system:masters kubeconfig of the seed.
-func adminKubeconfig(t *testing.T, seed *testenv.Kube) string {
+func adminKubeconfig(t *testing.T, seed *kubeenv.ControlPlane) string {
 	t.Helper()
 	u, err := seed.Env.AddUser(envtest.User{Name: "seed-admin", Groups: []string{"system:masters"}}, nil)
 	must(t, err)

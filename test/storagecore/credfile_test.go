@@ -15,6 +15,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
@@ -40,7 +41,7 @@ func TestCredentialsFileOneLayout(t *testing.T) {
 			for _, s := range objs.Secrets {
 				s.Object.Data = map[string][]byte{"accessKeyId": []byte(ak), "secretAccessKey": []byte(sk)}
 			}
-			dir := testenv.WriteObjects(t, filepath.Join(t.TempDir(), "in"), objs)
+			dir := s3env.WriteObjects(t, filepath.Join(t.TempDir(), "in"), objs)
 			file := want.INI(profile) // the credentials loop's file
 			if got, err := creds.ParseINI(file, profile); err != nil || got != want {
 				t.Fatalf("the loop's file does not serve profile %q: %v", profile, err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
@@ -36,9 +37,9 @@ import (
 // the CEL policies deciding the same.)
 func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 	ctx := context.Background()
-	managedS3, otherS3 := testenv.StartS3(t), testenv.StartS3(t)
+	managedS3, otherS3 := s3env.Start(t), s3env.Start(t)
 	const bucket, marker = "managed", "marker"
-	for _, s := range []*testenv.S3{managedS3, otherS3} {
+	for _, s := range []*s3env.Server{managedS3, otherS3} {
 		testenv.Must(t, s.CreateBucket(ctx, bucket))
 		_, err := s.Client(s.RootAccessKey, s.RootSecretKey).PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(bucket), Key: aws.String(marker), Body: strings.NewReader(s.Endpoint)})
@@ -54,7 +55,7 @@ func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 	// the endpoint of the server that answered.
 	readMarker := func(endpoint, ak, sk string) (string, error) {
 		c := s3.New(s3.Options{
-			Region: testenv.S3Region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+			Region: s3env.Region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
 			Credentials:      credentials.NewStaticCredentialsProvider(ak, sk, ""),
 			HTTPClient:       &http.Client{Timeout: 10 * time.Second},
 			RetryMaxAttempts: 1,
@@ -75,7 +76,7 @@ func TestEndpointRespellingsOnVersitygw(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: "respelled", Namespace: cfg.Namespace},
 			Spec: velerov1.BackupStorageLocationSpec{Provider: "aws", Credential: cred,
 				StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: "kkp/p1/c2"}},
-				Config:      map[string]string{"region": testenv.S3Region, "s3Url": endpoint, "s3ForcePathStyle": "true"}},
+				Config:      map[string]string{"region": s3env.Region, "s3Url": endpoint, "s3ForcePathStyle": "true"}},
 		}
 	}
 	secret := func(name string) *corev1.SecretKeySelector {

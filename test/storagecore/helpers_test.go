@@ -14,6 +14,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // run runs the clusterbackup binary in dir with stdin and extra env.
@@ -25,14 +26,14 @@ func run(t *testing.T, dir, stdin string, env []string, args ...string) (stdout,
 // markerFile makes a directory an Argo CD application of the plugin.
 const markerFile = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\n"
 
-// writeFleet writes objs with testenv.WriteObjects into <tmp>/fleet, and
+// writeFleet writes objs with s3env.WriteObjects into <tmp>/fleet, and
 // the broken CBSL, its Secret and cluster xkc6lgmfsn once more into <tmp>
 // as cbsl.yaml, secret.yaml and cluster-xkc6lgmfsn.yaml for the commands
 // that take one object per file. It returns both directories.
 func writeFleet(t *testing.T, objs *input.Objects, cbsl *kkpv1.ClusterBackupStorageLocation, sec *corev1.Secret) (fleet, single string) {
 	t.Helper()
 	single = t.TempDir()
-	fleet = testenv.WriteObjects(t, filepath.Join(single, "fleet"), objs)
+	fleet = s3env.WriteObjects(t, filepath.Join(single, "fleet"), objs)
 	for name, obj := range map[string]any{"cbsl.yaml": cbsl, "secret.yaml": sec} {
 		b, err := yaml.Marshal(obj)
 		testenv.Must(t, err)

@@ -20,6 +20,7 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/creds"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
@@ -39,8 +40,8 @@ func TestKKPObjects(t *testing.T) {
 	ctx := context.Background()
 	sc := seedcluster.Start(t, seed.Options{})
 	s := sc.S3
-	fleet := testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
-	dir := testenv.WriteObjects(t, t.TempDir(), fleet)
+	fleet := s3env.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
+	dir := s3env.WriteObjects(t, t.TempDir(), fleet)
 
 	t.Run("seed webhook, in the dashboard's order", func(t *testing.T) {
 		for _, c := range fleet.CBSLs {
@@ -81,19 +82,19 @@ func TestKKPObjects(t *testing.T) {
 	})
 
 	t.Run("check: only the named key, or neither layout", func(t *testing.T) {
-		alt := testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
+		alt := s3env.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey)
 		for _, sec := range alt.Secrets {
 			ini := creds.Static{AccessKeyID: s.RootAccessKey, SecretAccessKey: s.RootSecretKey}.INI("")
 			sec.Object.Data = map[string][]byte{"cloud-credentials": ini} // the key the CBSL names, as an AWS credentials file
 		}
-		altDir := testenv.WriteObjects(t, t.TempDir(), alt)
+		altDir := s3env.WriteObjects(t, t.TempDir(), alt)
 		if out, stderr, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1", "--budget", "20s"); code != 0 || strings.Count(out, "reachability: OK") != 2 {
 			t.Fatalf("only the named key: code %d\n%s%s", code, out, stderr)
 		}
 		for _, sec := range alt.Secrets {
 			sec.Object.Data = map[string][]byte{"token": []byte("x")}
 		}
-		altDir = testenv.WriteObjects(t, t.TempDir(), alt)
+		altDir = s3env.WriteObjects(t, t.TempDir(), alt)
 		out, _, code := run(t, "", "", nil, "check", "-f", altDir, "--allow-cidr", "127.0.0.1", "--budget", "20s")
 		if code != 1 || !strings.Contains(out, `spec.credential.name: Invalid value: "credential-backups-eu-jnpllgp66z-x7k2p": secret kubermatic/credential-backups-eu-jnpllgp66z-x7k2p holds neither key "cloud-credentials" (an AWS credentials file) nor "accessKeyId" + "secretAccessKey" (KKP's layout)`) {
 			t.Fatalf("neither layout: code %d\n%s", code, out)
@@ -101,7 +102,7 @@ func TestKKPObjects(t *testing.T) {
 	})
 
 	t.Run("user webhook admits the rendered release", func(t *testing.T) {
-		fleet, err := renderer.BuildFleet(testenv.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey))
+		fleet, err := renderer.BuildFleet(s3env.KKPFleet(t, s, s.RootAccessKey, s.RootSecretKey))
 		testenv.Must(t, err)
 		r, err := renderer.New(renderer.Options{})
 		testenv.Must(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 	"github.com/clusterbackup/clusterbackup/test/seedcluster"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 )
@@ -74,8 +75,8 @@ var badLocations = []badLocation{
 func TestSameVerdictEverywhere(t *testing.T) {
 	ctx := context.Background()
 	sc := seedcluster.Start(t, seed.Options{})
-	good := testenv.KKPFleet(t, sc.S3, sc.S3.RootAccessKey, sc.S3.RootSecretKey)
-	goodDir := testenv.WriteObjects(t, t.TempDir(), good)
+	good := s3env.KKPFleet(t, sc.S3, sc.S3.RootAccessKey, sc.S3.RootSecretKey)
+	goodDir := s3env.WriteObjects(t, t.TempDir(), good)
 	rendered := filepath.Join(t.TempDir(), "render")
 	if _, stderr, code := run(t, "", "", nil, "render", "-f", goodDir, "-o", rendered); code != 0 {
 		t.Fatalf("render of the good fleet: %s", stderr)
@@ -83,7 +84,7 @@ func TestSameVerdictEverywhere(t *testing.T) {
 
 	for i, tc := range badLocations {
 		t.Run(tc.name, func(t *testing.T) {
-			objs := testenv.KKPFleet(t, sc.S3, sc.S3.RootAccessKey, sc.S3.RootSecretKey)
+			objs := s3env.KKPFleet(t, sc.S3, sc.S3.RootAccessKey, sc.S3.RootSecretKey)
 			cbsl := cbslNamed(objs, "backups-eu-jnpllgp66z")
 			sec := objs.Secret(cbsl.Namespace, cbsl.Spec.Credential.Name)
 			cbsl.Name = fmt.Sprintf("bad-%d-jnpllgp66z", i)

@@ -18,6 +18,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
@@ -35,7 +36,7 @@ const (
 
 // Cluster is a user cluster's control plane with our webhook in front.
 type Cluster struct {
-	Kube *testenv.Kube
+	Kube *kubeenv.ControlPlane
 	// Root is the control plane's own admin (not subject to identity
 	// rules), with the apiextensions types in its scheme.
 	Root client.Client
@@ -52,7 +53,7 @@ type Cluster struct {
 func Start(t testing.TB) *Cluster {
 	t.Helper()
 	mwc, vwc := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "x", ServiceName: "x"})
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+	k := kubeenv.Start(t, kubeenv.Options{Webhooks: envtest.WebhookInstallOptions{
 		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
 		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
 	}})
@@ -73,7 +74,7 @@ func Start(t testing.TB) *Cluster {
 	testenv.Must(t, err)
 	c.Velero, err = k.ClientAs(Velero, "system:serviceaccounts", "system:serviceaccounts:velero")
 	testenv.Must(t, err)
-	sch := testenv.Scheme()
+	sch := kubeenv.Scheme()
 	testenv.Must(t, apiextv1.AddToScheme(sch))
 	c.Root, err = client.New(k.Config, client.Options{Scheme: sch})
 	testenv.Must(t, err)

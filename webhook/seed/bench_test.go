@@ -17,7 +17,8 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // BenchmarkCBSLValidateCached measures one CBSL CREATE review through the
@@ -27,8 +28,8 @@ import (
 // Options.CachedSecrets) and the cached check.
 func BenchmarkCBSLValidateCached(b *testing.B) {
 	ctx := context.Background()
-	k := testenv.StartKube(b, testenv.KubeOptions{})
-	s := testenv.StartS3(b)
+	k := kubeenv.Start(b, kubeenv.Options{})
+	s := s3env.Start(b)
 	if err := s.CreateBucket(ctx, "backups"); err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func BenchmarkCBSLValidateCached(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	informer, err := cache.New(k.Config, cache.Options{Scheme: testenv.Scheme(), DefaultNamespaces: map[string]cache.Config{e.ns: {}}})
+	informer, err := cache.New(k.Config, cache.Options{Scheme: kubeenv.Scheme(), DefaultNamespaces: map[string]cache.Config{e.ns: {}}})
 	if err != nil {
 		b.Fatal(err)
 	}

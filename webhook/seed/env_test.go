@@ -22,6 +22,8 @@ import (
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // logs captures every log line of the test process (controller-runtime's
@@ -36,10 +38,10 @@ func TestMain(m *testing.M) {
 // seedEnv is a real kube-apiserver with the seed webhooks registered and
 // served by a controller-runtime manager running Setup, plus versitygw.
 type seedEnv struct {
-	k        *testenv.Kube
-	s3       *testenv.S3
+	k        *kubeenv.ControlPlane
+	s3       *s3env.Server
 	c        client.Client // a client that records admission warnings
-	warnings *testenv.Warnings
+	warnings *kubeenv.Warnings
 	ns       string
 }
 
@@ -57,11 +59,11 @@ func webhookConfigs() envtest.WebhookInstallOptions {
 func startSeed(t *testing.T, o Options) *seedEnv {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: webhookConfigs()})
-	s := testenv.StartS3(t)
+	k := kubeenv.Start(t, kubeenv.Options{Webhooks: webhookConfigs()})
+	s := s3env.Start(t)
 	wo := k.Env.WebhookInstallOptions
 	mgr, err := manager.New(k.Config, manager.Options{
-		Scheme:                 testenv.Scheme(),
+		Scheme:                 kubeenv.Scheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		WebhookServer:          webhook.NewServer(webhook.Options{Host: wo.LocalServingHost, Port: wo.LocalServingPort, CertDir: wo.LocalServingCertDir}),
@@ -75,7 +77,7 @@ func startSeed(t *testing.T, o Options) *seedEnv {
 	}
 	testenv.StartManager(ctx, t, cancel, mgr)
 	testenv.WaitTLS(t, net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(wo.LocalServingPort)))
-	c, w := testenv.WarningClient(t, k.Config)
+	c, w := kubeenv.WarningClient(t, k.Config)
 	e := &seedEnv{k: k, s3: s, c: c, warnings: w, ns: DefaultCBSLNamespace}
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: e.ns}}); err != nil {
 		t.Fatal(err)
@@ -103,7 +105,7 @@ func (e *seedEnv) cbsl(name, endpoint, bucket, secret string) *kkpv1.ClusterBack
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.ns, Labels: map[string]string{kkpv1.ProjectIDLabel: "p1"}},
 		Spec: velerov1.BackupStorageLocationSpec{
 			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: "seed-eu"}},
-			Config:      map[string]string{"region": testenv.S3Region, "s3Url": endpoint},
+			Config:      map[string]string{"region": s3env.Region, "s3Url": endpoint},
 			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secret}},
 		},
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/s3env"
 )
 
 // ownAddress returns an IPv4 address of one of this host's up, non-loopback
@@ -52,7 +52,7 @@ func ownAddress(t *testing.T) netip.Addr {
 func TestSeedDeniesOwnAddressesAndDenyCIDRs(t *testing.T) {
 	ctx := context.Background()
 	own := ownAddress(t)
-	onOwn := testenv.StartS3On(t, own.String())
+	onOwn := s3env.StartOn(t, own.String())
 	if err := onOwn.CreateBucket(ctx, "backups"); err != nil {
 		t.Fatal(err)
 	}

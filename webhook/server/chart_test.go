@@ -34,6 +34,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/testcert"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
@@ -211,7 +212,7 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 	if len(find(objs, "ServiceAccount")) != 1 || len(find(objs, "ClusterRole")) != 1 {
 		t.Fatal("URL mode needs the webhook's ServiceAccount and RBAC for its reads")
 	}
-	k := testenv.StartKube(t, testenv.KubeOptions{})
+	k := kubeenv.Start(t, kubeenv.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	testenv.Must(t, k.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}))
 	// Install everything the chart rendered for the webhook: its RBAC and
@@ -262,7 +263,7 @@ func TestChartWebhookURLModeThroughKubeAPIServer(t *testing.T) {
 // the way docs/webhook.md does (server, CA, a token from the TokenRequest
 // API, which `kubectl create token` calls), loads it as --kubeconfig would,
 // and returns the client config.
-func serviceAccountKubeconfig(t *testing.T, k *testenv.Kube, ns, name string) *rest.Config {
+func serviceAccountKubeconfig(t *testing.T, k *kubeenv.ControlPlane, ns, name string) *rest.Config {
 	t.Helper()
 	cs, err := kubernetes.NewForConfig(k.Config)
 	testenv.Must(t, err)

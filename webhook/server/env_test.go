@@ -19,6 +19,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/internal/duration"
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 	"github.com/clusterbackup/clusterbackup/webhook/user"
@@ -44,10 +45,10 @@ func testConfig() velerorules.Config {
 
 // env is a kube-apiserver calling our webhook server, plus clients.
 type env struct {
-	k                    *testenv.Kube
+	k                    *kubeenv.ControlPlane
 	admin                client.Client
 	clients              map[string]client.Client
-	warnings             map[string]*testenv.Warnings
+	warnings             map[string]*kubeenv.Warnings
 	metricsURL, probeURL string
 	// webhookAddr is the webhook server's host:port.
 	webhookAddr string
@@ -75,7 +76,7 @@ func startEnv(t *testing.T) *env { return startEnvWith(t, envOptions{}) }
 func startEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	mwc, vwc := user.Configurations(user.ConfigurationOptions{ServiceNamespace: "x", ServiceName: "x"})
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+	k := kubeenv.Start(t, kubeenv.Options{Webhooks: envtest.WebhookInstallOptions{
 		MutatingWebhooks:   []*admissionregv1.MutatingWebhookConfiguration{mwc},
 		ValidatingWebhooks: []*admissionregv1.ValidatingWebhookConfiguration{vwc},
 	}})
@@ -106,7 +107,7 @@ func startEnvWith(t *testing.T, o envOptions) *env {
 			t.Errorf("manager stopped with %v", err)
 		}
 	})
-	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*testenv.Warnings{},
+	e := &env{k: k, admin: k.Client, clients: map[string]client.Client{}, warnings: map[string]*kubeenv.Warnings{},
 		metricsURL: "http://" + metrics + "/metrics", probeURL: "http://" + health,
 		webhookAddr: net.JoinHostPort(wo.LocalServingHost, fmt.Sprint(port)), reviews: rec, stop: stop}
 	testenv.WaitOK(t, e.probeURL+"/readyz", 30*time.Second)

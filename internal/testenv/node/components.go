@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 func (n *Node) apiURL() string { return "https://" + net.JoinHostPort(IP, "6443") }
@@ -62,7 +63,7 @@ func (n *Node) issueCerts() error {
 	}
 	cfg.QPS, cfg.Burst = 100, 200
 	n.Config = cfg
-	n.Client, err = client.New(cfg, client.Options{Scheme: testenv.Scheme()})
+	n.Client, err = client.New(cfg, client.Options{Scheme: kubeenv.Scheme()})
 	return err
 }
 

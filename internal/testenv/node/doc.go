@@ -25,6 +25,7 @@
 //   - logs.go, probe.go, prereq.go: logs, probes from a pod's network,
 //     and the prerequisites with the commands that install them.
 //
-// It may import the core internal/testenv (processes, tools, locks),
-// client-go and controller-runtime; nothing of the module under test.
+// It may import the core internal/testenv (processes, tools, locks), its
+// kubeenv room (the scheme), client-go and controller-runtime; nothing of
+// the module under test.
 package node

@@ -1,18 +1,13 @@
-package testenv_test
+package kubeenv_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -25,8 +20,8 @@ import (
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/fixtures"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 // TestKubeAPIServerCallsWebhookOverTLS proves the whole chain: the real
@@ -38,7 +33,7 @@ func TestKubeAPIServerCallsWebhookOverTLS(t *testing.T) {
 	fail := admissionv1.Fail
 	none := admissionv1.SideEffectClassNone
 	path := "/validate-prefix"
-	k := testenv.StartKube(t, testenv.KubeOptions{Webhooks: envtest.WebhookInstallOptions{
+	k := kubeenv.Start(t, kubeenv.Options{Webhooks: envtest.WebhookInstallOptions{
 		ValidatingWebhooks: []*admissionv1.ValidatingWebhookConfiguration{{
 			ObjectMeta: metav1.ObjectMeta{Name: "prefix"},
 			Webhooks: []admissionv1.ValidatingWebhook{{
@@ -90,56 +85,11 @@ func TestKubeAPIServerCallsWebhookOverTLS(t *testing.T) {
 	}
 }
 
-// TestVersityGW exercises the S3 server the way the product does: bucket,
-// put under a prefix, list by prefix, presigned GET.
-func TestVersityGW(t *testing.T) {
-	ctx := context.Background()
-	s := testenv.StartS3(t)
-	if err := s.CreateBucket(ctx, "backups"); err != nil {
-		t.Fatal(err)
-	}
-	c := s.Client(s.RootAccessKey, s.RootSecretKey)
-	body := []byte("tarball bytes")
-	for _, key := range []string{"p1/c1/backups/b1/b1.tar.gz", "p1/c10/backups/b2/b2.tar.gz"} {
-		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("backups"), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("backups"), Prefix: aws.String("p1/c1/")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out.Contents) != 1 || aws.ToString(out.Contents[0].Key) != "p1/c1/backups/b1/b1.tar.gz" {
-		t.Fatalf("list p1/c1/ = %v, want exactly b1", keys(out.Contents))
-	}
-	pre, err := s3.NewPresignClient(c).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("backups"), Key: aws.String("p1/c1/backups/b1/b1.tar.gz")}, s3.WithPresignExpires(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(pre.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, body) {
-		t.Fatalf("presigned GET = %d %q, want 200 %q", resp.StatusCode, got, body)
-	}
-	resp, err = http.Get(pre.URL + "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("tampered presigned GET = %d, want 403", resp.StatusCode)
-	}
-}
-
 // TestCBSLRoundTripWithPrinterColumns installs our CRD, stores a CBSL and
 // reads it back as kubectl would, as a Table with our printer columns.
 func TestCBSLRoundTripWithPrinterColumns(t *testing.T) {
 	ctx := context.Background()
-	k := testenv.StartKube(t, testenv.KubeOptions{})
+	k := kubeenv.Start(t, kubeenv.Options{})
 	if err := k.Client.Create(ctx, namespace("kubermatic")); err != nil {
 		t.Fatal(err)
 	}

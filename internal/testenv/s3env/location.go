@@ -1,4 +1,4 @@
-package testenv
+package s3env
 
 import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -10,11 +10,11 @@ import (
 
 // Location returns a ClusterBackupStorageLocation name in KKP's namespace
 // kubermatic for project, on s's bucket under prefix (path style, region
-// S3Region), and the Secret it names, "<name>-credentials", holding the
+// Region), and the Secret it names, "<name>-credentials", holding the
 // root keys of s in KKP's layout (accessKeyId, secretAccessKey) and
 // labelled with the project, as a storage location of that project needs.
 // The bucket is not created.
-func Location(s *S3, name, bucket, prefix, project string) (*kkpv1.ClusterBackupStorageLocation, *corev1.Secret) {
+func Location(s *Server, name, bucket, prefix, project string) (*kkpv1.ClusterBackupStorageLocation, *corev1.Secret) {
 	secretName := name + "-credentials"
 	labels := func() map[string]string { return map[string]string{kkpv1.ProjectIDLabel: project} }
 	cbsl := &kkpv1.ClusterBackupStorageLocation{
@@ -23,7 +23,7 @@ func Location(s *S3, name, bucket, prefix, project string) (*kkpv1.ClusterBackup
 		Spec: velerov1.BackupStorageLocationSpec{
 			Provider:    "aws",
 			StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: prefix}},
-			Config:      map[string]string{"region": S3Region, "s3Url": s.Endpoint, "s3ForcePathStyle": "true"},
+			Config:      map[string]string{"region": Region, "s3Url": s.Endpoint, "s3ForcePathStyle": "true"},
 			Credential:  &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secretName}},
 		},
 	}

@@ -1,4 +1,4 @@
-package testenv
+package veleroenv
 
 import (
 	"net"
@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// VeleroOptions configure a Velero server process.
-type VeleroOptions struct {
+// Options configure a Velero server process.
+type Options struct {
 	// Kubeconfig is the kubeconfig the server uses; give it Velero's service
 	// account identity so identity-aware admission rules see the real caller.
 	Kubeconfig []byte
@@ -25,37 +27,37 @@ type VeleroOptions struct {
 	Args []string
 }
 
-// Velero is a running `velero server` process.
-type Velero struct {
+// Server is a running `velero server` process.
+type Server struct {
 	// LogPath is the server's combined log file.
 	LogPath string
 	cmd     *exec.Cmd
 	done    chan struct{}
 }
 
-// StartVelero runs `velero server` outside a cluster against a real API server,
+// Start runs `velero server` outside a cluster against a real API server,
 // with the AWS object-store plugin in its plugin dir, and stops it at test end.
-func StartVelero(t TB, o VeleroOptions) *Velero {
+func Start(t testenv.TB, o Options) *Server {
 	t.Helper()
-	bin := MustTool(t, "velero")
+	bin := testenv.MustTool(t, "velero")
 	// velero server's controller-runtime manager always binds its own
 	// metrics listener to :8080 (no flag changes it), so only one Velero
 	// runs at a time on the machine: test packages (and checkouts) take
 	// turns through a machine-wide lock, and the port must then be free.
-	lock, err := LockMachine("velero", 15*time.Minute)
-	Must(t, err)
+	lock, err := testenv.LockMachine("velero", 15*time.Minute)
+	testenv.Must(t, err)
 	started := false
 	defer func() {
 		if !started { // a failed start releases the lock at once
-			UnlockMachine(lock)
+			testenv.UnlockMachine(lock)
 		}
 	}()
 	if l, err := net.Listen("tcp", ":8080"); err != nil {
-		t.Fatalf("testenv: velero server needs port 8080 (its manager's fixed metrics address), which is busy: %v", err)
+		t.Fatalf("veleroenv: velero server needs port 8080 (its manager's fixed metrics address), which is busy: %v", err)
 	} else {
 		_ = l.Close()
 	}
-	plugin := MustTool(t, "velero-plugin-for-aws")
+	plugin := testenv.MustTool(t, "velero-plugin-for-aws")
 	if o.Namespace == "" {
 		o.Namespace = "velero"
 	}
@@ -64,16 +66,16 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	}
 	dir := t.TempDir()
 	pluginDir := filepath.Join(dir, "plugins")
-	Must(t, os.MkdirAll(pluginDir, 0o755))
-	Must(t, os.Symlink(plugin, filepath.Join(pluginDir, "velero-plugin-for-aws")))
+	testenv.Must(t, os.MkdirAll(pluginDir, 0o755))
+	testenv.Must(t, os.Symlink(plugin, filepath.Join(pluginDir, "velero-plugin-for-aws")))
 	kc := filepath.Join(dir, "kubeconfig")
-	Must(t, os.WriteFile(kc, o.Kubeconfig, 0o600))
+	testenv.Must(t, os.WriteFile(kc, o.Kubeconfig, 0o600))
 	creds := filepath.Join(dir, "credentials")
-	Must(t, os.WriteFile(creds, o.CredentialsFile, 0o600))
-	mport, err := FreePort()
-	Must(t, err)
-	pport, err := FreePort()
-	Must(t, err)
+	testenv.Must(t, os.WriteFile(creds, o.CredentialsFile, 0o600))
+	mport, err := testenv.FreePort()
+	testenv.Must(t, err)
+	pport, err := testenv.FreePort()
+	testenv.Must(t, err)
 	args := append([]string{"server",
 		"--kubeconfig", kc,
 		"--namespace", o.Namespace,
@@ -97,24 +99,24 @@ func StartVelero(t TB, o VeleroOptions) *Velero {
 	}
 	logPath := filepath.Join(dir, "velero.log")
 	logf, err := os.Create(logPath)
-	Must(t, err)
+	testenv.Must(t, err)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	Must(t, cmd.Start())
-	v := &Velero{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
+	testenv.Must(t, cmd.Start())
+	v := &Server{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
 	started = true
-	go func() { _ = cmd.Wait(); _ = logf.Close(); UnlockMachine(lock); close(v.done) }()
+	go func() { _ = cmd.Wait(); _ = logf.Close(); testenv.UnlockMachine(lock); close(v.done) }()
 	t.Cleanup(v.Stop)
 	return v
 }
 
 // Stop terminates the server and waits for it; calling it again is a no-op.
-func (v *Velero) Stop() { StopProcess(v.cmd, v.done, 15*time.Second) }
+func (v *Server) Stop() { testenv.StopProcess(v.cmd, v.done, 15*time.Second) }
 
 // Exited reports whether the server process has stopped.
-func (v *Velero) Exited() bool { return Closed(v.done) }
+func (v *Server) Exited() bool { return testenv.Closed(v.done) }
 
 // Log returns the server's log so far.
-func (v *Velero) Log() string {
+func (v *Server) Log() string {
 	b, _ := os.ReadFile(v.LogPath)
 	return string(b)
 }

@@ -1,4 +1,4 @@
-package testenv
+package s3env
 
 import (
 	"context"
@@ -16,14 +16,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// S3Region is the region versitygw answers for.
-const S3Region = "us-east-1"
+// Region is the region versitygw answers for.
+const Region = "us-east-1"
 
-// S3 is a running versitygw S3 server on 127.0.0.1 with a temporary data
+// Server is a running versitygw S3 server on 127.0.0.1 with a temporary data
 // directory and its own root user.
-type S3 struct {
+type Server struct {
 	// Endpoint is the S3 URL, http://127.0.0.1:PORT.
 	Endpoint string
 	// RootAccessKey and RootSecretKey are the root user's credentials.
@@ -37,10 +39,10 @@ type S3 struct {
 	done     chan struct{}
 }
 
-// StartS3 starts versitygw and stops it when the test ends.
-func StartS3(t TB) *S3 {
+// Start starts versitygw and stops it when the test ends.
+func Start(t testenv.TB) *Server {
 	t.Helper()
-	s, err := NewS3(t.TempDir())
+	s, err := New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +50,11 @@ func StartS3(t TB) *S3 {
 	return s
 }
 
-// StartS3On is StartS3 listening on host instead of 127.0.0.1, e.g. on
+// StartOn is Start listening on host instead of 127.0.0.1, e.g. on
 // NodeIP so pods of a node harness reach it.
-func StartS3On(t TB, host string) *S3 {
+func StartOn(t testenv.TB, host string) *Server {
 	t.Helper()
-	s, err := NewS3On(t.TempDir(), host)
+	s, err := NewOn(t.TempDir(), host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,26 +62,26 @@ func StartS3On(t TB, host string) *S3 {
 	return s
 }
 
-// NewS3 starts versitygw on 127.0.0.1 with its state under dir; the caller
+// New starts versitygw on 127.0.0.1 with its state under dir; the caller
 // stops it.
-func NewS3(dir string) (*S3, error) { return NewS3On(dir, "127.0.0.1") }
+func New(dir string) (*Server, error) { return NewOn(dir, "127.0.0.1") }
 
-// NewS3On starts versitygw on host (its admin API stays on 127.0.0.1) with
+// NewOn starts versitygw on host (its admin API stays on 127.0.0.1) with
 // its state under dir; the caller stops it.
-func NewS3On(dir, host string) (*S3, error) {
-	bin, err := Tool("versitygw")
+func NewOn(dir, host string) (*Server, error) {
+	bin, err := testenv.Tool("versitygw")
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePortOn(host)
+	port, err := testenv.FreePortOn(host)
 	if err != nil {
 		return nil, err
 	}
-	aport, err := FreePort()
+	aport, err := testenv.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	s := &S3{
+	s := &Server{
 		Endpoint:      "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
 		RootAccessKey: "root" + randHex(6),
 		RootSecretKey: randHex(20),
@@ -114,30 +116,30 @@ func NewS3On(dir, host string) (*S3, error) {
 }
 
 // Stop terminates the server and waits for it.
-func (s *S3) Stop() { StopProcess(s.cmd, s.done, 10*time.Second) }
+func (s *Server) Stop() { testenv.StopProcess(s.cmd, s.done, 10*time.Second) }
 
 // admin runs a versitygw admin command as root.
-func (s *S3) admin(args ...string) error {
+func (s *Server) admin(args ...string) error {
 	base := []string{"admin", "-a", s.RootAccessKey, "-s", s.RootSecretKey, "--er", s.adminURL}
-	_, err := Run(s.bin, append(base, args...)...)
+	_, err := testenv.Run(s.bin, append(base, args...)...)
 	return err
 }
 
 // CreateUser creates a user with role "user". Create users before a bucket
 // policy that names them.
-func (s *S3) CreateUser(accessKey, secretKey string) error {
+func (s *Server) CreateUser(accessKey, secretKey string) error {
 	return s.admin("create-user", "-a", accessKey, "-s", secretKey, "-r", "user")
 }
 
 // CreateBucket creates a bucket as root.
-func (s *S3) CreateBucket(ctx context.Context, bucket string) error {
+func (s *Server) CreateBucket(ctx context.Context, bucket string) error {
 	_, err := s.Client(s.RootAccessKey, s.RootSecretKey).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
 	return err
 }
 
 // Keys lists, as root, every object key in bucket under prefix ("" for the
 // whole bucket), page by page, in the server's order.
-func (s *S3) Keys(t TB, bucket, prefix string) []string {
+func (s *Server) Keys(t testenv.TB, bucket, prefix string) []string {
 	t.Helper()
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}
 	if prefix != "" {
@@ -148,7 +150,7 @@ func (s *S3) Keys(t TB, bucket, prefix string) []string {
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
 		if err != nil {
-			t.Fatalf("testenv: list s3://%s/%s: %v", bucket, prefix, err)
+			t.Fatalf("s3env: list s3://%s/%s: %v", bucket, prefix, err)
 		}
 		for _, o := range page.Contents {
 			keys = append(keys, aws.ToString(o.Key))
@@ -159,37 +161,14 @@ func (s *S3) Keys(t TB, bucket, prefix string) []string {
 
 // Client returns an S3 client with static credentials, path-style addressing,
 // and nothing taken from the environment.
-func (s *S3) Client(accessKey, secretKey string) *s3.Client {
+func (s *Server) Client(accessKey, secretKey string) *s3.Client {
 	return s3.New(s3.Options{
-		Region:       S3Region,
+		Region:       Region,
 		BaseEndpoint: aws.String(s.Endpoint),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
 		HTTPClient:   &http.Client{Timeout: 10 * time.Second},
 	})
-}
-
-// FreePort returns a free TCP port on 127.0.0.1.
-func FreePort() (int, error) { return freePortOn("127.0.0.1") }
-
-// FreeAddr returns a free 127.0.0.1:port address for a server the test
-// starts; the test fails when there is none.
-func FreeAddr(t TB) string {
-	t.Helper()
-	port, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-}
-
-func freePortOn(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitHTTP(url string, done <-chan struct{}, timeout time.Duration) error {

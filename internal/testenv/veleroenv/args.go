@@ -1,17 +1,19 @@
-package testenv
+package veleroenv
 
 import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
-// VeleroServerArgs returns the server flags of the rendered velero
-// container (Deployment velero in objs), except those StartVelero sets for
+// ServerArgs returns the server flags of the rendered velero
+// container (Deployment velero in objs), except those Start sets for
 // a process outside a cluster (uploader, features, metrics address), so the
 // real server runs with the flags we ship and would refuse one it does not
 // know. It fails the test when the render has no such container or flags.
-func VeleroServerArgs(t TB, objs []*unstructured.Unstructured) []string {
+func ServerArgs(t testenv.TB, objs []*unstructured.Unstructured) []string {
 	t.Helper()
 	for _, o := range objs {
 		if o.GetKind() != "Deployment" || o.GetName() != "velero" {
@@ -33,11 +35,11 @@ func VeleroServerArgs(t TB, objs []*unstructured.Unstructured) []string {
 				}
 			}
 			if len(out) == 0 {
-				t.Fatalf("testenv: the rendered velero container has no server flags to pass on")
+				t.Fatalf("veleroenv: the rendered velero container has no server flags to pass on")
 			}
 			return out
 		}
 	}
-	t.Fatalf("testenv: the render holds no velero Deployment")
+	t.Fatalf("veleroenv: the render holds no velero Deployment")
 	return nil
 }

@@ -1,4 +1,4 @@
-package testenv
+package kubeenv
 
 import (
 	"fmt"
@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // Scheme knows the built-in types, Velero's and ours.
@@ -30,15 +31,15 @@ func Scheme() *runtime.Scheme {
 // CRDDirs are the CRD folders every control plane gets: Velero's (generated
 // into the chart) and ours.
 func CRDDirs() []string {
-	root := RepoRoot()
+	root := testenv.RepoRoot()
 	return []string{
 		filepath.Join(root, "charts", "velero-managed", "crds"),
 		filepath.Join(root, "api", "v1", "crds"),
 	}
 }
 
-// KubeOptions configure a control plane.
-type KubeOptions struct {
+// Options configure a control plane.
+type Options struct {
 	// Webhooks registers webhook configurations; envtest rewrites their client
 	// config to a local URL on LocalServingHost/Port and injects its CA.
 	Webhooks envtest.WebhookInstallOptions
@@ -52,17 +53,17 @@ type KubeOptions struct {
 	CRDDirs []string
 }
 
-// Kube is a running kube-apiserver + etcd with CRDs installed.
-type Kube struct {
+// ControlPlane is a running kube-apiserver + etcd with CRDs installed.
+type ControlPlane struct {
 	Env    *envtest.Environment
 	Config *rest.Config
 	Client client.Client
 }
 
-// StartKube starts a control plane and stops it when the test ends.
-func StartKube(t TB, opts KubeOptions) *Kube {
+// Start starts a control plane and stops it when the test ends.
+func Start(t testenv.TB, opts Options) *ControlPlane {
 	t.Helper()
-	k, err := NewKube(opts)
+	k, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +71,8 @@ func StartKube(t TB, opts KubeOptions) *Kube {
 	return k
 }
 
-// NewKube starts a control plane; the caller stops it (for TestMain).
-func NewKube(opts KubeOptions) (*Kube, error) {
+// New starts a control plane; the caller stops it (for TestMain).
+func New(opts Options) (*ControlPlane, error) {
 	assets, err := envtestAssets()
 	if err != nil {
 		return nil, err
@@ -108,15 +109,15 @@ func NewKube(opts KubeOptions) (*Kube, error) {
 		_ = env.Stop()
 		return nil, err
 	}
-	return &Kube{Env: env, Config: cfg, Client: c}, nil
+	return &ControlPlane{Env: env, Config: cfg, Client: c}, nil
 }
 
 // Stop stops the control plane.
-func (k *Kube) Stop() error { return k.Env.Stop() }
+func (k *ControlPlane) Stop() error { return k.Env.Stop() }
 
 // ClientAs returns a client that authenticates as the given user and groups,
 // the way a service account or a person would reach the API server.
-func (k *Kube) ClientAs(user string, groups ...string) (client.Client, error) {
+func (k *ControlPlane) ClientAs(user string, groups ...string) (client.Client, error) {
 	u, err := k.Env.AddUser(envtest.User{Name: user, Groups: groups}, nil)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func (k *Kube) ClientAs(user string, groups ...string) (client.Client, error) {
 // WarningClientAs is ClientAs for tests of admission answers: the client
 // records the warnings it receives, and has no client-side rate limit
 // (client-go's 5 requests/s would pace a burst).
-func (k *Kube) WarningClientAs(user string, groups ...string) (client.Client, *Warnings, error) {
+func (k *ControlPlane) WarningClientAs(user string, groups ...string) (client.Client, *Warnings, error) {
 	u, err := k.Env.AddUser(envtest.User{Name: user, Groups: groups}, nil)
 	if err != nil {
 		return nil, nil, err

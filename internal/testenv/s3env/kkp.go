@@ -1,4 +1,4 @@
-package testenv
+package s3env
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/clusterbackup/clusterbackup/examples"
 	"github.com/clusterbackup/clusterbackup/internal/input"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // KKPFleet returns the KKP-shaped fixtures (examples/kkp: objects exactly as
@@ -21,7 +22,7 @@ import (
 // config.s3Url and region name s, and every credential Secret holds the
 // keys ak/sk in KKP's layout. Nothing else is changed. The CBSLs' buckets
 // are created on s.
-func KKPFleet(t TB, s *S3, ak, sk string) *input.Objects {
+func KKPFleet(t testenv.TB, s *Server, ak, sk string) *input.Objects {
 	t.Helper()
 	objs, err := input.LoadFS(examples.KKP, "kkp")
 	if err != nil {
@@ -29,7 +30,7 @@ func KKPFleet(t TB, s *S3, ak, sk string) *input.Objects {
 	}
 	for _, c := range objs.CBSLs {
 		c.Object.Spec.Config[storage.ConfigS3URL] = s.Endpoint
-		c.Object.Spec.Config[storage.ConfigRegion] = S3Region
+		c.Object.Spec.Config[storage.ConfigRegion] = Region
 		if err := s.CreateBucket(context.Background(), c.Object.Spec.ObjectStorage.Bucket); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
 			t.Fatal(err)
 		}
@@ -44,7 +45,7 @@ func KKPFleet(t TB, s *S3, ak, sk string) *input.Objects {
 // WriteObjects writes every CBSL and Secret as its own YAML file into dir
 // (created if needed), with the Clusters of examples/kkp as KKP wrote them
 // (every field, not only those clusterbackup reads), and returns dir.
-func WriteObjects(t TB, dir string, objs *input.Objects) string {
+func WriteObjects(t testenv.TB, dir string, objs *input.Objects) string {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

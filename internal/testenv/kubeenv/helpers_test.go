@@ -1,11 +1,9 @@
-package testenv_test
+package kubeenv_test
 
 import (
 	"fmt"
 	"net"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -16,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
 func namespace(name string) *corev1.Namespace {
@@ -24,15 +23,7 @@ func namespace(name string) *corev1.Namespace {
 
 func client(o ctrlclient.Object) ctrlclient.ObjectKey { return ctrlclient.ObjectKeyFromObject(o) }
 
-func keys(objs []types.Object) []string {
-	var out []string
-	for _, o := range objs {
-		out = append(out, aws.ToString(o.Key))
-	}
-	return out
-}
-
-func restClient(k *testenv.Kube) (*rest.RESTClient, error) {
+func restClient(k *kubeenv.ControlPlane) (*rest.RESTClient, error) {
 	cfg := rest.CopyConfig(k.Config)
 	cfg.GroupVersion = &metav1.SchemeGroupVersion
 	cfg.APIPath = "/apis"
@@ -40,7 +31,7 @@ func restClient(k *testenv.Kube) (*rest.RESTClient, error) {
 	return rest.RESTClientFor(cfg)
 }
 
-func discoveryClient(k *testenv.Kube) (*discovery.DiscoveryClient, error) {
+func discoveryClient(k *kubeenv.ControlPlane) (*discovery.DiscoveryClient, error) {
 	return discovery.NewDiscoveryClientForConfig(k.Config)
 }
 

@@ -1,4 +1,4 @@
-package testenv
+package kubeenv
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // StandIn plays, on a user cluster's bare kube-apiserver (no
@@ -40,7 +42,7 @@ const UnpullableRegistry = "registry.invalid"
 
 // StartStandIn runs a stand-in on c for namespace ns ("" all namespaces)
 // every interval until the test ends.
-func StartStandIn(t TB, c client.Client, ns string, playVelero bool, interval time.Duration) *StandIn {
+func StartStandIn(t testenv.TB, c client.Client, ns string, playVelero bool, interval time.Duration) *StandIn {
 	t.Helper()
 	s := &StandIn{c: c, ns: ns, playVelero: playVelero}
 	ctx, cancel := context.WithCancel(context.Background())
