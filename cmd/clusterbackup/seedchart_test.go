@@ -3,19 +3,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	appsv1 "k8s.io/api/apps/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
 
@@ -25,10 +16,10 @@ import (
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 )
 
-// chartOwnedFlags are the flags the seed chart passes although their value
-// may equal the binary's default: the chart's own objects need the value,
-// so it lives in values.yaml and the flag is derived from it.
-var chartOwnedFlags = map[string]string{
+// seedChartOwnedFlags are the flags the seed chart passes although their
+// value may equal the binary's default: the chart's own objects need the
+// value, so it lives in values.yaml and the flag is derived from it.
+var seedChartOwnedFlags = map[string]string{
 	"port":              "values.port: the webhook container port, the Service's target and the NetworkPolicy's webhook port",
 	"health-addr":       "values.healthPort: the health container port the probes call",
 	"metrics-addr":      "values.metricsPort: the metrics container port, the Service's and the NetworkPolicy's metrics port",
@@ -43,7 +34,7 @@ var chartOwnedFlags = map[string]string{
 // the configurations are the Go defaults (server.Options.Default,
 // controllers.Options.Default) plus only the settings the chart makes on
 // purpose, and no argument repeats a Go default, except the few in
-// chartOwnedFlags whose value the chart's own objects use. Values an
+// seedChartOwnedFlags whose value the chart's own objects use. Values an
 // operator sets still reach the configuration.
 func TestSeedChartDefaultsOnce(t *testing.T) {
 	const callers = "networkPolicy:\n  apiServerCIDRs: [192.0.2.10/32]\n"
@@ -121,25 +112,9 @@ logVerbosity: 2
 				t.Errorf("--v: webhook %d, controllers %d; want %d", fw.verbosity, fc.verbosity, wantV)
 			}
 
-			seen := map[string]bool{}
-			for _, a := range append(append([]string(nil), web...), ctl...) {
-				name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-				seen[name] = true
-			}
-			for name := range chartOwnedFlags {
-				if !seen[name] {
-					t.Errorf("chartOwnedFlags names --%s, which the chart does not pass: drop it from the list", name)
-				}
-			}
-			repeatsNoDefault(t, "webhook", web, func() *flag.FlagSet {
-				var o server.Options
-				var f webhookFlags
-				o.Default()
-				fs := newFlagSet(streams{Err: io.Discard}, "webhook")
-				bindWebhookFlags(fs, &o, &f)
-				return fs
-			})
-			repeatsNoDefault(t, "controllers", ctl, func() *flag.FlagSet {
+			ownedFlagsPassed(t, seedChartOwnedFlags, web, ctl)
+			repeatsNoDefault(t, "webhook", web, seedChartOwnedFlags, webhookFlagSet)
+			repeatsNoDefault(t, "controllers", ctl, seedChartOwnedFlags, func() *flag.FlagSet {
 				var o controllers.Options
 				var f webhookFlags
 				o.Default()
@@ -151,68 +126,12 @@ logVerbosity: 2
 	}
 }
 
-// sameConfig compares two configurations as their --config files would
-// read (JSON, every setting).
-func sameConfig(t *testing.T, what string, want, got any) {
-	t.Helper()
-	w, err := json.MarshalIndent(want, "", "  ")
-	testenv.Must(t, err)
-	g, err := json.MarshalIndent(got, "", "  ")
-	testenv.Must(t, err)
-	if !bytes.Equal(w, g) {
-		t.Errorf("the chart's %s configuration differs from the Go defaults plus the chart's settings:\nwant %s\ngot  %s", what, w, g)
-	}
-}
-
-// repeatsNoDefault fails for every argument whose value is the flag's
-// default (read through a flag set bound to freshly defaulted options, as
-// the command binds it) unless chartOwnedFlags names the flag.
-func repeatsNoDefault(t *testing.T, what string, args []string, flags func() *flag.FlagSet) {
-	t.Helper()
-	for _, arg := range args {
-		name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		fs := flags()
-		if err := fs.Parse([]string{arg}); err != nil {
-			t.Errorf("%s argument %q: %v", what, arg, err)
-			continue
-		}
-		fl := fs.Lookup(name)
-		if fl.Value.String() != fl.DefValue {
-			continue
-		}
-		if reason, ok := chartOwnedFlags[name]; ok {
-			t.Logf("%s %s repeats the default, needed by the chart: %s", what, arg, reason)
-			continue
-		}
-		t.Errorf("%s argument %q repeats the binary's default %q: leave it unset in the chart, so the Go default applies", what, arg, fl.DefValue)
-	}
-}
-
 // seedChartArgs runs `helm template` on charts/clusterbackup-seed with
 // values and returns the arguments of the webhook and the controllers
 // containers after their subcommand.
 func seedChartArgs(t *testing.T, values string) (web, ctl []string) {
 	t.Helper()
-	helm := testenv.MustTool(t, "helm")
-	dir := t.TempDir()
-	f := filepath.Join(dir, "values.yaml")
-	testenv.Must(t, os.WriteFile(f, []byte(values), 0o600))
-	args := append([]string{"template", renderer.SeedChartName, filepath.Join(testenv.RepoRoot(), "charts", renderer.SeedChartName),
-		"--namespace", "clusterbackup", "--values", f}, renderer.HelmTemplateArgs(renderer.Options{})...)
-	cmd := exec.Command(helm, args...)
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+dir, "HELM_CONFIG_HOME="+dir, "HELM_DATA_HOME="+dir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	for _, doc := range strings.Split(string(out), "\n---\n") {
-		if !strings.Contains(doc, "\nkind: Deployment\n") {
-			continue
-		}
-		var d appsv1.Deployment
-		testenv.Must(t, yaml.UnmarshalStrict([]byte(doc), &d))
+	for _, d := range helmDeployments(t, renderer.SeedChartName, "clusterbackup", values) {
 		a := d.Spec.Template.Spec.Containers[0].Args
 		switch {
 		case len(a) > 0 && a[0] == "webhook":
@@ -222,7 +141,7 @@ func seedChartArgs(t *testing.T, values string) (web, ctl []string) {
 		}
 	}
 	if web == nil || ctl == nil {
-		t.Fatalf("helm template rendered no webhook or no controllers Deployment:\n%s", out)
+		t.Fatalf("helm template rendered no webhook or no controllers Deployment (values %q)", values)
 	}
 	return web, ctl
 }
