@@ -187,6 +187,9 @@ func New(o Options) (*Node, error) {
 	}
 	mark("images built")
 	n.Images, n.imagesDir = b.m, b.dir
+	if err := n.rec.images(b.dir); err != nil {
+		return n, err
+	}
 	if err := n.importImages(); err != nil {
 		return n, err
 	}

@@ -39,6 +39,9 @@ type runRecord struct {
 	// bind-mounted; KubeletRootCreated says the run creates it.
 	KubeletRoot        string `json:"kubeletRoot,omitempty"`
 	KubeletRootCreated bool   `json:"kubeletRootCreated,omitempty"`
+	// Images is the test process's image directory (imagesOnce, about
+	// 100 MB), once built; it goes when Owner is gone.
+	Images string `json:"images,omitempty"`
 }
 
 // recordedProc is one process a run started: its component name, its id
@@ -90,6 +93,15 @@ func (r *recorder) kubeletRoot(root string, created bool) error {
 		return nil
 	}
 	r.rec.KubeletRoot, r.rec.KubeletRootCreated = root, created
+	return r.save()
+}
+
+// images records the test process's image directory.
+func (r *recorder) images(dir string) error {
+	if r == nil {
+		return nil
+	}
+	r.rec.Images = dir
 	return r.save()
 }
 

@@ -15,7 +15,8 @@ import (
 // code a clean run ends with: processes, containers, mounts under the
 // kubelet root and the run's directory, the network (and what kube-proxy,
 // the kubelet, the CNI plugin and the NetworkPolicy enforcer created,
-// swept by pattern), the run's directory. paths are the node components'
+// swept by pattern), the run's directory, and the images its test process
+// built once that process is gone. paths are the node components'
 // (nodePrereqs). It returns one line saying what it removed, empty when
 // there was no record; on a failure the record stays for the next try.
 func recoverDeadRun(path string, paths map[string]string) (string, error) {
@@ -54,6 +55,14 @@ func recoverDeadRun(path string, paths map[string]string) (string, error) {
 	}
 	if !pathExists(rec.Dir) {
 		what = append(what, "directory "+rec.Dir)
+	}
+	// The images are the test process's: they stay while it lives (a
+	// Stop that failed keeps the record, and its process goes on).
+	if rec.Images != "" && pathExists(rec.Images) && !pathExists(fmt.Sprintf("/proc/%d", rec.Owner)) {
+		if err := os.RemoveAll(rec.Images); err != nil {
+			return "", fmt.Errorf("remove the images of a dead node run: %w", err)
+		}
+		what = append(what, "images "+rec.Images)
 	}
 	line := fmt.Sprintf("node: removed what a dead run (process %d, started %s) left: %s", rec.Owner, rec.Started.Format("2006-01-02 15:04:05Z"), strings.Join(what, "; "))
 	if len(spared) > 0 {

@@ -23,7 +23,8 @@ import (
 // with sleep as the "kubelet", mountKubeletRoot on a temporary kubelet
 // root), plus what the components would add (a KUBE-* chain jumped to from
 // FORWARD, an enforcer ipset, a pod network namespace, a pod volume mount,
-// a changed kernel tunable); then the "run" is dropped without Stop.
+// a changed kernel tunable) and the images of its test process, gone too;
+// then the "run" is dropped without Stop.
 func TestRecoverDeadRun(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("TestRecoverDeadRun must run as root (CI does): it mounts and changes the network as the node harness does")
@@ -66,8 +67,16 @@ func TestRecoverDeadRun(t *testing.T) {
 		teardownNetwork(ipBin, &netState{Sysctls: map[string]string{tunable: oldTunable}, NetnsBefore: netnsBefore})
 	})
 
+	// A process gone: the run's owner, and a recorded component.
+	gone := exec.Command(lookPath(t, "true"))
+	must(t, gone.Run())
 	rec, err := newRecorder(state, dir, filepath.Join(dir, "containerd", "containerd.sock"))
 	must(t, err)
+	rec.rec.Owner = gone.Process.Pid
+	images := filepath.Join(tmp, "images")
+	must(t, os.MkdirAll(images, 0o755))
+	must(t, os.WriteFile(filepath.Join(images, "pause.tar"), []byte("tar"), 0o600))
+	must(t, rec.images(images))
 	n := &Node{Dir: dir, paths: map[string]string{"ip": ipBin, "kubelet": sleepBin}, procs: map[string]*proc{}, kubeletRoot: root, rec: rec}
 	n.net, err = setupNetwork(ipBin, n.rec.network)
 	must(t, err)
@@ -94,8 +103,6 @@ func TestRecoverDeadRun(t *testing.T) {
 	other = exec.Command(sleepBin, "3601")
 	must(t, other.Start())
 	must(t, rec.proc("etcd", other.Process.Pid, []string{"/usr/local/bin/etcd", "--data-dir=" + filepath.Join(dir, "etcd")}))
-	gone := exec.Command(lookPath(t, "true"))
-	must(t, gone.Run())
 	must(t, rec.proc("kube-apiserver", gone.Process.Pid, gone.Args))
 
 	// The run dies here. Before the change, the next start stopped at its
@@ -132,7 +139,7 @@ func TestRecoverDeadRun(t *testing.T) {
 	if m := mountsUnder(root); len(m) > 0 {
 		t.Errorf("still mounted under the kubelet root: %v", m)
 	}
-	for _, p := range []string{root, dir, state} {
+	for _, p := range []string{root, dir, state, images} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("%s is still there (%v)", p, err)
 		}
