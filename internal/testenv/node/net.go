@@ -97,8 +97,8 @@ func setupNetwork(ip string, record func(*netState) error) (*netState, error) {
 
 // teardownNetwork undoes setupNetwork and removes what the components left:
 // network namespaces created since setup, every KUBE-* iptables chain and the
-// rules jumping to them (kube-proxy's, the kubelet's, and the NetworkPolicy
-// enforcer's should it not have removed them), the enforcer's ipsets. It
+// rules jumping to them (kube-proxy's, the kubelet's and the NetworkPolicy
+// enforcer's: Stop kills it before it can clean up), the enforcer's ipsets. It
 // returns every failure.
 func teardownNetwork(ip string, s *netState) []error {
 	var errs []error

@@ -97,6 +97,16 @@ func (p *proc) stop(grace time.Duration) {
 	testenv.StopProcess(p.cmd, p.done, grace)
 }
 
+// kill kills the process (SIGKILL), leaving it no cleanup of its own, and
+// waits until it is gone.
+func (p *proc) kill() {
+	if p == nil || p.exited() {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
 // logTail returns the last n lines of the process's log.
 func (p *proc) logTail(n int) string {
 	b, _ := os.ReadFile(p.logPath)

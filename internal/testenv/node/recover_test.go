@@ -20,11 +20,11 @@ import (
 // holds again; a process whose id the record names but which runs another
 // command line is not touched. No component starts: the leftovers are made
 // by the harness's own code, recording as a run records (setupNetwork, run
-// with sleep as the "kubelet", mountKubeletRoot on a temporary kubelet
-// root), plus what the components would add (a KUBE-* chain jumped to from
-// FORWARD, an enforcer ipset, a pod network namespace, a pod volume mount,
-// a changed kernel tunable) and the images of its test process, gone too;
-// then the "run" is dropped without Stop.
+// with sleep as the "kubelet" and the enforcer, mountKubeletRoot on a
+// temporary kubelet root), plus what the components would add (a KUBE-*
+// chain jumped to from FORWARD, an enforcer ipset, a pod network namespace,
+// a pod volume mount, a changed kernel tunable) and the images of its test
+// process, gone too; then the "run" is dropped without Stop.
 func TestRecoverDeadRun(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("TestRecoverDeadRun must run as root (CI does): it mounts and changes the network as the node harness does")
@@ -77,12 +77,13 @@ func TestRecoverDeadRun(t *testing.T) {
 	must(t, os.MkdirAll(images, 0o755))
 	must(t, os.WriteFile(filepath.Join(images, "pause.tar"), []byte("tar"), 0o600))
 	must(t, rec.images(images))
-	n := &Node{Dir: dir, paths: map[string]string{"ip": ipBin, "kubelet": sleepBin}, procs: map[string]*proc{}, kubeletRoot: root, rec: rec}
+	n := &Node{Dir: dir, paths: map[string]string{"ip": ipBin, "kubelet": sleepBin, netpolTool: sleepBin}, procs: map[string]*proc{}, kubeletRoot: root, rec: rec}
 	n.net, err = setupNetwork(ipBin, n.rec.network)
 	must(t, err)
 	must(t, n.run("kubelet", []string{"3600"}))
-	kubelet := n.procs["kubelet"]
-	orphans = append(orphans, kubelet)
+	must(t, n.run(netpolTool, []string{"3599"}))
+	kubelet, enforcer := n.procs["kubelet"], n.procs[netpolTool]
+	orphans = append(orphans, kubelet, enforcer)
 	must(t, n.mountKubeletRoot(filepath.Join(dir, "kubelet")))
 	// The kubelet's pod volume and containerd's snapshot mounts.
 	for _, m := range []string{filepath.Join(root, "pods", "uid-1", "volumes", "data"), filepath.Join(dir, "containerd", "snapshot")} {
@@ -123,13 +124,17 @@ func TestRecoverDeadRun(t *testing.T) {
 			t.Errorf("the recovery's line %q does not say %q", line, want)
 		}
 	}
-	select {
-	case <-kubelet.done:
-		if ws, ok := kubelet.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Errorf("the recorded process ended by itself (%v), not by the recovery", kubelet.cmd.ProcessState)
+	// The enforcer is killed: its own cleanup doubles the filter table's
+	// rules (Stop).
+	for p, sig := range map[*proc]syscall.Signal{kubelet: syscall.SIGTERM, enforcer: syscall.SIGKILL} {
+		select {
+		case <-p.done:
+			if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != sig {
+				t.Errorf("the recorded %s ended with %v, want the recovery's %v", p.name, p.cmd.ProcessState, sig)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("the recorded %s (%d) still runs", p.name, p.cmd.Process.Pid)
 		}
-	case <-time.After(30 * time.Second):
-		t.Errorf("the recorded process %d still runs", kubelet.cmd.Process.Pid)
 	}
 	// Not a zombie: had the recovery signalled it, it would be one by now
 	// (the teardown waits for what it kills; nobody reaps this child).

@@ -11,12 +11,12 @@ import (
 )
 
 // Stop tears the node down in dependency order: the NetworkPolicy enforcer
-// (which removes its rules and ipsets), kube-proxy and kubelet, every
-// container (through containerd), containerd, the controllers,
-// kube-apiserver before etcd (it hangs once etcd is gone), then mounts,
-// network namespaces, iptables chains, the bridge and the lo address, and
-// last the run's record (record.go). It returns what it could not clean
-// up; calling it again is harmless.
+// (killed; its rules and ipsets go with the network), kube-proxy and
+// kubelet, every container (through containerd), containerd, the
+// controllers, kube-apiserver before etcd (it hangs once etcd is gone),
+// then mounts, network namespaces, iptables chains and ipsets, the bridge
+// and the lo address, and last the run's record (record.go). It returns
+// what it could not clean up; calling it again is harmless.
 func (n *Node) Stop() []error {
 	var errs []error
 	n.StopSteps = nil
@@ -24,8 +24,14 @@ func (n *Node) Stop() []error {
 	step := func(what string) {
 		n.StopSteps = append(n.StopSteps, Phase{what, time.Since(t0)})
 	}
-	// The enforcer first: on SIGTERM it removes its chains and ipsets.
-	for _, name := range []string{netpolTool, "kube-proxy", "kubelet"} {
+	// The enforcer first, killed: its own cleanup on SIGTERM (kube-router's
+	// Cleanup) restores the filter table from a buffer it does not reset,
+	// doubling every rule outside its chains (the pod isolation rule went
+	// from 1 to 2 at its exit; 511 copies had piled up). The network
+	// teardown sweeps its chains and ipsets instead.
+	n.procs[netpolTool].kill()
+	step(netpolTool)
+	for _, name := range []string{"kube-proxy", "kubelet"} {
 		n.procs[name].stop(15 * time.Second)
 		step(name)
 	}
