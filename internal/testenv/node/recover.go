@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // recoverDeadRun undoes what a dead node run left, as its record at path
@@ -24,6 +25,7 @@ func recoverDeadRun(path string, paths map[string]string) (string, error) {
 	if err != nil || !ok {
 		return "", err
 	}
+	start := time.Now()
 	n := &Node{Dir: rec.Dir, paths: paths, procs: map[string]*proc{}, sock: rec.Sock, net: rec.Net,
 		kubeletRoot: rec.KubeletRoot, mounted: rec.KubeletRoot != "", createdKD: rec.KubeletRootCreated,
 		rec: &recorder{path: path, rec: rec}}
@@ -64,7 +66,8 @@ func recoverDeadRun(path string, paths map[string]string) (string, error) {
 		}
 		what = append(what, "images "+rec.Images)
 	}
-	line := fmt.Sprintf("node: removed what a dead run (process %d, started %s) left: %s", rec.Owner, rec.Started.Format("2006-01-02 15:04:05Z"), strings.Join(what, "; "))
+	line := fmt.Sprintf("node: removed in %s what a dead run (process %d, started %s) left: %s",
+		time.Since(start).Round(10*time.Millisecond), rec.Owner, rec.Started.Format("2006-01-02 15:04:05Z"), strings.Join(what, "; "))
 	if len(spared) > 0 {
 		line += "; left alone " + strings.Join(spared, ", ")
 	}
