@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,6 +50,10 @@ const (
 	configGood = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {}\n"
 	configBad  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  registry: " + kubeenv.UnpullableRegistry + "\n"
 	configFix  = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"
+	// configMirror moves the images to a registry mirror; it is rolled
+	// back to configFix before it completes.
+	configMirror   = "apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n  registry: " + mirrorRegistry + "\n"
+	mirrorRegistry = "mirror.example.com"
 )
 
 // userCluster is one user cluster of the test: its own kube-apiserver.
@@ -75,7 +80,11 @@ type userCluster struct {
 //     release (same inventory digest, same images);
 //   - the fix rolls out wave by wave; the controllers process is replaced
 //     in the middle (a new leader), and the new one resumes at the wave
-//     that was running, neither from zero nor skipping its gate.
+//     that was running, neither from zero nor skipping its gate;
+//   - a registry move passes the canary and moves wave 1, then the file is
+//     reverted to the last good configuration (a rollback): the clusters
+//     that moved go back wave by wave, canaries first, the cluster never
+//     reached writes nothing, and the real Velero's BSL and backup stay.
 func TestRolloutWaves(t *testing.T) {
 	logTail(t)
 	ctx := context.Background()
@@ -221,6 +230,131 @@ func TestRolloutWaves(t *testing.T) {
 		}
 		waitBSL(t, withVelero, v)
 	})
+
+	t.Run("a rollback returns the clusters that moved, wave by wave", func(t *testing.T) {
+		fix, mirror := generation(t, configFix), generation(t, configMirror)
+		good := map[string]snapshot{}
+		for _, c := range clusters {
+			good[c.id] = snap(t, c)
+		}
+		// A backup through the real Velero, on the cluster that moves in wave 1.
+		b := backup(t, withVelero, "before-rollback")
+		bsl := managedBSL(t, withVelero)
+		stored := s3.Keys(t, bucket, "")
+		if !slices.ContainsFunc(stored, func(k string) bool { return strings.Contains(k, "backups/"+b.Name+"/") }) {
+			t.Fatalf("backup %s not in the bucket: %v", b.Name, stored)
+		}
+		seedMoves := watchSeed(t, seed)
+
+		// The registry move: the canary passes, wave 1 (the real Velero's
+		// cluster) moves but is slow, the last cluster is never reached.
+		p.stop()
+		testenv.Must(t, os.WriteFile(cfgFile, []byte(configMirror), 0o600))
+		withVelero.stand.Hold.Store(true)
+		opts := rollout.Options{Enabled: true, BatchSize: 1, Deadline: duration.Of(120 * time.Second), Poll: duration.Of(200 * time.Millisecond)}
+		p = startProcess(t, seed, cfgFile, opts)
+		testenv.Eventually(t, 90*time.Second, "the canary passes, wave 1 moves", func() (bool, error) {
+			phase, target, _, wave, _ := p.ro().State()
+			g := annotation(t, seed, withVelero.id)
+			return phase == rollout.PhaseProgressing && target == mirror && wave == 1 && g == mirror, fmt.Errorf("phase %s target %s wave %d, wave 1 at %s", phase, target, wave, g)
+		})
+		for _, c := range []*userCluster{canary, withVelero} {
+			if got := snap(t, c); !strings.HasPrefix(got.image, mirrorRegistry+"/") || annotation(t, seed, c.id) != mirror {
+				t.Fatalf("cluster %s not moved to the mirror: %+v", c.id, got)
+			}
+		}
+		moved := snap(t, withVelero)
+
+		// The rollback: the file reverted to the last good configuration.
+		// While the canary is judged (held), the loop has reconciled every
+		// cluster and wave 1 keeps the mirror.
+		p.stop()
+		testenv.Must(t, os.WriteFile(cfgFile, []byte(configFix), 0o600))
+		withVelero.stand.Hold.Store(false)
+		canary.stand.Hold.Store(true)
+		p = startProcess(t, seed, cfgFile, opts)
+		testenv.Eventually(t, 60*time.Second, "the canary back on "+fix+", wave 1 still on the mirror", func() (bool, error) {
+			phase, target, _, wave, _ := p.ro().State()
+			count := func(g string) float64 {
+				if s := testenv.Series(t, rollout.MetricClusters, map[string]string{"generation": g}); len(s) == 1 {
+					return s[0].GetGauge().GetValue()
+				}
+				return 0
+			}
+			return phase == rollout.PhaseProgressing && target == fix && wave == 0 && count(fix) == 2 && count(mirror) == 1,
+				fmt.Errorf("phase %s target %s wave %d, clusters on %s: %v, on %s: %v", phase, target, wave, fix, count(fix), mirror, count(mirror))
+		})
+		if got := snap(t, withVelero); got != moved || annotation(t, seed, withVelero.id) != mirror {
+			t.Fatalf("cluster %s of wave 1 moved back while the canary was judged: %+v, before %+v", withVelero.id, got, moved)
+		}
+		canary.stand.Hold.Store(false)
+		waitRollout(t, p, rollout.PhaseComplete, fix)
+		if _, _, g, _, _ := p.ro().State(); g != fix {
+			t.Fatalf("good generation %s after the rollback, want %s", g, fix)
+		}
+		for _, c := range clusters {
+			waitGeneration(t, seed, c.id, fix)
+			if got := snap(t, c); got.digest != good[c.id].digest || got.image != good[c.id].image {
+				t.Fatalf("cluster %s holds %+v after the rollback, want the release of %s %+v", c.id, got, fix, good[c.id])
+			}
+		}
+		// The cluster never reached applied nothing in either rollout.
+		if got := snap(t, last); got != good[last.id] {
+			t.Fatalf("cluster %s never reached was applied again: %+v, before %+v", last.id, got, good[last.id])
+		}
+		// Canaries first: the waves in rollout order, each cluster moved back
+		// only in its wave, after the waves before it passed their gates.
+		ms := seedMoves.all()
+		if i := index(ms, func(m move) bool { return m.cluster == last.id }); i >= 0 {
+			t.Fatalf("the release state of %s, never reached, was written: %+v", last.id, ms[i])
+		}
+		passed := func(cs ...*userCluster) string {
+			ids := []string{}
+			for _, c := range cs {
+				ids = append(ids, c.id)
+			}
+			slices.Sort(ids)
+			return strings.Join(ids, ",")
+		}
+		want := []string{
+			"wave 0 [" + canary.id + "] passed []",
+			"wave 1 [" + withVelero.id + "] passed [" + passed(canary) + "]",
+			"wave 2 [" + last.id + "] passed [" + passed(canary, withVelero) + "]",
+			"complete",
+		}
+		if got := waves(ms, fix); !slices.Equal(got, want) {
+			t.Fatalf("rollback waves %q, want %q", got, want)
+		}
+		for i, c := range []*userCluster{canary, withVelero} {
+			started := index(ms, func(m move) bool {
+				return m.cluster == "" && m.target == fix && m.members == c.id && m.wave == strconv.Itoa(i)
+			})
+			back := index(ms, func(m move) bool { return m.cluster == c.id && m.generation == fix && !m.write })
+			if started < 0 || back < started {
+				t.Fatalf("cluster %s moved back at move %d, its wave %d started at move %d: %+v", c.id, back, i, started, ms)
+			}
+		}
+		if s := testenv.Series(t, rollout.MetricClusters, map[string]string{"generation": fix}); len(s) != 1 || s[0].GetGauge().GetValue() != 3 {
+			t.Fatalf("%s{generation=%s}: %v", rollout.MetricClusters, fix, s)
+		}
+		// No backup lost: the same BSL, Available by Velero, the same
+		// Backup, its files in the bucket.
+		waitBSL(t, withVelero, v)
+		if got := managedBSL(t, withVelero); got.UID != bsl.UID {
+			t.Fatalf("BSL %s replaced during the rollback (uid %s, before %s)", got.Name, got.UID, bsl.UID)
+		}
+		var after velerov1.Backup
+		testenv.Must(t, withVelero.kube.Client.Get(ctx, client.ObjectKey{Namespace: veleroNS, Name: b.Name}, &after))
+		if after.UID != b.UID || after.Status.Phase != velerov1.BackupPhaseCompleted {
+			t.Fatalf("backup %s after the rollback: uid %s phase %s, before uid %s", b.Name, after.UID, after.Status.Phase, b.UID)
+		}
+		kept := s3.Keys(t, bucket, "")
+		for _, k := range stored {
+			if !slices.Contains(kept, k) {
+				t.Fatalf("%s gone from the bucket during the rollback (now %v)", k, kept)
+			}
+		}
+	})
 }
 
 // process is one controllers process (leader elected).
@@ -325,8 +459,9 @@ func waitGeneration(t *testing.T, seed *kubeenv.ControlPlane, id, want string) {
 	})
 }
 
-// snapshot is what a cluster holds of its release.
-type snapshot struct{ digest, applied, image string }
+// snapshot is what a cluster holds of its release (rv: the inventory's
+// resourceVersion, which any apply changes).
+type snapshot struct{ digest, applied, image, rv string }
 
 func snap(t *testing.T, c *userCluster) snapshot {
 	t.Helper()
@@ -334,7 +469,7 @@ func snap(t *testing.T, c *userCluster) snapshot {
 	var d appsv1.Deployment
 	testenv.Must(t, c.kube.Client.Get(context.Background(), client.ObjectKey{Namespace: veleroNS, Name: "velero"}, &d))
 	a := inv.GetAnnotations()
-	return snapshot{digest: a[release.DigestAnnotation], applied: a[release.AppliedAtAnnotation], image: d.Spec.Template.Spec.Containers[0].Image}
+	return snapshot{digest: a[release.DigestAnnotation], applied: a[release.AppliedAtAnnotation], image: d.Spec.Template.Spec.Containers[0].Image, rv: inv.GetResourceVersion()}
 }
 
 func getUnstructured(t *testing.T, c client.Client, apiVersion, kind, name string) *unstructured.Unstructured {
