@@ -21,8 +21,11 @@ GO_TEST_FLAGS ?= -timeout 30m -ldflags=-s\ -w
 # `make test` starts the longest test packages first (go test runs packages in
 # the order given), and runs three test binaries at once: the long ones mostly
 # wait for pods, Velero and API servers, so the short ones fill the cores
-# meanwhile instead of trailing after them (docs/benchmarks.md).
-SLOW_TEST_PKGS := ./test/node ./test/e2e ./test/credentials ./cmd/clusterbackup ./test/storagecore ./webhook/seed ./internal/admissionpolicy
+# meanwhile instead of trailing after them (docs/benchmarks.md). The node
+# harness's own package goes first: its TestRecoverDeadRun takes the machine's
+# node lock for a second, and would otherwise hold a slot idle while test/node
+# keeps that lock for its whole run.
+SLOW_TEST_PKGS := ./internal/testenv/node ./test/node ./test/e2e ./test/credentials ./cmd/clusterbackup ./test/storagecore ./webhook/seed ./internal/admissionpolicy
 TEST_PARALLEL ?= 3
 # STEP prints a timestamped step line, so a log shows where the time went.
 STEP := echo make: $$(date -u +%FT%TZ) step

@@ -1,10 +1,14 @@
 // Command kube-router-netpol runs kube-router's NetworkPolicy controller alone (no BGP
 // routing, no service proxy): the node harness's NetworkPolicy enforcer. It
 // programs iptables (filter table, physdev matches on the bridge) and ipsets
-// from the Pods, Namespaces and NetworkPolicies of one node, and on SIGTERM
-// or SIGINT removes every chain, rule and ipset it made before it exits, so
-// the machine is left as found. hack/tools.sh builds it as the tool
-// kube-router-netpol, versioned as the kube-router module it pins.
+// from the Pods, Namespaces and NetworkPolicies of one node. On SIGTERM or
+// SIGINT it stops its controller and exits without kube-router's Cleanup:
+// v2.1.0's Cleanup restores the filter table from a buffer it does not
+// reset and so doubles every rule outside its own chains (the node
+// harness watched 511 copies pile up). The harness kills it and its
+// network teardown removes the chains and ipsets it made. hack/tools.sh
+// builds it as the tool kube-router-netpol, versioned as the kube-router
+// module it pins.
 package main
 
 import (
@@ -96,6 +100,5 @@ func run() error {
 	<-sig
 	close(stop)
 	wg.Wait()
-	npc.Cleanup()
 	return nil
 }
