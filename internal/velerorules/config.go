@@ -72,8 +72,9 @@ type Config struct {
 	ManagedBSLEditors []string `json:"managedBSLEditors,omitempty"`
 	// ManagedBSLEditorGroups are groups whose members may do the same.
 	ManagedBSLEditorGroups []string `json:"managedBSLEditorGroups,omitempty"`
-	// VeleroOperators are the usernames allowed to create Backups,
-	// Restores, Schedules and DownloadRequests (or change their spec)
+	// VeleroOperators are the usernames allowed to create the
+	// requester-gated objects (RequesterResources: Backups, Restores,
+	// Schedules, DownloadRequests, DeleteBackupRequests; or change their spec)
 	// besides Velero's service account and the managed editors; others
 	// need what RequesterAttributes asks (ValidateRequester).
 	VeleroOperators []string `json:"veleroOperators,omitempty"`

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+	"github.com/clusterbackup/clusterbackup/internal/velerorules"
 )
 
 // operatorGroup is testConfig's VeleroOperatorGroups entry.
@@ -45,12 +48,15 @@ func (e *env) userWith(t *testing.T, name string, readSecrets bool, groups ...st
 
 // testRequesterGate (#29 item 4), the webhook layer alone (no admission
 // policy in this API server): a namespace-level user (edit in velero) may
-// create no Backup, Schedule, Restore or DownloadRequest, nor change a
-// Schedule's spec; who may list Secrets in every namespace (the
-// SubjectAccessReview default) may create the first three but no Restore; a
-// member of the configured operator group, Velero's service account and the
-// cluster-admin may create all four. Velero's defaulting pass on a new
-// Backup (an UPDATE by its service account) passes.
+// create none of the requester-gated objects (velerorules.RequesterResources:
+// Backups, Schedules, Restores, DownloadRequests, DeleteBackupRequests), nor
+// change a Schedule's spec; who may list Secrets in every namespace (the
+// SubjectAccessReview default) may create Backups, Schedules and
+// DownloadRequests but no Restore and no DeleteBackupRequest (cluster-admin
+// only); a member of the configured operator group, Velero's service
+// account and the cluster-admin may create all. Velero's defaulting pass on
+// a new Backup (an UPDATE by its service account) and its garbage
+// collection's DeleteBackupRequest pass.
 func testRequesterGate(t *testing.T, e *env) {
 	ctx := context.Background()
 	eve := e.userWith(t, "eve", false)
@@ -60,24 +66,33 @@ func testRequesterGate(t *testing.T, e *env) {
 	testenv.Must(t, e.admin.Create(ctx, src))
 	objects := func(p string) map[string]client.Object {
 		return map[string]client.Object{
-			"backups":          &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: p + "-b", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}},
-			"schedules":        &velerov1.Schedule{ObjectMeta: metav1.ObjectMeta{Name: p + "-s", Namespace: "velero"}, Spec: velerov1.ScheduleSpec{Schedule: "@daily", Template: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}}},
-			"restores":         &velerov1.Restore{ObjectMeta: metav1.ObjectMeta{Name: p + "-r", Namespace: "velero"}, Spec: velerov1.RestoreSpec{BackupName: src.Name}},
-			"downloadrequests": &velerov1.DownloadRequest{ObjectMeta: metav1.ObjectMeta{Name: p + "-d", Namespace: "velero"}, Spec: velerov1.DownloadRequestSpec{Target: velerov1.DownloadTarget{Kind: velerov1.DownloadTargetKindBackupContents, Name: src.Name}}},
+			"backups":              &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: p + "-b", Namespace: "velero"}, Spec: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}},
+			"schedules":            &velerov1.Schedule{ObjectMeta: metav1.ObjectMeta{Name: p + "-s", Namespace: "velero"}, Spec: velerov1.ScheduleSpec{Schedule: "@daily", Template: velerov1.BackupSpec{IncludedNamespaces: []string{"app"}}}},
+			"restores":             &velerov1.Restore{ObjectMeta: metav1.ObjectMeta{Name: p + "-r", Namespace: "velero"}, Spec: velerov1.RestoreSpec{BackupName: src.Name}},
+			"downloadrequests":     &velerov1.DownloadRequest{ObjectMeta: metav1.ObjectMeta{Name: p + "-d", Namespace: "velero"}, Spec: velerov1.DownloadRequestSpec{Target: velerov1.DownloadTarget{Kind: velerov1.DownloadTargetKindBackupContents, Name: src.Name}}},
+			"deletebackuprequests": &velerov1.DeleteBackupRequest{ObjectMeta: metav1.ObjectMeta{Name: p + "-x", Namespace: "velero"}, Spec: velerov1.DeleteBackupRequestSpec{BackupName: src.Name}},
 		}
 	}
+	if got, want := slices.Sorted(maps.Keys(objects("x"))), slices.Sorted(slices.Values(velerorules.RequesterResources())); !slices.Equal(got, want) {
+		t.Fatalf("test objects for %v, velerorules.RequesterResources %v", got, want)
+	}
+	clusterAdminOnly := func(resource string) bool { return velerorules.RequesterAttributes(resource).Verb == "*" }
 	for resource, o := range objects("eve") {
 		power := "list secrets in every namespace"
-		if resource == "restores" {
+		if clusterAdminOnly(resource) {
 			power = "do everything in every namespace (cluster-admin)"
 		}
 		denied(t, "eve creates "+resource, eve.Create(ctx, o, client.DryRunAll),
 			`"eve" may not create or change `+resource+" in velero", "webhook.veleroOperators", power)
 	}
+	dbr := objects("eve")["deletebackuprequests"]
+	denied(t, "eve deletes a backup", eve.Create(ctx, dbr),
+		`DeleteBackupRequest.velero.io "eve-x" is invalid: metadata: Forbidden: "eve" may not create or change deletebackuprequests in velero: Velero would delete the backup's data in the bucket for good`,
+		"do everything in every namespace (cluster-admin)")
 	for resource, o := range objects("reader") {
 		err := reader.Create(ctx, o, client.DryRunAll)
-		if resource == "restores" {
-			denied(t, "reader creates a restore", err, `"reader" may not create or change restores`, "do everything in every namespace (cluster-admin)")
+		if clusterAdminOnly(resource) {
+			denied(t, "reader creates "+resource, err, `"reader" may not create or change `+resource, "do everything in every namespace (cluster-admin)")
 			continue
 		}
 		testenv.Must(t, err)
@@ -89,6 +104,10 @@ func testRequesterGate(t *testing.T, e *env) {
 			}
 		}
 	}
+	// As Velero's garbage collection asks to delete an expired Backup.
+	gc := &velerov1.DeleteBackupRequest{ObjectMeta: metav1.ObjectMeta{GenerateName: src.Name + "-", Namespace: "velero",
+		Labels: map[string]string{velerov1.BackupNameLabel: src.Name}}, Spec: velerov1.DeleteBackupRequestSpec{BackupName: src.Name}}
+	testenv.Must(t, e.clients[veleroSA].Create(ctx, gc, client.DryRunAll))
 	s := objects("ops")["schedules"].(*velerov1.Schedule)
 	testenv.Must(t, bob.Create(ctx, s))
 	s.Spec.Template.IncludedNamespaces = []string{"*"}

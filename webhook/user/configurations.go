@@ -78,8 +78,9 @@ var (
 		// edit one Velero has not started (the mapping rule checks changed
 		// entries only; Velero's filling of backupName passes both).
 		{"restore", ValidateRestorePath, "restores", createUpdate, []admissionregv1.MatchCondition{specChanged}},
-		// The requester gate alone (velero.ValidateRequester).
+		// The requester gate alone (velerorules.ValidateRequester).
 		{"downloadrequest", ValidateDownloadRequestPath, "downloadrequests", createUpdate, []admissionregv1.MatchCondition{specChanged}},
+		{"deletebackuprequest", ValidateDeleteBackupRequestPath, "deletebackuprequests", createUpdate, []admissionregv1.MatchCondition{specChanged}},
 	}
 )
 

@@ -15,9 +15,13 @@ import (
 	"github.com/clusterbackup/clusterbackup/webhook/admit"
 )
 
-// ValidateDownloadRequestPath serves the requester gate of DownloadRequests
-// (the other gated kinds are gated inside their own webhooks).
-const ValidateDownloadRequestPath = "/validate-velero-io-v1-downloadrequest"
+// Paths of the requester gate alone: DownloadRequests and
+// DeleteBackupRequests have no other rule (the other gated kinds are gated
+// inside their own webhooks).
+const (
+	ValidateDownloadRequestPath     = "/validate-velero-io-v1-downloadrequest"
+	ValidateDeleteBackupRequestPath = "/validate-velero-io-v1-deletebackuprequest"
+)
 
 // gated runs velerorules.ValidateRequester for resource before next (nil: the
 // gate alone). A denial by the gate skips next.
@@ -55,6 +59,10 @@ func gateRequesters(hs map[string]http.Handler, cfg *velerorules.Config, az vele
 	hs[ValidateDownloadRequestPath] = &admit.Validator[*velerov1.DownloadRequest]{
 		Endpoint: endpoint(ValidateDownloadRequestPath, "DownloadRequest", m),
 		Validate: gated[*velerov1.DownloadRequest](cfg, az, velerorules.ResourceDownloadRequests, nil),
+	}
+	hs[ValidateDeleteBackupRequestPath] = &admit.Validator[*velerov1.DeleteBackupRequest]{
+		Endpoint: endpoint(ValidateDeleteBackupRequestPath, "DeleteBackupRequest", m),
+		Validate: gated[*velerov1.DeleteBackupRequest](cfg, az, velerorules.ResourceDeleteBackupRequests, nil),
 	}
 }
 

@@ -34,9 +34,9 @@ func Register(srv webhook.Server, cfg *velerorules.Config, l velerorules.Lookup,
 // Handlers returns the handler of each path: each reads an AdmissionReview
 // over HTTP and answers one (package admit).
 //
-// Backups, Schedules, Restores and DownloadRequests pass the requester gate
-// (gateRequesters) first, with l as the authorizer when it is one
-// (velerorules.Authorizer).
+// Backups, Schedules, Restores, DownloadRequests and DeleteBackupRequests
+// (velerorules.RequesterResources) pass the requester gate (gateRequesters)
+// first, with l as the authorizer when it is one (velerorules.Authorizer).
 func Handlers(cfg *velerorules.Config, l velerorules.Lookup, m *admit.Metrics) (hs map[string]http.Handler) {
 	az, _ := l.(velerorules.Authorizer)
 	defer func() { gateRequesters(hs, cfg, az, m) }()
