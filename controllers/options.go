@@ -17,6 +17,8 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults of Options, set by Options.Default (the one place they are
@@ -24,7 +26,7 @@ import (
 // Options).
 const (
 	// DefaultCBSLNamespace is where KKP keeps CBSLs and their Secrets.
-	DefaultCBSLNamespace = "kubermatic"
+	DefaultCBSLNamespace = kkpv1.KKPNamespace
 )
 
 // Options configure the seed's controllers process: the typed configuration

@@ -14,6 +14,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Renderer renders the embedded chart for many clusters. It is safe for
@@ -163,7 +165,7 @@ func (r *Renderer) renderFull(vals map[string]any) ([]Manifest, error) {
 func (r *Renderer) renderTemplates(vals map[string]any) ([]Manifest, error) {
 	ns, _ := vals["namespace"].(string)
 	if ns == "" {
-		ns = "velero"
+		ns = kkpv1.VeleroNamespace
 	}
 	// Coalesce with the chart's defaults as ToRenderValues does, then apply
 	// the schema compiled once in New (Helm compiles it on every call).

@@ -11,3 +11,14 @@ const KKPBSLName = "default-cluster-backup-bsl"
 // the user cluster over from KKP's own cluster backup when it enables it
 // first (controllers/release takeover.go, docs/migration.md).
 const KKPTakeoverAnnotation = "clusterbackup.io/kkp-takeover"
+
+// KKPNamespace is the seed namespace KKP keeps ClusterBackupStorageLocations
+// and their credential Secrets in: the default of every command and loop
+// that reads them.
+const KKPNamespace = "kubermatic"
+
+// VeleroNamespace is the user-cluster namespace KKP's cluster backup runs
+// Velero in (KKP's end-to-end test reads velero/<KKPBSLName>): the default
+// namespace of the rendered release and of every rule and loop that reaches
+// Velero there.
+const VeleroNamespace = "velero"

@@ -7,6 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults of Options, set by Options.Default.
@@ -18,7 +20,7 @@ const (
 	// DefaultCredentialsKey is the key of the AWS credentials file in it.
 	DefaultCredentialsKey = "cloud"
 	// DefaultVeleroNamespace is the Velero namespace in user clusters.
-	DefaultVeleroNamespace = "velero"
+	DefaultVeleroNamespace = kkpv1.VeleroNamespace
 	// DefaultPasswordSecretPrefix prefixes the cluster ID to name the seed's
 	// copy of a cluster's repository password in the CBSL namespace.
 	DefaultPasswordSecretPrefix = "clusterbackup-repo-password-"

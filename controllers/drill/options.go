@@ -8,6 +8,8 @@ import (
 
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults of Options, set by Options.Default.
@@ -31,7 +33,7 @@ const (
 	// plan's own default, core.DefaultMaxNamespaces).
 	DefaultMaxNamespaces = core.DefaultMaxNamespaces
 	// DefaultVeleroNamespace is Velero's namespace in user clusters.
-	DefaultVeleroNamespace = "velero"
+	DefaultVeleroNamespace = kkpv1.VeleroNamespace
 )
 
 // Options configure drills (the controllers' config file's drill section).

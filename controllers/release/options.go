@@ -20,10 +20,10 @@ const (
 	DefaultFieldManager = "clusterbackup-release"
 	// DefaultStateNamespace is the seed namespace of the loop's per-cluster
 	// state (the CBSL namespace, KKP's "kubermatic").
-	DefaultStateNamespace = "kubermatic"
+	DefaultStateNamespace = kkpv1.KKPNamespace
 	// DefaultVeleroNamespace is Velero's namespace in user clusters (the
 	// chart's).
-	DefaultVeleroNamespace = "velero"
+	DefaultVeleroNamespace = kkpv1.VeleroNamespace
 	// DefaultResyncPeriod is how often every cluster is reconciled even
 	// without a watch event (±10% jitter).
 	DefaultResyncPeriod = 5 * time.Minute

@@ -32,7 +32,7 @@ import (
 
 // DefaultNamespace is the namespace of CBSLs and Secrets read without one:
 // KKP keeps them in "kubermatic".
-const DefaultNamespace = "kubermatic"
+const DefaultNamespace = kkpv1.KKPNamespace
 
 // Objects are the decoded input objects, each with its source
 // ("file#document"), in the order they were read.

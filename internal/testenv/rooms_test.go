@@ -23,7 +23,7 @@ func TestRoomsImportDownward(t *testing.T) {
 		".":         {"webhook/testcert"},
 		"kubeenv":   {"internal/testenv", "api/v1"},
 		"s3env":     {"internal/testenv", "api/v1", "examples", "internal/input", "internal/storage"},
-		"veleroenv": {"internal/testenv"},
+		"veleroenv": {"internal/testenv", "api/v1"},
 		"node":      {"internal/testenv", "internal/testenv/kubeenv"},
 		"browser":   {"internal/testenv"},
 		"fixtures":  {"api/v1"},

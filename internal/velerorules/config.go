@@ -10,12 +10,14 @@ import (
 
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults used by Config.Complete.
 const (
 	DefaultManagedBSLName = "default"
-	DefaultNamespace      = "velero"
+	DefaultNamespace      = kkpv1.VeleroNamespace
 	DefaultVeleroUser     = "system:serviceaccount:velero:velero"
 	DefaultBackupTTL      = 720 * time.Hour
 	// DefaultCredentialsSecret is the managed credentials Secret: the one

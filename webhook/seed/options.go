@@ -7,6 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Mode says what a failed reachability check does at admission.
@@ -36,7 +38,7 @@ func (m *Mode) Set(v string) error {
 // Defaults of Options.
 const (
 	DefaultMode          = ModeEnforce
-	DefaultCBSLNamespace = "kubermatic"
+	DefaultCBSLNamespace = kkpv1.KKPNamespace
 )
 
 // Options configure the seed-side webhooks. Zero values take the documented

@@ -4,6 +4,8 @@ import (
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // ConfigurationOptions shape the webhook configurations Configurations
@@ -35,7 +37,7 @@ func (o *ConfigurationOptions) defaults() {
 		o.Name = "clusterbackup-velero"
 	}
 	if o.VeleroNamespace == "" {
-		o.VeleroNamespace = "velero"
+		o.VeleroNamespace = kkpv1.VeleroNamespace
 	}
 	if o.TimeoutSeconds == 0 {
 		o.TimeoutSeconds = 5

@@ -4,5 +4,6 @@
 // server flags of the rendered Deployment so the real server runs with the
 // flags we ship (args.go).
 //
-// It imports the core internal/testenv only.
+// It imports the core internal/testenv and api/v1 (Velero's namespace),
+// nothing else of this module.
 package veleroenv

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
+
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Options configure a Velero server process.
@@ -59,7 +61,7 @@ func Start(t testenv.TB, o Options) *Server {
 	}
 	plugin := testenv.MustTool(t, "velero-plugin-for-aws")
 	if o.Namespace == "" {
-		o.Namespace = "velero"
+		o.Namespace = kkpv1.VeleroNamespace
 	}
 	if o.UploaderType == "" {
 		o.UploaderType = "kopia"
