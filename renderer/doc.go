@@ -21,6 +21,7 @@
 //   - cache.go, header.go: the shape cache (one render per values shape, the
 //     cluster IDs substituted) and the quick header parse it relies on.
 //   - manifest.go: the stable object order and the output formats.
+//   - names.go: names of rendered workloads the seed's loops read back.
 //   - overlay.go: kustomize overlays applied in memory with krusty.
 //   - renderfleet.go: RenderFleet, concurrent rendering with ordered streaming.
 //   - lifecycle.go: previous locations, disable and purge (docs/lifecycle.md).

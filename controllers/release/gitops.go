@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 // A cluster whose Velero a GitOps tool manages is never fought over: before
@@ -18,7 +20,7 @@ import (
 // changed or no inventory exists), so a current release costs nothing more.
 
 // veleroDeployment is the Velero server Deployment's name (the chart's).
-const veleroDeployment = "velero"
+const veleroDeployment = renderer.VeleroDeploymentName
 
 // Tools whose markers make the loop skip a cluster.
 const (

@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+
+	"github.com/clusterbackup/clusterbackup/renderer"
 )
 
 // A cluster of a wave is healthy when the user cluster, read through the
@@ -52,8 +54,8 @@ var Reasons = []string{ReasonImagePull, ReasonPodNotReady, ReasonBSLUnavailable,
 
 // Names of what the gate reads in the Velero namespace (the chart's).
 const (
-	deploymentName = "velero"
-	daemonSetName  = "node-agent"
+	deploymentName = renderer.VeleroDeploymentName
+	daemonSetName  = renderer.NodeAgentDaemonSetName
 )
 
 // bslNames are the names the release loop gives the managed BSL, in the
