@@ -2,7 +2,6 @@ package credentials
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -15,10 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/internal/clusterindex"
 )
-
-// clusterCBSLIndex indexes Clusters by the name of the CBSL they use.
-const clusterCBSLIndex = "clusterbackup.cbsl"
 
 // SetupWithManager registers the loop with mgr. It watches Clusters
 // (spec and label changes), CBSLs of Namespace (spec changes) and Secrets
@@ -28,13 +25,8 @@ const clusterCBSLIndex = "clusterbackup.cbsl"
 // reconcile of the watch event, and within ResyncPeriod+10% even if the
 // event were lost. The manager's cache must hold Secrets of Namespace.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &kkpv1.Cluster{}, clusterCBSLIndex, func(o client.Object) []string {
-		if n := o.(*kkpv1.Cluster).StorageLocationName(); n != "" {
-			return []string{n}
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("index clusters by backup storage location: %w", err)
+	if err := clusterindex.Register(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
 	}
 	inNamespace := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == r.Namespace })
 	return ctrl.NewControllerManagedBy(mgr).
@@ -50,7 +42,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 
 // clustersOfCBSL maps a CBSL to the Clusters using it.
 func (r *Reconciler) clustersOfCBSL(ctx context.Context, o client.Object) []reconcile.Request {
-	return r.clustersUsing(ctx, o.GetName())
+	return clusterindex.Requests(ctx, r.Client, o.GetName())
 }
 
 // clustersOfSecret maps a Secret of the CBSL namespace to the Clusters
@@ -72,21 +64,8 @@ func (r *Reconciler) clustersOfSecret(ctx context.Context, o client.Object) []re
 	var out []reconcile.Request
 	for i := range list.Items {
 		if ref := list.Items[i].Spec.Credential; ref != nil && ref.Name == o.GetName() {
-			out = append(out, r.clustersUsing(ctx, list.Items[i].Name)...)
+			out = append(out, clusterindex.Requests(ctx, r.Client, list.Items[i].Name)...)
 		}
-	}
-	return out
-}
-
-func (r *Reconciler) clustersUsing(ctx context.Context, cbsl string) []reconcile.Request {
-	var list kkpv1.ClusterList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{clusterCBSLIndex: cbsl}); err != nil {
-		logf.FromContext(ctx).Error(err, "list clusters of a clusterbackupstoragelocation", "cbsl", cbsl)
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: list.Items[i].Name}})
 	}
 	return out
 }

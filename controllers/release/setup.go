@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"k8s.io/client-go/util/workqueue"
@@ -14,19 +13,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/controllers/internal/clusterindex"
 	"github.com/clusterbackup/clusterbackup/controllers/internal/resync"
 )
-
-// clusterCBSLIndex indexes Clusters by the name of the CBSL they use (a
-// name of its own: the credentials loop registers another index on the
-// same manager).
-const clusterCBSLIndex = "clusterbackup.release.cbsl"
 
 // retryBase is the first retry delay after a failed reconcile; retries back
 // off exponentially up to the resync period.
@@ -39,13 +33,8 @@ const retryBase = time.Second
 // backoff from 1s up to ResyncPeriod. Like every controller it runs only on
 // the leader when the manager elects one.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &kkpv1.Cluster{}, clusterCBSLIndex, func(o client.Object) []string {
-		if n := o.(*kkpv1.Cluster).StorageLocationName(); n != "" {
-			return []string{n}
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("index clusters by backup storage location: %w", err)
+	if err := clusterindex.Register(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
 	}
 	inNamespace := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == r.Options.StateNamespace })
 	return ctrl.NewControllerManagedBy(mgr).
@@ -94,14 +83,5 @@ func (r *Reconciler) resyncAfter() ctrl.Result {
 
 // clustersOfCBSL maps a CBSL to the Clusters using it.
 func (r *Reconciler) clustersOfCBSL(ctx context.Context, o client.Object) []reconcile.Request {
-	var list kkpv1.ClusterList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{clusterCBSLIndex: o.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "list clusters of a clusterbackupstoragelocation", "cbsl", o.GetName())
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: list.Items[i].Name}})
-	}
-	return out
+	return clusterindex.Requests(ctx, r.Client, o.GetName())
 }
