@@ -21,7 +21,7 @@
 // (logs.go, artifacts.go), metrics read from a registry (metrics.go),
 // running a manager for a test (manager.go) and the checks and waits tests
 // share (assert.go's Must, binary.go's Eventually, never.go's Never,
-// objects.go's CompareObjectSets).
+// every.go's Every for stand-in loops, objects.go's CompareObjectSets).
 //
 // Imports point one way: the rooms import the core, never the other way,
 // and the core imports no package of this module but the one test CA

@@ -61,14 +61,14 @@ func TestDrillScale(t *testing.T) {
 
 	rl, pvbFile, list, pvbs := drillBackupFiles(t)
 	seed := kubeenv.Start(t, kubeenv.Options{})
-	must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stateNS}}))
+	testenv.Must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stateNS}}))
 	s3srv := s3env.Start(t)
-	must(t, s3srv.CreateBucket(ctx, "fleet"))
+	testenv.Must(t, s3srv.CreateBucket(ctx, "fleet"))
 	counter := testenv.StartCountingProxy(t, s3srv.Endpoint, false)
 	cbsl, secret := s3env.Location(s3srv, "fleet", "fleet", "seed", project)
 	cbsl.Spec.Config["s3Url"] = counter.URL
-	must(t, seed.Client.Create(ctx, secret))
-	must(t, seed.Client.Create(ctx, cbsl))
+	testenv.Must(t, seed.Client.Create(ctx, secret))
+	testenv.Must(t, seed.Client.Create(ctx, cbsl))
 
 	var backends []*kubeenv.ControlPlane
 	cfgs := make([]*rest.Config, 0, nb)
@@ -119,13 +119,13 @@ func TestDrillScale(t *testing.T) {
 
 	dir := t.TempDir()
 	priv, pubPEM, err := core.GenerateKey()
-	must(t, err)
+	testenv.Must(t, err)
 	keyFile := filepath.Join(dir, "drill.key")
-	must(t, os.WriteFile(keyFile, priv, 0o600))
+	testenv.Must(t, os.WriteFile(keyFile, priv, 0o600))
 	pub, err := core.ParsePublicKey(pubPEM)
-	must(t, err)
+	testenv.Must(t, err)
 	tickFile := filepath.Join(dir, "tick.yaml")
-	must(t, os.WriteFile(tickFile, []byte("drill:\n  tick: 1s\n"), 0o600))
+	testenv.Must(t, os.WriteFile(tickFile, []byte("drill:\n  tick: 1s\n"), 0o600))
 	seedKC := adminKubeconfig(t, seed)
 	args := func(extra ...string) []string {
 		return append([]string{"controllers", "--health-addr", "0", "--cbsl-check-allow-cidr", "127.0.0.1/32",
@@ -150,9 +150,9 @@ func TestDrillScale(t *testing.T) {
 	}
 	for i, k := range backends {
 		var nss corev1.NamespaceList
-		must(t, k.Client.List(ctx, &nss, client.MatchingLabels(core.Selector())))
+		testenv.Must(t, k.Client.List(ctx, &nss, client.MatchingLabels(core.Selector())))
 		var rss velerov1.RestoreList
-		must(t, k.Client.List(ctx, &rss))
+		testenv.Must(t, k.Client.List(ctx, &rss))
 		if len(nss.Items)+len(rss.Items) > 0 {
 			t.Errorf("backend %d: %d scratch namespaces and %d Restores left after the drills", i, len(nss.Items), len(rss.Items))
 		}
@@ -291,13 +291,13 @@ func drillRecords(t *testing.T, c *s3.Client, pub ed25519.PublicKey) []*core.Rec
 	pg := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String("fleet"), Prefix: aws.String("seed/" + core.RecordsFolder + "/")})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
-		must(t, err)
+		testenv.Must(t, err)
 		for _, o := range page.Contents {
 			obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: o.Key})
-			must(t, err)
+			testenv.Must(t, err)
 			data, err := io.ReadAll(obj.Body)
 			_ = obj.Body.Close()
-			must(t, err)
+			testenv.Must(t, err)
 			r, err := core.Verify(data, pub)
 			if err != nil {
 				t.Errorf("record %s: %v", aws.ToString(o.Key), err)
@@ -342,7 +342,7 @@ func drillBackupFiles(t *testing.T) (rl, pvbFile []byte, list core.ResourceList,
 	pvbs[0].Status.Progress.TotalBytes, pvbs[0].Status.Progress.BytesDone = 9437321, 9437321
 	rl, pvbFile = gzipJSON(t, items), gzipJSON(t, pvbs)
 	list, err := core.ParseResourceList(rl)
-	must(t, err)
+	testenv.Must(t, err)
 	return rl, pvbFile, list, pvbs
 }
 
@@ -350,8 +350,8 @@ func gzipJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	must(t, json.NewEncoder(zw).Encode(v))
-	must(t, zw.Close())
+	testenv.Must(t, json.NewEncoder(zw).Encode(v))
+	testenv.Must(t, zw.Close())
 	return buf.Bytes()
 }
 

@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/internal/testenv/kubeenv"
 )
 
@@ -55,7 +56,7 @@ func startDrillFront(t *testing.T, m *mux) *drillFront {
 	cert, caPEM := selfSigned(t)
 	f.caPEM = caPEM
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	testenv.Must(t, err)
 	f.addr = l.Addr().String()
 	srv := &http.Server{Handler: f, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.ServeTLS(l, "", "") }()
@@ -150,24 +151,9 @@ type veleroStandIn struct {
 func startVeleroStandIn(t *testing.T, k *kubeenv.ControlPlane, took time.Duration, list core.ResourceList, pvbs []velerov1.PodVolumeBackup) {
 	t.Helper()
 	cs, err := kubernetes.NewForConfig(k.Config)
-	must(t, err)
+	testenv.Must(t, err)
 	s := &veleroStandIn{c: k.Client, cs: cs, took: took, list: list, pvbs: pvbs, seen: map[types.UID]time.Time{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(250 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			s.sync(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	testenv.Every(t, 250*time.Millisecond, s.sync)
 }
 
 func (s *veleroStandIn) sync(ctx context.Context) {

@@ -63,12 +63,12 @@ func TestSeedScale(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
 	seed := kubeenv.Start(t, kubeenv.Options{})
-	must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stateNS}}))
+	testenv.Must(t, seed.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: stateNS}}))
 	s3 := s3env.Start(t)
-	must(t, s3.CreateBucket(ctx, "fleet"))
+	testenv.Must(t, s3.CreateBucket(ctx, "fleet"))
 	cbsl, secret := s3env.Location(s3, "fleet", "fleet", "seed", project)
-	must(t, seed.Client.Create(ctx, secret))
-	must(t, seed.Client.Create(ctx, cbsl))
+	testenv.Must(t, seed.Client.Create(ctx, secret))
+	testenv.Must(t, seed.Client.Create(ctx, cbsl))
 
 	var backends []*rest.Config
 	for range nb {
@@ -100,7 +100,7 @@ func TestSeedScale(t *testing.T) {
 
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "render-config.yaml")
-	must(t, os.WriteFile(cfgFile, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {}\n"), 0o600))
+	testenv.Must(t, os.WriteFile(cfgFile, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec: {}\n"), 0o600))
 	seedKC := adminKubeconfig(t, seed)
 	args := func(extra ...string) []string {
 		return append([]string{"controllers", "--health-addr", "0", "--cbsl-check-allow-cidr", "127.0.0.1/32",
@@ -177,7 +177,7 @@ func TestSeedScale(t *testing.T) {
 
 	// 3. A new process with a changed configuration: waves.
 	p.stop()
-	must(t, os.WriteFile(cfgFile, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"), 0o600))
+	testenv.Must(t, os.WriteFile(cfgFile, []byte("apiVersion: clusterbackup.io/v1alpha1\nkind: RenderConfig\nspec:\n  nodeAgent: false\n"), 0o600))
 	m.reset()
 	p = startController(t, seedKC, args())
 	t0 = time.Now()
@@ -214,14 +214,14 @@ type controller struct {
 func startController(t *testing.T, kubeconfig string, args []string) *controller {
 	t.Helper()
 	port, err := testenv.FreePort()
-	must(t, err)
+	testenv.Must(t, err)
 	c := &controller{metrics: "127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{}), log: filepath.Join(t.TempDir(), "controllers.log")}
 	f, err := os.Create(c.log)
-	must(t, err)
+	testenv.Must(t, err)
 	c.cmd = exec.Command(testenv.Binary(t), append(args, "--metrics-addr", c.metrics)...)
 	c.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	c.cmd.Stdout, c.cmd.Stderr = f, f
-	must(t, c.cmd.Start())
+	testenv.Must(t, c.cmd.Start())
 	go func() { _ = c.cmd.Wait(); _ = f.Close(); close(c.done) }()
 	t.Cleanup(c.stop)
 	t.Cleanup(func() {
@@ -360,7 +360,7 @@ func watchRollout(t *testing.T, seed *kubeenv.ControlPlane, timeout time.Duratio
 func cpuSeconds(t *testing.T, pid int) float64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	must(t, err)
+	testenv.Must(t, err)
 	// Fields after the command (in parentheses, which may hold spaces):
 	// utime and stime are the 12th and 13th, in clock ticks (USER_HZ 100).
 	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
@@ -383,7 +383,7 @@ func load() string {
 func memory(t *testing.T, pid int) (rss, hwm int64) {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	must(t, err)
+	testenv.Must(t, err)
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
 		if len(f) < 2 {
@@ -426,11 +426,11 @@ func tokenKubeconfig(t *testing.T, server string, caPEM []byte, id string) []byt
 func adminKubeconfig(t *testing.T, seed *kubeenv.ControlPlane) string {
 	t.Helper()
 	u, err := seed.Env.AddUser(envtest.User{Name: "seed-admin", Groups: []string{"system:masters"}}, nil)
-	must(t, err)
+	testenv.Must(t, err)
 	kc, err := u.KubeConfig()
-	must(t, err)
+	testenv.Must(t, err)
 	p := filepath.Join(t.TempDir(), "seed.kubeconfig")
-	must(t, os.WriteFile(p, kc, 0o600))
+	testenv.Must(t, os.WriteFile(p, kc, 0o600))
 	return p
 }
 
@@ -466,11 +466,4 @@ func parallel(t *testing.T, w int, ids []string, f func(string) error) {
 func logf(t *testing.T, format string, args ...any) {
 	t.Helper()
 	t.Logf("seedscale: "+format, args...)
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }

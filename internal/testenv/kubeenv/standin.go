@@ -45,22 +45,7 @@ const UnpullableRegistry = "registry.invalid"
 func StartStandIn(t testenv.TB, c client.Client, ns string, playVelero bool, interval time.Duration) *StandIn {
 	t.Helper()
 	s := &StandIn{c: c, ns: ns, playVelero: playVelero}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			s.sync(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	testenv.Every(t, interval, s.sync)
 	return s
 }
 

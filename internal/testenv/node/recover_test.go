@@ -44,7 +44,7 @@ func TestRecoverDeadRun(t *testing.T) {
 	dir := filepath.Join(tmp, "run")           // the run's Dir
 	root := filepath.Join(tmp, "kubelet-root") // KubeletRootDir; the run creates it
 	for _, d := range []string{filepath.Join(dir, "kubelet"), filepath.Join(dir, "containerd")} {
-		must(t, os.MkdirAll(d, 0o755))
+		testenv.Must(t, os.MkdirAll(d, 0o755))
 	}
 	const tunable = "/proc/sys/kernel/keys/root_maxkeys" // one of componentSysctls
 	oldTunable := readTrim(t, tunable)
@@ -69,26 +69,26 @@ func TestRecoverDeadRun(t *testing.T) {
 
 	// A process gone: the run's owner, and a recorded component.
 	gone := exec.Command(lookPath(t, "true"))
-	must(t, gone.Run())
+	testenv.Must(t, gone.Run())
 	rec, err := newRecorder(state, dir, filepath.Join(dir, "containerd", "containerd.sock"))
-	must(t, err)
+	testenv.Must(t, err)
 	rec.rec.Owner = gone.Process.Pid
 	images := filepath.Join(tmp, "images")
-	must(t, os.MkdirAll(images, 0o755))
-	must(t, os.WriteFile(filepath.Join(images, "pause.tar"), []byte("tar"), 0o600))
-	must(t, rec.images(images))
+	testenv.Must(t, os.MkdirAll(images, 0o755))
+	testenv.Must(t, os.WriteFile(filepath.Join(images, "pause.tar"), []byte("tar"), 0o600))
+	testenv.Must(t, rec.images(images))
 	n := &Node{Dir: dir, paths: map[string]string{"ip": ipBin, "kubelet": sleepBin, netpolTool: sleepBin}, procs: map[string]*proc{}, kubeletRoot: root, rec: rec}
 	n.net, err = setupNetwork(ipBin, n.rec.network)
-	must(t, err)
-	must(t, n.run("kubelet", []string{"3600"}))
-	must(t, n.run(netpolTool, []string{"3599"}))
+	testenv.Must(t, err)
+	testenv.Must(t, n.run("kubelet", []string{"3600"}))
+	testenv.Must(t, n.run(netpolTool, []string{"3599"}))
 	kubelet, enforcer := n.procs["kubelet"], n.procs[netpolTool]
 	orphans = append(orphans, kubelet, enforcer)
-	must(t, n.mountKubeletRoot(filepath.Join(dir, "kubelet")))
+	testenv.Must(t, n.mountKubeletRoot(filepath.Join(dir, "kubelet")))
 	// The kubelet's pod volume and containerd's snapshot mounts.
 	for _, m := range []string{filepath.Join(root, "pods", "uid-1", "volumes", "data"), filepath.Join(dir, "containerd", "snapshot")} {
-		must(t, os.MkdirAll(m, 0o755))
-		must(t, syscall.Mount("tmpfs", m, "tmpfs", 0, "size=1m"))
+		testenv.Must(t, os.MkdirAll(m, 0o755))
+		testenv.Must(t, syscall.Mount("tmpfs", m, "tmpfs", 0, "size=1m"))
 	}
 	for _, args := range [][]string{
 		{ipBin, "netns", "add", podNS},
@@ -97,14 +97,14 @@ func TestRecoverDeadRun(t *testing.T) {
 		{"ipset", "create", set, "hash:ip"},
 	} {
 		_, err := testenv.Run(args[0], args[1:]...)
-		must(t, err)
+		testenv.Must(t, err)
 	}
-	must(t, os.WriteFile(tunable, []byte(strconv.Itoa(atoi(t, oldTunable)+1)), 0o644))
+	testenv.Must(t, os.WriteFile(tunable, []byte(strconv.Itoa(atoi(t, oldTunable)+1)), 0o644))
 	// An id the record names, now another program's; and one gone.
 	other = exec.Command(sleepBin, "3601")
-	must(t, other.Start())
-	must(t, rec.proc("etcd", other.Process.Pid, []string{"/usr/local/bin/etcd", "--data-dir=" + filepath.Join(dir, "etcd")}))
-	must(t, rec.proc("kube-apiserver", gone.Process.Pid, gone.Args))
+	testenv.Must(t, other.Start())
+	testenv.Must(t, rec.proc("etcd", other.Process.Pid, []string{"/usr/local/bin/etcd", "--data-dir=" + filepath.Join(dir, "etcd")}))
+	testenv.Must(t, rec.proc("kube-apiserver", gone.Process.Pid, gone.Args))
 
 	// The run dies here. Before the change, the next start stopped at its
 	// precondition: the kubelet root is mounted.
@@ -168,11 +168,11 @@ func TestRecoverDeadRun(t *testing.T) {
 		t.Errorf("%s = %s, want it put back to %s", tunable, got, oldTunable)
 	}
 	// The next start passes its precondition.
-	must(t, os.MkdirAll(filepath.Join(tmp, "next"), 0o755))
+	testenv.Must(t, os.MkdirAll(filepath.Join(tmp, "next"), 0o755))
 	if _, err := mountKubeletDir(filepath.Join(tmp, "next"), root, noRecord); err != nil {
 		t.Errorf("after the recovery the next start's kubelet root: %v", err)
 	}
-	must(t, unmountUnder(root))
+	testenv.Must(t, unmountUnder(root))
 	// Nothing recorded any more: a second start finds nothing to undo.
 	if line, err := recoverDeadRun(state, n.paths); line != "" || err != nil {
 		t.Errorf("a second recovery: %q, %v; want nothing", line, err)
@@ -184,27 +184,20 @@ func noRecord(string, bool) error { return nil }
 func lookPath(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
-	must(t, err)
+	testenv.Must(t, err)
 	return p
 }
 
 func readTrim(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
-	must(t, err)
+	testenv.Must(t, err)
 	return strings.TrimSpace(string(b))
 }
 
 func atoi(t *testing.T, s string) int {
 	t.Helper()
 	v, err := strconv.Atoi(s)
-	must(t, err)
+	testenv.Must(t, err)
 	return v
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
