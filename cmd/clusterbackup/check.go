@@ -41,8 +41,8 @@ func runCheck(ctx context.Context, s streams, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(files) == 0 || fs.NArg() > 0 {
-		return fmt.Errorf("%w: give the input files with -f (and no positional arguments)", errUsage)
+	if len(files) == 0 {
+		return fmt.Errorf("%w: give the input files with -f", errUsage)
 	}
 	objs, err := input.Load(s.In, files...)
 	if err != nil {

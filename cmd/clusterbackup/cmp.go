@@ -39,9 +39,6 @@ func runCMP(ctx context.Context, s streams, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
 	defer oneShotGC()()
 	app, err := gitops.LoadApp(*dir, s.Getenv)
 	if err != nil {

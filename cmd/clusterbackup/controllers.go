@@ -62,9 +62,6 @@ func parseControllersArgs(s streams, args []string) (controllers.Options, webhoo
 	if err := parseFlags(fs, args); err != nil {
 		return o, f, err
 	}
-	if fs.NArg() > 0 {
-		return o, f, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
 	if err := o.Complete(); err != nil {
 		return o, f, fmt.Errorf("%w: %w", errUsage, err)
 	}

@@ -43,8 +43,6 @@ func runDiff(ctx context.Context, s streams, args []string) error {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	case *from == "":
 		return fmt.Errorf("%w: --from is required", errUsage)
 	case (*to == "") == (len(rf.files) == 0):

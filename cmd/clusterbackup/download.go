@@ -42,8 +42,6 @@ func runDownload(ctx context.Context, s streams, args []string) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	case *clusterFile == "" || *cbslFile == "" || *backup == "":
 		return fmt.Errorf("%w: --cluster, --cbsl and --backup are required", errUsage)
 	case (*out == "") == !*url:

@@ -97,8 +97,6 @@ func parseDrillRunArgs(s streams, args []string) (drillRunArgs, error) {
 		return a, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return a, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	case a.cluster == "":
 		return a, fmt.Errorf("%w: --cluster is required", errUsage)
 	case a.drill.SigningKeyFile == "":
@@ -174,7 +172,7 @@ func runDrillVerify(s streams, args []string) error {
 		fmt.Fprintln(s.Err, drillUsage+"\n\nverify: checks each signed drill record (a file, or - for stdin) against the public key.\nExit 1 when a record does not verify.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsAndArgs(fs, args); err != nil {
 		return err
 	}
 	if *pubFile == "" || fs.NArg() == 0 {
@@ -238,8 +236,8 @@ func runDrillKeygen(s streams, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() > 0 {
-		return fmt.Errorf("%w: give --out and no arguments", errUsage)
+	if *out == "" {
+		return fmt.Errorf("%w: give --out", errUsage)
 	}
 	priv, pub, err := core.GenerateKey()
 	if err != nil {

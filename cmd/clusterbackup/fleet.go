@@ -60,8 +60,6 @@ func runFleetStatus(ctx context.Context, s streams, args []string) error {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: unexpected arguments %q (give inputs with -f)", errUsage, fs.Args())
 	case len(files) == 0:
 		return fmt.Errorf("%w: give the fleet with -f (Clusters, their ClusterBackupStorageLocations and credential Secrets)", errUsage)
 	case *out != "table" && *out != "json" && *out != "html":

@@ -23,9 +23,6 @@ func runKRM(ctx context.Context, s streams, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
 	defer oneShotGC()()
 	in, err := io.ReadAll(s.In)
 	if err != nil {

@@ -83,8 +83,27 @@ func newFlagSet(s streams, name string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and turns flag errors into usage errors.
+// parseFlags parses args into fs for a command that takes flags only, as
+// every command but `drill verify` does: a bad flag or a positional
+// argument is a usage error (naming -f where the command reads its inputs
+// with it).
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlagsAndArgs(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() == 0:
+		return nil
+	case fs.Lookup("f") != nil:
+		return fmt.Errorf("%w: unexpected arguments %q (give inputs with -f)", errUsage, fs.Args())
+	default:
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+}
+
+// parseFlagsAndArgs parses args into fs for a command that also takes
+// positional arguments (fs.Args()); a bad flag is a usage error.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err

@@ -47,8 +47,6 @@ func runPolicy(_ context.Context, s streams, args []string) error {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	case *kind != policyKindBucket && *kind != policyKindIAM:
 		return fmt.Errorf("%w: --kind must be %q or %q, not %q", errUsage, policyKindBucket, policyKindIAM, *kind)
 	case len(files) > 0 && (*clusterFile != "" || *cbslFile != ""):

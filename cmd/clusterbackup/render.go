@@ -53,9 +53,6 @@ func runRender(ctx context.Context, s streams, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q (give inputs with -f)", errUsage, fs.Args())
-	}
 	if *format != "yaml" && *format != "json" {
 		return fmt.Errorf("%w: --format must be yaml or json, not %q", errUsage, *format)
 	}

@@ -100,9 +100,6 @@ func parseWebhookArgs(s streams, args []string) (server.Options, webhookFlags, e
 	if err := parseFlags(fs, args); err != nil {
 		return o, f, err
 	}
-	if fs.NArg() > 0 {
-		return o, f, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
 	return o, f, nil
 }
 

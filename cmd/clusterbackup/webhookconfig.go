@@ -54,9 +54,6 @@ func runWebhookConfig(ctx context.Context, s streams, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q (give inputs with -f)", errUsage, fs.Args())
-	}
 	if *format != "config" && *format != "flags" {
 		return fmt.Errorf("%w: --format must be config or flags, not %q", errUsage, *format)
 	}
