@@ -116,6 +116,11 @@ fuzz: ## Fuzz each target for FUZZTIME (default 5s); fails on a failing input, r
 bench: ## Run the Go benchmarks (figures go to docs/benchmarks.md).
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+.PHONY: bench-ab
+bench-ab: ## The render, webhook and fleet benchmarks of OLD (a revision) and NEW (default: the working tree), alternating: `make bench-ab OLD=2718b3b`.
+	$(TOOLS) install versitygw
+	hack/bench-ab.sh $(OLD) $(NEW)
+
 .PHONY: bench-seed
 bench-seed: ## The 1,000-cluster seed: release + credentials loops and waves of one controllers process (~1 h on a shared 2-core machine, first apply and rollout included; SEED_BENCH_CLUSTERS, SEED_BENCH_BACKENDS, SEED_BENCH_RESYNC). Not in `make test`.
 	@mkdir -p bin; $(GO) test -tags seedbench -count=1 -timeout 90m -v -run '^TestSeedScale$$' ./test/seedscale > bin/bench-seed.log 2>&1; rc=$$?; \
