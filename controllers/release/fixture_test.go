@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -311,24 +310,7 @@ func (l *loop) gauge(t *testing.T, name string, labels map[string]string) (float
 // every one of parts, and returns its note.
 func (e *env) waitEvent(t *testing.T, id, reason string, parts ...string) string {
 	t.Helper()
-	var note string
-	testenv.Eventually(t, 15*time.Second, fmt.Sprintf("Event %s on Cluster %s with %q", reason, id, parts), func() (bool, error) {
-		for _, ev := range e.events(t, id) {
-			if ev.Reason != reason {
-				continue
-			}
-			ok := true
-			for _, p := range parts {
-				ok = ok && strings.Contains(ev.Note, p)
-			}
-			if ok {
-				note = ev.Note
-				return true, nil
-			}
-		}
-		return false, nil
-	})
-	return note
+	return kubeenv.WaitEvent(t, e.seed.Client, kkpv1.KindCluster, id, reason, parts...)
 }
 
 // events returns the Events regarding Cluster id.

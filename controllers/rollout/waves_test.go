@@ -15,7 +15,6 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
@@ -524,26 +523,5 @@ func waitBSL(t *testing.T, c *userCluster, v *veleroenv.Server) {
 // every part, and returns the note.
 func waitEvent(t *testing.T, seed *kubeenv.ControlPlane, id, reason string, parts ...string) string {
 	t.Helper()
-	var note string
-	testenv.Eventually(t, 30*time.Second, "Event "+reason+" on "+id, func() (bool, error) {
-		var list eventsv1.EventList
-		if err := seed.Client.List(context.Background(), &list); err != nil {
-			return false, err
-		}
-		for _, ev := range list.Items {
-			if ev.Regarding.Name != id || ev.Reason != reason {
-				continue
-			}
-			ok := true
-			for _, p := range parts {
-				ok = ok && strings.Contains(ev.Note, p)
-			}
-			if ok {
-				note = ev.Note
-				return true, nil
-			}
-		}
-		return false, nil
-	})
-	return note
+	return kubeenv.WaitEvent(t, seed.Client, kkpv1.KindCluster, id, reason, parts...)
 }

@@ -152,15 +152,7 @@ func TestPerClusterCredentials(t *testing.T) {
 // contains note.
 func waitEvent(t *testing.T, s *seedcluster.Seed, id, reason, note string) {
 	t.Helper()
-	testenv.Eventually(t, 30*time.Second, reason+" on "+id, func() (bool, error) {
-		_, evs := eventsText(t, s.Client)
-		for _, e := range evs {
-			if e.Regarding.Name == id && e.Reason == reason && strings.Contains(e.Note, note) {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	kubeenv.WaitEvent(t, s.Client, kkpv1.KindCluster, id, reason, note)
 }
 
 // waitGauges waits until every cluster's gauges have the wanted values.
