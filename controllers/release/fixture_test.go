@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -311,20 +310,6 @@ func (l *loop) gauge(t *testing.T, name string, labels map[string]string) (float
 func (e *env) waitEvent(t *testing.T, id, reason string, parts ...string) string {
 	t.Helper()
 	return kubeenv.WaitEvent(t, e.seed.Client, kkpv1.KindCluster, id, reason, parts...)
-}
-
-// events returns the Events regarding Cluster id.
-func (e *env) events(t *testing.T, id string) []eventsv1.Event {
-	t.Helper()
-	var list eventsv1.EventList
-	testenv.Must(t, e.seed.Client.List(context.Background(), &list))
-	var out []eventsv1.Event
-	for _, ev := range list.Items {
-		if ev.Regarding.Kind == kkpv1.KindCluster && ev.Regarding.Name == id {
-			out = append(out, ev)
-		}
-	}
-	return out
 }
 
 // userGet reads an object of the user cluster; nil when it does not exist.
