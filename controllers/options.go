@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/controllers/cbslstatus"
 	"github.com/clusterbackup/clusterbackup/controllers/credentials"
 	"github.com/clusterbackup/clusterbackup/controllers/drill"
@@ -17,8 +18,6 @@ import (
 	"github.com/clusterbackup/clusterbackup/controllers/userclient"
 	"github.com/clusterbackup/clusterbackup/internal/process"
 	"github.com/clusterbackup/clusterbackup/internal/s3check"
-
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults of Options, set by Options.Default (the one place they are

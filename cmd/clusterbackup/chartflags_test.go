@@ -16,8 +16,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/internal/testenv"
-
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
 )
@@ -122,5 +122,16 @@ func webhookFlagSet() *flag.FlagSet {
 	o.Default()
 	fs := newFlagSet(streams{Err: io.Discard}, "webhook")
 	bindWebhookFlags(fs, &o, &f)
+	return fs
+}
+
+// controllersFlagSet is the controllers command's flag set bound to freshly
+// defaulted options, as parseControllersArgs binds it.
+func controllersFlagSet() *flag.FlagSet {
+	var o controllers.Options
+	var f webhookFlags
+	o.Default()
+	fs := newFlagSet(streams{Err: io.Discard}, "controllers")
+	bindControllersFlags(fs, &o, &f)
 	return fs
 }

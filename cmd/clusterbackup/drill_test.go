@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
-
 	"github.com/clusterbackup/clusterbackup/controllers"
 	"github.com/clusterbackup/clusterbackup/controllers/drill"
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // TestDrillKeygenAndVerify: keygen writes a private key (0600, never

@@ -3,14 +3,12 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"testing"
 	"time"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
-
 	"github.com/clusterbackup/clusterbackup/controllers"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 	"github.com/clusterbackup/clusterbackup/renderer"
 	"github.com/clusterbackup/clusterbackup/webhook/seed"
 	"github.com/clusterbackup/clusterbackup/webhook/server"
@@ -114,14 +112,7 @@ logVerbosity: 2
 
 			ownedFlagsPassed(t, seedChartOwnedFlags, web, ctl)
 			repeatsNoDefault(t, "webhook", web, seedChartOwnedFlags, webhookFlagSet)
-			repeatsNoDefault(t, "controllers", ctl, seedChartOwnedFlags, func() *flag.FlagSet {
-				var o controllers.Options
-				var f webhookFlags
-				o.Default()
-				fs := newFlagSet(streams{Err: io.Discard}, "controllers")
-				bindControllersFlags(fs, &o, &f)
-				return fs
-			})
+			repeatsNoDefault(t, "controllers", ctl, seedChartOwnedFlags, controllersFlagSet)
 		})
 	}
 }

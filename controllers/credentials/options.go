@@ -6,9 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/clusterbackup/clusterbackup/internal/duration"
-
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/duration"
 )
 
 // Defaults of Options, set by Options.Default.

@@ -6,10 +6,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	core "github.com/clusterbackup/clusterbackup/internal/drill"
 	"github.com/clusterbackup/clusterbackup/internal/duration"
-
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults of Options, set by Options.Default.

@@ -8,10 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 	"github.com/clusterbackup/clusterbackup/internal/prefix"
 	"github.com/clusterbackup/clusterbackup/internal/storage"
-
-	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
 )
 
 // Defaults used by Config.Complete.

@@ -6,9 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/clusterbackup/clusterbackup/internal/s3check"
-
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/s3check"
 )
 
 // Mode says what a failed reachability check does at admission.

@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/clusterbackup/clusterbackup/internal/testenv"
-
 	kkpv1 "github.com/clusterbackup/clusterbackup/api/v1"
+	"github.com/clusterbackup/clusterbackup/internal/testenv"
 )
 
 // Options configure a Velero server process.
